@@ -1,0 +1,122 @@
+// The data that crosses every edge of dellm (planner → board → worker → bot).
+// Field names follow the seed plan (shared/models.py) so records stay readable across versions.
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+
+/** Limits that keep a single record bounded (an LLM or a volunteer can send anything). */
+export const LIMITS = {
+  descriptionChars: 4_000,
+  specChars: 4_000,
+  contextChars: 16_000,
+  pathChars: 255,
+  codeBytes: 1_000_000,
+  logChars: 64_000,
+  maxTasks: 50,
+  maxDependencies: 50,
+} as const;
+
+const jobIdPattern = /^[a-z0-9][a-z0-9-]{5,63}$/;
+export const JobIdSchema = z
+  .string()
+  .regex(jobIdPattern, "a job id is 6-64 lowercase letters, digits or dashes (as made by newJobId())");
+export type JobId = z.infer<typeof JobIdSchema>;
+
+/** Time-ordered and random, so two jobs started in the same millisecond still never collide. */
+export function newJobId(now: Date = new Date()): JobId {
+  return `job-${now.getTime().toString(36)}-${randomBytes(5).toString("hex")}`;
+}
+
+const relativePathPart = z.string().max(LIMITS.pathChars);
+
+export const TaskSchema = z.object({
+  id: z.number().int().positive(),
+  description: z.string().min(1).max(LIMITS.descriptionChars),
+  file: relativePathPart.min(1),
+  dependencies: z.array(z.number().int().positive()).max(LIMITS.maxDependencies),
+  input_output_spec: z.string().max(LIMITS.specChars),
+  directory: relativePathPart,
+  context: z.string().max(LIMITS.contextChars),
+});
+export type Task = z.infer<typeof TaskSchema>;
+
+export const TestResultSchema = z.object({
+  success: z.boolean(),
+  stdout: z.string(),
+  stderr: z.string(),
+  tests_passed: z.number().int().nonnegative(),
+  tests_failed: z.number().int().nonnegative(),
+  execution_time: z.number().nonnegative(),
+  /** Why the run failed when pytest itself could not say (timeout, syntax error, sandbox fault). */
+  failure_reason: z.string().optional(),
+});
+export type TestResult = z.infer<typeof TestResultSchema>;
+
+/** One generate → test round of a worker; the result keeps all of them. */
+export const AttemptSchema = z.object({
+  attempt: z.number().int().positive(),
+  code: z.string().max(LIMITS.codeBytes),
+  test: TestResultSchema,
+});
+export type Attempt = z.infer<typeof AttemptSchema>;
+
+export const SubtaskSchema = z.object({
+  subtask_description: z.string().min(1).max(LIMITS.descriptionChars),
+  subtask_input_output: z.string().max(LIMITS.specChars),
+  subtask_order: z.number().int().positive(),
+});
+export type Subtask = z.infer<typeof SubtaskSchema>;
+
+export const ResultSchema = z.object({
+  job_id: JobIdSchema,
+  task_id: z.number().int().positive(),
+  code: z.string().max(LIMITS.codeBytes),
+  test_passed: z.boolean(),
+  test_logs: z.string().max(LIMITS.logChars),
+  execution_time: z.number().nonnegative(),
+  worker_id: z.string().min(1).max(200),
+  timestamp: z.number().nonnegative(),
+  tests_passed: z.number().int().nonnegative(),
+  tests_failed: z.number().int().nonnegative(),
+  attempts: z.array(AttemptSchema),
+  /** Set when the worker's model judged the task too big (Query 5.2 → 5.3). */
+  subtasks: z.array(SubtaskSchema).optional(),
+  /** Set when the worker could not produce code at all (model or sandbox fault). */
+  error: z.string().max(LIMITS.logChars).optional(),
+});
+export type Result = z.infer<typeof ResultSchema>;
+
+export const JobStatusSchema = z.enum(["planning", "running", "merging", "done", "failed"]);
+export type JobStatus = z.infer<typeof JobStatusSchema>;
+
+export const JobSchema = z.object({
+  id: JobIdSchema,
+  query: z.string().min(1),
+  repo_path: z.string().min(1),
+  branch: z.string().min(1),
+  status: JobStatusSchema,
+  tasks: z.array(TaskSchema),
+  created_at: z.number().nonnegative(),
+});
+export type Job = z.infer<typeof JobSchema>;
+
+/** A file handed to the sandbox or the merger, path relative to the repository root. */
+export interface SourceFile {
+  path: string;
+  content: string;
+}
+
+/** Everything a worker needs to solve one task; the dependency files let its tests import them. */
+export interface WorkItem {
+  jobId: JobId;
+  userQuery: string;
+  plan: Task[];
+  task: Task;
+  dependencyFiles: SourceFile[];
+}
+
+/** Parse with a message that says which record was bad and why, instead of a raw zod dump. */
+export function parseOrExplain<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new Error(`${what} is invalid: ${z.prettifyError(parsed.error)}`);
+}

@@ -1,0 +1,24 @@
+// The one interface the worker (and the local planner) use to talk to a language model.
+// Implementations: LlamaCodeModel (node-llama-cpp, the real one) and ScriptedCodeModel (replays answers).
+
+export interface CompletionOptions {
+  /** Upper bound on generated tokens (seed: 2048). */
+  maxTokens?: number;
+  /** Constrain the answer to this JSON schema (a grammar for local models). */
+  jsonSchema?: Record<string, unknown>;
+  /** Cancels generation, e.g. when a job is stopped. */
+  signal?: AbortSignal;
+}
+
+export interface CodeModel {
+  /** A short human name for logs and result records, e.g. "qwen2.5-1.5b-instruct-q8_0". */
+  readonly name: string;
+  /** Context window in tokens that prompts must fit in, output included. */
+  readonly contextSize: number;
+  /** Answer one stand-alone prompt (no history kept between calls). */
+  complete(prompt: string, options?: CompletionOptions): Promise<string>;
+  /** Count tokens with the model's own tokenizer. */
+  countTokens(text: string): Promise<number>;
+  /** Free native memory; the model is unusable afterwards. */
+  dispose(): Promise<void>;
+}
