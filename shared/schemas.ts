@@ -80,6 +80,8 @@ export const ResultSchema = z.object({
   attempts: z.array(AttemptSchema),
   /** Set when the worker's model judged the task too big (Query 5.2 → 5.3). */
   subtasks: z.array(SubtaskSchema).optional(),
+  /** What the worker noticed on the way (retried answers, a split that failed, a shortened plan). */
+  notes: z.array(z.string().max(2_000)).max(50).default([]),
   /** Set when the worker could not produce code at all (model or sandbox fault). */
   error: z.string().max(LIMITS.logChars).optional(),
 });

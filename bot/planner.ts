@@ -1,0 +1,77 @@
+// Decomposition (Query 5.1) and the final message (Query 5.7). The model behind them is
+// swappable: Claude through @anthropic-ai/sdk, or the workers' local model when no key is set.
+import { decompositionPrompt, renderPlan, summaryPrompt } from "../shared/prompts.js";
+import type { Task } from "../shared/schemas.js";
+import type { CompletionOptions } from "../worker/code-model.js";
+import { extractJson } from "../worker/model-output.js";
+import { PlanRejectedError, validatePlan } from "./plan-validation.js";
+
+/** Any model that answers a prompt; CodeModel satisfies it, and so does ClaudePlannerModel. */
+export interface PlannerModel {
+  readonly name: string;
+  complete(prompt: string, options?: CompletionOptions): Promise<string>;
+}
+
+export interface PlannerOptions {
+  /** Re-asks after an invalid plan, each told what was wrong (default 2). */
+  retries?: number;
+  maxTokens?: number;
+}
+
+/** JSON schema of a plan: constrains local models' grammar; Claude is told the same in words. */
+export const planJsonSchema = {
+  type: "array",
+  minItems: 1,
+  maxItems: 12,
+  items: {
+    type: "object",
+    properties: {
+      id: { type: "integer" },
+      description: { type: "string" },
+      file: { type: "string" },
+      dependencies: { type: "array", items: { type: "integer" } },
+      input_output_spec: { type: "string" },
+      directory: { type: "string" },
+      context: { type: "string" },
+    },
+    required: ["id", "description", "file", "dependencies", "input_output_spec", "directory", "context"],
+  },
+} as const;
+
+export class Planner {
+  private readonly retries: number;
+  private readonly maxTokens: number;
+
+  constructor(
+    readonly model: PlannerModel,
+    options: PlannerOptions = {},
+  ) {
+    this.retries = options.retries ?? 2;
+    this.maxTokens = options.maxTokens ?? 4096;
+  }
+
+  /** Query 5.1, validated; invalid plans are re-asked with the reasons, then PlanRejectedError. */
+  async decompose(userQuery: string, signal?: AbortSignal): Promise<Task[]> {
+    const base = decompositionPrompt(userQuery);
+    const problems: string[] = [];
+    for (let ask = 0; ask <= this.retries; ask++) {
+      const prompt = problems.length
+        ? `${base}\n\nYour previous answer was rejected: ${problems.at(-1)}\nReturn ONLY the corrected JSON array.`
+        : base;
+      const answer = await this.model.complete(prompt, { maxTokens: this.maxTokens, jsonSchema: planJsonSchema, signal });
+      try {
+        return validatePlan(extractJson(answer));
+      } catch (error) {
+        const reason = error instanceof PlanRejectedError ? error.problems.join("; ") : (error as Error).message;
+        problems.push(`answer ${ask + 1}: ${reason}`);
+      }
+    }
+    throw new PlanRejectedError(problems);
+  }
+
+  /** Query 5.7 text; the caller appends the fixed results block. */
+  async summarize(userQuery: string, tasks: Task[], signal?: AbortSignal): Promise<string> {
+    const answer = await this.model.complete(summaryPrompt(userQuery, renderPlan(tasks)), { maxTokens: 400, signal });
+    return answer.trim();
+  }
+}

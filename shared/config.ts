@@ -1,0 +1,35 @@
+// Settings from the environment (the seed's orchestrator and node config), validated with zod so
+// a bad value fails at start with the variable's name instead of deep inside a job.
+import { availableParallelism } from "node:os";
+import { z } from "zod";
+
+export const DEFAULT_MODEL_URI = "hf:Qwen/Qwen2.5-1.5B-Instruct-GGUF/qwen2.5-1.5b-instruct-q8_0.gguf";
+export const DEFAULT_SANDBOX_IMAGE = "dellm-sandbox:latest";
+
+const positiveInt = (name: string) =>
+  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).positive(`${name} must be above 0`);
+
+const EnvSchema = z.object({
+  ANTHROPIC_API_KEY: z.string().optional(),
+  DELLM_CLAUDE_MODEL: z.string().min(1).default("claude-sonnet-4-20250514"),
+  DELLM_CLAUDE_MAX_TOKENS: positiveInt("DELLM_CLAUDE_MAX_TOKENS").default(4096),
+  ANTHROPIC_BASE_URL: z.string().url("ANTHROPIC_BASE_URL must be a URL").optional(),
+  DELLM_TASK_TIMEOUT: positiveInt("DELLM_TASK_TIMEOUT").default(120),
+  MODEL_PATH: z.string().min(1).default(DEFAULT_MODEL_URI),
+  DELLM_MODELS_DIR: z.string().min(1).default("models"),
+  MODEL_THREADS: positiveInt("MODEL_THREADS").default(Math.min(4, availableParallelism())),
+  DELLM_CONTEXT_SIZE: positiveInt("DELLM_CONTEXT_SIZE").optional(),
+  WORKER_ID: z.string().min(1).optional(),
+  DELLM_SANDBOX_IMAGE: z.string().min(1).default(DEFAULT_SANDBOX_IMAGE),
+  DOCKER_TIMEOUT: positiveInt("DOCKER_TIMEOUT").default(30),
+  DELLM_REPAIR_ATTEMPTS: z.coerce.number().int().min(0, "DELLM_REPAIR_ATTEMPTS must be 0 or more").default(2),
+});
+export type DellmEnv = z.infer<typeof EnvSchema>;
+
+/** Read the environment; empty strings count as unset (as `.env` files often leave them). */
+export function readEnv(env: NodeJS.ProcessEnv = process.env): DellmEnv {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) throw new Error(`invalid environment: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}

@@ -1,0 +1,151 @@
+// The prompt templates of the seed plan (Queries 5.1, 5.2, 5.3, 5.6, 5.7), kept word for word,
+// plus the repair prompt that feeds a failing test log back to the code model.
+import type { Subtask, Task } from "./schemas.js";
+
+/** Fields every worker-side query (5.2, 5.3, 5.6) shows the model. */
+export interface TaskPromptInput {
+  userQuery: string;
+  /** The plan of action, already rendered (and, if needed, summarised) to fit the token budget. */
+  plan: string;
+  task: Task;
+}
+
+/** The Task fields as the seed's "Task / Input/Output / Directory" lines show them. */
+function taskLines({ userQuery, plan, task }: TaskPromptInput): string {
+  return [
+    "Given:",
+    `- User query: ${userQuery}`,
+    `- Plan of action: ${plan}`,
+    `- Task: ${task.description}${task.context ? ` (context: ${task.context})` : ""}`,
+    `- Input/Output: ${task.input_output_spec}`,
+    `- Directory: ${joinTaskPath(task)}`,
+  ].join("\n");
+}
+
+/** directory + file, as the plan writes it ("app/" + "models.py"). */
+export function joinTaskPath(task: Pick<Task, "directory" | "file">): string {
+  const dir = task.directory.replace(/\/+$/, "");
+  return dir && dir !== "." ? `${dir}/${task.file}` : task.file;
+}
+
+/** Query 5.1: decompose the user's query into a plan of tasks (orchestrator). */
+export function decompositionPrompt(userQuery: string): string {
+  return `Given ${userQuery}:
+I need you to understand the user query and break it down into subproblems or 
+subtasks that can be solved by a network of SLMs to solve the user's query.
+
+Create a concise and clear plan of action to break down the user's requirement 
+into smaller tasks. The task should include:
+- inputs and outputs required
+- directory and repository to the file where the code has to be written to
+- context of the task it has to solve
+- Test each piece of code generated in each node
+
+Ensure the tasks are completed in the correct order in p.o.a.
+The p.o.a should have the list of all the tasks.
+
+Return as valid JSON array with this structure:
+[{
+  "id": 1,
+  "description": "Create models.py with User table",
+  "file": "models.py",
+  "dependencies": [],
+  "input_output_spec": "Input: None, Output: SQLAlchemy User model class",
+  "directory": "app/",
+  "context": "Database models for user authentication"
+}]`;
+}
+
+/** Query 5.2: can this small model solve the task alone? */
+export function canSolvePrompt(input: TaskPromptInput): string {
+  return `${taskLines(input)}
+
+Can the given task be completely solved by this SLM? 
+Answer ONLY 'yes' or 'no'.`;
+}
+
+/** Query 5.3: split a task that is too big into 2-4 subtasks. */
+export function splitPrompt(input: TaskPromptInput): string {
+  return `${taskLines(input)}
+
+Divide the task into 2-4 subtasks so they can be solved by other nodes.
+Try to minimize the number of subtasks needed to solve this task.
+
+Return as JSON array:
+[{
+  "subtask_description": "...",
+  "subtask_input_output": "...",
+  "subtask_order": 1
+}]`;
+}
+
+export interface CodePromptInput extends TaskPromptInput {
+  /** Subtasks from Query 5.3, solved in order within this one file. */
+  subtasks?: Subtask[];
+  /** Modules this task depends on, so the code imports rather than re-implements them. */
+  dependencyPaths?: string[];
+}
+
+/** Query 5.6: generate the code and its tests. */
+export function codePrompt(input: CodePromptInput): string {
+  const extra: string[] = [];
+  if (input.subtasks?.length) {
+    extra.push(
+      "- Subtasks, in order:",
+      ...[...input.subtasks]
+        .sort((a, b) => a.subtask_order - b.subtask_order)
+        .map((s) => `  ${s.subtask_order}. ${s.subtask_description} (${s.subtask_input_output})`),
+    );
+  }
+  if (input.dependencyPaths?.length) {
+    extra.push(`- Existing modules you can import: ${input.dependencyPaths.join(", ")}`);
+  }
+  extra.push(`- File: ${joinTaskPath(input.task)}`);
+  return `${taskLines(input)}
+${extra.join("\n")}
+
+Solve the task:
+1. Ensure inputs and outputs match properly
+2. Write test cases to test this code
+3. Write comments to document and reason
+4. Generate production-ready Python code
+
+Output ONLY the code, no explanations, no markdown.`;
+}
+
+/** Repair round: the previous code and why its tests failed. */
+export function repairPrompt(input: CodePromptInput & { previousCode: string; failureLog: string }): string {
+  return `${codePrompt(input)}
+
+Your previous code was:
+${input.previousCode}
+
+Its tests failed with this output:
+${input.failureLog}
+
+Fix the code so that all tests pass. Output ONLY the complete corrected code, no explanations, no markdown.`;
+}
+
+/** Query 5.7: tell the user what was done. */
+export function summaryPrompt(userQuery: string, plan: string): string {
+  return `Given:
+- User query: ${userQuery}
+- Plan of action: ${plan}
+
+Now that all the code has been generated, tell the user what has been done 
+to solve their query and how to run and test the code. Also mention the 
+repository where the code was modified.
+
+Keep response under 200 words.`;
+}
+
+/** The plan of action as the models see it: one line per task, in id order. */
+export function renderPlan(tasks: Task[]): string {
+  return [...tasks]
+    .sort((a, b) => a.id - b.id)
+    .map((t) => {
+      const deps = t.dependencies.length ? ` (after ${t.dependencies.join(", ")})` : "";
+      return `${t.id}. ${joinTaskPath(t)}: ${t.description}${deps}`;
+    })
+    .join("\n");
+}

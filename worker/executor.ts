@@ -1,0 +1,200 @@
+// Solves one task the way the seed describes: ask the model whether it can (5.2), split it if
+// not (5.3), generate code with tests (5.6), test it in the sandbox, and repair on failure.
+import { canSolvePrompt, codePrompt, repairPrompt, splitPrompt, type CodePromptInput } from "../shared/prompts.js";
+import { repoRelativePath } from "../shared/repo-path.js";
+import { LIMITS, SubtaskSchema, type Attempt, type Result, type Subtask, type TestResult, type WorkItem } from "../shared/schemas.js";
+import { budgetFor, fitPrompt } from "../shared/token-budget.js";
+import { z } from "zod";
+import type { CodeModel } from "./code-model.js";
+import { parseModelJson, parseYesNo, stripMarkdownFences } from "./model-output.js";
+import type { Sandbox } from "./sandbox.js";
+
+export interface ExecutorOptions {
+  model: CodeModel;
+  sandbox: Sandbox;
+  workerId: string;
+  /** Regenerations after a failed test run (default 2). */
+  repairAttempts?: number;
+  /** Re-asks when an answer cannot be parsed (default 1 for yes/no, 2 for a split). */
+  decisionRetries?: number;
+  splitRetries?: number;
+  /** Failure output fed back to the model is cut to this many characters (tail kept). */
+  repairLogChars?: number;
+}
+
+export type ExecutorEvent =
+  | { kind: "deciding"; taskId: number }
+  | { kind: "split"; taskId: number; subtasks: number }
+  | { kind: "generating"; taskId: number; attempt: number }
+  | { kind: "testing"; taskId: number; attempt: number }
+  | { kind: "tested"; taskId: number; attempt: number; result: TestResult };
+
+const SplitAnswerSchema = z.array(SubtaskSchema).min(2).max(4);
+const yesNoSchema = { type: "string", enum: ["yes", "no"] } as const;
+const splitJsonSchema = {
+  type: "array",
+  minItems: 2,
+  maxItems: 4,
+  items: {
+    type: "object",
+    properties: {
+      subtask_description: { type: "string" },
+      subtask_input_output: { type: "string" },
+      subtask_order: { type: "integer" },
+    },
+    required: ["subtask_description", "subtask_input_output", "subtask_order"],
+  },
+} as const;
+
+export class TaskExecutor {
+  private readonly repairAttempts: number;
+  private readonly decisionRetries: number;
+  private readonly splitRetries: number;
+  private readonly repairLogChars: number;
+
+  constructor(private readonly options: ExecutorOptions) {
+    this.repairAttempts = options.repairAttempts ?? 2;
+    this.decisionRetries = options.decisionRetries ?? 1;
+    this.splitRetries = options.splitRetries ?? 2;
+    this.repairLogChars = options.repairLogChars ?? 4_000;
+  }
+
+  /** Never throws for anything the model or the code does: failures become a failed Result. */
+  async execute(item: WorkItem, onEvent: (event: ExecutorEvent) => void = () => {}, signal?: AbortSignal): Promise<Result> {
+    const started = Date.now();
+    const notes: string[] = [];
+    const attempts: Attempt[] = [];
+    let subtasks: Subtask[] | undefined;
+    let error: string | undefined;
+    try {
+      const targetPath = repoRelativePath(item.task.directory, item.task.file);
+      onEvent({ kind: "deciding", taskId: item.task.id });
+      if ((await this.canSolve(item, notes, signal)) === "no") {
+        subtasks = await this.split(item, notes, signal);
+        if (subtasks) onEvent({ kind: "split", taskId: item.task.id, subtasks: subtasks.length });
+      }
+      const input: Omit<CodePromptInput, "plan" | "userQuery"> = {
+        task: item.task,
+        subtasks,
+        dependencyPaths: item.dependencyFiles.map((f) => f.path),
+      };
+      for (let attempt = 1; attempt <= 1 + this.repairAttempts; attempt++) {
+        const previous = attempts.at(-1);
+        onEvent({ kind: "generating", taskId: item.task.id, attempt });
+        const prompt = await this.fit(
+          item,
+          (userQuery, plan) =>
+            previous
+              ? repairPrompt({ ...input, userQuery, plan, previousCode: previous.code, failureLog: this.failureLog(previous.test) })
+              : codePrompt({ ...input, userQuery, plan }),
+          notes,
+        );
+        const code = stripMarkdownFences(await this.options.model.complete(prompt, { maxTokens: this.outputTokens(), signal }));
+        onEvent({ kind: "testing", taskId: item.task.id, attempt });
+        const test = code.trim() ? await this.test(item, targetPath, code) : emptyCodeResult();
+        onEvent({ kind: "tested", taskId: item.task.id, attempt, result: test });
+        attempts.push({ attempt, code, test });
+        if (test.success) break;
+      }
+    } catch (caught) {
+      if (signal?.aborted) throw caught;
+      error = caught instanceof Error ? caught.message : String(caught);
+    }
+    return this.toResult(item, attempts, { subtasks, notes, error, started });
+  }
+
+  /** Query 5.2, strictly yes/no; unparseable answers are re-asked, then treated as "yes" (try it). */
+  private async canSolve(item: WorkItem, notes: string[], signal?: AbortSignal): Promise<"yes" | "no"> {
+    const prompt = await this.fit(item, (userQuery, plan) => canSolvePrompt({ userQuery, plan, task: item.task }), notes);
+    for (let ask = 0; ask <= this.decisionRetries; ask++) {
+      const answer = await this.options.model.complete(prompt, { maxTokens: 8, jsonSchema: yesNoSchema, signal });
+      const decision = parseYesNo(answer);
+      if (decision) return decision;
+      notes.push(`can-solve answer ${ask + 1} was neither yes nor no: ${JSON.stringify(answer.slice(0, 80))}`);
+    }
+    notes.push("no clear can-solve answer; solving the task whole");
+    return "yes";
+  }
+
+  /** Query 5.3; malformed splits are re-asked, then reported and the task is solved whole. */
+  private async split(item: WorkItem, notes: string[], signal?: AbortSignal): Promise<Subtask[] | undefined> {
+    const prompt = await this.fit(item, (userQuery, plan) => splitPrompt({ userQuery, plan, task: item.task }), notes);
+    for (let ask = 0; ask <= this.splitRetries; ask++) {
+      const answer = await this.options.model.complete(prompt, { maxTokens: this.outputTokens(), jsonSchema: splitJsonSchema, signal });
+      try {
+        return parseModelJson(answer, SplitAnswerSchema);
+      } catch (problem) {
+        notes.push(`split answer ${ask + 1} rejected: ${(problem as Error).message}`.slice(0, 2_000));
+      }
+    }
+    notes.push(`no valid split after ${this.splitRetries + 1} answers; solving the task whole`);
+    return undefined;
+  }
+
+  private async fit(item: WorkItem, build: (userQuery: string, plan: string) => string, notes: string[]): Promise<string> {
+    const fitted = await fitPrompt({
+      userQuery: item.userQuery,
+      plan: item.plan,
+      task: item.task,
+      build,
+      contextSize: this.options.model.contextSize,
+      count: (text) => this.options.model.countTokens(text),
+    });
+    const note = fitted.queryTruncated
+      ? "user query and plan shortened to fit the token budget"
+      : fitted.planSummarised
+        ? "plan summarised to fit the token budget"
+        : undefined;
+    if (note && !notes.includes(note)) notes.push(note);
+    return fitted.prompt;
+  }
+
+  private outputTokens(): number {
+    return budgetFor(this.options.model.contextSize).output;
+  }
+
+  private async test(item: WorkItem, targetPath: string, code: string): Promise<TestResult> {
+    const files = [...item.dependencyFiles.filter((f) => f.path !== targetPath), { path: targetPath, content: code }];
+    return this.options.sandbox.run({ files, testTargets: [targetPath] });
+  }
+
+  private failureLog(test: TestResult): string {
+    const log = [test.failure_reason, test.stdout, test.stderr].filter(Boolean).join("\n");
+    return log.length > this.repairLogChars ? `…${log.slice(-this.repairLogChars)}` : log;
+  }
+
+  private toResult(
+    item: WorkItem,
+    attempts: Attempt[],
+    extra: { subtasks?: Subtask[]; notes: string[]; error?: string; started: number },
+  ): Result {
+    const best = bestAttempt(attempts);
+    const logs = best ? [best.test.failure_reason, best.test.stdout, best.test.stderr].filter(Boolean).join("\n") : (extra.error ?? "");
+    return {
+      job_id: item.jobId,
+      task_id: item.task.id,
+      code: best?.code ?? "",
+      test_passed: best?.test.success ?? false,
+      test_logs: logs.slice(-LIMITS.logChars),
+      execution_time: (Date.now() - extra.started) / 1000,
+      worker_id: this.options.workerId,
+      timestamp: Date.now() / 1000,
+      tests_passed: best?.test.tests_passed ?? 0,
+      tests_failed: best?.test.tests_failed ?? 0,
+      attempts,
+      subtasks: extra.subtasks,
+      notes: extra.notes.slice(0, 50),
+      error: extra.error?.slice(0, LIMITS.logChars),
+    };
+  }
+}
+
+/** The attempt to keep: a passing one, else the one with the best test balance (later wins ties). */
+export function bestAttempt(attempts: Attempt[]): Attempt | undefined {
+  const score = (a: Attempt) => (a.test.success ? 1e9 : 0) + a.test.tests_passed - a.test.tests_failed;
+  return attempts.reduce<Attempt | undefined>((best, a) => (!best || score(a) >= score(best) ? a : best), undefined);
+}
+
+function emptyCodeResult(): TestResult {
+  return { success: false, stdout: "", stderr: "", tests_passed: 0, tests_failed: 0, execution_time: 0, failure_reason: "the model returned no code" };
+}
