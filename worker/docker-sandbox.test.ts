@@ -1,7 +1,7 @@
 // The REAL Docker sandbox: every result below comes from pytest inside a locked-down container.
 import Docker from "dockerode";
 import { describe, expect, it } from "vitest";
-import { demultiplex, DockerSandbox, SANDBOX_LABEL } from "./docker-sandbox.js";
+import { DockerSandbox, SANDBOX_LABEL } from "./docker-sandbox.js";
 
 const sandbox = new DockerSandbox({ timeoutSeconds: 20 });
 const one = (path: string, content: string) => ({ files: [{ path, content }], testTargets: [path] });
@@ -20,7 +20,7 @@ describe("DockerSandbox", () => {
     const code = "def test_ok():\n    assert True\n\n\ndef test_bad():\n    assert 1 + 1 == 3\n\n\ndef test_err():\n    raise ValueError('boom')\n";
     const result = await sandbox.run(one("bad.py", code));
     expect(result).toMatchObject({ success: false, tests_passed: 1, tests_failed: 2 });
-    expect(result.stdout).toMatch(/assert 2 == 3/);
+    expect(result.stdout).toMatch(/FAILED bad.py::test_bad - assert/);
     expect(result.failure_reason).toMatch(/some tests failed/);
   });
 
@@ -38,6 +38,29 @@ describe("DockerSandbox", () => {
     expect(result.failure_reason).toMatch(/timed out after 3 s/);
     expect(result.execution_time).toBeGreaterThanOrEqual(3);
     expect(result.execution_time).toBeLessThan(15);
+  });
+
+  it("stops code that goes past the memory limit", async () => {
+    const code = "def test_hog():\n    blocks = [bytearray(64 * 1024 * 1024) for _ in range(16)]\n    assert len(blocks) == 16\n";
+    const result = await sandbox.run(one("hog.py", code));
+    expect(result.success).toBe(false);
+    expect(`${result.failure_reason} ${result.stdout}`).toMatch(/ran out of memory|MemoryError/);
+  });
+
+  it("limits the number of processes", async () => {
+    const code = [
+      "import subprocess, pytest",
+      "def test_fork_limit():",
+      "    procs = []",
+      "    with pytest.raises(OSError):",
+      "        for _ in range(200):",
+      "            procs.append(subprocess.Popen(['sleep', '5']))",
+      "    for p in procs:",
+      "        p.kill()",
+      "",
+    ].join("\n");
+    const result = await sandbox.run(one("forks.py", code));
+    expect(result.stdout).toMatch(/1 passed/);
   });
 
   it("says so when the file has no tests", async () => {
@@ -90,16 +113,14 @@ describe("DockerSandbox", () => {
   });
 });
 
-describe("demultiplex", () => {
-  it("splits Docker's framed log stream into stdout and stderr", () => {
-    const frame = (stream: number, text: string) => {
-      const body = Buffer.from(text);
-      const header = Buffer.alloc(8);
-      header[0] = stream;
-      header.writeUInt32BE(body.length, 4);
-      return Buffer.concat([header, body]);
-    };
-    const raw = Buffer.concat([frame(1, "out1 "), frame(2, "err"), frame(1, "out2")]);
-    expect(demultiplex(raw)).toEqual({ stdout: "out1 out2", stderr: "err" });
+
+describe("DockerSandbox output limit", () => {
+  it("keeps the head and the summary of a flood of output", async () => {
+    const small = new DockerSandbox({ outputLimitChars: 2_000 });
+    const code = "def test_flood():\n    print('x' * 200_000)\n    assert False\n";
+    const result = await small.run(one("flood.py", code));
+    expect(result.stdout.length).toBeLessThan(2_200);
+    expect(result.stdout).toMatch(/characters cut/);
+    expect(result.tests_failed).toBe(1);
   });
 });

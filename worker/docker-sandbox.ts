@@ -4,6 +4,7 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { Writable } from "node:stream";
 import Docker from "dockerode";
 import { DEFAULT_SANDBOX_IMAGE } from "../shared/config.js";
 import { repoRelativePath } from "../shared/repo-path.js";
@@ -98,6 +99,8 @@ export class DockerSandbox implements Sandbox {
         WorkingDir: "/code",
         Env: ["PYTHONPATH=/code", "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1", "HOME=/tmp"],
         Labels: { [SANDBOX_LABEL]: "1" },
+        AttachStdout: true,
+        AttachStderr: true,
         NetworkDisabled: true,
         HostConfig: {
           NetworkMode: "none",
@@ -110,7 +113,7 @@ export class DockerSandbox implements Sandbox {
           ReadonlyRootfs: true,
           Binds: [`${codeDir}:/code:ro`],
           Tmpfs: { "/tmp": "rw,nosuid,nodev,noexec,size=64m" },
-          LogConfig: { Type: "json-file", Config: { "max-size": "4m", "max-file": "1" } },
+          LogConfig: { Type: "none", Config: {} }, // output is read through attach, nothing kept on disk
         },
       });
       try {
@@ -136,8 +139,19 @@ export class DockerSandbox implements Sandbox {
   }
 
   private async startAndCollect(container: Docker.Container, timeoutSeconds: number): Promise<TestResult> {
+    // Attach before start (as `docker run` does) so no output is lost and memory stays bounded.
+    const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+    const stdout = new BoundedText(this.outputLimitChars);
+    const stderr = new BoundedText(this.outputLimitChars);
+    this.docker.modem.demuxStream(stream, stdout.sink(), stderr.sink());
+    const streamEnded = new Promise<void>((resolve) => {
+      stream.on("end", resolve);
+      stream.on("close", resolve);
+      stream.on("error", () => resolve());
+    });
+    // "next-exit": the default ("not-running") answers at once for a container not started yet.
+    const exited = container.wait({ condition: "next-exit" }) as Promise<{ StatusCode: number }>;
     const started = performance.now();
-    const exited = container.wait();
     await container.start();
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
@@ -150,16 +164,19 @@ export class DockerSandbox implements Sandbox {
     await Promise.race([exited, deadline]);
     clearTimeout(timer);
     if (timedOut) await container.kill({ signal: "SIGKILL" }).catch(() => {});
-    const { StatusCode: exitCode } = (await exited) as { StatusCode: number };
+    const { StatusCode: exitCode } = await exited;
     const executionTime = (performance.now() - started) / 1000;
-    const [{ stdout, stderr }, state] = await Promise.all([this.readLogs(container), container.inspect()]);
-    return this.toTestResult({ exitCode, stdout, stderr, executionTime, timedOut, timeoutSeconds, oomKilled: state.State.OOMKilled });
-  }
-
-  private async readLogs(container: Docker.Container): Promise<{ stdout: string; stderr: string }> {
-    const raw = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
-    const { stdout, stderr } = demultiplex(raw);
-    return { stdout: clip(stdout, this.outputLimitChars), stderr: clip(stderr, this.outputLimitChars) };
+    await Promise.race([streamEnded, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    const state = await container.inspect();
+    return this.toTestResult({
+      exitCode,
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      executionTime,
+      timedOut,
+      timeoutSeconds,
+      oomKilled: state.State.OOMKilled,
+    });
   }
 
   private toTestResult(run: {
@@ -188,24 +205,39 @@ export class DockerSandbox implements Sandbox {
   }
 }
 
-/** Splits Docker's multiplexed log stream (8-byte frame headers: stream id, 0,0,0, size BE). */
-export function demultiplex(raw: Buffer): { stdout: string; stderr: string } {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= raw.length) {
-    const stream = raw[offset];
-    const size = raw.readUInt32BE(offset + 4);
-    const frame = raw.subarray(offset + 8, offset + 8 + size);
-    (stream === 2 ? err : out).push(frame);
-    offset += 8 + size;
-  }
-  return { stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
-}
+/** Collects a stream's text, keeping the head and the tail (pytest's summary is at the end). */
+class BoundedText {
+  private head = "";
+  private tail = "";
+  private cut = 0;
+  private readonly decoder = new TextDecoder();
 
-/** Keeps the head and the tail (pytest's summary is at the end) when output is too long. */
-function clip(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  const half = Math.floor(limit / 2);
-  return `${text.slice(0, half)}\n… [${text.length - 2 * half} characters cut] …\n${text.slice(-half)}`;
+  constructor(private readonly limit: number) {}
+
+  sink(): Writable {
+    return new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        this.add(this.decoder.decode(chunk, { stream: true }));
+        done();
+      },
+    });
+  }
+
+  add(text: string): void {
+    const half = Math.floor(this.limit / 2);
+    if (this.head.length < half) {
+      const take = half - this.head.length;
+      this.head += text.slice(0, take);
+      text = text.slice(take);
+    }
+    this.tail += text;
+    if (this.tail.length > half) {
+      this.cut += this.tail.length - half;
+      this.tail = this.tail.slice(-half);
+    }
+  }
+
+  text(): string {
+    return this.cut > 0 ? `${this.head}\n… [${this.cut} characters cut] …\n${this.tail}` : this.head + this.tail;
+  }
 }
