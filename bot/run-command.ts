@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { readEnv, type DellmEnv } from "../shared/config.js";
+import { budgetFor } from "../shared/token-budget.js";
 import type { CodeModel } from "../worker/code-model.js";
 import { DockerSandbox } from "../worker/docker-sandbox.js";
 import { TaskExecutor } from "../worker/executor.js";
@@ -101,7 +102,10 @@ export async function runCommand(argv: string[], log: (line: string) => void = c
     onProgress: modelProgressPrinter(log),
   });
   try {
-    const planner = new Planner(plannerModelFor(options, env, model), { maxTokens: env.DELLM_CLAUDE_MAX_TOKENS });
+    const plannerModel = plannerModelFor(options, env, model);
+    // A local planner shares the worker model's context, so it gets the worker's output budget.
+    const maxTokens = plannerModel === model ? budgetFor(model.contextSize).output : env.DELLM_CLAUDE_MAX_TOKENS;
+    const planner = new Planner(plannerModel, { maxTokens });
     log(`[model] worker model ${model.name}; planner ${planner.model.name}`);
     const executors = Array.from({ length: options.workers }, (_, i) =>
       new TaskExecutor({ model, sandbox, workerId: `local-${i + 1}`, repairAttempts: options.repairs }),
