@@ -27,9 +27,12 @@ export interface LlamaCodeModelOptions {
   download?: boolean;
   /** CPU threads for evaluation. Default: all available cores. */
   threads?: number;
-  /** Context window in tokens. Default: min(32768, the model's training context). */
+  /**
+   * Context window in tokens. Default: min(8192, the model's training context), which keeps a
+   * Qwen2.5-1.5B Q8_0 worker under 2 GiB; raise it (up to the seed's 32k) for long plans.
+   */
   contextSize?: number;
-  /** Prompt-processing batch size. Default: min(512, contextSize). */
+  /** Prompt-processing batch size. Default: min(256, contextSize) (a smaller compute buffer). */
   batchSize?: number;
   /** Use a GPU backend when one is available. Default false (CPU). */
   gpu?: boolean;
@@ -39,6 +42,11 @@ export interface LlamaCodeModelOptions {
    * doubling the memory the weights take. Reading the file instead keeps a single copy.
    */
   useMmap?: boolean;
+  /**
+   * Element type of the KV cache. "Q8_0" (default) halves the cache, with flash attention, which
+   * llama.cpp needs for a quantized V cache; "F16" is a few % faster and takes twice the memory.
+   */
+  kvCacheType?: "F16" | "Q8_0";
   /** Download and load progress. */
   onProgress?: (event: LoadProgress) => void;
   /** Hugging Face endpoint (mirror) for downloads; see ModelSourceOptions.endpoint. */
@@ -76,7 +84,7 @@ export interface CompletionStats {
 
 export const DEFAULT_TEMPERATURE = 0.2;
 export const DEFAULT_MAX_TOKENS = 2048;
-export const MAX_DEFAULT_CONTEXT = 32768;
+export const MAX_DEFAULT_CONTEXT = 8192;
 
 /** Runs tasks one at a time, in order; a task whose signal fires while it waits never starts. */
 class SerialQueue {
@@ -165,13 +173,19 @@ export class LlamaCodeModel implements CodeModel {
       const trainContext = model.trainContextSize || Number(info.architectureMetadata.context_length ?? 0) || MAX_DEFAULT_CONTEXT;
       const contextSize = options.contextSize ?? Math.min(MAX_DEFAULT_CONTEXT, trainContext);
       const threads = options.threads ?? availableParallelism();
-      const context = await model.createContext({
+      const settings = {
         contextSize,
-        batchSize: options.batchSize ?? Math.min(512, contextSize),
+        batchSize: options.batchSize ?? Math.min(256, contextSize),
         threads,
         sequences: 1,
         ignoreMemorySafetyChecks: true, // sizes are explicit; node-llama-cpp's estimate is conservative on CPU
-      });
+      };
+      const quantizedCache = { experimentalKvCacheKeyType: "Q8_0", experimentalKvCacheValueType: "Q8_0", flashAttention: true } as const;
+      const wantsQuantizedCache = (options.kvCacheType ?? "Q8_0") === "Q8_0";
+      // A Q8_0 cache needs head sizes that are whole 32-value blocks; other models keep F16.
+      const context = wantsQuantizedCache
+        ? await model.createContext({ ...settings, ...quantizedCache }).catch(() => model.createContext(settings))
+        : await model.createContext(settings);
       return new LlamaCodeModel(llama, model, context, context.getSequence(), path);
     } catch (error) {
       await model.dispose();

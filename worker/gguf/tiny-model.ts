@@ -90,8 +90,8 @@ export interface TinyModelOptions {
 
 export const TINY_MODEL_SHAPE = {
   embedding: 64,
-  heads: 4,
-  headsKv: 4,
+  heads: 2, // head size 32: a whole Q8_0 block, so the quantized KV cache works
+  headsKv: 2,
   feedForward: 128,
   blocks: 1,
 } as const;

@@ -1,0 +1,24 @@
+// `npm run bench`: every benchmark, figures printed and written to bench/results.json.
+// Pass names to run some: npm run bench -- sandbox generation
+import { writeFile } from "node:fs/promises";
+import { benchGeneration } from "./generation.js";
+import { benchSandbox } from "./sandbox.js";
+
+const benches = { sandbox: () => benchSandbox(), generation: () => benchGeneration() } as const;
+type BenchName = keyof typeof benches;
+
+const requested = process.argv.slice(2);
+const unknown = requested.filter((name) => !(name in benches));
+if (unknown.length) {
+  console.error(`unknown benchmark(s): ${unknown.join(", ")}; choose from ${Object.keys(benches).join(", ")}`);
+  process.exit(2);
+}
+const names = (requested.length ? requested : Object.keys(benches)) as BenchName[];
+const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
+for (const name of names) {
+  console.log(`[bench] ${name} ...`);
+  results[name] = await benches[name]();
+}
+await writeFile("bench/results.json", `${JSON.stringify(results, null, 2)}\n`);
+console.log("[bench] figures written to bench/results.json");
+process.exit(0);
