@@ -5,7 +5,7 @@ import { newJobId, type Job, type Result } from "../shared/schemas.js";
 import type { TaskExecutor } from "../worker/executor.js";
 import { runWorkerLoop, type WorkerEvent } from "../worker/worker-loop.js";
 import { LocalTaskBoard } from "./local-task-board.js";
-import { mergeResults, type MergeOutcome } from "./merger.js";
+import { mergeResults, openOrInitRepo, type MergeOutcome } from "./merger.js";
 import type { Planner } from "./planner.js";
 import { resultsBlock } from "./summary.js";
 
@@ -50,6 +50,8 @@ export async function runLocalJob(input: LocalJobInput): Promise<JobOutcome> {
     tasks: [],
     created_at: Date.now() / 1000,
   };
+  // Refuse an unusable repository before any model time is spent on the job.
+  await openOrInitRepo(job.repo_path);
   onEvent({ kind: "planning", job });
   job.tasks = await planner.decompose(input.query, input.signal);
   job.status = "running";

@@ -122,4 +122,22 @@ describe("mergeResults", () => {
       mergeResults({ repoPath: dir, branch: "dellm/taken", message: "m", tasks: [task(1, "", "a.py")], results: new Map([[1, result(1, "A = 1\n")]]) }),
     ).rejects.toThrow(/already exists/);
   });
+
+  it("makes a new folder inside another repository a repository of its own, and refuses an existing subfolder", async () => {
+    const { dir: outer, git: outerGit } = await tempRepo(true);
+    const branchesBefore = (await outerGit.branchLocal()).all;
+    const merge = (repoPath: string) =>
+      mergeResults({ repoPath, branch: "dellm/nested", message: "m", tasks: [task(1, "", "a.py")], results: new Map([[1, result(1, "A = 1\n")]]) });
+
+    const fresh = join(outer, "demo");
+    await merge(fresh);
+    expect(await simpleGit(fresh).revparse(["--show-toplevel"])).toBe(fresh);
+    expect(await simpleGit(fresh).show(["dellm/nested:a.py"])).toBe("A = 1\n");
+    expect((await outerGit.branchLocal()).all).toEqual(branchesBefore); // nothing landed in the outer repository
+
+    const existing = join(outer, "src");
+    await mkdir(existing);
+    await expect(merge(existing)).rejects.toThrow(/inside the git repository .*pass the repository's root/);
+    expect((await outerGit.branchLocal()).all).toEqual(branchesBefore);
+  });
 });

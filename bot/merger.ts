@@ -2,8 +2,8 @@
 // The user's own checkout is never touched: the branch is built in a temporary git worktree.
 import { lstat, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { simpleGit, type SimpleGit } from "simple-git";
+import { dirname, join, resolve } from "node:path";
+import { CheckRepoActions, simpleGit, type SimpleGit } from "simple-git";
 import { repoRelativePath, UnsafePathError } from "../shared/repo-path.js";
 import type { Result, Task } from "../shared/schemas.js";
 import { dependencyOrder } from "../shared/task-graph.js";
@@ -98,11 +98,21 @@ export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
   }
 }
 
-/** The seed's "if the repository does not exist, git init it". */
-async function openOrInitRepo(repoPath: string): Promise<SimpleGit> {
+/**
+ * The seed's "if the repository does not exist, git init it". A directory inside another
+ * repository is not silently taken for that repository (its branches would land in the outer
+ * one): a new directory becomes a repository of its own, an existing one is refused.
+ */
+export async function openOrInitRepo(repoPath: string): Promise<SimpleGit> {
+  const existed = await lstat(repoPath).then(() => true, () => false);
   await mkdir(repoPath, { recursive: true });
   const git = simpleGit(repoPath);
-  if (!(await git.checkIsRepo())) await git.init();
+  if (await git.checkIsRepo(CheckRepoActions.IS_REPO_ROOT)) return git;
+  if (existed && (await git.checkIsRepo())) {
+    const outer = (await git.revparse(["--show-toplevel"])).trim();
+    throw new Error(`${resolve(repoPath)} is a folder inside the git repository ${outer}; pass the repository's root (--repo ${outer}) or a folder outside it`);
+  }
+  await git.init();
   return git;
 }
 
