@@ -1,0 +1,80 @@
+// A dellm swarm node: libp2p over TCP with Noise and Yamux, and a Kademlia DHT on dellm's own
+// protocol id (so it never joins or pollutes another DHT) whose validators accept only signed
+// dellm records. Bot, bootstrap and workers all start one of these.
+import { noise } from "@chainsafe/libp2p-noise";
+import { yamux } from "@chainsafe/libp2p-yamux";
+import { identify } from "@libp2p/identify";
+import type { PrivateKey } from "@libp2p/interface";
+import { kadDHT, passthroughMapper, removePrivateAddressesMapper, type KadDHT } from "@libp2p/kad-dht";
+import { ping } from "@libp2p/ping";
+import { tcp } from "@libp2p/tcp";
+import { multiaddr } from "@multiformats/multiaddr";
+import { createLibp2p, type Libp2p } from "libp2p";
+import { RECORD_NAMESPACE, selectNewestRecord, validateDhtRecord } from "./signed-record.js";
+
+export const DHT_PROTOCOL = "/dellm/kad/1.0.0";
+
+export interface SwarmNodeOptions {
+  privateKey?: PrivateKey;
+  /** Listen multiaddrs. Default: loopback on a free TCP port. */
+  listen?: string[];
+  /** Multiaddrs (with /p2p/<peer id>) dialled after start. */
+  bootstrap?: string[];
+  /**
+   * Keep private and loopback addresses in the routing table (tests, one-machine swarms, LANs).
+   * Default true when every listen address is private.
+   */
+  privateNetwork?: boolean;
+}
+
+export type SwarmNode = Libp2p<{ dht: KadDHT; identify: ReturnType<ReturnType<typeof identify>>; ping: ReturnType<ReturnType<typeof ping>> }>;
+
+export async function createSwarmNode(options: SwarmNodeOptions = {}): Promise<SwarmNode> {
+  const listen = options.listen ?? ["/ip4/127.0.0.1/tcp/0"];
+  const privateNetwork = options.privateNetwork ?? listen.every((address) => /\/ip4\/(127\.|10\.|192\.168\.|0\.0\.0\.0)/.test(address));
+  const node = await createLibp2p({
+    privateKey: options.privateKey,
+    addresses: { listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({
+        protocol: DHT_PROTOCOL,
+        // Volunteers on home networks look "private"; a dellm node always serves records.
+        clientMode: false,
+        peerInfoMapper: privateNetwork ? passthroughMapper : removePrivateAddressesMapper,
+        validators: { [RECORD_NAMESPACE]: validateDhtRecord },
+        selectors: { [RECORD_NAMESPACE]: selectNewestRecord },
+        // A lone bootstrap node must still answer puts instead of hanging.
+        allowQueryWithZeroPeers: true,
+      }),
+    },
+  });
+  try {
+    await dialBootstrap(node, options.bootstrap ?? []);
+  } catch (error) {
+    await node.stop();
+    throw error;
+  }
+  return node as unknown as SwarmNode;
+}
+
+async function dialBootstrap(node: Libp2p, addresses: string[]): Promise<void> {
+  for (const address of addresses) {
+    let parsed;
+    try {
+      parsed = multiaddr(address);
+    } catch {
+      throw new Error(`bootstrap address ${JSON.stringify(address)} is not a multiaddr; expected e.g. /ip4/1.2.3.4/tcp/4001/p2p/12D3Koo…`);
+    }
+    if (!parsed.toString().includes("/p2p/")) throw new Error(`bootstrap address ${address} has no /p2p/<peer id> part; copy the full address the bot prints`);
+    try {
+      await node.dial(parsed, { signal: AbortSignal.timeout(10_000) });
+    } catch (error) {
+      throw new Error(`cannot reach bootstrap peer ${address}: ${(error as Error).message}`);
+    }
+  }
+}
