@@ -5,6 +5,7 @@ import { z } from "zod";
 
 export const DEFAULT_MODEL_URI = "hf:Qwen/Qwen2.5-1.5B-Instruct-GGUF/qwen2.5-1.5b-instruct-q8_0.gguf";
 export const DEFAULT_SANDBOX_IMAGE = "dellm-sandbox:latest";
+export const DEFAULT_MODELS_DIR = "models";
 
 const positiveInt = (name: string) =>
   z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).positive(`${name} must be above 0`);
@@ -16,7 +17,7 @@ const EnvSchema = z.object({
   ANTHROPIC_BASE_URL: z.string().url("ANTHROPIC_BASE_URL must be a URL").optional(),
   DELLM_TASK_TIMEOUT: positiveInt("DELLM_TASK_TIMEOUT").default(120),
   MODEL_PATH: z.string().min(1).default(DEFAULT_MODEL_URI),
-  DELLM_MODELS_DIR: z.string().min(1).default("models"),
+  DELLM_MODELS_DIR: z.string().min(1).default(DEFAULT_MODELS_DIR),
   MODEL_THREADS: positiveInt("MODEL_THREADS").default(Math.min(4, availableParallelism())),
   DELLM_CONTEXT_SIZE: positiveInt("DELLM_CONTEXT_SIZE").optional(),
   WORKER_ID: z.string().min(1).optional(),

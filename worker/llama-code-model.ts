@@ -15,6 +15,7 @@ import {
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
+import { TOKEN_LIMITS } from "../shared/token-budget.js";
 import type { CodeModel, CompletionOptions } from "./code-model.js";
 import { DEFAULT_MODEL_URI, modelDisplayName, resolveModelSource, validateGgufFile, type ModelSourceOptions } from "./model-source.js";
 
@@ -83,8 +84,10 @@ export interface CompletionStats {
 }
 
 export const DEFAULT_TEMPERATURE = 0.2;
-export const DEFAULT_MAX_TOKENS = 2048;
-export const MAX_DEFAULT_CONTEXT = 8192;
+/** The seed's 2048 output tokens, from the token budget so both agree. */
+export const DEFAULT_MAX_TOKENS = TOKEN_LIMITS.outputReserve;
+/** Default context cap (see LlamaCodeModelOptions.contextSize). */
+export const DEFAULT_CONTEXT_CAP = 8192;
 
 /** Runs tasks one at a time, in order; a task whose signal fires while it waits never starts. */
 class SerialQueue {
@@ -170,8 +173,8 @@ export class LlamaCodeModel implements CodeModel {
       onLoadProgress: options.onProgress ? (fraction) => options.onProgress?.({ phase: "load", fraction }) : undefined,
     });
     try {
-      const trainContext = model.trainContextSize || Number(info.architectureMetadata.context_length ?? 0) || MAX_DEFAULT_CONTEXT;
-      const contextSize = options.contextSize ?? Math.min(MAX_DEFAULT_CONTEXT, trainContext);
+      const trainContext = model.trainContextSize || Number(info.architectureMetadata.context_length ?? 0) || DEFAULT_CONTEXT_CAP;
+      const contextSize = options.contextSize ?? Math.min(DEFAULT_CONTEXT_CAP, trainContext);
       const threads = options.threads ?? availableParallelism();
       const settings = {
         contextSize,

@@ -5,10 +5,9 @@
 import { stat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { readGgufFileInfo, resolveModelFile, type GgufFileInfo } from "node-llama-cpp";
-import { DEFAULT_MODEL_URI } from "../shared/config.js";
+import { DEFAULT_MODEL_URI, DEFAULT_MODELS_DIR } from "../shared/config.js";
 
 export { DEFAULT_MODEL_URI };
-export const DEFAULT_MODELS_DIRECTORY = "models";
 const DEFAULT_HF_ENDPOINT = "https://huggingface.co/";
 
 export interface ModelSourceOptions {
@@ -57,7 +56,7 @@ export function isModelUri(model: string): boolean {
 }
 
 /** The fix list shown whenever the model is missing. */
-export function modelFixHint(uri: string = DEFAULT_MODEL_URI, modelsDirectory: string = DEFAULT_MODELS_DIRECTORY): string {
+export function modelFixHint(uri: string = DEFAULT_MODEL_URI, modelsDirectory: string = DEFAULT_MODELS_DIR): string {
   return [
     "To fix, do one of:",
     `  - download it once: npx node-llama-cpp pull --dir ${modelsDirectory} ${uri}`,
@@ -116,7 +115,7 @@ function describe(error: unknown): string {
  */
 export async function resolveModelSource(options: ModelSourceOptions = {}): Promise<ResolvedModel> {
   const model = options.model ?? (process.env.MODEL_PATH || DEFAULT_MODEL_URI);
-  const directory = resolve(options.modelsDirectory ?? DEFAULT_MODELS_DIRECTORY);
+  const directory = resolve(options.modelsDirectory ?? DEFAULT_MODELS_DIR);
 
   if (!isModelUri(model)) {
     for (const candidate of [resolve(model), resolve(directory, model)]) {
