@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { newJobId, type Job, type Result } from "../shared/schemas.js";
 import type { TaskExecutor } from "../worker/executor.js";
 import { runWorkerLoop, type WorkerEvent } from "../worker/worker-loop.js";
-import { LocalTaskBoard } from "./local-task-board.js";
+import { JobBoard } from "./job-board.js";
 import { mergeResults, openOrInitRepo, type MergeOutcome } from "./merger.js";
 import type { Planner } from "./planner.js";
 import { resultsBlock } from "./summary.js";
@@ -57,7 +57,7 @@ export async function runLocalJob(input: LocalJobInput): Promise<JobOutcome> {
   job.status = "running";
   onEvent({ kind: "planned", job });
 
-  const board = new LocalTaskBoard(job.id, job.query, job.tasks);
+  const board = new JobBoard(job.id, job.query, job.tasks);
   const stopWorkers = new AbortController();
   const workers = input.executors.map((executor, index) =>
     runWorkerLoop({

@@ -1,5 +1,6 @@
-// Where a job's tasks wait for workers and where results come back. The local, in-process board
-// lives in bot/local-task-board.ts; the swarm puts a libp2p DHT behind the same interface.
+// Where a job's tasks wait for workers and where results come back. In-process workers use the
+// bot's JobBoard directly (bot/job-board.ts); swarm workers reach the coordinator's boards over
+// libp2p through worker/swarm-task-board.ts. The worker loop sees only this interface.
 import type { Result, WorkItem } from "./schemas.js";
 
 export interface TaskBoard {
@@ -9,6 +10,8 @@ export interface TaskBoard {
   submit(result: Result): Promise<void>;
   /** Give a claimed task back unfinished (worker stopping). */
   release(jobId: string, taskId: number, workerId: string): Promise<void>;
-  /** True once no task is left to claim or to wait for. */
+  /** True once no task is left to claim or to wait for (a swarm board never finishes). */
   isFinished(): boolean;
+  /** Resolves when a task may have become ready, or after `ms` at the latest. */
+  waitForWork(ms: number, signal?: AbortSignal): Promise<void>;
 }

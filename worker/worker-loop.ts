@@ -13,7 +13,7 @@ export interface WorkerLoopOptions {
   board: TaskBoard;
   executor: TaskExecutor;
   workerId: string;
-  /** Seed: poll every 2 s; in-process boards can poll faster. */
+  /** Longest wait between claim attempts when no task is announced (seed: poll every 2 s). */
   pollMs?: number;
   signal?: AbortSignal;
   onEvent?: (event: WorkerEvent) => void;
@@ -24,7 +24,7 @@ export async function runWorkerLoop({ board, executor, workerId, pollMs = 2_000,
   while (!signal?.aborted && !board.isFinished()) {
     const item = await board.claim(workerId);
     if (!item) {
-      await sleep(pollMs, signal);
+      await board.waitForWork(pollMs, signal);
       continue;
     }
     onEvent({ kind: "claimed", workerId, item });
@@ -43,16 +43,4 @@ export async function runWorkerLoop({ board, executor, workerId, pollMs = 2_000,
       onEvent({ kind: "submit-refused", workerId, taskId: item.task.id, reason: (error as Error).message });
     }
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

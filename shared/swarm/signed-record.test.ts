@@ -2,7 +2,7 @@ import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { describe, expect, it } from "vitest";
 import { newJobId, type Task } from "../schemas.js";
-import { openRecord, recordKey, RecordRejectedError, selectNewestRecord, signRecord } from "./signed-record.js";
+import { boardKey, openRecord, recordKey, RecordRejectedError, selectNewestRecord, signRecord } from "./signed-record.js";
 
 const jobId = newJobId();
 const task: Task = { id: 1, description: "fib", file: "fib.py", dependencies: [], input_output_spec: "n -> int", directory: "", context: "" };
@@ -58,5 +58,14 @@ describe("signed DHT records", () => {
     forged.signer = peerIdFromPrivateKey(bot).toString();
     const keyBytes = new TextEncoder().encode(key);
     expect(await selectNewestRecord(keyBytes, [older, newer, encode(forged)])).toBe(1);
+  });
+
+  it("accepts a coordinator's board only when the coordinator itself signed it", async () => {
+    const coordinator = peerIdFromPrivateKey(bot).toString();
+    const board = { jobs: [{ job_id: jobId, ready: [1, 2] }] };
+    const record = await openRecord(boardKey(coordinator), await signRecord(bot, boardKey(coordinator), board));
+    expect(record).toMatchObject({ kind: "board", jobId: coordinator, payload: board });
+    await expect(openRecord(boardKey(coordinator), await signRecord(mallory, boardKey(coordinator), board))).rejects.toThrow(/only a coordinator writes its own board/);
+    await expect(signRecord(bot, boardKey(coordinator), { jobs: [{ job_id: "BAD id", ready: [] }] })).rejects.toThrow();
   });
 });

@@ -1,19 +1,20 @@
-// Records the swarm keeps in the DHT (seed: task:, result:, status: keys, here namespaced by job).
+// Records the swarm keeps in the DHT (seed: task:, result:, status: keys, here namespaced by job,
+// plus one board record per coordinator that lists its open jobs, since the DHT cannot list keys).
 // Every record is an envelope signed with its author's Ed25519 libp2p key. The signature covers the
 // DHT key too, so a record copied under another key (a replay) is rejected, and the signer is a
 // peer id whose public key is inside it, so nobody can sign in another peer's name.
 import type { PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey, peerIdFromString } from "@libp2p/peer-id";
 import { z } from "zod";
-import { JobIdSchema, JobStatusSchema, ResultSchema, TaskSchema } from "../schemas.js";
+import { JobIdSchema, JobStatusSchema, LIMITS, ResultSchema, TaskSchema } from "../schemas.js";
 
 /** First key segment: kad-dht routes validators and selectors by it. */
 export const RECORD_NAMESPACE = "dellm";
-export const RECORD_KINDS = ["task", "result", "status"] as const;
+export const RECORD_KINDS = ["task", "result", "status", "board"] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
-/** Seed expiries in seconds: tasks 300, results 600, status 300. */
-export const RECORD_TTL_SECONDS: Record<RecordKind, number> = { task: 300, result: 600, status: 300 };
+/** Seed expiries in seconds: tasks 300, results 600, status 300 (the board like status). */
+export const RECORD_TTL_SECONDS: Record<RecordKind, number> = { task: 300, result: 600, status: 300, board: 300 };
 /** Records dated further ahead than this are refused (clock skew allowance). */
 export const MAX_CLOCK_SKEW_MS = 60_000;
 /** kad-dht's practical limit is ~4 MiB; results (code + logs) stay well below this. */
@@ -22,7 +23,10 @@ export const MAX_RECORD_BYTES = 2 * 1024 * 1024;
 const PAYLOADS = {
   task: z.object({ job_id: JobIdSchema, task: TaskSchema }),
   result: ResultSchema,
-  status: z.object({ job_id: JobIdSchema, status: JobStatusSchema, done: z.array(z.number().int().positive()).max(50) }),
+  status: z.object({ job_id: JobIdSchema, status: JobStatusSchema, done: z.array(z.number().int().positive()).max(LIMITS.maxTasks) }),
+  board: z.object({
+    jobs: z.array(z.object({ job_id: JobIdSchema, ready: z.array(z.number().int().positive()).max(LIMITS.maxTasks) })).max(1_000),
+  }),
 } satisfies Record<RecordKind, z.ZodType>;
 export type RecordPayload<K extends RecordKind> = z.infer<(typeof PAYLOADS)[K]>;
 
@@ -39,6 +43,7 @@ const EnvelopeSchema = z.object({
 export interface SignedRecord<K extends RecordKind = RecordKind> {
   key: string;
   kind: K;
+  /** The job the record belongs to; for a board record, the coordinator's peer id. */
   jobId: string;
   /** Peer id (base58) of the author. */
   signer: string;
@@ -52,14 +57,21 @@ export class RecordRejectedError extends Error {
 }
 
 /** "/dellm/<kind>/<job id>[/<task id>]" — task and result records per task, status per job. */
-export function recordKey(kind: RecordKind, jobId: string, taskId?: number): string {
+export function recordKey(kind: Exclude<RecordKind, "board">, jobId: string, taskId?: number): string {
   JobIdSchema.parse(jobId);
   if (kind === "status") return `/${RECORD_NAMESPACE}/status/${jobId}`;
   if (!Number.isInteger(taskId) || (taskId as number) < 1) throw new Error(`a ${kind} record key needs a positive task id`);
   return `/${RECORD_NAMESPACE}/${kind}/${jobId}/${taskId}`;
 }
 
+/** "/dellm/board/<coordinator peer id>": the coordinator's list of jobs with ready tasks. */
+export function boardKey(coordinatorPeerId: string): string {
+  return `/${RECORD_NAMESPACE}/board/${coordinatorPeerId}`;
+}
+
 function parseKey(key: string): { kind: RecordKind; jobId: string; taskId?: number } {
+  const board = /^\/dellm\/board\/([1-9A-HJ-NP-Za-km-z]{40,60})$/.exec(key);
+  if (board) return { kind: "board", jobId: board[1]! };
   const match = /^\/dellm\/(task|result|status)\/([a-z0-9-]+)(?:\/([1-9][0-9]{0,8}))?$/.exec(key);
   if (!match) throw new RecordRejectedError(`key ${JSON.stringify(key.slice(0, 100))} is not a dellm record key`);
   const kind = match[1] as RecordKind;
@@ -134,10 +146,14 @@ export async function openRecord(key: string, bytes: Uint8Array, options: { now?
 
   const payload = PAYLOADS[kind].safeParse(envelope.payload);
   if (!payload.success) throw new RecordRejectedError(`${kind} payload is invalid: ${z.prettifyError(payload.error)}`);
-  const named = payload.data as { job_id: string; task?: { id: number }; task_id?: number };
-  if (named.job_id !== jobId) throw new RecordRejectedError(`payload job ${named.job_id} does not match key job ${jobId}`);
-  const namedTask = named.task?.id ?? named.task_id;
-  if (taskId !== undefined && namedTask !== taskId) throw new RecordRejectedError(`payload task ${namedTask} does not match key task ${taskId}`);
+  if (kind === "board") {
+    if (envelope.signer !== jobId) throw new RecordRejectedError(`board of ${jobId} signed by ${envelope.signer}; only a coordinator writes its own board`);
+  } else {
+    const named = payload.data as { job_id: string; task?: { id: number }; task_id?: number };
+    if (named.job_id !== jobId) throw new RecordRejectedError(`payload job ${named.job_id} does not match key job ${jobId}`);
+    const namedTask = named.task?.id ?? named.task_id;
+    if (taskId !== undefined && namedTask !== taskId) throw new RecordRejectedError(`payload task ${namedTask} does not match key task ${taskId}`);
+  }
   return { key, kind, jobId, signer: envelope.signer, issuedAt: envelope.issued_at, expiresAt: envelope.expires_at, payload: payload.data } as SignedRecord;
 }
 

@@ -1,8 +1,10 @@
 // A dellm swarm node: libp2p over TCP with Noise and Yamux, and a Kademlia DHT on dellm's own
 // protocol id (so it never joins or pollutes another DHT) whose validators accept only signed
-// dellm records. Bot, bootstrap and workers all start one of these.
+// dellm records, and gossipsub for the coordinator's "tasks ready" announcements (the fast path;
+// workers also pull). Bot, bootstrap and workers all start one of these.
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
+import { gossipsub, type GossipSub } from "@libp2p/gossipsub";
 import { identify } from "@libp2p/identify";
 import type { PrivateKey } from "@libp2p/interface";
 import { kadDHT, passthroughMapper, removePrivateAddressesMapper, type KadDHT } from "@libp2p/kad-dht";
@@ -27,7 +29,12 @@ export interface SwarmNodeOptions {
   privateNetwork?: boolean;
 }
 
-export type SwarmNode = Libp2p<{ dht: KadDHT; identify: ReturnType<ReturnType<typeof identify>>; ping: ReturnType<ReturnType<typeof ping>> }>;
+export type SwarmNode = Libp2p<{
+  dht: KadDHT;
+  pubsub: GossipSub;
+  identify: ReturnType<ReturnType<typeof identify>>;
+  ping: ReturnType<ReturnType<typeof ping>>;
+}>;
 
 export async function createSwarmNode(options: SwarmNodeOptions = {}): Promise<SwarmNode> {
   const listen = options.listen ?? ["/ip4/127.0.0.1/tcp/0"];
@@ -41,6 +48,9 @@ export async function createSwarmNode(options: SwarmNodeOptions = {}): Promise<S
     services: {
       identify: identify(),
       ping: ping(),
+      // Messages are signed by their author (StrictSign), so `from` can be checked against the
+      // pinned coordinator; a lone coordinator may announce before any worker has joined.
+      pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
       dht: kadDHT({
         protocol: DHT_PROTOCOL,
         // Volunteers on home networks look "private"; a dellm node always serves records.

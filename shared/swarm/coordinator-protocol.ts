@@ -1,0 +1,97 @@
+// The claim/lease protocol between workers and the bot's coordinator: one length-prefixed JSON
+// request and one response per libp2p stream. The coordinator learns who is asking from the
+// connection (Noise authenticates the remote peer id), never from the message.
+import type { Connection, PeerId } from "@libp2p/interface";
+import { lpStream } from "@libp2p/utils";
+import type { Libp2p } from "libp2p";
+import { z } from "zod";
+import { JobIdSchema, TaskSchema } from "../schemas.js";
+
+export const COORDINATOR_PROTOCOL = "/dellm/coordinator/1.0.0";
+/** Gossipsub topic where the coordinator announces that tasks became ready. */
+export const TASKS_TOPIC = "/dellm/tasks/1.0.0";
+/** A signed result record (≤ 2 MiB) in base64 plus the envelope fits in this. */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+const leaseRef = { job_id: JobIdSchema, task_id: z.number().int().positive(), lease_id: z.string().uuid() };
+
+export const CoordinatorRequestSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("claim"), worker_id: z.string().min(1).max(200) }),
+  z.object({ type: z.literal("renew"), ...leaseRef }),
+  z.object({ type: z.literal("release"), ...leaseRef }),
+  /** `record`: the worker's signed `/dellm/result/<job>/<task>` record, base64. */
+  z.object({ type: z.literal("submit"), ...leaseRef, record: z.string().max(MAX_MESSAGE_BYTES) }),
+]);
+export type CoordinatorRequest = z.infer<typeof CoordinatorRequestSchema>;
+
+export const CoordinatorResponseSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("granted"),
+    ...leaseRef,
+    expires_at: z.number(),
+    user_query: z.string(),
+    plan: z.array(TaskSchema),
+    task: TaskSchema,
+    dependency_files: z.array(z.object({ path: z.string(), content: z.string() })),
+  }),
+  z.object({ type: z.literal("none") }),
+  z.object({ type: z.literal("renewed"), expires_at: z.number() }),
+  z.object({ type: z.literal("released") }),
+  z.object({ type: z.literal("accepted") }),
+  z.object({ type: z.literal("refused"), reason: z.string() }),
+]);
+export type CoordinatorResponse = z.infer<typeof CoordinatorResponseSchema>;
+
+const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+function decode<T>(schema: z.ZodType<T>, bytes: Uint8Array, what: string): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new Error(`${what} is not JSON`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new Error(`${what} is invalid: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Serve coordinator requests; `answer` gets the authenticated remote peer with each request. */
+export async function serveCoordinator(
+  node: Libp2p,
+  answer: (request: CoordinatorRequest, remotePeer: PeerId) => Promise<CoordinatorResponse>,
+): Promise<void> {
+  await node.handle(COORDINATOR_PROTOCOL, async (stream, connection: Connection) => {
+    const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });
+    try {
+      const signal = AbortSignal.timeout(30_000);
+      let response: CoordinatorResponse;
+      try {
+        const request = decode(CoordinatorRequestSchema, (await lp.read({ signal })).subarray(), "request");
+        response = await answer(request, connection.remotePeer);
+      } catch (error) {
+        response = { type: "refused", reason: (error as Error).message };
+      }
+      await lp.write(encode(response), { signal });
+      await stream.close({ signal });
+    } catch (error) {
+      stream.abort(error as Error);
+    }
+  });
+}
+
+/** Send one request to the coordinator and read its answer. */
+export async function askCoordinator(node: Libp2p, coordinator: PeerId, request: CoordinatorRequest, signal?: AbortSignal): Promise<CoordinatorResponse> {
+  const limit = AbortSignal.any([AbortSignal.timeout(30_000), ...(signal ? [signal] : [])]);
+  const stream = await node.dialProtocol(coordinator, COORDINATOR_PROTOCOL, { signal: limit });
+  try {
+    const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });
+    await lp.write(encode(request), { signal: limit });
+    const response = decode(CoordinatorResponseSchema, (await lp.read({ signal: limit })).subarray(), "coordinator response");
+    await stream.close({ signal: limit });
+    return response;
+  } catch (error) {
+    stream.abort(error as Error);
+    throw error;
+  }
+}

@@ -1,0 +1,220 @@
+// A worker's view of the swarm as a TaskBoard: claims, lease renewals, releases and results go to
+// the pinned coordinator over the coordinator protocol; results are also stored in the DHT as
+// records signed by this worker. Gossipsub announcements (checked to come from the coordinator)
+// and the coordinator's board record wake the worker; otherwise it asks every `pollMs`.
+import type { PeerId, PrivateKey } from "@libp2p/interface";
+import { peerIdFromString } from "@libp2p/peer-id";
+import type { Result, WorkItem } from "../shared/schemas.js";
+import { askCoordinator, TASKS_TOPIC, type CoordinatorResponse } from "../shared/swarm/coordinator-protocol.js";
+import { boardKey, openRecord, recordKey, signRecord } from "../shared/swarm/signed-record.js";
+import type { SwarmNode } from "../shared/swarm/swarm-node.js";
+import type { TaskBoard } from "../shared/task-board.js";
+
+export type SwarmBoardEvent =
+  | { kind: "coordinator-found"; peer: string }
+  | { kind: "announced"; jobs: number }
+  | { kind: "board-read"; jobs: number }
+  | { kind: "lease-renewed"; jobId: string; taskId: number; expiresAt: number }
+  | { kind: "lease-lost"; jobId: string; taskId: number; reason: string }
+  | { kind: "result-stored"; key: string }
+  | { kind: "result-store-failed"; key: string; reason: string };
+
+export interface SwarmTaskBoardOptions {
+  node: SwarmNode;
+  privateKey: PrivateKey;
+  /** The coordinator's peer id, pinned: claims and announcements from anyone else are ignored. */
+  coordinator: string;
+  onEvent?: (event: SwarmBoardEvent) => void;
+}
+
+interface HeldLease {
+  leaseId: string;
+  timer: NodeJS.Timeout;
+}
+
+export class SwarmTaskBoard implements TaskBoard {
+  private readonly coordinator: PeerId;
+  private readonly leases = new Map<string, HeldLease>();
+  private readonly wakers = new Set<() => void>();
+  private readonly onEvent: (event: SwarmBoardEvent) => void;
+  /** Set by announcements and on join, cleared when the coordinator says nothing is ready. */
+  private workMayBeReady = true;
+  private readonly onMessage: (event: CustomEvent<{ topic: string; type: string; from?: PeerId; data: Uint8Array }>) => void;
+
+  private constructor(private readonly options: SwarmTaskBoardOptions) {
+    this.coordinator = parseCoordinatorId(options.coordinator);
+    this.onEvent = options.onEvent ?? (() => {});
+    this.onMessage = (event) => {
+      const message = event.detail;
+      if (message.topic !== TASKS_TOPIC || message.type !== "signed" || !message.from?.equals(this.coordinator)) return;
+      this.onEvent({ kind: "announced", jobs: countJobs(message.data) });
+      this.wake();
+    };
+  }
+
+  /**
+   * Find the coordinator in the swarm (fails fast with a clear message when it is not there),
+   * subscribe to announcements and read its board record once (the pull on join).
+   */
+  static async join(options: SwarmTaskBoardOptions & { timeoutMs?: number }): Promise<SwarmTaskBoard> {
+    const board = new SwarmTaskBoard(options);
+    const { node } = options;
+    const signal = AbortSignal.timeout(options.timeoutMs ?? 10_000);
+    if (node.getConnections(board.coordinator).length === 0) {
+      try {
+        const found = await node.peerRouting.findPeer(board.coordinator, { signal });
+        await node.dial(found.multiaddrs.length > 0 ? found.multiaddrs : board.coordinator, { signal });
+      } catch (error) {
+        throw new Error(
+          `coordinator ${options.coordinator} was not found in the swarm (${(error as Error).message}); check --coordinator: it is the peer id the bot prints after /p2p/`,
+        );
+      }
+    }
+    node.services.pubsub.addEventListener("message", board.onMessage as never);
+    node.services.pubsub.subscribe(TASKS_TOPIC);
+    board.onEvent({ kind: "coordinator-found", peer: options.coordinator });
+    await board.readBoardRecord();
+    return board;
+  }
+
+  async claim(workerId: string): Promise<WorkItem | null> {
+    if (!this.workMayBeReady) return null;
+    const response = await this.ask({ type: "claim", worker_id: workerId });
+    if (response.type === "none") {
+      this.workMayBeReady = false;
+      return null;
+    }
+    if (response.type !== "granted") throw new Error(`coordinator refused the claim: ${describe(response)}`);
+    this.holdLease(response.job_id, response.task_id, response.lease_id, response.expires_at);
+    return { jobId: response.job_id, userQuery: response.user_query, plan: response.plan, task: response.task, dependencyFiles: response.dependency_files };
+  }
+
+  async submit(result: Result): Promise<void> {
+    const held = this.takeLease(result.job_id, result.task_id);
+    if (!held) throw new Error(`no lease held on ${result.job_id} task ${result.task_id}`);
+    const key = recordKey("result", result.job_id, result.task_id);
+    const record = await signRecord(this.options.privateKey, key, result);
+    this.storeResult(key, record);
+    const response = await this.ask({
+      type: "submit",
+      job_id: result.job_id,
+      task_id: result.task_id,
+      lease_id: held.leaseId,
+      record: Buffer.from(record).toString("base64"),
+    });
+    // Our own result may have made dependants ready.
+    this.workMayBeReady = true;
+    if (response.type !== "accepted") throw new Error(describe(response));
+  }
+
+  async release(jobId: string, taskId: number): Promise<void> {
+    const held = this.takeLease(jobId, taskId);
+    if (!held) return;
+    await this.ask({ type: "release", job_id: jobId, task_id: taskId, lease_id: held.leaseId }).catch(() => undefined);
+  }
+
+  isFinished(): boolean {
+    return false;
+  }
+
+  waitForWork(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        // The slow path: no announcement reached us, so ask again anyway.
+        this.workMayBeReady = true;
+        done();
+      }, ms);
+      this.wakers.add(done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  /** Stop renewing, release held tasks and stop listening. */
+  async close(): Promise<void> {
+    for (const key of [...this.leases.keys()]) {
+      const [jobId, taskId] = key.split("#");
+      await this.release(jobId!, Number(taskId));
+    }
+    this.options.node.services.pubsub.removeEventListener("message", this.onMessage as never);
+    this.wake();
+  }
+
+  private wake(): void {
+    this.workMayBeReady = true;
+    for (const waker of [...this.wakers]) waker();
+  }
+
+  private async readBoardRecord(): Promise<void> {
+    const key = boardKey(this.options.coordinator);
+    try {
+      const bytes = await this.options.node.contentRouting.get(new TextEncoder().encode(key), { signal: AbortSignal.timeout(5_000) });
+      const record = await openRecord(key, bytes);
+      const jobs = (record.payload as { jobs: unknown[] }).jobs.length;
+      this.onEvent({ kind: "board-read", jobs });
+    } catch {
+      // No board yet (or unreachable): the claim on join asks the coordinator directly anyway.
+    }
+  }
+
+  /** Renew at a third of the lease so that one lost renewal never loses the task. */
+  private holdLease(jobId: string, taskId: number, leaseId: string, expiresAt: number): void {
+    const renewEvery = Math.max(200, (expiresAt - Date.now()) / 3);
+    const timer = setInterval(() => {
+      this.ask({ type: "renew", job_id: jobId, task_id: taskId, lease_id: leaseId })
+        .then((response) => {
+          if (response.type === "renewed") this.onEvent({ kind: "lease-renewed", jobId, taskId, expiresAt: response.expires_at });
+          else if (this.leases.get(`${jobId}#${taskId}`)?.leaseId === leaseId) this.onEvent({ kind: "lease-lost", jobId, taskId, reason: describe(response) });
+        })
+        .catch((error: Error) => this.onEvent({ kind: "lease-lost", jobId, taskId, reason: error.message }));
+    }, renewEvery);
+    timer.unref();
+    this.leases.set(`${jobId}#${taskId}`, { leaseId, timer });
+  }
+
+  private takeLease(jobId: string, taskId: number): HeldLease | undefined {
+    const key = `${jobId}#${taskId}`;
+    const held = this.leases.get(key);
+    if (held) clearInterval(held.timer);
+    this.leases.delete(key);
+    return held;
+  }
+
+  private storeResult(key: string, record: Uint8Array): void {
+    this.options.node.contentRouting
+      .put(new TextEncoder().encode(key), record, { signal: AbortSignal.timeout(30_000) })
+      .then(() => this.onEvent({ kind: "result-stored", key }))
+      .catch((error: Error) => this.onEvent({ kind: "result-store-failed", key, reason: error.message }));
+  }
+
+  private ask(request: Parameters<typeof askCoordinator>[2]): Promise<CoordinatorResponse> {
+    return askCoordinator(this.options.node, this.coordinator, request);
+  }
+}
+
+function parseCoordinatorId(id: string): PeerId {
+  try {
+    return peerIdFromString(id);
+  } catch {
+    throw new Error(`coordinator ${JSON.stringify(id)} is not a peer id; copy the id after /p2p/ in the address the bot prints`);
+  }
+}
+
+function countJobs(data: Uint8Array): number {
+  try {
+    const jobs = (JSON.parse(new TextDecoder().decode(data)) as { jobs?: unknown }).jobs;
+    return Array.isArray(jobs) ? jobs.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function describe(response: CoordinatorResponse): string {
+  return response.type === "refused" ? response.reason : `unexpected answer "${response.type}"`;
+}
