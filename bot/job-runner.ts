@@ -1,10 +1,11 @@
-// One job from query to commit on this machine: plan → board → in-process workers → collect →
-// merge → summary. The swarm and the GitHub App reuse these steps with other boards and callers.
+// One job from query to commit: plan → hand the tasks to workers (in-process, or the swarm) →
+// collect → merge → summary. The GitHub App reuses these steps with its own caller.
 import { resolve } from "node:path";
 import { newJobId, type Job, type Result } from "../shared/schemas.js";
 import type { TaskExecutor } from "../worker/executor.js";
 import { runWorkerLoop, type WorkerEvent } from "../worker/worker-loop.js";
 import { JobBoard } from "./job-board.js";
+import type { SwarmCoordinator } from "./swarm-coordinator.js";
 import { mergeResults, openOrInitRepo, type MergeOutcome } from "./merger.js";
 import type { Planner } from "./planner.js";
 import { resultsBlock } from "./summary.js";
@@ -13,16 +14,27 @@ export type JobEvent =
   | { kind: "planning"; job: Job }
   | { kind: "planned"; job: Job }
   | { kind: "worker"; event: WorkerEvent }
+  | { kind: "published"; jobId: string; tasks: number; coordinator: string }
+  | { kind: "swarm"; line: string }
   | { kind: "collected"; received: number; total: number; timedOut: boolean }
   | { kind: "merged"; merge: MergeOutcome }
   | { kind: "summary-failed"; reason: string };
 
-export interface LocalJobInput {
+/** Who solves a planned job's tasks: resolves with the results that came back by the deadline. */
+export interface Distribution {
+  distribute(job: Job, timeoutMs: number, onEvent: (event: JobEvent) => void, signal?: AbortSignal): Promise<Collected>;
+}
+
+interface Collected {
+  results: Map<number, Result>;
+  timedOut: boolean;
+}
+
+export interface JobInput {
   query: string;
   repoPath: string;
   planner: Planner;
-  /** One executor per in-process worker; they may share a model. */
-  executors: TaskExecutor[];
+  distribution: Distribution;
   /** Seed: 120 s per task; the job waits at most this times the number of tasks. */
   taskTimeoutSeconds?: number;
   onEvent?: (event: JobEvent) => void;
@@ -38,7 +50,7 @@ export interface JobOutcome {
   summary: string;
 }
 
-export async function runLocalJob(input: LocalJobInput): Promise<JobOutcome> {
+export async function runJob(input: JobInput): Promise<JobOutcome> {
   const { planner, onEvent = () => {} } = input;
   const id = newJobId();
   const job: Job = {
@@ -57,26 +69,8 @@ export async function runLocalJob(input: LocalJobInput): Promise<JobOutcome> {
   job.status = "running";
   onEvent({ kind: "planned", job });
 
-  const board = new JobBoard(job.id, job.query, job.tasks);
-  const stopWorkers = new AbortController();
-  const workers = input.executors.map((executor, index) =>
-    runWorkerLoop({
-      board,
-      executor,
-      workerId: `local-${index + 1}`,
-      pollMs: 50,
-      signal: AbortSignal.any([stopWorkers.signal, ...(input.signal ? [input.signal] : [])]),
-      onEvent: (event) => onEvent({ kind: "worker", event }),
-    }),
-  );
   const timeoutMs = (input.taskTimeoutSeconds ?? 120) * 1000 * job.tasks.length;
-  const workersFailed = Promise.all(workers).then(
-    () => new Promise<never>(() => {}),
-    (error: unknown) => Promise.reject(error),
-  );
-  const { results, timedOut } = await Promise.race([board.waitForResults(timeoutMs, input.signal), workersFailed]);
-  stopWorkers.abort();
-  await Promise.allSettled(workers);
+  const { results, timedOut } = await input.distribution.distribute(job, timeoutMs, onEvent, input.signal);
   onEvent({ kind: "collected", received: results.size, total: job.tasks.length, timedOut });
 
   job.status = "merging";
@@ -103,5 +97,50 @@ export async function runLocalJob(input: LocalJobInput): Promise<JobOutcome> {
     missing: job.tasks.map((t) => t.id).filter((taskId) => !results.has(taskId)),
     merge,
     summary: message ? `${message}\n\n${block}` : block,
+  };
+}
+
+/** Workers in this process, one per executor (they may share a model), on a JobBoard. */
+export function inProcessWorkers(executors: TaskExecutor[]): Distribution {
+  return {
+    async distribute(job, timeoutMs, onEvent, signal) {
+      const board = new JobBoard(job.id, job.query, job.tasks);
+      const stopWorkers = new AbortController();
+      const workers = executors.map((executor, index) =>
+        runWorkerLoop({
+          board,
+          executor,
+          workerId: `local-${index + 1}`,
+          pollMs: 50,
+          signal: AbortSignal.any([stopWorkers.signal, ...(signal ? [signal] : [])]),
+          onEvent: (event) => onEvent({ kind: "worker", event }),
+        }),
+      );
+      const workersFailed = Promise.all(workers).then(
+        () => new Promise<never>(() => {}),
+        (error: unknown) => Promise.reject(error),
+      );
+      try {
+        return await Promise.race([board.waitForResults(timeoutMs, signal), workersFailed]);
+      } finally {
+        stopWorkers.abort();
+        await Promise.allSettled(workers);
+      }
+    },
+  };
+}
+
+/** Volunteer workers through the swarm: the coordinator serves the job's tasks until collected. */
+export function swarmWorkers(coordinator: SwarmCoordinator): Distribution {
+  return {
+    async distribute(job, timeoutMs, onEvent, signal) {
+      const board = coordinator.addJob(job.id, job.query, job.tasks);
+      onEvent({ kind: "published", jobId: job.id, tasks: job.tasks.length, coordinator: coordinator.peerId.toString() });
+      try {
+        return await board.waitForResults(timeoutMs, signal);
+      } finally {
+        coordinator.removeJob(job.id);
+      }
+    },
   };
 }

@@ -1,4 +1,6 @@
-// `dellm run "<request>" --repo <path>`: the whole pipeline on this machine, with progress.
+// `dellm run "<request>" --repo <path> [--swarm]`: the whole pipeline with progress, its workers
+// in this process or (--swarm) volunteers' dellm-worker processes; `dellm bootstrap`: a bare node.
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { readEnv, type DellmEnv } from "../shared/config.js";
@@ -8,15 +10,22 @@ import { DockerSandbox } from "../worker/docker-sandbox.js";
 import { TaskExecutor } from "../worker/executor.js";
 import { openCodeModel } from "../worker/open-code-model.js";
 import { ClaudePlannerModel } from "./claude-planner-model.js";
-import { runLocalJob } from "./job-runner.js";
+import { inProcessWorkers, runJob, swarmWorkers, type Distribution } from "./job-runner.js";
 import { Planner, type PlannerModel } from "./planner.js";
-import { describeJobEvent, modelProgressPrinter } from "./progress-printer.js";
+import { describeJobEvent } from "./progress-printer.js";
+import { modelProgressPrinter } from "../worker/progress-lines.js";
+import { UsageError } from "../shared/usage-error.js";
+import { bootstrapCommand, startCoordinator, swarmFlags, swarmOptionsFrom, type RunningCoordinator } from "./swarm-command.js";
 
 const USAGE = `Usage:
   dellm run "<coding request>" --repo <path> [options]
+  dellm run "<coding request>" --repo <path> --swarm [swarm options]
+  dellm bootstrap [--listen <multiaddr>] [--key <file>] [--bootstrap <multiaddr>]
 
-Plans the request, solves each task with in-process workers, tests the code in the Docker
-sandbox and commits the files on a new branch dellm/<job id> of the repository.
+Plans the request, solves each task with in-process workers (or, with --swarm, with dellm-worker
+processes that join this bot's swarm), tests the code in the Docker sandbox and commits the files
+on a new branch dellm/<job id> of the repository. \`dellm bootstrap\` runs a bare swarm node that
+others can join.
 
 Options:
   --repo <path>          git repository to commit into (created when missing)
@@ -28,7 +37,15 @@ Options:
   --repairs <n>          regenerations after failing tests (default 2)
   --task-timeout <s>     seconds per task before the job stops waiting (default 120)
   --image <name>         sandbox image (default DELLM_SANDBOX_IMAGE or dellm-sandbox:latest)
-  -h, --help             this text`;
+  -h, --help             this text
+
+Swarm options:
+  --swarm                hand the tasks to dellm-worker processes through the swarm
+  --listen <multiaddr>   where this node listens (default DELLM_LISTEN or /ip4/0.0.0.0/tcp/4001)
+  --key <file>           identity key file, so the peer id survives restarts
+                         (default <DELLM_STATE_DIR>/bot.key, bootstrap.key for \`dellm bootstrap\`)
+  --bootstrap <addr>     a swarm node to join (repeatable; default DELLM_BOOTSTRAP_PEERS)
+  --lease <s>            seconds a claimed task stays with a silent worker (default 300)`;
 
 const RunOptionsSchema = z.object({
   query: z.string().trim().min(1, 'give the coding request in quotes: dellm run "Create a fibonacci function" --repo ./demo'),
@@ -40,12 +57,11 @@ const RunOptionsSchema = z.object({
   repairs: z.coerce.number().int().min(0, "--repairs must be 0 or more"),
   taskTimeout: z.coerce.number().positive("--task-timeout must be above 0"),
   image: z.string().min(1),
+  swarm: z.boolean(),
 });
-type RunOptions = z.infer<typeof RunOptionsSchema>;
+type RunOptions = z.infer<typeof RunOptionsSchema> & { swarmNode: ReturnType<typeof swarmOptionsFrom> };
 
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+export { UsageError };
 
 export function parseRunArgs(argv: string[], env: DellmEnv): RunOptions {
   const { values, positionals } = parseArgs({
@@ -60,6 +76,8 @@ export function parseRunArgs(argv: string[], env: DellmEnv): RunOptions {
       repairs: { type: "string" },
       "task-timeout": { type: "string" },
       image: { type: "string" },
+      swarm: { type: "boolean", default: false },
+      ...swarmFlags,
     },
   });
   const parsed = RunOptionsSchema.safeParse({
@@ -72,49 +90,62 @@ export function parseRunArgs(argv: string[], env: DellmEnv): RunOptions {
     repairs: values.repairs ?? env.DELLM_REPAIR_ATTEMPTS,
     taskTimeout: values["task-timeout"] ?? env.DELLM_TASK_TIMEOUT,
     image: values.image ?? env.DELLM_SANDBOX_IMAGE,
+    swarm: values.swarm,
   });
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("\n"));
-  return parsed.data;
+  return { ...parsed.data, swarmNode: swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")) };
 }
 
-function plannerModelFor(options: RunOptions, env: DellmEnv, codeModel: CodeModel): PlannerModel {
-  const wantsClaude = options.planner === "claude" || (options.planner === "auto" && env.ANTHROPIC_API_KEY);
-  if (!wantsClaude) return codeModel;
-  if (!env.ANTHROPIC_API_KEY) throw new UsageError("--planner claude needs ANTHROPIC_API_KEY (in the environment or .env)");
-  return new ClaudePlannerModel({
-    apiKey: env.ANTHROPIC_API_KEY,
+function wantsClaude(options: RunOptions, env: DellmEnv): boolean {
+  const wanted = options.planner === "claude" || (options.planner === "auto" && Boolean(env.ANTHROPIC_API_KEY));
+  if (wanted && !env.ANTHROPIC_API_KEY) throw new UsageError("--planner claude needs ANTHROPIC_API_KEY (in the environment or .env)");
+  return wanted;
+}
+
+function claudePlanner(env: DellmEnv): Planner {
+  const model = new ClaudePlannerModel({
+    apiKey: env.ANTHROPIC_API_KEY!,
     model: env.DELLM_CLAUDE_MODEL,
     maxTokens: env.DELLM_CLAUDE_MAX_TOKENS,
     baseURL: env.ANTHROPIC_BASE_URL,
   });
+  return new Planner(model, { maxTokens: env.DELLM_CLAUDE_MAX_TOKENS });
+}
+
+/** A local planner shares the worker model's context, so it gets the worker's output budget. */
+function localPlanner(model: CodeModel): Planner {
+  return new Planner(model, { maxTokens: budgetFor(model.contextSize).output });
 }
 
 export async function runCommand(argv: string[], log: (line: string) => void = console.log): Promise<number> {
   const env = readEnv();
   const options = parseRunArgs(argv, env);
-  const sandbox = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });
-  await sandbox.check();
-  log(`[model] loading ${options.model}`);
-  const model = await openCodeModel(options.model, {
-    modelsDirectory: env.DELLM_MODELS_DIR,
-    threads: options.threads,
-    contextSize: env.DELLM_CONTEXT_SIZE,
-    onProgress: modelProgressPrinter(log),
-  });
+  const useClaude = wantsClaude(options, env);
+  let model: CodeModel | undefined;
+  let coordinator: RunningCoordinator | undefined;
   try {
-    const plannerModel = plannerModelFor(options, env, model);
-    // A local planner shares the worker model's context, so it gets the worker's output budget.
-    const maxTokens = plannerModel === model ? budgetFor(model.contextSize).output : env.DELLM_CLAUDE_MAX_TOKENS;
-    const planner = new Planner(plannerModel, { maxTokens });
-    log(`[model] worker model ${model.name}; planner ${planner.model.name}`);
-    const executors = Array.from({ length: options.workers }, (_, i) =>
-      new TaskExecutor({ model, sandbox, workerId: `local-${i + 1}`, repairAttempts: options.repairs }),
-    );
-    const outcome = await runLocalJob({
+    let distribution: Distribution;
+    if (options.swarm) {
+      // The volunteers test the code; the bot needs no sandbox, and a model only to plan locally.
+      coordinator = await startCoordinator(options.swarmNode, env, log);
+      distribution = swarmWorkers(coordinator.coordinator);
+    } else {
+      const sandbox = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });
+      await sandbox.check();
+      model = await loadModel(options, env, log);
+      const shared = model;
+      distribution = inProcessWorkers(
+        Array.from({ length: options.workers }, (_, i) => new TaskExecutor({ model: shared, sandbox, workerId: `local-${i + 1}`, repairAttempts: options.repairs })),
+      );
+    }
+    if (!useClaude) model ??= await loadModel(options, env, log);
+    const planner = useClaude ? claudePlanner(env) : localPlanner(model!);
+    log(`[model] planner ${planner.model.name}${model && !options.swarm ? `; worker model ${model.name}` : ""}`);
+    const outcome = await runJob({
       query: options.query,
       repoPath: options.repo,
       planner,
-      executors,
+      distribution,
       taskTimeoutSeconds: options.taskTimeout,
       onEvent: (event) => {
         const line = describeJobEvent(event);
@@ -126,8 +157,19 @@ export async function runCommand(argv: string[], log: (line: string) => void = c
     const allPassed = outcome.missing.length === 0 && outcome.merge.skipped.length === 0 && outcome.merge.written.every((f) => f.testPassed);
     return allPassed ? 0 : 2;
   } finally {
-    await model.dispose();
+    await coordinator?.stop();
+    await model?.dispose();
   }
+}
+
+async function loadModel(options: RunOptions, env: DellmEnv, log: (line: string) => void): Promise<CodeModel> {
+  log(`[model] loading ${options.model}`);
+  return openCodeModel(options.model, {
+    modelsDirectory: env.DELLM_MODELS_DIR,
+    threads: options.threads,
+    contextSize: env.DELLM_CONTEXT_SIZE,
+    onProgress: modelProgressPrinter(log),
+  });
 }
 
 /** The `dellm` command line; returns the exit code (0 all passed, 2 finished with failures, 1 error). */
@@ -137,7 +179,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 1;
   }
-  if (command !== "run") {
+  if (command !== "run" && command !== "bootstrap") {
     console.error(`dellm: unknown command "${command}"\n\n${USAGE}`);
     return 1;
   }
@@ -146,7 +188,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    return await runCommand(rest);
+    return command === "run" ? await runCommand(rest) : await bootstrapCommand(rest, readEnv());
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     console.error(`dellm: ${message}`);

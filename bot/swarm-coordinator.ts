@@ -17,7 +17,7 @@ export type CoordinatorEvent =
   | { kind: "claimed"; jobId: string; taskId: number; workerId: string; peer: string }
   | { kind: "released"; jobId: string; taskId: number; peer: string }
   | { kind: "lease-expired"; jobId: string; taskId: number }
-  | { kind: "result-accepted"; jobId: string; taskId: number; workerId: string }
+  | { kind: "result-accepted"; jobId: string; taskId: number; workerId: string; result: Result }
   | { kind: "refused"; request: CoordinatorRequest["type"]; peer: string; reason: string }
   | { kind: "publish-failed"; key: string; reason: string }
   | { kind: "save-failed"; path: string; reason: string };
@@ -176,7 +176,7 @@ export class SwarmCoordinator {
     const result = record.payload as Result;
     if (result.worker_id !== workerId) return { type: "refused", reason: `result names worker ${result.worker_id}; the lease is held by ${workerId}` };
     await board.submit(result, request.lease_id);
-    this.onEvent({ kind: "result-accepted", jobId: request.job_id, taskId: request.task_id, workerId });
+    this.onEvent({ kind: "result-accepted", jobId: request.job_id, taskId: request.task_id, workerId, result });
     // The worker stored it too; storing it from here keeps it in the DHT if the worker leaves.
     this.put(key, bytes);
     this.publishStatus(board);

@@ -24,6 +24,12 @@ const EnvSchema = z.object({
   DELLM_SANDBOX_IMAGE: z.string().min(1).default(DEFAULT_SANDBOX_IMAGE),
   DOCKER_TIMEOUT: positiveInt("DOCKER_TIMEOUT").default(30),
   DELLM_REPAIR_ATTEMPTS: z.coerce.number().int().min(0, "DELLM_REPAIR_ATTEMPTS must be 0 or more").default(2),
+  // The swarm (seed: bootstrap peers, lease expiry). Multiaddrs are checked when dialled.
+  DELLM_LISTEN: z.string().min(1).optional(),
+  DELLM_BOOTSTRAP_PEERS: z.string().optional(),
+  DELLM_COORDINATOR: z.string().min(1).optional(),
+  DELLM_STATE_DIR: z.string().min(1).default(".dellm"),
+  DELLM_LEASE_SECONDS: positiveInt("DELLM_LEASE_SECONDS").default(300),
 });
 export type DellmEnv = z.infer<typeof EnvSchema>;
 
@@ -33,4 +39,9 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): DellmEnv {
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) throw new Error(`invalid environment: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
+}
+
+/** DELLM_BOOTSTRAP_PEERS holds multiaddrs separated by commas or spaces. */
+export function bootstrapPeersFrom(env: DellmEnv): string[] {
+  return (env.DELLM_BOOTSTRAP_PEERS ?? "").split(/[\s,]+/).filter(Boolean);
 }

@@ -10,10 +10,14 @@ export interface ScriptRule {
   when: string | RegExp;
   /** Answer text, or several answers given in turn (the last one repeats). */
   reply: string | string[];
+  /** Wait this long before answering, like a slow model (tests of leases and timeouts). */
+  delay_ms?: number;
 }
 
 const ScriptFileSchema = z.object({
-  rules: z.array(z.object({ when: z.string().min(1), reply: z.union([z.string(), z.array(z.string()).min(1)]) })),
+  rules: z.array(
+    z.object({ when: z.string().min(1), reply: z.union([z.string(), z.array(z.string()).min(1)]), delay_ms: z.number().int().min(0).max(3_600_000).optional() }),
+  ),
 });
 
 export class ScriptedCodeModel implements CodeModel {
@@ -44,7 +48,8 @@ export class ScriptedCodeModel implements CodeModel {
     this.prompts.push(prompt);
     const index = this.rules.findIndex((rule) => new RegExp(rule.when).test(prompt));
     if (index < 0) throw new Error(`scripted model has no rule for the prompt starting "${prompt.slice(0, 80)}"`);
-    const reply = this.rules[index]!.reply;
+    const { reply, delay_ms } = this.rules[index]!;
+    if (delay_ms) await abortableDelay(delay_ms, options.signal);
     if (typeof reply === "string") return reply;
     const used = this.uses.get(index) ?? 0;
     this.uses.set(index, used + 1);
@@ -57,4 +62,18 @@ export class ScriptedCodeModel implements CodeModel {
   }
 
   async dispose(): Promise<void> {}
+}
+
+function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }

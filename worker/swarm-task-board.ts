@@ -14,6 +14,7 @@ export type SwarmBoardEvent =
   | { kind: "coordinator-found"; peer: string }
   | { kind: "announced"; jobs: number }
   | { kind: "board-read"; jobs: number }
+  | { kind: "coordinator-unreachable"; reason: string }
   | { kind: "lease-renewed"; jobId: string; taskId: number; expiresAt: number }
   | { kind: "lease-lost"; jobId: string; taskId: number; reason: string }
   | { kind: "result-stored"; key: string }
@@ -39,6 +40,8 @@ export class SwarmTaskBoard implements TaskBoard {
   private readonly onEvent: (event: SwarmBoardEvent) => void;
   /** Set by announcements and on join, cleared when the coordinator says nothing is ready. */
   private workMayBeReady = true;
+  /** Reported once per outage, not on every retry. */
+  private unreachable = false;
   private readonly onMessage: (event: CustomEvent<{ topic: string; type: string; from?: PeerId; data: Uint8Array }>) => void;
 
   private constructor(private readonly options: SwarmTaskBoardOptions) {
@@ -79,7 +82,17 @@ export class SwarmTaskBoard implements TaskBoard {
 
   async claim(workerId: string): Promise<WorkItem | null> {
     if (!this.workMayBeReady) return null;
-    const response = await this.ask({ type: "claim", worker_id: workerId });
+    let response: CoordinatorResponse;
+    try {
+      response = await this.ask({ type: "claim", worker_id: workerId });
+    } catch (error) {
+      // The bot may be restarting: keep the worker alive and ask again after the poll interval.
+      if (!this.unreachable) this.onEvent({ kind: "coordinator-unreachable", reason: (error as Error).message });
+      this.unreachable = true;
+      return null;
+    }
+    if (this.unreachable) this.onEvent({ kind: "coordinator-found", peer: this.options.coordinator });
+    this.unreachable = false;
     if (response.type === "none") {
       this.workMayBeReady = false;
       return null;

@@ -1,0 +1,61 @@
+// Child processes for end-to-end tests: the real `dellm` and `dellm-worker` commands, run by node
+// itself with tsx as a loader (the tsx binary would put a second process in between, and a
+// SIGKILL would hit that one instead of the worker), output kept so a test can wait for lines.
+import { spawn, type ChildProcess } from "node:child_process";
+
+export interface RunningProcess {
+  child: ChildProcess;
+  /** stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output; rejects if the process ends first or at the deadline. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+/** Environment without keys or model settings from the developer's shell. */
+export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const { ANTHROPIC_API_KEY: _key, MODEL_PATH: _model, DELLM_BOOTSTRAP_PEERS: _peers, DELLM_COORDINATOR: _coordinator, ...rest } = process.env;
+  return { ...rest, ...extra };
+}
+
+export function startCommand(script: "bot/cli.ts" | "worker/cli.ts", args: string[], env: NodeJS.ProcessEnv): RunningProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let text = "";
+  const waiters = new Set<() => void>();
+  const append = (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const waiter of [...waiters]) waiter();
+  };
+  child.stdout!.on("data", append);
+  child.stderr!.on("data", append);
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => {
+    resolve(code);
+    for (const waiter of [...waiters]) waiter();
+  }));
+  let ended = false;
+  void exited.then(() => (ended = true));
+  return {
+    child,
+    output: () => text,
+    exited,
+    waitFor(pattern, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => finish(new Error(`timed out waiting for ${pattern} in:\n${text}`)), timeoutMs);
+        const check = () => {
+          const match = text.match(pattern);
+          if (match) finish(undefined, match);
+          else if (ended || child.exitCode !== null) finish(new Error(`process ended before printing ${pattern}:\n${text}`));
+        };
+        function finish(error?: Error, match?: RegExpMatchArray) {
+          clearTimeout(timer);
+          waiters.delete(check);
+          if (error) reject(error);
+          else resolve(match!);
+        }
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}

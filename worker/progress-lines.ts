@@ -1,0 +1,35 @@
+// The lines a worker prints (in `dellm-worker` and for the in-process workers of `dellm run`).
+import type { LoadProgress } from "./llama-code-model.js";
+import type { WorkerEvent } from "./worker-loop.js";
+
+export function describeWorkerEvent(e: WorkerEvent): string | null {
+  if (e.kind === "claimed") return `[${e.workerId}] task ${e.item.task.id}: claimed (${e.item.task.directory}${e.item.task.file}: ${e.item.task.description.slice(0, 100)})`;
+  if (e.kind === "submitted") {
+    const r = e.result;
+    const outcome = r.error ? `error: ${r.error}` : `${r.test_passed ? "passed" : "FAILED"} (${r.tests_passed} passed, ${r.tests_failed} failed)`;
+    return `[${e.workerId}] task ${r.task_id}: ${outcome} after ${r.attempts.length} attempt(s), ${r.execution_time.toFixed(1)} s`;
+  }
+  if (e.kind === "submit-refused") return `[${e.workerId}] task ${e.taskId}: result refused: ${e.reason}`;
+  const p = e.event;
+  if (p.kind === "deciding") return `[${e.workerId}] task ${p.taskId}: asking the model whether it can solve it`;
+  if (p.kind === "split") return `[${e.workerId}] task ${p.taskId}: split into ${p.subtasks} subtasks`;
+  if (p.kind === "generating") return `[${e.workerId}] task ${p.taskId}: generating code (attempt ${p.attempt})`;
+  if (p.kind === "tested") {
+    const t = p.result;
+    return `[${e.workerId}] task ${p.taskId}: attempt ${p.attempt} ${t.success ? "passed" : "failed"}: ${t.tests_passed} passed, ${t.tests_failed} failed${t.failure_reason ? ` (${t.failure_reason})` : ""}`;
+  }
+  return null;
+}
+
+/** Model download/load progress as lines, at most one per 10 % step (the terminal bar is node-llama-cpp's). */
+export function modelProgressPrinter(log: (line: string) => void): (event: LoadProgress) => void {
+  const lastStep = new Map<string, number>();
+  return (event) => {
+  const fraction = event.phase === "load" ? event.fraction : event.totalBytes > 0 ? event.downloadedBytes / event.totalBytes : 0;
+  const step = Math.floor(fraction * 10);
+  if (step <= (lastStep.get(event.phase) ?? -1)) return;
+  lastStep.set(event.phase, step);
+  const size = event.phase === "download" ? ` of ${(event.totalBytes / 2 ** 20).toFixed(0)} MiB` : "";
+  log(`[model] ${event.phase === "load" ? "loading" : "downloading"} ${step * 10}%${size}`);
+  };
+}

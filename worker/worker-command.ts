@@ -1,0 +1,180 @@
+// `dellm-worker`: a volunteer's process. Joins the swarm and finds the pinned coordinator first
+// (so a wrong address fails before a long model load), then claims tasks, solves them with the local model, tests them in the Docker sandbox and sends the
+// results back, until Ctrl-C (which releases the task in hand).
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { bootstrapPeersFrom, readEnv } from "../shared/config.js";
+import { startNode } from "../shared/swarm/start-node.js";
+import { UsageError } from "../shared/usage-error.js";
+import type { CodeModel } from "./code-model.js";
+import { DockerSandbox } from "./docker-sandbox.js";
+import { TaskExecutor } from "./executor.js";
+import { openCodeModel } from "./open-code-model.js";
+import { describeWorkerEvent, modelProgressPrinter } from "./progress-lines.js";
+import { SwarmTaskBoard, type SwarmBoardEvent } from "./swarm-task-board.js";
+import { runWorkerLoop } from "./worker-loop.js";
+
+export const WORKER_USAGE = `Usage:
+  dellm-worker --bootstrap <multiaddr> --coordinator <peer id> [options]
+
+Joins a dellm swarm, claims tasks from the bot (the coordinator), solves them with the local
+model, tests the code in the Docker sandbox and sends the results back. Ctrl-C releases the
+task in hand and leaves; a second Ctrl-C quits at once.
+
+Options:
+  --bootstrap <addr>       a swarm node to join, e.g. the address the bot prints (repeatable;
+                           default DELLM_BOOTSTRAP_PEERS)
+  --coordinator <peer id>  the bot's peer id, the part after /p2p/ (default DELLM_COORDINATOR)
+  --worker-id <name>       name shown in results (default WORKER_ID or this node's peer id)
+  --model <spec>           .gguf path, hf: URI or script:<file.json> (default MODEL_PATH)
+  --threads <n>            CPU threads for the model (default MODEL_THREADS)
+  --image <name>           sandbox image (default DELLM_SANDBOX_IMAGE or dellm-sandbox:latest)
+  --repairs <n>            regenerations after failing tests (default 2)
+  --key <file>             identity key file (default: a new identity each run)
+  --listen <addr>          where this node listens (default DELLM_LISTEN or /ip4/0.0.0.0/tcp/0)
+  --poll <s>               seconds between claims when nothing is announced (default 2)
+  -h, --help               this text`;
+
+const WorkerOptionsSchema = z.object({
+  bootstrap: z.array(z.string()).min(1, "give --bootstrap <multiaddr> (the address the bot prints) or set DELLM_BOOTSTRAP_PEERS"),
+  coordinator: z.string({ error: "give --coordinator <peer id> (the part after /p2p/ in the bot's address) or set DELLM_COORDINATOR" }).min(1),
+  workerId: z.string().min(1).max(200).optional(),
+  model: z.string().min(1),
+  threads: z.coerce.number().int().positive("--threads must be above 0"),
+  image: z.string().min(1),
+  repairs: z.coerce.number().int().min(0, "--repairs must be 0 or more"),
+  key: z.string().min(1).optional(),
+  listen: z.array(z.string().min(1)).min(1),
+  poll: z.coerce.number().positive("--poll must be above 0"),
+});
+export type WorkerOptions = z.infer<typeof WorkerOptionsSchema>;
+
+export function parseWorkerArgs(argv: string[], env = readEnv()): WorkerOptions {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      bootstrap: { type: "string", multiple: true },
+      coordinator: { type: "string" },
+      "worker-id": { type: "string" },
+      model: { type: "string" },
+      threads: { type: "string" },
+      image: { type: "string" },
+      repairs: { type: "string" },
+      key: { type: "string" },
+      listen: { type: "string", multiple: true },
+      poll: { type: "string", default: "2" },
+    },
+  });
+  if (positionals.length > 0) throw new UsageError(`dellm-worker takes no arguments, got "${positionals.join(" ")}"`);
+  const parsed = WorkerOptionsSchema.safeParse({
+    bootstrap: values.bootstrap?.length ? values.bootstrap : bootstrapPeersFrom(env),
+    coordinator: values.coordinator ?? env.DELLM_COORDINATOR,
+    workerId: values["worker-id"] ?? env.WORKER_ID,
+    model: values.model ?? env.MODEL_PATH,
+    threads: values.threads ?? env.MODEL_THREADS,
+    image: values.image ?? env.DELLM_SANDBOX_IMAGE,
+    repairs: values.repairs ?? env.DELLM_REPAIR_ATTEMPTS,
+    key: values.key,
+    listen: values.listen?.length ? values.listen : [env.DELLM_LISTEN ?? "/ip4/0.0.0.0/tcp/0"],
+    poll: values.poll,
+  });
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("\n"));
+  return parsed.data;
+}
+
+function describeBoardEvent(event: SwarmBoardEvent): string | null {
+  switch (event.kind) {
+    case "coordinator-found":
+      return `[worker] coordinator ${event.peer} reached`;
+    case "board-read":
+      return `[worker] the coordinator's board lists ${event.jobs} job(s) with ready tasks`;
+    case "coordinator-unreachable":
+      return `[worker] cannot reach the coordinator (${event.reason}); trying again`;
+    case "lease-lost":
+      return `[worker] lost the lease on task ${event.taskId} of ${event.jobId}: ${event.reason}`;
+    case "result-store-failed":
+      return `[worker] could not store ${event.key} in the DHT (${event.reason}); the coordinator still gets the result`;
+    default:
+      return null;
+  }
+}
+
+export async function workerCommand(argv: string[], log: (line: string) => void = console.log): Promise<number> {
+  const env = readEnv();
+  const options = parseWorkerArgs(argv, env);
+  const sandbox = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });
+  await sandbox.check();
+  let model: CodeModel | undefined;
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(130);
+    log("[worker] stopping: releasing the task in hand (Ctrl-C again to quit at once)");
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const { node, privateKey, identity } = await startNode({ keyFile: options.key, listen: options.listen, bootstrap: options.bootstrap });
+    try {
+      const workerId = options.workerId ?? node.peerId.toString();
+      log(`[worker] joined the swarm as ${node.peerId} (identity ${identity}; worker id ${workerId}); ${node.getPeers().length} peer(s)`);
+      node.addEventListener("peer:connect", (event) => log(`[worker] peer ${event.detail} connected (${node.getPeers().length} peers)`));
+      const board = await SwarmTaskBoard.join({
+        node,
+        privateKey,
+        coordinator: options.coordinator,
+        onEvent: (event) => {
+          const line = describeBoardEvent(event);
+          if (line) log(line);
+        },
+      });
+      log(`[model] loading ${options.model}`);
+      model = await openCodeModel(options.model, {
+        modelsDirectory: env.DELLM_MODELS_DIR,
+        threads: options.threads,
+        contextSize: env.DELLM_CONTEXT_SIZE,
+        onProgress: modelProgressPrinter(log),
+      });
+      const executor = new TaskExecutor({ model, sandbox, workerId, repairAttempts: options.repairs });
+      log(`[worker] waiting for tasks (model ${model.name})`);
+      try {
+        await runWorkerLoop({
+          board,
+          executor,
+          workerId,
+          pollMs: options.poll * 1000,
+          signal: stop.signal,
+          onEvent: (event) => {
+            const line = describeWorkerEvent(event);
+            if (line) log(line);
+          },
+        });
+      } finally {
+        await board.close();
+      }
+    } finally {
+      await node.stop();
+    }
+    log("[worker] left the swarm");
+    return 0;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await model?.dispose();
+  }
+}
+
+export async function workerMain(argv: string[]): Promise<number> {
+  if (argv.includes("-h") || argv.includes("--help")) {
+    console.log(WORKER_USAGE);
+    return 0;
+  }
+  try {
+    return await workerCommand(argv);
+  } catch (error) {
+    console.error(`dellm-worker: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof UsageError) console.error(`\n${WORKER_USAGE}`);
+    return 1;
+  }
+}
