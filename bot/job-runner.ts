@@ -2,8 +2,7 @@
 // collect → merge → summary. The GitHub App reuses these steps with its own caller.
 import { resolve } from "node:path";
 import { newJobId, type Job, type Result } from "../shared/schemas.js";
-import type { TaskExecutor } from "../worker/executor.js";
-import { runWorkerLoop, type WorkerEvent } from "../worker/worker-loop.js";
+import { runWorkerLoop, type TaskSolver, type WorkerEvent } from "../worker/worker-loop.js";
 import { JobBoard } from "./job-board.js";
 import type { SwarmCoordinator } from "./swarm-coordinator.js";
 import { mergeResults, openOrInitRepo, type MergeOutcome } from "./merger.js";
@@ -101,7 +100,7 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
 }
 
 /** Workers in this process, one per executor (they may share a model), on a JobBoard. */
-export function inProcessWorkers(executors: TaskExecutor[]): Distribution {
+export function inProcessWorkers(executors: TaskSolver[]): Distribution {
   return {
     async distribute(job, timeoutMs, onEvent, signal) {
       const board = new JobBoard(job.id, job.query, job.tasks);

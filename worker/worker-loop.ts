@@ -9,9 +9,12 @@ export type WorkerEvent =
   | { kind: "submitted"; workerId: string; result: Result }
   | { kind: "submit-refused"; workerId: string; taskId: number; reason: string };
 
+/** The seed's solve step (TaskExecutor); benchmarks plug in fixed-duration stand-ins. */
+export type TaskSolver = Pick<TaskExecutor, "execute">;
+
 export interface WorkerLoopOptions {
   board: TaskBoard;
-  executor: TaskExecutor;
+  executor: TaskSolver;
   workerId: string;
   /** Longest wait between claim attempts when no task is announced (seed: poll every 2 s). */
   pollMs?: number;
