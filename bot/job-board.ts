@@ -45,6 +45,7 @@ export class JobBoard implements TaskBoard {
   private readonly order: number[];
   private readonly byId: Map<number, Task>;
   private readonly listeners = new Set<() => void>();
+  private readonly expiryListeners = new Set<(taskId: number) => void>();
 
   constructor(
     readonly jobId: JobId,
@@ -136,6 +137,7 @@ export class JobBoard implements TaskBoard {
         expired.push(id);
       }
     }
+    for (const id of expired) for (const listener of this.expiryListeners) listener(id);
     if (expired.length > 0) this.changed();
     return expired;
   }
@@ -179,6 +181,11 @@ export class JobBoard implements TaskBoard {
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Called for each task whose lease ran out, whichever call noticed it. */
+  onLeaseExpired(listener: (taskId: number) => void): void {
+    this.expiryListeners.add(listener);
   }
 
   /** Resolves when every task has a result, or at the deadline with whatever has arrived. */

@@ -11,7 +11,7 @@ import { TaskExecutor } from "../worker/executor.js";
 import { openCodeModel } from "../worker/open-code-model.js";
 import { ClaudePlannerModel } from "./claude-planner-model.js";
 import { inProcessWorkers, runJob, swarmWorkers, type Distribution } from "./job-runner.js";
-import { Planner, type PlannerModel } from "./planner.js";
+import { Planner } from "./planner.js";
 import { describeJobEvent } from "./progress-printer.js";
 import { modelProgressPrinter } from "../worker/progress-lines.js";
 import { UsageError } from "../shared/usage-error.js";

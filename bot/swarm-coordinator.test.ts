@@ -145,9 +145,31 @@ describe("swarm coordinator", () => {
     coordinator.removeJob(jobId);
   });
 
-  it("wakes a waiting worker with a gossipsub announcement when tasks become ready", async () => {
+  it("holds a claim until a task is ready and hands it to the longest-waiting worker", async () => {
+    const [first, second, quitter] = workers.slice(0, 3) as [Peer, Peer, Peer];
+    const wait = (peer: Peer, signal?: AbortSignal) =>
+      askCoordinator(peer.node, bot.peerId, { type: "claim", worker_id: peer.node.peerId.toString(), wait_ms: 20_000 }, signal);
+    const leaving = new AbortController();
+    const abandoned = wait(quitter, leaving.signal).catch((error: Error) => error);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const firstClaim = wait(first);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const secondClaim = wait(second);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    leaving.abort(); // this worker stops before any task exists
+    expect(await abandoned).toBeInstanceOf(Error);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const jobId = newJobId();
+    coordinator.addJob(jobId, "long poll", [task(1), task(2)]);
+    expect(await firstClaim).toMatchObject({ type: "granted", job_id: jobId, task_id: 1 });
+    expect(await secondClaim).toMatchObject({ type: "granted", job_id: jobId, task_id: 2 });
+    coordinator.removeJob(jobId);
+  });
+
+  it("wakes a worker that is between claims with a gossipsub announcement", async () => {
     const peer = workers[1]!;
-    const board = await SwarmTaskBoard.join({ node: peer.node, privateKey: peer.key, coordinator: bot.peerId.toString() });
+    const board = await SwarmTaskBoard.join({ node: peer.node, privateKey: peer.key, coordinator: bot.peerId.toString(), claimWaitMs: 0 });
     expect(await board.claim("w")).toBeNull();
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // gossipsub mesh heartbeat
     const jobId = newJobId();

@@ -10,6 +10,11 @@ import type { SwarmNode } from "../shared/swarm/swarm-node.js";
 import { CoordinatorStore } from "./coordinator-store.js";
 import { JobBoard } from "./job-board.js";
 
+/** DHT puts in flight at once. */
+const PUBLISH_CONCURRENCY = 2;
+/** Status and board records lag the board by at most this. */
+const RECORD_DELAY_MS = 1_000;
+
 /** Seed: a claimed task returns to the board 300 s after its last renewal. */
 export const DEFAULT_LEASE_SECONDS = 300;
 
@@ -21,6 +26,13 @@ export type CoordinatorEvent =
   | { kind: "refused"; request: CoordinatorRequest["type"]; peer: string; reason: string }
   | { kind: "publish-failed"; key: string; reason: string }
   | { kind: "save-failed"; path: string; reason: string };
+
+/** A claim held open until a task is ready. */
+interface Waiter {
+  workerId: string;
+  peer: string;
+  resolve(response: CoordinatorResponse): void;
+}
 
 export interface CoordinatorOptions {
   node: SwarmNode;
@@ -39,7 +51,15 @@ export class SwarmCoordinator {
   private readonly onEvent: (event: CoordinatorEvent) => void;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly publishing = new Set<Promise<void>>();
-  private boardDirty = false;
+  private readonly publishQueue: { key: string; payload: Parameters<typeof signRecord>[2] }[] = [];
+  /** Aborts DHT puts still in flight when the coordinator stops. */
+  private readonly stopping = new AbortController();
+  private announcing = false;
+  private readonly waiting: Waiter[] = [];
+  private servingScheduled = false;
+  /** Jobs whose status record is stale; status and board records are written at most once a second. */
+  private readonly staleStatus = new Set<JobId>();
+  private recordsTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly options: CoordinatorOptions) {
     this.peerId = peerIdFromPrivateKey(options.privateKey);
@@ -53,7 +73,10 @@ export class SwarmCoordinator {
   static async start(options: CoordinatorOptions): Promise<SwarmCoordinator> {
     const coordinator = new SwarmCoordinator(options);
     for (const snapshot of (await coordinator.store?.load()) ?? []) coordinator.track(JobBoard.restore(snapshot));
-    await serveCoordinator(options.node, (request, peer) => coordinator.answer(request, peer));
+    await serveCoordinator(options.node, {
+      answer: (request, peer, gone) => coordinator.answer(request, peer, gone),
+      undelivered: (response, peer) => coordinator.undelivered(response, peer.toString()),
+    });
     coordinator.timers.push(
       setInterval(() => coordinator.expireLeases(), Math.min(1_000, coordinator.leaseMs / 4)),
       // Records carry the seed's expiries; republish well before they lapse while the job lives.
@@ -70,9 +93,11 @@ export class SwarmCoordinator {
     const board = new JobBoard(jobId, userQuery, tasks);
     this.track(board);
     this.persist();
+    // Serve waiting claims and announce first: the DHT writes below cost far more.
+    this.serveWaiting();
+    this.announce();
     for (const task of tasks) this.publish(recordKey("task", jobId, task.id), { job_id: jobId, task });
-    this.publishStatus(board);
-    this.boardChanged();
+    this.recordsChanged(jobId);
     return board;
   }
 
@@ -90,12 +115,17 @@ export class SwarmCoordinator {
     const board = this.boards.get(jobId);
     if (board) this.publish(recordKey("status", jobId), { job_id: jobId, status: "done", done: [...board.results().keys()] });
     this.boards.delete(jobId);
+    this.staleStatus.delete(jobId);
     this.persist();
-    this.boardChanged();
+    this.recordsChanged();
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
+    this.publishQueue.length = 0;
     for (const timer of this.timers) clearInterval(timer);
+    for (const waiter of [...this.waiting]) waiter.resolve({ type: "none" });
+    clearTimeout(this.recordsTimer);
     await this.options.node.unhandle(COORDINATOR_PROTOCOL);
     await Promise.allSettled([...this.publishing]);
     await this.store?.save(this.snapshots());
@@ -103,25 +133,30 @@ export class SwarmCoordinator {
 
   private track(board: JobBoard): void {
     this.boards.set(board.jobId, board);
+    board.onLeaseExpired((taskId) => this.onEvent({ kind: "lease-expired", jobId: board.jobId, taskId }));
     let lastReady = "";
     board.onChange(() => {
       this.persist();
+      this.recordsChanged(board.jobId);
       const ready = board.readyTaskIds().join(",");
       if (ready !== lastReady) {
         lastReady = ready;
-        this.boardChanged();
+        if (ready) {
+          this.serveWaiting();
+          this.announce();
+        }
       }
     });
   }
 
-  private async answer(request: CoordinatorRequest, peer: PeerId): Promise<CoordinatorResponse> {
-    const response = await this.answerUnlogged(request, peer.toString()).catch((error: Error): CoordinatorResponse => ({ type: "refused", reason: error.message }));
+  private async answer(request: CoordinatorRequest, peer: PeerId, gone: AbortSignal): Promise<CoordinatorResponse> {
+    const response = await this.answerUnlogged(request, peer.toString(), gone).catch((error: Error): CoordinatorResponse => ({ type: "refused", reason: error.message }));
     if (response.type === "refused") this.onEvent({ kind: "refused", request: request.type, peer: peer.toString(), reason: response.reason });
     return response;
   }
 
-  private async answerUnlogged(request: CoordinatorRequest, peer: string): Promise<CoordinatorResponse> {
-    if (request.type === "claim") return this.grant(request.worker_id, peer);
+  private async answerUnlogged(request: CoordinatorRequest, peer: string, gone: AbortSignal): Promise<CoordinatorResponse> {
+    if (request.type === "claim") return this.claimOrWait(request.worker_id, peer, request.wait_ms, gone);
     const board = this.boards.get(request.job_id);
     const lease = board?.leaseOf(request.task_id);
     if (!board || !lease || lease.leaseId !== request.lease_id || lease.expiresAt <= Date.now()) {
@@ -137,6 +172,58 @@ export class SwarmCoordinator {
         return { type: "released" };
       case "submit":
         return this.acceptResult(board, request, lease.workerId, peer);
+    }
+  }
+
+  /**
+   * Grant a ready task now, or hold the claim until one is ready (long poll): a new task goes to
+   * the longest-waiting worker in one step, instead of every idle worker racing for it.
+   */
+  private claimOrWait(workerId: string, peer: string, waitMs: number, gone: AbortSignal): Promise<CoordinatorResponse> | CoordinatorResponse {
+    const now = this.grant(workerId, peer);
+    if (now.type === "granted" || waitMs === 0 || gone.aborted) return now;
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        workerId,
+        peer,
+        resolve: (response) => {
+          clearTimeout(timer);
+          gone.removeEventListener("abort", giveUp);
+          const index = this.waiting.indexOf(waiter);
+          if (index >= 0) this.waiting.splice(index, 1);
+          resolve(response);
+        },
+      };
+      const giveUp = () => waiter.resolve({ type: "none" });
+      const timer = setTimeout(giveUp, waitMs);
+      gone.addEventListener("abort", giveUp, { once: true });
+      this.waiting.push(waiter);
+    });
+  }
+
+  /** Hand newly ready tasks to waiting claims, oldest first (after the current change settles). */
+  private serveWaiting(): void {
+    if (this.servingScheduled) return;
+    this.servingScheduled = true;
+    queueMicrotask(() => {
+      this.servingScheduled = false;
+      while (this.waiting.length > 0) {
+        const waiter = this.waiting[0]!;
+        const response = this.grant(waiter.workerId, waiter.peer);
+        if (response.type !== "granted") return;
+        waiter.resolve(response);
+      }
+    });
+  }
+
+  /** A grant that never reached its worker goes straight back to the board. */
+  private undelivered(response: CoordinatorResponse, peer: string): void {
+    if (response.type !== "granted") return;
+    const board = this.boards.get(response.job_id);
+    const lease = board?.leaseOf(response.task_id);
+    if (board && lease?.leaseId === response.lease_id) {
+      void board.release(response.job_id, response.task_id, lease.workerId, lease.leaseId);
+      this.onEvent({ kind: "released", jobId: response.job_id, taskId: response.task_id, peer });
     }
   }
 
@@ -177,33 +264,44 @@ export class SwarmCoordinator {
     if (result.worker_id !== workerId) return { type: "refused", reason: `result names worker ${result.worker_id}; the lease is held by ${workerId}` };
     await board.submit(result, request.lease_id);
     this.onEvent({ kind: "result-accepted", jobId: request.job_id, taskId: request.task_id, workerId, result });
-    // The worker stored it too; storing it from here keeps it in the DHT if the worker leaves.
-    this.put(key, bytes);
-    this.publishStatus(board);
+    // The worker stores the signed record in the DHT itself (on the peers closest to the key).
     return { type: "accepted" };
   }
 
   private expireLeases(): void {
-    for (const board of this.boards.values()) {
-      for (const taskId of board.expireLeases()) this.onEvent({ kind: "lease-expired", jobId: board.jobId, taskId });
-    }
+    for (const board of this.boards.values()) board.expireLeases();
   }
 
-  /** Board record and gossip announcement, coalesced to one per tick. */
-  private boardChanged(): void {
-    if (this.boardDirty) return;
-    this.boardDirty = true;
-    setImmediate(() => {
-      this.boardDirty = false;
-      const jobs = [...this.boards.values()].map((b) => ({ job_id: b.jobId, ready: b.readyTaskIds() })).filter((j) => j.ready.length > 0);
-      if (jobs.length > 0) {
-        const announcement = new TextEncoder().encode(JSON.stringify({ jobs }));
-        this.options.node.services.pubsub.publish(TASKS_TOPIC, announcement).catch((error: Error) =>
-          this.onEvent({ kind: "publish-failed", key: TASKS_TOPIC, reason: error.message }),
-        );
-      }
-      this.publish(boardKey(this.peerId.toString()), { jobs });
+  /** "Tasks are ready" on gossipsub, at most one message per tick. */
+  private announce(): void {
+    if (this.announcing) return;
+    this.announcing = true;
+    queueMicrotask(() => {
+      this.announcing = false;
+      const jobs = this.readyJobs();
+      if (jobs.length === 0) return;
+      this.options.node.services.pubsub.publish(TASKS_TOPIC, new TextEncoder().encode(JSON.stringify({ jobs }))).catch((error: Error) =>
+        this.onEvent({ kind: "publish-failed", key: TASKS_TOPIC, reason: error.message }),
+      );
     });
+  }
+
+  private readyJobs(): { job_id: JobId; ready: number[] }[] {
+    return [...this.boards.values()].map((b) => ({ job_id: b.jobId, ready: b.readyTaskIds() })).filter((j) => j.ready.length > 0);
+  }
+
+  /** Status and board records follow the board with a delay, so a burst of results is one write. */
+  private recordsChanged(jobId?: JobId): void {
+    if (jobId) this.staleStatus.add(jobId);
+    this.recordsTimer ??= setTimeout(() => {
+      this.recordsTimer = undefined;
+      for (const id of this.staleStatus) {
+        const board = this.boards.get(id);
+        if (board) this.publishStatus(board);
+      }
+      this.staleStatus.clear();
+      this.publish(boardKey(this.peerId.toString()), { jobs: this.readyJobs() });
+    }, RECORD_DELAY_MS);
   }
 
   private publishAll(): void {
@@ -212,7 +310,7 @@ export class SwarmCoordinator {
       for (const task of board.tasks) if (!done.has(task.id)) this.publish(recordKey("task", board.jobId, task.id), { job_id: board.jobId, task });
       this.publishStatus(board);
     }
-    this.boardChanged();
+    this.recordsChanged();
   }
 
   private publishStatus(board: JobBoard): void {
@@ -220,19 +318,33 @@ export class SwarmCoordinator {
     this.publish(recordKey("status", board.jobId), { job_id: board.jobId, status: board.isFinished() ? "merging" : "running", done });
   }
 
+  /**
+   * Sign and store a record in the DHT; failures are reported, never thrown. A put is a DHT query
+   * plus a write to the closest peers (~20 RPCs), so puts go out two at a time, in the background,
+   * and claims and results are never stuck behind a burst of them (a 50-task plan).
+   */
   private publish(key: string, payload: Parameters<typeof signRecord>[2]): void {
-    this.put(key, payload);
+    this.publishQueue.push({ key, payload });
+    this.drainPublishQueue();
   }
 
-  /** Sign (unless already signed) and store a record; failures are reported, never thrown. */
-  private put(key: string, value: Uint8Array | Parameters<typeof signRecord>[2]): void {
-    const putting = (async () => {
-      const bytes = value instanceof Uint8Array ? value : await signRecord(this.options.privateKey, key, value);
-      await this.options.node.contentRouting.put(new TextEncoder().encode(key), bytes, { signal: AbortSignal.timeout(30_000) });
-    })()
-      .catch((error: Error) => this.onEvent({ kind: "publish-failed", key, reason: error.message }))
-      .finally(() => this.publishing.delete(putting));
-    this.publishing.add(putting);
+  private drainPublishQueue(): void {
+    while (this.publishing.size < PUBLISH_CONCURRENCY && this.publishQueue.length > 0) {
+      const { key, payload } = this.publishQueue.shift()!;
+      const putting = (async () => {
+        const bytes = await signRecord(this.options.privateKey, key, payload);
+        const signal = AbortSignal.any([AbortSignal.timeout(30_000), this.stopping.signal]);
+        await this.options.node.contentRouting.put(new TextEncoder().encode(key), bytes, { signal });
+      })()
+        .catch((error: Error) => {
+          if (!this.stopping.signal.aborted) this.onEvent({ kind: "publish-failed", key, reason: error.message });
+        })
+        .finally(() => {
+          this.publishing.delete(putting);
+          if (!this.stopping.signal.aborted) this.drainPublishQueue();
+        });
+      this.publishing.add(putting);
+    }
   }
 
   private snapshots() {

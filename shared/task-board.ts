@@ -5,7 +5,7 @@ import type { Result, WorkItem } from "./schemas.js";
 
 export interface TaskBoard {
   /** A task whose dependencies are all done, now claimed by this worker; null when none is ready. */
-  claim(workerId: string): Promise<WorkItem | null>;
+  claim(workerId: string, signal?: AbortSignal): Promise<WorkItem | null>;
   /** Hand back a result; only the worker holding the claim may do so. */
   submit(result: Result): Promise<void>;
   /** Give a claimed task back unfinished (worker stopping). */

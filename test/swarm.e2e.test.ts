@@ -22,14 +22,14 @@ const code: Record<string, string> = {
 };
 
 /** A script file for the scripted model; `slow` delays every code answer (a worker that hangs). */
-async function script(dir: string, name: string, options: { planDelayMs?: number; slow?: boolean; tasks?: typeof plan } = {}): Promise<string> {
+async function script(dir: string, name: string, options: { planDelayMs?: number; slow?: boolean; slowFiles?: string[]; tasks?: typeof plan } = {}): Promise<string> {
   const rules = [
     { when: "break it down into subproblems", reply: JSON.stringify(options.tasks ?? plan), delay_ms: options.planDelayMs ?? 0 },
     { when: "Answer ONLY 'yes' or 'no'", reply: "yes" },
     ...Object.entries(code).map(([path, body]) => ({
       when: `- File: ${path.replace(/[.]/g, "\\.")}`,
       reply: body,
-      delay_ms: options.slow ? 600_000 : 0,
+      delay_ms: options.slow || options.slowFiles?.includes(path) ? 600_000 : 0,
     })),
     { when: "Keep response under 200 words", reply: "A calc package and a report." },
   ];
@@ -114,6 +114,35 @@ describe("the swarm, one process per node", () => {
     expect(out).toMatch(/task 1: lease expired/);
     expect(out).toMatch(/task 1: result from rescuer: passed/);
     expect(out.search(/task 1: lease expired/)).toBeLessThan(out.search(/task 1: claimed by rescuer/));
+    const branch = out.match(/Branch: (dellm\/job-[a-z0-9-]+)/)![1]!;
+    expect(await simpleGit(repo).show([`${branch}:calc/core.py`])).toBe(code["calc/core.py"]);
+  }, 120_000);
+
+  it("releases the task in hand on Ctrl-C, so another worker takes it at once (no lease wait)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dellm-swarm-"));
+    const { bot, address, coordinator } = await startBot(dir, await script(dir, "bot.json", { tasks: [plan[0]!] }), ["--lease", "300"]);
+    const leaving = startWorker("leaves", address, coordinator, await script(dir, "slow.json", { slow: true }));
+    await leaving.waitFor(/generating code/);
+    leaving.child.kill("SIGINT");
+    expect(await leaving.exited).toBe(0);
+    await bot.waitFor(/task 1: released by/);
+
+    startWorker("next", address, coordinator, await script(dir, "fast.json"));
+    expect(await bot.exited).toBe(0);
+    expect(bot.output()).toMatch(/task 1: result from next: passed/);
+    expect(bot.output()).not.toMatch(/lease expired/);
+  }, 120_000);
+
+  it("reports and merges the results that arrived when the job times out, keeping the rest listed as missing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dellm-swarm-"));
+    const tasks = [plan[0]!, plan[2]!]; // calc/core.py and calc/fmt.py, independent
+    const { bot, address, coordinator, repo } = await startBot(dir, await script(dir, "bot.json", { tasks }), ["--task-timeout", "4"]);
+    startWorker("half", address, coordinator, await script(dir, "half.json", { slowFiles: ["calc/fmt.py"] }));
+    startWorker("half-too", address, coordinator, await script(dir, "half2.json", { slowFiles: ["calc/fmt.py"] }));
+    expect(await bot.exited).toBe(2); // finished, with failures
+    const out = bot.output();
+    expect(out).toContain("[collect] 1/2 results (timed out waiting for the rest; keeping what arrived)");
+    expect(out).toMatch(/calc\/fmt\.py.*(not written|no result)/i);
     const branch = out.match(/Branch: (dellm\/job-[a-z0-9-]+)/)![1]!;
     expect(await simpleGit(repo).show([`${branch}:calc/core.py`])).toBe(code["calc/core.py"]);
   }, 120_000);

@@ -1,7 +1,8 @@
 // A worker's view of the swarm as a TaskBoard: claims, lease renewals, releases and results go to
 // the pinned coordinator over the coordinator protocol; results are also stored in the DHT as
-// records signed by this worker. Gossipsub announcements (checked to come from the coordinator)
-// and the coordinator's board record wake the worker; otherwise it asks every `pollMs`.
+// records signed by this worker. A claim waits at the coordinator until a task is ready (long
+// poll); gossipsub announcements (checked to come from the coordinator) wake a worker that is
+// between claims, e.g. after the coordinator was unreachable.
 import type { PeerId, PrivateKey } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import type { Result, WorkItem } from "../shared/schemas.js";
@@ -25,6 +26,8 @@ export interface SwarmTaskBoardOptions {
   privateKey: PrivateKey;
   /** The coordinator's peer id, pinned: claims and announcements from anyone else are ignored. */
   coordinator: string;
+  /** How long a claim waits at the coordinator for a task (long poll); default 20 s, 0 = answer at once. */
+  claimWaitMs?: number;
   onEvent?: (event: SwarmBoardEvent) => void;
 }
 
@@ -35,17 +38,19 @@ interface HeldLease {
 
 export class SwarmTaskBoard implements TaskBoard {
   private readonly coordinator: PeerId;
+  private readonly claimWaitMs: number;
   private readonly leases = new Map<string, HeldLease>();
   private readonly wakers = new Set<() => void>();
   private readonly onEvent: (event: SwarmBoardEvent) => void;
-  /** Set by announcements and on join, cleared when the coordinator says nothing is ready. */
-  private workMayBeReady = true;
+  /** The last claim already waited at the coordinator, so the loop need not wait again. */
+  private claimWaited = false;
   /** Reported once per outage, not on every retry. */
   private unreachable = false;
   private readonly onMessage: (event: CustomEvent<{ topic: string; type: string; from?: PeerId; data: Uint8Array }>) => void;
 
   private constructor(private readonly options: SwarmTaskBoardOptions) {
     this.coordinator = parseCoordinatorId(options.coordinator);
+    this.claimWaitMs = options.claimWaitMs ?? 20_000;
     this.onEvent = options.onEvent ?? (() => {});
     this.onMessage = (event) => {
       const message = event.detail;
@@ -80,12 +85,13 @@ export class SwarmTaskBoard implements TaskBoard {
     return board;
   }
 
-  async claim(workerId: string): Promise<WorkItem | null> {
-    if (!this.workMayBeReady) return null;
+  async claim(workerId: string, signal?: AbortSignal): Promise<WorkItem | null> {
+    this.claimWaited = false;
     let response: CoordinatorResponse;
     try {
-      response = await this.ask({ type: "claim", worker_id: workerId });
+      response = await this.ask({ type: "claim", worker_id: workerId, wait_ms: this.claimWaitMs }, signal);
     } catch (error) {
+      if (signal?.aborted) return null;
       // The bot may be restarting: keep the worker alive and ask again after the poll interval.
       if (!this.unreachable) this.onEvent({ kind: "coordinator-unreachable", reason: (error as Error).message });
       this.unreachable = true;
@@ -94,7 +100,7 @@ export class SwarmTaskBoard implements TaskBoard {
     if (this.unreachable) this.onEvent({ kind: "coordinator-found", peer: this.options.coordinator });
     this.unreachable = false;
     if (response.type === "none") {
-      this.workMayBeReady = false;
+      this.claimWaited = this.claimWaitMs > 0;
       return null;
     }
     if (response.type !== "granted") throw new Error(`coordinator refused the claim: ${describe(response)}`);
@@ -107,7 +113,6 @@ export class SwarmTaskBoard implements TaskBoard {
     if (!held) throw new Error(`no lease held on ${result.job_id} task ${result.task_id}`);
     const key = recordKey("result", result.job_id, result.task_id);
     const record = await signRecord(this.options.privateKey, key, result);
-    this.storeResult(key, record);
     const response = await this.ask({
       type: "submit",
       job_id: result.job_id,
@@ -115,9 +120,9 @@ export class SwarmTaskBoard implements TaskBoard {
       lease_id: held.leaseId,
       record: Buffer.from(record).toString("base64"),
     });
-    // Our own result may have made dependants ready.
-    this.workMayBeReady = true;
     if (response.type !== "accepted") throw new Error(describe(response));
+    // Into the DHT too (seed: result records), once accepted, so the submit never waits on the put.
+    this.storeResult(key, record);
   }
 
   async release(jobId: string, taskId: number): Promise<void> {
@@ -131,7 +136,7 @@ export class SwarmTaskBoard implements TaskBoard {
   }
 
   waitForWork(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.resolve();
+    if (signal?.aborted || this.claimWaited) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -139,11 +144,7 @@ export class SwarmTaskBoard implements TaskBoard {
         signal?.removeEventListener("abort", done);
         resolve();
       };
-      const timer = setTimeout(() => {
-        // The slow path: no announcement reached us, so ask again anyway.
-        this.workMayBeReady = true;
-        done();
-      }, ms);
+      const timer = setTimeout(done, ms);
       this.wakers.add(done);
       signal?.addEventListener("abort", done, { once: true });
     });
@@ -160,7 +161,6 @@ export class SwarmTaskBoard implements TaskBoard {
   }
 
   private wake(): void {
-    this.workMayBeReady = true;
     for (const waker of [...this.wakers]) waker();
   }
 
@@ -206,8 +206,8 @@ export class SwarmTaskBoard implements TaskBoard {
       .catch((error: Error) => this.onEvent({ kind: "result-store-failed", key, reason: error.message }));
   }
 
-  private ask(request: Parameters<typeof askCoordinator>[2]): Promise<CoordinatorResponse> {
-    return askCoordinator(this.options.node, this.coordinator, request);
+  private ask(request: Parameters<typeof askCoordinator>[2], signal?: AbortSignal): Promise<CoordinatorResponse> {
+    return askCoordinator(this.options.node, this.coordinator, request, signal);
   }
 }
 

@@ -12,17 +12,22 @@ export const COORDINATOR_PROTOCOL = "/dellm/coordinator/1.0.0";
 export const TASKS_TOPIC = "/dellm/tasks/1.0.0";
 /** A signed result record (≤ 2 MiB) in base64 plus the envelope fits in this. */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** A claim may wait at the coordinator this long for a task (long poll); requests time out at 30 s. */
+export const MAX_CLAIM_WAIT_MS = 25_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 const leaseRef = { job_id: JobIdSchema, task_id: z.number().int().positive(), lease_id: z.string().uuid() };
 
 export const CoordinatorRequestSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("claim"), worker_id: z.string().min(1).max(200) }),
+  /** `wait_ms`: when nothing is ready, wait up to this long for a task instead of answering "none". */
+  z.object({ type: z.literal("claim"), worker_id: z.string().min(1).max(200), wait_ms: z.number().int().min(0).max(MAX_CLAIM_WAIT_MS).default(0) }),
   z.object({ type: z.literal("renew"), ...leaseRef }),
   z.object({ type: z.literal("release"), ...leaseRef }),
   /** `record`: the worker's signed `/dellm/result/<job>/<task>` record, base64. */
   z.object({ type: z.literal("submit"), ...leaseRef, record: z.string().max(MAX_MESSAGE_BYTES) }),
 ]);
 export type CoordinatorRequest = z.infer<typeof CoordinatorRequestSchema>;
+export type CoordinatorRequestInput = z.input<typeof CoordinatorRequestSchema>;
 
 export const CoordinatorResponseSchema = z.discriminatedUnion("type", [
   z.object({
@@ -56,33 +61,40 @@ function decode<T>(schema: z.ZodType<T>, bytes: Uint8Array, what: string): T {
   return parsed.data;
 }
 
-/** Serve coordinator requests; `answer` gets the authenticated remote peer with each request. */
-export async function serveCoordinator(
-  node: Libp2p,
-  answer: (request: CoordinatorRequest, remotePeer: PeerId) => Promise<CoordinatorResponse>,
-): Promise<void> {
+export interface CoordinatorHandlers {
+  /** Answer a request; `remotePeer` is the authenticated peer, `gone` aborts when its stream closes. */
+  answer(request: CoordinatorRequest, remotePeer: PeerId, gone: AbortSignal): Promise<CoordinatorResponse>;
+  /** The answer could not be sent (the peer left while it waited): undo what it granted. */
+  undelivered(response: CoordinatorResponse, remotePeer: PeerId): void;
+}
+
+export async function serveCoordinator(node: Libp2p, handlers: CoordinatorHandlers): Promise<void> {
   await node.handle(COORDINATOR_PROTOCOL, async (stream, connection: Connection) => {
     const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });
+    const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    const gone = new AbortController();
+    stream.addEventListener("close", () => gone.abort(), { once: true });
+    let response: CoordinatorResponse | undefined;
     try {
-      const signal = AbortSignal.timeout(30_000);
-      let response: CoordinatorResponse;
       try {
         const request = decode(CoordinatorRequestSchema, (await lp.read({ signal })).subarray(), "request");
-        response = await answer(request, connection.remotePeer);
+        response = await handlers.answer(request, connection.remotePeer, AbortSignal.any([gone.signal, signal]));
       } catch (error) {
         response = { type: "refused", reason: (error as Error).message };
       }
+      if (gone.signal.aborted) throw new Error("the peer closed the stream");
       await lp.write(encode(response), { signal });
       await stream.close({ signal });
     } catch (error) {
       stream.abort(error as Error);
+      if (response) handlers.undelivered(response, connection.remotePeer);
     }
   });
 }
 
 /** Send one request to the coordinator and read its answer. */
-export async function askCoordinator(node: Libp2p, coordinator: PeerId, request: CoordinatorRequest, signal?: AbortSignal): Promise<CoordinatorResponse> {
-  const limit = AbortSignal.any([AbortSignal.timeout(30_000), ...(signal ? [signal] : [])]);
+export async function askCoordinator(node: Libp2p, coordinator: PeerId, request: CoordinatorRequestInput, signal?: AbortSignal): Promise<CoordinatorResponse> {
+  const limit = AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...(signal ? [signal] : [])]);
   const stream = await node.dialProtocol(coordinator, COORDINATOR_PROTOCOL, { signal: limit });
   try {
     const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });

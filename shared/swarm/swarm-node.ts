@@ -42,6 +42,9 @@ export async function createSwarmNode(options: SwarmNodeOptions = {}): Promise<S
   const node = await createLibp2p({
     privateKey: options.privateKey,
     addresses: { listen },
+    // libp2p refuses a 6th connection per second from one host; volunteers behind one NAT (or a
+    // loopback swarm) joining at once would be reset. The DHT still rate-limits by peer.
+    connectionManager: { inboundConnectionThreshold: 50 },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
