@@ -14,20 +14,13 @@ import { join } from "node:path";
 import { inProcessWorkers, runJob, swarmWorkers } from "../bot/job-runner.js";
 import { Planner } from "../bot/planner.js";
 import { SwarmCoordinator } from "../bot/swarm-coordinator.js";
-import { newJobId, type Task } from "../shared/schemas.js";
+import { newJobId } from "../shared/schemas.js";
 import { createSwarmNode } from "../shared/swarm/swarm-node.js";
 import { ScriptedCodeModel } from "../worker/scripted-code-model.js";
+import { taskFixture } from "../test/fixtures.js";
 import { fixedDurationExecutor } from "./fixed-duration-executor.js";
 
-const task = (id: number, dependencies: number[] = []): Task => ({
-  id,
-  description: `task ${id}`,
-  file: `t${id}.py`,
-  dependencies,
-  input_output_spec: "",
-  directory: "",
-  context: "",
-});
+const task = taskFixture;
 
 interface Swarm {
   coordinator: SwarmCoordinator;

@@ -7,10 +7,11 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newJobId, type Result, type Task } from "../shared/schemas.js";
+import { newJobId, type Result } from "../shared/schemas.js";
 import { askCoordinator } from "../shared/swarm/coordinator-protocol.js";
 import { recordKey, signRecord } from "../shared/swarm/signed-record.js";
 import { createSwarmNode, type SwarmNode } from "../shared/swarm/swarm-node.js";
+import { passingResult, taskFixture } from "../test/fixtures.js";
 import { SwarmTaskBoard } from "../worker/swarm-task-board.js";
 import { SwarmCoordinator, type CoordinatorEvent } from "./swarm-coordinator.js";
 
@@ -19,30 +20,9 @@ interface Peer {
   node: SwarmNode;
 }
 
-const task = (id: number, dependencies: number[] = []): Task => ({
-  id,
-  description: `task ${id}`,
-  file: `t${id}.py`,
-  dependencies,
-  input_output_spec: "",
-  directory: "",
-  context: "",
-});
+const task = taskFixture;
 
-const result = (jobId: string, taskId: number, workerId: string, code = "x = 1\n"): Result => ({
-  job_id: jobId,
-  task_id: taskId,
-  code,
-  test_passed: true,
-  test_logs: "",
-  execution_time: 0.1,
-  worker_id: workerId,
-  timestamp: Date.now() / 1000,
-  tests_passed: 1,
-  tests_failed: 0,
-  attempts: [],
-  notes: [],
-});
+const result = passingResult;
 
 async function startPeer(bootstrap: string[] = [], listen?: string[]): Promise<Peer> {
   const key = await generateKeyPair("Ed25519");

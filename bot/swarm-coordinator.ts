@@ -51,7 +51,8 @@ export class SwarmCoordinator {
   private readonly onEvent: (event: CoordinatorEvent) => void;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly publishing = new Set<Promise<void>>();
-  private readonly publishQueue: { key: string; payload: Parameters<typeof signRecord>[2] }[] = [];
+  /** Records to put: payloads the bot signs, or bytes a worker signed. */
+  private readonly publishQueue: { key: string; record: Parameters<typeof signRecord>[2] | Uint8Array }[] = [];
   /** Aborts DHT puts still in flight when the coordinator stops. */
   private readonly stopping = new AbortController();
   private announcing = false;
@@ -264,7 +265,8 @@ export class SwarmCoordinator {
     if (result.worker_id !== workerId) return { type: "refused", reason: `result names worker ${result.worker_id}; the lease is held by ${workerId}` };
     await board.submit(result, request.lease_id);
     this.onEvent({ kind: "result-accepted", jobId: request.job_id, taskId: request.task_id, workerId, result });
-    // The worker stores the signed record in the DHT itself (on the peers closest to the key).
+    // Stored as the worker signed it (seed: result records), by the bot so volunteers need not.
+    this.publish(key, bytes);
     return { type: "accepted" };
   }
 
@@ -319,20 +321,20 @@ export class SwarmCoordinator {
   }
 
   /**
-   * Sign and store a record in the DHT; failures are reported, never thrown. A put is a DHT query
+   * Sign (unless signed already) and store a record in the DHT; failures are reported, never thrown. A put is a DHT query
    * plus a write to the closest peers (~20 RPCs), so puts go out two at a time, in the background,
    * and claims and results are never stuck behind a burst of them (a 50-task plan).
    */
-  private publish(key: string, payload: Parameters<typeof signRecord>[2]): void {
-    this.publishQueue.push({ key, payload });
+  private publish(key: string, record: Parameters<typeof signRecord>[2] | Uint8Array): void {
+    this.publishQueue.push({ key, record });
     this.drainPublishQueue();
   }
 
   private drainPublishQueue(): void {
     while (this.publishing.size < PUBLISH_CONCURRENCY && this.publishQueue.length > 0) {
-      const { key, payload } = this.publishQueue.shift()!;
+      const { key, record } = this.publishQueue.shift()!;
       const putting = (async () => {
-        const bytes = await signRecord(this.options.privateKey, key, payload);
+        const bytes = record instanceof Uint8Array ? record : await signRecord(this.options.privateKey, key, record);
         const signal = AbortSignal.any([AbortSignal.timeout(30_000), this.stopping.signal]);
         await this.options.node.contentRouting.put(new TextEncoder().encode(key), bytes, { signal });
       })()

@@ -1,6 +1,6 @@
 // A worker's view of the swarm as a TaskBoard: claims, lease renewals, releases and results go to
-// the pinned coordinator over the coordinator protocol; results are also stored in the DHT as
-// records signed by this worker. A claim waits at the coordinator until a task is ready (long
+// the pinned coordinator over the coordinator protocol; a result travels as a DHT record signed by
+// this worker, which the coordinator stores in the DHT once it accepts it. A claim waits at the coordinator until a task is ready (long
 // poll); gossipsub announcements (checked to come from the coordinator) wake a worker that is
 // between claims, e.g. after the coordinator was unreachable.
 import type { PeerId, PrivateKey } from "@libp2p/interface";
@@ -18,8 +18,7 @@ export type SwarmBoardEvent =
   | { kind: "coordinator-unreachable"; reason: string }
   | { kind: "lease-renewed"; jobId: string; taskId: number; expiresAt: number }
   | { kind: "lease-lost"; jobId: string; taskId: number; reason: string }
-  | { kind: "result-stored"; key: string }
-  | { kind: "result-store-failed"; key: string; reason: string };
+;
 
 export interface SwarmTaskBoardOptions {
   node: SwarmNode;
@@ -120,9 +119,9 @@ export class SwarmTaskBoard implements TaskBoard {
       lease_id: held.leaseId,
       record: Buffer.from(record).toString("base64"),
     });
+    // The coordinator stores the accepted record (signed by us) in the DHT: volunteers spend no
+    // time on DHT writes, and only results that counted are published.
     if (response.type !== "accepted") throw new Error(describe(response));
-    // Into the DHT too (seed: result records), once accepted, so the submit never waits on the put.
-    this.storeResult(key, record);
   }
 
   async release(jobId: string, taskId: number): Promise<void> {
@@ -197,13 +196,6 @@ export class SwarmTaskBoard implements TaskBoard {
     if (held) clearInterval(held.timer);
     this.leases.delete(key);
     return held;
-  }
-
-  private storeResult(key: string, record: Uint8Array): void {
-    this.options.node.contentRouting
-      .put(new TextEncoder().encode(key), record, { signal: AbortSignal.timeout(30_000) })
-      .then(() => this.onEvent({ kind: "result-stored", key }))
-      .catch((error: Error) => this.onEvent({ kind: "result-store-failed", key, reason: error.message }));
   }
 
   private ask(request: Parameters<typeof askCoordinator>[2], signal?: AbortSignal): Promise<CoordinatorResponse> {

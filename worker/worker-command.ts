@@ -93,8 +93,6 @@ function describeBoardEvent(event: SwarmBoardEvent): string | null {
       return `[worker] cannot reach the coordinator (${event.reason}); trying again`;
     case "lease-lost":
       return `[worker] lost the lease on task ${event.taskId} of ${event.jobId}: ${event.reason}`;
-    case "result-store-failed":
-      return `[worker] could not store ${event.key} in the DHT (${event.reason}); the coordinator still gets the result`;
     default:
       return null;
   }

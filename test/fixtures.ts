@@ -1,0 +1,25 @@
+// Small valid records for tests and benchmarks that need a task or a result but not their content.
+import type { Result, Task } from "../shared/schemas.js";
+
+/** Task `id` writing t<id>.py at the repository root. */
+export function taskFixture(id: number, dependencies: number[] = []): Task {
+  return { id, description: `task ${id}`, file: `t${id}.py`, dependencies, input_output_spec: "", directory: "", context: "" };
+}
+
+/** A passing result for a task, as a worker would send it. */
+export function passingResult(jobId: string, taskId: number, workerId: string, code = "x = 1\n", executionSeconds = 0.1): Result {
+  return {
+    job_id: jobId,
+    task_id: taskId,
+    code,
+    test_passed: true,
+    test_logs: "",
+    execution_time: executionSeconds,
+    worker_id: workerId,
+    timestamp: Date.now() / 1000,
+    tests_passed: 1,
+    tests_failed: 0,
+    attempts: [],
+    notes: [],
+  };
+}
