@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newJobId, type Result } from "../shared/schemas.js";
 import { askCoordinator } from "../shared/swarm/coordinator-protocol.js";
-import { recordKey, signRecord } from "../shared/swarm/signed-record.js";
+import { openRecord, recordKey, signRecord } from "../shared/swarm/signed-record.js";
 import { createSwarmNode, type SwarmNode } from "../shared/swarm/swarm-node.js";
 import { passingResult, taskFixture } from "../test/fixtures.js";
 import { SwarmTaskBoard } from "../worker/swarm-task-board.js";
@@ -47,6 +47,18 @@ afterAll(async () => {
   await coordinator.stop();
   await Promise.all([bot, ...workers.map((w) => w.node)].map((node) => node.stop()));
 });
+
+/** Retry `attempt` for up to 10 s (DHT writes happen in the background). */
+async function eventually<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (tries >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
 
 const claimAs = (peer: Peer, workerId = peer.node.peerId.toString()) => askCoordinator(peer.node, bot.peerId, { type: "claim", worker_id: workerId });
 
@@ -99,6 +111,11 @@ describe("swarm coordinator", () => {
 
     const second = await claimAs(bob);
     expect(second).toMatchObject({ type: "granted", task_id: 2, dependency_files: [{ path: "t1.py", content: "x = 1\n" }] });
+
+    // The accepted result is in the DHT, as Alice signed it, readable from any node.
+    const resultKey = new TextEncoder().encode(recordKey("result", jobId, 1));
+    const stored = await eventually(() => workers[3]!.node.contentRouting.get(resultKey, { signal: AbortSignal.timeout(2_000) }));
+    expect(await openRecord(recordKey("result", jobId, 1), stored)).toMatchObject({ kind: "result", signer: alice.node.peerId.toString() });
     coordinator.removeJob(jobId);
   });
 

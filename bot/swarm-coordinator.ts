@@ -202,11 +202,14 @@ export class SwarmCoordinator {
     });
   }
 
-  /** Hand newly ready tasks to waiting claims, oldest first (after the current change settles). */
+  /**
+   * Hand newly ready tasks to waiting claims, oldest first, once the change that made them ready
+   * has finished (so its own events, e.g. "result accepted", come before the new grants).
+   */
   private serveWaiting(): void {
     if (this.servingScheduled) return;
     this.servingScheduled = true;
-    queueMicrotask(() => {
+    setImmediate(() => {
       this.servingScheduled = false;
       while (this.waiting.length > 0) {
         const waiter = this.waiting[0]!;
