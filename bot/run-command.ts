@@ -8,12 +8,11 @@ import { budgetFor } from "../shared/token-budget.js";
 import type { CodeModel } from "../worker/code-model.js";
 import { DockerSandbox } from "../worker/docker-sandbox.js";
 import { TaskExecutor } from "../worker/executor.js";
-import { openCodeModel } from "../worker/open-code-model.js";
+import { openCodeModelForCommand } from "../worker/open-code-model.js";
 import { ClaudePlannerModel } from "./claude-planner-model.js";
 import { inProcessWorkers, runJob, swarmWorkers, type Distribution } from "./job-runner.js";
 import { Planner } from "./planner.js";
 import { describeJobEvent } from "./progress-printer.js";
-import { modelProgressPrinter } from "../worker/progress-lines.js";
 import { UsageError } from "../shared/usage-error.js";
 import { bootstrapCommand, startCoordinator, swarmFlags, swarmOptionsFrom, type RunningCoordinator } from "./swarm-command.js";
 
@@ -132,13 +131,13 @@ export async function runCommand(argv: string[], log: (line: string) => void = c
     } else {
       const sandbox = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });
       await sandbox.check();
-      model = await loadModel(options, env, log);
+      model = await openCodeModelForCommand(options.model, options.threads, env, log);
       const shared = model;
       distribution = inProcessWorkers(
         Array.from({ length: options.workers }, (_, i) => new TaskExecutor({ model: shared, sandbox, workerId: `local-${i + 1}`, repairAttempts: options.repairs })),
       );
     }
-    if (!useClaude) model ??= await loadModel(options, env, log);
+    if (!useClaude) model ??= await openCodeModelForCommand(options.model, options.threads, env, log);
     const planner = useClaude ? claudePlanner(env) : localPlanner(model!);
     log(`[model] planner ${planner.model.name}${model && !options.swarm ? `; worker model ${model.name}` : ""}`);
     const outcome = await runJob({
@@ -160,16 +159,6 @@ export async function runCommand(argv: string[], log: (line: string) => void = c
     await coordinator?.stop();
     await model?.dispose();
   }
-}
-
-async function loadModel(options: RunOptions, env: DellmEnv, log: (line: string) => void): Promise<CodeModel> {
-  log(`[model] loading ${options.model}`);
-  return openCodeModel(options.model, {
-    modelsDirectory: env.DELLM_MODELS_DIR,
-    threads: options.threads,
-    contextSize: env.DELLM_CONTEXT_SIZE,
-    onProgress: modelProgressPrinter(log),
-  });
 }
 
 /** The `dellm` command line; returns the exit code (0 all passed, 2 finished with failures, 1 error). */

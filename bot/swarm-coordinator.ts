@@ -12,6 +12,8 @@ import { JobBoard } from "./job-board.js";
 
 /** DHT puts in flight at once. */
 const PUBLISH_CONCURRENCY = 2;
+/** DHT puts start only after this long without a worker request (or after waiting 1 s). */
+const PUBLISH_QUIET_MS = 50;
 /** Status and board records lag the board by at most this. */
 const RECORD_DELAY_MS = 1_000;
 
@@ -53,6 +55,9 @@ export class SwarmCoordinator {
   private readonly publishing = new Set<Promise<void>>();
   /** Records to put: payloads the bot signs, or bytes a worker signed. */
   private readonly publishQueue: { key: string; record: Parameters<typeof signRecord>[2] | Uint8Array }[] = [];
+  private lastRequestAt = 0;
+  private publishQueueSince = 0;
+  private drainTimer: NodeJS.Timeout | undefined;
   /** Aborts DHT puts still in flight when the coordinator stops. */
   private readonly stopping = new AbortController();
   private announcing = false;
@@ -127,6 +132,7 @@ export class SwarmCoordinator {
     for (const timer of this.timers) clearInterval(timer);
     for (const waiter of [...this.waiting]) waiter.resolve({ type: "none" });
     clearTimeout(this.recordsTimer);
+    clearTimeout(this.drainTimer);
     await this.options.node.unhandle(COORDINATOR_PROTOCOL);
     await Promise.allSettled([...this.publishing]);
     await this.store?.save(this.snapshots());
@@ -151,6 +157,7 @@ export class SwarmCoordinator {
   }
 
   private async answer(request: CoordinatorRequest, peer: PeerId, gone: AbortSignal): Promise<CoordinatorResponse> {
+    this.lastRequestAt = Date.now();
     const response = await this.answerUnlogged(request, peer.toString(), gone).catch((error: Error): CoordinatorResponse => ({ type: "refused", reason: error.message }));
     if (response.type === "refused") this.onEvent({ kind: "refused", request: request.type, peer: peer.toString(), reason: response.reason });
     return response;
@@ -329,12 +336,25 @@ export class SwarmCoordinator {
    * and claims and results are never stuck behind a burst of them (a 50-task plan).
    */
   private publish(key: string, record: Parameters<typeof signRecord>[2] | Uint8Array): void {
+    if (this.publishQueue.length === 0) this.publishQueueSince = Date.now();
     this.publishQueue.push({ key, record });
     this.drainPublishQueue();
   }
 
   private drainPublishQueue(): void {
+    // Worker requests come first: while they arrive, DHT writes wait (records live for minutes),
+    // but never longer than a second.
+    const quietFor = Date.now() - this.lastRequestAt;
+    const waitingFor = Date.now() - this.publishQueueSince;
+    if (this.publishQueue.length > 0 && quietFor < PUBLISH_QUIET_MS && waitingFor < 1_000) {
+      this.drainTimer ??= setTimeout(() => {
+        this.drainTimer = undefined;
+        this.drainPublishQueue();
+      }, PUBLISH_QUIET_MS - quietFor);
+      return;
+    }
     while (this.publishing.size < PUBLISH_CONCURRENCY && this.publishQueue.length > 0) {
+      this.publishQueueSince = Date.now();
       const { key, record } = this.publishQueue.shift()!;
       const putting = (async () => {
         const bytes = record instanceof Uint8Array ? record : await signRecord(this.options.privateKey, key, record);

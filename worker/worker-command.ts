@@ -9,8 +9,8 @@ import { UsageError } from "../shared/usage-error.js";
 import type { CodeModel } from "./code-model.js";
 import { DockerSandbox } from "./docker-sandbox.js";
 import { TaskExecutor } from "./executor.js";
-import { openCodeModel } from "./open-code-model.js";
-import { describeWorkerEvent, modelProgressPrinter } from "./progress-lines.js";
+import { openCodeModelForCommand } from "./open-code-model.js";
+import { describeWorkerEvent } from "./progress-lines.js";
 import { SwarmTaskBoard, type SwarmBoardEvent } from "./swarm-task-board.js";
 import { runWorkerLoop } from "./worker-loop.js";
 
@@ -127,13 +127,7 @@ export async function workerCommand(argv: string[], log: (line: string) => void 
           if (line) log(line);
         },
       });
-      log(`[model] loading ${options.model}`);
-      model = await openCodeModel(options.model, {
-        modelsDirectory: env.DELLM_MODELS_DIR,
-        threads: options.threads,
-        contextSize: env.DELLM_CONTEXT_SIZE,
-        onProgress: modelProgressPrinter(log),
-      });
+      model = await openCodeModelForCommand(options.model, options.threads, env, log);
       const executor = new TaskExecutor({ model, sandbox, workerId, repairAttempts: options.repairs });
       log(`[worker] waiting for tasks (model ${model.name})`);
       try {
