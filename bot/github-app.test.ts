@@ -90,38 +90,38 @@ async function deliver(event: string, payload: unknown, signature?: string): Pro
 
 const token = () => nock("https://api.github.com").post("/app/installations/42/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
 
+/** The comment the app posts on issue 7, captured as GitHub would receive it. */
+function expectComment() {
+  let posted = "";
+  const scope = nock("https://api.github.com")
+    .post("/repos/octo/demo/issues/7/comments", (body: { body: string }) => {
+      posted = body.body;
+      return true;
+    })
+    .reply(201, { id: 1 });
+  return { scope, body: () => posted };
+}
+
 describe("GitHub App webhooks", () => {
   it("acknowledges a `dellm` label from a writer with a comment naming the job, and starts it", async () => {
     token();
     const permission = nock("https://api.github.com").get("/repos/octo/demo/collaborators/alice/permission").reply(200, { permission: "write" });
-    let commentBody = "";
-    const comment = nock("https://api.github.com")
-      .post("/repos/octo/demo/issues/7/comments", (body: { body: string }) => {
-        commentBody = body.body;
-        return true;
-      })
-      .reply(201, { id: 1 });
+    const comment = expectComment();
 
     const response = await deliver("issues", labeled("dellm"));
     expect(response.status).toBe(200);
-    expect(permission.isDone() && comment.isDone()).toBe(true);
-    expect(commentBody).toContain("job `job-test-123456`");
+    expect(permission.isDone() && comment.scope.isDone()).toBe(true);
+    expect(comment.body()).toContain("job `job-test-123456`");
     expect(started).toEqual([{ owner: "octo", repo: "demo", issueNumber: 7, title: "Add a fibonacci function", body: "In Python, with tests.", requestedBy: "alice" }]);
   });
 
   it("refuses the label from someone without write access, with a reply and no job", async () => {
     token();
     nock("https://api.github.com").get("/repos/octo/demo/collaborators/mallory/permission").reply(200, { permission: "read" });
-    let commentBody = "";
-    const comment = nock("https://api.github.com")
-      .post("/repos/octo/demo/issues/7/comments", (body: { body: string }) => {
-        commentBody = body.body;
-        return true;
-      })
-      .reply(201, { id: 2 });
+    const comment = expectComment();
     expect((await deliver("issues", labeled("dellm", "mallory"))).status).toBe(200);
-    expect(comment.isDone()).toBe(true);
-    expect(commentBody).toMatch(/only people with write access/);
+    expect(comment.scope.isDone()).toBe(true);
+    expect(comment.body()).toMatch(/only people with write access/);
     expect(started).toEqual([]);
   });
 
