@@ -69,7 +69,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-export async function claimLatency(rounds: number): Promise<{ rounds: number; p50Ms: number; p99Ms: number; maxMs: number }> {
+async function claimLatency(rounds: number): Promise<{ rounds: number; p50Ms: number; p99Ms: number; maxMs: number }> {
   const swarm = await startSwarm(10, 0);
   const latencies: number[] = [];
   try {

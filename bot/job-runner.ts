@@ -14,7 +14,6 @@ export type JobEvent =
   | { kind: "planned"; job: Job }
   | { kind: "worker"; event: WorkerEvent }
   | { kind: "published"; jobId: string; tasks: number; coordinator: string }
-  | { kind: "swarm"; line: string }
   | { kind: "collected"; received: number; total: number; timedOut: boolean }
   | { kind: "merged"; merge: MergeOutcome }
   | { kind: "summary-failed"; reason: string };

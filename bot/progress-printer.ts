@@ -16,8 +16,6 @@ export function describeJobEvent(event: JobEvent): string | null {
       return describeWorkerEvent(event.event);
     case "published":
       return `[swarm] job ${event.jobId}: ${event.tasks} tasks on the board of coordinator ${event.coordinator}; waiting for workers`;
-    case "swarm":
-      return event.line;
     case "collected":
       return `[collect] ${event.received}/${event.total} results${event.timedOut ? " (timed out waiting for the rest; keeping what arrived)" : ""}`;
     case "merged":

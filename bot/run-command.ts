@@ -9,6 +9,7 @@ import type { CodeModel } from "../worker/code-model.js";
 import { DockerSandbox } from "../worker/docker-sandbox.js";
 import { TaskExecutor } from "../worker/executor.js";
 import { openCodeModelForCommand } from "../worker/open-code-model.js";
+import { printLines } from "../worker/progress-lines.js";
 import { ClaudePlannerModel } from "./claude-planner-model.js";
 import { inProcessWorkers, runJob, swarmWorkers, type Distribution } from "./job-runner.js";
 import { Planner } from "./planner.js";
@@ -146,10 +147,7 @@ export async function runCommand(argv: string[], log: (line: string) => void = c
       planner,
       distribution,
       taskTimeoutSeconds: options.taskTimeout,
-      onEvent: (event) => {
-        const line = describeJobEvent(event);
-        if (line) log(line);
-      },
+      onEvent: printLines(describeJobEvent, log),
     });
     log("");
     log(outcome.summary);

@@ -1,19 +1,16 @@
 // The bot's side of the swarm: serves claims under leases over the coordinator protocol, accepts
-// results only for the current lease, publishes signed task/status/board records in the DHT,
-// announces ready tasks over gossipsub and keeps every claim on disk.
+// results only for the current lease, publishes signed task/status/board records in the DHT
+// (through RecordPublisher), announces ready tasks over gossipsub and keeps every claim on disk.
 import type { PeerId, PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
-import type { JobId, Result, Task } from "../shared/schemas.js";
+import type { JobId, JobStatus, Result, Task } from "../shared/schemas.js";
 import { COORDINATOR_PROTOCOL, serveCoordinator, TASKS_TOPIC, type CoordinatorRequest, type CoordinatorResponse } from "../shared/swarm/coordinator-protocol.js";
-import { boardKey, openRecord, RECORD_TTL_SECONDS, recordKey, signRecord } from "../shared/swarm/signed-record.js";
+import { boardKey, openRecord, RECORD_TTL_SECONDS, recordKey } from "../shared/swarm/signed-record.js";
 import type { SwarmNode } from "../shared/swarm/swarm-node.js";
 import { CoordinatorStore } from "./coordinator-store.js";
 import { JobBoard } from "./job-board.js";
+import { RecordPublisher } from "./record-publisher.js";
 
-/** DHT puts in flight at once. */
-const PUBLISH_CONCURRENCY = 2;
-/** DHT puts start only after this long without a worker request (or after waiting 1 s). */
-const PUBLISH_QUIET_MS = 50;
 /** Status and board records lag the board by at most this. */
 const RECORD_DELAY_MS = 1_000;
 
@@ -52,14 +49,7 @@ export class SwarmCoordinator {
   private readonly leaseMs: number;
   private readonly onEvent: (event: CoordinatorEvent) => void;
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly publishing = new Set<Promise<void>>();
-  /** Records to put: payloads the bot signs, or bytes a worker signed. */
-  private readonly publishQueue: { key: string; record: Parameters<typeof signRecord>[2] | Uint8Array }[] = [];
-  private lastRequestAt = 0;
-  private publishQueueSince = 0;
-  private drainTimer: NodeJS.Timeout | undefined;
-  /** Aborts DHT puts still in flight when the coordinator stops. */
-  private readonly stopping = new AbortController();
+  private readonly records: RecordPublisher;
   private announcing = false;
   private readonly waiting: Waiter[] = [];
   private servingScheduled = false;
@@ -73,6 +63,7 @@ export class SwarmCoordinator {
     this.store = options.statePath ? new CoordinatorStore(options.statePath) : undefined;
     this.leaseMs = (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
     this.onEvent = options.onEvent ?? (() => {});
+    this.records = new RecordPublisher(options.node, options.privateKey, (key, reason) => this.onEvent({ kind: "publish-failed", key, reason }));
   }
 
   /** Load saved jobs, serve the protocol, and keep leases and DHT records fresh. */
@@ -102,7 +93,7 @@ export class SwarmCoordinator {
     // Serve waiting claims and announce first: the DHT writes below cost far more.
     this.serveWaiting();
     this.announce();
-    for (const task of tasks) this.publish(recordKey("task", jobId, task.id), { job_id: jobId, task });
+    for (const task of tasks) this.records.publish(recordKey("task", jobId, task.id), { job_id: jobId, task });
     this.recordsChanged(jobId);
     return board;
   }
@@ -119,7 +110,7 @@ export class SwarmCoordinator {
   /** Take a finished (or abandoned) job off the board; its records simply expire. */
   removeJob(jobId: JobId): void {
     const board = this.boards.get(jobId);
-    if (board) this.publish(recordKey("status", jobId), { job_id: jobId, status: "done", done: [...board.results().keys()] });
+    if (board) this.publishStatus(board, "done");
     this.boards.delete(jobId);
     this.staleStatus.delete(jobId);
     this.persist();
@@ -127,14 +118,11 @@ export class SwarmCoordinator {
   }
 
   async stop(): Promise<void> {
-    this.stopping.abort();
-    this.publishQueue.length = 0;
     for (const timer of this.timers) clearInterval(timer);
     for (const waiter of [...this.waiting]) waiter.resolve({ type: "none" });
     clearTimeout(this.recordsTimer);
-    clearTimeout(this.drainTimer);
     await this.options.node.unhandle(COORDINATOR_PROTOCOL);
-    await Promise.allSettled([...this.publishing]);
+    await this.records.stop();
     await this.store?.save(this.snapshots());
   }
 
@@ -157,7 +145,7 @@ export class SwarmCoordinator {
   }
 
   private async answer(request: CoordinatorRequest, peer: PeerId, gone: AbortSignal): Promise<CoordinatorResponse> {
-    this.lastRequestAt = Date.now();
+    this.records.noteRequest();
     const response = await this.answerUnlogged(request, peer.toString(), gone).catch((error: Error): CoordinatorResponse => ({ type: "refused", reason: error.message }));
     if (response.type === "refused") this.onEvent({ kind: "refused", request: request.type, peer: peer.toString(), reason: response.reason });
     return response;
@@ -166,8 +154,9 @@ export class SwarmCoordinator {
   private async answerUnlogged(request: CoordinatorRequest, peer: string, gone: AbortSignal): Promise<CoordinatorResponse> {
     if (request.type === "claim") return this.claimOrWait(request.worker_id, peer, request.wait_ms, gone);
     const board = this.boards.get(request.job_id);
+    board?.expireLeases();
     const lease = board?.leaseOf(request.task_id);
-    if (!board || !lease || lease.leaseId !== request.lease_id || lease.expiresAt <= Date.now()) {
+    if (!board || !lease || lease.leaseId !== request.lease_id) {
       return { type: "refused", reason: `lease ${request.lease_id} on ${request.job_id} task ${request.task_id} is not current (expired, released or never granted)` };
     }
     if (lease.holder !== peer) return { type: "refused", reason: `lease ${request.lease_id} was granted to another peer` };
@@ -276,7 +265,7 @@ export class SwarmCoordinator {
     await board.submit(result, request.lease_id);
     this.onEvent({ kind: "result-accepted", jobId: request.job_id, taskId: request.task_id, workerId, result });
     // Stored as the worker signed it (seed: result records), by the bot so volunteers need not.
-    this.publish(key, bytes);
+    this.records.publish(key, bytes);
     return { type: "accepted" };
   }
 
@@ -312,64 +301,21 @@ export class SwarmCoordinator {
         if (board) this.publishStatus(board);
       }
       this.staleStatus.clear();
-      this.publish(boardKey(this.peerId.toString()), { jobs: this.readyJobs() });
+      this.records.publish(boardKey(this.peerId.toString()), { jobs: this.readyJobs() });
     }, RECORD_DELAY_MS);
   }
 
   private publishAll(): void {
     for (const board of this.boards.values()) {
       const done = board.results();
-      for (const task of board.tasks) if (!done.has(task.id)) this.publish(recordKey("task", board.jobId, task.id), { job_id: board.jobId, task });
+      for (const task of board.tasks) if (!done.has(task.id)) this.records.publish(recordKey("task", board.jobId, task.id), { job_id: board.jobId, task });
       this.publishStatus(board);
     }
     this.recordsChanged();
   }
 
-  private publishStatus(board: JobBoard): void {
-    const done = [...board.results().keys()];
-    this.publish(recordKey("status", board.jobId), { job_id: board.jobId, status: board.isFinished() ? "merging" : "running", done });
-  }
-
-  /**
-   * Sign (unless signed already) and store a record in the DHT; failures are reported, never thrown. A put is a DHT query
-   * plus a write to the closest peers (~20 RPCs), so puts go out two at a time, in the background,
-   * and claims and results are never stuck behind a burst of them (a 50-task plan).
-   */
-  private publish(key: string, record: Parameters<typeof signRecord>[2] | Uint8Array): void {
-    if (this.publishQueue.length === 0) this.publishQueueSince = Date.now();
-    this.publishQueue.push({ key, record });
-    this.drainPublishQueue();
-  }
-
-  private drainPublishQueue(): void {
-    // Worker requests come first: while they arrive, DHT writes wait (records live for minutes),
-    // but never longer than a second.
-    const quietFor = Date.now() - this.lastRequestAt;
-    const waitingFor = Date.now() - this.publishQueueSince;
-    if (this.publishQueue.length > 0 && quietFor < PUBLISH_QUIET_MS && waitingFor < 1_000) {
-      this.drainTimer ??= setTimeout(() => {
-        this.drainTimer = undefined;
-        this.drainPublishQueue();
-      }, PUBLISH_QUIET_MS - quietFor);
-      return;
-    }
-    while (this.publishing.size < PUBLISH_CONCURRENCY && this.publishQueue.length > 0) {
-      this.publishQueueSince = Date.now();
-      const { key, record } = this.publishQueue.shift()!;
-      const putting = (async () => {
-        const bytes = record instanceof Uint8Array ? record : await signRecord(this.options.privateKey, key, record);
-        const signal = AbortSignal.any([AbortSignal.timeout(30_000), this.stopping.signal]);
-        await this.options.node.contentRouting.put(new TextEncoder().encode(key), bytes, { signal });
-      })()
-        .catch((error: Error) => {
-          if (!this.stopping.signal.aborted) this.onEvent({ kind: "publish-failed", key, reason: error.message });
-        })
-        .finally(() => {
-          this.publishing.delete(putting);
-          if (!this.stopping.signal.aborted) this.drainPublishQueue();
-        });
-      this.publishing.add(putting);
-    }
+  private publishStatus(board: JobBoard, status: JobStatus = board.isFinished() ? "merging" : "running"): void {
+    this.records.publish(recordKey("status", board.jobId), { job_id: board.jobId, status, done: [...board.results().keys()] });
   }
 
   private snapshots() {

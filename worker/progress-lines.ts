@@ -2,6 +2,14 @@
 import type { LoadProgress } from "./llama-code-model.js";
 import type { WorkerEvent } from "./worker-loop.js";
 
+/** An event handler that prints each event's line (events without one print nothing). */
+export function printLines<E>(describe: (event: E) => string | null, log: (line: string) => void): (event: E) => void {
+  return (event) => {
+    const line = describe(event);
+    if (line) log(line);
+  };
+}
+
 export function describeWorkerEvent(e: WorkerEvent): string | null {
   if (e.kind === "claimed") return `[${e.workerId}] task ${e.item.task.id}: claimed (${e.item.task.directory}${e.item.task.file}: ${e.item.task.description.slice(0, 100)})`;
   if (e.kind === "submitted") {

@@ -31,6 +31,8 @@ export interface SwarmTaskBoardOptions {
 }
 
 interface HeldLease {
+  jobId: string;
+  taskId: number;
   leaseId: string;
   timer: NodeJS.Timeout;
 }
@@ -151,10 +153,7 @@ export class SwarmTaskBoard implements TaskBoard {
 
   /** Stop renewing, release held tasks and stop listening. */
   async close(): Promise<void> {
-    for (const key of [...this.leases.keys()]) {
-      const [jobId, taskId] = key.split("#");
-      await this.release(jobId!, Number(taskId));
-    }
+    for (const { jobId, taskId } of [...this.leases.values()]) await this.release(jobId, taskId);
     this.options.node.services.pubsub.removeEventListener("message", this.onMessage as never);
     this.wake();
   }
@@ -182,16 +181,16 @@ export class SwarmTaskBoard implements TaskBoard {
       this.ask({ type: "renew", job_id: jobId, task_id: taskId, lease_id: leaseId })
         .then((response) => {
           if (response.type === "renewed") this.onEvent({ kind: "lease-renewed", jobId, taskId, expiresAt: response.expires_at });
-          else if (this.leases.get(`${jobId}#${taskId}`)?.leaseId === leaseId) this.onEvent({ kind: "lease-lost", jobId, taskId, reason: describe(response) });
+          else if (this.leases.get(leaseKey(jobId, taskId))?.leaseId === leaseId) this.onEvent({ kind: "lease-lost", jobId, taskId, reason: describe(response) });
         })
         .catch((error: Error) => this.onEvent({ kind: "lease-lost", jobId, taskId, reason: error.message }));
     }, renewEvery);
     timer.unref();
-    this.leases.set(`${jobId}#${taskId}`, { leaseId, timer });
+    this.leases.set(leaseKey(jobId, taskId), { jobId, taskId, leaseId, timer });
   }
 
   private takeLease(jobId: string, taskId: number): HeldLease | undefined {
-    const key = `${jobId}#${taskId}`;
+    const key = leaseKey(jobId, taskId);
     const held = this.leases.get(key);
     if (held) clearInterval(held.timer);
     this.leases.delete(key);
@@ -202,6 +201,8 @@ export class SwarmTaskBoard implements TaskBoard {
     return askCoordinator(this.options.node, this.coordinator, request, signal);
   }
 }
+
+const leaseKey = (jobId: string, taskId: number) => `${jobId}#${taskId}`;
 
 function parseCoordinatorId(id: string): PeerId {
   try {

@@ -10,7 +10,7 @@ import type { CodeModel } from "./code-model.js";
 import { DockerSandbox } from "./docker-sandbox.js";
 import { TaskExecutor } from "./executor.js";
 import { openCodeModelForCommand } from "./open-code-model.js";
-import { describeWorkerEvent } from "./progress-lines.js";
+import { describeWorkerEvent, printLines } from "./progress-lines.js";
 import { SwarmTaskBoard, type SwarmBoardEvent } from "./swarm-task-board.js";
 import { runWorkerLoop } from "./worker-loop.js";
 
@@ -122,10 +122,7 @@ export async function workerCommand(argv: string[], log: (line: string) => void 
         node,
         privateKey,
         coordinator: options.coordinator,
-        onEvent: (event) => {
-          const line = describeBoardEvent(event);
-          if (line) log(line);
-        },
+        onEvent: printLines(describeBoardEvent, log),
       });
       model = await openCodeModelForCommand(options.model, options.threads, env, log);
       const executor = new TaskExecutor({ model, sandbox, workerId, repairAttempts: options.repairs });
@@ -137,10 +134,7 @@ export async function workerCommand(argv: string[], log: (line: string) => void 
           workerId,
           pollMs: options.poll * 1000,
           signal: stop.signal,
-          onEvent: (event) => {
-            const line = describeWorkerEvent(event);
-            if (line) log(line);
-          },
+          onEvent: printLines(describeWorkerEvent, log),
         });
       } finally {
         await board.close();
