@@ -29,12 +29,15 @@ export function startCommand(script: "bot/cli.ts" | "worker/cli.ts", args: strin
   };
   child.stdout!.on("data", append);
   child.stderr!.on("data", append);
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => {
-    resolve(code);
-    for (const waiter of [...waiters]) waiter();
-  }));
+  // "close", not "exit": by then all of the output has been read.
   let ended = false;
-  void exited.then(() => (ended = true));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on("close", (code) => {
+      ended = true;
+      resolve(code);
+      for (const waiter of [...waiters]) waiter();
+    }),
+  );
   return {
     child,
     output: () => text,
@@ -45,7 +48,7 @@ export function startCommand(script: "bot/cli.ts" | "worker/cli.ts", args: strin
         const check = () => {
           const match = text.match(pattern);
           if (match) finish(undefined, match);
-          else if (ended || child.exitCode !== null) finish(new Error(`process ended before printing ${pattern}:\n${text}`));
+          else if (ended) finish(new Error(`process ended before printing ${pattern}:\n${text}`));
         };
         function finish(error?: Error, match?: RegExpMatchArray) {
           clearTimeout(timer);
