@@ -1,7 +1,8 @@
 // Claude as the planner's model, through the official SDK (seed: claude-sonnet-4, 4096 tokens).
 import Anthropic from "@anthropic-ai/sdk";
 import type { CompletionOptions } from "../worker/code-model.js";
-import type { PlannerModel } from "./planner.js";
+import type { DellmEnv } from "../shared/config.js";
+import { Planner, type PlannerModel } from "./planner.js";
 
 export interface ClaudeOptions {
   apiKey: string;
@@ -37,4 +38,15 @@ export class ClaudePlannerModel implements PlannerModel {
     );
     return message.content.map((block) => (block.type === "text" ? block.text : "")).join("");
   }
+}
+
+/** The planner on Claude, as ANTHROPIC_API_KEY and the DELLM_CLAUDE_* settings say. */
+export function claudePlanner(env: DellmEnv): Planner {
+  const model = new ClaudePlannerModel({
+    apiKey: env.ANTHROPIC_API_KEY!,
+    model: env.DELLM_CLAUDE_MODEL,
+    maxTokens: env.DELLM_CLAUDE_MAX_TOKENS,
+    baseURL: env.ANTHROPIC_BASE_URL,
+  });
+  return new Planner(model, { maxTokens: env.DELLM_CLAUDE_MAX_TOKENS });
 }

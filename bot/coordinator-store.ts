@@ -1,8 +1,8 @@
 // The coordinator's claims, leases and results on disk, so that a bot restart keeps them.
 // One JSON file, replaced atomically (write + rename) after every change, writes serialized.
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { writeFileAtomic } from "../shared/atomic-file.js";
 import { JobBoardSnapshotSchema, type JobBoardSnapshot } from "./job-board.js";
 
 const StateFileSchema = z.object({ version: z.literal(1), jobs: z.array(JobBoardSnapshotSchema) });
@@ -37,10 +37,7 @@ export class CoordinatorStore {
       this.writing = this.writing.then(async () => {
         const snapshot = this.pending!;
         this.pending = undefined;
-        await mkdir(dirname(this.path), { recursive: true });
-        const temporary = `${this.path}.${process.pid}.tmp`;
-        await writeFile(temporary, JSON.stringify({ version: 1, jobs: snapshot }), { mode: 0o600 });
-        await rename(temporary, this.path);
+        await writeFileAtomic(this.path, JSON.stringify({ version: 1, jobs: snapshot }));
       });
     }
     return this.writing;

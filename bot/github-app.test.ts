@@ -1,140 +1,158 @@
 // The GitHub App's webhook edge through the real Probot server over HTTP: signed and wrongly
-// signed deliveries, the permission look-up and the comment, asserted at the GitHub API boundary
-// (nock intercepts Octokit's requests to api.github.com).
-import { generateKeyPairSync } from "node:crypto";
-import { createServer } from "node:net";
+// signed deliveries, settings, the permission look-up and the replies, asserted at the GitHub API
+// boundary. The jobs behind it are a recording stand-in here (the full path is in test/).
 import { sign } from "@octokit/webhooks-methods";
 import nock from "nock";
-import { pino } from "pino";
-import { Probot, ProbotOctokit, Server } from "probot";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { dellmApp, type IssueRef, type JobStarter } from "./github-app.js";
+import {
+  captureComments,
+  commentPayload,
+  installationTokens,
+  labeledPayload,
+  permission,
+  settingsFile,
+  startWebhookServer,
+  WEBHOOK_SECRET,
+  type WebhookServer,
+} from "../test/github-webhooks.js";
+import { DEFAULT_SETTINGS } from "./app-settings.js";
+import { dellmApp } from "./github-app.js";
+import type { IssueRequest, JobStarter, RetryRequest, StartOutcome } from "./github-jobs.js";
 
-const secret = "test-webhook-secret";
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-const started: IssueRef[] = [];
+const starts: IssueRequest[] = [];
+const retries: RetryRequest[] = [];
+let answer: StartOutcome = { started: true, jobId: "job-test-123456" };
 const jobs: JobStarter = {
-  async start(issue) {
-    started.push(issue);
-    return { started: true, jobId: "job-test-123456" };
+  async start(request) {
+    starts.push(request);
+    return answer;
+  },
+  async retry(request) {
+    retries.push(request);
+    return answer;
   },
 };
 
-let server: Server;
-let url: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
+let server: WebhookServer;
 beforeAll(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect("127.0.0.1");
-  const port = await freePort(); // Probot's Server turns port 0 into 3000
-  server = new Server({
-    host: "127.0.0.1",
-    port,
-    webhookPath: "/api/github/webhooks",
-    log: pino({ level: "silent" }),
-    Probot: Probot.defaults({
-      appId: 1,
-      privateKey,
-      secret,
-      Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
-    }),
-  });
-  await server.load(dellmApp(jobs));
-  await server.start();
-  url = `http://127.0.0.1:${port}/api/github/webhooks`;
+  server = await startWebhookServer(dellmApp(jobs));
 });
-
-afterAll(async () => {
-  await server.stop();
-  nock.enableNetConnect();
-});
-
+afterAll(() => server.stop());
 afterEach(() => {
-  started.length = 0;
+  starts.length = 0;
+  retries.length = 0;
+  answer = { started: true, jobId: "job-test-123456" };
   nock.cleanAll();
 });
 
-function labeled(label: string, login = "alice") {
-  return {
-    action: "labeled",
-    label: { name: label },
-    issue: { number: 7, title: "Add a fibonacci function", body: "In Python, with tests." },
-    sender: { login, type: "User" },
-    repository: { name: "demo", full_name: "octo/demo", owner: { login: "octo" } },
-    installation: { id: 42 },
-  };
-}
-
-async function deliver(event: string, payload: unknown, signature?: string): Promise<Response> {
-  const body = JSON.stringify(payload);
-  return fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-github-event": event,
-      "x-github-delivery": crypto.randomUUID(),
-      "x-hub-signature-256": signature ?? (await sign(secret, body)),
-    },
-    body,
-  });
-}
-
-const token = () => nock("https://api.github.com").post("/app/installations/42/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
-
-/** The comment the app posts on issue 7, captured as GitHub would receive it. */
-function expectComment() {
-  let posted = "";
-  const scope = nock("https://api.github.com")
-    .post("/repos/octo/demo/issues/7/comments", (body: { body: string }) => {
-      posted = body.body;
-      return true;
-    })
-    .reply(201, { id: 1 });
-  return { scope, body: () => posted };
-}
-
 describe("GitHub App webhooks", () => {
-  it("acknowledges a `dellm` label from a writer with a comment naming the job, and starts it", async () => {
-    token();
-    const permission = nock("https://api.github.com").get("/repos/octo/demo/collaborators/alice/permission").reply(200, { permission: "write" });
-    const comment = expectComment();
+  it("starts a job for a `dellm` label from a writer, with the issue and the repository's settings", async () => {
+    installationTokens();
+    const config = settingsFile(null);
+    const check = permission("alice", "write");
+    const comments = captureComments();
 
-    const response = await deliver("issues", labeled("dellm"));
+    const response = await server.deliver("issues", labeledPayload("dellm"));
     expect(response.status).toBe(200);
-    expect(permission.isDone() && comment.scope.isDone()).toBe(true);
-    expect(comment.body()).toContain("job `job-test-123456`");
-    expect(started).toEqual([{ owner: "octo", repo: "demo", issueNumber: 7, title: "Add a fibonacci function", body: "In Python, with tests.", requestedBy: "alice" }]);
+    expect(config.isDone() && check.isDone()).toBe(true);
+    expect(starts).toEqual([
+      { owner: "octo", repo: "demo", installationId: 42, issueNumber: 7, title: "Add a fibonacci function", body: "In Python, with tests.", requestedBy: "alice", settings: DEFAULT_SETTINGS },
+    ]);
+    // The job itself posts the acknowledgement with its progress; the edge says nothing more.
+    expect(comments.bodies).toEqual([]);
   });
 
   it("refuses the label from someone without write access, with a reply and no job", async () => {
-    token();
-    nock("https://api.github.com").get("/repos/octo/demo/collaborators/mallory/permission").reply(200, { permission: "read" });
-    const comment = expectComment();
-    expect((await deliver("issues", labeled("dellm", "mallory"))).status).toBe(200);
-    expect(comment.scope.isDone()).toBe(true);
-    expect(comment.body()).toMatch(/only people with write access/);
-    expect(started).toEqual([]);
+    installationTokens();
+    settingsFile(null);
+    permission("mallory", "read");
+    const comments = captureComments();
+    expect((await server.deliver("issues", labeledPayload("dellm", "mallory"))).status).toBe(200);
+    expect(comments.bodies).toHaveLength(1);
+    expect(comments.bodies[0]).toMatch(/only people with write access/);
+    expect(starts).toEqual([]);
   });
 
-  it("ignores other labels without calling GitHub", async () => {
-    expect((await deliver("issues", labeled("bug"))).status).toBe(200);
-    expect(started).toEqual([]);
-    expect(nock.pendingMocks()).toEqual([]);
+  it("answers the label the repository chose in .github/dellm.yml, and passes its limits on", async () => {
+    installationTokens();
+    settingsFile("label: swarm-please\nmax_tasks: 3\npaths: [src/]\n");
+    permission("alice", "admin");
+    expect((await server.deliver("issues", labeledPayload("swarm-please"))).status).toBe(200);
+    expect(starts).toHaveLength(1);
+    expect(starts[0]!.settings).toMatchObject({ label: "swarm-please", max_tasks: 3, paths: ["src/"], task_timeout_seconds: 120 });
+
+    // ...and then the default label means nothing there.
+    settingsFile("label: swarm-please\n");
+    expect((await server.deliver("issues", labeledPayload("dellm"))).status).toBe(200);
+    expect(starts).toHaveLength(1);
+  });
+
+  it("says what is wrong with an invalid .github/dellm.yml instead of starting", async () => {
+    installationTokens();
+    settingsFile("max_tasks: 500\nlabels: oops\n");
+    const comments = captureComments();
+    expect((await server.deliver("issues", labeledPayload("dellm"))).status).toBe(200);
+    expect(starts).toEqual([]);
+    expect(comments.bodies[0]).toMatch(/dellm\.yml is invalid/);
+    expect(comments.bodies[0]).toMatch(/max_tasks can be at most 50/);
+    expect(comments.bodies[0]).toMatch(/labels/);
+  });
+
+  it("ignores other labels: reads the settings to know the label, starts nothing, says nothing", async () => {
+    installationTokens();
+    settingsFile(null);
+    const comments = captureComments();
+    expect((await server.deliver("issues", labeledPayload("bug"))).status).toBe(200);
+    expect(starts).toEqual([]);
+    expect(comments.bodies).toEqual([]);
+  });
+
+  it("replies when the job side refuses (one job per issue)", async () => {
+    answer = { started: false, reason: "a dellm job (`job-x`) is already running for #7" };
+    installationTokens();
+    settingsFile(null);
+    permission("alice", "write");
+    const comments = captureComments();
+    await server.deliver("issues", labeledPayload("dellm"));
+    expect(comments.bodies).toEqual(["dellm did not start: a dellm job (`job-x`) is already running for #7"]);
   });
 
   it("refuses a wrongly signed delivery before any handler runs", async () => {
-    const response = await deliver("issues", labeled("dellm"), await sign("not-the-secret", JSON.stringify(labeled("dellm"))));
+    const payload = labeledPayload("dellm");
+    const response = await server.deliver("issues", payload, await sign("not-" + WEBHOOK_SECRET, JSON.stringify(payload)));
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/signature does not match/);
-    expect(started).toEqual([]);
+    expect(starts).toEqual([]);
+  });
+
+  it("`/dellm retry` from a writer asks for a retry of the issue (or pull request) it was said on", async () => {
+    installationTokens();
+    permission("alice", "maintain");
+    settingsFile(null);
+    await server.deliver("issue_comment", commentPayload("Thanks!\n/dellm retry please", "alice", 12));
+    expect(retries).toEqual([{ owner: "octo", repo: "demo", installationId: 42, number: 12, requestedBy: "alice", settings: DEFAULT_SETTINGS }]);
+  });
+
+  it("refuses `/dellm retry` from someone without write access: a reply, no job", async () => {
+    installationTokens();
+    permission("mallory", "triage");
+    const comments = captureComments();
+    await server.deliver("issue_comment", commentPayload("/dellm retry", "mallory"));
+    expect(retries).toEqual([]);
+    expect(comments.bodies).toHaveLength(1);
+    expect(comments.bodies[0]).toMatch(/@mallory only people with write access to this repository can run `\/dellm` commands/);
+  });
+
+  it("answers an unknown /dellm command with the ones it knows, and ignores bots and ordinary comments", async () => {
+    installationTokens();
+    permission("alice", "write");
+    const comments = captureComments();
+    await server.deliver("issue_comment", commentPayload("/dellm deploy"));
+    expect(comments.bodies[0]).toMatch(/does not know `\/dellm deploy`.*`\/dellm retry`/);
+
+    await server.deliver("issue_comment", commentPayload("/dellm retry", "dellm[bot]", 7, "Bot"));
+    await server.deliver("issue_comment", commentPayload("looks good, but dellm should retry"));
+    expect(retries).toEqual([]);
+    expect(comments.bodies).toHaveLength(1);
   });
 });

@@ -66,6 +66,12 @@ export class JobBoard implements TaskBoard {
     return board;
   }
 
+  /** A board whose `kept` results count as done already (a retry re-runs only the other tasks). */
+  static withResults(jobId: JobId, userQuery: string, tasks: Task[], kept: Map<number, Result> = new Map()): JobBoard {
+    const states = [...kept.values()].map((result) => ({ task_id: result.task_id, state: { state: "done" as const, result: { ...result, job_id: jobId } } }));
+    return JobBoard.restore({ job_id: jobId, user_query: userQuery, tasks, states });
+  }
+
   snapshot(): JobBoardSnapshot {
     return {
       job_id: this.jobId,

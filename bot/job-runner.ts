@@ -14,16 +14,25 @@ export type JobEvent =
   | { kind: "planned"; job: Job }
   | { kind: "worker"; event: WorkerEvent }
   | { kind: "published"; jobId: string; tasks: number; coordinator: string }
+  | { kind: "progress"; done: number; failed: number; total: number }
   | { kind: "collected"; received: number; total: number; timedOut: boolean }
   | { kind: "merged"; merge: MergeOutcome }
   | { kind: "summary-failed"; reason: string };
 
 /** Who solves a planned job's tasks: resolves with the results that came back by the deadline. */
 export interface Distribution {
-  distribute(job: Job, timeoutMs: number, onEvent: (event: JobEvent) => void, signal?: AbortSignal): Promise<Collected>;
+  distribute(job: Job, options: DistributeOptions): Promise<Collected>;
 }
 
-interface Collected {
+export interface DistributeOptions {
+  timeoutMs: number;
+  onEvent: (event: JobEvent) => void;
+  signal?: AbortSignal;
+  /** Results already in hand (a retry keeps its passing tasks): not handed out again, given to dependents. */
+  kept?: Map<number, Result>;
+}
+
+export interface Collected {
   results: Map<number, Result>;
   timedOut: boolean;
 }
@@ -63,12 +72,12 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
   // Refuse an unusable repository before any model time is spent on the job.
   await openOrInitRepo(job.repo_path);
   onEvent({ kind: "planning", job });
-  job.tasks = await planner.decompose(input.query, input.signal);
+  job.tasks = await planner.decompose(input.query, { signal: input.signal });
   job.status = "running";
   onEvent({ kind: "planned", job });
 
   const timeoutMs = (input.taskTimeoutSeconds ?? 120) * 1000 * job.tasks.length;
-  const { results, timedOut } = await input.distribution.distribute(job, timeoutMs, onEvent, input.signal);
+  const { results, timedOut } = await input.distribution.distribute(job, { timeoutMs, onEvent, signal: input.signal });
   onEvent({ kind: "collected", received: results.size, total: job.tasks.length, timedOut });
 
   job.status = "merging";
@@ -101,8 +110,9 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
 /** Workers in this process, one per executor (they may share a model), on a JobBoard. */
 export function inProcessWorkers(executors: TaskSolver[]): Distribution {
   return {
-    async distribute(job, timeoutMs, onEvent, signal) {
-      const board = new JobBoard(job.id, job.query, job.tasks);
+    async distribute(job, { timeoutMs, onEvent, signal, kept }) {
+      const board = JobBoard.withResults(job.id, job.query, job.tasks, kept);
+      const stopProgress = reportProgress(board, onEvent);
       const stopWorkers = new AbortController();
       const workers = executors.map((executor, index) =>
         runWorkerLoop({
@@ -121,6 +131,7 @@ export function inProcessWorkers(executors: TaskSolver[]): Distribution {
       try {
         return await Promise.race([board.waitForResults(timeoutMs, signal), workersFailed]);
       } finally {
+        stopProgress();
         stopWorkers.abort();
         await Promise.allSettled(workers);
       }
@@ -131,14 +142,31 @@ export function inProcessWorkers(executors: TaskSolver[]): Distribution {
 /** Volunteer workers through the swarm: the coordinator serves the job's tasks until collected. */
 export function swarmWorkers(coordinator: SwarmCoordinator): Distribution {
   return {
-    async distribute(job, timeoutMs, onEvent, signal) {
-      const board = coordinator.addJob(job.id, job.query, job.tasks);
+    async distribute(job, { timeoutMs, onEvent, signal, kept }) {
+      // A job restored from the coordinator's saved state (bot restart) keeps its claims and results.
+      const board = coordinator.board(job.id) ?? coordinator.addJob(job.id, job.query, job.tasks, kept);
       onEvent({ kind: "published", jobId: job.id, tasks: job.tasks.length, coordinator: coordinator.peerId.toString() });
+      const stopProgress = reportProgress(board, onEvent);
       try {
         return await board.waitForResults(timeoutMs, signal);
       } finally {
-        coordinator.removeJob(job.id);
+        stopProgress();
+        // An aborted wait (the bot stopping) leaves the job on the board: its saved state resumes it.
+        if (!signal?.aborted) coordinator.removeJob(job.id);
       }
     },
   };
+}
+
+/** A "progress" event whenever another result arrives; returns the unsubscribe. */
+function reportProgress(board: JobBoard, onEvent: (event: JobEvent) => void): () => void {
+  let reported = -1;
+  const report = () => {
+    const results = [...board.results().values()];
+    if (results.length === reported) return;
+    reported = results.length;
+    onEvent({ kind: "progress", done: results.length, failed: results.filter((r) => !r.test_passed).length, total: board.tasks.length });
+  };
+  report();
+  return board.onChange(report);
 }

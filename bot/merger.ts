@@ -15,6 +15,12 @@ export interface MergeInput {
   message: string;
   tasks: Task[];
   results: Map<number, Result>;
+  /** Commit or ref the branch starts from (default HEAD); a retry builds on its earlier branch. */
+  startPoint?: string;
+  /** Write only these tasks (a retry); the others are already on the start point. */
+  only?: ReadonlySet<number>;
+  /** Why a path may not be written (a repository's own rules), or null when it may. */
+  refusePath?: (path: string) => string | null;
 }
 
 export interface WrittenFile {
@@ -42,7 +48,7 @@ const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
   const repo = await openOrInitRepo(input.repoPath);
-  const base = await baseCommit(repo);
+  const base = input.startPoint ?? (await baseCommit(repo));
   const worktree = await mkdtemp(join(tmpdir(), "dellm-merge-"));
   await repo.raw(["worktree", "add", "--quiet", "-b", input.branch, worktree, base]);
   try {
@@ -53,12 +59,15 @@ export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
     const skipped: SkippedTask[] = [];
 
     for (const id of dependencyOrder(input.tasks)) {
+      if (input.only && !input.only.has(id)) continue;
       const task = byId.get(id)!;
       const result = input.results.get(id);
       let path: string;
       try {
         path = repoRelativePath(task.directory, task.file);
         await refuseSymlinks(worktree, path);
+        const refused = input.refusePath?.(path);
+        if (refused) throw new UnsafePathError(path, refused);
       } catch (error) {
         if (!(error instanceof UnsafePathError)) throw error;
         skipped.push({ taskId: id, path: `${task.directory}${task.file}`, reason: error.message });

@@ -18,7 +18,8 @@ const PlanSchema = z.array(TaskSchema).min(1, "the plan has no tasks").max(LIMIT
 export function validatePlan(value: unknown): Task[] {
   const parsed = PlanSchema.safeParse(value);
   if (!parsed.success) throw new PlanRejectedError([z.prettifyError(parsed.error)]);
-  const tasks = parsed.data;
+  // Only the bot says what a file holds now; whatever the model put there is dropped.
+  const tasks = parsed.data.map(({ current_content: _ignored, ...task }) => task);
   const problems: string[] = [];
 
   const seenIds = new Set<number>();

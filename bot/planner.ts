@@ -38,6 +38,14 @@ export const planJsonSchema = {
   },
 } as const;
 
+export interface DecomposeOptions {
+  signal?: AbortSignal;
+  /** Appended to Query 5.1: what the repository already holds (see repositoryContext). */
+  repositoryContext?: string;
+  /** Plans with more tasks are re-asked, then refused. */
+  maxTasks?: number;
+}
+
 export class Planner {
   private readonly retries: number;
   private readonly maxTokens: number;
@@ -51,8 +59,10 @@ export class Planner {
   }
 
   /** Query 5.1, validated; invalid plans are re-asked with the reasons, then PlanRejectedError. */
-  async decompose(userQuery: string, signal?: AbortSignal): Promise<Task[]> {
-    const base = decompositionPrompt(userQuery);
+  async decompose(userQuery: string, options: DecomposeOptions = {}): Promise<Task[]> {
+    const { signal, maxTasks } = options;
+    const limit = maxTasks ? `\n\nUse at most ${maxTasks} tasks.` : "";
+    const base = decompositionPrompt(userQuery) + (options.repositoryContext ?? "") + limit;
     const problems: string[] = [];
     for (let ask = 0; ask <= this.retries; ask++) {
       const prompt = problems.length
@@ -60,7 +70,9 @@ export class Planner {
         : base;
       const answer = await this.model.complete(prompt, { maxTokens: this.maxTokens, jsonSchema: planJsonSchema, signal });
       try {
-        return validatePlan(extractJson(answer));
+        const tasks = validatePlan(extractJson(answer));
+        if (maxTasks && tasks.length > maxTasks) throw new PlanRejectedError([`the plan has ${tasks.length} tasks; this repository allows at most ${maxTasks}`]);
+        return tasks;
       } catch (error) {
         const reason = error instanceof PlanRejectedError ? error.problems.join("; ") : (error as Error).message;
         problems.push(`answer ${ask + 1}: ${reason}`);

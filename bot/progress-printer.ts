@@ -16,6 +16,8 @@ export function describeJobEvent(event: JobEvent): string | null {
       return describeWorkerEvent(event.event);
     case "published":
       return `[swarm] job ${event.jobId}: ${event.tasks} tasks on the board of coordinator ${event.coordinator}; waiting for workers`;
+    case "progress":
+      return event.done > 0 ? `[collect] ${event.done}/${event.total} results${event.failed ? ` (${event.failed} failed their tests)` : ""}` : null;
     case "collected":
       return `[collect] ${event.received}/${event.total} results${event.timedOut ? " (timed out waiting for the rest; keeping what arrived)" : ""}`;
     case "merged":

@@ -10,17 +10,19 @@ import { DockerSandbox } from "../worker/docker-sandbox.js";
 import { TaskExecutor } from "../worker/executor.js";
 import { openCodeModelForCommand } from "../worker/open-code-model.js";
 import { printLines } from "../worker/progress-lines.js";
-import { ClaudePlannerModel } from "./claude-planner-model.js";
+import { claudePlanner } from "./claude-planner-model.js";
 import { inProcessWorkers, runJob, swarmWorkers, type Distribution } from "./job-runner.js";
 import { Planner } from "./planner.js";
 import { describeJobEvent } from "./progress-printer.js";
 import { UsageError } from "../shared/usage-error.js";
+import { serveCommand } from "./serve-command.js";
 import { bootstrapCommand, startCoordinator, swarmFlags, swarmOptionsFrom, type RunningCoordinator } from "./swarm-command.js";
 
 const USAGE = `Usage:
   dellm run "<coding request>" --repo <path> [options]
   dellm run "<coding request>" --repo <path> --swarm [swarm options]
   dellm bootstrap [--listen <multiaddr>] [--key <file>] [--bootstrap <multiaddr>]
+  dellm serve [--model <spec>] [swarm options]     the GitHub App (settings: .env.example)
 
 Plans the request, solves each task with in-process workers (or, with --swarm, with dellm-worker
 processes that join this bot's swarm), tests the code in the Docker sandbox and commits the files
@@ -102,15 +104,6 @@ function wantsClaude(options: RunOptions, env: DellmEnv): boolean {
   return wanted;
 }
 
-function claudePlanner(env: DellmEnv): Planner {
-  const model = new ClaudePlannerModel({
-    apiKey: env.ANTHROPIC_API_KEY!,
-    model: env.DELLM_CLAUDE_MODEL,
-    maxTokens: env.DELLM_CLAUDE_MAX_TOKENS,
-    baseURL: env.ANTHROPIC_BASE_URL,
-  });
-  return new Planner(model, { maxTokens: env.DELLM_CLAUDE_MAX_TOKENS });
-}
 
 /** A local planner shares the worker model's context, so it gets the worker's output budget. */
 function localPlanner(model: CodeModel): Planner {
@@ -166,7 +159,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 1;
   }
-  if (command !== "run" && command !== "bootstrap") {
+  if (command !== "run" && command !== "bootstrap" && command !== "serve") {
     console.error(`dellm: unknown command "${command}"\n\n${USAGE}`);
     return 1;
   }
@@ -175,6 +168,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
+    if (command === "serve") return await serveCommand(rest);
     return command === "run" ? await runCommand(rest) : await bootstrapCommand(rest, readEnv());
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

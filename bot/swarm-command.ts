@@ -45,6 +45,8 @@ export function swarmOptionsFrom(
 export interface RunningCoordinator {
   node: SwarmNode;
   coordinator: SwarmCoordinator;
+  /** The command a volunteer runs to join this coordinator. */
+  joinCommand: string;
   stop(): Promise<void>;
 }
 
@@ -61,7 +63,8 @@ export async function startCoordinator(options: SwarmOptions, env: DellmEnv, log
       onEvent: (event) => log(describeCoordinatorEvent(event)),
     });
     announceNode(node, `coordinator (identity ${identity} in ${options.keyFile})`, log);
-    log(`[swarm] workers join with: dellm-worker --bootstrap ${dialableAddresses(node)[0]} --coordinator ${node.peerId}`);
+    const joinCommand = `dellm-worker --bootstrap ${dialableAddresses(node)[0]} --coordinator ${node.peerId}`;
+    log(`[swarm] workers join with: ${joinCommand}`);
     for (const jobId of coordinator.jobIds()) {
       const board = coordinator.board(jobId)!;
       log(`[swarm] job ${jobId} from an earlier run is still open (${board.results().size}/${board.tasks.length} results kept in ${statePath})`);
@@ -69,6 +72,7 @@ export async function startCoordinator(options: SwarmOptions, env: DellmEnv, log
     return {
       node,
       coordinator,
+      joinCommand,
       async stop() {
         await coordinator.stop();
         await node.stop();

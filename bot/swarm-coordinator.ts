@@ -85,15 +85,15 @@ export class SwarmCoordinator {
   }
 
   /** Put a job on the swarm: its tasks become claimable, are published and announced. */
-  addJob(jobId: JobId, userQuery: string, tasks: Task[]): JobBoard {
+  addJob(jobId: JobId, userQuery: string, tasks: Task[], kept?: Map<number, Result>): JobBoard {
     if (this.boards.has(jobId)) throw new Error(`job ${jobId} is already on the board`);
-    const board = new JobBoard(jobId, userQuery, tasks);
+    const board = JobBoard.withResults(jobId, userQuery, tasks, kept);
     this.track(board);
     this.persist();
     // Serve waiting claims and announce first: the DHT writes below cost far more.
     this.serveWaiting();
     this.announce();
-    for (const task of tasks) this.records.publish(recordKey("task", jobId, task.id), { job_id: jobId, task });
+    for (const task of tasks.filter((t) => !kept?.has(t.id))) this.records.publish(recordKey("task", jobId, task.id), { job_id: jobId, task });
     this.recordsChanged(jobId);
     return board;
   }

@@ -101,6 +101,12 @@ export function codePrompt(input: CodePromptInput): string {
     extra.push(`- Existing modules you can import: ${input.dependencyPaths.join(", ")}`);
   }
   extra.push(`- File: ${joinTaskPath(input.task)}`);
+  if (input.task.current_content !== undefined) {
+    extra.push(
+      "- The file already exists. Change it as the task asks and keep everything else it does; output the whole new file. Its current content:",
+      input.task.current_content,
+    );
+  }
   return `${taskLines(input)}
 ${extra.join("\n")}
 

@@ -36,6 +36,8 @@ export const TaskSchema = z.object({
   input_output_spec: z.string().max(LIMITS.specChars),
   directory: relativePathPart,
   context: z.string().max(LIMITS.contextChars),
+  /** The file's content in the repository when the task changes an existing file (set by the bot, never by the planner). */
+  current_content: z.string().max(LIMITS.contextChars).optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

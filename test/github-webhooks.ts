@@ -1,0 +1,114 @@
+// The real Probot server on a loopback port, signed webhook deliveries to it, and the GitHub API
+// answers tests need at the HTTP boundary (nock intercepts Octokit's requests to api.github.com).
+import { generateKeyPairSync } from "node:crypto";
+import { createServer } from "node:net";
+import { sign } from "@octokit/webhooks-methods";
+import nock from "nock";
+import { pino } from "pino";
+import { Probot, ProbotOctokit, Server, type ApplicationFunction } from "probot";
+
+export const WEBHOOK_SECRET = "test-webhook-secret";
+export const API = "https://api.github.com";
+
+export interface WebhookServer {
+  deliver(event: string, payload: unknown, signature?: string): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Probot's own Server with a fresh app key; GitHub is reachable only through nock. */
+export async function startWebhookServer(app: ApplicationFunction): Promise<WebhookServer> {
+  nock.disableNetConnect();
+  nock.enableNetConnect("127.0.0.1");
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const port = await freePort(); // Probot's Server turns port 0 into 3000
+  const server = new Server({
+    host: "127.0.0.1",
+    port,
+    webhookPath: "/api/github/webhooks",
+    log: pino({ level: "silent" }),
+    Probot: Probot.defaults({
+      appId: 1,
+      privateKey,
+      secret: WEBHOOK_SECRET,
+      log: pino({ level: "silent" }),
+      Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    }),
+  });
+  await server.load(app);
+  await server.start();
+  const url = `http://127.0.0.1:${port}/api/github/webhooks`;
+  return {
+    async deliver(event, payload, signature) {
+      const body = JSON.stringify(payload);
+      return fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": event,
+          "x-github-delivery": crypto.randomUUID(),
+          "x-hub-signature-256": signature ?? (await sign(WEBHOOK_SECRET, body)),
+        },
+        body,
+      });
+    },
+    async stop() {
+      await server.stop();
+      nock.enableNetConnect();
+    },
+  };
+}
+
+export const repository = { name: "demo", full_name: "octo/demo", owner: { login: "octo" } };
+
+export function labeledPayload(label: string, login = "alice", issue = { number: 7, title: "Add a fibonacci function", body: "In Python, with tests." }) {
+  return { action: "labeled", label: { name: label }, issue, sender: { login, type: "User" }, repository, installation: { id: 42 } };
+}
+
+export function commentPayload(body: string, login = "alice", number = 7, senderType = "User") {
+  return { action: "created", comment: { id: 900, body }, issue: { number, title: "Add a fibonacci function", body: "" }, sender: { login, type: senderType }, repository, installation: { id: 42 } };
+}
+
+/** Installation tokens for installation 42, as often as asked. */
+export function installationTokens(): nock.Scope {
+  return nock(API).persist().post("/app/installations/42/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
+}
+
+export function permission(login: string, level: string): nock.Scope {
+  return nock(API).get(`/repos/octo/demo/collaborators/${login}/permission`).reply(200, { permission: level });
+}
+
+/** `.github/dellm.yml` in the repository, or (null) in neither the repository nor the owner's `.github` repository. */
+export function settingsFile(yaml: string | null): nock.Scope {
+  const scope = nock(API);
+  const path = (repo: string) => new RegExp(`^/repos/octo/${repo.replace(".", "\\.")}/contents/\\.github(%2F|/)dellm\\.yml`);
+  if (yaml === null) {
+    scope.get(path("demo")).reply(404, { message: "Not Found" });
+    scope.get(path(".github")).reply(404, { message: "Not Found" });
+  } else {
+    scope.get(path("demo")).reply(200, yaml, { "content-type": "text/plain; charset=utf-8" });
+  }
+  return scope;
+}
+
+/** The bodies of the comments posted on an issue, as GitHub receives them. */
+export function captureComments(number = 7, startId = 1000): { scope: nock.Scope; bodies: string[] } {
+  const bodies: string[] = [];
+  let id = startId;
+  const scope = nock(API)
+    .persist()
+    .post(`/repos/octo/demo/issues/${number}/comments`, (body: { body: string }) => {
+      bodies.push(body.body);
+      return true;
+    })
+    .reply(201, () => ({ id: id++ }));
+  return { scope, bodies };
+}
