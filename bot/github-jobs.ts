@@ -129,6 +129,7 @@ export class GitHubJobs implements JobStarter {
         failed_in: undefined,
         error: undefined,
         comment_id: undefined,
+        commit: undefined,
         summary: undefined,
         // A job that never got a plan is planned again; otherwise only the failed and missing tasks run.
         rerun: planned ? [...failed].sort((a, b) => a - b) : undefined,
