@@ -3,8 +3,7 @@
 // sandbox) → merge in a fresh clone of a real bare repository → branch pushed → PR request with
 // the per-file table. Then `/dellm retry` on the PR re-runs only the task that failed.
 // GitHub's API is nock at the HTTP boundary; everything else is real.
-import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
@@ -18,7 +17,8 @@ import { GitHubJobs } from "../bot/github-jobs.js";
 import { swarmWorkers } from "../bot/job-runner.js";
 import { Planner } from "../bot/planner.js";
 import { startCoordinator, type RunningCoordinator } from "../bot/swarm-command.js";
-import { API, captureComments, commentPayload, installationTokens, labeledPayload, permission, settingsFile, startWebhookServer, type WebhookServer } from "./github-webhooks.js";
+import { captureComments, commentPayload, installationTokens, labeledPayload, permission, pullRequestApi, settingsFile, startWebhookServer, type WebhookServer } from "./github-webhooks.js";
+import { bareRepository } from "./git-fixtures.js";
 import { startCommand, testEnv, type RunningProcess } from "./processes.js";
 
 const plan = [
@@ -47,20 +47,6 @@ async function workerScript(dir: string, name: string, report: string): Promise<
   return path;
 }
 
-/** A bare repository with a first commit on main (README and the file task 2 changes). */
-async function bareRepository(dir: string): Promise<string> {
-  const bare = join(dir, "remote.git");
-  execFileSync("git", ["init", "--quiet", "--bare", "-b", "main", bare]);
-  const seed = join(dir, "seed");
-  await mkdir(join(seed, "calc"), { recursive: true });
-  await writeFile(join(seed, "README.md"), "# demo\n");
-  await writeFile(join(seed, "calc", "existing.py"), existing);
-  const git = simpleGit(seed, { config: ["user.name=Octo", "user.email=octo@example.com"] });
-  await git.init(["-b", "main"]).add(".").commit("first");
-  await git.push(bare, "main");
-  return bare;
-}
-
 const processes: RunningProcess[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -80,32 +66,10 @@ function startWorker(name: string, swarm: RunningCoordinator, script: string): R
   return worker;
 }
 
-/** The pull request calls a job makes, captured as GitHub would receive them. */
-function pullRequestApi() {
-  const created: Record<string, unknown>[] = [];
-  const updated: Record<string, unknown>[] = [];
-  const checkRuns: Record<string, unknown>[] = [];
-  const edits: string[] = [];
-  nock(API)
-    .persist()
-    .get("/repos/octo/demo/pulls")
-    .query({ head: "octo:dellm/issue-7", state: "open" })
-    .reply(200, [])
-    .post("/repos/octo/demo/pulls", (body: Record<string, unknown>) => Boolean(created.push(body)))
-    .reply(201, { number: 12, html_url: "https://github.com/octo/demo/pull/12" })
-    .patch("/repos/octo/demo/pulls/12", (body: Record<string, unknown>) => Boolean(updated.push(body)))
-    .reply(200, { number: 12 })
-    .post("/repos/octo/demo/check-runs", (body: Record<string, unknown>) => Boolean(checkRuns.push(body)))
-    .reply(201, { id: 5 })
-    .patch(/\/repos\/octo\/demo\/issues\/comments\/\d+/, (body: { body: string }) => Boolean(edits.push(body.body)))
-    .reply(200, {});
-  return { created, updated, checkRuns, edits };
-}
-
 describe("the GitHub App, webhook to pull request", () => {
   it("answers a labeled issue with a pushed branch and a PR, then `/dellm retry` fixes only the failed task", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-app-"));
-    const remote = await bareRepository(dir);
+    const remote = await bareRepository(dir, { "README.md": "# demo\n", "calc/existing.py": existing });
     const lines: string[] = [];
     const swarm = await startCoordinator(
       { listen: ["/ip4/127.0.0.1/tcp/0"], keyFile: join(dir, "bot.key"), bootstrap: [], leaseSeconds: 60 },

@@ -112,3 +112,25 @@ export function captureComments(number = 7, startId = 1000): { scope: nock.Scope
     .reply(201, () => ({ id: id++ }));
   return { scope, bodies };
 }
+
+/** The pull request, check run and comment-edit calls a job makes, captured as GitHub would receive them. */
+export function pullRequestApi(options: { openPulls?: unknown[] } = {}) {
+  const created: Record<string, unknown>[] = [];
+  const updated: Record<string, unknown>[] = [];
+  const checkRuns: Record<string, unknown>[] = [];
+  const edits: string[] = [];
+  nock(API)
+    .persist()
+    .get("/repos/octo/demo/pulls")
+    .query((query) => query.state === "open" && String(query.head).startsWith("octo:dellm/issue-"))
+    .reply(200, options.openPulls ?? [])
+    .post("/repos/octo/demo/pulls", (body: Record<string, unknown>) => Boolean(created.push(body)))
+    .reply(201, { number: 12, html_url: "https://github.com/octo/demo/pull/12" })
+    .patch("/repos/octo/demo/pulls/12", (body: Record<string, unknown>) => Boolean(updated.push(body)))
+    .reply(200, { number: 12 })
+    .post("/repos/octo/demo/check-runs", (body: Record<string, unknown>) => Boolean(checkRuns.push(body)))
+    .reply(201, { id: 5 })
+    .patch(/\/repos\/octo\/demo\/issues\/comments\/\d+/, (body: { body: string }) => Boolean(edits.push(body.body)))
+    .reply(200, {});
+  return { created, updated, checkRuns, edits };
+}
