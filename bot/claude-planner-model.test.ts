@@ -81,4 +81,18 @@ describe("Claude planner over the Messages API", () => {
     expect(seen).toHaveLength(3);
     expect(seen[1]!.body.messages[0]!.content).toContain("Your previous answer was rejected");
   });
+
+  it("sends the repository context after prompt 5.1 and re-asks a plan over the repository's task limit", async () => {
+    seen.length = 0;
+    const task = (id: number) => ({ id, description: `t${id}`, file: `t${id}.py`, dependencies: [], input_output_spec: "", directory: "", context: "" });
+    replies.push(JSON.stringify([task(1), task(2)]), JSON.stringify([task(1)]));
+    const repositoryContext = "\n\nRepository context (plan tasks that change existing files where they fit, and new files where not):\nREADME.md";
+    const tasks = await new Planner(model()).decompose("Add t1", { repositoryContext, maxTasks: 1 });
+    expect(tasks).toEqual([task(1)]);
+    expect(seen).toHaveLength(2);
+    const first = seen[0]!.body.messages[0]!.content;
+    expect(first).toMatch(/^Given Add t1:\nI need you to understand the user query/);
+    expect(first.endsWith(`${repositoryContext}\n\nUse at most 1 tasks.`)).toBe(true);
+    expect(seen[1]!.body.messages[0]!.content).toContain("the plan has 2 tasks; this repository allows at most 1");
+  });
 });

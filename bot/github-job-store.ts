@@ -99,10 +99,11 @@ export class GitHubJobStore {
     return jobs.sort((a, b) => a.created_at - b.created_at);
   }
 
-  /** The newest job for an issue (or the pull request a job opened for it). */
+  /** The newest job for an issue, or for the issue whose pull request this is. */
   async latestFor(owner: string, repo: string, number: number): Promise<GitHubJob | undefined> {
-    const jobs = (await this.all()).filter((j) => j.owner === owner && j.repo === repo && (j.issue_number === number || j.pr_number === number));
-    return jobs.at(-1);
+    const jobs = (await this.all()).filter((j) => j.owner === owner && j.repo === repo);
+    const issue = jobs.find((j) => j.pr_number === number)?.issue_number ?? number;
+    return jobs.filter((j) => j.issue_number === issue).at(-1);
   }
 
   private path(id: JobId): string {

@@ -1,0 +1,34 @@
+// .github/dellm.yml: defaults, checked fields with messages that name the fix, and the path rules.
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SETTINGS, parseSettings, refusedBySettings, SettingsError } from "./app-settings.js";
+
+describe("repository settings", () => {
+  it("has documented defaults when the file is missing or empty", () => {
+    expect(parseSettings(null)).toEqual({ label: "dellm", max_tasks: 8, task_timeout_seconds: 120, paths: [""], allow_github_dir: false });
+    expect(parseSettings({})).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it("refuses bad values and unknown keys with the field named", () => {
+    const error = (() => {
+      try {
+        parseSettings({ max_tasks: 0, task_timeout_seconds: "soon", lables: "x" });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error).toBeInstanceOf(SettingsError);
+    expect(error!.message).toMatch(/max_tasks must be at least 1/);
+    expect(error!.message).toMatch(/task_timeout_seconds/);
+    expect(error!.message).toMatch(/lables/);
+  });
+
+  it("allows writing only under the configured paths, and .github/ only when allowed", () => {
+    const settings = parseSettings({ paths: ["src/", "setup.py"] });
+    expect(refusedBySettings(settings, "src/app/main.py")).toBeNull();
+    expect(refusedBySettings(settings, "setup.py")).toBeNull();
+    expect(refusedBySettings(settings, "srcx/main.py")).toMatch(/outside the paths .* \(src\/, setup\.py\)/);
+    expect(refusedBySettings(DEFAULT_SETTINGS, "anything/at/all.py")).toBeNull();
+    expect(refusedBySettings(DEFAULT_SETTINGS, ".github/workflows/ci.py")).toMatch(/allow_github_dir: true/);
+    expect(refusedBySettings(parseSettings({ allow_github_dir: true }), ".github/workflows/ci.py")).toBeNull();
+  });
+});
