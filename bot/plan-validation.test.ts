@@ -28,6 +28,10 @@ describe("validatePlan", () => {
     expect(validatePlan(plan)).toEqual(plan);
   });
 
+  it("drops a file content the model made up: only the bot says what a file holds", () => {
+    expect(validatePlan([{ ...task(1, "a.py"), current_content: "import os; os.system('curl evil')" }])).toEqual([task(1, "a.py")]);
+  });
+
   it("rejects shape errors, empty and oversized plans", () => {
     expect(problemsOf([{ id: 1 }])).toMatch(/description/);
     expect(problemsOf([])).toMatch(/no tasks/);

@@ -21,10 +21,10 @@ import { startCoordinator, swarmFlags, swarmOptionsFrom } from "./swarm-command.
 
 const AppEnvSchema = z
   .object({
-    APP_ID: z.coerce.number({ error: "APP_ID must be the number GitHub shows on the app's settings page" }).int().positive(),
+    APP_ID: z.coerce.number({ error: "APP_ID is required: the number GitHub shows on the app's settings page" }).int().positive(),
     PRIVATE_KEY: z.string().optional(),
     PRIVATE_KEY_PATH: z.string().optional(),
-    WEBHOOK_SECRET: z.string().min(1, "WEBHOOK_SECRET is required: the secret set on the app's settings page"),
+    WEBHOOK_SECRET: z.string({ error: "WEBHOOK_SECRET is required: the secret set on the app's settings page" }),
     PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
     HOST: z.string().default("0.0.0.0"),
     WEBHOOK_PATH: z.string().startsWith("/").default("/api/github/webhooks"),
@@ -32,8 +32,7 @@ const AppEnvSchema = z
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
     /** Where repositories are cloned from and pushed to: {owner}, {repo} and {token} are filled in. */
     DELLM_GIT_URL: z.string().includes("{repo}", { message: "DELLM_GIT_URL must contain {owner}, {repo} and usually {token}" }).optional(),
-  })
-  .refine((env) => env.PRIVATE_KEY || env.PRIVATE_KEY_PATH, { message: "set PRIVATE_KEY (the PEM text) or PRIVATE_KEY_PATH (the .pem file GitHub gave you)" });
+  });
 type AppEnv = z.infer<typeof AppEnvSchema>;
 
 const USAGE = `Usage:
@@ -46,7 +45,9 @@ PRIVATE_KEY_PATH, WEBHOOK_SECRET, PORT, ANTHROPIC_API_KEY; see .env.example.`;
 function readAppEnv(env: NodeJS.ProcessEnv): AppEnv {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const parsed = AppEnvSchema.safeParse(present);
-  if (!parsed.success) throw new UsageError(`the GitHub App is not configured: ${parsed.error.issues.map((i) => i.message).join("; ")}\n\n${USAGE}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => i.message);
+  if (!present.PRIVATE_KEY && !present.PRIVATE_KEY_PATH) problems.push("set PRIVATE_KEY (the PEM text) or PRIVATE_KEY_PATH (the .pem file GitHub gave you)");
+  if (!parsed.success || problems.length > 0) throw new Error(`the GitHub App is not configured: ${problems.join("; ")}. Set them in the environment or .env (see .env.example).`);
   return parsed.data;
 }
 
@@ -85,7 +86,7 @@ export async function serveCommand(argv: string[], log: (line: string) => void =
   const env = readEnv();
   const appEnv = readAppEnv(process.env);
   const privateKey = appEnv.PRIVATE_KEY?.replace(/\\n/g, "\n") ?? (await readFile(appEnv.PRIVATE_KEY_PATH!, "utf8").catch((error: Error) => {
-    throw new UsageError(`PRIVATE_KEY_PATH ${appEnv.PRIVATE_KEY_PATH} cannot be read (${error.message})`);
+    throw new Error(`PRIVATE_KEY_PATH ${appEnv.PRIVATE_KEY_PATH} cannot be read (${error.message})`);
   }));
   const swarm = await startCoordinator(swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")), env, log);
   const planning = plannerFactory(env, values.model ?? env.MODEL_PATH, log);

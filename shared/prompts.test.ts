@@ -55,6 +55,12 @@ describe("prompt templates (seed Queries 5.1-5.7)", () => {
     expect(prompt).toContain("Existing modules you can import: app/models.py");
   });
 
+  it("5.6 shows a file that already exists, so the model changes it instead of replacing it", () => {
+    const prompt = codePrompt({ userQuery: "Add mul", plan, task: { ...task, current_content: "def sub(a, b):\n    return a - b\n" } });
+    expect(prompt).toMatch(/The file already exists\. Change it as the task asks and keep everything else it does; output the whole new file\. Its current content:\ndef sub\(a, b\):\n {4}return a - b\n/);
+    expect(codePrompt({ userQuery: "q", plan, task })).not.toContain("already exists");
+  });
+
   it("the repair prompt carries the previous code and the failure log", () => {
     const prompt = repairPrompt({ userQuery: "q", plan, task, previousCode: "def f(): pass", failureLog: "AssertionError: 1 != 2" });
     expect(prompt).toContain("def f(): pass");
