@@ -2,6 +2,7 @@
 // view, handed to the swarm, merged on a branch of a fresh clone, pushed, and answered with a pull
 // request and a check run. Every step is saved first, so a restarted bot resumes where it stopped.
 import Anthropic from "@anthropic-ai/sdk";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { repoRelativePath } from "../shared/repo-path.js";
 import { newJobId, type Job, type Result } from "../shared/schemas.js";
@@ -74,6 +75,7 @@ export class GitHubJobs implements JobStarter {
   private readonly running = new Map<string, Promise<GitHubJob>>();
   /** Issues with a job starting or running; set before any await, so two webhooks cannot both start one. */
   private readonly busy = new Set<string>();
+  private readonly jobOfIssue = new Map<string, string>();
   private readonly stopping = new AbortController();
   private readonly log: (line: string) => void;
 
@@ -173,7 +175,7 @@ export class GitHubJobs implements JobStarter {
       started: false,
       reason: `a dellm job${id ? ` (\`${id}\`)` : ""} is already running for #${issueNumber}; wait for it to finish, then comment \`/dellm retry\` if it leaves failures.`,
     });
-    if (this.busy.has(key)) return refusal(this.activeJobId(key));
+    if (this.busy.has(key)) return refusal(this.jobOfIssue.get(key));
     this.busy.add(key);
     try {
       const active = (await this.options.store.all()).find((j) => issueKey(j.owner, j.repo, j.issue_number) === key && isActive(j));
@@ -195,12 +197,6 @@ export class GitHubJobs implements JobStarter {
     }
   }
 
-  private readonly jobOfIssue = new Map<string, string>();
-
-  private activeJobId(key: string): string | undefined {
-    return this.jobOfIssue.get(key);
-  }
-
   private launch(job: GitHubJob, key: string): void {
     this.jobOfIssue.set(key, job.id);
     const run = this.run(job).finally(() => {
@@ -220,12 +216,13 @@ export class GitHubJobs implements JobStarter {
     } catch (error) {
       return this.fail(job, `could not act as the app on ${job.owner}/${job.repo}: ${(error as Error).message}. Check that the app is still installed there.`, undefined);
     }
+    const cloneDir = join(this.options.workDir, job.id);
     const comment = new LiveComment(octokit, this.options.commentIntervalMs ?? 3_000, (reason) => this.log(`[github] could not update the progress comment of ${job.id}: ${reason}`));
     try {
       await comment.flush(job);
       await save();
       const remoteUrl = this.options.remoteUrl ?? githubRemote;
-      const checkout = await Checkout.clone(join(this.options.workDir, job.id), async () => remoteUrl(job.owner, job.repo, await installationToken(octokit)));
+      const checkout = await Checkout.clone(cloneDir, async () => remoteUrl(job.owner, job.repo, await installationToken(octokit)));
       job.base_branch = checkout.baseBranch;
       if (job.stage === "queued" || job.stage === "planning") await this.plan(job, checkout, comment, signal);
       if (job.stage === "distributing") await this.collect(job, comment, signal);
@@ -242,6 +239,9 @@ export class GitHubJobs implements JobStarter {
         return job;
       }
       return this.fail(job, explain(error, job, this.options.joinHint), octokit, comment);
+    } finally {
+      // Everything worth keeping is in the job store; a later run clones afresh.
+      await rm(cloneDir, { recursive: true, force: true });
     }
   }
 
@@ -270,11 +270,10 @@ export class GitHubJobs implements JobStarter {
     const running = runningTaskIds(job);
     const kept = new Map(job.results.filter((r) => !running.has(r.task_id)).map((r) => [r.task_id, r] as const));
     const timeoutSeconds = job.settings.task_timeout_seconds * Math.max(1, running.size);
+    // The board counts kept results as done; the comment counts this job's own.
+    const keptFailed = [...kept.values()].filter((r) => !r.test_passed).length;
     const onEvent = (event: JobEvent) => {
-      if (event.kind === "progress") {
-        const kepts = kept.size;
-        comment.update(job, { done: event.done - kepts, failed: event.failed, total: event.total - kepts });
-      }
+      if (event.kind === "progress") comment.update(job, { done: event.done - kept.size, failed: event.failed - keptFailed, total: event.total - kept.size });
     };
     const { results } = await this.options.distribution.distribute(asJob(job), { timeoutMs: timeoutSeconds * 1000, onEvent, signal, kept });
     signal.throwIfAborted();
@@ -322,7 +321,8 @@ export class GitHubJobs implements JobStarter {
     if (job.summary === undefined) job.summary = await this.summarize(job);
     await this.openOrUpdatePullRequest(job, octokit);
     await this.options.store.save(job);
-    await this.checkRun(job, octokit);
+    // The verdict is also in the PR body: a check run GitHub refuses (permission not granted) is only logged.
+    await this.checkRun(job, octokit).catch((error: Error) => this.log(`[github] could not create the check run for ${job.id}: ${error.message}`));
   }
 
   private async summarize(job: GitHubJob): Promise<string> {
