@@ -15,6 +15,7 @@ import { inProcessWorkers, runJob, swarmWorkers, type Distribution } from "./job
 import { Planner } from "./planner.js";
 import { describeJobEvent } from "./progress-printer.js";
 import { UsageError } from "../shared/usage-error.js";
+import { evalCommand, EVAL_USAGE } from "./eval/eval-command.js";
 import { serveCommand } from "./serve-command.js";
 import { bootstrapCommand, startCoordinator, swarmFlags, swarmOptionsFrom, type RunningCoordinator } from "./swarm-command.js";
 
@@ -23,6 +24,7 @@ const USAGE = `Usage:
   dellm run "<coding request>" --repo <path> --swarm [swarm options]
   dellm bootstrap [--listen <multiaddr>] [--key <file>] [--bootstrap <multiaddr>]
   dellm serve [--model <spec>] [swarm options]     the GitHub App (settings: .env.example)
+  dellm eval [--only <tier|issue>] [--baseline] …   measure the pipeline on the suite (dellm eval --help)
 
 Plans the request, solves each task with in-process workers (or, with --swarm, with dellm-worker
 processes that join this bot's swarm), tests the code in the Docker sandbox and commits the files
@@ -159,16 +161,17 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 1;
   }
-  if (command !== "run" && command !== "bootstrap" && command !== "serve") {
+  if (command !== "run" && command !== "bootstrap" && command !== "serve" && command !== "eval") {
     console.error(`dellm: unknown command "${command}"\n\n${USAGE}`);
     return 1;
   }
   if (rest.includes("-h") || rest.includes("--help")) {
-    console.log(USAGE);
+    console.log(command === "eval" ? EVAL_USAGE : USAGE);
     return 0;
   }
   try {
     if (command === "serve") return await serveCommand(rest);
+    if (command === "eval") return await evalCommand(rest);
     return command === "run" ? await runCommand(rest) : await bootstrapCommand(rest, readEnv());
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -29,7 +29,11 @@ CACHE_DIR=${DELLM_TOOLS_DIR:-$ROOT_DIR/.tools}
 APT_PACKAGES=(
   python3-minimal
   python3-pytest
+  python3-flask
+  python3-sqlalchemy
 )
+# Python modules every build must be able to import (both build paths; checked after the build).
+REQUIRED_MODULES="pytest, flask, sqlalchemy"
 # ------------------------------------------------------------------------------------------------
 
 FORCE=0
@@ -49,14 +53,22 @@ die() { echo "build-sandbox-image: ERROR: $*" >&2; exit 1; }
 docker info >/dev/null 2>&1 || die "the Docker daemon is not reachable; start it with: bash scripts/start-docker.sh"
 
 verify() {
-  say "verifying: docker run --rm --network none $IMAGE python -m pytest --version"
+  say "verifying: docker run --rm --network none $IMAGE python -c 'import $REQUIRED_MODULES'"
+  docker run --rm --network none "$IMAGE" python -c "import $REQUIRED_MODULES, sys; from importlib.metadata import version; print('python', sys.version.split()[0], 'flask', version('flask'), 'sqlalchemy', version('sqlalchemy'))"
   docker run --rm --network none "$IMAGE" python -m pytest --version
 }
 
+# The package set the image was built with, kept as a label: an image from an older package list is rebuilt.
+PACKAGES_KEY=$(printf '%s\n' "v2" "${APT_PACKAGES[@]}" "$REQUIRED_MODULES" "$(sha256sum docker/Dockerfile.sandbox | cut -c1-12)" | sha256sum | cut -c1-12)
+LABEL=dellm.sandbox.packages
+
 if [ "$FORCE" -eq 0 ] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
-  say "image $IMAGE already exists; skipping the build (use --force to rebuild)."
-  verify
-  exit 0
+  if [ "$(docker image inspect --format "{{ index .Config.Labels \"$LABEL\" }}" "$IMAGE" 2>/dev/null)" = "$PACKAGES_KEY" ]; then
+    say "image $IMAGE already exists with this package set; skipping the build (use --force to rebuild)."
+    verify
+    exit 0
+  fi
+  say "image $IMAGE was built from another package set; rebuilding"
 fi
 
 START=$(date +%s)
@@ -70,7 +82,7 @@ build_with_dockerfile() {
       return 1
     fi
   fi
-  if ! timeout "$BUILD_TIMEOUT" docker build -f docker/Dockerfile.sandbox -t "$IMAGE" docker/; then
+  if ! timeout "$BUILD_TIMEOUT" docker build --label "$LABEL=$PACKAGES_KEY" -f docker/Dockerfile.sandbox -t "$IMAGE" docker/; then
     say "docker build failed"
     return 1
   fi
@@ -137,6 +149,7 @@ build_with_debootstrap() {
     --change 'ENV PYTHONDONTWRITEBYTECODE=1' \
     --change 'ENV PYTHONUNBUFFERED=1' \
     --change 'CMD ["python", "-m", "pytest", "--version"]' \
+    --change "LABEL $LABEL=$PACKAGES_KEY" \
     --message "dellm sandbox: debootstrap $SUITE + ${APT_PACKAGES[*]}" \
     "$tarball" "$IMAGE" >/dev/null
   say "built $IMAGE from a debootstrapped $SUITE root (${APT_PACKAGES[*]})"

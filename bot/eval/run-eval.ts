@@ -1,0 +1,183 @@
+// Runs suite issues through the real pipeline (planner → local swarm → sandbox → merge) or the
+// one-shot baseline, then the issue's hidden acceptance tests in the sandbox against what was
+// merged, and times each stage the way the seed's latency targets name them.
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { simpleGit } from "simple-git";
+import type { Result, SourceFile, TestResult } from "../../shared/schemas.js";
+import { budgetFor } from "../../shared/token-budget.js";
+import type { CodeModel } from "../../worker/code-model.js";
+import type { Sandbox } from "../../worker/sandbox.js";
+import { runJob, swarmWorkers, type JobEvent } from "../job-runner.js";
+import type { Planner } from "../planner.js";
+import type { CoordinatorEvent } from "../swarm-coordinator.js";
+import { baselinePrompt, parseFileBlocks } from "./baseline.js";
+import type { LocalSwarm } from "./local-swarm.js";
+import type { IssueOutcome, StageTimes } from "./report.js";
+import { issueRequest, type EvalIssue } from "./suite.js";
+
+export const HIDDEN_TEST_PATH = "test_hidden_acceptance.py";
+
+/** Coordinator events with the time they happened, by job: the swarm's side of the stage times. */
+export class SwarmTimeline {
+  private readonly events = new Map<string, { at: number; event: CoordinatorEvent }[]>();
+
+  record = (event: CoordinatorEvent): void => {
+    if (!("jobId" in event)) return;
+    const list = this.events.get(event.jobId) ?? [];
+    list.push({ at: Date.now(), event });
+    this.events.set(event.jobId, list);
+  };
+
+  of(jobId: string): { at: number; event: CoordinatorEvent }[] {
+    return this.events.get(jobId) ?? [];
+  }
+}
+
+export interface PipelineRun {
+  planner: Planner;
+  swarm: LocalSwarm;
+  timeline: SwarmTimeline;
+  sandbox: Sandbox;
+  workDir: string;
+  taskTimeoutSeconds: number;
+}
+
+export async function runPipelineIssue(issue: EvalIssue, run: PipelineRun): Promise<IssueOutcome> {
+  const repo = await freshRepository(run.workDir, issue);
+  const marks = new Map<JobEvent["kind"], number>();
+  let jobId = "";
+  const started = Date.now();
+  try {
+    const outcome = await runJob({
+      query: issueRequest(issue),
+      repoPath: repo,
+      planner: run.planner,
+      distribution: swarmWorkers(run.swarm.coordinator),
+      taskTimeoutSeconds: run.taskTimeoutSeconds,
+      onEvent: (event) => {
+        if (!marks.has(event.kind)) marks.set(event.kind, Date.now());
+        if (event.kind === "planning") jobId = event.job.id;
+      },
+    });
+    const files = await filesOnBranch(repo, outcome.merge.commit ? outcome.merge.branch : null);
+    const hidden = await hiddenTests(run.sandbox, files, issue);
+    const results = [...outcome.results.values()];
+    return {
+      id: issue.id,
+      tier: issue.tier,
+      title: issue.title,
+      passed: passedHidden(hidden),
+      hidden: hiddenSummary(hidden),
+      tasks: outcome.job.tasks.length,
+      files: { total: outcome.job.tasks.length, passed: results.filter((r) => r.test_passed).length },
+      stages: {
+        decompose_s: span(marks.get("planning"), marks.get("planned")),
+        ...swarmStages(outcome.job.tasks, results, run.timeline.of(jobId), marks.get("published")),
+        merge_s: span(marks.get("collected"), marks.get("merged")),
+        total_s: span(started, marks.get("merged")),
+      },
+    };
+  } catch (error) {
+    return failedOutcome(issue, `${(error as Error).message}`, { total_s: (Date.now() - started) / 1000 }, marks.has("planned") ? undefined : null);
+  }
+}
+
+/** Baseline: one prompt for the whole solution, no decomposition and no repair; files tested as they came. */
+export async function runBaselineIssue(issue: EvalIssue, model: CodeModel, sandbox: Sandbox): Promise<IssueOutcome> {
+  const started = Date.now();
+  try {
+    const answer = await model.complete(baselinePrompt(issueRequest(issue)), { maxTokens: budgetFor(model.contextSize).output });
+    const generated = Date.now();
+    const { files } = parseFileBlocks(answer);
+    const testTimes: number[] = [];
+    let passedFiles = 0;
+    for (const file of files) {
+      const result = await sandbox.run({ files, testTargets: [file.path] });
+      testTimes.push(result.execution_time);
+      if (result.success) passedFiles++;
+    }
+    const hidden = await hiddenTests(sandbox, files, issue);
+    return {
+      id: issue.id,
+      tier: issue.tier,
+      title: issue.title,
+      passed: passedHidden(hidden),
+      hidden: hiddenSummary(hidden),
+      tasks: null,
+      files: { total: files.length, passed: passedFiles },
+      stages: { generate_s: (generated - started) / 1000, test_s: mean(testTimes), total_s: (Date.now() - started) / 1000 },
+    };
+  } catch (error) {
+    return failedOutcome(issue, (error as Error).message, { total_s: (Date.now() - started) / 1000 }, null);
+  }
+}
+
+function failedOutcome(issue: EvalIssue, error: string, stages: StageTimes, tasks: number | null | undefined): IssueOutcome {
+  return { id: issue.id, tier: issue.tier, title: issue.title, passed: false, hidden: { passed: 0, failed: 0 }, tasks: tasks ?? null, files: { total: 0, passed: 0 }, stages, error };
+}
+
+/**
+ * The swarm's stages, averaged over tasks: distribute = ready (published, or its last dependency's
+ * result in) → claimed; generate = the worker's time less its sandbox runs; test = one sandbox
+ * run; collect = the worker's result → accepted by the bot.
+ */
+function swarmStages(tasks: { id: number; dependencies: number[] }[], results: Result[], timeline: { at: number; event: CoordinatorEvent }[], published: number | undefined): StageTimes {
+  const claimedAt = new Map<number, number>();
+  const acceptedAt = new Map<number, number>();
+  for (const { at, event } of timeline) {
+    if (event.kind === "claimed" && !claimedAt.has(event.taskId)) claimedAt.set(event.taskId, at);
+    if (event.kind === "result-accepted") acceptedAt.set(event.taskId, at);
+  }
+  const waits: number[] = [];
+  for (const task of tasks) {
+    const claimed = claimedAt.get(task.id);
+    const ready = Math.max(published ?? 0, ...task.dependencies.map((d) => acceptedAt.get(d) ?? 0));
+    if (claimed !== undefined && ready > 0) waits.push((claimed - ready) / 1000);
+  }
+  const testRuns = results.flatMap((r) => r.attempts.map((a) => a.test.execution_time));
+  const generate = results.map((r) => Math.max(0, r.execution_time - r.attempts.reduce((sum, a) => sum + a.test.execution_time, 0)));
+  const collect = results.flatMap((r) => (acceptedAt.has(r.task_id) ? [Math.max(0, acceptedAt.get(r.task_id)! - r.timestamp * 1000) / 1000] : []));
+  return { distribute_s: mean(waits), generate_s: mean(generate), test_s: mean(testRuns), collect_s: mean(collect) };
+}
+
+async function freshRepository(workDir: string, issue: EvalIssue): Promise<string> {
+  await mkdir(workDir, { recursive: true });
+  const repo = await mkdtemp(join(workDir, `${issue.id.replace(/[^a-z0-9-]/gi, "-")}-`));
+  const git = simpleGit(repo, { config: ["user.name=dellm eval", "user.email=eval@dellm.invalid"] });
+  await git.init();
+  await writeFile(join(repo, "README.md"), `# ${issue.title}\n`);
+  await git.add("README.md").commit("Start");
+  return repo;
+}
+
+/** The tracked files of the merged branch, or of the base when nothing was merged. */
+async function filesOnBranch(repo: string, branch: string | null): Promise<SourceFile[]> {
+  const git = simpleGit(repo);
+  const ref = branch ?? "HEAD";
+  const paths = (await git.raw(["ls-tree", "-r", "--name-only", ref])).split("\n").filter(Boolean);
+  return Promise.all(paths.map(async (path) => ({ path, content: await git.show([`${ref}:${path}`]) })));
+}
+
+async function hiddenTests(sandbox: Sandbox, files: SourceFile[], issue: EvalIssue): Promise<TestResult> {
+  const tree = [...files.filter((f) => f.path !== HIDDEN_TEST_PATH), { path: HIDDEN_TEST_PATH, content: issue.hiddenTest }];
+  return sandbox.run({ files: tree, testTargets: [HIDDEN_TEST_PATH] });
+}
+
+const passedHidden = (result: TestResult) => result.success && result.tests_passed > 0;
+
+function hiddenSummary(result: TestResult): IssueOutcome["hidden"] {
+  return { passed: result.tests_passed, failed: result.tests_failed, ...(passedHidden(result) ? {} : { reason: result.failure_reason ?? lastLines(`${result.stdout}\n${result.stderr}`) }) };
+}
+
+function lastLines(text: string): string {
+  return text.trim().split("\n").slice(-5).join("\n").slice(-1_000);
+}
+
+function span(from: number | undefined, to: number | undefined): number | undefined {
+  return from !== undefined && to !== undefined ? (to - from) / 1000 : undefined;
+}
+
+function mean(values: number[]): number | undefined {
+  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : undefined;
+}
