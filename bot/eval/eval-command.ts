@@ -58,7 +58,13 @@ const EvalOptionsSchema = z.object({
   out: z.string().min(1).optional(),
 });
 
-export async function evalCommand(argv: string[], log: (line: string) => void = console.log, progressOut: NodeJS.WriteStream = process.stderr): Promise<number> {
+/** Where the progress bar goes (stderr; redrawn in place on a terminal). */
+export interface ProgressOutput {
+  isTTY?: boolean;
+  write(text: string): unknown;
+}
+
+export async function evalCommand(argv: string[], log: (line: string) => void = console.log, progressOut: ProgressOutput = process.stderr): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -153,7 +159,7 @@ export async function evalCommand(argv: string[], log: (line: string) => void = 
 }
 
 /** One line redrawn in place on a terminal; one line per issue elsewhere (CI logs). */
-function progressBar(total: number, out: NodeJS.WriteStream) {
+function progressBar(total: number, out: ProgressOutput) {
   const width = 24;
   const line = (done: number, passed: number, what: string) => {
     const filled = Math.round((done / total) * width);
