@@ -11,7 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Task, WorkItem } from "../shared/schemas.js";
 import { passingResult } from "../test/fixtures.js";
 import { bareRepository } from "../test/git-fixtures.js";
-import { captureComments, pullRequestApi } from "../test/github-webhooks.js";
+import { captureComments, LOCAL, pullRequestApi } from "../test/github-webhooks.js";
+import { DockerSandbox } from "../worker/docker-sandbox.js";
 import { ScriptedCodeModel } from "../worker/scripted-code-model.js";
 import type { TaskSolver } from "../worker/worker-loop.js";
 import { DEFAULT_SETTINGS, type AppSettings } from "./app-settings.js";
@@ -33,6 +34,7 @@ const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enable
 
 beforeEach(async () => {
   nock.disableNetConnect();
+  nock.enableNetConnect(LOCAL); // the Docker daemon's socket
   dir = await mkdtemp(join(tmpdir(), "dellm-jobs-"));
   remote = await bareRepository(dir, { "README.md": "# demo\n", "app/core.py": "x = 0\n" });
   store = new GitHubJobStore(join(dir, "jobs"));
@@ -213,5 +215,28 @@ describe("GitHub jobs", () => {
     const failed = await started(await bot.start(request()), bot);
     expect(failed).toMatchObject({ stage: "failed", failed_in: "planning" });
     expect(comments.bodies.at(-1)).toMatch(/failed while planning: no ANTHROPIC_API_KEY is set.*set ANTHROPIC_API_KEY or MODEL_PATH/);
+  });
+
+  it("re-tests volunteer results in its own sandbox and marks each file by its own verdict, not the worker's claim", async () => {
+    const api = pullRequestApi();
+    captureComments();
+    // A worker that says "passed" for code whose tests fail (for task 2), and honest code for task 1.
+    const liar: TaskSolver = {
+      execute: async (item: WorkItem) =>
+        passingResult(item.jobId, item.task.id, "local-1", item.task.id === 1 ? "def one():\n    return 1\n\n\ndef test_one():\n    assert one() == 1\n" : "def test_two():\n    assert 1 + 1 == 3\n"),
+    };
+    const bot = jobs({ distribution: inProcessWorkers([liar]), verifier: new DockerSandbox() });
+    const done = await started(await bot.start(request()), bot);
+    expect(done.stage, done.error).toBe("done");
+    expect(done.files.map((f) => [f.path, f.passed, f.tests_passed, f.tests_failed])).toEqual([
+      ["app/core.py", true, 1, 0],
+      ["app/extra.py", false, 0, 1],
+    ]);
+    const body = String(api.created[0]!.body);
+    expect(body).toMatch(/\| `app\/extra\.py` \| 2 \| local-1 \| 0 \| 1 \| 0 \| created \| ❌ failed \|/);
+    expect(body).toMatch(/Test log of app\/extra\.py[\s\S]*assert 1 \+ 1 == 3/);
+    expect(body).toContain("The bot's own re-test overruled the workers on task(s) 2");
+    expect(done.results.find((r) => r.task_id === 2)!.notes.at(-1)).toBe("the worker reported passed; the bot's re-test failed");
+    expect(api.checkRuns[0]).toMatchObject({ conclusion: "failure" });
   });
 });

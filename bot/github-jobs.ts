@@ -16,6 +16,8 @@ import { PlanRejectedError } from "./plan-validation.js";
 import type { Planner } from "./planner.js";
 import { pullRequestBody } from "./pull-request-body.js";
 import { repositoryContext, withCurrentContent } from "./repo-context.js";
+import { verifyResults } from "./result-verifier.js";
+import type { Sandbox } from "../worker/sandbox.js";
 
 /** Issue bodies beyond this are cut before planning (and the cut is noted). */
 const MAX_ISSUE_CHARS = 16_000;
@@ -64,6 +66,8 @@ export interface GitHubJobsOptions {
   repositoryContextChars?: number;
   /** The progress comment is edited at most this often. */
   commentIntervalMs?: number;
+  /** Re-tests volunteer results before merging (the bot's verdict marks each file); omitted = results trusted as sent. */
+  verifier?: Sandbox;
   /** How a volunteer joins this bot's swarm, quoted when no worker answered. */
   joinHint?: string;
   log?: (line: string) => void;
@@ -275,8 +279,14 @@ export class GitHubJobs implements JobStarter {
     const onEvent = (event: JobEvent) => {
       if (event.kind === "progress") comment.update(job, { done: event.done - kept.size, failed: event.failed - keptFailed, total: event.total - kept.size });
     };
-    const { results } = await this.options.distribution.distribute(asJob(job), { timeoutMs: timeoutSeconds * 1000, onEvent, signal, kept });
+    const collected = await this.options.distribution.distribute(asJob(job), { timeoutMs: timeoutSeconds * 1000, onEvent, signal, kept });
     signal.throwIfAborted();
+    let results = collected.results;
+    if (this.options.verifier) {
+      const verification = await verifyResults(job.tasks, results, this.options.verifier, running);
+      results = verification.results;
+      if (verification.disagreed.length) job.notes.push(`The bot's own re-test overruled the workers on task(s) ${verification.disagreed.join(", ")}; the table shows the bot's verdict.`);
+    }
     job.results = [...results.values()];
     const arrived = [...running].filter((id) => results.has(id)).length;
     if (arrived === 0 && running.size > 0) throw new NoResultsError(`no worker sent a result for any of the ${running.size} tasks within ${timeoutSeconds} s`);
@@ -456,8 +466,7 @@ async function fileReports(job: GitHubJob, merge: MergeOutcome, results: Map<num
 }
 
 function fromResult(taskId: number, result: Result | undefined): Omit<FileReport, "path" | "change" | "passed"> {
-  const last = result?.attempts.at(-1)?.test;
-  const log = result?.error ?? (last ? `${last.failure_reason ? `${last.failure_reason}\n` : ""}${last.stdout}\n${last.stderr}` : result?.test_logs);
+  const log = result?.error ?? result?.test_logs;
   return {
     task_id: taskId,
     worker: result?.worker_id ?? null,

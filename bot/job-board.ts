@@ -5,7 +5,7 @@ import { z } from "zod";
 import { repoRelativePath } from "../shared/repo-path.js";
 import { ResultSchema, TaskSchema, parseOrExplain, type JobId, type Result, type Task, type WorkItem } from "../shared/schemas.js";
 import type { TaskBoard } from "../shared/task-board.js";
-import { dependencyOrder } from "../shared/task-graph.js";
+import { dependencyOrder, transitiveDependencies } from "../shared/task-graph.js";
 
 export interface Lease {
   leaseId: string;
@@ -227,14 +227,7 @@ export class JobBoard implements TaskBoard {
 
   /** The code of every task this one depends on, directly or not, so its tests can import it. */
   private dependencyFiles(task: Task): { path: string; content: string }[] {
-    const seen = new Set<number>();
-    const visit = (id: number): void => {
-      if (seen.has(id)) return;
-      seen.add(id);
-      for (const dep of this.byId.get(id)?.dependencies ?? []) visit(dep);
-    };
-    task.dependencies.forEach(visit);
-    return [...seen].flatMap((id) => {
+    return transitiveDependencies(this.tasks, task.id).flatMap((id) => {
       const state = this.states.get(id);
       const dep = this.byId.get(id)!;
       return state?.state === "done" && state.result.code ? [{ path: repoRelativePath(dep.directory, dep.file), content: state.result.code }] : [];

@@ -7,7 +7,9 @@ import { JobBoard } from "./job-board.js";
 import type { SwarmCoordinator } from "./swarm-coordinator.js";
 import { mergeResults, openOrInitRepo, type MergeOutcome } from "./merger.js";
 import type { Planner } from "./planner.js";
+import { verifyResults } from "./result-verifier.js";
 import { resultsBlock } from "./summary.js";
+import type { Sandbox } from "../worker/sandbox.js";
 
 export type JobEvent =
   | { kind: "planning"; job: Job }
@@ -16,6 +18,7 @@ export type JobEvent =
   | { kind: "published"; jobId: string; tasks: number; coordinator: string }
   | { kind: "progress"; done: number; failed: number; total: number }
   | { kind: "collected"; received: number; total: number; timedOut: boolean }
+  | { kind: "verified"; checked: number; disagreed: number[] }
   | { kind: "merged"; merge: MergeOutcome }
   | { kind: "summary-failed"; reason: string };
 
@@ -42,6 +45,8 @@ export interface JobInput {
   repoPath: string;
   planner: Planner;
   distribution: Distribution;
+  /** Re-tests the collected results in the bot's own sandbox before merging (volunteers' claims are not trusted). */
+  verifier?: Sandbox;
   /** Seed: 120 s per task; the job waits at most this times the number of tasks. */
   taskTimeoutSeconds?: number;
   onEvent?: (event: JobEvent) => void;
@@ -77,8 +82,14 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
   onEvent({ kind: "planned", job });
 
   const timeoutMs = (input.taskTimeoutSeconds ?? 120) * 1000 * job.tasks.length;
-  const { results, timedOut } = await input.distribution.distribute(job, { timeoutMs, onEvent, signal: input.signal });
-  onEvent({ kind: "collected", received: results.size, total: job.tasks.length, timedOut });
+  const collected = await input.distribution.distribute(job, { timeoutMs, onEvent, signal: input.signal });
+  onEvent({ kind: "collected", received: collected.results.size, total: job.tasks.length, timedOut: collected.timedOut });
+  let results = collected.results;
+  if (input.verifier) {
+    const verification = await verifyResults(job.tasks, results, input.verifier);
+    results = verification.results;
+    onEvent({ kind: "verified", checked: results.size, disagreed: verification.disagreed });
+  }
 
   job.status = "merging";
   const merge = await mergeResults({

@@ -20,6 +20,8 @@ export function describeJobEvent(event: JobEvent): string | null {
       return event.done > 0 ? `[collect] ${event.done}/${event.total} results${event.failed ? ` (${event.failed} failed their tests)` : ""}` : null;
     case "collected":
       return `[collect] ${event.received}/${event.total} results${event.timedOut ? " (timed out waiting for the rest; keeping what arrived)" : ""}`;
+    case "verified":
+      return `[verify] re-tested ${event.checked} results in the bot's sandbox${event.disagreed.length ? `; overruled the workers on task(s) ${event.disagreed.join(", ")}` : "; all agree with the workers"}`;
     case "merged":
       return `[merge] ${event.merge.written.length} files on ${event.merge.branch}${event.merge.commit ? ` at ${event.merge.commit.slice(0, 12)}` : ""}${event.merge.skipped.length ? `, ${event.merge.skipped.length} not written` : ""}`;
     case "summary-failed":

@@ -49,7 +49,9 @@ Swarm options:
   --key <file>           identity key file, so the peer id survives restarts
                          (default <DELLM_STATE_DIR>/bot.key, bootstrap.key for \`dellm bootstrap\`)
   --bootstrap <addr>     a swarm node to join (repeatable; default DELLM_BOOTSTRAP_PEERS)
-  --lease <s>            seconds a claimed task stays with a silent worker (default 300)`;
+  --lease <s>            seconds a claimed task stays with a silent worker (default 300)
+  --no-verify            merge the workers' results without re-testing them in this bot's
+                         sandbox (default: re-test; DELLM_VERIFY_RESULTS=false)`;
 
 const RunOptionsSchema = z.object({
   query: z.string().trim().min(1, 'give the coding request in quotes: dellm run "Create a fibonacci function" --repo ./demo'),
@@ -62,6 +64,7 @@ const RunOptionsSchema = z.object({
   taskTimeout: z.coerce.number().positive("--task-timeout must be above 0"),
   image: z.string().min(1),
   swarm: z.boolean(),
+  verify: z.boolean(),
 });
 type RunOptions = z.infer<typeof RunOptionsSchema> & { swarmNode: ReturnType<typeof swarmOptionsFrom> };
 
@@ -81,8 +84,10 @@ export function parseRunArgs(argv: string[], env: DellmEnv): RunOptions {
       "task-timeout": { type: "string" },
       image: { type: "string" },
       swarm: { type: "boolean", default: false },
+      verify: { type: "boolean" },
       ...swarmFlags,
     },
+    allowNegative: true,
   });
   const parsed = RunOptionsSchema.safeParse({
     query: positionals.join(" "),
@@ -95,6 +100,7 @@ export function parseRunArgs(argv: string[], env: DellmEnv): RunOptions {
     taskTimeout: values["task-timeout"] ?? env.DELLM_TASK_TIMEOUT,
     image: values.image ?? env.DELLM_SANDBOX_IMAGE,
     swarm: values.swarm,
+    verify: values.verify ?? env.DELLM_VERIFY_RESULTS,
   });
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("\n"));
   return { ...parsed.data, swarmNode: swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")) };
@@ -120,8 +126,15 @@ export async function runCommand(argv: string[], log: (line: string) => void = c
   let coordinator: RunningCoordinator | undefined;
   try {
     let distribution: Distribution;
+    let verifier: DockerSandbox | undefined;
     if (options.swarm) {
-      // The volunteers test the code; the bot needs no sandbox, and a model only to plan locally.
+      // The volunteers test the code; the bot re-tests it in its own sandbox (unless told not to), and needs a model only to plan locally.
+      if (options.verify) {
+        verifier = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });
+        await verifier.check().catch((error: Error) => {
+          throw new Error(`${error.message}; or pass --no-verify to merge the workers' results untested`);
+        });
+      } else log("[verify] --no-verify: the workers' results are merged as they report them");
       coordinator = await startCoordinator(options.swarmNode, env, log);
       distribution = swarmWorkers(coordinator.coordinator);
     } else {
@@ -141,6 +154,7 @@ export async function runCommand(argv: string[], log: (line: string) => void = c
       repoPath: options.repo,
       planner,
       distribution,
+      verifier,
       taskTimeoutSeconds: options.taskTimeout,
       onEvent: printLines(describeJobEvent, log),
     });

@@ -30,6 +30,11 @@ const EnvSchema = z.object({
   DELLM_COORDINATOR: z.string().min(1).optional(),
   DELLM_STATE_DIR: z.string().min(1).default(".dellm"),
   DELLM_LEASE_SECONDS: positiveInt("DELLM_LEASE_SECONDS").default(300),
+  // The bot re-tests volunteers' results in its own sandbox before merging (needs Docker on the bot).
+  DELLM_VERIFY_RESULTS: z
+    .enum(["true", "false", "1", "0"], { error: "DELLM_VERIFY_RESULTS must be true or false" })
+    .default("true")
+    .transform((v) => v === "true" || v === "1"),
 });
 export type DellmEnv = z.infer<typeof EnvSchema>;
 

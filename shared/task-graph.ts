@@ -37,3 +37,18 @@ export function dependencyOrder(tasks: Pick<Task, "id" | "dependencies">[]): num
   }
   return order;
 }
+
+/** Every task `id` depends on, directly or through others (each once). */
+export function transitiveDependencies(tasks: Pick<Task, "id" | "dependencies">[], id: number): number[] {
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const seen = new Set<number>();
+  const visit = (taskId: number): void => {
+    for (const dep of byId.get(taskId)?.dependencies ?? []) {
+      if (seen.has(dep)) continue;
+      seen.add(dep);
+      visit(dep);
+    }
+  };
+  visit(id);
+  return [...seen];
+}

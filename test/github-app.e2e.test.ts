@@ -10,6 +10,7 @@ import nock from "nock";
 import { simpleGit } from "simple-git";
 import { afterEach, describe, expect, it } from "vitest";
 import { readEnv } from "../shared/config.js";
+import { DockerSandbox } from "../worker/docker-sandbox.js";
 import { ScriptedCodeModel } from "../worker/scripted-code-model.js";
 import { dellmApp } from "../bot/github-app.js";
 import { GitHubJobStore } from "../bot/github-job-store.js";
@@ -93,6 +94,7 @@ describe("the GitHub App, webhook to pull request", () => {
         remoteUrl: () => remote,
         commentIntervalMs: 100,
         joinHint: swarm.joinCommand,
+        verifier: new DockerSandbox(),
       });
       return dellmApp(jobs)(app, options);
     });

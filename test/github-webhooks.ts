@@ -9,6 +9,8 @@ import { Probot, ProbotOctokit, Server, type ApplicationFunction } from "probot"
 
 export const WEBHOOK_SECRET = "test-webhook-secret";
 export const API = "https://api.github.com";
+/** What tests may still reach with nock on: this machine (webhook deliveries, the Docker daemon's socket). */
+export const LOCAL = /^(127\.0\.0\.1|localhost)(:\d+)?$/;
 
 export interface WebhookServer {
   deliver(event: string, payload: unknown, signature?: string): Promise<Response>;
@@ -27,7 +29,7 @@ async function freePort(): Promise<number> {
 /** Probot's own Server with a fresh app key; GitHub is reachable only through nock. */
 export async function startWebhookServer(app: ApplicationFunction): Promise<WebhookServer> {
   nock.disableNetConnect();
-  nock.enableNetConnect("127.0.0.1");
+  nock.enableNetConnect(LOCAL);
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
   const port = await freePort(); // Probot's Server turns port 0 into 3000
   const server = new Server({

@@ -86,6 +86,8 @@ describe("the swarm, one process per node", () => {
     expect(at(/task 2: result from w\d: passed/)).toBeLessThan(at(/task 4: claimed by/));
     expect(at(/task 3: result from w\d: passed/)).toBeLessThan(at(/task 4: claimed by/));
     expect(out).toContain("[collect] 4/4 results");
+    // The bot did not take the workers' word for it.
+    expect(out).toContain("[verify] re-tested 4 results in the bot's sandbox; all agree with the workers");
     // Tasks 1 and 3 were ready together: two different workers took them.
     const claimers = new Set([...out.matchAll(/task \d: claimed by (w\d)/g)].map((m) => m[1]));
     expect(claimers.size).toBeGreaterThanOrEqual(2);
