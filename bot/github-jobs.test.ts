@@ -239,4 +239,15 @@ describe("GitHub jobs", () => {
     expect(done.results.find((r) => r.task_id === 2)!.notes.at(-1)).toBe("the worker reported passed; the bot's re-test failed");
     expect(api.checkRuns[0]).toMatchObject({ conclusion: "failure" });
   });
+
+  it("bounds an issue body far over the budget and says so in the PR", async () => {
+    const api = pullRequestApi();
+    captureComments();
+    const planning = planner();
+    const bot = jobs({ planner: planning });
+    const done = await started(await bot.start({ ...request(), body: "Please build it. ".repeat(200_000) }), bot);
+    expect(done.stage, done.error).toBe("done");
+    expect(planning.prompts[0]!.length).toBeLessThan(45_000);
+    expect(String(api.created[0]!.body)).toContain("The issue body has 3400000 characters; the planner was given the first 16000.");
+  });
 });

@@ -257,6 +257,7 @@ export class GitHubJobs implements JobStarter {
     if (!job.retry_of && (await checkout.remoteBranch(job.branch)) !== null) job.branch = `dellm/issue-${job.issue_number}-${job.id.slice(-10)}`;
     if (job.tasks.length === 0) {
       const query = issueQuery(job);
+      if (job.body.length > MAX_ISSUE_CHARS) job.notes.push(`The issue body has ${job.body.length} characters; the planner was given the first ${MAX_ISSUE_CHARS}.`);
       const context = await repositoryContext(checkout.dir, query, this.options.repositoryContextChars ?? 24_000);
       const paths = job.settings.paths.some((p) => p === "" || p === "/") ? "" : `\n\nOnly write files under: ${job.settings.paths.join(", ")}.`;
       const planner = await this.options.planner();

@@ -178,6 +178,30 @@ describe("swarm coordinator", () => {
     coordinator.removeJob(jobId);
   });
 
+  it("refuses oversized results (a 2 MB code field, a 50 MB message) and keeps serving", async () => {
+    const jobId = newJobId();
+    coordinator.addJob(jobId, "big", [task(1)]);
+    const mallory = workers[4]!;
+    const grant = await claimAs(mallory);
+    if (grant.type !== "granted") throw new Error("no grant");
+    // Over the result schema's 1 MB code limit: the record cannot even be signed, and the bot refuses one built by hand.
+    const big = { ...result(jobId, 1, mallory.node.peerId.toString()), code: "x".repeat(2_000_000) };
+    await expect(signRecord(mallory.key, recordKey("result", jobId, 1), big)).rejects.toThrow(/code/);
+    const forged = Buffer.from(JSON.stringify({ v: 1, key: recordKey("result", jobId, 1), payload: big, signature: "AA" })).toString("base64");
+    expect(await askCoordinator(mallory.node, bot.peerId, { type: "submit", job_id: jobId, task_id: 1, lease_id: grant.lease_id, record: forged })).toMatchObject({ type: "refused" });
+    // 50 MB in one message: the coordinator stops reading at its 4 MB message limit instead of buffering it.
+    const flood = askCoordinator(mallory.node, bot.peerId, { type: "submit", job_id: jobId, task_id: 1, lease_id: grant.lease_id, record: "A".repeat(50 * 1024 * 1024) });
+    expect(await flood.then((answer) => answer.type, (error: Error) => `rejected: ${error.message}`)).toMatch(/refused|rejected/);
+    // Still serving: (this file's leases last 1 s, so) the task is claimed again and an honest result goes in.
+    const again = await eventually(async () => {
+      const answer = await claimAs(mallory);
+      if (answer.type !== "granted") throw new Error("not yet back on the board");
+      return answer;
+    });
+    expect(await submitAs(mallory, jobId, 1, again.lease_id)).toEqual({ type: "accepted" });
+    coordinator.removeJob(jobId);
+  });
+
   it("fails fast and clearly when the pinned coordinator is not in the swarm", async () => {
     const stranger = peerIdFromPrivateKey(await generateKeyPair("Ed25519")).toString();
     const peer = workers[0]!;
