@@ -31,6 +31,9 @@ const AppEnvSchema = z
     WEBHOOK_PATH: z.string().startsWith("/").default("/api/github/webhooks"),
     WEBHOOK_PROXY_URL: z.string().url().optional(),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+    /** GitHub Enterprise Server (Probot's variables): the API is then at GHE_PROTOCOL://GHE_HOST/api/v3. */
+    GHE_HOST: z.string().min(1).optional(),
+    GHE_PROTOCOL: z.enum(["https", "http"]).default("https"),
     /** Where repositories are cloned from and pushed to: {owner}, {repo} and {token} are filled in. */
     DELLM_GIT_URL: z.string().includes("{repo}", { message: "DELLM_GIT_URL must contain {owner}, {repo} and usually {token}" }).optional(),
   });
@@ -118,7 +121,13 @@ export async function serveCommand(argv: string[], log: (line: string) => void =
     port: appEnv.PORT,
     webhookPath: appEnv.WEBHOOK_PATH,
     webhookProxy: appEnv.WEBHOOK_PROXY_URL,
-    Probot: Probot.defaults({ appId: appEnv.APP_ID, privateKey, secret: appEnv.WEBHOOK_SECRET, logLevel: appEnv.LOG_LEVEL }),
+    Probot: Probot.defaults({
+      appId: appEnv.APP_ID,
+      privateKey,
+      secret: appEnv.WEBHOOK_SECRET,
+      logLevel: appEnv.LOG_LEVEL,
+      ...(appEnv.GHE_HOST ? { baseUrl: `${appEnv.GHE_PROTOCOL}://${appEnv.GHE_HOST}/api/v3` } : {}),
+    }),
   });
   try {
     await server.load(app);

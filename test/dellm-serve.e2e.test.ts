@@ -2,26 +2,16 @@
 // runs the swarm coordinator and Probot's webhook server, checks signatures and stops cleanly.
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtemp, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
 import { afterEach, describe, expect, it } from "vitest";
-import { startCommand, testEnv, type RunningProcess } from "./processes.js";
+import { freePort, startCommand, testEnv, type RunningProcess } from "./processes.js";
 
 const running: RunningProcess[] = [];
 afterEach(() => {
   for (const p of running.splice(0)) if (p.child.exitCode === null) p.child.kill("SIGKILL");
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe("dellm serve", () => {
   it("names the missing GitHub App settings and exits", async () => {

@@ -4,8 +4,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { simpleGit } from "simple-git";
 
-export async function bareRepository(dir: string, files: Record<string, string>): Promise<string> {
-  const bare = join(dir, "remote.git");
+/** `name` is the bare repository's folder in `dir`. */
+export async function bareRepository(dir: string, files: Record<string, string>, name = "remote.git"): Promise<string> {
+  const bare = join(dir, name);
   execFileSync("git", ["init", "--quiet", "--bare", "-b", "main", bare]);
   const seed = join(dir, "seed");
   for (const [path, content] of Object.entries(files)) {

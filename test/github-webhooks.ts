@@ -1,11 +1,11 @@
 // The real Probot server on a loopback port, signed webhook deliveries to it, and the GitHub API
 // answers tests need at the HTTP boundary (nock intercepts Octokit's requests to api.github.com).
 import { generateKeyPairSync } from "node:crypto";
-import { createServer } from "node:net";
 import { sign } from "@octokit/webhooks-methods";
 import nock from "nock";
 import { pino } from "pino";
 import { Probot, ProbotOctokit, Server, type ApplicationFunction } from "probot";
+import { freePort } from "./processes.js";
 
 export const WEBHOOK_SECRET = "test-webhook-secret";
 export const API = "https://api.github.com";
@@ -15,15 +15,6 @@ export const LOCAL = /^(127\.0\.0\.1|localhost)(:\d+)?$/;
 export interface WebhookServer {
   deliver(event: string, payload: unknown, signature?: string): Promise<Response>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** Probot's own Server with a fresh app key; GitHub is reachable only through nock. */

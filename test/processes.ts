@@ -2,6 +2,7 @@
 // itself with tsx as a loader (the tsx binary would put a second process in between, and a
 // SIGKILL would hit that one instead of the worker), output kept so a test can wait for lines.
 import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
 
 export interface RunningProcess {
   child: ChildProcess;
@@ -61,4 +62,14 @@ export function startCommand(script: "bot/cli.ts" | "worker/cli.ts", args: strin
       });
     },
   };
+}
+
+/** A TCP port free on loopback right now (for servers that do not take port 0). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -8,7 +8,7 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import type { Result, WorkItem } from "../shared/schemas.js";
 import { askCoordinator, TASKS_TOPIC, type CoordinatorResponse } from "../shared/swarm/coordinator-protocol.js";
 import { boardKey, openRecord, recordKey, signRecord } from "../shared/swarm/signed-record.js";
-import type { SwarmNode } from "../shared/swarm/swarm-node.js";
+import { DHT_PROTOCOL, type SwarmNode } from "../shared/swarm/swarm-node.js";
 import type { TaskBoard } from "../shared/task-board.js";
 
 export type SwarmBoardEvent =
@@ -71,8 +71,7 @@ export class SwarmTaskBoard implements TaskBoard {
     const signal = AbortSignal.timeout(options.timeoutMs ?? 10_000);
     if (node.getConnections(board.coordinator).length === 0) {
       try {
-        const found = await node.peerRouting.findPeer(board.coordinator, { signal });
-        await node.dial(found.multiaddrs.length > 0 ? found.multiaddrs : board.coordinator, { signal });
+        await findAndDial(node, board.coordinator, signal);
       } catch (error) {
         throw new Error(
           `coordinator ${options.coordinator} was not found in the swarm (${(error as Error).message}); check --coordinator: it is the peer id the bot prints after /p2p/`,
@@ -223,4 +222,29 @@ function countJobs(data: Uint8Array): number {
 
 function describe(response: CoordinatorResponse): string {
   return response.type === "refused" ? response.reason : `unexpected answer "${response.type}"`;
+}
+
+/**
+ * Look the peer up in the DHT and dial it. Right after start the routing table is still empty
+ * (identify has not yet said which connected peers speak the DHT) and a lookup would answer "not
+ * found" at once, so wait for a DHT peer first; then a few tries, since its table may lag too.
+ */
+async function findAndDial(node: SwarmNode, peer: PeerId, signal: AbortSignal): Promise<void> {
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const speaksDht = async (id: PeerId) => (await node.peerStore.get(id).catch(() => undefined))?.protocols.includes(DHT_PROTOCOL) ?? false;
+  while (!signal.aborted) {
+    const dhtPeers = await Promise.all(node.getPeers().map(speaksDht));
+    if (dhtPeers.some(Boolean)) break;
+    await pause(50);
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const found = await node.peerRouting.findPeer(peer, { signal });
+      await node.dial(found.multiaddrs.length > 0 ? found.multiaddrs : peer, { signal });
+      return;
+    } catch (error) {
+      if (signal.aborted || attempt >= 3) throw error;
+      await pause(300);
+    }
+  }
 }
