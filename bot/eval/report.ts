@@ -117,7 +117,7 @@ export function describeReport(report: EvalReport): string {
     "Issue                                     Hidden tests  Tasks  Files passed  Total",
     ...report.issues.map(
       (i) =>
-        `${i.passed ? "PASS" : "FAIL"} ${i.id.padEnd(36)} ${`${i.hidden.passed}/${i.hidden.passed + i.hidden.failed}`.padStart(6)}  ${String(i.tasks ?? "—").padStart(9)}  ${`${i.files.passed}/${i.files.total}`.padStart(12)}  ${secs(i.stages.total_s).padStart(7)}${i.error ? `  (${i.error.slice(0, 120)})` : ""}`,
+        `${i.passed ? "PASS" : "FAIL"} ${i.id.padEnd(36)} ${`${i.hidden.passed}/${i.hidden.passed + i.hidden.failed}`.padStart(6)}  ${String(i.tasks ?? "—").padStart(9)}  ${`${i.files.passed}/${i.files.total}`.padStart(12)}  ${secs(i.stages.total_s).padStart(7)}${i.error ? `  (${i.error.replace(/\s+/g, " ").slice(0, 120)})` : ""}`,
     ),
     "",
     `End-to-end success: ${summary.passed}/${summary.issues} (${percent(summary.success_rate)})`,

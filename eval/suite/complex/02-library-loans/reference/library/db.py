@@ -1,0 +1,23 @@
+"""Database setup for the library."""
+from sqlalchemy import create_engine
+from sqlalchemy.orm import declarative_base
+from sqlalchemy.pool import StaticPool
+
+Base = declarative_base()
+
+
+def make_engine(database_url):
+    if database_url in ("sqlite://", "sqlite:///:memory:"):
+        return create_engine(database_url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
+    return create_engine(database_url)
+
+
+def init_db(engine):
+    Base.metadata.create_all(engine)
+
+
+def test_engine_and_init(tmp_path):
+    engine = make_engine("sqlite:///" + str(tmp_path / "db.sqlite"))
+    init_db(engine)
+    engine.dispose()
+    assert make_engine("sqlite://").url.database in (None, "", ":memory:")
