@@ -121,6 +121,25 @@ export async function evalCommand(argv: string[], log: (line: string) => void = 
   const startedAt = new Date();
   const outcomes: IssueOutcome[] = [];
   const bar = progressBar(suite.length, progressOut);
+  const out = options.out ?? join("eval-results", `${startedAt.toISOString().replace(/[:.]/g, "-")}-${mode}.json`);
+  const chart = out.replace(/\.json$/, "") + ".svg";
+  log(`[eval] results are saved after each issue in ${out}`);
+  const config: EvalReport["config"] = {
+    mode,
+    model: model.name,
+    planner: options.baseline ? "none" : planner.model.name,
+    workers: options.baseline ? 0 : options.workers,
+    repairs: options.baseline ? 0 : options.repairs,
+    only: options.only ?? null,
+  };
+  // Saved after every issue, so a run stopped half-way keeps what it measured.
+  const save = async (complete: boolean): Promise<EvalReport> => {
+    const report: EvalReport = { version: 1, started_at: startedAt.toISOString(), finished_at: new Date().toISOString(), complete, config, issues: outcomes, summary: summarize(outcomes) };
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, JSON.stringify(report, null, 1));
+    await writeFile(chart, reportChart(report));
+    return report;
+  };
   const timeline = new SwarmTimeline();
   const swarm = options.baseline ? undefined : await startLocalSwarm({ workers: options.workers, model, sandbox, repairAttempts: options.repairs, onCoordinatorEvent: timeline.record });
   try {
@@ -131,25 +150,14 @@ export async function evalCommand(argv: string[], log: (line: string) => void = 
         : await runBaselineIssue(issue, model, sandbox);
       outcomes.push(outcome);
       bar.done(outcome, outcomes);
+      await save(false);
     }
   } finally {
     await swarm?.stop();
     await model.dispose();
   }
 
-  const report: EvalReport = {
-    version: 1,
-    started_at: startedAt.toISOString(),
-    finished_at: new Date().toISOString(),
-    config: { mode, model: model.name, planner: options.baseline ? "none" : planner.model.name, workers: options.baseline ? 0 : options.workers, repairs: options.baseline ? 0 : options.repairs, only: options.only ?? null },
-    issues: outcomes,
-    summary: summarize(outcomes),
-  };
-  const out = options.out ?? join("eval-results", `${startedAt.toISOString().replace(/[:.]/g, "-")}-${mode}.json`);
-  const chart = out.replace(/\.json$/, "") + ".svg";
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, JSON.stringify(report, null, 1));
-  await writeFile(chart, reportChart(report));
+  const report = await save(true);
   log("");
   log(describeReport(report));
   log("");

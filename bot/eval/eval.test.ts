@@ -28,6 +28,7 @@ describe("dellm eval", () => {
 
     const reference = await evaluate(suite, join(dir, "reference.json"), "--model", "reference");
     const good = await readReport(join(dir, "reference.json"));
+    expect(good.complete).toBe(true);
     expect(good.summary).toMatchObject({ issues: 2, passed: 2, success_rate: 1, file_pass_rate: 1 });
     expect(good.issues.map((i) => [i.id, i.passed, i.tasks, i.hidden.passed])).toEqual([
       ["simple/01-add", true, 1, 2],

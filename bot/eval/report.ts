@@ -51,6 +51,8 @@ export const EvalReportSchema = z.object({
   version: z.literal(1),
   started_at: z.string(),
   finished_at: z.string(),
+  /** False while the run goes on (or when it was stopped): the issues so far. */
+  complete: z.boolean(),
   config: z.object({ mode: z.enum(["pipeline", "baseline"]), model: z.string(), planner: z.string(), workers: z.number().int(), repairs: z.number().int(), only: z.string().nullable() }),
   issues: z.array(IssueOutcomeSchema),
   summary: z.object({
@@ -112,6 +114,7 @@ const secs = (value: number | null | undefined) => (value === null || value === 
 export function describeReport(report: EvalReport): string {
   const { summary, config } = report;
   const lines = [
+    ...(report.complete ? [] : [`(incomplete run: ${report.issues.length} issues measured before it stopped)`]),
     `dellm eval: ${config.mode}, model ${config.model}, planner ${config.planner}, ${config.workers} worker(s), ${config.repairs} repair(s)`,
     "",
     "Issue                                     Hidden tests  Tasks  Files passed  Total",
