@@ -64,11 +64,7 @@ export async function runPipelineIssue(issue: EvalIssue, run: PipelineRun): Prom
     const hidden = await hiddenTests(run.sandbox, files, issue);
     const results = [...outcome.results.values()];
     return {
-      id: issue.id,
-      tier: issue.tier,
-      title: issue.title,
-      passed: passedHidden(hidden),
-      hidden: hiddenSummary(hidden),
+      ...judged(issue, hidden),
       tasks: outcome.job.tasks.length,
       files: { total: outcome.job.tasks.length, passed: results.filter((r) => r.test_passed).length },
       stages: {
@@ -79,7 +75,7 @@ export async function runPipelineIssue(issue: EvalIssue, run: PipelineRun): Prom
       },
     };
   } catch (error) {
-    return failedOutcome(issue, `${(error as Error).message}`, { total_s: (Date.now() - started) / 1000 }, marks.has("planned") ? undefined : null);
+    return failedOutcome(issue, (error as Error).message, { decompose_s: span(marks.get("planning"), marks.get("planned")), total_s: (Date.now() - started) / 1000 });
   }
 }
 
@@ -99,22 +95,27 @@ export async function runBaselineIssue(issue: EvalIssue, model: CodeModel, sandb
     }
     const hidden = await hiddenTests(sandbox, files, issue);
     return {
-      id: issue.id,
-      tier: issue.tier,
-      title: issue.title,
-      passed: passedHidden(hidden),
-      hidden: hiddenSummary(hidden),
+      ...judged(issue, hidden),
       tasks: null,
       files: { total: files.length, passed: passedFiles },
       stages: { generate_s: (generated - started) / 1000, test_s: mean(testTimes), total_s: (Date.now() - started) / 1000 },
     };
   } catch (error) {
-    return failedOutcome(issue, (error as Error).message, { total_s: (Date.now() - started) / 1000 }, null);
+    return failedOutcome(issue, (error as Error).message, { total_s: (Date.now() - started) / 1000 });
   }
 }
 
-function failedOutcome(issue: EvalIssue, error: string, stages: StageTimes, tasks: number | null | undefined): IssueOutcome {
-  return { id: issue.id, tier: issue.tier, title: issue.title, passed: false, hidden: { passed: 0, failed: 0 }, tasks: tasks ?? null, files: { total: 0, passed: 0 }, stages, error };
+/** The issue's verdict: passed only when its hidden tests ran and all passed. */
+function judged(issue: EvalIssue, hidden: TestResult | null): Pick<IssueOutcome, "id" | "tier" | "title" | "passed" | "hidden"> {
+  const passed = hidden !== null && hidden.success && hidden.tests_passed > 0;
+  const summary = hidden ? { passed: hidden.tests_passed, failed: hidden.tests_failed } : { passed: 0, failed: 0 };
+  const reason = hidden && !passed ? (hidden.failure_reason ?? lastLines(`${hidden.stdout}\n${hidden.stderr}`)) : undefined;
+  return { id: issue.id, tier: issue.tier, title: issue.title, passed, hidden: { ...summary, ...(reason ? { reason } : {}) } };
+}
+
+/** The job itself failed (no plan, say): nothing was merged, so no hidden test ran. */
+function failedOutcome(issue: EvalIssue, error: string, stages: StageTimes): IssueOutcome {
+  return { ...judged(issue, null), tasks: null, files: { total: 0, passed: 0 }, stages, error };
 }
 
 /**
@@ -162,12 +163,6 @@ async function filesOnBranch(repo: string, branch: string | null): Promise<Sourc
 async function hiddenTests(sandbox: Sandbox, files: SourceFile[], issue: EvalIssue): Promise<TestResult> {
   const tree = [...files.filter((f) => f.path !== HIDDEN_TEST_PATH), { path: HIDDEN_TEST_PATH, content: issue.hiddenTest }];
   return sandbox.run({ files: tree, testTargets: [HIDDEN_TEST_PATH] });
-}
-
-const passedHidden = (result: TestResult) => result.success && result.tests_passed > 0;
-
-function hiddenSummary(result: TestResult): IssueOutcome["hidden"] {
-  return { passed: result.tests_passed, failed: result.tests_failed, ...(passedHidden(result) ? {} : { reason: result.failure_reason ?? lastLines(`${result.stdout}\n${result.stderr}`) }) };
 }
 
 function lastLines(text: string): string {
