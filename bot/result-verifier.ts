@@ -4,6 +4,7 @@
 import { repoRelativePath } from "../shared/repo-path.js";
 import type { Result, Task, TestResult } from "../shared/schemas.js";
 import { dependencyOrder, transitiveDependencies } from "../shared/task-graph.js";
+import { DockerSandbox } from "../worker/docker-sandbox.js";
 import type { Sandbox } from "../worker/sandbox.js";
 
 export interface Verification {
@@ -48,4 +49,13 @@ function withVerdict(result: Result, test: TestResult): Result {
     test_logs: test.success ? result.test_logs : log,
     notes: [...result.notes, claimed === verdict ? `the bot's re-test agrees: ${verdict}` : `the worker reported ${claimed}; the bot's re-test ${verdict}`].slice(-50),
   };
+}
+
+/** The bot's own sandbox for re-tests, checked at start; the error says how to run without it. */
+export async function openVerifier(image: string, timeoutSeconds: number, howToSkip: string): Promise<DockerSandbox> {
+  const sandbox = new DockerSandbox({ image, timeoutSeconds });
+  await sandbox.check().catch((error: Error) => {
+    throw new Error(`${error.message}; the bot re-tests volunteers' results before merging (${howToSkip} to merge them untested)`);
+  });
+  return sandbox;
 }

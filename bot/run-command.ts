@@ -13,6 +13,7 @@ import { printLines } from "../worker/progress-lines.js";
 import { claudePlanner } from "./claude-planner-model.js";
 import { inProcessWorkers, runJob, swarmWorkers, type Distribution } from "./job-runner.js";
 import { Planner } from "./planner.js";
+import { openVerifier } from "./result-verifier.js";
 import { describeJobEvent } from "./progress-printer.js";
 import { UsageError } from "../shared/usage-error.js";
 import { evalCommand, EVAL_USAGE } from "./eval/eval-command.js";
@@ -129,12 +130,8 @@ export async function runCommand(argv: string[], log: (line: string) => void = c
     let verifier: DockerSandbox | undefined;
     if (options.swarm) {
       // The volunteers test the code; the bot re-tests it in its own sandbox (unless told not to), and needs a model only to plan locally.
-      if (options.verify) {
-        verifier = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });
-        await verifier.check().catch((error: Error) => {
-          throw new Error(`${error.message}; or pass --no-verify to merge the workers' results untested`);
-        });
-      } else log("[verify] --no-verify: the workers' results are merged as they report them");
+      if (options.verify) verifier = await openVerifier(options.image, env.DOCKER_TIMEOUT, "pass --no-verify");
+      else log("[verify] --no-verify: the workers' results are merged as they report them");
       coordinator = await startCoordinator(options.swarmNode, env, log);
       distribution = swarmWorkers(coordinator.coordinator);
     } else {

@@ -9,10 +9,10 @@ import { readEnv, type DellmEnv } from "../shared/config.js";
 import { UsageError } from "../shared/usage-error.js";
 import { budgetFor } from "../shared/token-budget.js";
 import type { CodeModel } from "../worker/code-model.js";
-import { DockerSandbox } from "../worker/docker-sandbox.js";
 import { openCodeModelForCommand } from "../worker/open-code-model.js";
 import { claudePlanner } from "./claude-planner-model.js";
 import { dellmApp } from "./github-app.js";
+import { openVerifier } from "./result-verifier.js";
 import { githubRemote, type RemoteUrl } from "./github-checkout.js";
 import { GitHubJobStore } from "./github-job-store.js";
 import { GitHubJobs } from "./github-jobs.js";
@@ -92,13 +92,8 @@ export async function serveCommand(argv: string[], log: (line: string) => void =
   const privateKey = appEnv.PRIVATE_KEY?.replace(/\\n/g, "\n") ?? (await readFile(appEnv.PRIVATE_KEY_PATH!, "utf8").catch((error: Error) => {
     throw new Error(`PRIVATE_KEY_PATH ${appEnv.PRIVATE_KEY_PATH} cannot be read (${error.message})`);
   }));
-  let verifier: DockerSandbox | undefined;
-  if (env.DELLM_VERIFY_RESULTS) {
-    verifier = new DockerSandbox({ image: env.DELLM_SANDBOX_IMAGE, timeoutSeconds: env.DOCKER_TIMEOUT });
-    await verifier.check().catch((error: Error) => {
-      throw new Error(`${error.message}; the bot re-tests volunteers' results before merging (set DELLM_VERIFY_RESULTS=false to trust them untested)`);
-    });
-  } else log("[github] DELLM_VERIFY_RESULTS=false: volunteers' results are merged as they report them");
+  const verifier = env.DELLM_VERIFY_RESULTS ? await openVerifier(env.DELLM_SANDBOX_IMAGE, env.DOCKER_TIMEOUT, "set DELLM_VERIFY_RESULTS=false") : undefined;
+  if (!verifier) log("[github] DELLM_VERIFY_RESULTS=false: volunteers' results are merged as they report them");
   const swarm = await startCoordinator(swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")), env, log);
   const planning = plannerFactory(env, values.model ?? env.MODEL_PATH, log);
   let jobs: GitHubJobs | undefined;
