@@ -13,6 +13,8 @@ export const AppSettingsSchema = z
     task_timeout_seconds: z.number().int().min(10, "task_timeout_seconds must be at least 10").max(3_600, "task_timeout_seconds can be at most 3600").default(120),
     /** Paths (directories ending in "/" or single files) the bot may write; "" or "/" is the whole repository. */
     paths: z.array(z.string().max(LIMITS.pathChars)).min(1, "paths needs at least one entry").default([""]),
+    /** Volunteers who solve each task independently; the bot keeps a result that passes its re-test (majority when several do). */
+    replicas: z.number().int().min(1, "replicas must be at least 1").max(5, "replicas can be at most 5").default(1),
     /** `.github/` holds workflows that run with the repository's secrets: off limits unless allowed here. */
     allow_github_dir: z.boolean().default(false),
   })

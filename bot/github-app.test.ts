@@ -75,11 +75,11 @@ describe("GitHub App webhooks", () => {
 
   it("answers the label the repository chose in .github/dellm.yml, and passes its limits on", async () => {
     installationTokens();
-    settingsFile("label: swarm-please\nmax_tasks: 3\npaths: [src/]\n");
+    settingsFile("label: swarm-please\nmax_tasks: 3\nreplicas: 2\npaths: [src/]\n");
     permission("alice", "admin");
     expect((await server.deliver("issues", labeledPayload("swarm-please"))).status).toBe(200);
     expect(starts).toHaveLength(1);
-    expect(starts[0]!.settings).toMatchObject({ label: "swarm-please", max_tasks: 3, paths: ["src/"], task_timeout_seconds: 120 });
+    expect(starts[0]!.settings).toMatchObject({ label: "swarm-please", max_tasks: 3, replicas: 2, paths: ["src/"], task_timeout_seconds: 120 });
 
     // ...and then the default label means nothing there.
     settingsFile("label: swarm-please\n");

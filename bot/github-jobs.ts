@@ -16,7 +16,7 @@ import { PlanRejectedError } from "./plan-validation.js";
 import type { Planner } from "./planner.js";
 import { pullRequestBody } from "./pull-request-body.js";
 import { repositoryContext, withCurrentContent } from "./repo-context.js";
-import { verifyResults } from "./result-verifier.js";
+import { chooseByClaims, verifyResults } from "./result-verifier.js";
 import type { Sandbox } from "../worker/sandbox.js";
 
 /** Issue bodies beyond this are cut before planning (and the cut is noted). */
@@ -280,13 +280,15 @@ export class GitHubJobs implements JobStarter {
     const onEvent = (event: JobEvent) => {
       if (event.kind === "progress") comment.update(job, { done: event.done - kept.size, failed: event.failed - keptFailed, total: event.total - kept.size });
     };
-    const collected = await this.options.distribution.distribute(asJob(job), { timeoutMs: timeoutSeconds * 1000, onEvent, signal, kept });
+    const collected = await this.options.distribution.distribute(asJob(job), { timeoutMs: timeoutSeconds * 1000, onEvent, signal, kept, replicas: job.settings.replicas });
     signal.throwIfAborted();
     let results = collected.results;
     if (this.options.verifier) {
-      const verification = await verifyResults(job.tasks, results, this.options.verifier, running);
+      const verification = await verifyResults(job.tasks, results, this.options.verifier, { only: running, replicas: collected.replicas });
       results = verification.results;
       if (verification.disagreed.length) job.notes.push(`The bot's own re-test overruled the workers on task(s) ${verification.disagreed.join(", ")}; the table shows the bot's verdict.`);
+    } else if (collected.replicas) {
+      results = chooseByClaims(results, collected.replicas);
     }
     job.results = [...results.values()];
     const arrived = [...running].filter((id) => results.has(id)).length;

@@ -19,25 +19,29 @@ export interface Lease {
 const TaskStateSchema = z.discriminatedUnion("state", [
   z.object({ state: z.literal("waiting") }),
   z.object({ state: z.literal("claimed"), leaseId: z.string(), workerId: z.string(), expiresAt: z.number().nullable(), holder: z.string().optional() }),
-  z.object({ state: z.literal("done"), result: ResultSchema }),
+  z.object({ state: z.literal("done"), result: ResultSchema, holder: z.string().optional() }),
 ]);
 
 /** What a board writes to disk so that a bot restart keeps its claims, leases and results. */
 export const JobBoardSnapshotSchema = z.object({
   job_id: z.string(),
+  /** Replica boards of one job share a group (the job's id); absent = the board's own id. */
+  group: z.string().optional(),
   user_query: z.string(),
   tasks: z.array(TaskSchema),
   states: z.array(z.object({ task_id: z.number().int().positive(), state: TaskStateSchema })),
 });
 export type JobBoardSnapshot = z.infer<typeof JobBoardSnapshotSchema>;
 
-type TaskState = { state: "waiting" } | ({ state: "claimed" } & Lease) | { state: "done"; result: Result };
+type TaskState = { state: "waiting" } | ({ state: "claimed" } & Lease) | { state: "done"; result: Result; holder?: string };
 
 export interface ClaimOptions {
   /** Lease length; omitted = held until released or submitted. */
   leaseMs?: number;
   holder?: string;
   now?: number;
+  /** Tasks this claimant may not take here (a replica of a task it solves on a sibling board). */
+  skip?: (taskId: number) => boolean;
 }
 
 export class JobBoard implements TaskBoard {
@@ -51,6 +55,8 @@ export class JobBoard implements TaskBoard {
     readonly jobId: JobId,
     readonly userQuery: string,
     readonly tasks: Task[],
+    /** Boards solving the same job independently (replicas) share this; default: the job id. */
+    readonly group: string = jobId,
   ) {
     this.order = dependencyOrder(tasks);
     this.byId = new Map(tasks.map((t) => [t.id, t]));
@@ -58,7 +64,7 @@ export class JobBoard implements TaskBoard {
   }
 
   static restore(snapshot: JobBoardSnapshot): JobBoard {
-    const board = new JobBoard(snapshot.job_id, snapshot.user_query, snapshot.tasks);
+    const board = new JobBoard(snapshot.job_id, snapshot.user_query, snapshot.tasks, snapshot.group ?? snapshot.job_id);
     for (const { task_id, state } of snapshot.states) {
       if (!board.byId.has(task_id)) continue;
       board.states.set(task_id, state.state === "claimed" ? { ...state, expiresAt: state.expiresAt ?? Infinity } : state);
@@ -67,14 +73,15 @@ export class JobBoard implements TaskBoard {
   }
 
   /** A board whose `kept` results count as done already (a retry re-runs only the other tasks). */
-  static withResults(jobId: JobId, userQuery: string, tasks: Task[], kept: Map<number, Result> = new Map()): JobBoard {
+  static withResults(jobId: JobId, userQuery: string, tasks: Task[], kept: Map<number, Result> = new Map(), group: string = jobId): JobBoard {
     const states = [...kept.values()].map((result) => ({ task_id: result.task_id, state: { state: "done" as const, result: { ...result, job_id: jobId } } }));
-    return JobBoard.restore({ job_id: jobId, user_query: userQuery, tasks, states });
+    return JobBoard.restore({ job_id: jobId, group, user_query: userQuery, tasks, states });
   }
 
   snapshot(): JobBoardSnapshot {
     return {
       job_id: this.jobId,
+      group: this.group,
       user_query: this.userQuery,
       tasks: this.tasks,
       states: [...this.states].map(([task_id, s]) => ({
@@ -92,7 +99,7 @@ export class JobBoard implements TaskBoard {
   claimWithLease(workerId: string, options: ClaimOptions = {}): { item: WorkItem; lease: Lease } | null {
     const now = options.now ?? Date.now();
     this.expireLeases(now);
-    const id = this.readyTaskIds()[0];
+    const id = this.readyTaskIds().find((taskId) => !options.skip?.(taskId));
     if (id === undefined) return null;
     const task = this.byId.get(id)!;
     const lease: Lease = {
@@ -122,6 +129,14 @@ export class JobBoard implements TaskBoard {
     if (s?.state !== "claimed") return undefined;
     const { state: _state, ...lease } = s;
     return lease;
+  }
+
+  /** Who has the task: the peer (or worker) holding its lease, or the one whose result it has. */
+  holderOf(taskId: number): string | undefined {
+    const s = this.states.get(taskId);
+    if (s?.state === "claimed") return s.holder ?? s.workerId;
+    if (s?.state === "done") return s.holder ?? s.result.worker_id;
+    return undefined;
   }
 
   /** Extend a lease its holder still has; throws when it expired or passed to someone else. */
@@ -156,7 +171,7 @@ export class JobBoard implements TaskBoard {
     if (current?.state !== "claimed" || current.workerId !== checked.worker_id || (leaseId !== undefined && current.leaseId !== leaseId)) {
       throw new Error(`task ${checked.task_id} is not under a current lease of ${checked.worker_id}; result refused`);
     }
-    this.states.set(checked.task_id, { state: "done", result: checked });
+    this.states.set(checked.task_id, { state: "done", result: checked, ...(current.holder ? { holder: current.holder } : {}) });
     this.changed();
   }
 

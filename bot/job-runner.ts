@@ -7,7 +7,7 @@ import { JobBoard } from "./job-board.js";
 import type { SwarmCoordinator } from "./swarm-coordinator.js";
 import { mergeResults, openOrInitRepo, type MergeOutcome } from "./merger.js";
 import type { Planner } from "./planner.js";
-import { verifyResults } from "./result-verifier.js";
+import { chooseByClaims, verifyResults } from "./result-verifier.js";
 import { resultsBlock } from "./summary.js";
 import type { Sandbox } from "../worker/sandbox.js";
 
@@ -33,10 +33,15 @@ export interface DistributeOptions {
   signal?: AbortSignal;
   /** Results already in hand (a retry keeps its passing tasks): not handed out again, given to dependents. */
   kept?: Map<number, Result>;
+  /** Independent solutions per task, each by a different volunteer (swarm only; default 1). */
+  replicas?: number;
 }
 
 export interface Collected {
+  /** One result per task (with replicas: the first replica's, or the first that arrived). */
   results: Map<number, Result>;
+  /** With replicas: every replica's result per task, to choose from (see chooseResults). */
+  replicas?: Map<number, Result[]>;
   timedOut: boolean;
 }
 
@@ -47,6 +52,8 @@ export interface JobInput {
   distribution: Distribution;
   /** Re-tests the collected results in the bot's own sandbox before merging (volunteers' claims are not trusted). */
   verifier?: Sandbox;
+  /** Volunteers solving each task independently (swarm distribution only); the best result is kept. */
+  replicas?: number;
   /** Seed: 120 s per task; the job waits at most this times the number of tasks. */
   taskTimeoutSeconds?: number;
   onEvent?: (event: JobEvent) => void;
@@ -82,13 +89,15 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
   onEvent({ kind: "planned", job });
 
   const timeoutMs = (input.taskTimeoutSeconds ?? 120) * 1000 * job.tasks.length;
-  const collected = await input.distribution.distribute(job, { timeoutMs, onEvent, signal: input.signal });
+  const collected = await input.distribution.distribute(job, { timeoutMs, onEvent, signal: input.signal, replicas: input.replicas });
   onEvent({ kind: "collected", received: collected.results.size, total: job.tasks.length, timedOut: collected.timedOut });
   let results = collected.results;
   if (input.verifier) {
-    const verification = await verifyResults(job.tasks, results, input.verifier);
+    const verification = await verifyResults(job.tasks, results, input.verifier, { replicas: collected.replicas });
     results = verification.results;
     onEvent({ kind: "verified", checked: results.size, disagreed: verification.disagreed });
+  } else if (collected.replicas) {
+    results = chooseByClaims(results, collected.replicas);
   }
 
   job.status = "merging";
@@ -153,20 +162,38 @@ export function inProcessWorkers(executors: TaskSolver[]): Distribution {
 /** Volunteer workers through the swarm: the coordinator serves the job's tasks until collected. */
 export function swarmWorkers(coordinator: SwarmCoordinator): Distribution {
   return {
-    async distribute(job, { timeoutMs, onEvent, signal, kept }) {
-      // A job restored from the coordinator's saved state (bot restart) keeps its claims and results.
-      const board = coordinator.board(job.id) ?? coordinator.addJob(job.id, job.query, job.tasks, kept);
-      onEvent({ kind: "published", jobId: job.id, tasks: job.tasks.length, coordinator: coordinator.peerId.toString() });
-      const stopProgress = reportProgress(board, onEvent);
+    async distribute(job, { timeoutMs, onEvent, signal, kept, replicas = 1 }) {
+      // A job restored from the coordinator's saved state (bot restart) keeps its boards, claims and results.
+      let boards = coordinator.group(job.id);
+      if (boards.length === 0) {
+        boards = Array.from({ length: replicas }, (_, i) => coordinator.addJob(i === 0 ? job.id : `${job.id}-r${i + 1}`, job.query, job.tasks, kept, job.id));
+      }
+      onEvent({ kind: "published", jobId: job.id, tasks: job.tasks.length * boards.length, coordinator: coordinator.peerId.toString() });
+      const stopProgress = reportProgress(boards[0]!, onEvent);
       try {
-        return await board.waitForResults(timeoutMs, signal);
+        const outcomes = await Promise.all(boards.map((board) => board.waitForResults(timeoutMs, signal)));
+        return combineReplicas(job.id, outcomes);
       } finally {
         stopProgress();
         // An aborted wait (the bot stopping) leaves the job on the board: its saved state resumes it.
-        if (!signal?.aborted) coordinator.removeJob(job.id);
+        if (!signal?.aborted) for (const board of boards) coordinator.removeJob(board.jobId);
       }
     },
   };
+}
+
+/** One result per task (the first replica that has one) and, with several replicas, all of them. */
+function combineReplicas(jobId: string, outcomes: Collected[]): Collected {
+  const results = new Map<number, Result>();
+  const replicas = new Map<number, Result[]>();
+  for (const outcome of outcomes) {
+    for (const [taskId, result] of outcome.results) {
+      const own = { ...result, job_id: jobId };
+      if (!results.has(taskId)) results.set(taskId, own);
+      replicas.set(taskId, [...(replicas.get(taskId) ?? []), own]);
+    }
+  }
+  return { results, ...(outcomes.length > 1 ? { replicas } : {}), timedOut: outcomes.some((o) => o.timedOut) };
 }
 
 /** A "progress" event whenever another result arrives; returns the unsubscribe. */

@@ -13,28 +13,70 @@ export interface Verification {
   disagreed: number[];
 }
 
-/** Re-test the results of `only` (default: all); the others are returned as they are. */
-export async function verifyResults(tasks: Task[], results: Map<number, Result>, sandbox: Sandbox, only?: ReadonlySet<number>): Promise<Verification> {
+export interface VerifyOptions {
+  /** Re-test only these tasks (a retry); the others are returned as they are. */
+  only?: ReadonlySet<number>;
+  /** Several volunteers' results per task (replicas): each is re-tested and one is kept (see pickReplica). */
+  replicas?: Map<number, Result[]>;
+}
+
+/** Re-test results against the dependency code already chosen, in dependency order. */
+export async function verifyResults(tasks: Task[], results: Map<number, Result>, sandbox: Sandbox, options: VerifyOptions = {}): Promise<Verification> {
   const verified = new Map(results);
   const disagreed: number[] = [];
   const byId = new Map(tasks.map((t) => [t.id, t]));
+  const pathOf = (id: number) => repoRelativePath(byId.get(id)!.directory, byId.get(id)!.file);
   for (const id of dependencyOrder(tasks)) {
-    const result = results.get(id);
-    if (!result || (only && !only.has(id))) continue;
-    if (!result.code.trim()) {
-      verified.set(id, { ...result, test_passed: false });
-      continue;
-    }
-    const path = repoRelativePath(byId.get(id)!.directory, byId.get(id)!.file);
+    const candidates = options.replicas?.get(id) ?? (results.has(id) ? [results.get(id)!] : []);
+    if (candidates.length === 0 || (options.only && !options.only.has(id))) continue;
+    const path = pathOf(id);
     const dependencies = transitiveDependencies(tasks, id).flatMap((dep) => {
       const code = verified.get(dep)?.code;
-      return code ? [{ path: repoRelativePath(byId.get(dep)!.directory, byId.get(dep)!.file), content: code }] : [];
+      return code ? [{ path: pathOf(dep), content: code }] : [];
     });
-    const test = await sandbox.run({ files: [...dependencies.filter((f) => f.path !== path), { path, content: result.code }], testTargets: [path] });
-    if (test.success !== result.test_passed) disagreed.push(id);
-    verified.set(id, withVerdict(result, test));
+    const tested: Result[] = [];
+    for (const candidate of candidates) {
+      if (!candidate.code.trim()) {
+        tested.push({ ...candidate, test_passed: false });
+        continue;
+      }
+      const test = await sandbox.run({ files: [...dependencies.filter((f) => f.path !== path), { path, content: candidate.code }], testTargets: [path] });
+      tested.push(withVerdict(candidate, test));
+    }
+    const chosen = pickReplica(tested);
+    const claimed = candidates[tested.indexOf(chosen)]!.test_passed;
+    if (claimed !== chosen.test_passed) disagreed.push(id);
+    verified.set(id, tested.length > 1 ? { ...chosen, notes: [...chosen.notes, replicaNote(tested, chosen, "the bot's re-test")].slice(-50) } : chosen);
   }
   return { results: verified, disagreed };
+}
+
+/** Without the bot's re-test: one result per task from the replicas, by what the workers claim. */
+export function chooseByClaims(results: Map<number, Result>, replicas: Map<number, Result[]>): Map<number, Result> {
+  const chosen = new Map(results);
+  for (const [id, candidates] of replicas) {
+    const pick = pickReplica(candidates);
+    chosen.set(id, candidates.length > 1 ? { ...pick, notes: [...pick.notes, replicaNote(candidates, pick, "their own tests")].slice(-50) } : pick);
+  }
+  return chosen;
+}
+
+/**
+ * The seed's V2 voting: among results that pass, the code most of them agree on (same text), the
+ * earliest on a tie; when none passes, the first.
+ */
+export function pickReplica(candidates: Result[]): Result {
+  const passing = candidates.filter((r) => r.test_passed);
+  if (passing.length === 0) return candidates[0]!;
+  const votes = new Map<string, Result[]>();
+  for (const result of passing) votes.set(result.code.trim(), [...(votes.get(result.code.trim()) ?? []), result]);
+  return [...votes.values()].reduce((best, group) => (group.length > best.length ? group : best))[0]!;
+}
+
+function replicaNote(candidates: Result[], chosen: Result, judge: string): string {
+  const passed = candidates.filter((r) => r.test_passed).length;
+  const same = candidates.filter((r) => r.test_passed && r.code.trim() === chosen.code.trim()).length;
+  return `${candidates.length} replicas (${candidates.map((r) => r.worker_id).join(", ")}): ${passed} passed ${judge}; kept ${chosen.worker_id}'s${same > 1 ? `, the same code as ${same - 1} other(s)` : ""}`;
 }
 
 function withVerdict(result: Result, test: TestResult): Result {

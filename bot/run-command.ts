@@ -51,6 +51,8 @@ Swarm options:
                          (default <DELLM_STATE_DIR>/bot.key, bootstrap.key for \`dellm bootstrap\`)
   --bootstrap <addr>     a swarm node to join (repeatable; default DELLM_BOOTSTRAP_PEERS)
   --lease <s>            seconds a claimed task stays with a silent worker (default 300)
+  --replicas <n>         volunteers who solve each task independently (default 1); the bot
+                         keeps a result that passes its re-test (majority when several do)
   --no-verify            merge the workers' results without re-testing them in this bot's
                          sandbox (default: re-test; DELLM_VERIFY_RESULTS=false)`;
 
@@ -66,6 +68,7 @@ const RunOptionsSchema = z.object({
   image: z.string().min(1),
   swarm: z.boolean(),
   verify: z.boolean(),
+  replicas: z.coerce.number().int().min(1, "--replicas must be 1-5").max(5, "--replicas must be 1-5"),
 });
 type RunOptions = z.infer<typeof RunOptionsSchema> & { swarmNode: ReturnType<typeof swarmOptionsFrom> };
 
@@ -86,6 +89,7 @@ export function parseRunArgs(argv: string[], env: DellmEnv): RunOptions {
       image: { type: "string" },
       swarm: { type: "boolean", default: false },
       verify: { type: "boolean" },
+      replicas: { type: "string", default: "1" },
       ...swarmFlags,
     },
     allowNegative: true,
@@ -102,8 +106,10 @@ export function parseRunArgs(argv: string[], env: DellmEnv): RunOptions {
     image: values.image ?? env.DELLM_SANDBOX_IMAGE,
     swarm: values.swarm,
     verify: values.verify ?? env.DELLM_VERIFY_RESULTS,
+    replicas: values.replicas,
   });
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("\n"));
+  if (parsed.data.replicas > 1 && !parsed.data.swarm) throw new UsageError("--replicas is for volunteers: add --swarm (in-process workers are this machine's own)");
   return { ...parsed.data, swarmNode: swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")) };
 }
 
@@ -152,6 +158,7 @@ export async function runCommand(argv: string[], log: (line: string) => void = c
       planner,
       distribution,
       verifier,
+      replicas: options.replicas,
       taskTimeoutSeconds: options.taskTimeout,
       onEvent: printLines(describeJobEvent, log),
     });

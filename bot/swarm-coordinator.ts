@@ -85,9 +85,9 @@ export class SwarmCoordinator {
   }
 
   /** Put a job on the swarm: its tasks become claimable, are published and announced. */
-  addJob(jobId: JobId, userQuery: string, tasks: Task[], kept?: Map<number, Result>): JobBoard {
+  addJob(jobId: JobId, userQuery: string, tasks: Task[], kept?: Map<number, Result>, group: string = jobId): JobBoard {
     if (this.boards.has(jobId)) throw new Error(`job ${jobId} is already on the board`);
-    const board = JobBoard.withResults(jobId, userQuery, tasks, kept);
+    const board = JobBoard.withResults(jobId, userQuery, tasks, kept, group);
     this.track(board);
     this.persist();
     // Serve waiting claims and announce first: the DHT writes below cost far more.
@@ -105,6 +105,11 @@ export class SwarmCoordinator {
 
   jobIds(): JobId[] {
     return [...this.boards.keys()];
+  }
+
+  /** The boards of a job's group: the job's own, and its replicas (also those restored from disk). */
+  group(group: string): JobBoard[] {
+    return [...this.boards.values()].filter((board) => board.group === group);
   }
 
   /** Take a finished (or abandoned) job off the board; its records simply expire. */
@@ -207,11 +212,10 @@ export class SwarmCoordinator {
     this.servingScheduled = true;
     setImmediate(() => {
       this.servingScheduled = false;
-      while (this.waiting.length > 0) {
-        const waiter = this.waiting[0]!;
+      // Oldest first; a waiter that cannot take what is ready (a replica of its own task) lets the next one try.
+      for (const waiter of [...this.waiting]) {
         const response = this.grant(waiter.workerId, waiter.peer);
-        if (response.type !== "granted") return;
-        waiter.resolve(response);
+        if (response.type === "granted") waiter.resolve(response);
       }
     });
   }
@@ -229,7 +233,10 @@ export class SwarmCoordinator {
 
   private grant(workerId: string, peer: string): CoordinatorResponse {
     for (const board of this.boards.values()) {
-      const claimed = board.claimWithLease(workerId, { leaseMs: this.leaseMs, holder: peer });
+      // Replicas are independent only if no peer solves the same task on two of them.
+      const siblings = this.group(board.group).filter((b) => b !== board);
+      const skip = siblings.length ? (taskId: number) => siblings.some((b) => b.holderOf(taskId) === peer) : undefined;
+      const claimed = board.claimWithLease(workerId, { leaseMs: this.leaseMs, holder: peer, skip });
       if (!claimed) continue;
       const { item, lease } = claimed;
       this.onEvent({ kind: "claimed", jobId: item.jobId, taskId: item.task.id, workerId, peer });
