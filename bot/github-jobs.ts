@@ -1,27 +1,25 @@
 // The GitHub App's jobs: an issue (or a retry) becomes a job that is planned with the repository in
 // view, handed to the swarm, merged on a branch of a fresh clone, pushed, and answered with a pull
 // request and a check run. Every step is saved first, so a restarted bot resumes where it stopped.
-import Anthropic from "@anthropic-ai/sdk";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { repoRelativePath } from "../shared/repo-path.js";
-import { newJobId, type Job, type Result } from "../shared/schemas.js";
-import { refusedBySettings, SettingsError, type AppSettings } from "./app-settings.js";
-import { Checkout, githubRemote, PushRejectedError, type RemoteUrl } from "./github-checkout.js";
-import { isActive, type FileReport, type GitHubJob, type GitHubJobStore } from "./github-job-store.js";
+import { newJobId, type Job } from "../shared/schemas.js";
+import type { Sandbox } from "../worker/sandbox.js";
+import { refusedBySettings, type AppSettings } from "./app-settings.js";
+import { fileReports } from "./file-reports.js";
+import { Checkout, githubRemote, type RemoteUrl } from "./github-checkout.js";
+import { isActive, type GitHubJob, type GitHubJobStore } from "./github-job-store.js";
 import { LiveComment, type Octokit } from "./job-comment.js";
+import { explain, NoResultsError } from "./job-failures.js";
 import type { Distribution, JobEvent } from "./job-runner.js";
-import { mergeResults, type MergeOutcome } from "./merger.js";
-import { PlanRejectedError } from "./plan-validation.js";
+import { mergeResults } from "./merger.js";
 import type { Planner } from "./planner.js";
 import { pullRequestBody } from "./pull-request-body.js";
 import { repositoryContext, withCurrentContent } from "./repo-context.js";
 import { chooseByClaims, verifyResults } from "./result-verifier.js";
-import type { Sandbox } from "../worker/sandbox.js";
 
 /** Issue bodies beyond this are cut before planning (and the cut is noted). */
 const MAX_ISSUE_CHARS = 16_000;
-const MAX_REPORT_LOG_CHARS = 3_000;
 
 export interface IssueRequest {
   owner: string;
@@ -72,8 +70,6 @@ export interface GitHubJobsOptions {
   joinHint?: string;
   log?: (line: string) => void;
 }
-
-class NoResultsError extends Error {}
 
 export class GitHubJobs implements JobStarter {
   private readonly running = new Map<string, Promise<GitHubJob>>();
@@ -441,63 +437,4 @@ async function installationToken(octokit: Octokit): Promise<string> {
   const auth = (await octokit.auth({ type: "installation" })) as { token?: string };
   if (!auth.token) throw new Error("GitHub gave no installation token");
   return auth.token;
-}
-
-/** One row per task that ran in this merge. */
-async function fileReports(job: GitHubJob, merge: MergeOutcome, results: Map<number, Result>, checkout: Checkout): Promise<FileReport[]> {
-  const reports: FileReport[] = [];
-  for (const written of merge.written) {
-    const result = results.get(written.taskId)!;
-    reports.push({
-      ...fromResult(written.taskId, result),
-      path: written.path,
-      change: (await checkout.baseHas(written.path)) ? "modified" : "created",
-      passed: result.test_passed,
-    });
-  }
-  for (const skipped of merge.skipped) {
-    const task = job.tasks.find((t) => t.id === skipped.taskId)!;
-    let path = skipped.path;
-    try {
-      path = repoRelativePath(task.directory, task.file);
-    } catch {
-      // an unsafe path is reported as the plan wrote it
-    }
-    reports.push({ ...fromResult(skipped.taskId, results.get(skipped.taskId)), path, change: "not written", passed: false, reason: skipped.reason });
-  }
-  return reports;
-}
-
-function fromResult(taskId: number, result: Result | undefined): Omit<FileReport, "path" | "change" | "passed"> {
-  const log = result?.error ?? result?.test_logs;
-  return {
-    task_id: taskId,
-    worker: result?.worker_id ?? null,
-    tests_passed: result?.tests_passed ?? 0,
-    tests_failed: result?.tests_failed ?? 0,
-    attempts: result?.attempts.length ?? 0,
-    ...(result && !result.test_passed && log?.trim() ? { log: log.trim().slice(-MAX_REPORT_LOG_CHARS) } : {}),
-  };
-}
-
-/** What failed, in words a person on the issue can act on. */
-function explain(error: unknown, job: GitHubJob, joinHint: string | undefined): string {
-  const retry = "then comment `/dellm retry`";
-  if (error instanceof PlanRejectedError) {
-    return `the planner's answers were not a usable plan (${error.problems.join("; ")}). Make the issue more specific (which files, what goes in and out), ${retry}.`;
-  }
-  if (error instanceof NoResultsError) {
-    return `${error.message}. Are volunteer workers online? ${joinHint ? `A worker joins with \`${joinHint}\`; ` : ""}${retry} once one is running.`;
-  }
-  if (error instanceof PushRejectedError) {
-    return `pushing branch \`${job.branch}\` was rejected (${error.message}). If the branch was changed or is protected, delete it or lift the protection, ${retry}; the results are kept.`;
-  }
-  if (error instanceof Anthropic.AuthenticationError) {
-    return `the Anthropic API refused the bot's key (${error.message}). Set a valid ANTHROPIC_API_KEY in the bot's environment, ${retry}.`;
-  }
-  if (error instanceof Anthropic.APIError) {
-    return `the Anthropic API failed (${error.message}). ${retry[0]!.toUpperCase()}${retry.slice(1)} later.`;
-  }
-  if (error instanceof SettingsError) return error.message;
-  return `${(error as Error).message ?? String(error)}. ${retry[0]!.toUpperCase()}${retry.slice(1)} to try again; the bot's log has the details.`;
 }

@@ -18,7 +18,7 @@ import { GitHubJobs } from "../bot/github-jobs.js";
 import { swarmWorkers } from "../bot/job-runner.js";
 import { Planner } from "../bot/planner.js";
 import { startCoordinator, type RunningCoordinator } from "../bot/swarm-command.js";
-import { captureComments, commentPayload, installationTokens, labeledPayload, permission, pullRequestApi, settingsFile, startWebhookServer, type WebhookServer } from "./github-webhooks.js";
+import { captureComments, commentPayload, installationTokens, labeledPayload, permission, pullRequestApi, settingsFile, startWebhookServer } from "./github-webhooks.js";
 import { bareRepository } from "./git-fixtures.js";
 import { startCommand, testEnv, type RunningProcess } from "./processes.js";
 
