@@ -67,12 +67,15 @@ export const isActive = (job: GitHubJob) => job.stage !== "done" && job.stage !=
 
 export class GitHubJobStore {
   private readonly writes = new Map<JobId, Promise<void>>();
+  /** The saved jobs, read from disk once; this process is their only writer, so saves keep it current. */
+  private loaded: Promise<Map<JobId, GitHubJob>> | undefined;
 
   constructor(readonly dir: string) {}
 
   /** Save a copy of the job (saves of one job are serialised; the latest lands last). */
-  save(job: GitHubJob): Promise<void> {
+  async save(job: GitHubJob): Promise<void> {
     const text = JSON.stringify({ ...job, updated_at: Date.now() / 1000 }, null, 1);
+    (await this.jobs()).set(job.id, JSON.parse(text) as GitHubJob);
     const previous = this.writes.get(job.id) ?? Promise.resolve();
     const next = previous.then(() => writeFileAtomic(this.path(job.id), text));
     this.writes.set(job.id, next.catch(() => {}));
@@ -80,23 +83,13 @@ export class GitHubJobStore {
   }
 
   async get(id: JobId): Promise<GitHubJob | undefined> {
-    return (await this.all()).find((job) => job.id === id);
+    const job = (await this.jobs()).get(id);
+    return job && structuredClone(job);
   }
 
-  /** Every saved job, oldest first. A damaged file is an error naming it, never skipped silently. */
+  /** Every saved job, oldest first (copies: changing one changes nothing here). */
   async all(): Promise<GitHubJob[]> {
-    const names = await readdir(this.dir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return [];
-      throw error;
-    });
-    const jobs: GitHubJob[] = [];
-    for (const name of names.filter((n) => n.endsWith(".json"))) {
-      const path = join(this.dir, name);
-      const parsed = GitHubJobSchema.safeParse(JSON.parse(await readFile(path, "utf8")));
-      if (!parsed.success) throw new Error(`job file ${path} is damaged (${z.prettifyError(parsed.error)}); move it aside and restart`);
-      jobs.push(parsed.data);
-    }
-    return jobs.sort((a, b) => a.created_at - b.created_at);
+    return structuredClone([...(await this.jobs()).values()]).sort((a, b) => a.created_at - b.created_at);
   }
 
   /** The newest job for an issue, or for the issue whose pull request this is. */
@@ -104,6 +97,30 @@ export class GitHubJobStore {
     const jobs = (await this.all()).filter((j) => j.owner === owner && j.repo === repo);
     const issue = jobs.find((j) => j.pr_number === number)?.issue_number ?? number;
     return jobs.filter((j) => j.issue_number === issue).at(-1);
+  }
+
+  private jobs(): Promise<Map<JobId, GitHubJob>> {
+    this.loaded ??= this.load().catch((error: unknown) => {
+      this.loaded = undefined; // a damaged file, once moved aside, is read again on the next call
+      throw error;
+    });
+    return this.loaded;
+  }
+
+  /** A damaged file is an error naming it, never skipped silently. */
+  private async load(): Promise<Map<JobId, GitHubJob>> {
+    const names = await readdir(this.dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return [];
+      throw error;
+    });
+    const jobs = new Map<JobId, GitHubJob>();
+    for (const name of names.filter((n) => n.endsWith(".json"))) {
+      const path = join(this.dir, name);
+      const parsed = GitHubJobSchema.safeParse(JSON.parse(await readFile(path, "utf8")));
+      if (!parsed.success) throw new Error(`job file ${path} is damaged (${z.prettifyError(parsed.error)}); move it aside and restart`);
+      jobs.set(parsed.data.id, parsed.data);
+    }
+    return jobs;
   }
 
   private path(id: JobId): string {

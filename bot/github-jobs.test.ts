@@ -184,8 +184,8 @@ describe("GitHub jobs", () => {
     await first.stop();
     expect((await store.get(id))?.stage).toBe("distributing");
 
-    // Second life: the same store; resume picks the job up where it stood (not planned again).
-    const second = jobs({ planner: planner("the plan must not be asked for again") });
+    // Second life: the store read afresh from disk; resume picks the job up where it stood (not planned again).
+    const second = jobs({ store: new GitHubJobStore(join(dir, "jobs")), planner: planner("the plan must not be asked for again") });
     expect(await second.resume()).toEqual([id]);
     const done = await second.settled(id)!;
     expect(done.stage, done.error).toBe("done");

@@ -13,7 +13,7 @@ import { LiveComment, type Octokit } from "./job-comment.js";
 import { explain, NoResultsError } from "./job-failures.js";
 import type { Distribution, JobEvent } from "./job-runner.js";
 import { mergeResults } from "./merger.js";
-import type { Planner } from "./planner.js";
+import { issueRequest, type Planner } from "./planner.js";
 import { pullRequestBody } from "./pull-request-body.js";
 import { repositoryContext, withCurrentContent } from "./repo-context.js";
 import { chooseByClaims, verifyResults } from "./result-verifier.js";
@@ -274,7 +274,7 @@ export class GitHubJobs implements JobStarter {
     // The board counts kept results as done; the comment counts this job's own.
     const keptFailed = [...kept.values()].filter((r) => !r.test_passed).length;
     const onEvent = (event: JobEvent) => {
-      if (event.kind === "progress") comment.update(job, { done: event.done - kept.size, failed: event.failed - keptFailed, total: event.total - kept.size });
+      if (event.kind === "progress") comment.update(job, { done: event.done - kept.size, failed: event.failed - keptFailed });
     };
     const collected = await this.options.distribution.distribute(asJob(job), { timeoutMs: timeoutSeconds * 1000, onEvent, signal, kept, replicas: job.settings.replicas });
     signal.throwIfAborted();
@@ -426,7 +426,7 @@ function runningTaskIds(job: GitHubJob): Set<number> {
 /** The request as the planner sees it: title and body, bounded. */
 function issueQuery(job: GitHubJob): string {
   const body = job.body.length > MAX_ISSUE_CHARS ? `${job.body.slice(0, MAX_ISSUE_CHARS)}\n…[the rest of the issue was cut: it is longer than ${MAX_ISSUE_CHARS} characters]` : job.body;
-  return `${job.title}\n\n${body}`.trim();
+  return issueRequest({ title: job.title, body });
 }
 
 function asJob(job: GitHubJob): Job {

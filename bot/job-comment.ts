@@ -5,10 +5,10 @@ import type { GitHubJob } from "./github-job-store.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
+/** This job's own results so far (the task count comes from the job). */
 export interface Progress {
   done: number;
   failed: number;
-  total: number;
 }
 
 /** The comment's text for the job's current stage. */
@@ -30,7 +30,7 @@ export function jobCommentBody(job: GitHubJob, progress?: Progress): string {
 export function progressOf(job: GitHubJob): Progress {
   const running = new Set(job.rerun ?? job.tasks.map((t) => t.id));
   const mine = job.results.filter((r) => running.has(r.task_id));
-  return { done: mine.length, failed: mine.filter((r) => !r.test_passed).length, total: running.size };
+  return { done: mine.length, failed: mine.filter((r) => !r.test_passed).length };
 }
 
 const order: GitHubJob["stage"][] = ["queued", "planning", "distributing", "merging", "pushing", "done"];

@@ -38,6 +38,11 @@ export const planJsonSchema = {
   },
 } as const;
 
+/** A coding request from an issue: its title, then its body — how the GitHub App and `dellm eval` ask the planner. */
+export function issueRequest(issue: { title: string; body: string }): string {
+  return `${issue.title}\n\n${issue.body}`.trim();
+}
+
 export interface DecomposeOptions {
   signal?: AbortSignal;
   /** Appended to Query 5.1: what the repository already holds (see repositoryContext). */

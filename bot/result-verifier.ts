@@ -5,6 +5,7 @@ import { repoRelativePath } from "../shared/repo-path.js";
 import type { Result, Task, TestResult } from "../shared/schemas.js";
 import { dependencyOrder, transitiveDependencies } from "../shared/task-graph.js";
 import { DockerSandbox } from "../worker/docker-sandbox.js";
+import { testLog } from "../worker/pytest-report.js";
 import type { Sandbox } from "../worker/sandbox.js";
 
 export interface Verification {
@@ -82,7 +83,7 @@ function replicaNote(candidates: Result[], chosen: Result, judge: string): strin
 function withVerdict(result: Result, test: TestResult): Result {
   const claimed = result.test_passed ? "passed" : "failed";
   const verdict = test.success ? "passed" : "failed";
-  const log = [test.failure_reason, test.stdout, test.stderr].filter(Boolean).join("\n").slice(-8_000);
+  const log = testLog(test).slice(-8_000);
   return {
     ...result,
     test_passed: test.success,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Probot, Server, type ApplicationFunction } from "probot";
 import { z } from "zod";
-import { readEnv, type DellmEnv } from "../shared/config.js";
+import { presentVariables, readEnv, type DellmEnv } from "../shared/config.js";
 import { UsageError } from "../shared/usage-error.js";
 import { budgetFor } from "../shared/token-budget.js";
 import type { CodeModel } from "../worker/code-model.js";
@@ -47,7 +47,7 @@ dellm-worker volunteers joining this node. Environment (or .env): APP_ID, PRIVAT
 PRIVATE_KEY_PATH, WEBHOOK_SECRET, PORT, ANTHROPIC_API_KEY; see .env.example.`;
 
 function readAppEnv(env: NodeJS.ProcessEnv): AppEnv {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const present = presentVariables(env);
   const parsed = AppEnvSchema.safeParse(present);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => i.message);
   if (!present.PRIVATE_KEY && !present.PRIVATE_KEY_PATH) problems.push("set PRIVATE_KEY (the PEM text) or PRIVATE_KEY_PATH (the .pem file GitHub gave you)");

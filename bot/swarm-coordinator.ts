@@ -233,9 +233,8 @@ export class SwarmCoordinator {
 
   private grant(workerId: string, peer: string): CoordinatorResponse {
     for (const board of this.boards.values()) {
-      // Replicas are independent only if no peer solves the same task on two of them.
-      const siblings = this.group(board.group).filter((b) => b !== board);
-      const skip = siblings.length ? (taskId: number) => siblings.some((b) => b.holderOf(taskId) === peer) : undefined;
+      // Replicas are independent only if no peer solves the same task on two of them (looked up only for a ready task).
+      const skip = (taskId: number) => this.group(board.group).some((b) => b !== board && b.holderOf(taskId) === peer);
       const claimed = board.claimWithLease(workerId, { leaseMs: this.leaseMs, holder: peer, skip });
       if (!claimed) continue;
       const { item, lease } = claimed;

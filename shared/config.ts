@@ -38,10 +38,14 @@ const EnvSchema = z.object({
 });
 export type DellmEnv = z.infer<typeof EnvSchema>;
 
-/** Read the environment; empty strings count as unset (as `.env` files often leave them). */
+/** The variables that are set; empty strings count as unset (as `.env` files often leave them). */
+export function presentVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""));
+}
+
+/** Read the environment (see presentVariables). */
 export function readEnv(env: NodeJS.ProcessEnv = process.env): DellmEnv {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = EnvSchema.safeParse(present);
+  const parsed = EnvSchema.safeParse(presentVariables(env));
   if (!parsed.success) throw new Error(`invalid environment: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }

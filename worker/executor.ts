@@ -7,6 +7,7 @@ import { budgetFor, fitPrompt } from "../shared/token-budget.js";
 import { z } from "zod";
 import type { CodeModel } from "./code-model.js";
 import { parseModelJson, parseYesNo, stripMarkdownFences } from "./model-output.js";
+import { testLog } from "./pytest-report.js";
 import type { Sandbox } from "./sandbox.js";
 
 export interface ExecutorOptions {
@@ -159,7 +160,7 @@ export class TaskExecutor {
   }
 
   private failureLog(test: TestResult): string {
-    const log = [test.failure_reason, test.stdout, test.stderr].filter(Boolean).join("\n");
+    const log = testLog(test);
     return log.length > this.repairLogChars ? `…${log.slice(-this.repairLogChars)}` : log;
   }
 
@@ -169,7 +170,7 @@ export class TaskExecutor {
     extra: { subtasks?: Subtask[]; notes: string[]; error?: string; started: number },
   ): Result {
     const best = bestAttempt(attempts);
-    const logs = best ? [best.test.failure_reason, best.test.stdout, best.test.stderr].filter(Boolean).join("\n") : (extra.error ?? "");
+    const logs = best ? testLog(best.test) : (extra.error ?? "");
     return {
       job_id: item.jobId,
       task_id: item.task.id,

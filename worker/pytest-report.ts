@@ -1,5 +1,7 @@
 // Reads pytest's final summary line ("1 failed, 2 passed in 0.05s") out of its console output.
-// Pure functions, no I/O: the sandbox hands in whatever the container printed.
+// Pure functions, no I/O: the sandbox hands in whatever the container printed (and testLog
+// joins what a run said for logs and prompts).
+import type { TestResult } from "../shared/schemas.js";
 
 export interface PytestSummary {
   passed: number;
@@ -119,4 +121,9 @@ export function describePytestExit(code: number): string {
 function stripAnsi(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*m/g, "");
+}
+
+/** What a test run said, for logs and repair prompts: the failure reason, then pytest's stdout and stderr. */
+export function testLog(test: Pick<TestResult, "failure_reason" | "stdout" | "stderr">): string {
+  return [test.failure_reason, test.stdout, test.stderr].filter(Boolean).join("\n");
 }

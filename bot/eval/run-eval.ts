@@ -9,12 +9,12 @@ import { budgetFor } from "../../shared/token-budget.js";
 import type { CodeModel } from "../../worker/code-model.js";
 import type { Sandbox } from "../../worker/sandbox.js";
 import { runJob, swarmWorkers, type JobEvent } from "../job-runner.js";
-import type { Planner } from "../planner.js";
+import { issueRequest, type Planner } from "../planner.js";
 import type { CoordinatorEvent } from "../swarm-coordinator.js";
 import { baselinePrompt, parseFileBlocks } from "./baseline.js";
 import type { LocalSwarm } from "./local-swarm.js";
 import type { IssueOutcome, StageTimes } from "./report.js";
-import { issueRequest, type EvalIssue } from "./suite.js";
+import type { EvalIssue } from "./suite.js";
 
 export const HIDDEN_TEST_PATH = "test_hidden_acceptance.py";
 

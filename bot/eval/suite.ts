@@ -25,11 +25,6 @@ export interface EvalIssue {
   reference: { plan: Task[]; files: SourceFile[] };
 }
 
-/** The request as a user would type it (and as the GitHub App builds it from an issue). */
-export function issueRequest(issue: Pick<EvalIssue, "title" | "body">): string {
-  return `${issue.title}\n\n${issue.body}`.trim();
-}
-
 /** Issues of the suite in tier then name order; `only` picks a tier (`medium`) or one issue (`medium/02-csv-report`). */
 export async function loadSuite(dir = DEFAULT_SUITE_DIR, only?: string): Promise<EvalIssue[]> {
   if (only !== undefined && !TIERS.some((t) => only === t || only.startsWith(`${t}/`))) {
