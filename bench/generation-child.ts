@@ -3,7 +3,7 @@
 // Prints one JSON line. Usage: tsx bench/generation-child.ts '<json options>'
 import { resourceUsage } from "node:process";
 import { z } from "zod";
-import { LlamaCodeModel } from "../worker/llama-code-model.js";
+import { LlamaCodeModel } from "../worker/model/llama-code-model.js";
 
 const OptionsSchema = z.object({
   model: z.string(),

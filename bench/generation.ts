@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { makeQwenShapedModel } from "../worker/gguf/tiny-model.js";
+import { makeQwenShapedModel } from "../test/gguf/tiny-model.js";
 import { bestReadBandwidth, type BandwidthResult } from "./memory-bandwidth.js";
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { DEFAULT_SANDBOX_IMAGE } from "../shared/config.js";
-import { DockerSandbox } from "../worker/docker-sandbox.js";
+import { DockerSandbox } from "../shared/sandbox/docker-sandbox.js";
 
 const run = promisify(execFile);
 

@@ -11,12 +11,12 @@ import { createInterface } from "node:readline";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inProcessWorkers, runJob, swarmWorkers } from "../bot/job-runner.js";
-import { Planner } from "../bot/planner.js";
-import { SwarmCoordinator } from "../bot/swarm-coordinator.js";
+import { inProcessWorkers, runJob, swarmWorkers } from "../bot/pipeline/run-job.js";
+import { Planner } from "../bot/pipeline/planner.js";
+import { SwarmCoordinator } from "../bot/swarm/coordinator.js";
 import { newJobId } from "../shared/schemas.js";
 import { createSwarmNode } from "../shared/swarm/swarm-node.js";
-import { ScriptedCodeModel } from "../worker/scripted-code-model.js";
+import { ScriptedCodeModel } from "../worker/model/scripted-code-model.js";
 import { taskFixture } from "../test/fixtures.js";
 import { fixedDurationExecutor } from "./fixed-duration-executor.js";
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the `dellm` command (see bot/run-command.ts).
 import { existsSync } from "node:fs";
-import { main } from "./run-command.js";
+import { main } from "./commands/run.js";
 
 // Settings may live in ./.env (see .env.example); real environment variables win.
 if (existsSync(".env")) process.loadEnvFile(".env");

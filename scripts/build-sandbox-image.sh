@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the image in which dellm tests generated Python code (worker/docker-sandbox.ts).
+# Build the image in which dellm tests generated Python code (shared/sandbox/docker-sandbox.ts).
 #
 #   bash scripts/build-sandbox-image.sh [--force] [--fresh-rootfs]
 #

@@ -1,5 +1,5 @@
 // Writes the tiny random-weight test model: `npm run model:tiny [-- <path> [seed]]`.
-import { makeTinyModel } from "../worker/gguf/tiny-model.js";
+import { makeTinyModel } from "../test/gguf/tiny-model.js";
 
 const [path = "models/tiny-random.gguf", seedText = "1"] = process.argv.slice(2);
 const seed = Number(seedText);

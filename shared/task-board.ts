@@ -1,5 +1,5 @@
 // Where a job's tasks wait for workers and where results come back. In-process workers use the
-// bot's JobBoard directly (bot/job-board.ts); swarm workers reach the coordinator's boards over
+// bot's JobBoard directly (bot/swarm/job-board.ts); swarm workers reach the coordinator's boards over
 // libp2p through worker/swarm-task-board.ts. The worker loop sees only this interface.
 import type { Result, WorkItem } from "./schemas.js";
 

@@ -4,7 +4,7 @@ import type { Task } from "./schemas.js";
 import { budgetFor, fitPrompt, TOKEN_LIMITS, truncateToTokens } from "./token-budget.js";
 
 // A deterministic stand-in tokenizer (one token per word); the real-model path is tested in
-// worker/llama-code-model.test.ts with node-llama-cpp's own tokenizer.
+// worker/model/llama-code-model.test.ts with node-llama-cpp's own tokenizer.
 const count = async (text: string) => text.split(/\s+/).filter(Boolean).length;
 const words = (n: number, word = "word") => Array.from({ length: n }, (_, i) => `${word}${i}`).join(" ");
 

@@ -5,7 +5,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { evalCommand } from "../bot/eval/eval-command.js";
+import { evalCommand } from "../bot/commands/eval.js";
 import { readReport } from "../bot/eval/report.js";
 import { loadSuite, TIERS } from "../bot/eval/suite.js";
 

@@ -6,13 +6,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PlanRejectedError } from "../bot/plan-validation.js";
-import { Planner } from "../bot/planner.js";
+import { PlanRejectedError } from "../bot/pipeline/plan-validation.js";
+import { Planner } from "../bot/pipeline/planner.js";
 import { newJobId, type Task } from "../shared/schemas.js";
-import { DockerSandbox } from "./docker-sandbox.js";
+import { DockerSandbox } from "../shared/sandbox/docker-sandbox.js";
 import { TaskExecutor, type ExecutorEvent } from "./executor.js";
-import { makeTinyModel } from "./gguf/tiny-model.js";
-import { LlamaCodeModel } from "./llama-code-model.js";
+import { makeTinyModel } from "../test/gguf/tiny-model.js";
+import { LlamaCodeModel } from "./model/llama-code-model.js";
 
 let dir: string;
 let model: LlamaCodeModel;

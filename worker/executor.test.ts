@@ -1,10 +1,10 @@
-// Executor logic with a SCRIPTED code model (canned answers; see worker/scripted-code-model.ts)
+// Executor logic with a SCRIPTED code model (canned answers; see worker/model/scripted-code-model.ts)
 // and the REAL Docker sandbox: every test outcome below comes from pytest in a container.
 import { describe, expect, it } from "vitest";
 import { newJobId, type Task, type WorkItem } from "../shared/schemas.js";
-import { DockerSandbox } from "./docker-sandbox.js";
+import { DockerSandbox } from "../shared/sandbox/docker-sandbox.js";
 import { TaskExecutor } from "./executor.js";
-import { ScriptedCodeModel, type ScriptRule } from "./scripted-code-model.js";
+import { ScriptedCodeModel, type ScriptRule } from "./model/scripted-code-model.js";
 
 const sandbox = new DockerSandbox({ timeoutSeconds: 20 });
 const task: Task = { id: 1, description: "Add two numbers", file: "adder.py", dependencies: [], input_output_spec: "Input: a, b ints; Output: int", directory: "lib/", context: "" };

@@ -5,10 +5,10 @@ import { repoRelativePath } from "../shared/repo-path.js";
 import { LIMITS, SubtaskSchema, type Attempt, type Result, type Subtask, type TestResult, type WorkItem } from "../shared/schemas.js";
 import { budgetFor, fitPrompt } from "../shared/token-budget.js";
 import { z } from "zod";
-import type { CodeModel } from "./code-model.js";
-import { parseModelJson, parseYesNo, stripMarkdownFences } from "./model-output.js";
-import { testLog } from "./pytest-report.js";
-import type { Sandbox } from "./sandbox.js";
+import type { CodeModel } from "../shared/model/code-model.js";
+import { parseModelJson, parseYesNo, stripMarkdownFences } from "../shared/model/model-output.js";
+import { testLog } from "../shared/sandbox/pytest-report.js";
+import type { Sandbox } from "../shared/sandbox/sandbox.js";
 
 export interface ExecutorOptions {
   model: CodeModel;

@@ -1,5 +1,5 @@
 // The lines a worker prints (in `dellm-worker` and for the in-process workers of `dellm run`).
-import type { LoadProgress } from "./llama-code-model.js";
+import type { LoadProgress } from "./model/llama-code-model.js";
 import type { WorkerEvent } from "./worker-loop.js";
 
 /** An event handler that prints each event's line (events without one print nothing). */

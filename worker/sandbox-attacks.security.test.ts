@@ -5,11 +5,11 @@
 import { createServer, type Server } from "node:net";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JobBoard } from "../bot/job-board.js";
+import { JobBoard } from "../bot/swarm/job-board.js";
 import type { Task } from "../shared/schemas.js";
-import { DockerSandbox, SANDBOX_LABEL } from "./docker-sandbox.js";
+import { DockerSandbox, SANDBOX_LABEL } from "../shared/sandbox/docker-sandbox.js";
 import { TaskExecutor } from "./executor.js";
-import { ScriptedCodeModel } from "./scripted-code-model.js";
+import { ScriptedCodeModel } from "./model/scripted-code-model.js";
 import { runWorkerLoop } from "./worker-loop.js";
 
 const TIMEOUT_SECONDS = 5;

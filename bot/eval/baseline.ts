@@ -2,7 +2,7 @@
 // solution (no decomposition, no can-I-solve-it, no repair loop), its files written as they come.
 import { repoRelativePath, UnsafePathError } from "../../shared/repo-path.js";
 import type { SourceFile } from "../../shared/schemas.js";
-import { stripMarkdownFences } from "../../worker/model-output.js";
+import { stripMarkdownFences } from "../../shared/model/model-output.js";
 
 const MAX_FILES = 20;
 const FILE_MARKER = /^### FILE: *(.+?) *$/gm;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeTinySuite } from "../../test/eval-fixtures.js";
 import { parseFileBlocks, renderFileBlocks } from "./baseline.js";
-import { evalCommand } from "./eval-command.js";
+import { evalCommand } from "../commands/eval.js";
 import { readReport, summarize, type IssueOutcome } from "./report.js";
 import { loadSuite } from "./suite.js";
 

@@ -1,13 +1,13 @@
 // A swarm on loopback inside this process: the bot's coordinator node and N worker nodes, each a
 // real libp2p node claiming over the coordinator protocol, sharing one model and one sandbox.
 // `dellm eval` measures the product through it; the network path is the one volunteers use.
-import type { Sandbox } from "../../worker/sandbox.js";
-import type { CodeModel } from "../../worker/code-model.js";
+import type { Sandbox } from "../../shared/sandbox/sandbox.js";
+import type { CodeModel } from "../../shared/model/code-model.js";
 import { TaskExecutor } from "../../worker/executor.js";
 import { SwarmTaskBoard } from "../../worker/swarm-task-board.js";
 import { runWorkerLoop, type WorkerEvent } from "../../worker/worker-loop.js";
 import { dialableAddresses, startNode } from "../../shared/swarm/start-node.js";
-import { SwarmCoordinator, type CoordinatorEvent } from "../swarm-coordinator.js";
+import { SwarmCoordinator, type CoordinatorEvent } from "../swarm/coordinator.js";
 
 export interface LocalSwarmOptions {
   workers: number;

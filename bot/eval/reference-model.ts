@@ -2,7 +2,7 @@
 // prompt of the pipeline with the suite's known-good plan and files (it must score 100 % on the
 // hidden tests); the empty model plans the same way but writes no code (it must score 0 %).
 // Their names say what they are, so their scores are never mistaken for a real model's.
-import type { CodeModel, CompletionOptions } from "../../worker/code-model.js";
+import type { CodeModel, CompletionOptions } from "../../shared/model/code-model.js";
 import { renderFileBlocks } from "./baseline.js";
 import type { EvalIssue } from "./suite.js";
 

@@ -6,7 +6,7 @@ import { join, relative } from "node:path";
 import { z } from "zod";
 import { repoRelativePath } from "../../shared/repo-path.js";
 import type { SourceFile, Task } from "../../shared/schemas.js";
-import { validatePlan } from "../plan-validation.js";
+import { validatePlan } from "../pipeline/plan-validation.js";
 
 export const TIERS = ["simple", "medium", "complex"] as const;
 export type Tier = (typeof TIERS)[number];

@@ -1,0 +1,200 @@
+// `dellm run "<request>" --repo <path> [--swarm]`: the whole pipeline with progress, its workers
+// in this process or (--swarm) volunteers' dellm-worker processes; `dellm bootstrap`: a bare node.
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { readEnv, type DellmEnv } from "../../shared/config.js";
+import { budgetFor } from "../../shared/token-budget.js";
+import type { CodeModel } from "../../shared/model/code-model.js";
+import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
+import { TaskExecutor } from "../../worker/executor.js";
+import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
+import { printLines } from "../../worker/progress-lines.js";
+import { claudePlanner } from "../pipeline/claude-planner-model.js";
+import { inProcessWorkers, runJob, swarmWorkers, type Distribution } from "../pipeline/run-job.js";
+import { Planner } from "../pipeline/planner.js";
+import { openVerifier } from "../pipeline/result-verifier.js";
+import { describeJobEvent } from "./progress-printer.js";
+import { UsageError } from "../../shared/usage-error.js";
+import { evalCommand, EVAL_USAGE } from "./eval.js";
+import { serveCommand } from "./serve.js";
+import { bootstrapCommand, startCoordinator, swarmFlags, swarmOptionsFrom, type RunningCoordinator } from "./swarm-options.js";
+
+const USAGE = `Usage:
+  dellm run "<coding request>" --repo <path> [options]
+  dellm run "<coding request>" --repo <path> --swarm [swarm options]
+  dellm bootstrap [--listen <multiaddr>] [--key <file>] [--bootstrap <multiaddr>]
+  dellm serve [--model <spec>] [swarm options]     the GitHub App (settings: .env.example)
+  dellm eval [--only <tier|issue>] [--baseline] …   measure the pipeline on the suite (dellm eval --help)
+
+Plans the request, solves each task with in-process workers (or, with --swarm, with dellm-worker
+processes that join this bot's swarm), tests the code in the Docker sandbox and commits the files
+on a new branch dellm/<job id> of the repository. \`dellm bootstrap\` runs a bare swarm node that
+others can join.
+
+Options:
+  --repo <path>          git repository to commit into (created when missing)
+  --workers <n>          in-process workers (default 1)
+  --model <spec>         worker model: a .gguf path, an hf: URI, or script:<file.json> for a
+                         scripted model (offline demos/tests). Default: MODEL_PATH or Qwen2.5-1.5B
+  --threads <n>          CPU threads for the model (default MODEL_THREADS or up to 4)
+  --planner <kind>       auto | claude | local (auto: Claude when ANTHROPIC_API_KEY is set)
+  --repairs <n>          regenerations after failing tests (default 2)
+  --task-timeout <s>     seconds per task before the job stops waiting (default 120)
+  --image <name>         sandbox image (default DELLM_SANDBOX_IMAGE or dellm-sandbox:latest)
+  -h, --help             this text
+
+Swarm options:
+  --swarm                hand the tasks to dellm-worker processes through the swarm
+  --listen <multiaddr>   where this node listens (default DELLM_LISTEN or /ip4/0.0.0.0/tcp/4001)
+  --key <file>           identity key file, so the peer id survives restarts
+                         (default <DELLM_STATE_DIR>/bot.key, bootstrap.key for \`dellm bootstrap\`)
+  --bootstrap <addr>     a swarm node to join (repeatable; default DELLM_BOOTSTRAP_PEERS)
+  --lease <s>            seconds a claimed task stays with a silent worker (default 300)
+  --replicas <n>         volunteers who solve each task independently (default 1); the bot
+                         keeps a result that passes its re-test (majority when several do)
+  --no-verify            merge the workers' results without re-testing them in this bot's
+                         sandbox (default: re-test; DELLM_VERIFY_RESULTS=false)`;
+
+const RunOptionsSchema = z.object({
+  query: z.string().trim().min(1, 'give the coding request in quotes: dellm run "Create a fibonacci function" --repo ./demo'),
+  repo: z.string().min(1, "give the repository to commit into: --repo ./demo"),
+  workers: z.coerce.number().int().min(1).max(16, "--workers must be 1-16"),
+  model: z.string().min(1),
+  threads: z.coerce.number().int().positive("--threads must be above 0"),
+  planner: z.enum(["auto", "claude", "local"], { error: "--planner must be auto, claude or local" }),
+  repairs: z.coerce.number().int().min(0, "--repairs must be 0 or more"),
+  taskTimeout: z.coerce.number().positive("--task-timeout must be above 0"),
+  image: z.string().min(1),
+  swarm: z.boolean(),
+  verify: z.boolean(),
+  replicas: z.coerce.number().int().min(1, "--replicas must be 1-5").max(5, "--replicas must be 1-5"),
+});
+type RunOptions = z.infer<typeof RunOptionsSchema> & { swarmNode: ReturnType<typeof swarmOptionsFrom> };
+
+export { UsageError };
+
+export function parseRunArgs(argv: string[], env: DellmEnv): RunOptions {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      repo: { type: "string" },
+      workers: { type: "string", default: "1" },
+      model: { type: "string" },
+      threads: { type: "string" },
+      planner: { type: "string", default: "auto" },
+      repairs: { type: "string" },
+      "task-timeout": { type: "string" },
+      image: { type: "string" },
+      swarm: { type: "boolean", default: false },
+      verify: { type: "boolean" },
+      replicas: { type: "string", default: "1" },
+      ...swarmFlags,
+    },
+    allowNegative: true,
+  });
+  const parsed = RunOptionsSchema.safeParse({
+    query: positionals.join(" "),
+    repo: values.repo ?? "",
+    workers: values.workers,
+    model: values.model ?? env.MODEL_PATH,
+    threads: values.threads ?? env.MODEL_THREADS,
+    planner: values.planner,
+    repairs: values.repairs ?? env.DELLM_REPAIR_ATTEMPTS,
+    taskTimeout: values["task-timeout"] ?? env.DELLM_TASK_TIMEOUT,
+    image: values.image ?? env.DELLM_SANDBOX_IMAGE,
+    swarm: values.swarm,
+    verify: values.verify ?? env.DELLM_VERIFY_RESULTS,
+    replicas: values.replicas,
+  });
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("\n"));
+  if (parsed.data.replicas > 1 && !parsed.data.swarm) throw new UsageError("--replicas is for volunteers: add --swarm (in-process workers are this machine's own)");
+  return { ...parsed.data, swarmNode: swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")) };
+}
+
+function wantsClaude(options: RunOptions, env: DellmEnv): boolean {
+  const wanted = options.planner === "claude" || (options.planner === "auto" && Boolean(env.ANTHROPIC_API_KEY));
+  if (wanted && !env.ANTHROPIC_API_KEY) throw new UsageError("--planner claude needs ANTHROPIC_API_KEY (in the environment or .env)");
+  return wanted;
+}
+
+
+/** A local planner shares the worker model's context, so it gets the worker's output budget. */
+function localPlanner(model: CodeModel): Planner {
+  return new Planner(model, { maxTokens: budgetFor(model.contextSize).output });
+}
+
+export async function runCommand(argv: string[], log: (line: string) => void = console.log): Promise<number> {
+  const env = readEnv();
+  const options = parseRunArgs(argv, env);
+  const useClaude = wantsClaude(options, env);
+  let model: CodeModel | undefined;
+  let coordinator: RunningCoordinator | undefined;
+  try {
+    let distribution: Distribution;
+    let verifier: DockerSandbox | undefined;
+    if (options.swarm) {
+      // The volunteers test the code; the bot re-tests it in its own sandbox (unless told not to), and needs a model only to plan locally.
+      if (options.verify) verifier = await openVerifier(options.image, env.DOCKER_TIMEOUT, "pass --no-verify");
+      else log("[verify] --no-verify: the workers' results are merged as they report them");
+      coordinator = await startCoordinator(options.swarmNode, env, log);
+      distribution = swarmWorkers(coordinator.coordinator);
+    } else {
+      const sandbox = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });
+      await sandbox.check();
+      model = await openCodeModelForCommand(options.model, options.threads, env, log);
+      const shared = model;
+      distribution = inProcessWorkers(
+        Array.from({ length: options.workers }, (_, i) => new TaskExecutor({ model: shared, sandbox, workerId: `local-${i + 1}`, repairAttempts: options.repairs })),
+      );
+    }
+    if (!useClaude) model ??= await openCodeModelForCommand(options.model, options.threads, env, log);
+    const planner = useClaude ? claudePlanner(env) : localPlanner(model!);
+    log(`[model] planner ${planner.model.name}${model && !options.swarm ? `; worker model ${model.name}` : ""}`);
+    const outcome = await runJob({
+      query: options.query,
+      repoPath: options.repo,
+      planner,
+      distribution,
+      verifier,
+      replicas: options.replicas,
+      taskTimeoutSeconds: options.taskTimeout,
+      onEvent: printLines(describeJobEvent, log),
+    });
+    log("");
+    log(outcome.summary);
+    const allPassed = outcome.missing.length === 0 && outcome.merge.skipped.length === 0 && outcome.merge.written.every((f) => f.testPassed);
+    return allPassed ? 0 : 2;
+  } finally {
+    await coordinator?.stop();
+    await model?.dispose();
+  }
+}
+
+/** The `dellm` command line; returns the exit code (0 all passed, 2 finished with failures, 1 error). */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "-h" || command === "--help" || command === "help") {
+    console.log(USAGE);
+    return command ? 0 : 1;
+  }
+  if (command !== "run" && command !== "bootstrap" && command !== "serve" && command !== "eval") {
+    console.error(`dellm: unknown command "${command}"\n\n${USAGE}`);
+    return 1;
+  }
+  if (rest.includes("-h") || rest.includes("--help")) {
+    console.log(command === "eval" ? EVAL_USAGE : USAGE);
+    return 0;
+  }
+  try {
+    if (command === "serve") return await serveCommand(rest);
+    if (command === "eval") return await evalCommand(rest);
+    return command === "run" ? await runCommand(rest) : await bootstrapCommand(rest, readEnv());
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`dellm: ${message}`);
+    if (error instanceof UsageError) console.error(`\n${USAGE}`);
+    return 1;
+  }
+}

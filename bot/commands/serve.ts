@@ -1,0 +1,151 @@
+// `dellm serve`: the GitHub App. A Probot webhook server, the swarm coordinator the jobs go to, and
+// the on-disk job store that a restart resumes from. Settings come from the environment / .env.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Probot, Server, type ApplicationFunction } from "probot";
+import { z } from "zod";
+import { presentVariables, readEnv, type DellmEnv } from "../../shared/config.js";
+import { UsageError } from "../../shared/usage-error.js";
+import { budgetFor } from "../../shared/token-budget.js";
+import type { CodeModel } from "../../shared/model/code-model.js";
+import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
+import { claudePlanner } from "../pipeline/claude-planner-model.js";
+import { dellmApp } from "../github/webhooks.js";
+import { openVerifier } from "../pipeline/result-verifier.js";
+import { githubRemote, type RemoteUrl } from "../github/checkout.js";
+import { GitHubJobStore } from "../github/job-store.js";
+import { GitHubJobs } from "../github/jobs.js";
+import { swarmWorkers } from "../pipeline/run-job.js";
+import { Planner } from "../pipeline/planner.js";
+import { startCoordinator, swarmFlags, swarmOptionsFrom } from "./swarm-options.js";
+
+const AppEnvSchema = z
+  .object({
+    APP_ID: z.coerce.number({ error: "APP_ID is required: the number GitHub shows on the app's settings page" }).int().positive(),
+    PRIVATE_KEY: z.string().optional(),
+    PRIVATE_KEY_PATH: z.string().optional(),
+    WEBHOOK_SECRET: z.string({ error: "WEBHOOK_SECRET is required: the secret set on the app's settings page" }),
+    PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+    HOST: z.string().default("0.0.0.0"),
+    WEBHOOK_PATH: z.string().startsWith("/").default("/api/github/webhooks"),
+    WEBHOOK_PROXY_URL: z.string().url().optional(),
+    LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+    /** GitHub Enterprise Server (Probot's variables): the API is then at GHE_PROTOCOL://GHE_HOST/api/v3. */
+    GHE_HOST: z.string().min(1).optional(),
+    GHE_PROTOCOL: z.enum(["https", "http"]).default("https"),
+    /** Where repositories are cloned from and pushed to: {owner}, {repo} and {token} are filled in. */
+    DELLM_GIT_URL: z.string().includes("{repo}", { message: "DELLM_GIT_URL must contain {owner}, {repo} and usually {token}" }).optional(),
+  });
+type AppEnv = z.infer<typeof AppEnvSchema>;
+
+const USAGE = `Usage:
+  dellm serve [--model <spec>] [--listen <multiaddr>] [--key <file>] [--bootstrap <multiaddr>] [--lease <s>]
+
+Runs the GitHub App: webhooks on http://HOST:PORT/WEBHOOK_PATH, jobs handed to the swarm of
+dellm-worker volunteers joining this node. Environment (or .env): APP_ID, PRIVATE_KEY or
+PRIVATE_KEY_PATH, WEBHOOK_SECRET, PORT, ANTHROPIC_API_KEY; see .env.example.`;
+
+function readAppEnv(env: NodeJS.ProcessEnv): AppEnv {
+  const present = presentVariables(env);
+  const parsed = AppEnvSchema.safeParse(present);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => i.message);
+  if (!present.PRIVATE_KEY && !present.PRIVATE_KEY_PATH) problems.push("set PRIVATE_KEY (the PEM text) or PRIVATE_KEY_PATH (the .pem file GitHub gave you)");
+  if (!parsed.success || problems.length > 0) throw new Error(`the GitHub App is not configured: ${problems.join("; ")}. Set them in the environment or .env (see .env.example).`);
+  return parsed.data;
+}
+
+function remoteFrom(template: string | undefined): RemoteUrl {
+  if (!template) return githubRemote;
+  return (owner, repo, token) => template.replaceAll("{owner}", owner).replaceAll("{repo}", repo).replaceAll("{token}", encodeURIComponent(token));
+}
+
+/** Claude when a key is set, else the local model, loaded on first use; a load failure names the fix. */
+function plannerFactory(env: DellmEnv, modelSpec: string, log: (line: string) => void): { planner: () => Promise<Planner>; dispose(): Promise<void> } {
+  let model: Promise<CodeModel> | undefined;
+  if (env.ANTHROPIC_API_KEY) {
+    const planner = claudePlanner(env);
+    return { planner: async () => planner, async dispose() {} };
+  }
+  return {
+    async planner() {
+      model ??= openCodeModelForCommand(modelSpec, env.MODEL_THREADS, env, log);
+      try {
+        const loaded = await model;
+        return new Planner(loaded, { maxTokens: budgetFor(loaded.contextSize).output });
+      } catch (error) {
+        model = undefined;
+        throw new Error(`no ANTHROPIC_API_KEY is set, so the bot plans with its local model ${modelSpec}, and it could not be loaded (${(error as Error).message}); set ANTHROPIC_API_KEY or MODEL_PATH in the bot's environment`);
+      }
+    },
+    async dispose() {
+      await (await model?.catch(() => undefined))?.dispose();
+    },
+  };
+}
+
+export async function serveCommand(argv: string[], log: (line: string) => void = console.log): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...swarmFlags, model: { type: "string" } } });
+  if (positionals.length > 0) throw new UsageError(`dellm serve takes no arguments, got "${positionals.join(" ")}"\n\n${USAGE}`);
+  const env = readEnv();
+  const appEnv = readAppEnv(process.env);
+  const privateKey = appEnv.PRIVATE_KEY?.replace(/\\n/g, "\n") ?? (await readFile(appEnv.PRIVATE_KEY_PATH!, "utf8").catch((error: Error) => {
+    throw new Error(`PRIVATE_KEY_PATH ${appEnv.PRIVATE_KEY_PATH} cannot be read (${error.message})`);
+  }));
+  const verifier = env.DELLM_VERIFY_RESULTS ? await openVerifier(env.DELLM_SANDBOX_IMAGE, env.DOCKER_TIMEOUT, "set DELLM_VERIFY_RESULTS=false") : undefined;
+  if (!verifier) log("[github] DELLM_VERIFY_RESULTS=false: volunteers' results are merged as they report them");
+  const swarm = await startCoordinator(swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")), env, log);
+  const planning = plannerFactory(env, values.model ?? env.MODEL_PATH, log);
+  let jobs: GitHubJobs | undefined;
+  const app: ApplicationFunction = (probot, options) => {
+    jobs = new GitHubJobs({
+      store: new GitHubJobStore(join(env.DELLM_STATE_DIR, "github-jobs")),
+      workDir: join(env.DELLM_STATE_DIR, "clones"),
+      planner: planning.planner,
+      distribution: swarmWorkers(swarm.coordinator),
+      auth: (installationId) => probot.auth(installationId),
+      remoteUrl: remoteFrom(appEnv.DELLM_GIT_URL),
+      verifier,
+      joinHint: swarm.joinCommand,
+      log,
+    });
+    return dellmApp(jobs)(probot, options);
+  };
+  const server = new Server({
+    host: appEnv.HOST,
+    port: appEnv.PORT,
+    webhookPath: appEnv.WEBHOOK_PATH,
+    webhookProxy: appEnv.WEBHOOK_PROXY_URL,
+    Probot: Probot.defaults({
+      appId: appEnv.APP_ID,
+      privateKey,
+      secret: appEnv.WEBHOOK_SECRET,
+      logLevel: appEnv.LOG_LEVEL,
+      ...(appEnv.GHE_HOST ? { baseUrl: `${appEnv.GHE_PROTOCOL}://${appEnv.GHE_HOST}/api/v3` } : {}),
+    }),
+  });
+  try {
+    await server.load(app);
+    const resumed = await jobs!.resume();
+    // Jobs on the coordinator that no GitHub job owns (a `dellm run` in the same state folder) would keep volunteers busy for nobody.
+    for (const jobId of swarm.coordinator.jobIds().filter((id) => !resumed.includes(id))) {
+      log(`[github] job ${jobId} on the coordinator belongs to no GitHub issue; taking it off the board`);
+      swarm.coordinator.removeJob(jobId);
+    }
+    await server.start();
+  } catch (error) {
+    await swarm.stop();
+    throw error;
+  }
+  log(`[github] webhooks on http://${appEnv.HOST}:${appEnv.PORT}${appEnv.WEBHOOK_PATH} (app ${appEnv.APP_ID})`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  log("[github] stopping: running jobs are saved and resume on the next start");
+  await server.stop();
+  await jobs!.stop();
+  await swarm.stop();
+  await planning.dispose();
+  return 0;
+}

@@ -1,0 +1,45 @@
+// Per-repository settings, read the Probot way from `.github/dellm.yml` (or the owner's `.github`
+// repository). The file is written by people, so every field is checked and explained.
+import { z } from "zod";
+import { LIMITS } from "../../shared/schemas.js";
+
+export const AppSettingsSchema = z
+  .object({
+    /** The label that starts a job. */
+    label: z.string().trim().min(1, "label must not be empty").max(50).default("dellm"),
+    /** Plans with more tasks are re-asked, then refused. */
+    max_tasks: z.number().int().min(1, "max_tasks must be at least 1").max(LIMITS.maxTasks, `max_tasks can be at most ${LIMITS.maxTasks}`).default(8),
+    /** How long the job waits for each task's result (the job waits this times the task count). */
+    task_timeout_seconds: z.number().int().min(10, "task_timeout_seconds must be at least 10").max(3_600, "task_timeout_seconds can be at most 3600").default(120),
+    /** Paths (directories ending in "/" or single files) the bot may write; "" or "/" is the whole repository. */
+    paths: z.array(z.string().max(LIMITS.pathChars)).min(1, "paths needs at least one entry").default([""]),
+    /** Volunteers who solve each task independently; the bot keeps a result that passes its re-test (majority when several do). */
+    replicas: z.number().int().min(1, "replicas must be at least 1").max(5, "replicas can be at most 5").default(1),
+    /** `.github/` holds workflows that run with the repository's secrets: off limits unless allowed here. */
+    allow_github_dir: z.boolean().default(false),
+  })
+  .strict();
+export type AppSettings = z.infer<typeof AppSettingsSchema>;
+
+export const DEFAULT_SETTINGS: AppSettings = AppSettingsSchema.parse({});
+
+export class SettingsError extends Error {
+  override name = "SettingsError";
+}
+
+/** Settings from the parsed YAML (null when the repository has none), or SettingsError naming the fix. */
+export function parseSettings(raw: unknown): AppSettings {
+  const parsed = AppSettingsSchema.safeParse(raw ?? {});
+  if (parsed.success) return parsed.data;
+  throw new SettingsError(`.github/dellm.yml is invalid: ${z.prettifyError(parsed.error)}. Fix the file (see the defaults in dellm's README) and try again.`);
+}
+
+/** The reason a path may not be written under these settings, or null when it may. */
+export function refusedBySettings(settings: AppSettings, path: string): string | null {
+  if (!settings.allow_github_dir && (path === ".github" || path.startsWith(".github/"))) {
+    return "files under .github/ (workflows run with the repository's secrets) are written only when .github/dellm.yml sets allow_github_dir: true";
+  }
+  const allowed = settings.paths.map((p) => p.replace(/^\/+/, ""));
+  if (allowed.some((p) => p === "" || path === p || (p.endsWith("/") && path.startsWith(p)))) return null;
+  return `outside the paths .github/dellm.yml allows (${allowed.join(", ")})`;
+}

@@ -1,0 +1,112 @@
+// The issue comment that shows a job moving: posted when the job starts, then edited in place
+// (at most every few seconds, always on the final state) so people see planning, tasks done, the PR.
+import type { ProbotOctokit } from "probot";
+import type { GitHubJob } from "./job-store.js";
+
+export type Octokit = InstanceType<typeof ProbotOctokit>;
+
+/** This job's own results so far (the task count comes from the job). */
+export interface Progress {
+  done: number;
+  failed: number;
+}
+
+/** The comment's text for the job's current stage. */
+export function jobCommentBody(job: GitHubJob, progress?: Progress): string {
+  const run = job.rerun ? `${job.rerun.length} re-run (of ${job.tasks.length})` : `${job.tasks.length}`;
+  const lines = [`**dellm** job \`${job.id}\`${job.retry_of ? ` (retry of \`${job.retry_of}\`)` : ""}, started by @${job.requested_by}`, ""];
+  const check = (done: boolean) => (done ? "- [x]" : "- [ ]");
+  const after = (stage: GitHubJob["stage"]) => order.indexOf(job.failed_in ?? job.stage) > order.indexOf(stage);
+  lines.push(`${check(after("planning"))} plan${job.tasks.length ? `: ${job.tasks.length} tasks` : ""}`);
+  const counted = progress ?? progressOf(job);
+  lines.push(`${check(after("distributing"))} tasks solved by the swarm${job.tasks.length ? `: ${counted.done} of ${run}${counted.failed ? ` (${counted.failed} failed their tests)` : ""}` : ""}`);
+  lines.push(`${check(after("merging"))} files merged on \`${job.branch}\``);
+  lines.push(`${check(job.stage === "done" && job.pr_url !== undefined)} pull request${job.pr_url ? `: ${job.pr_url}` : ""}`);
+  lines.push("", headline(job));
+  return lines.join("\n");
+}
+
+/** Results this job collected itself (a retry's kept results do not count). */
+export function progressOf(job: GitHubJob): Progress {
+  const running = new Set(job.rerun ?? job.tasks.map((t) => t.id));
+  const mine = job.results.filter((r) => running.has(r.task_id));
+  return { done: mine.length, failed: mine.filter((r) => !r.test_passed).length };
+}
+
+const order: GitHubJob["stage"][] = ["queued", "planning", "distributing", "merging", "pushing", "done"];
+
+function headline(job: GitHubJob): string {
+  switch (job.stage) {
+    case "queued":
+      return "Queued: starting shortly.";
+    case "planning":
+      return "Planning: reading the repository and splitting the issue into tasks…";
+    case "distributing":
+      return "Waiting for volunteer workers to solve and test the tasks…";
+    case "merging":
+    case "pushing":
+      return "Merging the results and pushing the branch…";
+    case "done": {
+      const failed = job.files.filter((f) => !f.passed).length;
+      return failed
+        ? `Done with problems: ${failed} of ${job.files.length} files failed or were not written (see the pull request). Comment \`/dellm retry\` to re-run only those.`
+        : `Done: all ${job.files.length} files passed their tests.`;
+    }
+    case "failed":
+      return `**Failed** while ${job.failed_in ?? "running"}: ${job.error ?? "unknown error"}`;
+  }
+}
+
+/** Posts the job's comment once, then edits it: at most every `intervalMs`, always when flushed. */
+export class LiveComment {
+  private timer: NodeJS.Timeout | undefined;
+  private lastShown = 0;
+  private latest: { job: GitHubJob; progress?: Progress } | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly octokit: Octokit,
+    private readonly intervalMs: number,
+    private readonly onFailure: (reason: string) => void,
+  ) {}
+
+  /** Show this state soon (throttled). */
+  update(job: GitHubJob, progress?: Progress): void {
+    this.latest = { job, progress };
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastShown + this.intervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, wait);
+  }
+
+  /** Show the latest state now; creates the comment (and sets job.comment_id) the first time. */
+  flush(job?: GitHubJob, progress?: Progress): Promise<void> {
+    if (job) this.latest = { job, progress };
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const shown = this.latest;
+    if (!shown) return this.writing;
+    this.latest = undefined;
+    this.writing = this.writing.then(() => this.write(shown.job, shown.progress));
+    return this.writing;
+  }
+
+  private async write(job: GitHubJob, progress?: Progress): Promise<void> {
+    this.lastShown = Date.now();
+    const body = jobCommentBody(job, progress);
+    const where = { owner: job.owner, repo: job.repo };
+    try {
+      if (job.comment_id === undefined) {
+        const { data } = await this.octokit.rest.issues.createComment({ ...where, issue_number: job.issue_number, body });
+        job.comment_id = data.id;
+      } else {
+        await this.octokit.rest.issues.updateComment({ ...where, comment_id: job.comment_id, body });
+      }
+    } catch (error) {
+      // Progress is a courtesy: GitHub being slow must not stop the job.
+      this.onFailure((error as Error).message);
+    }
+  }
+}

@@ -1,0 +1,33 @@
+// A failed job, told on the issue in words a person can act on: what went wrong and what to do.
+import Anthropic from "@anthropic-ai/sdk";
+import { SettingsError } from "./app-settings.js";
+import { PushRejectedError } from "./checkout.js";
+import type { GitHubJob } from "./job-store.js";
+import { PlanRejectedError } from "../pipeline/plan-validation.js";
+
+/** No volunteer sent anything usable in time. */
+export class NoResultsError extends Error {
+  override name = "NoResultsError";
+}
+
+/** What failed, in words a person on the issue can act on. */
+export function explain(error: unknown, job: GitHubJob, joinHint: string | undefined): string {
+  const retry = "then comment `/dellm retry`";
+  if (error instanceof PlanRejectedError) {
+    return `the planner's answers were not a usable plan (${error.problems.join("; ")}). Make the issue more specific (which files, what goes in and out), ${retry}.`;
+  }
+  if (error instanceof NoResultsError) {
+    return `${error.message}. Are volunteer workers online? ${joinHint ? `A worker joins with \`${joinHint}\`; ` : ""}${retry} once one is running.`;
+  }
+  if (error instanceof PushRejectedError) {
+    return `pushing branch \`${job.branch}\` was rejected (${error.message}). If the branch was changed or is protected, delete it or lift the protection, ${retry}; the results are kept.`;
+  }
+  if (error instanceof Anthropic.AuthenticationError) {
+    return `the Anthropic API refused the bot's key (${error.message}). Set a valid ANTHROPIC_API_KEY in the bot's environment, ${retry}.`;
+  }
+  if (error instanceof Anthropic.APIError) {
+    return `the Anthropic API failed (${error.message}). ${retry[0]!.toUpperCase()}${retry.slice(1)} later.`;
+  }
+  if (error instanceof SettingsError) return error.message;
+  return `${(error as Error).message ?? String(error)}. ${retry[0]!.toUpperCase()}${retry.slice(1)} to try again; the bot's log has the details.`;
+}

@@ -1,0 +1,253 @@
+// GitHubJobs without the webhook layer: one job per issue, failures reported on the issue with the
+// fix, paths the repository forbids, restart and resume without a second PR. Real git (a bare
+// repository as the remote), the real JobBoard with in-process workers; GitHub's API is nock.
+import { chmod, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import nock from "nock";
+import { ProbotOctokit } from "probot";
+import { simpleGit } from "simple-git";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Task, WorkItem } from "../../shared/schemas.js";
+import { passingResult } from "../../test/fixtures.js";
+import { bareRepository } from "../../test/git-fixtures.js";
+import { captureComments, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
+import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
+import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
+import type { TaskSolver } from "../../worker/worker-loop.js";
+import { DEFAULT_SETTINGS, type AppSettings } from "./app-settings.js";
+import { GitHubJobStore, type GitHubJob } from "./job-store.js";
+import { GitHubJobs, type GitHubJobsOptions, type IssueRequest } from "./jobs.js";
+import { inProcessWorkers } from "../pipeline/run-job.js";
+import { Planner } from "../pipeline/planner.js";
+
+const task = (id: number, file: string, directory = "app/"): Task => ({ id, description: `write ${file}`, file, dependencies: [], input_output_spec: "", directory, context: "" });
+const plan = [task(1, "core.py"), task(2, "extra.py")];
+
+/** Solves every task at once with a passing result, as in-process worker local-1 (the sandbox has its own tests). */
+const solver: TaskSolver = { execute: async (item: WorkItem) => passingResult(item.jobId, item.task.id, "local-1", `# ${item.task.file}\n`) };
+
+let dir: string;
+let remote: string;
+let store: GitHubJobStore;
+const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false } });
+
+beforeEach(async () => {
+  nock.disableNetConnect();
+  nock.enableNetConnect(LOCAL); // the Docker daemon's socket
+  dir = await mkdtemp(join(tmpdir(), "dellm-jobs-"));
+  remote = await bareRepository(dir, { "README.md": "# demo\n", "app/core.py": "x = 0\n" });
+  store = new GitHubJobStore(join(dir, "jobs"));
+});
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+/** A planner on a scripted model giving these plan answers in turn; `prompts` holds what it was asked. */
+function planner(...answers: string[]): (() => Promise<Planner>) & { prompts: string[] } {
+  const model = new ScriptedCodeModel([
+    { when: "break it down into subproblems", reply: answers.length ? answers : [JSON.stringify(plan)] },
+    { when: "Keep response under 200 words", reply: "Wrote the app." },
+  ]);
+  return Object.assign(async () => new Planner(model, { retries: 1 }), { prompts: model.prompts });
+}
+
+function jobs(options: Partial<GitHubJobsOptions> = {}): GitHubJobs {
+  return new GitHubJobs({
+    store,
+    workDir: join(dir, "clones"),
+    planner: planner(),
+    distribution: inProcessWorkers([solver]),
+    auth: async () => octokit,
+    remoteUrl: () => remote,
+    commentIntervalMs: 10,
+    ...options,
+  });
+}
+
+function request(settings: Partial<AppSettings> = {}): IssueRequest {
+  return { owner: "octo", repo: "demo", installationId: 42, issueNumber: 7, title: "Build the app", body: "core and extra", requestedBy: "alice", settings: { ...DEFAULT_SETTINGS, ...settings } };
+}
+
+async function started(outcome: Awaited<ReturnType<GitHubJobs["start"]>>, bot: GitHubJobs): Promise<GitHubJob> {
+  if (!outcome.started) throw new Error(`not started: ${outcome.reason}`);
+  return bot.settled(outcome.jobId)!;
+}
+
+describe("GitHub jobs", () => {
+  it("runs one job per issue at a time; a new one afterwards gets its own branch", async () => {
+    const comments = captureComments();
+    const api = pullRequestApi();
+    const bot = jobs();
+    const [a, b] = await Promise.all([bot.start(request()), bot.start(request())]);
+    expect([a.started, b.started].sort()).toEqual([false, true]);
+    const refused = a.started ? b : a;
+    expect(refused.started === false && refused.reason).toMatch(/already running for #7.*`\/dellm retry`/);
+    const first = await started(a.started ? a : b, bot);
+    expect(first.stage, first.error).toBe("done");
+    expect(first.branch).toBe("dellm/issue-7");
+    expect(api.created).toHaveLength(1);
+    expect(comments.bodies[0]).toContain(`job \`${first.id}\``);
+
+    // Once it is done, the label starts a new job; the first job's branch is left as it is.
+    const second = await started(await bot.start(request()), bot);
+    expect(second.stage, second.error).toBe("done");
+    expect(second.branch).toMatch(/^dellm\/issue-7-[a-z0-9]{10}$/);
+    expect(api.created.map((pr) => pr.head)).toEqual(["dellm/issue-7", second.branch]);
+    expect((await simpleGit(remote).revparse(["dellm/issue-7"])).trim()).toBe(first.commit);
+  });
+
+  it("reports a planner that never gives a valid plan, with what to do; a retry plans again", async () => {
+    const comments = captureComments();
+    const api = pullRequestApi();
+    const bot = jobs({ planner: planner("I would start with a function.", "[]", JSON.stringify(plan)) });
+    const failed = await started(await bot.start(request()), bot);
+    expect(failed).toMatchObject({ stage: "failed", failed_in: "planning", tasks: [] });
+    expect(comments.bodies.at(-1)).toMatch(/failed while planning: the planner's answers were not a usable plan \(.+\)\. Make the issue more specific .*`\/dellm retry`/);
+    expect(api.created).toEqual([]);
+
+    const retried = await started(await bot.retry({ owner: "octo", repo: "demo", installationId: 42, number: 7, requestedBy: "bob", settings: DEFAULT_SETTINGS }), bot);
+    expect(retried).toMatchObject({ stage: "done", retry_of: failed.id, rerun: undefined, requested_by: "bob" });
+    expect(retried.tasks.map((t) => t.id)).toEqual([1, 2]);
+    expect(api.created).toHaveLength(1);
+  });
+
+  it("reports when no worker answers in time, naming how a worker joins, and keeps the plan for a retry", async () => {
+    const comments = captureComments();
+    const api = pullRequestApi();
+    const hint = "dellm-worker --bootstrap /ip4/203.0.113.7/tcp/4001/p2p/12D3KooWabc --coordinator 12D3KooWabc";
+    const bot = jobs({ planner: planner(JSON.stringify([plan[0]])), distribution: inProcessWorkers([]), joinHint: hint });
+    const failed = await started(await bot.start(request({ task_timeout_seconds: 10 })), bot);
+    expect(failed).toMatchObject({ stage: "failed", failed_in: "distributing", results: [] });
+    expect(failed.tasks).toHaveLength(1);
+    expect(comments.bodies.at(-1)).toContain("no worker sent a result for any of the 1 tasks within 10 s");
+    expect(comments.bodies.at(-1)).toContain(hint);
+    expect(api.created).toEqual([]);
+
+    // With a worker there, the retry runs the kept plan (this planner would not give one).
+    const again = jobs({ planner: planner("not a plan") });
+    const retried = await started(await again.retry({ owner: "octo", repo: "demo", installationId: 42, number: 7, requestedBy: "alice", settings: DEFAULT_SETTINGS }), again);
+    expect(retried).toMatchObject({ stage: "done", rerun: [1] });
+    expect(api.created).toHaveLength(1);
+  }, 30_000);
+
+  it("reports a push the remote rejects, without showing where it pushed, and keeps the results", async () => {
+    const hook = join(remote, "hooks", "pre-receive");
+    await writeFile(hook, "#!/bin/sh\necho 'branch protection: pushes to dellm/* need a review' >&2\nexit 1\n");
+    await chmod(hook, 0o755);
+    const comments = captureComments();
+    const api = pullRequestApi();
+    const bot = jobs();
+    const failed = await started(await bot.start(request()), bot);
+    expect(failed).toMatchObject({ stage: "failed", failed_in: "pushing" });
+    expect(failed.results).toHaveLength(2);
+    expect(failed.commit).toMatch(/^[0-9a-f]{40}$/);
+    const said = comments.bodies.at(-1)!;
+    expect(said).toMatch(/pushing branch `dellm\/issue-7` was rejected \(.*branch protection: pushes to dellm\/\* need a review/s);
+    expect(said).toMatch(/delete it or lift the protection, then comment `\/dellm retry`; the results are kept/);
+    expect(said).not.toContain(remote);
+    expect(api.created).toEqual([]);
+  });
+
+  it("does not write where .github/dellm.yml does not allow it, and says so in the PR table", async () => {
+    const api = pullRequestApi();
+    captureComments();
+    const outside = [task(1, "core.py"), task(2, "tool.py", "scripts/"), task(3, "ci.py", ".github/")];
+    const planning = planner(JSON.stringify(outside));
+    const bot = jobs({ planner: planning });
+    const done = await started(await bot.start(request({ paths: ["app/"] })), bot);
+    expect(done.stage, done.error).toBe("done");
+    expect(done.files.map((f) => [f.path, f.change])).toEqual([
+      ["app/core.py", "modified"],
+      ["scripts/tool.py", "not written"],
+      [".github/ci.py", "not written"],
+    ]);
+    const body = String(api.created[0]!.body);
+    expect(body).toMatch(/\| `scripts\/tool\.py` \| 2 \| local-1 \| 1 \| 0 \| 0 \| not written: refusing path "scripts\/tool\.py": outside the paths \.github\/dellm\.yml allows \(app\/\) \| ❌ failed \|/);
+    expect(body).toMatch(/`\.github\/ci\.py`.*allow_github_dir: true/);
+    expect(await simpleGit(remote).raw(["ls-tree", "-r", "--name-only", "dellm/issue-7"])).toBe("README.md\napp/core.py\n");
+    expect(api.checkRuns[0]).toMatchObject({ conclusion: "failure" });
+    // The planner was told where it may write.
+    expect(planning.prompts[0]).toContain("Only write files under: app/.");
+  });
+
+  it("resumes a job after a restart from the saved state, with one pull request", async () => {
+    const comments = captureComments();
+    const api = pullRequestApi();
+    // First life: no worker comes; the bot stops while the job waits for results.
+    const first = jobs({ distribution: inProcessWorkers([]) });
+    const outcome = await first.start(request());
+    expect(outcome.started).toBe(true);
+    const id = outcome.started ? outcome.jobId : "";
+    while ((await store.get(id))?.stage !== "distributing") await new Promise((r) => setTimeout(r, 50));
+    await first.stop();
+    expect((await store.get(id))?.stage).toBe("distributing");
+
+    // Second life: the store read afresh from disk; resume picks the job up where it stood (not planned again).
+    const second = jobs({ store: new GitHubJobStore(join(dir, "jobs")), planner: planner("the plan must not be asked for again") });
+    expect(await second.resume()).toEqual([id]);
+    const done = await second.settled(id)!;
+    expect(done.stage, done.error).toBe("done");
+    expect(api.created).toHaveLength(1);
+    expect(String(api.created[0]!.body)).toContain("The bot restarted while this job was distributing; it resumed from there.");
+    expect(comments.bodies.filter((b) => b.includes(`job \`${id}\``)).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("finds the pull request a stopped bot opened but did not record, and updates it instead of opening another", async () => {
+    const api = pullRequestApi({ openPulls: [{ number: 12, html_url: "https://github.com/octo/demo/pull/12" }] });
+    captureComments();
+    const bot = jobs();
+    const done = await started(await bot.start(request()), bot);
+    expect(done).toMatchObject({ stage: "done", pr_number: 12 });
+    expect(api.created).toEqual([]);
+    expect(api.updated).toHaveLength(1);
+    expect(String(api.updated[0]!.body)).toMatch(/^Closes #7/);
+  });
+
+  it("reports a planner that cannot be made (no API key, no local model) on the issue", async () => {
+    const comments = captureComments();
+    const bot = jobs({
+      planner: async () => {
+        throw new Error("no ANTHROPIC_API_KEY is set, so the bot plans with its local model models/x.gguf, and it could not be loaded (ENOENT); set ANTHROPIC_API_KEY or MODEL_PATH in the bot's environment");
+      },
+    });
+    const failed = await started(await bot.start(request()), bot);
+    expect(failed).toMatchObject({ stage: "failed", failed_in: "planning" });
+    expect(comments.bodies.at(-1)).toMatch(/failed while planning: no ANTHROPIC_API_KEY is set.*set ANTHROPIC_API_KEY or MODEL_PATH/);
+  });
+
+  it("re-tests volunteer results in its own sandbox and marks each file by its own verdict, not the worker's claim", async () => {
+    const api = pullRequestApi();
+    captureComments();
+    // A worker that says "passed" for code whose tests fail (for task 2), and honest code for task 1.
+    const liar: TaskSolver = {
+      execute: async (item: WorkItem) =>
+        passingResult(item.jobId, item.task.id, "local-1", item.task.id === 1 ? "def one():\n    return 1\n\n\ndef test_one():\n    assert one() == 1\n" : "def test_two():\n    assert 1 + 1 == 3\n"),
+    };
+    const bot = jobs({ distribution: inProcessWorkers([liar]), verifier: new DockerSandbox() });
+    const done = await started(await bot.start(request()), bot);
+    expect(done.stage, done.error).toBe("done");
+    expect(done.files.map((f) => [f.path, f.passed, f.tests_passed, f.tests_failed])).toEqual([
+      ["app/core.py", true, 1, 0],
+      ["app/extra.py", false, 0, 1],
+    ]);
+    const body = String(api.created[0]!.body);
+    expect(body).toMatch(/\| `app\/extra\.py` \| 2 \| local-1 \| 0 \| 1 \| 0 \| created \| ❌ failed \|/);
+    expect(body).toMatch(/Test log of app\/extra\.py[\s\S]*assert 1 \+ 1 == 3/);
+    expect(body).toContain("The bot's own re-test overruled the workers on task(s) 2");
+    expect(done.results.find((r) => r.task_id === 2)!.notes.at(-1)).toBe("the worker reported passed; the bot's re-test failed");
+    expect(api.checkRuns[0]).toMatchObject({ conclusion: "failure" });
+  });
+
+  it("bounds an issue body far over the budget and says so in the PR", async () => {
+    const api = pullRequestApi();
+    captureComments();
+    const planning = planner();
+    const bot = jobs({ planner: planning });
+    const done = await started(await bot.start({ ...request(), body: "Please build it. ".repeat(200_000) }), bot);
+    expect(done.stage, done.error).toBe("done");
+    expect(planning.prompts[0]!.length).toBeLessThan(45_000);
+    expect(String(api.created[0]!.body)).toContain("The issue body has 3400000 characters; the planner was given the first 16000.");
+  });
+});

@@ -1,0 +1,440 @@
+// The GitHub App's jobs: an issue (or a retry) becomes a job that is planned with the repository in
+// view, handed to the swarm, merged on a branch of a fresh clone, pushed, and answered with a pull
+// request and a check run. Every step is saved first, so a restarted bot resumes where it stopped.
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { newJobId, type Job } from "../../shared/schemas.js";
+import type { Sandbox } from "../../shared/sandbox/sandbox.js";
+import { refusedBySettings, type AppSettings } from "./app-settings.js";
+import { fileReports } from "./file-reports.js";
+import { Checkout, githubRemote, type RemoteUrl } from "./checkout.js";
+import { isActive, type GitHubJob, type GitHubJobStore } from "./job-store.js";
+import { LiveComment, type Octokit } from "./job-comment.js";
+import { explain, NoResultsError } from "./job-failures.js";
+import type { Distribution, JobEvent } from "../pipeline/run-job.js";
+import { mergeResults } from "../pipeline/merger.js";
+import { issueRequest, type Planner } from "../pipeline/planner.js";
+import { pullRequestBody } from "./pull-request-body.js";
+import { repositoryContext, withCurrentContent } from "../pipeline/repo-context.js";
+import { chooseByClaims, verifyResults } from "../pipeline/result-verifier.js";
+
+/** Issue bodies beyond this are cut before planning (and the cut is noted). */
+const MAX_ISSUE_CHARS = 16_000;
+
+export interface IssueRequest {
+  owner: string;
+  repo: string;
+  installationId: number;
+  issueNumber: number;
+  title: string;
+  body: string;
+  requestedBy: string;
+  settings: AppSettings;
+}
+
+export interface RetryRequest {
+  owner: string;
+  repo: string;
+  installationId: number;
+  /** The issue, or the pull request a job opened for it. */
+  number: number;
+  requestedBy: string;
+  settings: AppSettings;
+}
+
+export type StartOutcome = { started: true; jobId: string } | { started: false; reason: string };
+
+/** What the webhook handlers need from the job side (tests may stand in for it). */
+export interface JobStarter {
+  start(request: IssueRequest): Promise<StartOutcome>;
+  retry(request: RetryRequest): Promise<StartOutcome>;
+}
+
+export interface GitHubJobsOptions {
+  store: GitHubJobStore;
+  /** Clones live here, one folder per job. */
+  workDir: string;
+  /** The planner, made when first needed (a local model loads only then; a failure is reported on the issue). */
+  planner: () => Promise<Planner>;
+  distribution: Distribution;
+  /** An Octokit authenticated as the installation (Probot: `app.auth(installationId)`). */
+  auth(installationId: number): Promise<Octokit>;
+  remoteUrl?: RemoteUrl;
+  /** Characters of repository context given to the planner (file list and likely files). */
+  repositoryContextChars?: number;
+  /** The progress comment is edited at most this often. */
+  commentIntervalMs?: number;
+  /** Re-tests volunteer results before merging (the bot's verdict marks each file); omitted = results trusted as sent. */
+  verifier?: Sandbox;
+  /** How a volunteer joins this bot's swarm, quoted when no worker answered. */
+  joinHint?: string;
+  log?: (line: string) => void;
+}
+
+export class GitHubJobs implements JobStarter {
+  private readonly running = new Map<string, Promise<GitHubJob>>();
+  /** Issues with a job starting or running; set before any await, so two webhooks cannot both start one. */
+  private readonly busy = new Set<string>();
+  private readonly jobOfIssue = new Map<string, string>();
+  private readonly stopping = new AbortController();
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly options: GitHubJobsOptions) {
+    this.log = options.log ?? (() => {});
+  }
+
+  async start(request: IssueRequest): Promise<StartOutcome> {
+    const { owner, repo, issueNumber } = request;
+    return this.claimIssue(owner, repo, issueNumber, async () => {
+      const now = Date.now() / 1000;
+      const job: GitHubJob = {
+        id: newJobId(),
+        owner,
+        repo,
+        installation_id: request.installationId,
+        issue_number: issueNumber,
+        title: request.title,
+        body: request.body,
+        requested_by: request.requestedBy,
+        settings: request.settings,
+        stage: "queued",
+        tasks: [],
+        results: [],
+        branch: `dellm/issue-${issueNumber}`,
+        files: [],
+        notes: [],
+        created_at: now,
+        updated_at: now,
+      };
+      return job;
+    });
+  }
+
+  /** Re-run the failed and missing tasks of the issue's latest job on the same branch and PR. */
+  async retry(request: RetryRequest): Promise<StartOutcome> {
+    const latest = await this.options.store.latestFor(request.owner, request.repo, request.number);
+    if (!latest) return { started: false, reason: `there is no dellm job for #${request.number} yet; add the \`${request.settings.label}\` label to the issue to start one.` };
+    return this.claimIssue(latest.owner, latest.repo, latest.issue_number, async () => {
+      const failed = new Set(latest.tasks.map((t) => t.id).filter((id) => !latest.results.some((r) => r.task_id === id && r.test_passed)));
+      for (const file of latest.files) if (!file.passed) failed.add(file.task_id);
+      if (failed.size === 0 && latest.stage === "done") return `nothing to retry: every task of job \`${latest.id}\` passed its tests (${latest.pr_url ?? latest.branch}).`;
+      const now = Date.now() / 1000;
+      const planned = latest.tasks.length > 0;
+      return {
+        ...latest,
+        id: newJobId(),
+        retry_of: latest.id,
+        installation_id: request.installationId,
+        requested_by: request.requestedBy,
+        settings: request.settings,
+        stage: "queued",
+        failed_in: undefined,
+        error: undefined,
+        comment_id: undefined,
+        commit: undefined,
+        summary: undefined,
+        // A job that never got a plan is planned again; otherwise only the failed and missing tasks run.
+        rerun: planned ? [...failed].sort((a, b) => a - b) : undefined,
+        results: latest.results.filter((r) => !failed.has(r.task_id)),
+        files: latest.files.filter((f) => !failed.has(f.task_id)),
+        notes: [],
+        created_at: now,
+        updated_at: now,
+      } satisfies GitHubJob;
+    });
+  }
+
+  /** Pick up the jobs a stopped bot left unfinished (call once at start). */
+  async resume(): Promise<string[]> {
+    const unfinished = (await this.options.store.all()).filter(isActive);
+    for (const job of unfinished) {
+      const key = issueKey(job.owner, job.repo, job.issue_number);
+      if (this.busy.has(key)) continue;
+      this.busy.add(key);
+      job.notes.push(`The bot restarted while this job was ${job.stage}; it resumed from there.`);
+      this.log(`[github] resuming job ${job.id} (${job.owner}/${job.repo}#${job.issue_number}) at ${job.stage}`);
+      this.launch(job, key);
+    }
+    return unfinished.map((j) => j.id);
+  }
+
+  /** The job's final state once its run ends (undefined when it is not running). */
+  settled(jobId: string): Promise<GitHubJob> | undefined {
+    return this.running.get(jobId);
+  }
+
+  /** Stop running jobs where they stand (their saved state resumes them on the next start). */
+  async stop(): Promise<void> {
+    this.stopping.abort(new Error("the bot is stopping"));
+    await Promise.allSettled(this.running.values());
+  }
+
+  private async claimIssue(owner: string, repo: string, issueNumber: number, create: () => Promise<GitHubJob | string>): Promise<StartOutcome> {
+    const key = issueKey(owner, repo, issueNumber);
+    const refusal = (id?: string): StartOutcome => ({
+      started: false,
+      reason: `a dellm job${id ? ` (\`${id}\`)` : ""} is already running for #${issueNumber}; wait for it to finish, then comment \`/dellm retry\` if it leaves failures.`,
+    });
+    if (this.busy.has(key)) return refusal(this.jobOfIssue.get(key));
+    this.busy.add(key);
+    try {
+      const active = (await this.options.store.all()).find((j) => issueKey(j.owner, j.repo, j.issue_number) === key && isActive(j));
+      if (active) {
+        this.busy.delete(key);
+        return refusal(active.id);
+      }
+      const job = await create();
+      if (typeof job === "string") {
+        this.busy.delete(key);
+        return { started: false, reason: job };
+      }
+      await this.options.store.save(job);
+      this.launch(job, key);
+      return { started: true, jobId: job.id };
+    } catch (error) {
+      this.busy.delete(key);
+      throw error;
+    }
+  }
+
+  private launch(job: GitHubJob, key: string): void {
+    this.jobOfIssue.set(key, job.id);
+    const run = this.run(job).finally(() => {
+      this.busy.delete(key);
+      this.jobOfIssue.delete(key);
+      this.running.delete(job.id);
+    });
+    this.running.set(job.id, run);
+  }
+
+  private async run(job: GitHubJob): Promise<GitHubJob> {
+    const signal = this.stopping.signal;
+    const save = () => this.options.store.save(job);
+    let octokit: Octokit;
+    try {
+      octokit = await this.options.auth(job.installation_id);
+    } catch (error) {
+      return this.fail(job, `could not act as the app on ${job.owner}/${job.repo}: ${(error as Error).message}. Check that the app is still installed there.`, undefined);
+    }
+    const cloneDir = join(this.options.workDir, job.id);
+    const comment = new LiveComment(octokit, this.options.commentIntervalMs ?? 3_000, (reason) => this.log(`[github] could not update the progress comment of ${job.id}: ${reason}`));
+    try {
+      await comment.flush(job);
+      await save();
+      const remoteUrl = this.options.remoteUrl ?? githubRemote;
+      const checkout = await Checkout.clone(cloneDir, async () => remoteUrl(job.owner, job.repo, await installationToken(octokit)));
+      job.base_branch = checkout.baseBranch;
+      if (job.stage === "queued" || job.stage === "planning") await this.plan(job, checkout, comment, signal);
+      if (job.stage === "distributing") await this.collect(job, comment, signal);
+      if (job.stage === "merging" || job.stage === "pushing") await this.deliver(job, checkout, octokit, comment);
+      job.stage = "done";
+      await save();
+      await comment.flush(job);
+      await this.finalComment(octokit, job);
+      this.log(`[github] job ${job.id} done: ${job.pr_url ?? "no pull request"}`);
+      return job;
+    } catch (error) {
+      if (signal.aborted) {
+        await save();
+        return job;
+      }
+      return this.fail(job, explain(error, job, this.options.joinHint), octokit, comment);
+    } finally {
+      // Everything worth keeping is in the job store; a later run clones afresh.
+      await rm(cloneDir, { recursive: true, force: true });
+    }
+  }
+
+  private async plan(job: GitHubJob, checkout: Checkout, comment: LiveComment, signal: AbortSignal): Promise<void> {
+    job.stage = "planning";
+    await this.options.store.save(job);
+    comment.update(job);
+    // A new job never writes over a branch that already exists (an earlier job's, or a person's).
+    if (!job.retry_of && (await checkout.remoteBranch(job.branch)) !== null) job.branch = `dellm/issue-${job.issue_number}-${job.id.slice(-10)}`;
+    if (job.tasks.length === 0) {
+      const query = issueQuery(job);
+      if (job.body.length > MAX_ISSUE_CHARS) job.notes.push(`The issue body has ${job.body.length} characters; the planner was given the first ${MAX_ISSUE_CHARS}.`);
+      const context = await repositoryContext(checkout.dir, query, this.options.repositoryContextChars ?? 24_000);
+      const paths = job.settings.paths.some((p) => p === "" || p === "/") ? "" : `\n\nOnly write files under: ${job.settings.paths.join(", ")}.`;
+      const planner = await this.options.planner();
+      const tasks = await planner.decompose(query, { signal, repositoryContext: context.text + paths, maxTasks: job.settings.max_tasks });
+      const { tasks: withContent, notes } = await withCurrentContent(checkout.dir, tasks);
+      job.tasks = withContent;
+      job.notes.push(...notes);
+    }
+    job.stage = "distributing";
+    await this.options.store.save(job);
+    comment.update(job);
+  }
+
+  private async collect(job: GitHubJob, comment: LiveComment, signal: AbortSignal): Promise<void> {
+    const running = runningTaskIds(job);
+    const kept = new Map(job.results.filter((r) => !running.has(r.task_id)).map((r) => [r.task_id, r] as const));
+    const timeoutSeconds = job.settings.task_timeout_seconds * Math.max(1, running.size);
+    // The board counts kept results as done; the comment counts this job's own.
+    const keptFailed = [...kept.values()].filter((r) => !r.test_passed).length;
+    const onEvent = (event: JobEvent) => {
+      if (event.kind === "progress") comment.update(job, { done: event.done - kept.size, failed: event.failed - keptFailed });
+    };
+    const collected = await this.options.distribution.distribute(asJob(job), { timeoutMs: timeoutSeconds * 1000, onEvent, signal, kept, replicas: job.settings.replicas });
+    signal.throwIfAborted();
+    let results = collected.results;
+    if (this.options.verifier) {
+      const verification = await verifyResults(job.tasks, results, this.options.verifier, { only: running, replicas: collected.replicas });
+      results = verification.results;
+      if (verification.disagreed.length) job.notes.push(`The bot's own re-test overruled the workers on task(s) ${verification.disagreed.join(", ")}; the table shows the bot's verdict.`);
+    } else if (collected.replicas) {
+      results = chooseByClaims(results, collected.replicas);
+    }
+    job.results = [...results.values()];
+    const arrived = [...running].filter((id) => results.has(id)).length;
+    if (arrived === 0 && running.size > 0) throw new NoResultsError(`no worker sent a result for any of the ${running.size} tasks within ${timeoutSeconds} s`);
+    job.stage = "merging";
+    await this.options.store.save(job);
+  }
+
+  private async deliver(job: GitHubJob, checkout: Checkout, octokit: Octokit, comment: LiveComment): Promise<void> {
+    job.stage = "merging";
+    comment.update(job);
+    const onRemote = await checkout.remoteBranch(job.branch);
+    // An earlier run of this job pushed already (the bot stopped after the push): go on to the PR.
+    if (!(job.commit && onRemote === job.commit)) {
+      const running = runningTaskIds(job);
+      const results = new Map(job.results.map((r) => [r.task_id, r] as const));
+      // A retry adds a commit on its branch with only the re-run tasks; otherwise the branch starts at the base.
+      const buildOnBranch = job.retry_of !== undefined && onRemote !== null;
+      const merge = await mergeResults({
+        repoPath: checkout.dir,
+        branch: job.branch,
+        message: `Auto-generated by DELLM: ${job.title} (#${job.issue_number})`,
+        tasks: job.tasks,
+        results,
+        startPoint: buildOnBranch ? await checkout.fetchBranch(job.branch) : undefined,
+        only: buildOnBranch ? running : undefined,
+        refusePath: (path) => refusedBySettings(job.settings, path),
+      });
+      const fresh = await fileReports(job, merge, results, checkout);
+      job.files = buildOnBranch ? [...job.files.filter((f) => !running.has(f.task_id)), ...fresh] : fresh;
+      if (!merge.commit) {
+        if (!onRemote || !buildOnBranch) throw new NoResultsError(`none of the ${job.tasks.length} tasks produced a file that could be written (${merge.skipped.map((s) => `${s.path}: ${s.reason}`).join("; ")})`);
+        job.commit = onRemote;
+      } else {
+        job.commit = merge.commit;
+        job.stage = "pushing";
+        await this.options.store.save(job);
+        await checkout.push(job.branch, buildOnBranch ? onRemote : null);
+      }
+    }
+    job.stage = "pushing";
+    await this.options.store.save(job);
+    if (job.summary === undefined) job.summary = await this.summarize(job);
+    await this.openOrUpdatePullRequest(job, octokit);
+    await this.options.store.save(job);
+    // The verdict is also in the PR body: a check run GitHub refuses (permission not granted) is only logged.
+    await this.checkRun(job, octokit).catch((error: Error) => this.log(`[github] could not create the check run for ${job.id}: ${error.message}`));
+  }
+
+  private async summarize(job: GitHubJob): Promise<string> {
+    try {
+      return await (await this.options.planner()).summarize(issueQuery(job), job.tasks);
+    } catch (error) {
+      job.notes.push(`The planner could not write the summary (${(error as Error).message}).`);
+      return "";
+    }
+  }
+
+  private async openOrUpdatePullRequest(job: GitHubJob, octokit: Octokit): Promise<void> {
+    const where = { owner: job.owner, repo: job.repo };
+    const body = pullRequestBody({ issueNumber: job.issue_number, jobId: job.id, summary: job.summary ?? "", files: job.files, notes: job.notes });
+    if (job.pr_number === undefined) {
+      // The bot may have stopped between opening the PR and saving its number: never open a second one.
+      const { data: open } = await octokit.rest.pulls.list({ ...where, head: `${job.owner}:${job.branch}`, state: "open" });
+      if (open[0]) {
+        job.pr_number = open[0].number;
+        job.pr_url = open[0].html_url;
+      }
+    }
+    if (job.pr_number !== undefined) {
+      await octokit.rest.pulls.update({ ...where, pull_number: job.pr_number, body });
+      return;
+    }
+    const { data } = await octokit.rest.pulls.create({
+      ...where,
+      title: `dellm: ${job.title}`.slice(0, 250),
+      head: job.branch,
+      base: job.base_branch!,
+      body,
+      maintainer_can_modify: true,
+    });
+    job.pr_number = data.number;
+    job.pr_url = data.html_url;
+  }
+
+  /** A completed check run on the pushed commit: the per-file verdicts where the PR shows checks. */
+  private async checkRun(job: GitHubJob, octokit: Octokit): Promise<void> {
+    const passed = job.files.filter((f) => f.passed).length;
+    await octokit.rest.checks.create({
+      owner: job.owner,
+      repo: job.repo,
+      name: "dellm",
+      head_sha: job.commit!,
+      status: "completed",
+      conclusion: passed === job.files.length ? "success" : "failure",
+      external_id: job.id,
+      output: {
+        title: `${passed} of ${job.files.length} files passed their tests`,
+        summary: `dellm job \`${job.id}\` for #${job.issue_number}.`,
+        text: job.files.map((f) => `- \`${f.path}\` (task ${f.task_id}): ${f.passed ? "passed" : "failed"}, ${f.tests_passed} passed / ${f.tests_failed} failed, ${f.change}`).join("\n"),
+      },
+    });
+  }
+
+  private async finalComment(octokit: Octokit, job: GitHubJob): Promise<void> {
+    const failed = job.files.filter((f) => !f.passed);
+    const body = failed.length
+      ? `dellm finished job \`${job.id}\` with problems: ${failed.map((f) => `\`${f.path}\` (${f.change === "not written" ? f.reason : "tests failed"})`).join(", ")}. The pull request ${job.pr_url} shows the logs; comment \`/dellm retry\` to re-run only those tasks.`
+      : `dellm finished job \`${job.id}\`: ${job.pr_url} has ${job.files.length} files, all passing their tests.`;
+    await this.comment(octokit, job, body);
+  }
+
+  private async fail(job: GitHubJob, reason: string, octokit: Octokit | undefined, comment?: LiveComment): Promise<GitHubJob> {
+    if (job.stage !== "failed") job.failed_in = job.stage;
+    job.stage = "failed";
+    job.error = reason;
+    this.log(`[github] job ${job.id} failed in ${job.failed_in}: ${reason}`);
+    await this.options.store.save(job);
+    if (octokit) {
+      await comment?.flush(job);
+      await this.comment(octokit, job, `dellm job \`${job.id}\` failed while ${job.failed_in}: ${reason}`);
+    }
+    return job;
+  }
+
+  private async comment(octokit: Octokit, job: GitHubJob, body: string): Promise<void> {
+    await octokit.rest.issues.createComment({ owner: job.owner, repo: job.repo, issue_number: job.issue_number, body }).catch((error: Error) => {
+      this.log(`[github] could not comment on ${job.owner}/${job.repo}#${job.issue_number}: ${error.message}`);
+    });
+  }
+}
+
+const issueKey = (owner: string, repo: string, issue: number) => `${owner}/${repo}#${issue}`.toLowerCase();
+
+function runningTaskIds(job: GitHubJob): Set<number> {
+  return new Set(job.rerun ?? job.tasks.map((t) => t.id));
+}
+
+/** The request as the planner sees it: title and body, bounded. */
+function issueQuery(job: GitHubJob): string {
+  const body = job.body.length > MAX_ISSUE_CHARS ? `${job.body.slice(0, MAX_ISSUE_CHARS)}\n…[the rest of the issue was cut: it is longer than ${MAX_ISSUE_CHARS} characters]` : job.body;
+  return issueRequest({ title: job.title, body });
+}
+
+function asJob(job: GitHubJob): Job {
+  return { id: job.id, query: issueQuery(job), repo_path: `${job.owner}/${job.repo}`, branch: job.branch, status: "running", tasks: job.tasks, created_at: job.created_at };
+}
+
+async function installationToken(octokit: Octokit): Promise<string> {
+  const auth = (await octokit.auth({ type: "installation" })) as { token?: string };
+  if (!auth.token) throw new Error("GitHub gave no installation token");
+  return auth.token;
+}

@@ -1,0 +1,158 @@
+// The GitHub App's webhook edge through the real Probot server over HTTP: signed and wrongly
+// signed deliveries, settings, the permission look-up and the replies, asserted at the GitHub API
+// boundary. The jobs behind it are a recording stand-in here (the full path is in test/).
+import { sign } from "@octokit/webhooks-methods";
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  captureComments,
+  commentPayload,
+  installationTokens,
+  labeledPayload,
+  permission,
+  settingsFile,
+  startWebhookServer,
+  WEBHOOK_SECRET,
+  type WebhookServer,
+} from "../../test/github-webhooks.js";
+import { DEFAULT_SETTINGS } from "./app-settings.js";
+import { dellmApp } from "./webhooks.js";
+import type { IssueRequest, JobStarter, RetryRequest, StartOutcome } from "./jobs.js";
+
+const starts: IssueRequest[] = [];
+const retries: RetryRequest[] = [];
+let answer: StartOutcome = { started: true, jobId: "job-test-123456" };
+const jobs: JobStarter = {
+  async start(request) {
+    starts.push(request);
+    return answer;
+  },
+  async retry(request) {
+    retries.push(request);
+    return answer;
+  },
+};
+
+let server: WebhookServer;
+beforeAll(async () => {
+  server = await startWebhookServer(dellmApp(jobs));
+});
+afterAll(() => server.stop());
+afterEach(() => {
+  starts.length = 0;
+  retries.length = 0;
+  answer = { started: true, jobId: "job-test-123456" };
+  nock.cleanAll();
+});
+
+describe("GitHub App webhooks", () => {
+  it("starts a job for a `dellm` label from a writer, with the issue and the repository's settings", async () => {
+    installationTokens();
+    const config = settingsFile(null);
+    const check = permission("alice", "write");
+    const comments = captureComments();
+
+    const response = await server.deliver("issues", labeledPayload("dellm"));
+    expect(response.status).toBe(200);
+    expect(config.isDone() && check.isDone()).toBe(true);
+    expect(starts).toEqual([
+      { owner: "octo", repo: "demo", installationId: 42, issueNumber: 7, title: "Add a fibonacci function", body: "In Python, with tests.", requestedBy: "alice", settings: DEFAULT_SETTINGS },
+    ]);
+    // The job itself posts the acknowledgement with its progress; the edge says nothing more.
+    expect(comments.bodies).toEqual([]);
+  });
+
+  it("refuses the label from someone without write access, with a reply and no job", async () => {
+    installationTokens();
+    settingsFile(null);
+    permission("mallory", "read");
+    const comments = captureComments();
+    expect((await server.deliver("issues", labeledPayload("dellm", "mallory"))).status).toBe(200);
+    expect(comments.bodies).toHaveLength(1);
+    expect(comments.bodies[0]).toMatch(/only people with write access/);
+    expect(starts).toEqual([]);
+  });
+
+  it("answers the label the repository chose in .github/dellm.yml, and passes its limits on", async () => {
+    installationTokens();
+    settingsFile("label: swarm-please\nmax_tasks: 3\nreplicas: 2\npaths: [src/]\n");
+    permission("alice", "admin");
+    expect((await server.deliver("issues", labeledPayload("swarm-please"))).status).toBe(200);
+    expect(starts).toHaveLength(1);
+    expect(starts[0]!.settings).toMatchObject({ label: "swarm-please", max_tasks: 3, replicas: 2, paths: ["src/"], task_timeout_seconds: 120 });
+
+    // ...and then the default label means nothing there.
+    settingsFile("label: swarm-please\n");
+    expect((await server.deliver("issues", labeledPayload("dellm"))).status).toBe(200);
+    expect(starts).toHaveLength(1);
+  });
+
+  it("says what is wrong with an invalid .github/dellm.yml instead of starting", async () => {
+    installationTokens();
+    settingsFile("max_tasks: 500\nlabels: oops\n");
+    const comments = captureComments();
+    expect((await server.deliver("issues", labeledPayload("dellm"))).status).toBe(200);
+    expect(starts).toEqual([]);
+    expect(comments.bodies[0]).toMatch(/dellm\.yml is invalid/);
+    expect(comments.bodies[0]).toMatch(/max_tasks can be at most 50/);
+    expect(comments.bodies[0]).toMatch(/labels/);
+  });
+
+  it("ignores other labels: reads the settings to know the label, starts nothing, says nothing", async () => {
+    installationTokens();
+    settingsFile(null);
+    const comments = captureComments();
+    expect((await server.deliver("issues", labeledPayload("bug"))).status).toBe(200);
+    expect(starts).toEqual([]);
+    expect(comments.bodies).toEqual([]);
+  });
+
+  it("replies when the job side refuses (one job per issue)", async () => {
+    answer = { started: false, reason: "a dellm job (`job-x`) is already running for #7" };
+    installationTokens();
+    settingsFile(null);
+    permission("alice", "write");
+    const comments = captureComments();
+    await server.deliver("issues", labeledPayload("dellm"));
+    expect(comments.bodies).toEqual(["dellm did not start: a dellm job (`job-x`) is already running for #7"]);
+  });
+
+  it("refuses a wrongly signed delivery before any handler runs", async () => {
+    const payload = labeledPayload("dellm");
+    const response = await server.deliver("issues", payload, await sign("not-" + WEBHOOK_SECRET, JSON.stringify(payload)));
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/signature does not match/);
+    expect(starts).toEqual([]);
+  });
+
+  it("`/dellm retry` from a writer asks for a retry of the issue (or pull request) it was said on", async () => {
+    installationTokens();
+    permission("alice", "maintain");
+    settingsFile(null);
+    await server.deliver("issue_comment", commentPayload("Thanks!\n/dellm retry please", "alice", 12));
+    expect(retries).toEqual([{ owner: "octo", repo: "demo", installationId: 42, number: 12, requestedBy: "alice", settings: DEFAULT_SETTINGS }]);
+  });
+
+  it("refuses `/dellm retry` from someone without write access: a reply, no job", async () => {
+    installationTokens();
+    permission("mallory", "triage");
+    const comments = captureComments();
+    await server.deliver("issue_comment", commentPayload("/dellm retry", "mallory"));
+    expect(retries).toEqual([]);
+    expect(comments.bodies).toHaveLength(1);
+    expect(comments.bodies[0]).toMatch(/@mallory only people with write access to this repository can run `\/dellm` commands/);
+  });
+
+  it("answers an unknown /dellm command with the ones it knows, and ignores bots and ordinary comments", async () => {
+    installationTokens();
+    permission("alice", "write");
+    const comments = captureComments();
+    await server.deliver("issue_comment", commentPayload("/dellm deploy"));
+    expect(comments.bodies[0]).toMatch(/does not know `\/dellm deploy`.*`\/dellm retry`/);
+
+    await server.deliver("issue_comment", commentPayload("/dellm retry", "dellm[bot]", 7, "Bot"));
+    await server.deliver("issue_comment", commentPayload("looks good, but dellm should retry"));
+    expect(retries).toEqual([]);
+    expect(comments.bodies).toHaveLength(1);
+  });
+});

@@ -1,0 +1,52 @@
+// The planner's view of the repository: ranked file contents within the budget, and the current
+// content handed to workers for files that exist (real git repositories).
+import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { simpleGit } from "simple-git";
+import { describe, expect, it } from "vitest";
+import { LIMITS } from "../../shared/schemas.js";
+import { taskFixture } from "../../test/fixtures.js";
+import { repositoryContext, withCurrentContent } from "./repo-context.js";
+
+async function repo(files: Record<string, string | Buffer>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "dellm-context-"));
+  const git = simpleGit(dir, { config: ["user.name=t", "user.email=t@example.com"] });
+  await git.init();
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  await git.add(".").commit("seed");
+  return dir;
+}
+
+describe("repository context", () => {
+  it("lists the files and shows those the issue names first, then the README, within the budget", async () => {
+    const dir = await repo({
+      "README.md": "# shop\n",
+      "shop/cart.py": "def total(items):\n    return sum(items)\n",
+      "shop/users.py": "USERS = {}\n",
+      "logo.png": Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01]),
+    });
+    const context = await repositoryContext(dir, "Cart totals ignore discounts: fix total() in cart.py", 10_000);
+    expect(context.files).toEqual(["README.md", "logo.png", "shop/cart.py", "shop/users.py"]);
+    expect(context.shown).toEqual(["shop/cart.py", "README.md", "shop/users.py"]);
+    expect(context.text).toContain("already contains these files:\nREADME.md\nlogo.png\nshop/cart.py\nshop/users.py");
+    expect(context.text).toContain("--- shop/cart.py ---\ndef total(items):");
+    expect(context.text).not.toContain("--- logo.png");
+
+    const tight = await repositoryContext(dir, "fix cart.py", 280);
+    expect(tight.text.length).toBeLessThanOrEqual(280);
+    expect(tight.shown).toEqual(["shop/cart.py"]);
+  });
+
+  it("gives a task its file's current content when the file exists, and notes files too big to hand over", async () => {
+    const dir = await repo({ "a.py": "x = 1\n", "big.py": "#".repeat(LIMITS.contextChars + 1) });
+    await symlink("/etc/passwd", join(dir, "link.py"));
+    const tasks = [taskFixture(1), { ...taskFixture(2), file: "a.py", current_content: "forged" }, { ...taskFixture(3), file: "big.py" }, { ...taskFixture(4), file: "link.py" }];
+    const { tasks: updated, notes } = await withCurrentContent(dir, tasks);
+    expect(updated.map((t) => t.current_content)).toEqual([undefined, "x = 1\n", undefined, undefined]);
+    expect(notes).toEqual([expect.stringMatching(/^big\.py has 16001 characters, more than the 16000 a worker is given; task 3 writes it without seeing it$/)]);
+  });
+});

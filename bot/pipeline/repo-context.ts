@@ -1,0 +1,97 @@
+// What the planner and the workers see of the repository: its file list, the contents of the files
+// the issue most likely touches (within a character budget), and a file's current content.
+import { lstat, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { simpleGit } from "simple-git";
+import { repoRelativePath } from "../../shared/repo-path.js";
+import { LIMITS, type Task } from "../../shared/schemas.js";
+
+export interface RepositoryContext {
+  files: string[];
+  /** Files whose content is included, in the order shown. */
+  shown: string[];
+  /** Text appended to Query 5.1. */
+  text: string;
+}
+
+const MAX_LISTED_FILES = 400;
+/** Text files only: bigger or binary files are listed but never shown. */
+const MAX_SHOWN_FILE_BYTES = 32_000;
+
+/**
+ * Files tracked at HEAD, then the contents of the likeliest ones until `maxChars` is used: those the
+ * issue names by path, file name or module name first, then READMEs, then small source files.
+ */
+export async function repositoryContext(repoPath: string, issueText: string, maxChars: number): Promise<RepositoryContext> {
+  const listing = await simpleGit(repoPath).raw(["ls-files", "-z"]);
+  const files = listing.split("\0").filter(Boolean).sort();
+  const header = files.length
+    ? `The repository already contains these files${files.length > MAX_LISTED_FILES ? ` (first ${MAX_LISTED_FILES} of ${files.length})` : ""}:\n${files.slice(0, MAX_LISTED_FILES).join("\n")}`
+    : "The repository is empty.";
+  let text = `\n\nRepository context (plan tasks that change existing files where they fit, and new files where not):\n${header}`;
+  const shown: string[] = [];
+  for (const path of rankByRelevance(files, issueText)) {
+    const content = await readTextFile(join(repoPath, path));
+    if (content === null) continue;
+    const block = `\n\n--- ${path} ---\n${content}`;
+    if (text.length + block.length > maxChars) continue;
+    text += block;
+    shown.push(path);
+  }
+  return { files, shown, text: text.length <= maxChars ? text : `${text.slice(0, maxChars - 20)}\n…[list truncated]` };
+}
+
+function rankByRelevance(files: string[], issueText: string): string[] {
+  const words = new Set(issueText.toLowerCase().match(/[a-z0-9_./-]+/g) ?? []);
+  const lowered = issueText.toLowerCase();
+  const score = (path: string): number => {
+    const lower = path.toLowerCase();
+    const name = lower.split("/").at(-1)!;
+    const stem = name.replace(/\.[^.]+$/, "");
+    if (lowered.includes(lower)) return 100;
+    if (words.has(name)) return 80;
+    if (stem.length >= 3 && words.has(stem)) return 60;
+    if (/^readme(\.|$)/.test(name)) return 40;
+    if (name.endsWith(".py")) return 20 - Math.min(lower.split("/").length, 10);
+    return 0;
+  };
+  return files
+    .map((path) => ({ path, score: score(path) }))
+    .filter((f) => f.score > 0)
+    .sort((a, b) => b.score - a.score || a.path.localeCompare(b.path))
+    .map((f) => f.path);
+}
+
+/** UTF-8 text of a regular file up to the size limit, else null (symlinks are never followed). */
+async function readTextFile(path: string): Promise<string | null> {
+  const stat = await lstat(path).catch(() => null);
+  if (!stat?.isFile() || stat.size > MAX_SHOWN_FILE_BYTES) return null;
+  const bytes = await readFile(path);
+  if (bytes.includes(0)) return null;
+  return bytes.toString("utf8");
+}
+
+/**
+ * The tasks with `current_content` set for each file that already exists in the checkout, so the
+ * worker changes it instead of replacing it. Returns the notes for files too big to hand over.
+ */
+export async function withCurrentContent(repoPath: string, tasks: Task[]): Promise<{ tasks: Task[]; notes: string[] }> {
+  const notes: string[] = [];
+  const updated: Task[] = [];
+  for (const { current_content: _stale, ...task } of tasks) {
+    const path = repoRelativePath(task.directory, task.file);
+    const stat = await lstat(join(repoPath, path)).catch(() => null);
+    if (!stat?.isFile()) {
+      updated.push(task);
+      continue;
+    }
+    const content = await readFile(join(repoPath, path), "utf8");
+    if (content.length > LIMITS.contextChars) {
+      notes.push(`${path} has ${content.length} characters, more than the ${LIMITS.contextChars} a worker is given; task ${task.id} writes it without seeing it`);
+      updated.push(task);
+    } else {
+      updated.push({ ...task, current_content: content });
+    }
+  }
+  return { tasks: updated, notes };
+}

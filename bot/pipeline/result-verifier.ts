@@ -1,0 +1,104 @@
+// Volunteer results are claims. Before anything is merged the bot re-runs each file's tests in its
+// own sandbox (with the code of the tasks it depends on, as the worker had it) and the file is
+// marked by the bot's verdict; a worker's "passed" counts for nothing on its own.
+import { repoRelativePath } from "../../shared/repo-path.js";
+import type { Result, Task, TestResult } from "../../shared/schemas.js";
+import { dependencyOrder, transitiveDependencies } from "../../shared/task-graph.js";
+import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
+import { testLog } from "../../shared/sandbox/pytest-report.js";
+import type { Sandbox } from "../../shared/sandbox/sandbox.js";
+
+export interface Verification {
+  results: Map<number, Result>;
+  /** Tasks where the worker said one thing and the bot's re-test another. */
+  disagreed: number[];
+}
+
+export interface VerifyOptions {
+  /** Re-test only these tasks (a retry); the others are returned as they are. */
+  only?: ReadonlySet<number>;
+  /** Several volunteers' results per task (replicas): each is re-tested and one is kept (see pickReplica). */
+  replicas?: Map<number, Result[]>;
+}
+
+/** Re-test results against the dependency code already chosen, in dependency order. */
+export async function verifyResults(tasks: Task[], results: Map<number, Result>, sandbox: Sandbox, options: VerifyOptions = {}): Promise<Verification> {
+  const verified = new Map(results);
+  const disagreed: number[] = [];
+  const byId = new Map(tasks.map((t) => [t.id, t]));
+  const pathOf = (id: number) => repoRelativePath(byId.get(id)!.directory, byId.get(id)!.file);
+  for (const id of dependencyOrder(tasks)) {
+    const candidates = options.replicas?.get(id) ?? (results.has(id) ? [results.get(id)!] : []);
+    if (candidates.length === 0 || (options.only && !options.only.has(id))) continue;
+    const path = pathOf(id);
+    const dependencies = transitiveDependencies(tasks, id).flatMap((dep) => {
+      const code = verified.get(dep)?.code;
+      return code ? [{ path: pathOf(dep), content: code }] : [];
+    });
+    const tested: Result[] = [];
+    for (const candidate of candidates) {
+      if (!candidate.code.trim()) {
+        tested.push({ ...candidate, test_passed: false });
+        continue;
+      }
+      const test = await sandbox.run({ files: [...dependencies.filter((f) => f.path !== path), { path, content: candidate.code }], testTargets: [path] });
+      tested.push(withVerdict(candidate, test));
+    }
+    const chosen = pickReplica(tested);
+    const claimed = candidates[tested.indexOf(chosen)]!.test_passed;
+    if (claimed !== chosen.test_passed) disagreed.push(id);
+    verified.set(id, tested.length > 1 ? { ...chosen, notes: [...chosen.notes, replicaNote(tested, chosen, "the bot's re-test")].slice(-50) } : chosen);
+  }
+  return { results: verified, disagreed };
+}
+
+/** Without the bot's re-test: one result per task from the replicas, by what the workers claim. */
+export function chooseByClaims(results: Map<number, Result>, replicas: Map<number, Result[]>): Map<number, Result> {
+  const chosen = new Map(results);
+  for (const [id, candidates] of replicas) {
+    const pick = pickReplica(candidates);
+    chosen.set(id, candidates.length > 1 ? { ...pick, notes: [...pick.notes, replicaNote(candidates, pick, "their own tests")].slice(-50) } : pick);
+  }
+  return chosen;
+}
+
+/**
+ * The seed's V2 voting: among results that pass, the code most of them agree on (same text), the
+ * earliest on a tie; when none passes, the first.
+ */
+export function pickReplica(candidates: Result[]): Result {
+  const passing = candidates.filter((r) => r.test_passed);
+  if (passing.length === 0) return candidates[0]!;
+  const votes = new Map<string, Result[]>();
+  for (const result of passing) votes.set(result.code.trim(), [...(votes.get(result.code.trim()) ?? []), result]);
+  return [...votes.values()].reduce((best, group) => (group.length > best.length ? group : best))[0]!;
+}
+
+function replicaNote(candidates: Result[], chosen: Result, judge: string): string {
+  const passed = candidates.filter((r) => r.test_passed).length;
+  const same = candidates.filter((r) => r.test_passed && r.code.trim() === chosen.code.trim()).length;
+  return `${candidates.length} replicas (${candidates.map((r) => r.worker_id).join(", ")}): ${passed} passed ${judge}; kept ${chosen.worker_id}'s${same > 1 ? `, the same code as ${same - 1} other(s)` : ""}`;
+}
+
+function withVerdict(result: Result, test: TestResult): Result {
+  const claimed = result.test_passed ? "passed" : "failed";
+  const verdict = test.success ? "passed" : "failed";
+  const log = testLog(test).slice(-8_000);
+  return {
+    ...result,
+    test_passed: test.success,
+    tests_passed: test.tests_passed,
+    tests_failed: test.tests_failed,
+    test_logs: test.success ? result.test_logs : log,
+    notes: [...result.notes, claimed === verdict ? `the bot's re-test agrees: ${verdict}` : `the worker reported ${claimed}; the bot's re-test ${verdict}`].slice(-50),
+  };
+}
+
+/** The bot's own sandbox for re-tests, checked at start; the error says how to run without it. */
+export async function openVerifier(image: string, timeoutSeconds: number, howToSkip: string): Promise<DockerSandbox> {
+  const sandbox = new DockerSandbox({ image, timeoutSeconds });
+  await sandbox.check().catch((error: Error) => {
+    throw new Error(`${error.message}; the bot re-tests volunteers' results before merging (${howToSkip} to merge them untested)`);
+  });
+  return sandbox;
+}

@@ -1,0 +1,335 @@
+// The bot's side of the swarm: serves claims under leases over the coordinator protocol, accepts
+// results only for the current lease, publishes signed task/status/board records in the DHT
+// (through RecordPublisher), announces ready tasks over gossipsub and keeps every claim on disk.
+import type { PeerId, PrivateKey } from "@libp2p/interface";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import type { JobId, JobStatus, Result, Task } from "../../shared/schemas.js";
+import { COORDINATOR_PROTOCOL, serveCoordinator, TASKS_TOPIC, type CoordinatorRequest, type CoordinatorResponse } from "../../shared/swarm/coordinator-protocol.js";
+import { boardKey, openRecord, RECORD_TTL_SECONDS, recordKey } from "../../shared/swarm/signed-record.js";
+import type { SwarmNode } from "../../shared/swarm/swarm-node.js";
+import { CoordinatorStore } from "./coordinator-store.js";
+import { JobBoard } from "./job-board.js";
+import { RecordPublisher } from "./record-publisher.js";
+
+/** Status and board records lag the board by at most this. */
+const RECORD_DELAY_MS = 1_000;
+
+/** Seed: a claimed task returns to the board 300 s after its last renewal. */
+export const DEFAULT_LEASE_SECONDS = 300;
+
+export type CoordinatorEvent =
+  | { kind: "claimed"; jobId: string; taskId: number; workerId: string; peer: string }
+  | { kind: "released"; jobId: string; taskId: number; peer: string }
+  | { kind: "lease-expired"; jobId: string; taskId: number }
+  | { kind: "result-accepted"; jobId: string; taskId: number; workerId: string; result: Result }
+  | { kind: "refused"; request: CoordinatorRequest["type"]; peer: string; reason: string }
+  | { kind: "publish-failed"; key: string; reason: string }
+  | { kind: "save-failed"; path: string; reason: string };
+
+/** A claim held open until a task is ready. */
+interface Waiter {
+  workerId: string;
+  peer: string;
+  resolve(response: CoordinatorResponse): void;
+}
+
+export interface CoordinatorOptions {
+  node: SwarmNode;
+  privateKey: PrivateKey;
+  /** Where claims, leases and results are kept across restarts; omitted = memory only. */
+  statePath?: string;
+  leaseSeconds?: number;
+  onEvent?: (event: CoordinatorEvent) => void;
+}
+
+export class SwarmCoordinator {
+  readonly peerId: PeerId;
+  private readonly boards = new Map<JobId, JobBoard>();
+  private readonly store?: CoordinatorStore;
+  private readonly leaseMs: number;
+  private readonly onEvent: (event: CoordinatorEvent) => void;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly records: RecordPublisher;
+  private announcing = false;
+  private readonly waiting: Waiter[] = [];
+  private servingScheduled = false;
+  /** Jobs whose status record is stale; status and board records are written at most once a second. */
+  private readonly staleStatus = new Set<JobId>();
+  private recordsTimer: NodeJS.Timeout | undefined;
+
+  private constructor(private readonly options: CoordinatorOptions) {
+    this.peerId = peerIdFromPrivateKey(options.privateKey);
+    if (!options.node.peerId.equals(this.peerId)) throw new Error("the coordinator's key must be its node's identity key");
+    this.store = options.statePath ? new CoordinatorStore(options.statePath) : undefined;
+    this.leaseMs = (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
+    this.onEvent = options.onEvent ?? (() => {});
+    this.records = new RecordPublisher(options.node, options.privateKey, (key, reason) => this.onEvent({ kind: "publish-failed", key, reason }));
+  }
+
+  /** Load saved jobs, serve the protocol, and keep leases and DHT records fresh. */
+  static async start(options: CoordinatorOptions): Promise<SwarmCoordinator> {
+    const coordinator = new SwarmCoordinator(options);
+    for (const snapshot of (await coordinator.store?.load()) ?? []) coordinator.track(JobBoard.restore(snapshot));
+    await serveCoordinator(options.node, {
+      answer: (request, peer, gone) => coordinator.answer(request, peer, gone),
+      undelivered: (response, peer) => coordinator.undelivered(response, peer.toString()),
+    });
+    coordinator.timers.push(
+      setInterval(() => coordinator.expireLeases(), Math.min(1_000, coordinator.leaseMs / 4)),
+      // Records carry the seed's expiries; republish well before they lapse while the job lives.
+      setInterval(() => coordinator.publishAll(), (RECORD_TTL_SECONDS.task * 1000) / 3),
+    );
+    for (const timer of coordinator.timers) timer.unref();
+    if (coordinator.boards.size > 0) coordinator.publishAll();
+    return coordinator;
+  }
+
+  /** Put a job on the swarm: its tasks become claimable, are published and announced. */
+  addJob(jobId: JobId, userQuery: string, tasks: Task[], kept?: Map<number, Result>, group: string = jobId): JobBoard {
+    if (this.boards.has(jobId)) throw new Error(`job ${jobId} is already on the board`);
+    const board = JobBoard.withResults(jobId, userQuery, tasks, kept, group);
+    this.track(board);
+    this.persist();
+    // Serve waiting claims and announce first: the DHT writes below cost far more.
+    this.serveWaiting();
+    this.announce();
+    for (const task of tasks.filter((t) => !kept?.has(t.id))) this.records.publish(recordKey("task", jobId, task.id), { job_id: jobId, task });
+    this.recordsChanged(jobId);
+    return board;
+  }
+
+  /** The board of a job (also those restored from disk), to wait for its results. */
+  board(jobId: JobId): JobBoard | undefined {
+    return this.boards.get(jobId);
+  }
+
+  jobIds(): JobId[] {
+    return [...this.boards.keys()];
+  }
+
+  /** The boards of a job's group: the job's own, and its replicas (also those restored from disk). */
+  group(group: string): JobBoard[] {
+    return [...this.boards.values()].filter((board) => board.group === group);
+  }
+
+  /** Take a finished (or abandoned) job off the board; its records simply expire. */
+  removeJob(jobId: JobId): void {
+    const board = this.boards.get(jobId);
+    if (board) this.publishStatus(board, "done");
+    this.boards.delete(jobId);
+    this.staleStatus.delete(jobId);
+    this.persist();
+    this.recordsChanged();
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    for (const waiter of [...this.waiting]) waiter.resolve({ type: "none" });
+    clearTimeout(this.recordsTimer);
+    await this.options.node.unhandle(COORDINATOR_PROTOCOL);
+    await this.records.stop();
+    await this.store?.save(this.snapshots());
+  }
+
+  private track(board: JobBoard): void {
+    this.boards.set(board.jobId, board);
+    board.onLeaseExpired((taskId) => this.onEvent({ kind: "lease-expired", jobId: board.jobId, taskId }));
+    let lastReady = "";
+    board.onChange(() => {
+      this.persist();
+      this.recordsChanged(board.jobId);
+      const ready = board.readyTaskIds().join(",");
+      if (ready !== lastReady) {
+        lastReady = ready;
+        if (ready) {
+          this.serveWaiting();
+          this.announce();
+        }
+      }
+    });
+  }
+
+  private async answer(request: CoordinatorRequest, peer: PeerId, gone: AbortSignal): Promise<CoordinatorResponse> {
+    this.records.noteRequest();
+    const response = await this.answerUnlogged(request, peer.toString(), gone).catch((error: Error): CoordinatorResponse => ({ type: "refused", reason: error.message }));
+    if (response.type === "refused") this.onEvent({ kind: "refused", request: request.type, peer: peer.toString(), reason: response.reason });
+    return response;
+  }
+
+  private async answerUnlogged(request: CoordinatorRequest, peer: string, gone: AbortSignal): Promise<CoordinatorResponse> {
+    if (request.type === "claim") return this.claimOrWait(request.worker_id, peer, request.wait_ms, gone);
+    const board = this.boards.get(request.job_id);
+    board?.expireLeases();
+    const lease = board?.leaseOf(request.task_id);
+    if (!board || !lease || lease.leaseId !== request.lease_id) {
+      return { type: "refused", reason: `lease ${request.lease_id} on ${request.job_id} task ${request.task_id} is not current (expired, released or never granted)` };
+    }
+    if (lease.holder !== peer) return { type: "refused", reason: `lease ${request.lease_id} was granted to another peer` };
+    switch (request.type) {
+      case "renew":
+        return { type: "renewed", expires_at: board.renew(request.task_id, request.lease_id, this.leaseMs) };
+      case "release":
+        await board.release(request.job_id, request.task_id, lease.workerId, request.lease_id);
+        this.onEvent({ kind: "released", jobId: request.job_id, taskId: request.task_id, peer });
+        return { type: "released" };
+      case "submit":
+        return this.acceptResult(board, request, lease.workerId, peer);
+    }
+  }
+
+  /**
+   * Grant a ready task now, or hold the claim until one is ready (long poll): a new task goes to
+   * the longest-waiting worker in one step, instead of every idle worker racing for it.
+   */
+  private claimOrWait(workerId: string, peer: string, waitMs: number, gone: AbortSignal): Promise<CoordinatorResponse> | CoordinatorResponse {
+    const now = this.grant(workerId, peer);
+    if (now.type === "granted" || waitMs === 0 || gone.aborted) return now;
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        workerId,
+        peer,
+        resolve: (response) => {
+          clearTimeout(timer);
+          gone.removeEventListener("abort", giveUp);
+          const index = this.waiting.indexOf(waiter);
+          if (index >= 0) this.waiting.splice(index, 1);
+          resolve(response);
+        },
+      };
+      const giveUp = () => waiter.resolve({ type: "none" });
+      const timer = setTimeout(giveUp, waitMs);
+      gone.addEventListener("abort", giveUp, { once: true });
+      this.waiting.push(waiter);
+    });
+  }
+
+  /**
+   * Hand newly ready tasks to waiting claims, oldest first, once the change that made them ready
+   * has finished (so its own events, e.g. "result accepted", come before the new grants).
+   */
+  private serveWaiting(): void {
+    if (this.servingScheduled) return;
+    this.servingScheduled = true;
+    setImmediate(() => {
+      this.servingScheduled = false;
+      // Oldest first; a waiter that cannot take what is ready (a replica of its own task) lets the next one try.
+      for (const waiter of [...this.waiting]) {
+        const response = this.grant(waiter.workerId, waiter.peer);
+        if (response.type === "granted") waiter.resolve(response);
+      }
+    });
+  }
+
+  /** A grant that never reached its worker goes straight back to the board. */
+  private undelivered(response: CoordinatorResponse, peer: string): void {
+    if (response.type !== "granted") return;
+    const board = this.boards.get(response.job_id);
+    const lease = board?.leaseOf(response.task_id);
+    if (board && lease?.leaseId === response.lease_id) {
+      void board.release(response.job_id, response.task_id, lease.workerId, lease.leaseId);
+      this.onEvent({ kind: "released", jobId: response.job_id, taskId: response.task_id, peer });
+    }
+  }
+
+  private grant(workerId: string, peer: string): CoordinatorResponse {
+    for (const board of this.boards.values()) {
+      // Replicas are independent only if no peer solves the same task on two of them (looked up only for a ready task).
+      const skip = (taskId: number) => this.group(board.group).some((b) => b !== board && b.holderOf(taskId) === peer);
+      const claimed = board.claimWithLease(workerId, { leaseMs: this.leaseMs, holder: peer, skip });
+      if (!claimed) continue;
+      const { item, lease } = claimed;
+      this.onEvent({ kind: "claimed", jobId: item.jobId, taskId: item.task.id, workerId, peer });
+      return {
+        type: "granted",
+        job_id: item.jobId,
+        task_id: item.task.id,
+        lease_id: lease.leaseId,
+        expires_at: lease.expiresAt,
+        user_query: item.userQuery,
+        plan: item.plan,
+        task: item.task,
+        dependency_files: item.dependencyFiles,
+      };
+    }
+    return { type: "none" };
+  }
+
+  /** A result counts only when signed by the peer holding the lease and naming its worker id. */
+  private async acceptResult(
+    board: JobBoard,
+    request: Extract<CoordinatorRequest, { type: "submit" }>,
+    workerId: string,
+    peer: string,
+  ): Promise<CoordinatorResponse> {
+    const key = recordKey("result", request.job_id, request.task_id);
+    const bytes = Buffer.from(request.record, "base64");
+    const record = await openRecord(key, bytes).catch((error: Error) => error);
+    if (record instanceof Error) return { type: "refused", reason: `result record rejected: ${record.message}` };
+    if (record.signer !== peer) return { type: "refused", reason: `result record signed by ${record.signer}, but sent by ${peer}` };
+    const result = record.payload as Result;
+    if (result.worker_id !== workerId) return { type: "refused", reason: `result names worker ${result.worker_id}; the lease is held by ${workerId}` };
+    await board.submit(result, request.lease_id);
+    this.onEvent({ kind: "result-accepted", jobId: request.job_id, taskId: request.task_id, workerId, result });
+    // Stored as the worker signed it (seed: result records), by the bot so volunteers need not.
+    this.records.publish(key, bytes);
+    return { type: "accepted" };
+  }
+
+  private expireLeases(): void {
+    for (const board of this.boards.values()) board.expireLeases();
+  }
+
+  /** "Tasks are ready" on gossipsub, at most one message per tick. */
+  private announce(): void {
+    if (this.announcing) return;
+    this.announcing = true;
+    queueMicrotask(() => {
+      this.announcing = false;
+      const jobs = this.readyJobs();
+      if (jobs.length === 0) return;
+      this.options.node.services.pubsub.publish(TASKS_TOPIC, new TextEncoder().encode(JSON.stringify({ jobs }))).catch((error: Error) =>
+        this.onEvent({ kind: "publish-failed", key: TASKS_TOPIC, reason: error.message }),
+      );
+    });
+  }
+
+  private readyJobs(): { job_id: JobId; ready: number[] }[] {
+    return [...this.boards.values()].map((b) => ({ job_id: b.jobId, ready: b.readyTaskIds() })).filter((j) => j.ready.length > 0);
+  }
+
+  /** Status and board records follow the board with a delay, so a burst of results is one write. */
+  private recordsChanged(jobId?: JobId): void {
+    if (jobId) this.staleStatus.add(jobId);
+    this.recordsTimer ??= setTimeout(() => {
+      this.recordsTimer = undefined;
+      for (const id of this.staleStatus) {
+        const board = this.boards.get(id);
+        if (board) this.publishStatus(board);
+      }
+      this.staleStatus.clear();
+      this.records.publish(boardKey(this.peerId.toString()), { jobs: this.readyJobs() });
+    }, RECORD_DELAY_MS);
+  }
+
+  private publishAll(): void {
+    for (const board of this.boards.values()) {
+      const done = board.results();
+      for (const task of board.tasks) if (!done.has(task.id)) this.records.publish(recordKey("task", board.jobId, task.id), { job_id: board.jobId, task });
+      this.publishStatus(board);
+    }
+    this.recordsChanged();
+  }
+
+  private publishStatus(board: JobBoard, status: JobStatus = board.isFinished() ? "merging" : "running"): void {
+    this.records.publish(recordKey("status", board.jobId), { job_id: board.jobId, status, done: [...board.results().keys()] });
+  }
+
+  private snapshots() {
+    return [...this.boards.values()].map((board) => board.snapshot());
+  }
+
+  private persist(): void {
+    const store = this.store;
+    store?.save(this.snapshots()).catch((error: Error) => this.onEvent({ kind: "save-failed", path: store.path, reason: error.message }));
+  }
+}

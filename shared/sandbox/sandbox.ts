@@ -1,0 +1,16 @@
+// Where generated code is tested. Implementation: DockerSandbox (dockerode, locked-down container).
+import type { SourceFile, TestResult } from "../schemas.js";
+
+export interface SandboxRun {
+  /** All files to place under /code, paths relative to the repository root. */
+  files: SourceFile[];
+  /** The files whose tests are run (pytest gets exactly these), relative paths. */
+  testTargets: string[];
+  /** Override of the configured timeout, in seconds. */
+  timeoutSeconds?: number;
+}
+
+export interface Sandbox {
+  /** Check syntax, then run pytest on the targets; never throws for bad code, only for a broken sandbox. */
+  run(run: SandboxRun): Promise<TestResult>;
+}

@@ -1,0 +1,278 @@
+// The real CodeModel: a local GGUF model run by node-llama-cpp (llama.cpp), CPU by default.
+// Layering follows node-llama-cpp: Llama (backend) → LlamaModel (weights) → LlamaContext (KV cache)
+// → one LlamaContextSequence → a fresh LlamaChatSession per complete() call, so no history leaks
+// between prompts (the KV cache of a shared prompt prefix is still reused by node-llama-cpp).
+import { availableParallelism } from "node:os";
+import {
+  getLlama,
+  LlamaChatSession,
+  LlamaLogLevel,
+  TokenBias,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaGrammar,
+  type LlamaModel,
+  type Token,
+} from "node-llama-cpp";
+import { TOKEN_LIMITS } from "../../shared/token-budget.js";
+import type { CodeModel, CompletionOptions } from "../../shared/model/code-model.js";
+import { DEFAULT_MODEL_URI, modelDisplayName, resolveModelSource, validateGgufFile, type ModelSourceOptions } from "./model-source.js";
+
+export interface LlamaCodeModelOptions {
+  /** A local GGUF path or a model URI (hf:…, https://…). Default: $MODEL_PATH, else DEFAULT_MODEL_URI. */
+  model?: string;
+  /** Where URIs are looked up and downloaded to. Default "models". */
+  modelsDirectory?: string;
+  /** Download a missing URI model. Default true. */
+  download?: boolean;
+  /** CPU threads for evaluation. Default: all available cores. */
+  threads?: number;
+  /**
+   * Context window in tokens. Default: min(8192, the model's training context), which keeps a
+   * Qwen2.5-1.5B Q8_0 worker under 2 GiB; raise it (up to the seed's 32k) for long plans.
+   */
+  contextSize?: number;
+  /** Prompt-processing batch size. Default: min(256, contextSize) (a smaller compute buffer). */
+  batchSize?: number;
+  /** Use a GPU backend when one is available. Default false (CPU). */
+  gpu?: boolean;
+  /**
+   * Memory-map the model file. Default false: on CPUs where llama.cpp repacks weights into its own
+   * layout (CPU_REPACK / AMX buffers) a mapped file would stay resident next to the repacked copy,
+   * doubling the memory the weights take. Reading the file instead keeps a single copy.
+   */
+  useMmap?: boolean;
+  /**
+   * Element type of the KV cache. "Q8_0" (default) halves the cache, with flash attention, which
+   * llama.cpp needs for a quantized V cache; "F16" is a few % faster and takes twice the memory.
+   */
+  kvCacheType?: "F16" | "Q8_0";
+  /** Download and load progress. */
+  onProgress?: (event: LoadProgress) => void;
+  /** Hugging Face endpoint (mirror) for downloads; see ModelSourceOptions.endpoint. */
+  endpoint?: string;
+  /** Native log verbosity. Default "error" (llama.cpp warnings about random test models are noise). */
+  logLevel?: "disabled" | "fatal" | "error" | "warn" | "info" | "debug";
+}
+
+export type LoadProgress =
+  | { phase: "download"; downloadedBytes: number; totalBytes: number }
+  | { phase: "load"; fraction: number };
+
+/** Extra knobs beyond the CodeModel contract, for benchmarks and diagnostics. */
+export interface LlamaCompletionOptions extends CompletionOptions {
+  /** Sampling temperature. Default 0.2. */
+  temperature?: number;
+  /** Never sample end-of-generation tokens (benchmarks: force exactly maxTokens tokens). */
+  ignoreEos?: boolean;
+  /** Sampling seed for reproducible output. */
+  seed?: number;
+  /** Called for each batch of generated tokens. */
+  onTokens?: (tokens: readonly Token[]) => void;
+}
+
+/** Figures of the last finished complete() call. */
+export interface CompletionStats {
+  /** Tokens the model had to evaluate for the prompt (a reused cached prefix is not counted). */
+  promptTokens: number;
+  generatedTokens: number;
+  /** From the call's start to the first generated token: prompt evaluation plus one sampling step. */
+  promptMs: number;
+  /** From the first to the last generated token. */
+  decodeMs: number;
+}
+
+export const DEFAULT_TEMPERATURE = 0.2;
+/** The seed's 2048 output tokens, from the token budget so both agree. */
+export const DEFAULT_MAX_TOKENS = TOKEN_LIMITS.outputReserve;
+/** Default context cap (see LlamaCodeModelOptions.contextSize). */
+export const DEFAULT_CONTEXT_CAP = 8192;
+
+/** Runs tasks one at a time, in order; a task whose signal fires while it waits never starts. */
+class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const result = this.tail.then(() => {
+      if (signal?.aborted) throw signal.reason;
+      return task();
+    });
+    this.tail = result.catch(() => undefined);
+    if (!signal) return result;
+    // Reject a waiting caller as soon as it is aborted; the slot itself is skipped when reached.
+    return new Promise<T>((resolvePromise, rejectPromise) => {
+      const onAbort = () => rejectPromise(signal.reason);
+      if (signal.aborted) onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      result.then(resolvePromise, rejectPromise).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+  }
+}
+
+const llamaInstances = new Map<string, Promise<Llama>>();
+
+/** One node-llama-cpp backend per (gpu, log level) in the process; loading it twice only costs memory. */
+function sharedLlama(gpu: boolean, logLevel: LlamaCodeModelOptions["logLevel"]): Promise<Llama> {
+  const key = `${gpu}:${logLevel}`;
+  let instance = llamaInstances.get(key);
+  if (!instance) {
+    instance = getLlama({ gpu: gpu ? "auto" : false, logLevel: (logLevel ?? "error") as LlamaLogLevel, progressLogs: false });
+    instance.catch(() => llamaInstances.delete(key));
+    llamaInstances.set(key, instance);
+  }
+  return instance;
+}
+
+export class LlamaCodeModel implements CodeModel {
+  readonly name: string;
+  readonly contextSize: number;
+  /** The file the weights came from. */
+  readonly modelPath: string;
+  /** Threads the context evaluates with. */
+  readonly threads: number;
+  /** Figures of the last finished complete() call, if any. */
+  lastStats: CompletionStats | undefined;
+
+  private readonly queue = new SerialQueue();
+  private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  private disposed = false;
+
+  private constructor(
+    private readonly llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly sequence: LlamaContextSequence,
+    modelPath: string,
+  ) {
+    this.modelPath = modelPath;
+    this.name = modelDisplayName(modelPath);
+    this.contextSize = context.contextSize;
+    this.threads = context.currentThreads;
+  }
+
+  /** Resolves (downloading if needed), validates and loads the model, then creates its context. */
+  static async load(options: LlamaCodeModelOptions = {}): Promise<LlamaCodeModel> {
+    const source: ModelSourceOptions = {
+      model: options.model ?? (process.env.MODEL_PATH || DEFAULT_MODEL_URI),
+      modelsDirectory: options.modelsDirectory,
+      download: options.download,
+      endpoint: options.endpoint,
+      onProgress: options.onProgress
+        ? (status) => options.onProgress?.({ phase: "download", downloadedBytes: status.downloadedSize, totalBytes: status.totalSize })
+        : undefined,
+    };
+    const { path } = await resolveModelSource(source);
+    const info = await validateGgufFile(path);
+
+    const llama = await sharedLlama(options.gpu ?? false, options.logLevel);
+    const model = await llama.loadModel({
+      modelPath: path,
+      gpuLayers: options.gpu ? "auto" : 0,
+      useMmap: options.useMmap ?? false,
+      onLoadProgress: options.onProgress ? (fraction) => options.onProgress?.({ phase: "load", fraction }) : undefined,
+    });
+    try {
+      const trainContext = model.trainContextSize || Number(info.architectureMetadata.context_length ?? 0) || DEFAULT_CONTEXT_CAP;
+      const contextSize = options.contextSize ?? Math.min(DEFAULT_CONTEXT_CAP, trainContext);
+      const threads = options.threads ?? availableParallelism();
+      const settings = {
+        contextSize,
+        batchSize: options.batchSize ?? Math.min(256, contextSize),
+        threads,
+        sequences: 1,
+        ignoreMemorySafetyChecks: true, // sizes are explicit; node-llama-cpp's estimate is conservative on CPU
+      };
+      const quantizedCache = { experimentalKvCacheKeyType: "Q8_0", experimentalKvCacheValueType: "Q8_0", flashAttention: true } as const;
+      const wantsQuantizedCache = (options.kvCacheType ?? "Q8_0") === "Q8_0";
+      // A Q8_0 cache needs head sizes that are whole 32-value blocks; other models keep F16.
+      const context = wantsQuantizedCache
+        ? await model.createContext({ ...settings, ...quantizedCache }).catch(() => model.createContext(settings))
+        : await model.createContext(settings);
+      return new LlamaCodeModel(llama, model, context, context.getSequence(), path);
+    } catch (error) {
+      await model.dispose();
+      throw error;
+    }
+  }
+
+  complete(prompt: string, options: LlamaCompletionOptions = {}): Promise<string> {
+    if (this.disposed) return Promise.reject(new Error(`model ${this.name} is disposed`));
+    return this.queue.run(() => this.completeNow(prompt, options), options.signal);
+  }
+
+  private async completeNow(prompt: string, options: LlamaCompletionOptions): Promise<string> {
+    if (this.disposed) throw new Error(`model ${this.name} is disposed`);
+    const grammar = options.jsonSchema ? await this.grammarFor(options.jsonSchema) : undefined;
+    const session = new LlamaChatSession({ contextSequence: this.sequence, autoDisposeSequence: false });
+    const meter = this.sequence.tokenMeter;
+    const inputBefore = meter.usedInputTokens;
+    const outputBefore = meter.usedOutputTokens;
+    const started = performance.now();
+    let firstTokenAt: number | undefined;
+    let lastTokenAt = started;
+    try {
+      const text = await session.prompt(prompt, {
+        maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
+        temperature: options.temperature ?? DEFAULT_TEMPERATURE,
+        seed: options.seed,
+        grammar,
+        signal: options.signal,
+        tokenBias: options.ignoreEos ? () => this.endTokenBias() : undefined,
+        onToken: (tokens) => {
+          const now = performance.now();
+          firstTokenAt ??= now;
+          lastTokenAt = now;
+          options.onTokens?.(tokens);
+        },
+      });
+      this.lastStats = {
+        promptTokens: meter.usedInputTokens - inputBefore,
+        // The meter, not onToken: tokens held back while they might start a stop string are still generated.
+        generatedTokens: meter.usedOutputTokens - outputBefore,
+        promptMs: (firstTokenAt ?? lastTokenAt) - started,
+        decodeMs: lastTokenAt - (firstTokenAt ?? lastTokenAt),
+      };
+      return text;
+    } finally {
+      session.dispose({ disposeSequence: false });
+    }
+  }
+
+  private endTokenBias(): TokenBias {
+    const bias = new TokenBias(this.model.tokenizer);
+    const tokens = this.model.tokens;
+    const ends = new Set<Token>();
+    for (const token of [tokens.eos, tokens.eot, tokens.sep]) if (token != null) ends.add(token);
+    for (const text of ["<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>"]) {
+      const ids = this.model.tokenize(text, true);
+      if (ids.length === 1 && this.model.isSpecialToken(ids[0])) ends.add(ids[0]!);
+    }
+    for (const token of ends) bias.set(token, "never");
+    return bias;
+  }
+
+  private grammarFor(schema: Record<string, unknown>): Promise<LlamaGrammar> {
+    const key = JSON.stringify(schema);
+    let grammar = this.grammars.get(key);
+    if (!grammar) {
+      type SchemaArgument = Parameters<Llama["createGrammarForJsonSchema"]>[0];
+      grammar = this.llama.createGrammarForJsonSchema(schema as SchemaArgument) as Promise<LlamaGrammar>;
+      grammar.catch(() => this.grammars.delete(key));
+      this.grammars.set(key, grammar);
+    }
+    return grammar;
+  }
+
+  async countTokens(text: string): Promise<number> {
+    if (this.disposed) throw new Error(`model ${this.name} is disposed`);
+    return this.model.tokenize(text).length;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.context.dispose();
+    await this.model.dispose();
+  }
+}

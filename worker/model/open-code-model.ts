@@ -1,0 +1,34 @@
+// Picks the CodeModel implementation from one model spec string (CLI --model, MODEL_PATH):
+// "script:<file.json>" replays scripted answers (offline demos and tests); anything else is a
+// GGUF path or URI loaded with node-llama-cpp.
+import type { DellmEnv } from "../../shared/config.js";
+import type { CodeModel } from "../../shared/model/code-model.js";
+import { LlamaCodeModel, type LoadProgress } from "./llama-code-model.js";
+import { modelProgressPrinter } from "../progress-lines.js";
+import { ScriptedCodeModel } from "./scripted-code-model.js";
+
+export interface OpenCodeModelOptions {
+  modelsDirectory?: string;
+  threads?: number;
+  contextSize?: number;
+  onProgress?: (event: LoadProgress) => void;
+}
+
+const SCRIPT_PREFIX = "script:";
+
+export async function openCodeModel(spec: string, options: OpenCodeModelOptions = {}): Promise<CodeModel> {
+  if (spec.startsWith(SCRIPT_PREFIX)) return ScriptedCodeModel.fromFile(spec.slice(SCRIPT_PREFIX.length));
+  return LlamaCodeModel.load({
+    model: spec,
+    modelsDirectory: options.modelsDirectory,
+    threads: options.threads,
+    contextSize: options.contextSize,
+    onProgress: options.onProgress,
+  });
+}
+
+/** The model a command asked for, with the settings from the environment and progress as lines. */
+export function openCodeModelForCommand(spec: string, threads: number, env: DellmEnv, log: (line: string) => void): Promise<CodeModel> {
+  log(`[model] loading ${spec}`);
+  return openCodeModel(spec, { modelsDirectory: env.DELLM_MODELS_DIR, threads, contextSize: env.DELLM_CONTEXT_SIZE, onProgress: modelProgressPrinter(log) });
+}
