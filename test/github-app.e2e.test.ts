@@ -15,7 +15,7 @@ import { ScriptedCodeModel } from "../worker/model/scripted-code-model.js";
 import { dellmApp } from "../bot/github/webhooks.js";
 import { GitHubJobStore } from "../bot/github/job-store.js";
 import { GitHubJobs } from "../bot/github/jobs.js";
-import { swarmWorkers } from "../bot/pipeline/run-job.js";
+import { swarmWorkers } from "../bot/swarm/swarm-workers.js";
 import { Planner } from "../bot/pipeline/planner.js";
 import { startCoordinator, type RunningCoordinator } from "../bot/commands/swarm-options.js";
 import { captureComments, commentPayload, installationTokens, labeledPayload, permission, pullRequestApi, settingsFile, startWebhookServer } from "./github-webhooks.js";

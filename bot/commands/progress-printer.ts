@@ -1,6 +1,6 @@
 // Turns job events into the lines `dellm run` prints, so a person sees the job moving.
 import { describeWorkerEvent } from "../../worker/progress-lines.js";
-import type { JobEvent } from "../pipeline/run-job.js";
+import type { JobEvent } from "../pipeline/distribution.js";
 import type { CoordinatorEvent } from "../swarm/coordinator.js";
 
 export function describeJobEvent(event: JobEvent): string | null {

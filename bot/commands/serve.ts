@@ -16,7 +16,7 @@ import { openVerifier } from "../pipeline/result-verifier.js";
 import { githubRemote, type RemoteUrl } from "../github/checkout.js";
 import { GitHubJobStore } from "../github/job-store.js";
 import { GitHubJobs } from "../github/jobs.js";
-import { swarmWorkers } from "../pipeline/run-job.js";
+import { swarmWorkers } from "../swarm/swarm-workers.js";
 import { Planner } from "../pipeline/planner.js";
 import { startCoordinator, swarmFlags, swarmOptionsFrom } from "./swarm-options.js";
 

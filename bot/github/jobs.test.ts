@@ -18,7 +18,7 @@ import type { TaskSolver } from "../../worker/worker-loop.js";
 import { DEFAULT_SETTINGS, type AppSettings } from "./app-settings.js";
 import { GitHubJobStore, type GitHubJob } from "./job-store.js";
 import { GitHubJobs, type GitHubJobsOptions, type IssueRequest } from "./jobs.js";
-import { inProcessWorkers } from "../pipeline/run-job.js";
+import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner } from "../pipeline/planner.js";
 
 const task = (id: number, file: string, directory = "app/"): Task => ({ id, description: `write ${file}`, file, dependencies: [], input_output_spec: "", directory, context: "" });

@@ -3,20 +3,22 @@
 // request and a check run. Every step is saved first, so a restarted bot resumes where it stopped.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { newJobId, type Job } from "../../shared/schemas.js";
+import { newJobId } from "../../shared/schemas.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import { refusedBySettings, type AppSettings } from "./app-settings.js";
 import { fileReports } from "./file-reports.js";
 import { Checkout, githubRemote, type RemoteUrl } from "./checkout.js";
 import { isActive, type GitHubJob, type GitHubJobStore } from "./job-store.js";
+import { commentOnIssue, createCheckRun, installationToken, openOrUpdatePullRequest } from "./github-api.js";
 import { LiveComment, type Octokit } from "./job-comment.js";
 import { explain, NoResultsError } from "./job-failures.js";
-import type { Distribution, JobEvent } from "../pipeline/run-job.js";
+import { collectVerified } from "../pipeline/collect.js";
+import type { Distribution, JobEvent } from "../pipeline/distribution.js";
 import { mergeResults } from "../pipeline/merger.js";
 import { issueRequest, type Planner } from "../pipeline/planner.js";
 import { pullRequestBody } from "./pull-request-body.js";
 import { repositoryContext, withCurrentContent } from "../pipeline/repo-context.js";
-import { chooseByClaims, verifyResults } from "../pipeline/result-verifier.js";
+import { summarizeJob } from "../pipeline/summarize.js";
 
 /** Issue bodies beyond this are cut before planning (and the cut is noted). */
 const MAX_ISSUE_CHARS = 16_000;
@@ -276,16 +278,19 @@ export class GitHubJobs implements JobStarter {
     const onEvent = (event: JobEvent) => {
       if (event.kind === "progress") comment.update(job, { done: event.done - kept.size, failed: event.failed - keptFailed });
     };
-    const collected = await this.options.distribution.distribute(asJob(job), { timeoutMs: timeoutSeconds * 1000, onEvent, signal, kept, replicas: job.settings.replicas });
+    const request = { id: job.id, query: issueQuery(job), tasks: job.tasks };
+    const { results, disagreed } = await collectVerified(request, {
+      distribution: this.options.distribution,
+      verifier: this.options.verifier,
+      only: running,
+      timeoutMs: timeoutSeconds * 1000,
+      onEvent,
+      signal,
+      kept,
+      replicas: job.settings.replicas,
+    });
     signal.throwIfAborted();
-    let results = collected.results;
-    if (this.options.verifier) {
-      const verification = await verifyResults(job.tasks, results, this.options.verifier, { only: running, replicas: collected.replicas });
-      results = verification.results;
-      if (verification.disagreed.length) job.notes.push(`The bot's own re-test overruled the workers on task(s) ${verification.disagreed.join(", ")}; the table shows the bot's verdict.`);
-    } else if (collected.replicas) {
-      results = chooseByClaims(results, collected.replicas);
-    }
+    if (disagreed.length) job.notes.push(`The bot's own re-test overruled the workers on task(s) ${disagreed.join(", ")}; the table shows the bot's verdict.`);
     job.results = [...results.values()];
     const arrived = [...running].filter((id) => results.has(id)).length;
     if (arrived === 0 && running.size > 0) throw new NoResultsError(`no worker sent a result for any of the ${running.size} tasks within ${timeoutSeconds} s`);
@@ -328,65 +333,17 @@ export class GitHubJobs implements JobStarter {
     job.stage = "pushing";
     await this.options.store.save(job);
     if (job.summary === undefined) job.summary = await this.summarize(job);
-    await this.openOrUpdatePullRequest(job, octokit);
+    const body = pullRequestBody({ issueNumber: job.issue_number, jobId: job.id, summary: job.summary ?? "", files: job.files, notes: job.notes });
+    Object.assign(job, await openOrUpdatePullRequest(octokit, job, body));
     await this.options.store.save(job);
     // The verdict is also in the PR body: a check run GitHub refuses (permission not granted) is only logged.
-    await this.checkRun(job, octokit).catch((error: Error) => this.log(`[github] could not create the check run for ${job.id}: ${error.message}`));
+    await createCheckRun(octokit, job).catch((error: Error) => this.log(`[github] could not create the check run for ${job.id}: ${error.message}`));
   }
 
   private async summarize(job: GitHubJob): Promise<string> {
-    try {
-      return await (await this.options.planner()).summarize(issueQuery(job), job.tasks);
-    } catch (error) {
-      job.notes.push(`The planner could not write the summary (${(error as Error).message}).`);
-      return "";
-    }
-  }
-
-  private async openOrUpdatePullRequest(job: GitHubJob, octokit: Octokit): Promise<void> {
-    const where = { owner: job.owner, repo: job.repo };
-    const body = pullRequestBody({ issueNumber: job.issue_number, jobId: job.id, summary: job.summary ?? "", files: job.files, notes: job.notes });
-    if (job.pr_number === undefined) {
-      // The bot may have stopped between opening the PR and saving its number: never open a second one.
-      const { data: open } = await octokit.rest.pulls.list({ ...where, head: `${job.owner}:${job.branch}`, state: "open" });
-      if (open[0]) {
-        job.pr_number = open[0].number;
-        job.pr_url = open[0].html_url;
-      }
-    }
-    if (job.pr_number !== undefined) {
-      await octokit.rest.pulls.update({ ...where, pull_number: job.pr_number, body });
-      return;
-    }
-    const { data } = await octokit.rest.pulls.create({
-      ...where,
-      title: `dellm: ${job.title}`.slice(0, 250),
-      head: job.branch,
-      base: job.base_branch!,
-      body,
-      maintainer_can_modify: true,
-    });
-    job.pr_number = data.number;
-    job.pr_url = data.html_url;
-  }
-
-  /** A completed check run on the pushed commit: the per-file verdicts where the PR shows checks. */
-  private async checkRun(job: GitHubJob, octokit: Octokit): Promise<void> {
-    const passed = job.files.filter((f) => f.passed).length;
-    await octokit.rest.checks.create({
-      owner: job.owner,
-      repo: job.repo,
-      name: "dellm",
-      head_sha: job.commit!,
-      status: "completed",
-      conclusion: passed === job.files.length ? "success" : "failure",
-      external_id: job.id,
-      output: {
-        title: `${passed} of ${job.files.length} files passed their tests`,
-        summary: `dellm job \`${job.id}\` for #${job.issue_number}.`,
-        text: job.files.map((f) => `- \`${f.path}\` (task ${f.task_id}): ${f.passed ? "passed" : "failed"}, ${f.tests_passed} passed / ${f.tests_failed} failed, ${f.change}`).join("\n"),
-      },
-    });
+    const summary = await summarizeJob(await this.options.planner(), issueQuery(job), job.tasks);
+    if (summary.failure) job.notes.push(`The planner could not write the summary (${summary.failure}).`);
+    return summary.text;
   }
 
   private async finalComment(octokit: Octokit, job: GitHubJob): Promise<void> {
@@ -411,7 +368,7 @@ export class GitHubJobs implements JobStarter {
   }
 
   private async comment(octokit: Octokit, job: GitHubJob, body: string): Promise<void> {
-    await octokit.rest.issues.createComment({ owner: job.owner, repo: job.repo, issue_number: job.issue_number, body }).catch((error: Error) => {
+    await commentOnIssue(octokit, job, body).catch((error: Error) => {
       this.log(`[github] could not comment on ${job.owner}/${job.repo}#${job.issue_number}: ${error.message}`);
     });
   }
@@ -427,14 +384,4 @@ function runningTaskIds(job: GitHubJob): Set<number> {
 function issueQuery(job: GitHubJob): string {
   const body = job.body.length > MAX_ISSUE_CHARS ? `${job.body.slice(0, MAX_ISSUE_CHARS)}\n…[the rest of the issue was cut: it is longer than ${MAX_ISSUE_CHARS} characters]` : job.body;
   return issueRequest({ title: job.title, body });
-}
-
-function asJob(job: GitHubJob): Job {
-  return { id: job.id, query: issueQuery(job), repo_path: `${job.owner}/${job.repo}`, branch: job.branch, status: "running", tasks: job.tasks, created_at: job.created_at };
-}
-
-async function installationToken(octokit: Octokit): Promise<string> {
-  const auth = (await octokit.auth({ type: "installation" })) as { token?: string };
-  if (!auth.token) throw new Error("GitHub gave no installation token");
-  return auth.token;
 }

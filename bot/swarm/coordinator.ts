@@ -8,7 +8,7 @@ import { COORDINATOR_PROTOCOL, serveCoordinator, TASKS_TOPIC, type CoordinatorRe
 import { boardKey, openRecord, RECORD_TTL_SECONDS, recordKey } from "../../shared/swarm/signed-record.js";
 import type { SwarmNode } from "../../shared/swarm/swarm-node.js";
 import { CoordinatorStore } from "./coordinator-store.js";
-import { JobBoard } from "./job-board.js";
+import { JobBoard, replicaBoardId } from "./job-board.js";
 import { RecordPublisher } from "./record-publisher.js";
 
 /** Status and board records lag the board by at most this. */
@@ -85,9 +85,23 @@ export class SwarmCoordinator {
   }
 
   /** Put a job on the swarm: its tasks become claimable, are published and announced. */
-  addJob(jobId: JobId, userQuery: string, tasks: Task[], kept?: Map<number, Result>, group: string = jobId): JobBoard {
+  addJob(jobId: JobId, userQuery: string, tasks: Task[], kept?: Map<number, Result>): JobBoard {
+    return this.addBoard(JobBoard.withResults(jobId, userQuery, tasks, kept), kept);
+  }
+
+  /**
+   * A job solved `replicas` times independently: one board per replica (each with its own DHT
+   * records and leases), grouped under the job's id; the first replica's board is the job's own.
+   */
+  addReplicatedJob(request: { id: JobId; query: string; tasks: Task[] }, { kept, replicas = 1 }: { kept?: Map<number, Result>; replicas?: number }): JobBoard[] {
+    return Array.from({ length: replicas }, (_, i) =>
+      this.addBoard(JobBoard.withResults(replicaBoardId(request.id, i), request.query, request.tasks, kept, request.id), kept),
+    );
+  }
+
+  private addBoard(board: JobBoard, kept: Map<number, Result> | undefined): JobBoard {
+    const { jobId, tasks } = board;
     if (this.boards.has(jobId)) throw new Error(`job ${jobId} is already on the board`);
-    const board = JobBoard.withResults(jobId, userQuery, tasks, kept, group);
     this.track(board);
     this.persist();
     // Serve waiting claims and announce first: the DHT writes below cost far more.

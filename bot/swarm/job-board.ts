@@ -44,6 +44,11 @@ export interface ClaimOptions {
   skip?: (taskId: number) => boolean;
 }
 
+/** The board id of a job's replica `index` (0 = the job's own board). */
+export function replicaBoardId(jobId: JobId, index: number): JobId {
+  return index === 0 ? jobId : `${jobId}-r${index + 1}`;
+}
+
 export class JobBoard implements TaskBoard {
   private readonly states = new Map<number, TaskState>();
   private readonly order: number[];
@@ -209,10 +214,14 @@ export class JobBoard implements TaskBoard {
     this.expiryListeners.add(listener);
   }
 
-  /** Resolves when every task has a result, or at the deadline with whatever has arrived. */
+  /**
+   * Resolves when every task has a result, or at the deadline with whatever has arrived; results
+   * name the job (the group), also those a replica board received under its own id.
+   */
   async waitForResults(timeoutMs: number, signal?: AbortSignal): Promise<{ results: Map<number, Result>; timedOut: boolean }> {
     const finished = await this.waitForChange(timeoutMs, signal, () => this.isFinished());
-    return { results: this.results(), timedOut: !finished };
+    const results = new Map([...this.results()].map(([id, result]) => [id, { ...result, job_id: this.group }] as const));
+    return { results, timedOut: !finished };
   }
 
   /** Resolves true once `ready()` holds, false at the deadline or on abort. */

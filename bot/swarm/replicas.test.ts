@@ -9,7 +9,7 @@ import { passingResult, taskFixture } from "../../test/fixtures.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import { SwarmTaskBoard } from "../../worker/swarm-task-board.js";
 import { runWorkerLoop, type TaskSolver } from "../../worker/worker-loop.js";
-import { swarmWorkers } from "../pipeline/run-job.js";
+import { swarmWorkers } from "./swarm-workers.js";
 import { pickReplica, verifyResults } from "../pipeline/result-verifier.js";
 import { SwarmCoordinator, type CoordinatorEvent } from "./coordinator.js";
 

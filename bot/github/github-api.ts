@@ -1,0 +1,66 @@
+// The GitHub REST calls a job makes, in one place (the job class decides when, this module how).
+// The progress comment's own create/edit calls live with its throttle in job-comment.ts.
+import type { GitHubJob } from "./job-store.js";
+import type { Octokit } from "./job-comment.js";
+
+type JobOnGitHub = Pick<GitHubJob, "id" | "owner" | "repo" | "issue_number">;
+
+/** The installation token for git over HTTPS (never stored; used in each command's URL). */
+export async function installationToken(octokit: Octokit): Promise<string> {
+  const auth = (await octokit.auth({ type: "installation" })) as { token?: string };
+  if (!auth.token) throw new Error("GitHub gave no installation token");
+  return auth.token;
+}
+
+export async function commentOnIssue(octokit: Octokit, job: JobOnGitHub, body: string): Promise<void> {
+  await octokit.rest.issues.createComment({ owner: job.owner, repo: job.repo, issue_number: job.issue_number, body });
+}
+
+/**
+ * Update the job's pull request, or open it. The bot may have stopped between opening it and
+ * saving its number, so an open PR from the job's branch is looked up first: never a second one.
+ */
+export async function openOrUpdatePullRequest(
+  octokit: Octokit,
+  job: JobOnGitHub & Pick<GitHubJob, "title" | "branch" | "base_branch" | "pr_number" | "pr_url">,
+  body: string,
+): Promise<{ pr_number: number; pr_url: string | undefined }> {
+  const where = { owner: job.owner, repo: job.repo };
+  let pr = job.pr_number === undefined ? undefined : { pr_number: job.pr_number, pr_url: job.pr_url };
+  if (!pr) {
+    const { data: open } = await octokit.rest.pulls.list({ ...where, head: `${job.owner}:${job.branch}`, state: "open" });
+    if (open[0]) pr = { pr_number: open[0].number, pr_url: open[0].html_url };
+  }
+  if (pr) {
+    await octokit.rest.pulls.update({ ...where, pull_number: pr.pr_number, body });
+    return pr;
+  }
+  const { data } = await octokit.rest.pulls.create({
+    ...where,
+    title: `dellm: ${job.title}`.slice(0, 250),
+    head: job.branch,
+    base: job.base_branch!,
+    body,
+    maintainer_can_modify: true,
+  });
+  return { pr_number: data.number, pr_url: data.html_url };
+}
+
+/** A completed check run on the pushed commit: the per-file verdicts where the PR shows checks. */
+export async function createCheckRun(octokit: Octokit, job: JobOnGitHub & Pick<GitHubJob, "commit" | "files">): Promise<void> {
+  const passed = job.files.filter((f) => f.passed).length;
+  await octokit.rest.checks.create({
+    owner: job.owner,
+    repo: job.repo,
+    name: "dellm",
+    head_sha: job.commit!,
+    status: "completed",
+    conclusion: passed === job.files.length ? "success" : "failure",
+    external_id: job.id,
+    output: {
+      title: `${passed} of ${job.files.length} files passed their tests`,
+      summary: `dellm job \`${job.id}\` for #${job.issue_number}.`,
+      text: job.files.map((f) => `- \`${f.path}\` (task ${f.task_id}): ${f.passed ? "passed" : "failed"}, ${f.tests_passed} passed / ${f.tests_failed} failed, ${f.change}`).join("\n"),
+    },
+  });
+}
