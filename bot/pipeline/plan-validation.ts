@@ -1,9 +1,11 @@
 // A plan from a model is untrusted: it is parsed with zod and checked for the mistakes that would
-// break a job (cycles, unknown dependencies, duplicate files, paths leaving the repository).
+// break a job (cycles, unknown dependencies, two tasks on one file, a file where another task needs a
+// folder, paths leaving the repository or named to fool a terminal, git or Python's imports).
 import { z } from "zod";
 import { repoRelativePath, UnsafePathError } from "../../shared/repo-path.js";
 import { LIMITS, TaskSchema, type Task } from "../../shared/schemas.js";
 import { dependencyOrder, PlanGraphError } from "../../shared/task-graph.js";
+import { shadowingProblems, type PlannedFile } from "./python-shadowing.js";
 
 export class PlanRejectedError extends Error {
   override name = "PlanRejectedError";
@@ -28,19 +30,18 @@ export function validatePlan(value: unknown): Task[] {
     seenIds.add(task.id);
   }
 
-  const owners = new Map<string, number>();
+  const files: PlannedFile[] = [];
   for (const task of tasks) {
     try {
       const path = repoRelativePath(task.directory, task.file);
       if (!path.endsWith(".py")) problems.push(`task ${task.id} targets ${path}: only Python (.py) files can be generated and tested`);
-      const owner = owners.get(path);
-      if (owner !== undefined) problems.push(`tasks ${owner} and ${task.id} both write ${path}; give each file to one task`);
-      owners.set(path, task.id);
+      files.push({ taskId: task.id, path });
     } catch (error) {
       if (!(error instanceof UnsafePathError)) throw error;
       problems.push(`task ${task.id}: ${error.message}`);
     }
   }
+  problems.push(...clashProblems(files), ...shadowingProblems(files));
 
   if (problems.length === 0) {
     try {
@@ -52,4 +53,29 @@ export function validatePlan(value: unknown): Task[] {
   }
   if (problems.length > 0) throw new PlanRejectedError(problems);
   return tasks;
+}
+
+/**
+ * Files the merge could not all write: one path for two tasks (even in dependency order one would
+ * silently replace the other), a file where another task needs a folder (ok.py and ok.py/inner.py),
+ * and names equal but for case or Unicode form, one file on macOS and Windows checkouts.
+ */
+function clashProblems(files: PlannedFile[]): string[] {
+  const problems: string[] = [];
+  const fold = (path: string) => path.normalize("NFC").toLowerCase();
+  for (const [i, a] of files.entries()) {
+    for (const b of files.slice(i + 1)) {
+      if (a.path === b.path) {
+        problems.push(`tasks ${a.taskId} and ${b.taskId} both write ${a.path}; give each file to one task`);
+      } else if (fold(a.path) === fold(b.path)) {
+        problems.push(`tasks ${a.taskId} and ${b.taskId} write ${a.path} and ${b.path}, one file on macOS and Windows; give them names that differ in more than case`);
+      } else {
+        const [file, inside] = fold(b.path).startsWith(`${fold(a.path)}/`) ? [a, b] : fold(a.path).startsWith(`${fold(b.path)}/`) ? [b, a] : [null, null];
+        if (file && inside) {
+          problems.push(`task ${file.taskId} writes the file ${file.path}, but task ${inside.taskId} writes ${inside.path} inside a folder of that name; a path cannot be both, rename one of them`);
+        }
+      }
+    }
+  }
+  return problems;
 }
