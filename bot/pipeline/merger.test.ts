@@ -115,12 +115,43 @@ describe("mergeResults", () => {
     expect(files).not.toContain("escape/x.py");
   });
 
+  it.each([
+    ["the file first", [task(1, "", "ok.py"), task(2, "ok.py/", "inner.py")], "ok.py", 2, "ok.py/inner.py", /^could not write it: a file is in the way of one of its folders .*\((EEXIST|ENOTDIR)\)$/],
+    ["the folder first", [task(2, "ok.py/", "inner.py"), task(1, "", "ok.py", [2])], "ok.py/inner.py", 1, "ok.py", /^could not write it: a folder of that name is in the way .*\(EISDIR\)$/],
+  ])("keeps and commits the passing file when a clash forced past validation stops another (%s)", async (_order, tasks, kept, lostId, lostPath, reason) => {
+    const { dir, git } = await tempRepo(true);
+    const results = new Map([
+      [1, result(1, "OK = 1\n")],
+      [2, result(2, "INNER = 2\n")],
+    ]);
+    const outcome = await mergeResults({ repoPath: dir, branch: "dellm/clash", message: "m", tasks, results });
+    expect(outcome.written.map((f) => f.path)).toEqual([kept]);
+    expect(outcome.skipped).toEqual([{ taskId: lostId, path: lostPath, reason: expect.stringMatching(reason) }]);
+    expect(outcome.skipped[0]!.reason).not.toContain("dellm-merge-"); // no temporary worktree path
+    expect(outcome.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect((await git.revparse(["dellm/clash"])).trim()).toBe(outcome.commit);
+    expect((await git.raw(["ls-tree", "-r", "--name-only", "dellm/clash"])).trim().split("\n")).toEqual(["README.md", "app/models.py", kept]);
+  });
+
+  it("leaves no branch behind when nothing could be written", async () => {
+    const { dir, git } = await tempRepo(true);
+    const branchesBefore = (await git.branchLocal()).all;
+    const tasks = [task(1, "", "missing.py"), task(2, "../", "evil.py")];
+    const outcome = await mergeResults({ repoPath: dir, branch: "dellm/nothing", message: "m", tasks, results: new Map([[2, result(2, "E = 1\n")]]) });
+    expect(outcome.commit).toBeNull();
+    expect(outcome.written).toEqual([]);
+    expect(outcome.skipped.map((s) => s.taskId)).toEqual([1, 2]);
+    expect((await git.branchLocal()).all).toEqual(branchesBefore);
+    expect((await git.raw(["worktree", "list"])).trim().split("\n")).toHaveLength(1);
+  });
+
   it("refuses to reuse an existing branch instead of overwriting it", async () => {
     const { dir, git } = await tempRepo(true);
     await git.branch(["dellm/taken"]);
     await expect(
       mergeResults({ repoPath: dir, branch: "dellm/taken", message: "m", tasks: [task(1, "", "a.py")], results: new Map([[1, result(1, "A = 1\n")]]) }),
     ).rejects.toThrow(/already exists/);
+    expect((await git.branchLocal()).all).toContain("dellm/taken"); // the refusal deletes nothing
   });
 
   it("makes a new folder inside another repository a repository of its own, and refuses an existing subfolder", async () => {

@@ -38,6 +38,7 @@ export interface SkippedTask {
 }
 
 export interface MergeOutcome {
+  /** Created only when commit is set: a merge that writes nothing leaves no branch behind. */
   branch: string;
   commit: string | null;
   written: WrittenFile[];
@@ -51,6 +52,7 @@ export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
   const base = input.startPoint ?? (await baseCommit(repo));
   const worktree = await mkdtemp(join(tmpdir(), "dellm-merge-"));
   await repo.raw(["worktree", "add", "--quiet", "-b", input.branch, worktree, base]);
+  let commit: string | null = null;
   try {
     const tree = simpleGit(worktree);
     const byId = new Map(input.tasks.map((t) => [t.id, t]));
@@ -84,9 +86,15 @@ export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
       const target = join(worktree, path);
       const earlier = writers.get(path);
       const existed = earlier === undefined && (await exists(target));
-      await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, result.code);
-      await tree.add(path);
+      try {
+        await mkdir(dirname(target), { recursive: true });
+        await writeFile(target, result.code);
+        await tree.add(path);
+      } catch (error) {
+        // One file that cannot be written (a file where its folder should be…) must not cost the others.
+        skipped.push({ taskId: id, path, reason: writeFailure(error, worktree) });
+        continue;
+      }
       writers.set(path, id);
       written.push({
         path,
@@ -96,7 +104,6 @@ export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
       });
     }
 
-    let commit: string | null = null;
     if (written.length > 0) {
       await (await withIdentity(worktree)).commit(input.message);
       commit = (await tree.revparse(["HEAD"])).trim();
@@ -104,7 +111,26 @@ export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
     return { branch: input.branch, commit, written, skipped };
   } finally {
     await repo.raw(["worktree", "remove", "--force", worktree]).catch(() => rm(worktree, { recursive: true, force: true }));
+    // A branch without the job's commit would pass for its result: with nothing written (or a
+    // failure on the way) the branch this merge created goes again.
+    if (commit === null) await repo.raw(["branch", "-D", input.branch]).catch(() => undefined);
   }
+}
+
+const WRITE_ERRORS: Record<string, string> = {
+  EEXIST: "a file is in the way of one of its folders (another task wrote a file with that folder's name)",
+  ENOTDIR: "a file is in the way of one of its folders (another task wrote a file with that folder's name)",
+  EISDIR: "a folder of that name is in the way (another task wrote files inside it)",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ENAMETOOLONG: "the name is too long for the file system",
+};
+
+/** Why a file could not be written, without the temporary worktree's path. */
+function writeFailure(error: unknown, worktree: string): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const detail = (code && WRITE_ERRORS[code]) ?? (error as Error).message.split(`${worktree}/`).join("");
+  return `could not write it: ${detail}${code ? ` (${code})` : ""}`;
 }
 
 /**
