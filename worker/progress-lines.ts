@@ -1,4 +1,7 @@
-// The lines a worker prints (in `dellm-worker` and for the in-process workers of `dellm run`).
+// The lines a worker prints (in `dellm-worker` and for the in-process workers of `dellm run`). Task
+// text comes from a planner model, results and reasons from workers and the sandbox: all of it goes
+// through showUntrusted, so none of it can colour the terminal or add a line of its own.
+import { showUntrusted } from "../shared/display.js";
 import type { LoadProgress } from "./model/llama-code-model.js";
 import type { WorkerEvent } from "./worker-loop.js";
 
@@ -11,20 +14,21 @@ export function printLines<E>(describe: (event: E) => string | null, log: (line:
 }
 
 export function describeWorkerEvent(e: WorkerEvent): string | null {
-  if (e.kind === "claimed") return `[${e.workerId}] task ${e.item.task.id}: claimed (${e.item.task.directory}${e.item.task.file}: ${e.item.task.description.slice(0, 100)})`;
+  const who = `[${showUntrusted(e.workerId)}]`;
+  if (e.kind === "claimed") return `${who} task ${e.item.task.id}: claimed (${showUntrusted(`${e.item.task.directory}${e.item.task.file}`)}: ${showUntrusted(e.item.task.description.slice(0, 100))})`;
   if (e.kind === "submitted") {
     const r = e.result;
-    const outcome = r.error ? `error: ${r.error}` : `${r.test_passed ? "passed" : "FAILED"} (${r.tests_passed} passed, ${r.tests_failed} failed)`;
-    return `[${e.workerId}] task ${r.task_id}: ${outcome} after ${r.attempts.length} attempt(s), ${r.execution_time.toFixed(1)} s`;
+    const outcome = r.error ? `error: ${showUntrusted(r.error)}` : `${r.test_passed ? "passed" : "FAILED"} (${r.tests_passed} passed, ${r.tests_failed} failed)`;
+    return `${who} task ${r.task_id}: ${outcome} after ${r.attempts.length} attempt(s), ${r.execution_time.toFixed(1)} s`;
   }
-  if (e.kind === "submit-refused") return `[${e.workerId}] task ${e.taskId}: result refused: ${e.reason}`;
+  if (e.kind === "submit-refused") return `${who} task ${e.taskId}: result refused: ${showUntrusted(e.reason)}`;
   const p = e.event;
-  if (p.kind === "deciding") return `[${e.workerId}] task ${p.taskId}: asking the model whether it can solve it`;
-  if (p.kind === "split") return `[${e.workerId}] task ${p.taskId}: split into ${p.subtasks} subtasks`;
-  if (p.kind === "generating") return `[${e.workerId}] task ${p.taskId}: generating code (attempt ${p.attempt})`;
+  if (p.kind === "deciding") return `${who} task ${p.taskId}: asking the model whether it can solve it`;
+  if (p.kind === "split") return `${who} task ${p.taskId}: split into ${p.subtasks} subtasks`;
+  if (p.kind === "generating") return `${who} task ${p.taskId}: generating code (attempt ${p.attempt})`;
   if (p.kind === "tested") {
     const t = p.result;
-    return `[${e.workerId}] task ${p.taskId}: attempt ${p.attempt} ${t.success ? "passed" : "failed"}: ${t.tests_passed} passed, ${t.tests_failed} failed${t.failure_reason ? ` (${t.failure_reason})` : ""}`;
+    return `${who} task ${p.taskId}: attempt ${p.attempt} ${t.success ? "passed" : "failed"}: ${t.tests_passed} passed, ${t.tests_failed} failed${t.failure_reason ? ` (${showUntrusted(t.failure_reason)})` : ""}`;
   }
   return null;
 }

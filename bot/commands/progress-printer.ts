@@ -1,4 +1,6 @@
-// Turns job events into the lines `dellm run` prints, so a person sees the job moving.
+// Turns job events into the lines `dellm run` prints, so a person sees the job moving. Every text a
+// model, a worker or a peer chose goes through showUntrusted: it cannot colour, move or add lines.
+import { showUntrusted } from "../../shared/display.js";
 import { describeWorkerEvent } from "../../worker/progress-lines.js";
 import type { JobEvent } from "../pipeline/distribution.js";
 import type { CoordinatorEvent } from "../swarm/coordinator.js";
@@ -10,7 +12,7 @@ export function describeJobEvent(event: JobEvent): string | null {
     case "planned":
       return [
         `[plan] ${event.job.tasks.length} tasks:`,
-        ...event.job.tasks.map((t) => `         ${t.id}. ${t.directory}${t.file}${t.dependencies.length ? ` (after ${t.dependencies.join(", ")})` : ""}: ${t.description}`),
+        ...event.job.tasks.map((t) => `         ${t.id}. ${showUntrusted(`${t.directory}${t.file}`)}${t.dependencies.length ? ` (after ${t.dependencies.join(", ")})` : ""}: ${showUntrusted(t.description)}`),
       ].join("\n");
     case "worker":
       return describeWorkerEvent(event.event);
@@ -23,29 +25,31 @@ export function describeJobEvent(event: JobEvent): string | null {
     case "verified":
       return `[verify] re-tested ${event.checked} results in the bot's sandbox${event.disagreed.length ? `; overruled the workers on task(s) ${event.disagreed.join(", ")}` : "; all agree with the workers"}`;
     case "merged":
-      return `[merge] ${event.merge.written.length} files on ${event.merge.branch}${event.merge.commit ? ` at ${event.merge.commit.slice(0, 12)}` : ""}${event.merge.skipped.length ? `, ${event.merge.skipped.length} not written` : ""}`;
+      return event.merge.commit
+        ? `[merge] ${event.merge.written.length} files on ${event.merge.branch} at ${event.merge.commit.slice(0, 12)}${event.merge.skipped.length ? `, ${event.merge.skipped.length} not written` : ""}`
+        : `[merge] no file could be written (${event.merge.skipped.length} not written); no branch was created`;
     case "summary-failed":
-      return `[summary] the planner could not write the summary (${event.reason}); printing the results only`;
+      return `[summary] the planner could not write the summary (${showUntrusted(event.reason)}); printing the results only`;
   }
 }
 
 export function describeCoordinatorEvent(event: CoordinatorEvent): string {
   switch (event.kind) {
     case "claimed":
-      return `[swarm] task ${event.taskId}: claimed by ${event.workerId}${event.workerId === event.peer ? "" : ` (peer ${event.peer})`}`;
+      return `[swarm] task ${event.taskId}: claimed by ${showUntrusted(event.workerId)}${event.workerId === event.peer ? "" : ` (peer ${showUntrusted(event.peer)})`}`;
     case "released":
-      return `[swarm] task ${event.taskId}: released by ${event.peer}; back on the board`;
+      return `[swarm] task ${event.taskId}: released by ${showUntrusted(event.peer)}; back on the board`;
     case "lease-expired":
       return `[swarm] task ${event.taskId}: lease expired (worker gone or silent); back on the board`;
     case "result-accepted": {
       const r = event.result;
-      return `[swarm] task ${event.taskId}: result from ${event.workerId}: ${r.error ? `error: ${r.error}` : `${r.test_passed ? "passed" : "FAILED"} (${r.tests_passed} passed, ${r.tests_failed} failed)`}`;
+      return `[swarm] task ${event.taskId}: result from ${showUntrusted(event.workerId)}: ${r.error ? `error: ${showUntrusted(r.error)}` : `${r.test_passed ? "passed" : "FAILED"} (${r.tests_passed} passed, ${r.tests_failed} failed)`}`;
     }
     case "refused":
-      return `[swarm] refused ${event.request} from ${event.peer}: ${event.reason}`;
+      return `[swarm] refused ${showUntrusted(event.request)} from ${showUntrusted(event.peer)}: ${showUntrusted(event.reason)}`;
     case "publish-failed":
-      return `[swarm] could not publish ${event.key} (${event.reason}); claims still work, the record is retried`;
+      return `[swarm] could not publish ${showUntrusted(event.key)} (${showUntrusted(event.reason)}); claims still work, the record is retried`;
     case "save-failed":
-      return `[swarm] could not save the coordinator state to ${event.path}: ${event.reason}`;
+      return `[swarm] could not save the coordinator state to ${event.path}: ${showUntrusted(event.reason)}`;
   }
 }

@@ -1,4 +1,6 @@
-// The seed's fixed "Output Format" block that follows the Query 5.7 text.
+// The seed's fixed "Output Format" block that follows the Query 5.7 text. File names and reasons
+// are shown escaped, so none can colour a line or add a fake "- file.py (passed tests)" row.
+import { showUntrusted } from "../../shared/display.js";
 import type { Result } from "../../shared/schemas.js";
 import type { MergeOutcome } from "./merger.js";
 
@@ -13,25 +15,22 @@ export function resultsBlock({ repoPath, merge, results }: SummaryInput): string
   const lines = [allPassed ? "Task completed!" : "Task finished with problems.", "", `Generated ${merge.written.length} files:`];
   for (const file of merge.written) {
     const overwrote = file.overwrote === "base" ? ", replaced the existing file" : file.overwrote ? `, replaced task ${file.overwrote.taskId}'s version` : "";
-    lines.push(`- ${file.path} (${file.testPassed ? "passed tests" : "FAILED tests - see logs"}${overwrote})`);
+    lines.push(`- ${showUntrusted(file.path)} (${file.testPassed ? "passed tests" : "FAILED tests - see logs"}${overwrote})`);
   }
-  for (const skip of merge.skipped) lines.push(`- ${skip.path} (NOT WRITTEN - ${skip.reason})`);
+  for (const skip of merge.skipped) lines.push(`- ${showUntrusted(skip.path)} (NOT WRITTEN - ${showUntrusted(skip.reason)})`);
   let passed = 0;
   let failed = 0;
   for (const result of results.values()) {
     passed += result.tests_passed;
     failed += result.tests_failed;
   }
+  lines.push("", `Location: ${repoPath}`);
+  if (merge.commit) {
+    lines.push(`Branch: ${merge.branch}`, `Commit: ${merge.commit}`, "", "To run:", `cd ${repoPath}`, `git checkout ${merge.branch}`, "python -m pytest");
+  } else {
+    lines.push("Branch: (none: no file could be written, so no branch was created)", "Commit: (none)");
+  }
   lines.push(
-    "",
-    `Location: ${repoPath}`,
-    `Branch: ${merge.branch}`,
-    `Commit: ${merge.commit ?? "(none: no file was written)"}`,
-    "",
-    "To run:",
-    `cd ${repoPath}`,
-    `git checkout ${merge.branch}`,
-    "python -m pytest",
     "",
     "Test Results Summary:",
     `- ${passed} tests passed`,

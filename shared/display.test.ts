@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { firstUnprintable, showUntrusted, showUntrustedLines } from "./display.js";
+
+describe("showUntrusted (one line)", () => {
+  it("escapes everything that colours, moves the cursor, breaks the line or reorders text", () => {
+    expect(showUntrusted("\x1b[32mpassed\x1b[0m")).toBe("\\x1b[32mpassed\\x1b[0m");
+    expect(showUntrusted("a\r\nb\tc\bd\x7fe\x00")).toBe("a\\r\\nb\\tc\\bd\\x7fe\\x00");
+    expect(showUntrusted("\x9b31m")).toBe("\\x9b31m"); // C1 CSI
+    expect(showUntrusted("evil\u202eyp.py\u2066\u200b\ufeff\u2028")).toBe("evil\\u{202e}yp.py\\u{2066}\\u{200b}\\u{feff}\\u{2028}");
+  });
+
+  it("leaves printable text alone, Unicode letters and emoji included", () => {
+    const plain = "app/models.py: données ✅ 测试 [w1] (2 passed) \\x1b";
+    expect(showUntrusted(plain)).toBe(plain);
+  });
+});
+
+describe("showUntrustedLines (a multi-line body)", () => {
+  it("keeps line breaks (CRLF as one) and tabs, escapes the rest, a lone CR included", () => {
+    expect(showUntrustedLines("line 1\r\n\tline 2\rFAKE\n\x1b[2Kline 3")).toBe("line 1\n\tline 2\\rFAKE\n\\x1b[2Kline 3");
+  });
+});
+
+describe("firstUnprintable", () => {
+  it("names the first character that would be escaped, or null", () => {
+    expect(firstUnprintable("ok\u202e\x1b")).toBe("\\u{202e}");
+    expect(firstUnprintable("ok.py")).toBeNull();
+  });
+});
