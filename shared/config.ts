@@ -18,6 +18,9 @@ const EnvSchema = z.object({
   DELLM_TASK_TIMEOUT: positiveInt("DELLM_TASK_TIMEOUT").default(120),
   MODEL_PATH: z.string().min(1).default(DEFAULT_MODEL_URI),
   DELLM_MODELS_DIR: z.string().min(1).default(DEFAULT_MODELS_DIR),
+  // A Hugging Face mirror for hf: URIs (HF_ENDPOINT is the name huggingface tools use).
+  MODEL_ENDPOINT: z.string().url("MODEL_ENDPOINT must be an http(s) URL").optional(),
+  HF_ENDPOINT: z.string().url("HF_ENDPOINT must be an http(s) URL").optional(),
   MODEL_THREADS: positiveInt("MODEL_THREADS").default(Math.min(4, availableParallelism())),
   DELLM_CONTEXT_SIZE: positiveInt("DELLM_CONTEXT_SIZE").optional(),
   WORKER_ID: z.string().min(1).optional(),
@@ -44,7 +47,7 @@ export function presentVariables(env: NodeJS.ProcessEnv): Record<string, string>
 }
 
 /** Read the environment (see presentVariables). */
-export function readEnv(env: NodeJS.ProcessEnv = process.env): DellmEnv {
+export function readEnv(env: NodeJS.ProcessEnv): DellmEnv {
   const parsed = EnvSchema.safeParse(presentVariables(env));
   if (!parsed.success) throw new Error(`invalid environment: ${z.prettifyError(parsed.error)}`);
   return parsed.data;

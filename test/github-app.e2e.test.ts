@@ -17,7 +17,7 @@ import { GitHubJobStore } from "../bot/github/job-store.js";
 import { GitHubJobs } from "../bot/github/jobs.js";
 import { swarmWorkers } from "../bot/swarm/swarm-workers.js";
 import { Planner } from "../bot/pipeline/planner.js";
-import { startCoordinator, type RunningCoordinator } from "../bot/commands/swarm-options.js";
+import { startCoordinator, type RunningCoordinator } from "../bot/commands/start-coordinator.js";
 import { captureComments, commentPayload, installationTokens, labeledPayload, permission, pullRequestApi, settingsFile, startWebhookServer } from "./github-webhooks.js";
 import { bareRepository } from "./git-fixtures.js";
 import { startCommand, testEnv, type RunningProcess } from "./processes.js";

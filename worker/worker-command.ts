@@ -1,11 +1,10 @@
 // `dellm-worker`: a volunteer's process. Joins the swarm and finds the pinned coordinator first
 // (so a wrong address fails before a long model load), then claims tasks, solves them with the local model, tests them in the Docker sandbox and sends the
 // results back, until Ctrl-C (which releases the task in hand).
-import { parseArgs } from "node:util";
 import { z } from "zod";
-import { bootstrapPeersFrom, readEnv } from "../shared/config.js";
+import { readCommandLine } from "../shared/command-line.js";
+import { bootstrapPeersFrom, type DellmEnv } from "../shared/config.js";
 import { startNode } from "../shared/swarm/start-node.js";
-import { UsageError } from "../shared/usage-error.js";
 import type { CodeModel } from "../shared/model/code-model.js";
 import { DockerSandbox } from "../shared/sandbox/docker-sandbox.js";
 import { TaskExecutor } from "./executor.js";
@@ -49,11 +48,10 @@ const WorkerOptionsSchema = z.object({
 });
 export type WorkerOptions = z.infer<typeof WorkerOptionsSchema>;
 
-export function parseWorkerArgs(argv: string[], env = readEnv()): WorkerOptions {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+export function parseWorkerArgs(argv: string[], env: DellmEnv): WorkerOptions {
+  return readCommandLine(argv, {
+    command: "dellm-worker",
+    flags: {
       bootstrap: { type: "string", multiple: true },
       coordinator: { type: "string" },
       "worker-id": { type: "string" },
@@ -65,22 +63,20 @@ export function parseWorkerArgs(argv: string[], env = readEnv()): WorkerOptions 
       listen: { type: "string", multiple: true },
       poll: { type: "string", default: "2" },
     },
-  });
-  if (positionals.length > 0) throw new UsageError(`dellm-worker takes no arguments, got "${positionals.join(" ")}"`);
-  const parsed = WorkerOptionsSchema.safeParse({
-    bootstrap: values.bootstrap?.length ? values.bootstrap : bootstrapPeersFrom(env),
-    coordinator: values.coordinator ?? env.DELLM_COORDINATOR,
-    workerId: values["worker-id"] ?? env.WORKER_ID,
-    model: values.model ?? env.MODEL_PATH,
-    threads: values.threads ?? env.MODEL_THREADS,
-    image: values.image ?? env.DELLM_SANDBOX_IMAGE,
-    repairs: values.repairs ?? env.DELLM_REPAIR_ATTEMPTS,
-    key: values.key,
-    listen: values.listen?.length ? values.listen : [env.DELLM_LISTEN ?? "/ip4/0.0.0.0/tcp/0"],
-    poll: values.poll,
-  });
-  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("\n"));
-  return parsed.data;
+    schema: WorkerOptionsSchema,
+    input: (values) => ({
+      bootstrap: values.bootstrap?.length ? values.bootstrap : bootstrapPeersFrom(env),
+      coordinator: values.coordinator ?? env.DELLM_COORDINATOR,
+      workerId: values["worker-id"] ?? env.WORKER_ID,
+      model: values.model ?? env.MODEL_PATH,
+      threads: values.threads ?? env.MODEL_THREADS,
+      image: values.image ?? env.DELLM_SANDBOX_IMAGE,
+      repairs: values.repairs ?? env.DELLM_REPAIR_ATTEMPTS,
+      key: values.key,
+      listen: values.listen?.length ? values.listen : [env.DELLM_LISTEN ?? "/ip4/0.0.0.0/tcp/0"],
+      poll: values.poll,
+    }),
+  }).options;
 }
 
 function describeBoardEvent(event: SwarmBoardEvent): string | null {
@@ -98,8 +94,7 @@ function describeBoardEvent(event: SwarmBoardEvent): string | null {
   }
 }
 
-export async function workerCommand(argv: string[], log: (line: string) => void = console.log): Promise<number> {
-  const env = readEnv();
+export async function workerCommand(argv: string[], env: DellmEnv, log: (line: string) => void = console.log): Promise<number> {
   const options = parseWorkerArgs(argv, env);
   const sandbox = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });
   await sandbox.check();
@@ -148,19 +143,5 @@ export async function workerCommand(argv: string[], log: (line: string) => void 
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await model?.dispose();
-  }
-}
-
-export async function workerMain(argv: string[]): Promise<number> {
-  if (argv.includes("-h") || argv.includes("--help")) {
-    console.log(WORKER_USAGE);
-    return 0;
-  }
-  try {
-    return await workerCommand(argv);
-  } catch (error) {
-    console.error(`dellm-worker: ${error instanceof Error ? error.message : String(error)}`);
-    if (error instanceof UsageError) console.error(`\n${WORKER_USAGE}`);
-    return 1;
   }
 }

@@ -3,9 +3,8 @@
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { parseArgs } from "node:util";
 import { z } from "zod";
-import { readEnv } from "../../shared/config.js";
+import { readCommandLine } from "../../shared/command-line.js";
 import { UsageError } from "../../shared/usage-error.js";
 import { budgetFor } from "../../shared/token-budget.js";
 import type { CodeModel } from "../../shared/model/code-model.js";
@@ -19,6 +18,7 @@ import { ReferenceModel } from "../eval/reference-model.js";
 import { compareReports, describeReport, readReport, summarize, type EvalReport, type IssueOutcome } from "../eval/report.js";
 import { runBaselineIssue, runPipelineIssue, SwarmTimeline } from "../eval/run-eval.js";
 import { DEFAULT_SUITE_DIR, loadSuite, type EvalIssue } from "../eval/suite.js";
+import type { CommandContext } from "./context.js";
 
 export const EVAL_USAGE = `Usage:
   dellm eval [options]                 run the suite and report
@@ -64,11 +64,11 @@ export interface ProgressOutput {
   write(text: string): unknown;
 }
 
-export async function evalCommand(argv: string[], log: (line: string) => void = console.log, progressOut: ProgressOutput = process.stderr): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+export async function evalCommand(argv: string[], { env, log, progress: progressOut = process.stderr }: Omit<CommandContext, "variables"> & { progress?: ProgressOutput }): Promise<number> {
+  const { options, values, positionals } = readCommandLine(argv, {
+    command: "dellm eval",
+    positionals: "allowed",
+    flags: {
       compare: { type: "boolean", default: false },
       only: { type: "string" },
       workers: { type: "string", default: "3" },
@@ -81,6 +81,19 @@ export async function evalCommand(argv: string[], log: (line: string) => void = 
       suite: { type: "string", default: DEFAULT_SUITE_DIR },
       out: { type: "string" },
     },
+    schema: EvalOptionsSchema,
+    input: (values) => ({
+      only: values.only,
+      workers: values.workers,
+      model: values.model ?? env.MODEL_PATH,
+      planner: values.planner,
+      baseline: values.baseline,
+      repairs: values.repairs ?? env.DELLM_REPAIR_ATTEMPTS,
+      taskTimeout: values["task-timeout"] ?? env.DELLM_TASK_TIMEOUT,
+      image: values.image ?? env.DELLM_SANDBOX_IMAGE,
+      suite: values.suite,
+      out: values.out,
+    }),
   });
   if (values.compare) {
     if (positionals.length !== 2) throw new UsageError("--compare takes two results files: dellm eval --compare a.json b.json");
@@ -89,21 +102,6 @@ export async function evalCommand(argv: string[], log: (line: string) => void = 
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`dellm eval takes no arguments, got "${positionals.join(" ")}" (did you mean --only ${positionals[0]}?)`);
-  const env = readEnv();
-  const parsed = EvalOptionsSchema.safeParse({
-    only: values.only,
-    workers: values.workers,
-    model: values.model ?? env.MODEL_PATH,
-    planner: values.planner,
-    baseline: values.baseline,
-    repairs: values.repairs ?? env.DELLM_REPAIR_ATTEMPTS,
-    taskTimeout: values["task-timeout"] ?? env.DELLM_TASK_TIMEOUT,
-    image: values.image ?? env.DELLM_SANDBOX_IMAGE,
-    suite: values.suite,
-    out: values.out,
-  });
-  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("\n"));
-  const options = parsed.data;
 
   const suite = await loadSuite(options.suite, options.only);
   const sandbox = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });

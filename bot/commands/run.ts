@@ -1,34 +1,31 @@
 // `dellm run "<request>" --repo <path> [--swarm]`: the whole pipeline with progress, its workers
-// in this process or (--swarm) volunteers' dellm-worker processes; `dellm bootstrap`: a bare node.
+// in this process or (--swarm) volunteers' dellm-worker processes.
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { z } from "zod";
-import { readEnv, type DellmEnv } from "../../shared/config.js";
-import { budgetFor } from "../../shared/token-budget.js";
+import { readCommandLine } from "../../shared/command-line.js";
+import type { DellmEnv } from "../../shared/config.js";
 import type { CodeModel } from "../../shared/model/code-model.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
+import { budgetFor } from "../../shared/token-budget.js";
+import { UsageError } from "../../shared/usage-error.js";
 import { TaskExecutor } from "../../worker/executor.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
 import { printLines } from "../../worker/progress-lines.js";
 import { claudePlanner } from "../pipeline/claude-planner-model.js";
 import type { Distribution } from "../pipeline/distribution.js";
 import { inProcessWorkers } from "../pipeline/in-process-workers.js";
-import { runJob } from "../pipeline/run-job.js";
-import { swarmWorkers } from "../swarm/swarm-workers.js";
 import { Planner } from "../pipeline/planner.js";
 import { openVerifier } from "../pipeline/result-verifier.js";
+import { runJob } from "../pipeline/run-job.js";
+import { startCoordinator, type RunningCoordinator } from "./start-coordinator.js";
+import { swarmWorkers } from "../swarm/swarm-workers.js";
+import type { CommandContext } from "./context.js";
 import { describeJobEvent } from "./progress-printer.js";
-import { UsageError } from "../../shared/usage-error.js";
-import { evalCommand, EVAL_USAGE } from "./eval.js";
-import { serveCommand } from "./serve.js";
-import { bootstrapCommand, startCoordinator, swarmFlags, swarmOptionsFrom, type RunningCoordinator } from "./swarm-options.js";
+import { swarmFlags, swarmOptionsFrom } from "./swarm-options.js";
 
-const USAGE = `Usage:
+export const RUN_USAGE = `Usage:
   dellm run "<coding request>" --repo <path> [options]
   dellm run "<coding request>" --repo <path> --swarm [swarm options]
-  dellm bootstrap [--listen <multiaddr>] [--key <file>] [--bootstrap <multiaddr>]
-  dellm serve [--model <spec>] [swarm options]     the GitHub App (settings: .env.example)
-  dellm eval [--only <tier|issue>] [--baseline] …   measure the pipeline on the suite (dellm eval --help)
 
 Plans the request, solves each task with in-process workers (or, with --swarm, with dellm-worker
 processes that join this bot's swarm), tests the code in the Docker sandbox and commits the files
@@ -75,13 +72,11 @@ const RunOptionsSchema = z.object({
 });
 type RunOptions = z.infer<typeof RunOptionsSchema> & { swarmNode: ReturnType<typeof swarmOptionsFrom> };
 
-export { UsageError };
-
 export function parseRunArgs(argv: string[], env: DellmEnv): RunOptions {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { options, values } = readCommandLine(argv, {
+    command: "dellm run",
+    positionals: "allowed",
+    flags: {
       repo: { type: "string" },
       workers: { type: "string", default: "1" },
       model: { type: "string" },
@@ -95,25 +90,24 @@ export function parseRunArgs(argv: string[], env: DellmEnv): RunOptions {
       replicas: { type: "string", default: "1" },
       ...swarmFlags,
     },
-    allowNegative: true,
+    schema: RunOptionsSchema,
+    input: (values, positionals) => ({
+      query: positionals.join(" "),
+      repo: values.repo ?? "",
+      workers: values.workers,
+      model: values.model ?? env.MODEL_PATH,
+      threads: values.threads ?? env.MODEL_THREADS,
+      planner: values.planner,
+      repairs: values.repairs ?? env.DELLM_REPAIR_ATTEMPTS,
+      taskTimeout: values["task-timeout"] ?? env.DELLM_TASK_TIMEOUT,
+      image: values.image ?? env.DELLM_SANDBOX_IMAGE,
+      swarm: values.swarm,
+      verify: values.verify ?? env.DELLM_VERIFY_RESULTS,
+      replicas: values.replicas,
+    }),
   });
-  const parsed = RunOptionsSchema.safeParse({
-    query: positionals.join(" "),
-    repo: values.repo ?? "",
-    workers: values.workers,
-    model: values.model ?? env.MODEL_PATH,
-    threads: values.threads ?? env.MODEL_THREADS,
-    planner: values.planner,
-    repairs: values.repairs ?? env.DELLM_REPAIR_ATTEMPTS,
-    taskTimeout: values["task-timeout"] ?? env.DELLM_TASK_TIMEOUT,
-    image: values.image ?? env.DELLM_SANDBOX_IMAGE,
-    swarm: values.swarm,
-    verify: values.verify ?? env.DELLM_VERIFY_RESULTS,
-    replicas: values.replicas,
-  });
-  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("\n"));
-  if (parsed.data.replicas > 1 && !parsed.data.swarm) throw new UsageError("--replicas is for volunteers: add --swarm (in-process workers are this machine's own)");
-  return { ...parsed.data, swarmNode: swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")) };
+  if (options.replicas > 1 && !options.swarm) throw new UsageError("--replicas is for volunteers: add --swarm (in-process workers are this machine's own)");
+  return { ...options, swarmNode: swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")) };
 }
 
 function wantsClaude(options: RunOptions, env: DellmEnv): boolean {
@@ -122,14 +116,12 @@ function wantsClaude(options: RunOptions, env: DellmEnv): boolean {
   return wanted;
 }
 
-
 /** A local planner shares the worker model's context, so it gets the worker's output budget. */
 function localPlanner(model: CodeModel): Planner {
   return new Planner(model, { maxTokens: budgetFor(model.contextSize).output });
 }
 
-export async function runCommand(argv: string[], log: (line: string) => void = console.log): Promise<number> {
-  const env = readEnv();
+export async function runCommand(argv: string[], { env, log }: CommandContext): Promise<number> {
   const options = parseRunArgs(argv, env);
   const useClaude = wantsClaude(options, env);
   let model: CodeModel | undefined;
@@ -172,32 +164,5 @@ export async function runCommand(argv: string[], log: (line: string) => void = c
   } finally {
     await coordinator?.stop();
     await model?.dispose();
-  }
-}
-
-/** The `dellm` command line; returns the exit code (0 all passed, 2 finished with failures, 1 error). */
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (!command || command === "-h" || command === "--help" || command === "help") {
-    console.log(USAGE);
-    return command ? 0 : 1;
-  }
-  if (command !== "run" && command !== "bootstrap" && command !== "serve" && command !== "eval") {
-    console.error(`dellm: unknown command "${command}"\n\n${USAGE}`);
-    return 1;
-  }
-  if (rest.includes("-h") || rest.includes("--help")) {
-    console.log(command === "eval" ? EVAL_USAGE : USAGE);
-    return 0;
-  }
-  try {
-    if (command === "serve") return await serveCommand(rest);
-    if (command === "eval") return await evalCommand(rest);
-    return command === "run" ? await runCommand(rest) : await bootstrapCommand(rest, readEnv());
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`dellm: ${message}`);
-    if (error instanceof UsageError) console.error(`\n${USAGE}`);
-    return 1;
   }
 }

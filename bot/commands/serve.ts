@@ -2,11 +2,10 @@
 // the on-disk job store that a restart resumes from. Settings come from the environment / .env.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { Probot, Server, type ApplicationFunction } from "probot";
 import { z } from "zod";
-import { presentVariables, readEnv, type DellmEnv } from "../../shared/config.js";
-import { UsageError } from "../../shared/usage-error.js";
+import { readCommandLine } from "../../shared/command-line.js";
+import { presentVariables, type DellmEnv } from "../../shared/config.js";
 import { budgetFor } from "../../shared/token-budget.js";
 import type { CodeModel } from "../../shared/model/code-model.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
@@ -18,7 +17,9 @@ import { GitHubJobStore } from "../github/job-store.js";
 import { GitHubJobs } from "../github/jobs.js";
 import { swarmWorkers } from "../swarm/swarm-workers.js";
 import { Planner } from "../pipeline/planner.js";
-import { startCoordinator, swarmFlags, swarmOptionsFrom } from "./swarm-options.js";
+import type { CommandContext } from "./context.js";
+import { startCoordinator } from "./start-coordinator.js";
+import { swarmFlags, swarmOptionsFrom } from "./swarm-options.js";
 
 const AppEnvSchema = z
   .object({
@@ -39,7 +40,7 @@ const AppEnvSchema = z
   });
 type AppEnv = z.infer<typeof AppEnvSchema>;
 
-const USAGE = `Usage:
+export const SERVE_USAGE = `Usage:
   dellm serve [--model <spec>] [--listen <multiaddr>] [--key <file>] [--bootstrap <multiaddr>] [--lease <s>]
 
 Runs the GitHub App: webhooks on http://HOST:PORT/WEBHOOK_PATH, jobs handed to the swarm of
@@ -84,11 +85,9 @@ function plannerFactory(env: DellmEnv, modelSpec: string, log: (line: string) =>
   };
 }
 
-export async function serveCommand(argv: string[], log: (line: string) => void = console.log): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...swarmFlags, model: { type: "string" } } });
-  if (positionals.length > 0) throw new UsageError(`dellm serve takes no arguments, got "${positionals.join(" ")}"\n\n${USAGE}`);
-  const env = readEnv();
-  const appEnv = readAppEnv(process.env);
+export async function serveCommand(argv: string[], { env, variables, log }: CommandContext): Promise<number> {
+  const { values } = readCommandLine(argv, { command: "dellm serve", flags: { ...swarmFlags, model: { type: "string" } }, schema: z.unknown(), input: () => undefined });
+  const appEnv = readAppEnv(variables);
   const privateKey = appEnv.PRIVATE_KEY?.replace(/\\n/g, "\n") ?? (await readFile(appEnv.PRIVATE_KEY_PATH!, "utf8").catch((error: Error) => {
     throw new Error(`PRIVATE_KEY_PATH ${appEnv.PRIVATE_KEY_PATH} cannot be read (${error.message})`);
   }));

@@ -1,12 +1,6 @@
-// The bot's swarm node for `dellm run --swarm`, and `dellm bootstrap` (a bare node others join).
-import { join } from "node:path";
-import { parseArgs } from "node:util";
+// The options of the commands that start a swarm node (dellm run --swarm, serve, bootstrap).
 import { z } from "zod";
 import { bootstrapPeersFrom, type DellmEnv } from "../../shared/config.js";
-import { dialableAddresses, startNode } from "../../shared/swarm/start-node.js";
-import type { SwarmNode } from "../../shared/swarm/swarm-node.js";
-import { describeCoordinatorEvent } from "./progress-printer.js";
-import { SwarmCoordinator } from "../swarm/coordinator.js";
 import { UsageError } from "../../shared/usage-error.js";
 
 /** node:util parseArgs options shared by the commands that start a swarm node. */
@@ -40,68 +34,4 @@ export function swarmOptionsFrom(
   });
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("\n"));
   return parsed.data;
-}
-
-export interface RunningCoordinator {
-  node: SwarmNode;
-  coordinator: SwarmCoordinator;
-  /** The command a volunteer runs to join this coordinator. */
-  joinCommand: string;
-  stop(): Promise<void>;
-}
-
-/** Start the bot's node and coordinator, and print how workers join it. */
-export async function startCoordinator(options: SwarmOptions, env: DellmEnv, log: (line: string) => void): Promise<RunningCoordinator> {
-  const { node, privateKey, identity } = await startNode(options);
-  try {
-    const statePath = join(env.DELLM_STATE_DIR, "coordinator.json");
-    const coordinator = await SwarmCoordinator.start({
-      node,
-      privateKey,
-      statePath,
-      leaseSeconds: options.leaseSeconds,
-      onEvent: (event) => log(describeCoordinatorEvent(event)),
-    });
-    announceNode(node, `coordinator (identity ${identity} in ${options.keyFile})`, log);
-    const joinCommand = `dellm-worker --bootstrap ${dialableAddresses(node)[0]} --coordinator ${node.peerId}`;
-    log(`[swarm] workers join with: ${joinCommand}`);
-    for (const jobId of coordinator.jobIds()) {
-      const board = coordinator.board(jobId)!;
-      log(`[swarm] job ${jobId} from an earlier run is still open (${board.results().size}/${board.tasks.length} results kept in ${statePath})`);
-    }
-    return {
-      node,
-      coordinator,
-      joinCommand,
-      async stop() {
-        await coordinator.stop();
-        await node.stop();
-      },
-    };
-  } catch (error) {
-    await node.stop();
-    throw error;
-  }
-}
-
-function announceNode(node: SwarmNode, what: string, log: (line: string) => void): void {
-  log(`[swarm] ${what}: peer id ${node.peerId}`);
-  for (const address of dialableAddresses(node)) log(`[swarm] listening on ${address}`);
-  node.addEventListener("peer:connect", (event) => log(`[swarm] peer ${event.detail} connected (${node.getPeers().length} peers)`));
-}
-
-/** `dellm bootstrap`: a bare DHT node that bots and workers can join; runs until Ctrl-C. */
-export async function bootstrapCommand(argv: string[], env: DellmEnv, log: (line: string) => void = console.log): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: swarmFlags });
-  if (positionals.length > 0) throw new UsageError(`dellm bootstrap takes no arguments, got "${positionals.join(" ")}"`);
-  const options = swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bootstrap.key"));
-  const { node, identity } = await startNode(options);
-  announceNode(node, `bootstrap node (identity ${identity} in ${options.keyFile})`, log);
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
-  log("[swarm] stopping");
-  await node.stop();
-  return 0;
 }

@@ -8,16 +8,18 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeTinySuite } from "../../test/eval-fixtures.js";
 import { parseFileBlocks, renderFileBlocks } from "./baseline.js";
+import { readEnv } from "../../shared/config.js";
 import { evalCommand } from "../commands/eval.js";
 import { readReport, summarize, type IssueOutcome } from "./report.js";
 import { loadSuite } from "./suite.js";
 
+const env = readEnv({});
 const quiet = { isTTY: false, write: (_text: string) => true };
 
 async function evaluate(suite: string, out: string, ...args: string[]): Promise<{ lines: string[]; progress: string[] }> {
   const lines: string[] = [];
   const progress: string[] = [];
-  expect(await evalCommand(["--suite", suite, "--out", out, "--workers", "2", ...args], (l) => lines.push(l), { isTTY: false, write: (t: string) => progress.push(t) })).toBe(0);
+  expect(await evalCommand(["--suite", suite, "--out", out, "--workers", "2", ...args], { env, log: (l) => lines.push(l), progress: { isTTY: false, write: (t: string) => progress.push(t) } })).toBe(0);
   return { lines, progress };
 }
 
@@ -54,7 +56,7 @@ describe("dellm eval", () => {
     expect(baseline.issues.map((i) => [i.id, i.passed, i.tasks, i.files])).toEqual([["medium/01-greeting-api", true, null, { total: 2, passed: 2 }]]);
 
     const compared: string[] = [];
-    expect(await evalCommand(["--compare", join(dir, "reference.json"), join(dir, "empty.json")], (l) => compared.push(l), quiet)).toBe(0);
+    expect(await evalCommand(["--compare", join(dir, "reference.json"), join(dir, "empty.json")], { env, log: (l) => compared.push(l), progress: quiet })).toBe(0);
     expect(compared.join("\n")).toMatch(/success, all\s+100%\s+0%\s+-100pt/);
     expect(compared.join("\n")).toContain("simple/01-add: PASS → FAIL");
   }, 120_000);
@@ -62,7 +64,7 @@ describe("dellm eval", () => {
   it("refuses a results file that is not one, and a suite issue that is incomplete, naming the file", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-eval-test-"));
     await writeFile(join(dir, "x.json"), JSON.stringify({ hello: 1 }));
-    await expect(evalCommand(["--compare", join(dir, "x.json"), join(dir, "x.json")], () => {}, quiet)).rejects.toThrow(/x\.json is not a dellm eval results file/);
+    await expect(evalCommand(["--compare", join(dir, "x.json"), join(dir, "x.json")], { env, log: () => {}, progress: quiet })).rejects.toThrow(/x\.json is not a dellm eval results file/);
 
     const suite = await writeTinySuite(join(dir, "suite"));
     await rm(join(suite, "medium/01-greeting-api/reference/app/greet.py"));

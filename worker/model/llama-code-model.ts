@@ -20,7 +20,7 @@ import type { CodeModel, CompletionOptions } from "../../shared/model/code-model
 import { DEFAULT_MODEL_URI, modelDisplayName, resolveModelSource, validateGgufFile, type ModelSourceOptions } from "./model-source.js";
 
 export interface LlamaCodeModelOptions {
-  /** A local GGUF path or a model URI (hf:…, https://…). Default: $MODEL_PATH, else DEFAULT_MODEL_URI. */
+  /** A local GGUF path or a model URI (hf:…, https://…). Default: DEFAULT_MODEL_URI (the commands pass MODEL_PATH). */
   model?: string;
   /** Where URIs are looked up and downloaded to. Default "models". */
   modelsDirectory?: string;
@@ -154,7 +154,7 @@ export class LlamaCodeModel implements CodeModel {
   /** Resolves (downloading if needed), validates and loads the model, then creates its context. */
   static async load(options: LlamaCodeModelOptions = {}): Promise<LlamaCodeModel> {
     const source: ModelSourceOptions = {
-      model: options.model ?? (process.env.MODEL_PATH || DEFAULT_MODEL_URI),
+      model: options.model ?? DEFAULT_MODEL_URI,
       modelsDirectory: options.modelsDirectory,
       download: options.download,
       endpoint: options.endpoint,

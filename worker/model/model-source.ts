@@ -21,7 +21,7 @@ export interface ModelSourceOptions {
   progressBar?: boolean;
   /** Download progress, in bytes. */
   onProgress?: (status: { totalSize: number; downloadedSize: number }) => void;
-  /** Hugging Face endpoint (a mirror). Default: $MODEL_ENDPOINT / $HF_ENDPOINT (node-llama-cpp's rules), else huggingface.co. */
+  /** Hugging Face endpoint (a mirror; the commands pass MODEL_ENDPOINT or HF_ENDPOINT). Default: huggingface.co. */
   endpoint?: string;
   /** How long the reachability check before a download may take. Default 15 s. */
   connectTimeoutMs?: number;
@@ -66,10 +66,8 @@ export function modelFixHint(uri: string = DEFAULT_MODEL_URI, modelsDirectory: s
 }
 
 function endpointFor(options: ModelSourceOptions): string {
-  const candidates = [options.endpoint, process.env.MODEL_ENDPOINT, process.env.HF_ENDPOINT];
-  for (const candidate of candidates) {
-    if (candidate && /^https?:\/\//.test(candidate)) return candidate.endsWith("/") ? candidate : `${candidate}/`;
-  }
+  const candidate = options.endpoint;
+  if (candidate && /^https?:\/\//.test(candidate)) return candidate.endsWith("/") ? candidate : `${candidate}/`;
   return DEFAULT_HF_ENDPOINT;
 }
 
@@ -114,7 +112,7 @@ function describe(error: unknown): string {
  * download with node-llama-cpp's downloader.
  */
 export async function resolveModelSource(options: ModelSourceOptions = {}): Promise<ResolvedModel> {
-  const model = options.model ?? (process.env.MODEL_PATH || DEFAULT_MODEL_URI);
+  const model = options.model ?? DEFAULT_MODEL_URI;
   const directory = resolve(options.modelsDirectory ?? DEFAULT_MODELS_DIR);
 
   if (!isModelUri(model)) {

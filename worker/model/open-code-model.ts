@@ -11,6 +11,8 @@ export interface OpenCodeModelOptions {
   modelsDirectory?: string;
   threads?: number;
   contextSize?: number;
+  /** Where hf: URIs are downloaded from (MODEL_ENDPOINT; default Hugging Face). */
+  endpoint?: string;
   onProgress?: (event: LoadProgress) => void;
 }
 
@@ -23,6 +25,7 @@ export async function openCodeModel(spec: string, options: OpenCodeModelOptions 
     modelsDirectory: options.modelsDirectory,
     threads: options.threads,
     contextSize: options.contextSize,
+    endpoint: options.endpoint,
     onProgress: options.onProgress,
   });
 }
@@ -30,5 +33,5 @@ export async function openCodeModel(spec: string, options: OpenCodeModelOptions 
 /** The model a command asked for, with the settings from the environment and progress as lines. */
 export function openCodeModelForCommand(spec: string, threads: number, env: DellmEnv, log: (line: string) => void): Promise<CodeModel> {
   log(`[model] loading ${spec}`);
-  return openCodeModel(spec, { modelsDirectory: env.DELLM_MODELS_DIR, threads, contextSize: env.DELLM_CONTEXT_SIZE, onProgress: modelProgressPrinter(log) });
+  return openCodeModel(spec, { modelsDirectory: env.DELLM_MODELS_DIR, threads, contextSize: env.DELLM_CONTEXT_SIZE, endpoint: env.MODEL_ENDPOINT ?? env.HF_ENDPOINT, onProgress: modelProgressPrinter(log) });
 }

@@ -1,0 +1,56 @@
+// The bot's swarm node and coordinator (dellm run --swarm, dellm serve), and the lines that tell a
+// person where it listens and how volunteers join it.
+import { join } from "node:path";
+import type { DellmEnv } from "../../shared/config.js";
+import { dialableAddresses, startNode, type StartNodeOptions } from "../../shared/swarm/start-node.js";
+import type { SwarmNode } from "../../shared/swarm/swarm-node.js";
+import { describeCoordinatorEvent } from "./progress-printer.js";
+import { SwarmCoordinator } from "../swarm/coordinator.js";
+
+export interface RunningCoordinator {
+  node: SwarmNode;
+  coordinator: SwarmCoordinator;
+  /** The command a volunteer runs to join this coordinator. */
+  joinCommand: string;
+  stop(): Promise<void>;
+}
+
+/** Start the bot's node and coordinator, and print how workers join it. */
+export async function startCoordinator(options: StartNodeOptions & { leaseSeconds: number }, env: DellmEnv, log: (line: string) => void): Promise<RunningCoordinator> {
+  const { node, privateKey, identity } = await startNode(options);
+  try {
+    const statePath = join(env.DELLM_STATE_DIR, "coordinator.json");
+    const coordinator = await SwarmCoordinator.start({
+      node,
+      privateKey,
+      statePath,
+      leaseSeconds: options.leaseSeconds,
+      onEvent: (event) => log(describeCoordinatorEvent(event)),
+    });
+    announceNode(node, `coordinator (identity ${identity} in ${options.keyFile})`, log);
+    const joinCommand = `dellm-worker --bootstrap ${dialableAddresses(node)[0]} --coordinator ${node.peerId}`;
+    log(`[swarm] workers join with: ${joinCommand}`);
+    for (const jobId of coordinator.jobIds()) {
+      const board = coordinator.board(jobId)!;
+      log(`[swarm] job ${jobId} from an earlier run is still open (${board.results().size}/${board.tasks.length} results kept in ${statePath})`);
+    }
+    return {
+      node,
+      coordinator,
+      joinCommand,
+      async stop() {
+        await coordinator.stop();
+        await node.stop();
+      },
+    };
+  } catch (error) {
+    await node.stop();
+    throw error;
+  }
+}
+
+export function announceNode(node: SwarmNode, what: string, log: (line: string) => void): void {
+  log(`[swarm] ${what}: peer id ${node.peerId}`);
+  for (const address of dialableAddresses(node)) log(`[swarm] listening on ${address}`);
+  node.addEventListener("peer:connect", (event) => log(`[swarm] peer ${event.detail} connected (${node.getPeers().length} peers)`));
+}
