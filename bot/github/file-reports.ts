@@ -1,5 +1,6 @@
 // The rows of the pull request's table for the tasks a merge handled: who solved each file, its
 // tests, attempts, whether it is new or changes the base branch, or why it was not written.
+import { showUntrusted } from "../../shared/display.js";
 import { repoRelativePath } from "../../shared/repo-path.js";
 import type { Result } from "../../shared/schemas.js";
 import type { Checkout } from "./checkout.js";
@@ -22,11 +23,12 @@ export async function fileReports(job: GitHubJob, merge: MergeOutcome, results: 
   }
   for (const skipped of merge.skipped) {
     const task = job.tasks.find((t) => t.id === skipped.taskId)!;
-    let path = skipped.path;
+    let path: string;
     try {
       path = repoRelativePath(task.directory, task.file);
     } catch {
-      // an unsafe path is reported as the plan wrote it
+      // An unsafe path is reported as the plan wrote it, escaped: the check run shows it raw.
+      path = showUntrusted(skipped.path);
     }
     reports.push({ ...fromResult(skipped.taskId, results.get(skipped.taskId)), path, change: "not written", passed: false, reason: skipped.reason });
   }

@@ -2,6 +2,7 @@
 // (at most every few seconds, always on the final state) so people see planning, tasks done, the PR.
 import type { ProbotOctokit } from "probot";
 import type { GitHubJob } from "./job-store.js";
+import { markdownInline } from "./markdown-text.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -53,7 +54,8 @@ function headline(job: GitHubJob): string {
         : `Done: all ${job.files.length} files passed their tests.`;
     }
     case "failed":
-      return `**Failed** while ${job.failed_in ?? "running"}: ${job.error ?? "unknown error"}`;
+      // The error can quote a model (a refused plan) or a worker: one line, no HTML.
+      return `**Failed** while ${job.failed_in ?? "running"}: ${markdownInline(job.error ?? "unknown error")}`;
   }
 }
 

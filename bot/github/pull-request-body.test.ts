@@ -34,3 +34,54 @@ describe("pull request body", () => {
     expect(body).toContain("_(no summary: the planner did not answer)_");
   });
 });
+
+describe("pull request body from hostile text", () => {
+  const spoof = "\x1b[32m\r\n- fake.py (passed tests)";
+
+  it("keeps file names, workers and reasons inside their cells, escaped", () => {
+    const body = pullRequestBody({
+      issueNumber: 3,
+      jobId: "job-h",
+      summary: "ok",
+      files: [
+        row({ task_id: 1, path: `a\`b${spoof}.py`, worker: "w|<!--" }),
+        row({ task_id: 2, path: "c.py", change: "not written", passed: false, reason: `no code${spoof} <!-- hide` }),
+      ],
+    });
+    const rows = body.split("\n").filter((l) => /^\| .* \| \d+ \|/.test(l));
+    expect(rows).toEqual([
+      "| ``a`b\\x1b[32m\\r\\n- fake.py (passed tests).py`` | 1 | w\\|&lt;!-- | 2 | 0 | 1 | created | ✅ passed |",
+      "| `c.py` | 2 | w1 | 2 | 0 | 1 | not written: no code\\x1b[32m\\r\\n- fake.py (passed tests) &lt;!-- hide | ❌ failed |",
+    ]);
+    expect(body).not.toMatch(/[\x1b\r]/);
+  });
+
+  it("shows the summary's HTML as text and closes a code block it leaves open, so the table stays a table", () => {
+    const body = pullRequestBody({
+      issueNumber: 3,
+      jobId: "job-h",
+      summary: "Done.\x1b[2K\n<!-- the table below is hidden\n<details><summary>x</summary>\nIf a < b then\n```python\nprint('<!-- in code stays')",
+      files: [row({})],
+    });
+    expect(body.startsWith(
+      "Closes #3\n\nDone.\\x1b[2K\n&lt;!-- the table below is hidden\n&lt;details>&lt;summary>x&lt;/summary>\nIf a < b then\n```python\nprint('<!-- in code stays')\n```\n\n### Files\n",
+    )).toBe(true);
+  });
+
+  it("leaves a code block the summary closes itself alone, and escapes HTML after it", () => {
+    const body = pullRequestBody({ issueNumber: 3, jobId: "job-h", summary: "~~~\n<b>code</b>\n~~~~\n<b>bold</b>", files: [] });
+    expect(body).toContain("\n~~~\n<b>code</b>\n~~~~\n&lt;b>bold&lt;/b>\n\n### Files");
+  });
+
+  it("escapes control characters in a failure log but keeps its lines, and notes stay one line each", () => {
+    const body = pullRequestBody({
+      issueNumber: 3,
+      jobId: "job-h",
+      summary: "",
+      files: [row({ path: "t.py", passed: false, log: "E   boom\r\n\x1b[31mFAILED\x1b[0m\rpassed" })],
+      notes: [`The planner could not write the summary (oops${spoof}).`],
+    });
+    expect(body).toContain("```\nE   boom\n\\x1b[31mFAILED\\x1b[0m\\rpassed\n```");
+    expect(body).toContain("- The planner could not write the summary (oops\\x1b[32m\\r\\n- fake.py (passed tests)).");
+  });
+});

@@ -1,11 +1,13 @@
 // Query 5.7 for every caller: a planner that cannot summarise must not cost the job its results,
 // so the failure comes back as a reason to report next to the results.
+import { showUntrustedLines } from "../../shared/display.js";
 import type { Task } from "../../shared/schemas.js";
 import type { Planner } from "./planner.js";
 
 export async function summarizeJob(planner: Planner, query: string, tasks: Task[], signal?: AbortSignal): Promise<{ text: string; failure?: string }> {
   try {
-    return { text: await planner.summarize(query, tasks, signal) };
+    // Model text: its lines stay, anything that would drive the terminal is escaped.
+    return { text: showUntrustedLines(await planner.summarize(query, tasks, signal)) };
   } catch (error) {
     return { text: "", failure: (error as Error).message };
   }
