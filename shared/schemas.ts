@@ -41,6 +41,24 @@ export const TaskSchema = z.object({
 });
 export type Task = z.infer<typeof TaskSchema>;
 
+/**
+ * How a test run ended, as the sandbox judged it. "tampering": the code under test contains a
+ * construct that can fake the verdict (named in `tampering`); "unknown": the structured report was
+ * missing, partial or contradicted the exit status, so no verdict could be trusted.
+ */
+export const TestVerdictSchema = z.enum([
+  "passed",
+  "failed",
+  "no_tests",
+  "syntax_error",
+  "tampering",
+  "unknown",
+  "timed_out",
+  "out_of_memory",
+  "killed",
+]);
+export type TestVerdict = z.infer<typeof TestVerdictSchema>;
+
 export const TestResultSchema = z.object({
   success: z.boolean(),
   stdout: z.string(),
@@ -50,6 +68,10 @@ export const TestResultSchema = z.object({
   execution_time: z.number().nonnegative(),
   /** Why the run failed when pytest itself could not say (timeout, syntax error, sandbox fault). */
   failure_reason: z.string().optional(),
+  /** The sandbox's verdict (absent in results from workers before issue 14). */
+  verdict: TestVerdictSchema.optional(),
+  /** What faked or could fake the verdict, "<what> at line N of <path>" (verdict "tampering"). */
+  tampering: z.array(z.string().max(500)).max(50).optional(),
 });
 export type TestResult = z.infer<typeof TestResultSchema>;
 

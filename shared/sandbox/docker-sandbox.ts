@@ -1,6 +1,8 @@
 // The Sandbox on Docker (dockerode): one throw-away, locked-down container per test run, with the
 // seed's flags (no network, no capabilities, non-root, 512 MB, 1 CPU, read-only code, 30 s kill)
-// plus a pids limit, a read-only root and a small tmpfs for pytest's scratch files.
+// plus a pids limit, a read-only root, a small tmpfs for pytest's scratch files and our seccomp
+// profile. The verdict is the runner's keyed line (sandbox-runner.ts), never pytest's console text.
+import { randomBytes } from "node:crypto";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -9,8 +11,10 @@ import Docker from "dockerode";
 import { DEFAULT_SANDBOX_IMAGE } from "../config.js";
 import { repoRelativePath } from "../repo-path.js";
 import type { TestResult } from "../schemas.js";
-import { describePytestExit, failedCount, parsePytestSummary } from "./pytest-report.js";
 import type { Sandbox, SandboxRun } from "./sandbox.js";
+import { runnerCommand, VERDICT_KEY_ENV } from "./sandbox-runner.js";
+import { findVerdict, toTestResult, withoutVerdictLine } from "./sandbox-verdict.js";
+import { SECCOMP_PROFILE } from "./seccomp-profile.js";
 
 export interface DockerSandboxOptions {
   image?: string;
@@ -21,32 +25,17 @@ export interface DockerSandboxOptions {
   pidsLimit?: number;
   /** Characters of stdout and of stderr kept (head and tail); the rest is cut in the middle. */
   outputLimitChars?: number;
+  /** Host folder under which each run's private temp folder is made (default: the OS temp folder). */
+  tempRoot?: string;
   docker?: Docker;
 }
 
 export const SANDBOX_LABEL = "dellm.sandbox";
-const SYNTAX_ERROR_EXIT = 98;
 const KILLED_EXIT = 137;
-
-// Runs inside the container: compile every file first (a syntax error is reported as such, not as
-// a pytest collection error), then pytest in-process on the targets only.
-const RUNNER = `
-import json, sys
-spec = json.loads(sys.argv[1])
-bad = []
-for path in spec["check"]:
-    try:
-        with open(path, "rb") as handle:
-            compile(handle.read(), path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as error:
-        line = getattr(error, "lineno", None)
-        bad.append(f"{path}" + (f", line {line}" if line else "") + f": {type(error).__name__}: {getattr(error, 'msg', error)}")
-if bad:
-    print("Python syntax check failed:\\n" + "\\n".join(bad), file=sys.stderr)
-    sys.exit(${SYNTAX_ERROR_EXIT})
-import pytest
-sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", *spec["test"]]))
-`;
+/** How long to wait for a killed container to be reported gone before giving up on it. */
+const KILL_WAIT_MS = 10_000;
+/** Raw stdout kept apart from the bounded log, where the runner's verdict line (a few kB) is found. */
+const VERDICT_TAIL_CHARS = 64_000;
 
 export class DockerSandbox implements Sandbox {
   readonly image: string;
@@ -56,6 +45,7 @@ export class DockerSandbox implements Sandbox {
   private readonly cpus: number;
   private readonly pidsLimit: number;
   private readonly outputLimitChars: number;
+  private readonly tempRoot: string;
 
   constructor(options: DockerSandboxOptions = {}) {
     this.image = options.image ?? DEFAULT_SANDBOX_IMAGE;
@@ -65,6 +55,7 @@ export class DockerSandbox implements Sandbox {
     this.cpus = options.cpus ?? 1;
     this.pidsLimit = options.pidsLimit ?? 64;
     this.outputLimitChars = options.outputLimitChars ?? 32_000;
+    this.tempRoot = options.tempRoot ?? tmpdir();
   }
 
   /** Fails with the command that fixes it when the daemon or the image is missing. */
@@ -90,14 +81,16 @@ export class DockerSandbox implements Sandbox {
     const timeoutSeconds = run.timeoutSeconds ?? this.timeoutSeconds;
     const paths = run.files.map((file) => repoRelativePath("", file.path));
     const targets = run.testTargets.map((target) => repoRelativePath("", target));
-    const codeDir = await this.writeCode(run, paths);
+    const { privateDir, codeDir } = await this.writeCode(run, paths);
+    // Only the runner (PID 1) learns the key; a line behind it is the verdict, anything else is log.
+    const verdictKey = randomBytes(24).toString("hex");
     try {
       const container = await this.docker.createContainer({
         Image: this.image,
-        Cmd: ["python", "-c", RUNNER, JSON.stringify({ check: paths.filter((p) => p.endsWith(".py")), test: targets })],
+        Cmd: runnerCommand({ check: paths.filter((p) => p.endsWith(".py")), test: targets }),
         User: "1000:1000",
         WorkingDir: "/code",
-        Env: ["PYTHONPATH=/code", "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1", "HOME=/tmp"],
+        Env: [`${VERDICT_KEY_ENV}=${verdictKey}`, "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1", "HOME=/tmp"],
         Labels: { [SANDBOX_LABEL]: "1" },
         AttachStdout: true,
         AttachStderr: true,
@@ -105,7 +98,7 @@ export class DockerSandbox implements Sandbox {
         HostConfig: {
           NetworkMode: "none",
           CapDrop: ["ALL"],
-          SecurityOpt: ["no-new-privileges"],
+          SecurityOpt: ["no-new-privileges", `seccomp=${SECCOMP_PROFILE}`],
           Memory: this.memoryBytes,
           MemorySwap: this.memoryBytes,
           NanoCpus: Math.round(this.cpus * 1e9),
@@ -117,33 +110,46 @@ export class DockerSandbox implements Sandbox {
         },
       });
       try {
-        return await this.startAndCollect(container, timeoutSeconds);
+        return await this.startAndCollect(container, timeoutSeconds, verdictKey);
       } finally {
         await container.remove({ force: true }).catch(() => {});
       }
     } finally {
-      await rm(codeDir, { recursive: true, force: true });
+      await rm(privateDir, { recursive: true, force: true });
     }
   }
 
-  /** Files go to a fresh host directory, readable by the container's uid, mounted read-only. */
-  private async writeCode(run: SandboxRun, paths: string[]): Promise<string> {
-    const codeDir = await mkdtemp(join(tmpdir(), "dellm-sandbox-"));
-    await chmod(codeDir, 0o755);
-    for (const [index, path] of paths.entries()) {
-      const target = join(codeDir, path);
-      await mkdir(dirname(target), { recursive: true, mode: 0o755 });
-      await writeFile(target, run.files[index]!.content, { mode: 0o644 });
+  /**
+   * Files go to `code/` inside a fresh private (0700) host folder: other host users cannot reach
+   * them; the container, which sees only the bind-mounted `code/`, reads them as uid 1000. The
+   * folder is removed here when writing fails, by run() otherwise.
+   */
+  private async writeCode(run: SandboxRun, paths: string[]): Promise<{ privateDir: string; codeDir: string }> {
+    const privateDir = await mkdtemp(join(this.tempRoot, "dellm-sandbox-"));
+    try {
+      await chmod(privateDir, 0o700);
+      const codeDir = join(privateDir, "code");
+      await mkdir(codeDir, { mode: 0o755 });
+      await chmod(codeDir, 0o755); // whatever the umask
+      for (const [index, path] of paths.entries()) {
+        const target = join(codeDir, path);
+        await mkdir(dirname(target), { recursive: true, mode: 0o755 });
+        await writeFile(target, run.files[index]!.content, { mode: 0o644 });
+      }
+      return { privateDir, codeDir };
+    } catch (error) {
+      await rm(privateDir, { recursive: true, force: true });
+      throw error;
     }
-    return codeDir;
   }
 
-  private async startAndCollect(container: Docker.Container, timeoutSeconds: number): Promise<TestResult> {
+  private async startAndCollect(container: Docker.Container, timeoutSeconds: number, verdictKey: string): Promise<TestResult> {
     // Attach before start (as `docker run` does) so no output is lost and memory stays bounded.
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
     const stdout = new BoundedText(this.outputLimitChars);
+    const stdoutTail = new TailText(VERDICT_TAIL_CHARS);
     const stderr = new BoundedText(this.outputLimitChars);
-    this.docker.modem.demuxStream(stream, stdout.sink(), stderr.sink());
+    this.docker.modem.demuxStream(stream, teeSink(stdout, stdoutTail), stderr.sink());
     const streamEnded = new Promise<void>((resolve) => {
       stream.on("end", resolve);
       stream.on("close", resolve);
@@ -151,6 +157,7 @@ export class DockerSandbox implements Sandbox {
     });
     // "next-exit": the default ("not-running") answers at once for a container not started yet.
     const exited = container.wait({ condition: "next-exit" }) as Promise<{ StatusCode: number }>;
+    exited.catch(() => {}); // awaited below; a late rejection after a give-up must not go unhandled
     const started = performance.now();
     await container.start();
     let timedOut = false;
@@ -163,45 +170,56 @@ export class DockerSandbox implements Sandbox {
     });
     await Promise.race([exited, deadline]);
     clearTimeout(timer);
-    if (timedOut) await container.kill({ signal: "SIGKILL" }).catch(() => {});
-    const { StatusCode: exitCode } = await exited;
+    let exitCode = KILLED_EXIT;
+    if (timedOut) {
+      await container.kill({ signal: "SIGKILL" }).catch(() => {});
+      // A daemon that never reports the killed container gone must not hang the worker.
+      const gone = await Promise.race([exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), KILL_WAIT_MS).unref())]);
+      if (gone) exitCode = gone.StatusCode;
+    } else {
+      exitCode = (await exited).StatusCode;
+    }
     const executionTime = (performance.now() - started) / 1000;
     await Promise.race([streamEnded, new Promise((resolve) => setTimeout(resolve, 2_000))]);
     const state = await container.inspect();
-    return this.toTestResult({
+    return toTestResult({
       exitCode,
-      stdout: stdout.text(),
+      stdout: withoutVerdictLine(stdout.text(), verdictKey),
       stderr: stderr.text(),
       executionTime,
       timedOut,
       timeoutSeconds,
       oomKilled: state.State.OOMKilled,
+      memoryLimitMb: Math.round(this.memoryBytes / 2 ** 20),
+      verdict: timedOut ? undefined : findVerdict(stdoutTail.text(), verdictKey),
     });
   }
+}
 
-  private toTestResult(run: {
-    exitCode: number;
-    stdout: string;
-    stderr: string;
-    executionTime: number;
-    timedOut: boolean;
-    timeoutSeconds: number;
-    oomKilled: boolean;
-  }): TestResult {
-    const summary = parsePytestSummary(run.stdout);
-    const passed = summary?.passed ?? 0;
-    const failed = summary ? failedCount(summary) : 0;
-    const base = { stdout: run.stdout, stderr: run.stderr, tests_passed: passed, tests_failed: failed, execution_time: run.executionTime };
-    const failure = (reason: string): TestResult => ({ ...base, success: false, failure_reason: reason });
-    if (run.timedOut) return failure(`timed out after ${run.timeoutSeconds} s; the container was killed`);
-    if (run.oomKilled) return failure(`ran out of memory (limit ${Math.round(this.memoryBytes / 2 ** 20)} MB); the container was killed`);
-    if (run.exitCode === SYNTAX_ERROR_EXIT) return failure(run.stderr.trim() || "Python syntax check failed");
-    if (run.exitCode === KILLED_EXIT) return failure("the container was killed (exit 137)");
-    if (run.exitCode === 5 || summary?.noTestsRan || (run.exitCode === 0 && passed === 0)) {
-      return failure("no tests ran: the file must contain pytest test functions (def test_...)");
-    }
-    if (run.exitCode !== 0 || failed > 0) return failure(`pytest: ${describePytestExit(run.exitCode)}`);
-    return { ...base, success: true };
+/** One sink feeding several collectors (the bounded log and the verdict's tail). */
+function teeSink(...collectors: { add(text: string): void }[]): Writable {
+  const decoder = new TextDecoder();
+  return new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      const text = decoder.decode(chunk, { stream: true });
+      for (const collector of collectors) collector.add(text);
+      done();
+    },
+  });
+}
+
+/** The last `limit` characters of a stream. */
+class TailText {
+  private kept = "";
+
+  constructor(private readonly limit: number) {}
+
+  add(text: string): void {
+    this.kept = (this.kept + text).slice(-this.limit);
+  }
+
+  text(): string {
+    return this.kept;
   }
 }
 

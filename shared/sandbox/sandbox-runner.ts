@@ -1,0 +1,221 @@
+// The program the sandbox container runs (PID 1), as Python source. It starts isolated (`python -I`:
+// no /code on sys.path, so a generated pytest.py or json.py cannot replace it), checks syntax, scans
+// for verdict tampering, then runs pytest in a CHILD process with our result-log plugin and judges
+// the run from that log, cross-checked with the child's exit status and the collected test ids.
+// The verdict goes to stdout as one line behind a key that only this process knows (from its
+// environment; it makes itself non-dumpable first, so the tests, same uid, cannot read the key
+// from /proc/1/environ or /proc/1/mem). Whatever the tests print, they cannot forge that line.
+import { TAMPER_SCAN_PY } from "./tamper-scan.js";
+import { VERDICT_PLUGIN_PY } from "./verdict-plugin.js";
+
+/** Environment variable through which the host hands the runner its verdict key. */
+export const VERDICT_KEY_ENV = "DELLM_VERDICT_KEY";
+
+export interface RunnerSpec {
+  /** Every .py file of the run, relative to /code: syntax-checked and scanned. */
+  check: string[];
+  /** The files whose tests pytest runs, relative to /code. */
+  test: string[];
+}
+
+/** The container's command line. */
+export function runnerCommand(spec: RunnerSpec): string[] {
+  return ["python", "-I", "-c", RUNNER_PY, JSON.stringify(spec)];
+}
+
+// The child: load our plugin from the private directory by path (sys.path stays free of it), then
+// pytest. pytest itself puts /code on sys.path (our ini's pythonpath) when it configures.
+const CHILD_PY = String.raw`
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("dellm_verdict_plugin", sys.argv[1])
+plugin = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(plugin)
+plugin.open_log(sys.argv[2])
+import pytest
+sys.exit(pytest.main(sys.argv[3:], plugins=[plugin]))
+`;
+
+const RUNNER_PY = String.raw`
+import ast, ctypes, json, os, signal, subprocess, sys, tempfile
+
+SPEC = json.loads(sys.argv[1])
+KEY = os.environ.pop("${VERDICT_KEY_ENV}", "")
+PLUGIN_PY = ${JSON.stringify(VERDICT_PLUGIN_PY)}
+CHILD_PY = ${JSON.stringify(CHILD_PY)}
+LOG_LIMIT = 8 * 1024 * 1024
+EXIT_MEANINGS = {2: "test run interrupted (e.g. an error while collecting the tests)", 3: "pytest internal error", 4: "pytest usage error"}
+${TAMPER_SCAN_PY}
+
+def finish(verdict, reason=None, counts=None, exit_status=None, tampering=()):
+    record = {"verdict": verdict, "reason": reason[:3000] if reason else None, "exit_status": exit_status,
+              "tampering": [t[:300] for t in tampering][:20]}
+    record.update(counts or {})
+    os.write(1, (KEY + " " + json.dumps(record, ensure_ascii=True) + "\n").encode())
+    sys.exit(0)
+
+
+def protect_key():
+    """Non-dumpable: processes of the same uid can no longer open /proc/1/environ, /proc/1/mem or /proc/1/fd."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+
+
+def check_files(paths):
+    syntax, findings = [], []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                source = handle.read()
+            compile(source, path, "exec", dont_inherit=True)
+            tree = ast.parse(source, path)
+        except (SyntaxError, ValueError) as error:
+            line = getattr(error, "lineno", None)
+            syntax.append(path + (", line %d" % line if line else "") + ": " + type(error).__name__ + ": " + str(getattr(error, "msg", error)))
+            continue
+        for line, what in scan_tampering(tree):
+            findings.append((path, line, what))
+    return syntax, findings
+
+
+def describe(findings):
+    return ["%s at line %d of %s" % (what, line, path) for path, line, what in findings]
+
+
+def run_pytest(targets):
+    private = tempfile.mkdtemp(prefix="dellm-verdict-")
+    plugin, ini, log = (os.path.join(private, name) for name in ("dellm_verdict_plugin.py", "pytest.ini", "results.jsonl"))
+    with open(plugin, "w") as handle:
+        handle.write(PLUGIN_PY)
+    with open(ini, "w") as handle:
+        handle.write("[pytest]\npythonpath = /code\n")
+    env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "HOME": "/tmp", "LANG": "C.UTF-8",
+           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "PYTHONPATH": "/code", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    # Our ini instead of any pytest.ini/pyproject.toml/setup.cfg in /code; no conftest.py (one file's
+    # hooks would reach every test below it); no cache writes.
+    args = ["-q", "-p", "no:cacheprovider", "--noconftest", "-c", ini, "--rootdir", "/code", *targets]
+    child = subprocess.Popen([sys.executable, "-I", "-c", CHILD_PY, plugin, log, *args], cwd="/code", env=env, stdin=subprocess.DEVNULL, close_fds=True)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    status = child.wait()
+    try:
+        os.kill(-1, signal.SIGKILL)  # whatever the tests left running, before the verdict is written
+    except OSError:
+        pass
+    return status, read_log(log)
+
+
+def read_log(path):
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(LOG_LIMIT + 1)
+    except OSError:
+        return None
+    if len(data) > LOG_LIMIT:
+        return None
+    records = []
+    for line in data.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return None
+        if not isinstance(record, dict):
+            return None
+        records.append(record)
+    return records
+
+
+def outcome_of(phases):
+    """passed/failed/skipped/xfailed/xpassed for one test's phases, None when it never finished."""
+    if any(p[0] == "failed" for p in phases.values()):
+        return "failed"
+    setup, call, teardown = phases.get("setup"), phases.get("call"), phases.get("teardown")
+    if setup is None or teardown is None:
+        return None
+    if setup[0] == "skipped":
+        return "xfailed" if setup[1] else "skipped"
+    if call is None:
+        return None
+    if call[0] == "skipped":
+        return "xfailed" if call[1] else "skipped"
+    if call[0] == "passed":
+        return "xpassed" if call[1] else "passed"
+    return None
+
+
+def judge(status, records):
+    counts = {"passed": 0, "failed": 0, "skipped": 0, "xfailed": 0, "xpassed": 0, "collected": 0}
+    unknown = lambda why: ("unknown", "verdict unavailable: " + why, counts)
+    if records is None:
+        return unknown("pytest's result log is missing or unreadable (exit status %d)" % status)
+    by_kind = {}
+    for record in records:
+        by_kind.setdefault(record.get("kind"), []).append(record)
+    collected, finished = by_kind.get("collected", []), by_kind.get("finished", [])
+    if len(collected) > 1 or len(finished) > 1:
+        return unknown("the result log holds two collections or two session ends")
+    ids = collected[0].get("ids") if collected else []
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids) or len(set(ids)) != len(ids):
+        return unknown("the collected test ids are malformed")
+    phases = {nodeid: {} for nodeid in ids}
+    for report in by_kind.get("report", []):
+        if not isinstance(report.get("nodeid"), str) or report["nodeid"] not in phases:
+            return unknown("the result log reports a test that was never collected: %s" % str(report.get("nodeid"))[:200])
+        phases[report["nodeid"]][str(report.get("when"))] = (report.get("outcome"), bool(report.get("xfail")))
+    missing = []
+    for nodeid in ids:
+        outcome = outcome_of(phases[nodeid])
+        if outcome is None:
+            missing.append(nodeid)
+        else:
+            counts[outcome] += 1
+    counts["failed"] += len(by_kind.get("collect_error", []))
+    counts["collected"] = len(ids)
+    if status < 0:
+        return unknown("pytest was killed by signal %d" % -status)
+    if not finished:
+        return unknown("pytest did not finish its session (exit status %d)" % status)
+    if finished[0].get("exitstatus") != status:
+        return unknown("pytest's session ended with status %s but its process exited with %d" % (finished[0].get("exitstatus"), status))
+    if status == 0:
+        if counts["failed"]:
+            return unknown("pytest exited with 0 but its report has %d failed test(s)" % counts["failed"])
+        if missing:
+            return unknown("pytest's report covers %d of %d collected tests (%s never finished)" % (len(ids) - len(missing), len(ids), missing[0][:200]))
+        if counts["passed"] == 0:
+            return ("no_tests", "no tests ran: %d collected, none passed (skipped and xfailed tests do not count)" % len(ids), counts)
+        return ("passed", None, counts)
+    if status == 1:
+        if not counts["failed"]:
+            return unknown("pytest exited with 1 (tests failed) but its report has no failed test")
+        return ("failed", "pytest: some tests failed", counts)
+    if status == 5:
+        return ("no_tests", "no tests ran: the file must contain pytest test functions (def test_...)", counts)
+    if status in EXIT_MEANINGS:
+        return ("failed", "pytest: " + EXIT_MEANINGS[status], counts)
+    return unknown("pytest exited with unexpected status %d" % status)
+
+
+def main():
+    try:
+        protect_key()
+    except OSError as error:
+        finish("unknown", "verdict unavailable: the runner could not protect its verdict key (%s)" % error)
+    syntax, findings = check_files(SPEC["check"])
+    if syntax:
+        finish("syntax_error", "Python syntax check failed:\n" + "\n".join(syntax))
+    own = [f for f in findings if f[0] in SPEC["test"]]
+    if own:
+        finish("tampering", "verdict tampering: " + "; ".join(describe(own)), tampering=describe(own))
+    status, records = run_pytest(SPEC["test"])
+    try:
+        verdict, reason, counts = judge(status, records)
+    except Exception as error:  # a log shaped to crash the judge is no verdict
+        verdict, reason, counts = "unknown", "verdict unavailable: the result log is malformed (%s)" % type(error).__name__, None
+    if verdict == "passed" and findings:
+        # A file the tests import can alter the run: its passes cannot be believed (failures can).
+        verdict, reason = "unknown", "verdict unavailable: a file the tests may import can alter the test run: " + "; ".join(describe(findings))
+    finish(verdict, reason, counts, status)
+
+
+main()
+`;
