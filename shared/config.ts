@@ -12,7 +12,8 @@ const positiveInt = (name: string) =>
 
 const EnvSchema = z.object({
   ANTHROPIC_API_KEY: z.string().optional(),
-  DELLM_CLAUDE_MODEL: z.string().min(1).default("claude-sonnet-4-20250514"),
+  // Unset = the newest Sonnet the key can use, found with the Models API at start (bot/pipeline/claude-models.ts).
+  DELLM_CLAUDE_MODEL: z.string().min(1).optional(),
   DELLM_CLAUDE_MAX_TOKENS: positiveInt("DELLM_CLAUDE_MAX_TOKENS").default(4096),
   ANTHROPIC_BASE_URL: z.string().url("ANTHROPIC_BASE_URL must be a URL").optional(),
   DELLM_TASK_TIMEOUT: positiveInt("DELLM_TASK_TIMEOUT").default(120),

@@ -6,11 +6,10 @@ import { dirname, join } from "node:path";
 import { z } from "zod";
 import { readCommandLine } from "../../shared/command-line.js";
 import { UsageError } from "../../shared/usage-error.js";
-import { budgetFor } from "../../shared/token-budget.js";
 import type { CodeModel } from "../../shared/model/code-model.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
-import { claudePlanner } from "../pipeline/claude-planner-model.js";
+import { checkedClaudePlanner, localPlanner, plannerKind } from "../pipeline/choose-planner.js";
 import { Planner } from "../pipeline/planner.js";
 import { reportChart } from "../eval/chart.js";
 import { startLocalSwarm } from "../eval/local-swarm.js";
@@ -104,14 +103,14 @@ export async function evalCommand(argv: string[], { env, log, progress: progress
   if (positionals.length > 0) throw new UsageError(`dellm eval takes no arguments, got "${positionals.join(" ")}" (did you mean --only ${positionals[0]}?)`);
 
   const suite = await loadSuite(options.suite, options.only);
+  const harness = options.model === "reference" || options.model === "empty";
+  // The reference planner proves the harness; otherwise the same choice as `dellm run`, Claude checked before any issue runs.
+  const kind = options.planner === "reference" || (options.planner === "auto" && harness) ? "reference" : plannerKind(options.planner, env);
+  const claude = kind === "claude" && !options.baseline ? await checkedClaudePlanner(env, log) : undefined;
   const sandbox = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });
   await sandbox.check();
-  const harness = options.model === "reference" || options.model === "empty";
   const model: CodeModel = harness ? new ReferenceModel(suite, options.model as "reference" | "empty") : await openCodeModelForCommand(options.model, env.MODEL_THREADS, env, log);
-  const plannerKind = options.planner === "auto" ? (harness ? "reference" : env.ANTHROPIC_API_KEY ? "claude" : "local") : options.planner;
-  if (plannerKind === "claude" && !env.ANTHROPIC_API_KEY) throw new UsageError("--planner claude needs ANTHROPIC_API_KEY");
-  const planner =
-    plannerKind === "claude" ? claudePlanner(env) : plannerKind === "reference" ? new Planner(new ReferenceModel(suite)) : new Planner(model, { maxTokens: budgetFor(model.contextSize).output });
+  const planner = kind === "reference" ? new Planner(new ReferenceModel(suite)) : (claude ?? localPlanner(model));
   const workDir = await mkdtemp(join(tmpdir(), "dellm-eval-"));
   const mode = options.baseline ? "baseline" : "pipeline";
   log(`[eval] ${suite.length} issues, ${mode}, model ${model.name}, planner ${planner.model.name}${options.baseline ? "" : `, ${options.workers} workers`}; repositories in ${workDir}`);

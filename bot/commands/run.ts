@@ -6,15 +6,14 @@ import { readCommandLine } from "../../shared/command-line.js";
 import type { DellmEnv } from "../../shared/config.js";
 import type { CodeModel } from "../../shared/model/code-model.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
-import { budgetFor } from "../../shared/token-budget.js";
 import { UsageError } from "../../shared/usage-error.js";
 import { TaskExecutor } from "../../worker/executor.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
 import { printLines } from "../../worker/progress-lines.js";
-import { claudePlanner } from "../pipeline/claude-planner-model.js";
+import { checkedClaudePlanner, localPlanner, plannerKind } from "../pipeline/choose-planner.js";
 import type { Distribution } from "../pipeline/distribution.js";
 import { inProcessWorkers } from "../pipeline/in-process-workers.js";
-import { Planner } from "../pipeline/planner.js";
+import type { Planner } from "../pipeline/planner.js";
 import { openVerifier } from "../pipeline/result-verifier.js";
 import { runJob } from "../pipeline/run-job.js";
 import { startCoordinator, type RunningCoordinator } from "./start-coordinator.js";
@@ -110,20 +109,10 @@ export function parseRunArgs(argv: string[], env: DellmEnv): RunOptions {
   return { ...options, swarmNode: swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")) };
 }
 
-function wantsClaude(options: RunOptions, env: DellmEnv): boolean {
-  const wanted = options.planner === "claude" || (options.planner === "auto" && Boolean(env.ANTHROPIC_API_KEY));
-  if (wanted && !env.ANTHROPIC_API_KEY) throw new UsageError("--planner claude needs ANTHROPIC_API_KEY (in the environment or .env)");
-  return wanted;
-}
-
-/** A local planner shares the worker model's context, so it gets the worker's output budget. */
-function localPlanner(model: CodeModel): Planner {
-  return new Planner(model, { maxTokens: budgetFor(model.contextSize).output });
-}
-
 export async function runCommand(argv: string[], { env, log }: CommandContext): Promise<number> {
   const options = parseRunArgs(argv, env);
-  const useClaude = wantsClaude(options, env);
+  // Claude's key and model are checked before the sandbox or any model is touched: a wrong one stops here.
+  const claude = plannerKind(options.planner, env) === "claude" ? await checkedClaudePlanner(env, log) : undefined;
   let model: CodeModel | undefined;
   let coordinator: RunningCoordinator | undefined;
   try {
@@ -144,8 +133,8 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
         Array.from({ length: options.workers }, (_, i) => new TaskExecutor({ model: shared, sandbox, workerId: `local-${i + 1}`, repairAttempts: options.repairs })),
       );
     }
-    if (!useClaude) model ??= await openCodeModelForCommand(options.model, options.threads, env, log);
-    const planner = useClaude ? claudePlanner(env) : localPlanner(model!);
+    if (!claude) model ??= await openCodeModelForCommand(options.model, options.threads, env, log);
+    const planner: Planner = claude ?? localPlanner(model!);
     log(`[model] planner ${planner.model.name}${model && !options.swarm ? `; worker model ${model.name}` : ""}`);
     const outcome = await runJob({
       query: options.query,

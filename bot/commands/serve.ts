@@ -5,18 +5,14 @@ import { join } from "node:path";
 import { Probot, Server, type ApplicationFunction } from "probot";
 import { z } from "zod";
 import { readCommandLine } from "../../shared/command-line.js";
-import { presentVariables, type DellmEnv } from "../../shared/config.js";
-import { budgetFor } from "../../shared/token-budget.js";
-import type { CodeModel } from "../../shared/model/code-model.js";
-import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
-import { claudePlanner } from "../pipeline/claude-planner-model.js";
+import { presentVariables } from "../../shared/config.js";
+import { openPlannerSource } from "../pipeline/choose-planner.js";
 import { dellmApp } from "../github/webhooks.js";
 import { openVerifier } from "../pipeline/result-verifier.js";
 import { githubRemote, type RemoteUrl } from "../github/checkout.js";
 import { GitHubJobStore } from "../github/job-store.js";
 import { GitHubJobs } from "../github/jobs.js";
 import { swarmWorkers } from "../swarm/swarm-workers.js";
-import { Planner } from "../pipeline/planner.js";
 import type { CommandContext } from "./context.js";
 import { startCoordinator } from "./start-coordinator.js";
 import { swarmFlags, swarmOptionsFrom } from "./swarm-options.js";
@@ -61,40 +57,17 @@ function remoteFrom(template: string | undefined): RemoteUrl {
   return (owner, repo, token) => template.replaceAll("{owner}", owner).replaceAll("{repo}", repo).replaceAll("{token}", encodeURIComponent(token));
 }
 
-/** Claude when a key is set, else the local model, loaded on first use; a load failure names the fix. */
-function plannerFactory(env: DellmEnv, modelSpec: string, log: (line: string) => void): { planner: () => Promise<Planner>; dispose(): Promise<void> } {
-  let model: Promise<CodeModel> | undefined;
-  if (env.ANTHROPIC_API_KEY) {
-    const planner = claudePlanner(env);
-    return { planner: async () => planner, async dispose() {} };
-  }
-  return {
-    async planner() {
-      model ??= openCodeModelForCommand(modelSpec, env.MODEL_THREADS, env, log);
-      try {
-        const loaded = await model;
-        return new Planner(loaded, { maxTokens: budgetFor(loaded.contextSize).output });
-      } catch (error) {
-        model = undefined;
-        throw new Error(`no ANTHROPIC_API_KEY is set, so the bot plans with its local model ${modelSpec}, and it could not be loaded (${(error as Error).message}); set ANTHROPIC_API_KEY or MODEL_PATH in the bot's environment`);
-      }
-    },
-    async dispose() {
-      await (await model?.catch(() => undefined))?.dispose();
-    },
-  };
-}
-
 export async function serveCommand(argv: string[], { env, variables, log }: CommandContext): Promise<number> {
   const { values } = readCommandLine(argv, { command: "dellm serve", flags: { ...swarmFlags, model: { type: "string" } }, schema: z.unknown(), input: () => undefined });
   const appEnv = readAppEnv(variables);
   const privateKey = appEnv.PRIVATE_KEY?.replace(/\\n/g, "\n") ?? (await readFile(appEnv.PRIVATE_KEY_PATH!, "utf8").catch((error: Error) => {
     throw new Error(`PRIVATE_KEY_PATH ${appEnv.PRIVATE_KEY_PATH} cannot be read (${error.message})`);
   }));
+  // Before taking work: a refused key or a model the key cannot use stops the bot here, with the models it can use.
+  const planning = await openPlannerSource(env, values.model ?? env.MODEL_PATH, log);
   const verifier = env.DELLM_VERIFY_RESULTS ? await openVerifier(env.DELLM_SANDBOX_IMAGE, env.DOCKER_TIMEOUT, "set DELLM_VERIFY_RESULTS=false") : undefined;
   if (!verifier) log("[github] DELLM_VERIFY_RESULTS=false: volunteers' results are merged as they report them");
   const swarm = await startCoordinator(swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")), env, log);
-  const planning = plannerFactory(env, values.model ?? env.MODEL_PATH, log);
   let jobs: GitHubJobs | undefined;
   const app: ApplicationFunction = (probot, options) => {
     jobs = new GitHubJobs({
