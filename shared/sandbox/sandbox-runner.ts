@@ -43,7 +43,7 @@ KEY = os.environ.pop("${VERDICT_KEY_ENV}", "")
 PLUGIN_PY = ${JSON.stringify(VERDICT_PLUGIN_PY)}
 CHILD_PY = ${JSON.stringify(CHILD_PY)}
 LOG_LIMIT = 8 * 1024 * 1024
-EXIT_MEANINGS = {2: "test run interrupted (e.g. an error while collecting the tests)", 3: "pytest internal error", 4: "pytest usage error"}
+EXIT_MEANINGS = {1: "some tests failed", 2: "test run interrupted (e.g. an error while collecting the tests)", 3: "pytest internal error", 4: "pytest usage error"}
 ${TAMPER_SCAN_PY}
 
 def finish(verdict, reason=None, counts=None, exit_status=None, tampering=()):
@@ -170,24 +170,27 @@ def judge(status, records):
             counts[outcome] += 1
     counts["failed"] += len(by_kind.get("collect_error", []))
     counts["collected"] = len(ids)
+    problem = None
     if status < 0:
-        return unknown("pytest was killed by signal %d" % -status)
-    if not finished:
-        return unknown("pytest did not finish its session (exit status %d)" % status)
-    if finished[0].get("exitstatus") != status:
-        return unknown("pytest's session ended with status %s but its process exited with %d" % (finished[0].get("exitstatus"), status))
+        problem = "pytest was killed by signal %d" % -status
+    elif not finished:
+        problem = "pytest did not finish its session (exit status %d)" % status
+    elif finished[0].get("exitstatus") != status:
+        problem = "pytest's session ended with status %s but its process exited with %d" % (finished[0].get("exitstatus"), status)
+    if counts["failed"]:
+        # Failures are believed whatever else went wrong: no one fakes a failure to get a pass.
+        reason = "pytest: " + EXIT_MEANINGS.get(status, "some tests failed")
+        return ("failed", reason + ("; and " + problem if problem else ""), counts)
+    if problem:
+        return unknown(problem)
     if status == 0:
-        if counts["failed"]:
-            return unknown("pytest exited with 0 but its report has %d failed test(s)" % counts["failed"])
         if missing:
             return unknown("pytest's report covers %d of %d collected tests (%s never finished)" % (len(ids) - len(missing), len(ids), missing[0][:200]))
         if counts["passed"] == 0:
             return ("no_tests", "no tests ran: %d collected, none passed (skipped and xfailed tests do not count)" % len(ids), counts)
         return ("passed", None, counts)
     if status == 1:
-        if not counts["failed"]:
-            return unknown("pytest exited with 1 (tests failed) but its report has no failed test")
-        return ("failed", "pytest: some tests failed", counts)
+        return unknown("pytest exited with 1 (tests failed) but its report has no failed test")
     if status == 5:
         return ("no_tests", "no tests ran: the file must contain pytest test functions (def test_...)", counts)
     if status in EXIT_MEANINGS:
