@@ -2,6 +2,7 @@
 // person where it listens and how volunteers join it.
 import { join } from "node:path";
 import type { DellmEnv } from "../../shared/config.js";
+import { joinAddress } from "../../shared/swarm/join-address.js";
 import { dialableAddresses, startNode, type StartNodeOptions } from "../../shared/swarm/start-node.js";
 import type { SwarmNode } from "../../shared/swarm/swarm-node.js";
 import { describeCoordinatorEvent } from "./progress-printer.js";
@@ -16,7 +17,7 @@ export interface RunningCoordinator {
 }
 
 /** Start the bot's node and coordinator, and print how workers join it. */
-export async function startCoordinator(options: StartNodeOptions & { leaseSeconds: number }, env: DellmEnv, log: (line: string) => void): Promise<RunningCoordinator> {
+export async function startCoordinator(options: StartNodeOptions & { leaseSeconds: number; announce?: string }, env: DellmEnv, log: (line: string) => void): Promise<RunningCoordinator> {
   const { node, privateKey, identity } = await startNode(options);
   try {
     const statePath = join(env.DELLM_STATE_DIR, "coordinator.json");
@@ -28,8 +29,12 @@ export async function startCoordinator(options: StartNodeOptions & { leaseSecond
       onEvent: (event) => log(describeCoordinatorEvent(event)),
     });
     announceNode(node, `coordinator (identity ${identity} in ${options.keyFile})`, log);
-    const joinCommand = `dellm-worker --bootstrap ${dialableAddresses(node)[0]} --coordinator ${node.peerId}`;
+    const joining = joinAddress(dialableAddresses(node), node.peerId.toString(), options.announce);
+    const joinCommand = `dellm-worker --bootstrap ${joining.address} --coordinator ${node.peerId}`;
     log(`[swarm] workers join with: ${joinCommand}`);
+    if (!joining.reachableFromOtherMachines) {
+      log("[swarm] (this node listens on loopback only, so that command works on this machine only; for other machines listen on /ip4/0.0.0.0/tcp/4001 and, behind NAT, add --announce /ip4/<public ip>/tcp/4001)");
+    }
     for (const jobId of coordinator.jobIds()) {
       const board = coordinator.board(jobId)!;
       log(`[swarm] job ${jobId} from an earlier run is still open (${board.results().size}/${board.tasks.length} results kept in ${statePath})`);
