@@ -50,6 +50,8 @@ Swarm options:
                          (default <DELLM_STATE_DIR>/bot.key, bootstrap.key for \`dellm bootstrap\`)
   --bootstrap <addr>     a swarm node to join (repeatable; default DELLM_BOOTSTRAP_PEERS)
   --lease <s>            seconds a claimed task stays with a silent worker (default 300)
+  --announce <addr>      the address workers on other machines dial, when it is not one this
+                         node listens on (behind NAT, a DNS name): /ip4/203.0.113.7/tcp/4001
   --replicas <n>         volunteers who solve each task independently (default 1); the bot
                          keeps a result that passes its re-test (majority when several do)
   --no-verify            merge the workers' results without re-testing them in this bot's
