@@ -82,7 +82,8 @@ function replicaNote(candidates: Result[], chosen: Result, judge: string): strin
 
 function withVerdict(result: Result, test: TestResult): Result {
   const claimed = result.test_passed ? "passed" : "failed";
-  const verdict = test.success ? "passed" : "failed";
+  // A file that tried to fake its verdict is marked as such, not merely as failed.
+  const verdict = test.success ? "passed" : test.verdict === "tampering" ? "found verdict tampering" : test.verdict === "unknown" ? "gave no verdict" : "failed";
   const log = testLog(test).slice(-8_000);
   return {
     ...result,
@@ -90,7 +91,7 @@ function withVerdict(result: Result, test: TestResult): Result {
     tests_passed: test.tests_passed,
     tests_failed: test.tests_failed,
     test_logs: test.success ? result.test_logs : log,
-    notes: [...result.notes, claimed === verdict ? `the bot's re-test agrees: ${verdict}` : `the worker reported ${claimed}; the bot's re-test ${verdict}`].slice(-50),
+    notes: [...result.notes, claimed === verdict ? `the bot's re-test agrees: ${verdict}` : `the worker reported ${claimed}; the bot's re-test ${verdict}${test.tampering ? ` (${test.tampering.join("; ")})` : ""}`].slice(-50),
   };
 }
 
