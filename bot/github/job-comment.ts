@@ -2,7 +2,7 @@
 // (at most every few seconds, always on the final state) so people see planning, tasks done, the PR.
 import type { ProbotOctokit } from "probot";
 import type { GitHubJob } from "./job-store.js";
-import { markdownInline } from "./markdown-text.js";
+import { codeSpanCell, markdownInline } from "./markdown-text.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -18,7 +18,9 @@ export function jobCommentBody(job: GitHubJob, progress?: Progress): string {
   const lines = [`**dellm** job \`${job.id}\`${job.retry_of ? ` (retry of \`${job.retry_of}\`)` : ""}, started by @${job.requested_by}`, ""];
   const check = (done: boolean) => (done ? "- [x]" : "- [ ]");
   const after = (stage: GitHubJob["stage"]) => order.indexOf(job.failed_in ?? job.stage) > order.indexOf(stage);
-  lines.push(`${check(after("planning"))} plan${job.tasks.length ? `: ${job.tasks.length} tasks` : ""}`);
+  // Which model planned, so a maintainer can tell (absent on jobs saved before it was recorded).
+  const by = job.planner_model ? ` (planner ${codeSpanCell(job.planner_model)})` : "";
+  lines.push(`${check(after("planning"))} plan${job.tasks.length ? `: ${job.tasks.length} tasks` : ""}${by}`);
   const counted = progress ?? progressOf(job);
   lines.push(`${check(after("distributing"))} tasks solved by the swarm${job.tasks.length ? `: ${counted.done} of ${run}${counted.failed ? ` (${counted.failed} failed their tests)` : ""}` : ""}`);
   lines.push(`${check(after("merging"))} files merged on \`${job.branch}\``);

@@ -4,6 +4,7 @@ import { SettingsError } from "./app-settings.js";
 import { PushRejectedError } from "./checkout.js";
 import type { GitHubJob } from "./job-store.js";
 import { PlanRejectedError } from "../pipeline/plan-validation.js";
+import { ClaudeSetupError } from "../pipeline/claude-models.js";
 
 /** No volunteer sent anything usable in time. */
 export class NoResultsError extends Error {
@@ -21,6 +22,9 @@ export function explain(error: unknown, job: GitHubJob, joinHint: string | undef
   }
   if (error instanceof PushRejectedError) {
     return `pushing branch \`${job.branch}\` was rejected (${error.message}). If the branch was changed or is protected, delete it or lift the protection, ${retry}; the results are kept.`;
+  }
+  if (error instanceof ClaudeSetupError) {
+    return `${error.message}. Fix the bot's setting and restart it, ${retry}; the job is kept.`;
   }
   if (error instanceof Anthropic.AuthenticationError) {
     return `the Anthropic API refused the bot's key (${error.message}). Set a valid ANTHROPIC_API_KEY in the bot's environment, ${retry}.`;

@@ -24,6 +24,18 @@ describe("GitHub job store", () => {
     expect(await again.latestFor("octo", "other", 7)).toBeUndefined();
   });
 
+  it("reads a job saved before the planner's model was recorded, and keeps the model of one saved after", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dellm-store-"));
+    // A file as an older bot wrote it: no planner_model field.
+    await writeFile(join(dir, "job-olderr.json"), JSON.stringify(job("job-olderr", 7, 1)));
+    await new GitHubJobStore(dir).save(job("job-newerr", 8, 2, { planner_model: "claude-sonnet-4-6" }));
+    const jobs = await new GitHubJobStore(dir).all();
+    expect(jobs.map((j) => [j.id, j.planner_model])).toEqual([
+      ["job-olderr", undefined],
+      ["job-newerr", "claude-sonnet-4-6"],
+    ]);
+  });
+
   it("names a damaged job file and how to get past it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-store-"));
     await writeFile(join(dir, "job-broken1.json"), JSON.stringify({ id: "job-broken1" }));

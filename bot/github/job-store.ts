@@ -56,6 +56,8 @@ export const GitHubJobSchema = z.object({
   comment_id: z.number().int().positive().optional(),
   files: z.array(FileReportSchema),
   summary: z.string().optional(),
+  /** Which model planned: a Claude model id, or "local (<GGUF>)". Absent in jobs saved before it was recorded. */
+  planner_model: z.string().optional(),
   notes: z.array(z.string()),
   error: z.string().optional(),
   created_at: z.number(),

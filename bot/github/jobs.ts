@@ -16,6 +16,7 @@ import { collectVerified } from "../pipeline/collect.js";
 import type { Distribution, JobEvent } from "../pipeline/distribution.js";
 import { mergeResults } from "../pipeline/merger.js";
 import { issueRequest, type Planner } from "../pipeline/planner.js";
+import { plannerModelLabel } from "../pipeline/claude-planner-model.js";
 import { pullRequestBody } from "./pull-request-body.js";
 import { repositoryContext, withCurrentContent } from "../pipeline/repo-context.js";
 import { summarizeJob } from "../pipeline/summarize.js";
@@ -260,6 +261,8 @@ export class GitHubJobs implements JobStarter {
       const paths = job.settings.paths.some((p) => p === "" || p === "/") ? "" : `\n\nOnly write files under: ${job.settings.paths.join(", ")}.`;
       const planner = await this.options.planner();
       const tasks = await planner.decompose(query, { signal, repositoryContext: context.text + paths, maxTasks: job.settings.max_tasks });
+      // Read after planning: a model retired mid-run may have been replaced by the newest Sonnet.
+      job.planner_model = plannerModelLabel(planner.model);
       const { tasks: withContent, notes } = await withCurrentContent(checkout.dir, tasks);
       job.tasks = withContent;
       job.notes.push(...notes);
@@ -333,7 +336,7 @@ export class GitHubJobs implements JobStarter {
     job.stage = "pushing";
     await this.options.store.save(job);
     if (job.summary === undefined) job.summary = await this.summarize(job);
-    const body = pullRequestBody({ issueNumber: job.issue_number, jobId: job.id, summary: job.summary ?? "", files: job.files, notes: job.notes });
+    const body = pullRequestBody({ issueNumber: job.issue_number, jobId: job.id, summary: job.summary ?? "", files: job.files, notes: job.notes, plannerModel: job.planner_model });
     Object.assign(job, await openOrUpdatePullRequest(octokit, job, body));
     await this.options.store.save(job);
     // The verdict is also in the PR body: a check run GitHub refuses (permission not granted) is only logged.

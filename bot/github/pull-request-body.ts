@@ -15,9 +15,11 @@ export interface PullRequestBodyInput {
   summary: string;
   files: FileReport[];
   notes?: string[];
+  /** The planner's model (a Claude id, or local (<GGUF>)); absent on jobs saved before it was recorded. */
+  plannerModel?: string;
 }
 
-export function pullRequestBody({ issueNumber, jobId, summary, files, notes = [] }: PullRequestBodyInput): string {
+export function pullRequestBody({ issueNumber, jobId, summary, files, notes = [], plannerModel }: PullRequestBodyInput): string {
   const rows = [...files]
     .sort((a, b) => a.task_id - b.task_id)
     .map((f) =>
@@ -38,7 +40,7 @@ export function pullRequestBody({ issueNumber, jobId, summary, files, notes = []
     ...(notes.length ? ["", "### Notes", "", ...notes.map((n) => `- ${markdownInline(n)}`)] : []),
     "",
     "---",
-    `dellm job \`${jobId}\`. Failed or missing tasks can be re-run with a \`/dellm retry\` comment on the issue or here.`,
+    `dellm job \`${jobId}\`${plannerModel ? `, planned by ${codeSpanCell(plannerModel)}` : ""}. Failed or missing tasks can be re-run with a \`/dellm retry\` comment on the issue or here.`,
   ];
   const logs = files
     .filter((f) => !f.passed && f.log)

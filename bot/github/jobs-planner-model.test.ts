@@ -1,0 +1,121 @@
+// The planner's model as a GitHub job sees it: a Claude model retired while the bot runs fails the
+// job on the issue with the explanation (the job kept, `/dellm retry` working once the setting is
+// fixed), and the progress comment and the pull request name the model that planned. Claude is the
+// real SDK against a local Messages/Models API; git is a bare repository; GitHub's API is nock.
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import nock from "nock";
+import { ProbotOctokit } from "probot";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readEnv } from "../../shared/config.js";
+import type { Task, WorkItem } from "../../shared/schemas.js";
+import { fakeModel, FakeAnthropicApi } from "../../test/fake-anthropic-api.js";
+import { passingResult } from "../../test/fixtures.js";
+import { bareRepository } from "../../test/git-fixtures.js";
+import { captureComments, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
+import type { TaskSolver } from "../../worker/worker-loop.js";
+import { openPlannerSource } from "../pipeline/choose-planner.js";
+import { inProcessWorkers } from "../pipeline/in-process-workers.js";
+import { Planner, type PlannerModel } from "../pipeline/planner.js";
+import { DEFAULT_SETTINGS } from "./app-settings.js";
+import { GitHubJobStore, type GitHubJob } from "./job-store.js";
+import { GitHubJobs } from "./jobs.js";
+
+const KEY = "sk-ant-test";
+const task = (id: number, file: string): Task => ({ id, description: `write ${file}`, file, dependencies: [], input_output_spec: "", directory: "app/", context: "" });
+const plan = JSON.stringify([task(1, "core.py"), task(2, "extra.py")]);
+const solver: TaskSolver = { execute: async (item: WorkItem) => passingResult(item.jobId, item.task.id, "local-1", `# ${item.task.file}\n`) };
+/** Claude's answers: the plan to prompt 5.1, a summary to 5.7. */
+const answer = (prompt: string) => (prompt.includes("break it down into subproblems") ? plan : "Wrote the app.");
+
+let dir: string;
+let remote: string;
+let store: GitHubJobStore;
+let api: FakeAnthropicApi;
+const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false } });
+
+beforeEach(async () => {
+  nock.disableNetConnect();
+  nock.enableNetConnect(LOCAL); // the fake Anthropic API
+  dir = await mkdtemp(join(tmpdir(), "dellm-jobs-model-"));
+  remote = await bareRepository(dir, { "README.md": "# demo\n" });
+  store = new GitHubJobStore(join(dir, "jobs"));
+  api = await FakeAnthropicApi.start({
+    apiKey: KEY,
+    reply: answer,
+    models: [
+      fakeModel("claude-haiku-4-5", "2025-10-15T00:00:00Z"),
+      fakeModel("claude-sonnet-4-6", "2026-02-17T00:00:00Z"),
+      fakeModel("claude-opus-4-7", "2026-04-16T00:00:00Z"),
+      fakeModel("claude-sonnet-4-5-20250929", "2025-09-29T00:00:00Z"),
+    ],
+  });
+});
+afterEach(async () => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+  await api.close();
+});
+
+/** A bot as `dellm serve` makes it from these settings (its planner checked at start). */
+async function bot(variables: Record<string, string>): Promise<GitHubJobs> {
+  const env = readEnv({ ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: api.baseURL, ...variables });
+  const planning = await openPlannerSource(env, "unused: Claude plans", () => {});
+  return botWith(planning.planner);
+}
+
+function botWith(planner: () => Promise<Planner>): GitHubJobs {
+  return new GitHubJobs({ store, workDir: join(dir, "clones"), planner, distribution: inProcessWorkers([solver]), auth: async () => octokit, remoteUrl: () => remote, commentIntervalMs: 10 });
+}
+
+const issue = { owner: "octo", repo: "demo", installationId: 42, issueNumber: 7, title: "Build the app", body: "core and extra", requestedBy: "alice", settings: DEFAULT_SETTINGS };
+
+async function settled(outcome: Awaited<ReturnType<GitHubJobs["start"]>>, jobs: GitHubJobs): Promise<GitHubJob> {
+  if (!outcome.started) throw new Error(`not started: ${outcome.reason}`);
+  return jobs.settled(outcome.jobId)!;
+}
+
+describe("the planner's model in GitHub jobs", () => {
+  it("a configured model retired mid-run fails the job on the issue with the models the key can use; after the fix, /dellm retry plans and the PR names the model", async () => {
+    const comments = captureComments();
+    const github = pullRequestApi();
+    const pinned = await bot({ DELLM_CLAUDE_MODEL: "claude-sonnet-4-6" }); // checked at start: listed
+    api.retire("claude-sonnet-4-6", "2026-09-01");
+
+    const failed = await settled(await pinned.start(issue), pinned);
+    expect(failed).toMatchObject({ stage: "failed", failed_in: "planning", tasks: [] });
+    expect(failed.planner_model).toBeUndefined();
+    const said = comments.bodies.at(-1)!;
+    expect(said).toMatch(/failed while planning: DELLM_CLAUDE_MODEL=claude-sonnet-4-6 was retired by Anthropic on 2026-09-01; set DELLM_CLAUDE_MODEL to one of them, or unset it to use the newest Sonnet\./);
+    expect(said).toContain("Models this key can use: claude-opus-4-7, claude-haiku-4-5, claude-sonnet-4-5-20250929");
+    expect(said).toMatch(/Fix the bot's setting and restart it, then comment `\/dellm retry`; the job is kept\.$/);
+    expect(github.created).toEqual([]);
+    expect((await store.get(failed.id))?.stage).toBe("failed");
+
+    // The maintainer unsets DELLM_CLAUDE_MODEL and restarts: the newest Sonnet still listed plans the retry.
+    const fixed = await bot({});
+    const retried = await settled(await fixed.retry({ owner: "octo", repo: "demo", installationId: 42, number: 7, requestedBy: "alice", settings: DEFAULT_SETTINGS }), fixed);
+    expect(retried.stage, retried.error).toBe("done");
+    expect(retried).toMatchObject({ retry_of: failed.id, planner_model: "claude-sonnet-4-5-20250929" });
+    expect(api.requests.filter((r) => r.path === "/v1/messages").map((r) => r.body!.model)).toEqual(["claude-sonnet-4-6", "claude-sonnet-4-5-20250929", "claude-sonnet-4-5-20250929"]);
+    expect(String(github.created[0]!.body)).toContain("planned by `claude-sonnet-4-5-20250929`");
+    expect(github.edits.at(-1)).toMatch(/- \[x\] plan: 2 tasks \(planner `claude-sonnet-4-5-20250929`\)/);
+    // Saved with the job, so a restarted bot still knows.
+    expect((await new GitHubJobStore(join(dir, "jobs")).get(retried.id))?.planner_model).toBe("claude-sonnet-4-5-20250929");
+  });
+
+  it("a job planned by the local model says local and the GGUF name", async () => {
+    const github = pullRequestApi();
+    captureComments();
+    const gguf: PlannerModel = {
+      name: "qwen2.5-1.5b-instruct-q8_0.gguf",
+      complete: async (prompt: Parameters<PlannerModel["complete"]>[0]) => answer(JSON.stringify(prompt)),
+    };
+    const local = botWith(async () => new Planner(gguf));
+    const done = await settled(await local.start(issue), local);
+    expect(done.stage, done.error).toBe("done");
+    expect(done.planner_model).toBe("local (qwen2.5-1.5b-instruct-q8_0.gguf)");
+    expect(String(github.created[0]!.body)).toContain("planned by `local (qwen2.5-1.5b-instruct-q8_0.gguf)`");
+  });
+});
