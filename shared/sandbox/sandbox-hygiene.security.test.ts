@@ -6,6 +6,7 @@ import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SANDBOX_IMAGE } from "../config.js";
 import { DockerSandbox } from "./docker-sandbox.js";
@@ -45,6 +46,23 @@ describe("host temp folders", () => {
   it("are removed after a failing run", async () => {
     expect((await sandbox.run(one("broken.py", "def f(:\n"))).verdict).toBe("syntax_error");
     expect(await readdir(root)).toEqual([]);
+  });
+});
+
+describe("a killed container", () => {
+  it("is not waited for forever when the daemon never reports it gone", async () => {
+    // Real daemon and containers; only the daemon's "container exited" answer never comes.
+    const docker = new Docker();
+    const create = docker.createContainer.bind(docker);
+    docker.createContainer = (async (options: Docker.ContainerCreateOptions) => {
+      const container = await create(options);
+      container.wait = (() => new Promise(() => {})) as typeof container.wait;
+      return container;
+    }) as typeof docker.createContainer;
+    const started = performance.now();
+    const result = await new DockerSandbox({ docker, timeoutSeconds: 2 }).run(one("spin.py", lines("def test_spin():", "    while True:", "        pass")));
+    expect(result).toMatchObject({ success: false, verdict: "timed_out" });
+    expect((performance.now() - started) / 1000).toBeLessThan(25); // 2 s timeout + 10 s kill wait + 2 s for the stream
   });
 });
 
