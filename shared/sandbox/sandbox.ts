@@ -11,6 +11,10 @@ export interface SandboxRun {
 }
 
 export interface Sandbox {
-  /** Check syntax, then run pytest on the targets; never throws for bad code, only for a broken sandbox. */
+  /**
+   * Check syntax, scan for verdict tampering, then run pytest on the targets; the verdict comes from
+   * pytest's structured report, never from its console text. Never throws for bad code, only for a
+   * broken sandbox.
+   */
   run(run: SandboxRun): Promise<TestResult>;
 }
