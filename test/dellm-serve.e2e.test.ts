@@ -14,12 +14,12 @@ afterEach(() => {
 });
 
 describe("dellm serve", () => {
-  it("names the missing GitHub App settings and exits", async () => {
+  it("names the missing GitHub App settings of a half-configured app and exits", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-serve-"));
-    const serve = startCommand("bot/cli.ts", ["serve"], testEnv({ DELLM_STATE_DIR: dir, APP_ID: "", WEBHOOK_SECRET: "", PRIVATE_KEY: "", PRIVATE_KEY_PATH: "" }));
+    const serve = startCommand("bot/cli.ts", ["serve"], testEnv({ DELLM_STATE_DIR: dir, APP_ID: "", WEBHOOK_SECRET: "", PRIVATE_KEY: "", PRIVATE_KEY_PATH: join(dir, "app.pem") }));
     running.push(serve);
     expect(await serve.exited).toBe(1);
-    expect(serve.output()).toMatch(/the GitHub App is not configured: APP_ID is required: .*; WEBHOOK_SECRET is required: .*; set PRIVATE_KEY \(the PEM text\) or PRIVATE_KEY_PATH .*see \.env\.example/);
+    expect(serve.output()).toMatch(/the GitHub App is not configured: APP_ID is required: .*; WEBHOOK_SECRET is required: .*see \.env\.example/);
   }, 60_000);
 
   it("serves signed webhooks, refuses wrongly signed ones, and stops on SIGTERM", async () => {

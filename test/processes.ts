@@ -3,6 +3,7 @@
 // SIGKILL would hit that one instead of the worker), output kept so a test can wait for lines.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
 
 export interface RunningProcess {
   child: ChildProcess;
@@ -20,8 +21,10 @@ export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...rest, ...extra };
 }
 
-export function startCommand(script: "bot/cli.ts" | "worker/cli.ts", args: string[], env: NodeJS.ProcessEnv): RunningProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+/** `cwd`: run in another folder (its .env, app.yml); the script and tsx are still this checkout's. */
+export function startCommand(script: "bot/cli.ts" | "worker/cli.ts", args: string[], env: NodeJS.ProcessEnv, options: { cwd?: string } = {}): RunningProcess {
+  const tsx = import.meta.resolve("tsx");
+  const child = spawn(process.execPath, ["--import", tsx, fileURLToPath(new URL(`../${script}`, import.meta.url)), ...args], { env, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
   let text = "";
   const waiters = new Set<() => void>();
   const append = (chunk: Buffer) => {

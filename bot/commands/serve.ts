@@ -13,6 +13,7 @@ import { githubRemote, type RemoteUrl } from "../github/checkout.js";
 import { GitHubJobStore } from "../github/job-store.js";
 import { GitHubJobs } from "../github/jobs.js";
 import { swarmWorkers } from "../swarm/swarm-workers.js";
+import { needsRegistration, registerApp } from "../github/app-registration.js";
 import type { CommandContext } from "./context.js";
 import { startCoordinator } from "./start-coordinator.js";
 import { swarmFlags, swarmOptionsFrom } from "./swarm-options.js";
@@ -37,11 +38,15 @@ const AppEnvSchema = z
 type AppEnv = z.infer<typeof AppEnvSchema>;
 
 export const SERVE_USAGE = `Usage:
-  dellm serve [--model <spec>] [--listen <multiaddr>] [--key <file>] [--bootstrap <multiaddr>] [--lease <s>]
+  dellm serve [--model <spec>] [--listen <multiaddr>] [--announce <multiaddr>] [--key <file>]
+              [--bootstrap <multiaddr>] [--lease <s>]
 
 Runs the GitHub App: webhooks on http://HOST:PORT/WEBHOOK_PATH, jobs handed to the swarm of
 dellm-worker volunteers joining this node. Environment (or .env): APP_ID, PRIVATE_KEY or
-PRIVATE_KEY_PATH, WEBHOOK_SECRET, PORT, ANTHROPIC_API_KEY; see .env.example.`;
+PRIVATE_KEY_PATH, WEBHOOK_SECRET, PORT, ANTHROPIC_API_KEY; see .env.example.
+With no APP_ID and no key yet, it first serves the registration page (it prints the link): the
+app is created on GitHub from app.yml, its settings are written into .env, and serving begins.
+--announce: the swarm address volunteers dial when it is not one this node listens on (NAT).`;
 
 function readAppEnv(env: NodeJS.ProcessEnv): AppEnv {
   const present = presentVariables(env);
@@ -59,7 +64,9 @@ function remoteFrom(template: string | undefined): RemoteUrl {
 
 export async function serveCommand(argv: string[], { env, variables, log }: CommandContext): Promise<number> {
   const { values } = readCommandLine(argv, { command: "dellm serve", flags: { ...swarmFlags, model: { type: "string" } }, schema: z.unknown(), input: () => undefined });
-  const appEnv = readAppEnv(variables);
+  // No App yet: Probot's setup flow registers one from app.yml and writes .env, then serving goes on.
+  const appVariables = needsRegistration(variables) ? { ...variables, ...(await registerApp({ variables, stateDir: env.DELLM_STATE_DIR, log })) } : variables;
+  const appEnv = readAppEnv(appVariables);
   const privateKey = appEnv.PRIVATE_KEY?.replace(/\\n/g, "\n") ?? (await readFile(appEnv.PRIVATE_KEY_PATH!, "utf8").catch((error: Error) => {
     throw new Error(`PRIVATE_KEY_PATH ${appEnv.PRIVATE_KEY_PATH} cannot be read (${error.message})`);
   }));
