@@ -26,7 +26,9 @@ export function resultsBlock({ repoPath, merge, results }: SummaryInput): string
   }
   lines.push("", `Location: ${repoPath}`);
   if (merge.commit) {
-    lines.push(`Branch: ${merge.branch}`, `Commit: ${merge.commit}`, "", "To run:", `cd ${repoPath}`, `git checkout ${merge.branch}`, "python -m pytest");
+    lines.push(`Branch: ${merge.branch}`, `Commit: ${merge.commit}`, "", "To run:", `cd ${repoPath}`, `git checkout ${merge.branch}`);
+    const pytest = pytestCommand(merge.written.map((f) => f.path));
+    if (pytest) lines.push(pytest);
   } else {
     lines.push("Branch: (none: no file could be written, so no branch was created)", "Commit: (none)");
   }
@@ -37,4 +39,19 @@ export function resultsBlock({ repoPath, merge, results }: SummaryInput): string
     `- ${failed} tests failed`,
   );
   return lines.join("\n");
+}
+
+/**
+ * The tests live inside the generated modules (fibonacci.py, not test_fibonacci.py), which a bare
+ * `python -m pytest` does not collect ("no tests ran"); named on the command line, pytest runs them.
+ */
+export function pytestCommand(paths: string[]): string | undefined {
+  const modules = paths.filter((path) => path.endsWith(".py"));
+  if (modules.length === 0) return undefined;
+  return `python -m pytest ${modules.map((path) => showUntrusted(shellWord(path))).join(" ")}`;
+}
+
+/** A path as one shell word: as is when plain, else single-quoted. */
+function shellWord(path: string): string {
+  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
 }
