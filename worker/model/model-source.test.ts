@@ -136,6 +136,17 @@ describe("resolveModelSource", () => {
     expect(message).toContain("ANTHROPIC_API_KEY");
   });
 
+  it("offers the offline ways (canned answers, the tiny model) before the download, which needs a network", async () => {
+    const models = await mkdtemp(join(dir, "models-"));
+    const message = await resolveModelSource({ model: DEFAULT_MODEL_URI, modelsDirectory: models, download: false }).catch((e: Error) => e.message);
+    const offline = message.indexOf("--model script:scripts/demo-fibonacci.script.json");
+    const tiny = message.indexOf("npm run model:tiny");
+    const download = message.indexOf("npx node-llama-cpp pull");
+    expect(offline).toBeGreaterThan(-1);
+    expect(tiny).toBeGreaterThan(-1);
+    expect(download).toBeGreaterThan(Math.max(offline, tiny));
+  });
+
   it("does not download when downloading is off", async () => {
     const models = await mkdtemp(join(dir, "models-"));
     await expect(resolveModelSource({ model: DEFAULT_MODEL_URI, modelsDirectory: models, download: false })).rejects.toThrow(

@@ -59,8 +59,11 @@ export function isModelUri(model: string): boolean {
 export function modelFixHint(uri: string = DEFAULT_MODEL_URI, modelsDirectory: string = DEFAULT_MODELS_DIR): string {
   return [
     "To fix, do one of:",
-    `  - download it once: npx node-llama-cpp pull --dir ${modelsDirectory} ${uri}`,
+    // Offline ways first: the download below spins without end when there is no network.
+    "  - offline, no weights: canned model answers, the same pipeline: --model script:scripts/demo-fibonacci.script.json",
+    "  - offline, the plumbing only: a tiny random-weight model (writes nonsense): npm run model:tiny, then --model models/tiny-random.gguf",
     "  - use a GGUF file you already have: set MODEL_PATH=/path/to/model.gguf or pass --model /path/to/model.gguf",
+    `  - online (huggingface.co or HF_ENDPOINT), download it once: npx node-llama-cpp pull --dir ${modelsDirectory} ${uri}`,
     "  - for planning only, set ANTHROPIC_API_KEY so the planner uses Claude (workers still need a local model)",
   ].join("\n");
 }
