@@ -123,3 +123,21 @@ describe("validatePlan: files the merge could not all write", () => {
     expect(validatePlan(plan)).toEqual(plan);
   });
 });
+
+describe("the rejection a person reads", () => {
+  it("names the first few schema problems on one line, not zod's whole dump", () => {
+    const nonsense = Array.from({ length: 10 }, (_, i) => ({ id: `x${i}`, file: 7 }));
+    const problems = problemsOf(nonsense);
+    expect(problems).not.toContain("\n");
+    expect(problems).toMatch(/^task #1 \S+: .+; task #1 \S+: .+; task #\d \S+: .+ \(and \d+ more problems\)$/);
+  });
+
+  it("says a reason the model earned on every answer once, with the answers it covers", () => {
+    const zodDump = `task #1 description: Invalid input: expected string, received undefined${" x".repeat(400)}`;
+    const message = new PlanRejectedError([`answer 1: ${zodDump}`, `answer 2: ${zodDump}`, `answer 3: ${zodDump}`]).message;
+    expect(message.match(/task #1 description/g)).toHaveLength(1);
+    expect(message).toMatch(/^the plan was rejected: answers 1-3: task #1 description: .*… \(cut\)$/);
+    expect(message.length).toBeLessThan(500);
+    expect(new PlanRejectedError(["answer 1: a", "answer 2: b", "answer 3: b"]).message).toBe("the plan was rejected: answer 1: a; answers 2-3: b");
+  });
+});

@@ -10,8 +10,42 @@ import { shadowingProblems, type PlannedFile } from "./python-shadowing.js";
 export class PlanRejectedError extends Error {
   override name = "PlanRejectedError";
   constructor(readonly problems: string[]) {
-    super(`the plan was rejected: ${problems.join("; ")}`);
+    super(`the plan was rejected: ${summarizeProblems(problems)}`);
   }
+}
+
+/** At most this many of zod's issues are named; a model that answers nonsense would list hundreds. */
+const SHOWN_ISSUES = 3;
+/** A reason longer than this is cut: it may quote the model's answer. */
+const REASON_CHARS = 400;
+
+/** "task 2 (index 1) description: expected string", one line per issue, the first few only. */
+export function planSchemaProblems(error: z.ZodError): string {
+  const lines = error.issues.slice(0, SHOWN_ISSUES).map((issue) => {
+    const [index, ...field] = issue.path;
+    const where = typeof index === "number" ? `task #${index + 1}${field.length ? ` ${field.join(".")}` : ""}: ` : issue.path.length ? `${issue.path.join(".")}: ` : "";
+    return `${where}${issue.message}`;
+  });
+  const more = error.issues.length - SHOWN_ISSUES;
+  return `${lines.join("; ")}${more > 0 ? ` (and ${more} more problems)` : ""}`;
+}
+
+/**
+ * The planner's reasons for every answer, each said once: "answers 1-3: <reason>" when the model
+ * repeated itself, and no reason longer than a few lines.
+ */
+export function summarizeProblems(problems: string[]): string {
+  const groups: { answers: string[]; reason: string }[] = [];
+  for (const problem of problems) {
+    const [, answer, reason = problem] = problem.match(/^answer (\d+): ([\s\S]*)$/) ?? [];
+    const short = reason.length > REASON_CHARS ? `${reason.slice(0, REASON_CHARS)}… (cut)` : reason;
+    const last = groups.at(-1);
+    if (answer && last?.answers.length && last.reason === short) last.answers.push(answer);
+    else groups.push({ answers: answer ? [answer] : [], reason: short });
+  }
+  return groups
+    .map(({ answers, reason }) => (answers.length === 0 ? reason : answers.length === 1 ? `answer ${answers[0]}: ${reason}` : `answers ${answers[0]}-${answers.at(-1)}: ${reason}`))
+    .join("; ");
 }
 
 const PlanSchema = z.array(TaskSchema).min(1, "the plan has no tasks").max(LIMITS.maxTasks, `a plan may have at most ${LIMITS.maxTasks} tasks`);
@@ -19,7 +53,7 @@ const PlanSchema = z.array(TaskSchema).min(1, "the plan has no tasks").max(LIMIT
 /** The tasks, or PlanRejectedError listing every problem found (so a retry prompt can name them). */
 export function validatePlan(value: unknown): Task[] {
   const parsed = PlanSchema.safeParse(value);
-  if (!parsed.success) throw new PlanRejectedError([z.prettifyError(parsed.error)]);
+  if (!parsed.success) throw new PlanRejectedError([planSchemaProblems(parsed.error)]);
   // Only the bot says what a file holds now; whatever the model put there is dropped.
   const tasks = parsed.data.map(({ current_content: _ignored, ...task }) => task);
   const problems: string[] = [];
