@@ -10,7 +10,13 @@
 #   bash scripts/demo.sh --swarm 3 --model script:scripts/demo-fibonacci.script.json
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh >/dev/null
+mkdir -p .dellm
+echo "[demo] preparing the machine: bash scripts/setup.sh (the first run takes minutes; log: .dellm/setup.log)"
+bash scripts/setup.sh >.dellm/setup.log 2>&1 || {
+  tail -n 25 .dellm/setup.log >&2
+  echo "demo: scripts/setup.sh failed (above; whole log: .dellm/setup.log)" >&2
+  exit 1
+}
 source scripts/node22.sh
 query="${DELLM_DEMO_QUERY:-Create a Python function to calculate fibonacci}"
 repo="${DELLM_DEMO_REPO:-./demo}"
@@ -25,7 +31,6 @@ for ((i = 1; i <= $#; i++)); do
   if [[ "${!i}" == "--model" ]]; then j=$((i + 1)); model=(--model "${!j}"); fi
 done
 
-mkdir -p .dellm
 bot_log=.dellm/demo-bot.log
 npx tsx bot/cli.ts run "$query" --repo "$repo" --swarm --listen /ip4/127.0.0.1/tcp/0 "$@" > >(tee "$bot_log") 2>&1 &
 bot=$!

@@ -10,10 +10,21 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "setup: npm ci"
   # Some registries (mirrors) lack node-llama-cpp's optional builds for other platforms, which
   # makes `npm ci` refuse the lock file; `npm install` then installs the same locked versions.
-  npm ci --no-audit --no-fund 2>/tmp/dellm-npm-ci.log || {
-    grep -m3 "Missing: @node-llama-cpp" /tmp/dellm-npm-ci.log >&2 || cat /tmp/dellm-npm-ci.log >&2
-    echo "setup: npm ci refused the lock file (optional packages missing from this registry); using npm install"
-    npm install --no-save --no-audit --no-fund
+  # The logs stay out of the way unless something is wrong (the demo shows only what setup says).
+  npm ci --no-audit --no-fund >/tmp/dellm-npm-ci.log 2>&1 || {
+    if grep -q "Missing: @node-llama-cpp" /tmp/dellm-npm-ci.log; then
+      echo "setup: npm ci refused the lock file: this registry has no node-llama-cpp builds for other platforms (riscv64, mac), which is harmless here; installing the same locked versions with npm install (npm's words: /tmp/dellm-npm-ci.log)"
+    else
+      cat /tmp/dellm-npm-ci.log >&2
+      echo "setup: npm ci failed (above); trying npm install"
+    fi
+    npm install --no-save --no-audit --no-fund >/tmp/dellm-npm-install.log 2>&1 || {
+      cat /tmp/dellm-npm-install.log >&2
+      echo "setup: npm install failed (above)" >&2
+      exit 1
+    }
+    # npm install finds nothing to do on a re-run and leaves this file old, so setup would retry every time.
+    touch node_modules/.package-lock.json
   }
 fi
 
