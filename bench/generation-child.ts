@@ -1,6 +1,7 @@
 // One generation measurement in a fresh process (so its peak RSS is the worker's alone):
 // load the model through the worker's code-model path, evaluate a prompt, decode N tokens.
 // Prints one JSON line. Usage: tsx bench/generation-child.ts '<json options>'
+import { plainPrompt } from "../shared/prompts.js";
 import { resourceUsage } from "node:process";
 import { z } from "zod";
 import { LlamaCodeModel } from "../worker/model/llama-code-model.js";
@@ -29,7 +30,7 @@ const model = await LlamaCodeModel.load({
 const loadSeconds = (performance.now() - loadStarted) / 1000;
 const rssAfterLoad = process.memoryUsage().rss;
 const prompt = "Write a Python function that returns the n-th fibonacci number, with pytest tests. ".repeat(Math.ceil(options.promptWords / 14));
-await model.complete(prompt, { maxTokens: options.decodeTokens, ignoreEos: true, temperature: 0.2, seed: 1 });
+await model.complete(plainPrompt(prompt), { maxTokens: options.decodeTokens, ignoreEos: true, temperature: 0.2, seed: 1 });
 const stats = model.lastStats!;
 await model.dispose();
 console.log(

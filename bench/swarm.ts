@@ -116,8 +116,8 @@ async function orchestrationOverhead(runs: number): Promise<{ runs: number; swar
   const planner = () =>
     new Planner(
       new ScriptedCodeModel([
-        { when: "break it down into subproblems", reply: JSON.stringify(plan) },
-        { when: "Keep response under 200 words", reply: "done" },
+        { kind: "decompose", reply: JSON.stringify(plan) },
+        { kind: "summary", reply: "done" },
       ]),
     );
   const swarm = await startSwarm(3, 0);

@@ -15,7 +15,8 @@ const plan = renderPlan([{ ...task, id: 1, file: "models.py", dependencies: [], 
 
 describe("prompt templates (seed Queries 5.1-5.7)", () => {
   it("5.1 embeds the query and asks for the seed's JSON task structure", () => {
-    const prompt = decompositionPrompt("Create a fibonacci function");
+    const { kind, text: prompt } = decompositionPrompt("Create a fibonacci function");
+    expect(kind).toBe("decompose");
     expect(prompt.startsWith("Given Create a fibonacci function:\n")).toBe(true);
     for (const field of ["\"id\": 1", "\"dependencies\": []", "\"input_output_spec\"", "\"directory\": \"app/\"", "\"context\""]) {
       expect(prompt).toContain(field);
@@ -24,7 +25,8 @@ describe("prompt templates (seed Queries 5.1-5.7)", () => {
   });
 
   it("5.2 lists the task fields and demands a bare yes/no", () => {
-    const prompt = canSolvePrompt({ userQuery: "Build auth", plan, task });
+    const { kind, file, text: prompt } = canSolvePrompt({ userQuery: "Build auth", plan, task });
+    expect([kind, file]).toEqual(["can-solve", "app/auth.py"]);
     expect(prompt).toContain("- User query: Build auth");
     expect(prompt).toContain("- Plan of action: 1. app/models.py: Create models\n2. app/auth.py");
     expect(prompt).toContain("- Input/Output: Input: password str, Output: hash str");
@@ -33,13 +35,14 @@ describe("prompt templates (seed Queries 5.1-5.7)", () => {
   });
 
   it("5.3 asks for 2-4 subtasks in the seed's JSON shape", () => {
-    const prompt = splitPrompt({ userQuery: "Build auth", plan, task });
+    const { kind, text: prompt } = splitPrompt({ userQuery: "Build auth", plan, task });
+    expect(kind).toBe("split");
     expect(prompt).toContain("Divide the task into 2-4 subtasks");
     expect(prompt).toContain('"subtask_order": 1');
   });
 
   it("5.6 asks for code with tests and names subtasks and importable modules", () => {
-    const prompt = codePrompt({
+    const { kind, file, text: prompt } = codePrompt({
       userQuery: "Build auth",
       plan,
       task,
@@ -53,22 +56,24 @@ describe("prompt templates (seed Queries 5.1-5.7)", () => {
     expect(prompt).toContain("Output ONLY the code, no explanations, no markdown.");
     expect(prompt.indexOf("1. first")).toBeLessThan(prompt.indexOf("2. second"));
     expect(prompt).toContain("Existing modules you can import: app/models.py");
+    expect([kind, file]).toEqual(["code", "app/auth.py"]);
   });
 
   it("5.6 shows a file that already exists, so the model changes it instead of replacing it", () => {
-    const prompt = codePrompt({ userQuery: "Add mul", plan, task: { ...task, current_content: "def sub(a, b):\n    return a - b\n" } });
+    const prompt = codePrompt({ userQuery: "Add mul", plan, task: { ...task, current_content: "def sub(a, b):\n    return a - b\n" } }).text;
     expect(prompt).toMatch(/The file already exists\. Change it as the task asks and keep everything else it does; output the whole new file\. Its current content:\ndef sub\(a, b\):\n {4}return a - b\n/);
-    expect(codePrompt({ userQuery: "q", plan, task })).not.toContain("already exists");
+    expect(codePrompt({ userQuery: "q", plan, task }).text).not.toContain("already exists");
   });
 
   it("the repair prompt carries the previous code and the failure log", () => {
-    const prompt = repairPrompt({ userQuery: "q", plan, task, previousCode: "def f(): pass", failureLog: "AssertionError: 1 != 2" });
+    const { kind, text: prompt } = repairPrompt({ userQuery: "q", plan, task, previousCode: "def f(): pass", failureLog: "AssertionError: 1 != 2" });
+    expect(kind).toBe("repair");
     expect(prompt).toContain("def f(): pass");
     expect(prompt).toContain("AssertionError: 1 != 2");
   });
 
   it("5.7 keeps the 200-word limit", () => {
-    expect(summaryPrompt("q", plan)).toContain("Keep response under 200 words.");
+    expect(summaryPrompt("q", plan)).toMatchObject({ kind: "summary", text: expect.stringContaining("Keep response under 200 words.") });
   });
 
   it("joins directory and file without doubling slashes", () => {

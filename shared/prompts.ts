@@ -1,6 +1,25 @@
 // The prompt templates of the seed plan (Queries 5.1, 5.2, 5.3, 5.6, 5.7), kept word for word,
-// plus the repair prompt that feeds a failing test log back to the code model.
+// plus the repair prompt that feeds a failing test log back to the code model. Each prompt carries
+// its name (kind) to the model, so models and scripted answers pick by name, never by wording.
 import type { Subtask, Task } from "./schemas.js";
+
+/**
+ * decompose 5.1, can-solve 5.2, split 5.3, code 5.6, repair (5.6 + the failing log), summary 5.7;
+ * baseline: dellm eval's one-shot comparison; plain: a prompt outside the pipeline (model tests, benchmarks).
+ */
+export type PromptKind = "decompose" | "can-solve" | "split" | "code" | "repair" | "summary" | "baseline" | "plain";
+
+export interface Prompt {
+  kind: PromptKind;
+  text: string;
+  /** The repository path the task writes (can-solve, split, code, repair). */
+  file?: string;
+}
+
+/** A prompt that is not one of the pipeline's. */
+export function plainPrompt(text: string): Prompt {
+  return { kind: "plain", text };
+}
 
 /** Fields every worker-side query (5.2, 5.3, 5.6) shows the model. */
 export interface TaskPromptInput {
@@ -29,7 +48,11 @@ export function joinTaskPath(task: Pick<Task, "directory" | "file">): string {
 }
 
 /** Query 5.1: decompose the user's query into a plan of tasks (orchestrator). */
-export function decompositionPrompt(userQuery: string): string {
+export function decompositionPrompt(userQuery: string): Prompt {
+  return { kind: "decompose", text: decompositionText(userQuery) };
+}
+
+function decompositionText(userQuery: string): string {
   return `Given ${userQuery}:
 I need you to understand the user query and break it down into subproblems or 
 subtasks that can be solved by a network of SLMs to solve the user's query.
@@ -57,16 +80,20 @@ Return as valid JSON array with this structure:
 }
 
 /** Query 5.2: can this small model solve the task alone? */
-export function canSolvePrompt(input: TaskPromptInput): string {
-  return `${taskLines(input)}
+export function canSolvePrompt(input: TaskPromptInput): Prompt {
+  return taskPrompt("can-solve", input, `${taskLines(input)}
 
 Can the given task be completely solved by this SLM? 
-Answer ONLY 'yes' or 'no'.`;
+Answer ONLY 'yes' or 'no'.`);
+}
+
+function taskPrompt(kind: PromptKind, input: TaskPromptInput, text: string): Prompt {
+  return { kind, text, file: joinTaskPath(input.task) };
 }
 
 /** Query 5.3: split a task that is too big into 2-4 subtasks. */
-export function splitPrompt(input: TaskPromptInput): string {
-  return `${taskLines(input)}
+export function splitPrompt(input: TaskPromptInput): Prompt {
+  return taskPrompt("split", input, `${taskLines(input)}
 
 Divide the task into 2-4 subtasks so they can be solved by other nodes.
 Try to minimize the number of subtasks needed to solve this task.
@@ -76,7 +103,7 @@ Return as JSON array:
   "subtask_description": "...",
   "subtask_input_output": "...",
   "subtask_order": 1
-}]`;
+}]`);
 }
 
 export interface CodePromptInput extends TaskPromptInput {
@@ -87,7 +114,11 @@ export interface CodePromptInput extends TaskPromptInput {
 }
 
 /** Query 5.6: generate the code and its tests. */
-export function codePrompt(input: CodePromptInput): string {
+export function codePrompt(input: CodePromptInput): Prompt {
+  return taskPrompt("code", input, codeText(input));
+}
+
+function codeText(input: CodePromptInput): string {
   const extra: string[] = [];
   if (input.subtasks?.length) {
     extra.push(
@@ -120,8 +151,8 @@ Output ONLY the code, no explanations, no markdown.`;
 }
 
 /** Repair round: the previous code and why its tests failed. */
-export function repairPrompt(input: CodePromptInput & { previousCode: string; failureLog: string }): string {
-  return `${codePrompt(input)}
+export function repairPrompt(input: CodePromptInput & { previousCode: string; failureLog: string }): Prompt {
+  return taskPrompt("repair", input, `${codeText(input)}
 
 Your previous code was:
 ${input.previousCode}
@@ -129,12 +160,14 @@ ${input.previousCode}
 Its tests failed with this output:
 ${input.failureLog}
 
-Fix the code so that all tests pass. Output ONLY the complete corrected code, no explanations, no markdown.`;
+Fix the code so that all tests pass. Output ONLY the complete corrected code, no explanations, no markdown.`);
 }
 
 /** Query 5.7: tell the user what was done. */
-export function summaryPrompt(userQuery: string, plan: string): string {
-  return `Given:
+export function summaryPrompt(userQuery: string, plan: string): Prompt {
+  return {
+    kind: "summary",
+    text: `Given:
 - User query: ${userQuery}
 - Plan of action: ${plan}
 
@@ -142,7 +175,8 @@ Now that all the code has been generated, tell the user what has been done
 to solve their query and how to run and test the code. Also mention the 
 repository where the code was modified.
 
-Keep response under 200 words.`;
+Keep response under 200 words.`,
+  };
 }
 
 /** The plan of action as the models see it: one line per task, in id order. */

@@ -31,7 +31,7 @@ describe("token budget (seed: 32k context, 2048 output, 29k prompt, 28k query+pl
     const fitted = await fitPrompt({ userQuery: "short", plan: plan.slice(0, 2), task, build: (q, p) => canSolvePrompt({ userQuery: q, plan: p, task }), contextSize: 32_768, count });
     expect(fitted.planSummarised).toBe(false);
     expect(fitted.queryTruncated).toBe(false);
-    expect(fitted.prompt).toContain("m2.py");
+    expect(fitted.prompt.text).toContain("m2.py");
   });
 
   it("summarises a plan that pushes query + plan over 28k, keeping the task and its dependencies", async () => {
@@ -39,10 +39,10 @@ describe("token budget (seed: 32k context, 2048 output, 29k prompt, 28k query+pl
     expect(fitted.planSummarised).toBe(true);
     expect(fitted.queryTruncated).toBe(false);
     expect(fitted.tokens).toBeLessThanOrEqual(TOKEN_LIMITS.maxPrompt);
-    expect(fitted.prompt).toContain("- Task: Write the parser (context: the task itself)");
-    expect(fitted.prompt).toContain("- Input/Output: Input: str, Output: AST");
-    expect(fitted.prompt).toContain("3. src/m3.py: step3_0"); // the dependency's line survives
-    expect(fitted.prompt).toContain(words(500)); // the query is kept whole
+    expect(fitted.prompt.text).toContain("- Task: Write the parser (context: the task itself)");
+    expect(fitted.prompt.text).toContain("- Input/Output: Input: str, Output: AST");
+    expect(fitted.prompt.text).toContain("3. src/m3.py: step3_0"); // the dependency's line survives
+    expect(fitted.prompt.text).toContain(words(500)); // the query is kept whole
   });
 
   it("cuts the user query only when it alone overflows, never the task", async () => {
@@ -50,8 +50,8 @@ describe("token budget (seed: 32k context, 2048 output, 29k prompt, 28k query+pl
     expect(fitted.queryTruncated).toBe(true);
     expect(fitted.tokens).toBeLessThanOrEqual(29_000);
     expect(fitted.tokens).toBeGreaterThan(28_000); // the query gets all the room that is left
-    expect(fitted.prompt).toContain("[truncated]");
-    expect(fitted.prompt).toContain("- Task: Write the parser");
+    expect(fitted.prompt.text).toContain("[truncated]");
+    expect(fitted.prompt.text).toContain("- Task: Write the parser");
   });
 
   it("refuses a task that cannot fit at all", async () => {

@@ -1,6 +1,6 @@
 // The seed's token budget: a 32k context at most, 2048 tokens kept for the answer, prompts of at
 // most 29k tokens, and when user query + plan pass 28k the plan is summarised (never the task).
-import { joinTaskPath, renderPlan } from "./prompts.js";
+import { joinTaskPath, renderPlan, type Prompt } from "./prompts.js";
 import type { Task } from "./schemas.js";
 
 export const TOKEN_LIMITS = {
@@ -64,7 +64,7 @@ export async function summarisePlan(plan: Task[], task: Task, maxTokens: number,
 }
 
 export interface FittedPrompt {
-  prompt: string;
+  prompt: Prompt;
   tokens: number;
   planSummarised: boolean;
   queryTruncated: boolean;
@@ -75,7 +75,7 @@ export interface FitInput {
   plan: Task[];
   task: Task;
   /** Builds the final prompt from the (possibly shortened) query and rendered plan. */
-  build: (userQuery: string, plan: string) => string;
+  build: (userQuery: string, plan: string) => Prompt;
   contextSize: number;
   count: CountTokens;
 }
@@ -91,11 +91,11 @@ export async function fitPrompt({ userQuery, plan, task, build, contextSize, cou
     planSummarised = true;
   }
   let prompt = build(userQuery, planText);
-  let tokens = await count(prompt);
+  let tokens = await count(prompt.text);
   let queryTruncated = false;
   if (tokens > limits.prompt) {
     // The task itself is never cut; the user query gives up whatever room the rest needs.
-    const withoutQuery = await count(build("", planText));
+    const withoutQuery = await count(build("", planText).text);
     let room = limits.prompt - withoutQuery;
     queryTruncated = true;
     // Token boundaries can shift when texts are joined, so shrink until the whole prompt fits.
@@ -104,7 +104,7 @@ export async function fitPrompt({ userQuery, plan, task, build, contextSize, cou
         throw new Error(`task ${task.id} alone needs ${withoutQuery} tokens, more than the ${limits.prompt}-token prompt budget; split the task or use a model with a larger context`);
       }
       prompt = build(await truncateToTokens(userQuery, room, count), planText);
-      tokens = await count(prompt);
+      tokens = await count(prompt.text);
       room -= Math.max(1, tokens - limits.prompt);
     }
   }

@@ -25,12 +25,12 @@ const reportFixed = reportWrong.replace("mean(xs) + 1", "mean(xs)");
 async function scriptFile(dir: string): Promise<string> {
   const path = join(dir, "script.json");
   const rules = [
-    { when: "break it down into subproblems", reply: JSON.stringify(plan) },
-    { when: "Answer ONLY 'yes' or 'no'", reply: "yes" },
-    { when: "- File: calc/core\\.py", reply: "```python\n" + core + "```" },
-    { when: "- File: calc/stats\\.py", reply: stats },
-    { when: "- File: report\\.py", reply: [reportWrong, reportFixed] },
-    { when: "Keep response under 200 words", reply: "I wrote a small calc package with add, mean and a report." },
+    { kind: "decompose", reply: JSON.stringify(plan) },
+    { kind: "can-solve", reply: "yes" },
+    { kind: ["code", "repair"], file: "calc/core.py", reply: "```python\n" + core + "```" },
+    { kind: ["code", "repair"], file: "calc/stats.py", reply: stats },
+    { kind: ["code", "repair"], file: "report.py", reply: [reportWrong, reportFixed] },
+    { kind: "summary", reply: "I wrote a small calc package with add, mean and a report." },
   ];
   await writeFile(path, JSON.stringify({ rules }));
   return path;

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
 import { simpleGit } from "simple-git";
 import { afterEach, describe, expect, it } from "vitest";
+import type { ScriptRule } from "../worker/model/scripted-code-model.js";
 import { startFakeGitHub, type FakeGitHub } from "./fake-github.js";
 import { bareRepository } from "./git-fixtures.js";
 import { labeledPayload } from "./github-webhooks.js";
@@ -17,19 +18,19 @@ import { freePort, startCommand, testEnv, type RunningProcess } from "./processe
 const plan = [{ id: 1, description: "add two numbers", file: "core.py", dependencies: [], input_output_spec: "a, b -> a + b", directory: "calc/", context: "" }];
 const core = "def add(a, b):\n    return a + b\n\n\ndef test_add():\n    assert add(2, 3) == 5\n";
 
-async function script(dir: string, name: string, rules: { when: string; reply: string; delay_ms?: number }[]): Promise<string> {
+async function script(dir: string, name: string, rules: ScriptRule[]): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, JSON.stringify({ rules }));
   return path;
 }
 
-const plannerRules = (delayMs = 0) => [
-  { when: "break it down into subproblems", reply: JSON.stringify(plan), delay_ms: delayMs },
-  { when: "Keep response under 200 words", reply: "Added calc.core.add." },
+const plannerRules = (delayMs = 0): ScriptRule[] => [
+  { kind: "decompose", reply: JSON.stringify(plan), delay_ms: delayMs },
+  { kind: "summary", reply: "Added calc.core.add." },
 ];
-const workerRules = [
-  { when: "Answer ONLY 'yes' or 'no'", reply: "yes" },
-  { when: "- File: calc/core\\.py", reply: core },
+const workerRules: ScriptRule[] = [
+  { kind: "can-solve", reply: "yes" },
+  { kind: ["code", "repair"], file: "calc/core.py", reply: core },
 ];
 
 const running: RunningProcess[] = [];

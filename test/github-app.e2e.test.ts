@@ -38,10 +38,10 @@ const brokenReport = "from calc.core import add\n\n\ndef report(a, b):\n    retu
 /** A worker script; the rule for the existing file only matches when its current content is in the prompt. */
 async function workerScript(dir: string, name: string, report: string): Promise<string> {
   const rules = [
-    { when: "Answer ONLY 'yes' or 'no'", reply: "yes" },
-    { when: "- File: calc/core\\.py", reply: code["calc/core.py"] },
-    { when: "- File: calc/existing\\.py[\\s\\S]*Its current content:\\ndef sub\\(a, b\\)", reply: code["calc/existing.py"] },
-    { when: "- File: report\\.py", reply: report },
+    { kind: "can-solve", reply: "yes" },
+    { kind: ["code", "repair"], file: "calc/core.py", reply: code["calc/core.py"] },
+    { kind: ["code", "repair"], file: "calc/existing.py", when: "Its current content:\\ndef sub\\(a, b\\)", reply: code["calc/existing.py"] },
+    { kind: ["code", "repair"], file: "report.py", reply: report },
   ];
   const path = join(dir, name);
   await writeFile(path, JSON.stringify({ rules }));
@@ -79,8 +79,8 @@ describe("the GitHub App, webhook to pull request", () => {
     );
     cleanups.push(() => swarm.stop());
     const plannerModel = new ScriptedCodeModel([
-      { when: "break it down into subproblems", reply: JSON.stringify(plan) },
-      { when: "Keep response under 200 words", reply: "Added calc.core.add, calc.existing.mul and report.report; run python -m pytest." },
+      { kind: "decompose", reply: JSON.stringify(plan) },
+      { kind: "summary", reply: "Added calc.core.add, calc.existing.mul and report.report; run python -m pytest." },
     ]);
     const store = new GitHubJobStore(join(dir, "state", "github-jobs"));
     let jobs!: GitHubJobs;
@@ -116,9 +116,9 @@ describe("the GitHub App, webhook to pull request", () => {
     expect(done.stage, done.error).toBe("done");
 
     // The planner saw the repository: its files and the content of the file it changes.
-    expect(plannerModel.prompts[0]).toContain("Add a fibonacci function\n\nIn Python, with tests.");
-    expect(plannerModel.prompts[0]).toMatch(/already contains these files:\nREADME\.md\ncalc\/existing\.py/);
-    expect(plannerModel.prompts[0]).toContain(`--- calc/existing.py ---\n${existing}`);
+    expect(plannerModel.prompts[0]?.text).toContain("Add a fibonacci function\n\nIn Python, with tests.");
+    expect(plannerModel.prompts[0]?.text).toMatch(/already contains these files:\nREADME\.md\ncalc\/existing\.py/);
+    expect(plannerModel.prompts[0]?.text).toContain(`--- calc/existing.py ---\n${existing}`);
 
     // The branch was pushed to the remote with every file, the failing one included (marked in the PR).
     const git = simpleGit(remote);

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simpleGit } from "simple-git";
 import { afterEach, describe, expect, it } from "vitest";
+import type { ScriptRule } from "../worker/model/scripted-code-model.js";
 import { startCommand, testEnv, type RunningProcess } from "./processes.js";
 
 const plan = [
@@ -23,15 +24,16 @@ const code: Record<string, string> = {
 
 /** A script file for the scripted model; `slow` delays every code answer (a worker that hangs). */
 async function script(dir: string, name: string, options: { planDelayMs?: number; slow?: boolean; slowFiles?: string[]; tasks?: typeof plan } = {}): Promise<string> {
-  const rules = [
-    { when: "break it down into subproblems", reply: JSON.stringify(options.tasks ?? plan), delay_ms: options.planDelayMs ?? 0 },
-    { when: "Answer ONLY 'yes' or 'no'", reply: "yes" },
-    ...Object.entries(code).map(([path, body]) => ({
-      when: `- File: ${path.replace(/[.]/g, "\\.")}`,
+  const rules: ScriptRule[] = [
+    { kind: "decompose", reply: JSON.stringify(options.tasks ?? plan), delay_ms: options.planDelayMs ?? 0 },
+    { kind: "can-solve", reply: "yes" },
+    ...Object.entries(code).map(([path, body]): ScriptRule => ({
+      kind: ["code", "repair"],
+      file: path,
       reply: body,
       delay_ms: options.slow || options.slowFiles?.includes(path) ? 600_000 : 0,
     })),
-    { when: "Keep response under 200 words", reply: "A calc package and a report." },
+    { kind: "summary", reply: "A calc package and a report." },
   ];
   const path = join(dir, name);
   await writeFile(path, JSON.stringify({ rules }));

@@ -13,8 +13,8 @@ const item = (overrides: Partial<WorkItem> = {}): WorkItem => ({ jobId: newJobId
 const GOOD = "def add(a, b):\n    return a + b\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_add_negative():\n    assert add(-1, 1) == 0\n";
 const WRONG = "def add(a, b):\n    return a - b\n\n\ndef test_add():\n    assert add(2, 3) == 5\n";
 const SYNTAX = "def add(a, b)\n    return a + b\n";
-const canSolve = (reply: string | string[]): ScriptRule => ({ when: "Answer ONLY 'yes' or 'no'", reply });
-const code = (reply: string | string[]): ScriptRule => ({ when: "Generate production-ready Python code", reply });
+const canSolve = (reply: string | string[]): ScriptRule => ({ kind: "can-solve", reply });
+const code = (reply: string | string[]): ScriptRule => ({ kind: ["code", "repair"], reply });
 
 function executor(rules: ScriptRule[], repairAttempts = 2) {
   const model = new ScriptedCodeModel(rules);
@@ -39,7 +39,7 @@ describe("TaskExecutor (scripted model, real sandbox)", () => {
     expect(result.attempts[1]!.test.failure_reason).toMatch(/syntax/i);
     expect(result.test_passed).toBe(true);
     expect(result.code).toBe(GOOD);
-    const repairPrompts = model.prompts.filter((p) => p.includes("Your previous code was:"));
+    const repairPrompts = model.prompts.filter((p) => p.kind === "repair").map((p) => p.text);
     expect(repairPrompts).toHaveLength(2);
     expect(repairPrompts[0]).toContain("return a - b");
     expect(repairPrompts[0]).toMatch(/assert -1 == 5|AssertionError|1 failed/);
@@ -57,7 +57,7 @@ describe("TaskExecutor (scripted model, real sandbox)", () => {
   it("re-asks an unclear can-solve answer, then decides to solve it whole", async () => {
     const { model, executor: ex } = executor([canSolve(["maybe?", "I think so"]), code(GOOD)]);
     const result = await ex.execute(item());
-    expect(model.prompts.filter((p) => p.includes("Answer ONLY")).length).toBe(2);
+    expect(model.prompts.filter((p) => p.kind === "can-solve").length).toBe(2);
     expect(result.notes.join("\n")).toMatch(/neither yes nor no.*solving the task whole/s);
     expect(result.test_passed).toBe(true);
   });
@@ -67,16 +67,16 @@ describe("TaskExecutor (scripted model, real sandbox)", () => {
       { subtask_description: "write add", subtask_input_output: "a, b -> int", subtask_order: 1 },
       { subtask_description: "test add", subtask_input_output: "none", subtask_order: 2 },
     ]);
-    const { model, executor: ex } = executor([canSolve("no"), { when: "Divide the task into 2-4 subtasks", reply: ["[{\"only\": 1}]", split] }, code(GOOD)]);
+    const { model, executor: ex } = executor([canSolve("no"), { kind: "split", reply: ["[{\"only\": 1}]", split] }, code(GOOD)]);
     const result = await ex.execute(item());
     expect(result.subtasks?.map((s) => s.subtask_description)).toEqual(["write add", "test add"]);
     expect(result.notes.join("\n")).toMatch(/split answer 1 rejected/);
-    expect(model.prompts.find((p) => p.includes("Generate production-ready"))).toContain("1. write add (a, b -> int)");
+    expect(model.prompts.find((p) => p.kind === "code")?.text).toContain("1. write add (a, b -> int)");
     expect(result.test_passed).toBe(true);
   });
 
   it("reports a split that never parses and still produces code", async () => {
-    const { executor: ex } = executor([canSolve("no"), { when: "Divide the task", reply: "no json" }, code(GOOD)]);
+    const { executor: ex } = executor([canSolve("no"), { kind: "split", reply: "no json" }, code(GOOD)]);
     const result = await ex.execute(item());
     expect(result.subtasks).toBeUndefined();
     expect(result.notes.join("\n")).toMatch(/no valid split after 3 answers/);

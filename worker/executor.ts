@@ -1,6 +1,6 @@
 // Solves one task the way the seed describes: ask the model whether it can (5.2), split it if
 // not (5.3), generate code with tests (5.6), test it in the sandbox, and repair on failure.
-import { canSolvePrompt, codePrompt, repairPrompt, splitPrompt, type CodePromptInput } from "../shared/prompts.js";
+import { canSolvePrompt, codePrompt, repairPrompt, splitPrompt, type CodePromptInput, type Prompt } from "../shared/prompts.js";
 import { repoRelativePath } from "../shared/repo-path.js";
 import { LIMITS, SubtaskSchema, type Attempt, type Result, type Subtask, type TestResult, type WorkItem } from "../shared/schemas.js";
 import { budgetFor, fitPrompt } from "../shared/token-budget.js";
@@ -132,7 +132,7 @@ export class TaskExecutor {
     return undefined;
   }
 
-  private async fit(item: WorkItem, build: (userQuery: string, plan: string) => string, notes: string[]): Promise<string> {
+  private async fit(item: WorkItem, build: (userQuery: string, plan: string) => Prompt, notes: string[]): Promise<Prompt> {
     const fitted = await fitPrompt({
       userQuery: item.userQuery,
       plan: item.plan,

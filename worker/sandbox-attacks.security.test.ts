@@ -9,7 +9,7 @@ import { JobBoard } from "../bot/swarm/job-board.js";
 import type { Task } from "../shared/schemas.js";
 import { DockerSandbox, SANDBOX_LABEL } from "../shared/sandbox/docker-sandbox.js";
 import { TaskExecutor } from "./executor.js";
-import { ScriptedCodeModel } from "./model/scripted-code-model.js";
+import { ScriptedCodeModel, type ScriptRule } from "./model/scripted-code-model.js";
 import { runWorkerLoop } from "./worker-loop.js";
 
 const TIMEOUT_SECONDS = 5;
@@ -64,9 +64,9 @@ describe("hostile code in the sandbox, through the worker", () => {
     const names = Object.keys(catalogue);
     const tasks: Task[] = [...names, "honest"].map((name, i) => ({ id: i + 1, description: name, file: `attack_${name}.py`, dependencies: [], input_output_spec: "", directory: "", context: "" }));
     const model = new ScriptedCodeModel([
-      { when: "Answer ONLY 'yes' or 'no'", reply: "yes" },
-      { when: "- File: attack_honest\\.py", reply: honest },
-      ...names.map((name) => ({ when: `- File: attack_${name}\\.py`, reply: catalogue[name]![0] })),
+      { kind: "can-solve", reply: "yes" },
+      { kind: ["code", "repair"], file: "attack_honest.py", reply: honest },
+      ...names.map((name): ScriptRule => ({ kind: ["code", "repair"], file: `attack_${name}.py`, reply: catalogue[name]![0] })),
     ]);
     const board = new JobBoard("job-attacks-1", "attack the sandbox", tasks);
     const executor = new TaskExecutor({ model, sandbox: new DockerSandbox({ timeoutSeconds: TIMEOUT_SECONDS, outputLimitChars: 8_000 }), workerId: "w1", repairAttempts: 0 });

@@ -1,5 +1,6 @@
 // The baseline the pipeline is measured against: the same model asked once for the whole
 // solution (no decomposition, no can-I-solve-it, no repair loop), its files written as they come.
+import type { Prompt } from "../../shared/prompts.js";
 import { repoRelativePath, UnsafePathError } from "../../shared/repo-path.js";
 import type { SourceFile } from "../../shared/schemas.js";
 import { stripMarkdownFences } from "../../shared/model/model-output.js";
@@ -7,13 +8,16 @@ import { stripMarkdownFences } from "../../shared/model/model-output.js";
 const MAX_FILES = 20;
 const FILE_MARKER = /^### FILE: *(.+?) *$/gm;
 
-export function baselinePrompt(request: string): string {
-  return `Given the user query: ${request}
+export function baselinePrompt(request: string): Prompt {
+  return {
+    kind: "baseline",
+    text: `Given the user query: ${request}
 
 Write ALL the files needed to solve it in one answer. Put pytest test functions for the code
 at the bottom of each file. Output each file as a line
 ### FILE: <path relative to the repository root>
-followed by the file's complete content. Output ONLY the files, no explanations, no markdown.`;
+followed by the file's complete content. Output ONLY the files, no explanations, no markdown.`,
+  };
 }
 
 /** The answer format the baseline prompt asks for (the reference model writes it, tests read it). */

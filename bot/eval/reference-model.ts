@@ -3,6 +3,7 @@
 // hidden tests); the empty model plans the same way but writes no code (it must score 0 %).
 // Their names say what they are, so their scores are never mistaken for a real model's.
 import type { CodeModel, CompletionOptions } from "../../shared/model/code-model.js";
+import type { Prompt } from "../../shared/prompts.js";
 import { renderFileBlocks } from "./baseline.js";
 import type { EvalIssue } from "./suite.js";
 
@@ -17,18 +18,28 @@ export class ReferenceModel implements CodeModel {
     this.name = code === "reference" ? "reference (known-good answers)" : "empty (writes no code)";
   }
 
-  async complete(prompt: string, options: CompletionOptions = {}): Promise<string> {
+  async complete(prompt: Prompt, options: CompletionOptions = {}): Promise<string> {
     options.signal?.throwIfAborted();
-    const issue = this.issueOf(prompt);
-    if (prompt.includes("break it down into subproblems")) return JSON.stringify(issue.reference.plan, null, 1);
-    if (prompt.includes("Answer ONLY 'yes' or 'no'")) return "yes";
-    if (prompt.includes("Keep response under 200 words")) return `Reference solution of "${issue.title}": ${issue.reference.files.map((f) => f.path).join(", ")}.`;
-    if (this.code === "empty") return "";
-    if (prompt.includes("ALL the files")) return renderFileBlocks(issue.reference.files);
-    const file = prompt.match(/^- File: (.+)$/m)?.[1];
-    const reference = issue.reference.files.find((f) => f.path === file);
-    if (!reference) throw new Error(`the reference model has no file "${file}" for "${issue.title}"`);
-    return reference.content;
+    const issue = this.issueOf(prompt.text);
+    switch (prompt.kind) {
+      case "decompose":
+        return JSON.stringify(issue.reference.plan, null, 1);
+      case "can-solve":
+        return "yes";
+      case "summary":
+        return `Reference solution of "${issue.title}": ${issue.reference.files.map((f) => f.path).join(", ")}.`;
+      case "baseline":
+        return this.code === "empty" ? "" : renderFileBlocks(issue.reference.files);
+      case "code":
+      case "repair": {
+        if (this.code === "empty") return "";
+        const reference = issue.reference.files.find((f) => f.path === prompt.file);
+        if (!reference) throw new Error(`the reference model has no file "${prompt.file}" for "${issue.title}"`);
+        return reference.content;
+      }
+      default:
+        throw new Error(`the reference model does not answer ${prompt.kind} prompts`);
+    }
   }
 
   async countTokens(text: string): Promise<number> {

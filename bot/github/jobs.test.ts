@@ -13,6 +13,7 @@ import { passingResult } from "../../test/fixtures.js";
 import { bareRepository } from "../../test/git-fixtures.js";
 import { captureComments, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
+import type { Prompt } from "../../shared/prompts.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
 import type { TaskSolver } from "../../worker/worker-loop.js";
 import { DEFAULT_SETTINGS, type AppSettings } from "./app-settings.js";
@@ -45,10 +46,10 @@ afterEach(() => {
 });
 
 /** A planner on a scripted model giving these plan answers in turn; `prompts` holds what it was asked. */
-function planner(...answers: string[]): (() => Promise<Planner>) & { prompts: string[] } {
+function planner(...answers: string[]): (() => Promise<Planner>) & { prompts: Prompt[] } {
   const model = new ScriptedCodeModel([
-    { when: "break it down into subproblems", reply: answers.length ? answers : [JSON.stringify(plan)] },
-    { when: "Keep response under 200 words", reply: "Wrote the app." },
+    { kind: "decompose", reply: answers.length ? answers : [JSON.stringify(plan)] },
+    { kind: "summary", reply: "Wrote the app." },
   ]);
   return Object.assign(async () => new Planner(model, { retries: 1 }), { prompts: model.prompts });
 }
@@ -169,7 +170,7 @@ describe("GitHub jobs", () => {
     expect(await simpleGit(remote).raw(["ls-tree", "-r", "--name-only", "dellm/issue-7"])).toBe("README.md\napp/core.py\n");
     expect(api.checkRuns[0]).toMatchObject({ conclusion: "failure" });
     // The planner was told where it may write.
-    expect(planning.prompts[0]).toContain("Only write files under: app/.");
+    expect(planning.prompts[0]?.text).toContain("Only write files under: app/.");
   });
 
   it("resumes a job after a restart from the saved state, with one pull request", async () => {
@@ -247,7 +248,7 @@ describe("GitHub jobs", () => {
     const bot = jobs({ planner: planning });
     const done = await started(await bot.start({ ...request(), body: "Please build it. ".repeat(200_000) }), bot);
     expect(done.stage, done.error).toBe("done");
-    expect(planning.prompts[0]!.length).toBeLessThan(45_000);
+    expect(planning.prompts[0]!.text.length).toBeLessThan(45_000);
     expect(String(api.created[0]!.body)).toContain("The issue body has 3400000 characters; the planner was given the first 16000.");
   });
 });

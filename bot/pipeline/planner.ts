@@ -1,6 +1,6 @@
 // Decomposition (Query 5.1) and the final message (Query 5.7). The model behind them is
 // swappable: Claude through @anthropic-ai/sdk, or the workers' local model when no key is set.
-import { decompositionPrompt, renderPlan, summaryPrompt } from "../../shared/prompts.js";
+import { decompositionPrompt, renderPlan, summaryPrompt, type Prompt } from "../../shared/prompts.js";
 import type { Task } from "../../shared/schemas.js";
 import type { CompletionOptions } from "../../shared/model/code-model.js";
 import { extractJson } from "../../shared/model/model-output.js";
@@ -9,7 +9,7 @@ import { PlanRejectedError, validatePlan } from "./plan-validation.js";
 /** Any model that answers a prompt; CodeModel satisfies it, and so does ClaudePlannerModel. */
 export interface PlannerModel {
   readonly name: string;
-  complete(prompt: string, options?: CompletionOptions): Promise<string>;
+  complete(prompt: Prompt, options?: CompletionOptions): Promise<string>;
 }
 
 export interface PlannerOptions {
@@ -67,11 +67,12 @@ export class Planner {
   async decompose(userQuery: string, options: DecomposeOptions = {}): Promise<Task[]> {
     const { signal, maxTasks } = options;
     const limit = maxTasks ? `\n\nUse at most ${maxTasks} tasks.` : "";
-    const base = decompositionPrompt(userQuery) + (options.repositoryContext ?? "") + limit;
+    const base = decompositionPrompt(userQuery);
+    base.text += (options.repositoryContext ?? "") + limit;
     const problems: string[] = [];
     for (let ask = 0; ask <= this.retries; ask++) {
       const prompt = problems.length
-        ? `${base}\n\nYour previous answer was rejected: ${problems.at(-1)}\nReturn ONLY the corrected JSON array.`
+        ? { ...base, text: `${base.text}\n\nYour previous answer was rejected: ${problems.at(-1)}\nReturn ONLY the corrected JSON array.` }
         : base;
       const answer = await this.model.complete(prompt, { maxTokens: this.maxTokens, jsonSchema: planJsonSchema, signal });
       try {

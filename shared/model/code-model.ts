@@ -1,5 +1,6 @@
 // The one interface the worker (and the local planner) use to talk to a language model.
 // Implementations: LlamaCodeModel (node-llama-cpp, the real one) and ScriptedCodeModel (replays answers).
+import type { Prompt } from "../prompts.js";
 
 export interface CompletionOptions {
   /** Upper bound on generated tokens (seed: 2048). */
@@ -15,8 +16,8 @@ export interface CodeModel {
   readonly name: string;
   /** Context window in tokens that prompts must fit in, output included. */
   readonly contextSize: number;
-  /** Answer one stand-alone prompt (no history kept between calls). */
-  complete(prompt: string, options?: CompletionOptions): Promise<string>;
+  /** Answer one stand-alone prompt (no history kept between calls); the prompt's kind names it. */
+  complete(prompt: Prompt, options?: CompletionOptions): Promise<string>;
   /** Count tokens with the model's own tokenizer. */
   countTokens(text: string): Promise<number>;
   /** Free native memory; the model is unusable afterwards. */

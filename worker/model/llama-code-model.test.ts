@@ -1,3 +1,4 @@
+import { plainPrompt } from "../../shared/prompts.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,14 +32,14 @@ describe("LlamaCodeModel", () => {
   });
 
   it("generates text (a random model may stop at once) and records stats", async () => {
-    const text = await model.complete("Write a function that adds two numbers.", { maxTokens: 16 });
+    const text = await model.complete(plainPrompt("Write a function that adds two numbers."), { maxTokens: 16 });
     expect(typeof text).toBe("string");
     expect(model.lastStats?.generatedTokens).toBeLessThanOrEqual(16);
     expect(model.lastStats?.promptTokens).toBeGreaterThan(0);
   });
 
   it("generates exactly maxTokens tokens when end tokens are banned", async () => {
-    await model.complete("count", { maxTokens: 12, ignoreEos: true });
+    await model.complete(plainPrompt("count"), { maxTokens: 12, ignoreEos: true });
     expect(model.lastStats?.generatedTokens).toBe(12);
   });
 
@@ -56,7 +57,7 @@ describe("LlamaCodeModel", () => {
       properties: { ok: { type: "boolean" }, name: { type: "string" } },
       required: ["ok", "name"],
     };
-    const text = await model.complete("Answer in JSON.", { jsonSchema: schema, maxTokens: 200 });
+    const text = await model.complete(plainPrompt("Answer in JSON."), { jsonSchema: schema, maxTokens: 200 });
     const parsed = JSON.parse(text) as Record<string, unknown>;
     expect(typeof parsed.ok).toBe("boolean");
     expect(typeof parsed.name).toBe("string");
@@ -65,7 +66,7 @@ describe("LlamaCodeModel", () => {
   it("serializes concurrent completions on its single sequence", async () => {
     const order: string[] = [];
     const run = (id: string) =>
-      model.complete(`task ${id}`, { maxTokens: 8, ignoreEos: true, onTokens: () => order.push(id) }).then(() => order.push(`${id} done`));
+      model.complete(plainPrompt(`task ${id}`), { maxTokens: 8, ignoreEos: true, onTokens: () => order.push(id) }).then(() => order.push(`${id} done`));
     await Promise.all([run("a"), run("b")]);
     const aDone = order.indexOf("a done");
     expect(aDone).toBeGreaterThan(0);
@@ -75,15 +76,15 @@ describe("LlamaCodeModel", () => {
 
   it("stops on an abort signal, also while waiting in the queue", async () => {
     const controller = new AbortController();
-    const running = model.complete("long", { maxTokens: 2000, ignoreEos: true, signal: controller.signal, onTokens: () => controller.abort() });
+    const running = model.complete(plainPrompt("long"), { maxTokens: 2000, ignoreEos: true, signal: controller.signal, onTokens: () => controller.abort() });
     const waiting = new AbortController();
-    const queued = model.complete("queued", { maxTokens: 4, signal: waiting.signal });
+    const queued = model.complete(plainPrompt("queued"), { maxTokens: 4, signal: waiting.signal });
     const queuedOutcome = expect(queued).rejects.toThrow("stopped while queued"); // handled before it rejects
     waiting.abort(new Error("stopped while queued"));
     await expect(running).rejects.toThrow();
     await queuedOutcome;
     // still usable afterwards
-    await model.complete("again", { maxTokens: 2 });
+    await model.complete(plainPrompt("again"), { maxTokens: 2 });
   });
 
   it("reports a missing model file with the fix", async () => {

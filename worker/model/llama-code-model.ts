@@ -2,6 +2,7 @@
 // Layering follows node-llama-cpp: Llama (backend) → LlamaModel (weights) → LlamaContext (KV cache)
 // → one LlamaContextSequence → a fresh LlamaChatSession per complete() call, so no history leaks
 // between prompts (the KV cache of a shared prompt prefix is still reused by node-llama-cpp).
+import type { Prompt } from "../../shared/prompts.js";
 import { availableParallelism } from "node:os";
 import {
   getLlama,
@@ -196,9 +197,9 @@ export class LlamaCodeModel implements CodeModel {
     }
   }
 
-  complete(prompt: string, options: LlamaCompletionOptions = {}): Promise<string> {
+  complete(prompt: Prompt, options: LlamaCompletionOptions = {}): Promise<string> {
     if (this.disposed) return Promise.reject(new Error(`model ${this.name} is disposed`));
-    return this.queue.run(() => this.completeNow(prompt, options), options.signal);
+    return this.queue.run(() => this.completeNow(prompt.text, options), options.signal);
   }
 
   private async completeNow(prompt: string, options: LlamaCompletionOptions): Promise<string> {

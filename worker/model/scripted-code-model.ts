@@ -1,22 +1,41 @@
-// A CodeModel that replays scripted answers: the first rule whose pattern matches the prompt
-// answers it. For tests of the pipeline's logic and for offline demos without model weights;
-// it never pretends to be a real model (its name says "scripted").
+// A CodeModel that replays scripted answers: the first rule that matches the prompt answers it.
+// Rules match the prompt's name (kind) and the file its task writes, so rewording a prompt never
+// breaks a script; `when` is for the rare rule that must look at the prompt's content. For tests
+// of the pipeline's logic and for offline demos without model weights; it never pretends to be a
+// real model (its name says "scripted").
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import type { CodeModel, CompletionOptions } from "../../shared/model/code-model.js";
+import type { Prompt, PromptKind } from "../../shared/prompts.js";
 
+const PROMPT_KINDS = ["decompose", "can-solve", "split", "code", "repair", "summary", "baseline", "plain"] as const satisfies readonly PromptKind[];
+
+/** A rule matches when every condition it names holds (it must name at least one). */
 export interface ScriptRule {
-  /** Regular expression tested against the whole prompt. */
-  when: string | RegExp;
+  /** The prompt's kind, or several ("code" and "repair" for every attempt at a file). */
+  kind?: PromptKind | PromptKind[];
+  /** The repository path the prompt's task writes. */
+  file?: string;
+  /** Regular expression tested against the prompt's text. */
+  when?: string | RegExp;
   /** Answer text, or several answers given in turn (the last one repeats). */
   reply: string | string[];
   /** Wait this long before answering, like a slow model (tests of leases and timeouts). */
   delay_ms?: number;
 }
 
+const KindSchema = z.enum(PROMPT_KINDS);
 const ScriptFileSchema = z.object({
   rules: z.array(
-    z.object({ when: z.string().min(1), reply: z.union([z.string(), z.array(z.string()).min(1)]), delay_ms: z.number().int().min(0).max(3_600_000).optional() }),
+    z
+      .object({
+        kind: z.union([KindSchema, z.array(KindSchema).min(1)]).optional(),
+        file: z.string().min(1).optional(),
+        when: z.string().min(1).optional(),
+        reply: z.union([z.string(), z.array(z.string()).min(1)]),
+        delay_ms: z.number().int().min(0).max(3_600_000).optional(),
+      })
+      .refine((rule) => rule.kind !== undefined || rule.file !== undefined || rule.when !== undefined, "a rule needs kind, file or when"),
   ),
 });
 
@@ -24,30 +43,32 @@ export class ScriptedCodeModel implements CodeModel {
   readonly name: string;
   readonly contextSize: number;
   /** Every prompt received, in order, so tests can assert what the pipeline asked. */
-  readonly prompts: string[] = [];
+  readonly prompts: Prompt[] = [];
   private readonly uses = new Map<number, number>();
 
   constructor(
     private readonly rules: ScriptRule[],
     options: { name?: string; contextSize?: number } = {},
   ) {
+    const vague = rules.findIndex((rule) => rule.kind === undefined && rule.file === undefined && rule.when === undefined);
+    if (vague >= 0) throw new Error(`script rule ${vague + 1} needs kind, file or when`);
     this.name = options.name ?? "scripted";
     this.contextSize = options.contextSize ?? 32_768;
   }
 
-  /** Load rules from a JSON file: {"rules": [{"when": "regex", "reply": "text" | ["first", "then"]}]}. */
+  /** Load rules from a JSON file: {"rules": [{"kind": "code", "file": "a.py", "reply": "text" | ["first", "then"]}]}. */
   static async fromFile(path: string): Promise<ScriptedCodeModel> {
     const raw = JSON.parse(await readFile(path, "utf8"));
     const parsed = ScriptFileSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`script file ${path} is invalid: ${z.prettifyError(parsed.error)}; expected {"rules": [{"when": "regex", "reply": "text"}]}`);
+    if (!parsed.success) throw new Error(`script file ${path} is invalid: ${z.prettifyError(parsed.error)}; expected {"rules": [{"kind": "code", "file": "a.py", "reply": "text"}]} (kinds: ${PROMPT_KINDS.join(", ")})`);
     return new ScriptedCodeModel(parsed.data.rules, { name: `scripted:${path}` });
   }
 
-  async complete(prompt: string, options: CompletionOptions = {}): Promise<string> {
+  async complete(prompt: Prompt, options: CompletionOptions = {}): Promise<string> {
     options.signal?.throwIfAborted();
     this.prompts.push(prompt);
-    const index = this.rules.findIndex((rule) => new RegExp(rule.when).test(prompt));
-    if (index < 0) throw new Error(`scripted model has no rule for the prompt starting "${prompt.slice(0, 80)}"`);
+    const index = this.rules.findIndex((rule) => matches(rule, prompt));
+    if (index < 0) throw new Error(`scripted model has no rule for the ${prompt.kind} prompt${prompt.file ? ` of ${prompt.file}` : ""} starting "${prompt.text.slice(0, 80)}"`);
     const { reply, delay_ms } = this.rules[index]!;
     if (delay_ms) await abortableDelay(delay_ms, options.signal);
     if (typeof reply === "string") return reply;
@@ -62,6 +83,12 @@ export class ScriptedCodeModel implements CodeModel {
   }
 
   async dispose(): Promise<void> {}
+}
+
+function matches(rule: ScriptRule, prompt: Prompt): boolean {
+  if (rule.kind !== undefined && ![rule.kind].flat().includes(prompt.kind)) return false;
+  if (rule.file !== undefined && rule.file !== prompt.file) return false;
+  return rule.when === undefined || new RegExp(rule.when).test(prompt.text);
 }
 
 function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> {
