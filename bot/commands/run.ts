@@ -15,6 +15,7 @@ import type { Distribution } from "../pipeline/distribution.js";
 import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import type { Planner } from "../pipeline/planner.js";
 import { openVerifier } from "../pipeline/result-verifier.js";
+import { checkRepoTarget } from "../pipeline/merger.js";
 import { runJob } from "../pipeline/run-job.js";
 import { startCoordinator, type RunningCoordinator } from "./start-coordinator.js";
 import { swarmWorkers } from "../swarm/swarm-workers.js";
@@ -113,6 +114,7 @@ export function parseRunArgs(argv: string[], env: DellmEnv): RunOptions {
 
 export async function runCommand(argv: string[], { env, log }: CommandContext): Promise<number> {
   const options = parseRunArgs(argv, env);
+  await checkRepoTarget(options.repo); // a wrong --repo is named before a model loads
   // Claude's key and model are checked before the sandbox or any model is touched: a wrong one stops here.
   const claude = plannerKind(options.planner, env) === "claude" ? await checkedClaudePlanner(env, log) : undefined;
   let model: CodeModel | undefined;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { simpleGit } from "simple-git";
 import { describe, expect, it } from "vitest";
 import { newJobId, type Result, type Task } from "../../shared/schemas.js";
-import { mergeResults } from "./merger.js";
+import { checkRepoTarget, jobStartPoint, mergeResults } from "./merger.js";
 
 const jobId = newJobId();
 const task = (id: number, directory: string, file: string, dependencies: number[] = []): Task => ({
@@ -170,5 +170,42 @@ describe("mergeResults", () => {
     await mkdir(existing);
     await expect(merge(existing)).rejects.toThrow(/inside the git repository .*pass the repository's root/);
     expect((await outerGit.branchLocal()).all).toEqual(branchesBefore);
+  });
+});
+
+describe("where a job's branch starts", () => {
+  async function repoWithEarlierJob() {
+    const dir = await mkdtemp(join(tmpdir(), "dellm-merge-base-"));
+    const git = simpleGit(dir);
+    await git.init(["--initial-branch=main"]);
+    await git.addConfig("user.email", "me@example.com").addConfig("user.name", "Me");
+    await writeFile(join(dir, "README.md"), "hello\n");
+    await git.add("README.md").commit("initial");
+    const main = (await git.revparse(["HEAD"])).trim();
+    const earlier = await mergeResults({ repoPath: dir, branch: "dellm/earlier", message: "earlier job", tasks: [task(1, "", "fib.py")], results: new Map([[1, result(1, "def fib(): pass\n")]]) });
+    await git.checkout("dellm/earlier"); // the person looks at the earlier job's files
+    return { dir, git, main, earlier: earlier.commit! };
+  }
+
+  it("starts from the default branch, not from an earlier job's branch that is checked out", async () => {
+    const { dir, git, main, earlier } = await repoWithEarlierJob();
+    const outcome = await mergeResults({ repoPath: dir, branch: "dellm/again", message: "again", tasks: [task(1, "", "fib.py")], results: new Map([[1, result(1, "def fib(): pass\n")]]) });
+    expect(outcome.commit).not.toBe(earlier);
+    expect((await git.raw(["rev-parse", `${outcome.commit}^`])).trim()).toBe(main);
+    expect(await jobStartPoint(dir)).toBe(main);
+  });
+
+  it("gives files identical to the start point a commit of the job's own", async () => {
+    const { dir, git, earlier } = await repoWithEarlierJob();
+    const outcome = await mergeResults({ repoPath: dir, branch: "dellm/same", message: "same", tasks: [task(1, "", "fib.py")], results: new Map([[1, result(1, "def fib(): pass\n")]]), startPoint: earlier });
+    expect(outcome.commit).not.toBe(earlier);
+    expect((await git.raw(["rev-parse", `${outcome.commit}^`])).trim()).toBe(earlier);
+  });
+
+  it("refuses a file as --repo before anything is created", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dellm-merge-file-"));
+    await writeFile(join(dir, "README.md"), "not a folder\n");
+    await expect(checkRepoTarget(join(dir, "README.md"))).rejects.toThrow(/--repo .*README\.md is a file, not a folder; give the git repository to commit into/);
+    expect(await checkRepoTarget(join(dir, "new-folder"))).toBe(false);
   });
 });

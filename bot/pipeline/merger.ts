@@ -49,7 +49,7 @@ const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 
 export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
   const repo = await openOrInitRepo(input.repoPath);
-  const base = input.startPoint ?? (await baseCommit(repo));
+  const base = input.startPoint ?? (await jobStartPoint(input.repoPath));
   const worktree = await mkdtemp(join(tmpdir(), "dellm-merge-"));
   await repo.raw(["worktree", "add", "--quiet", "-b", input.branch, worktree, base]);
   let commit: string | null = null;
@@ -105,7 +105,8 @@ export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
     }
 
     if (written.length > 0) {
-      await (await withIdentity(worktree)).commit(input.message);
+      // Allowed empty: files identical to the start point still get a commit of this job's own.
+      await (await withIdentity(worktree)).commit(input.message, undefined, { "--allow-empty": null });
       commit = (await tree.revparse(["HEAD"])).trim();
     }
     return { branch: input.branch, commit, written, skipped };
@@ -139,16 +140,49 @@ function writeFailure(error: unknown, worktree: string): string {
  * one): a new directory becomes a repository of its own, an existing one is refused.
  */
 export async function openOrInitRepo(repoPath: string): Promise<SimpleGit> {
-  const existed = await lstat(repoPath).then(() => true, () => false);
+  const existed = await checkRepoTarget(repoPath);
   await mkdir(repoPath, { recursive: true });
   const git = simpleGit(repoPath);
-  if (await git.checkIsRepo(CheckRepoActions.IS_REPO_ROOT)) return git;
-  if (existed && (await git.checkIsRepo())) {
+  if (existed) return git;
+  await git.init();
+  return git;
+}
+
+/**
+ * Whether `repoPath` can take the job's branch, without changing anything (so `dellm run` can
+ * refuse a wrong --repo before it loads a model): true for a repository's root, false for a
+ * folder to create; throws, naming the fix, for a file or a folder inside another repository.
+ */
+export async function checkRepoTarget(repoPath: string): Promise<boolean> {
+  const stat = await lstat(repoPath).catch(() => null);
+  if (!stat) return false;
+  if (!stat.isDirectory()) throw new Error(`--repo ${repoPath} is a file, not a folder; give the git repository to commit into, or a new folder to create (--repo ./demo)`);
+  const git = simpleGit(repoPath);
+  if (await git.checkIsRepo(CheckRepoActions.IS_REPO_ROOT)) return true;
+  if (await git.checkIsRepo()) {
     const outer = (await git.revparse(["--show-toplevel"])).trim();
     throw new Error(`${resolve(repoPath)} is a folder inside the git repository ${outer}; pass the repository's root (--repo ${outer}) or a folder outside it`);
   }
-  await git.init();
-  return git;
+  return false;
+}
+
+/**
+ * The commit a job's branch starts from, taken when the job starts: HEAD, unless HEAD is the branch
+ * of an earlier job (dellm/…, checked out to look at it); a new job then starts from the default
+ * branch, so it neither carries that job's commit nor reports it as its own.
+ */
+export async function jobStartPoint(repoPath: string): Promise<string> {
+  const repo = simpleGit(repoPath);
+  const current = (await repo.raw(["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "")).trim();
+  if (current.startsWith("dellm/")) {
+    const remoteDefault = (await repo.raw(["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"]).catch(() => "")).trim();
+    const configured = (await repo.raw(["config", "--get", "init.defaultBranch"]).catch(() => "")).trim();
+    for (const candidate of [remoteDefault, configured, "main", "master"].filter(Boolean)) {
+      const commit = (await repo.raw(["rev-parse", "--verify", "--quiet", `${candidate}^{commit}`]).catch(() => "")).trim();
+      if (commit) return commit;
+    }
+  }
+  return baseCommit(repo);
 }
 
 /** HEAD, or, in a repository without commits, an empty root commit that leaves HEAD alone. */

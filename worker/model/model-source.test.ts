@@ -138,7 +138,7 @@ describe("resolveModelSource", () => {
 
   it("offers the offline ways (canned answers, the tiny model) before the download, which needs a network", async () => {
     const models = await mkdtemp(join(dir, "models-"));
-    const message = await resolveModelSource({ model: DEFAULT_MODEL_URI, modelsDirectory: models, download: false }).catch((e: Error) => e.message);
+    const message = await resolveModelSource({ model: DEFAULT_MODEL_URI, modelsDirectory: models, download: false }).then(() => "resolved", (e: Error) => e.message);
     const offline = message.indexOf("--model script:scripts/demo-fibonacci.script.json");
     const tiny = message.indexOf("npm run model:tiny");
     const download = message.indexOf("npx node-llama-cpp pull");
