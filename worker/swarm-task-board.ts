@@ -15,7 +15,8 @@ export type SwarmBoardEvent =
   | { kind: "coordinator-found"; peer: string }
   | { kind: "announced"; jobs: number }
   | { kind: "board-read"; jobs: number }
-  | { kind: "coordinator-unreachable"; reason: string }
+  /** `left`: the coordinator no longer serves (its bot stopped or restarts), an expected end of a session rather than a fault. */
+  | { kind: "coordinator-unreachable"; reason: string; left: boolean }
   | { kind: "lease-renewed"; jobId: string; taskId: number; expiresAt: number }
   | { kind: "lease-lost"; jobId: string; taskId: number; reason: string }
 ;
@@ -93,7 +94,7 @@ export class SwarmTaskBoard implements TaskBoard {
     } catch (error) {
       if (signal?.aborted) return null;
       // The bot may be restarting: keep the worker alive and ask again after the poll interval.
-      if (!this.unreachable) this.onEvent({ kind: "coordinator-unreachable", reason: (error as Error).message });
+      if (!this.unreachable) this.onEvent({ kind: "coordinator-unreachable", reason: (error as Error).message, left: coordinatorLeft(error as Error) });
       this.unreachable = true;
       return null;
     }
@@ -247,4 +248,12 @@ async function findAndDial(node: SwarmNode, peer: PeerId, signal: AbortSignal): 
       await pause(300);
     }
   }
+}
+
+/**
+ * The coordinator's peer answers but no longer speaks the coordinator protocol (its bot stopped
+ * serving), or nothing answers where it was: the bot left, which is how every session ends.
+ */
+function coordinatorLeft(error: Error): boolean {
+  return /protocol selection failed|protocol negotiation|ECONNREFUSED|connection refused|no valid addresses|the dial .* failed|stream reset|closed/i.test(`${error.name} ${error.message}`);
 }

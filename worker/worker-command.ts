@@ -79,14 +79,16 @@ export function parseWorkerArgs(argv: string[], env: DellmEnv): WorkerOptions {
   }).options;
 }
 
-function describeBoardEvent(event: SwarmBoardEvent): string | null {
+export function describeBoardEvent(event: SwarmBoardEvent): string | null {
   switch (event.kind) {
     case "coordinator-found":
       return `[worker] coordinator ${event.peer} reached`;
     case "board-read":
       return `[worker] the coordinator's board lists ${event.jobs} job(s) with ready tasks`;
     case "coordinator-unreachable":
-      return `[worker] cannot reach the coordinator (${event.reason}); trying again`;
+      return event.left
+        ? "[worker] the coordinator left the swarm (its bot stopped or is restarting); waiting for it to come back (Ctrl-C to stop)"
+        : `[worker] cannot reach the coordinator (${event.reason}); trying again`;
     case "lease-lost":
       return `[worker] lost the lease on task ${event.taskId} of ${event.jobId}: ${event.reason}`;
     default:
