@@ -30,13 +30,19 @@ export function reportChart(report: EvalReport): string {
   for (const [stage, s] of Object.entries(report.summary.stages)) {
     if (s.median === null) continue;
     const name = stage.replace(/_s$/, "");
-    const scale = s.target ?? Math.max(s.median, 1);
-    const fraction = Math.min(s.median / scale / 2, 1);
     parts.push(text(20, y + 16, name, 12));
+    const seconds = `${s.median.toFixed(s.median < 10 ? 2 : 1)} s`;
+    if (s.target === null) {
+      // Bars are time ÷ target; a stage without a target (merge) has no bar on that scale, only its time.
+      parts.push(text(barX, y + 16, `${seconds} (no target)`, 12));
+      y += BAR_HEIGHT + 8;
+      continue;
+    }
+    const fraction = Math.min(s.median / s.target / 2, 1);
     parts.push(rect(barX, y, barWidth, BAR_HEIGHT, "#eee"));
     parts.push(rect(barX, y, barWidth * fraction, BAR_HEIGHT, s.met === false ? "#cf222e" : s.met ? "#2da44e" : "#8c959f"));
-    if (s.target !== null) parts.push(`<line x1="${barX + barWidth / 2}" y1="${y - 3}" x2="${barX + barWidth / 2}" y2="${y + BAR_HEIGHT + 3}" stroke="#000" stroke-dasharray="3,2"/>`);
-    parts.push(text(barX + barWidth + 8, y + 16, `${s.median.toFixed(s.median < 10 ? 2 : 1)} s${s.target !== null ? ` / ${s.target}` : ""}`, 12));
+    parts.push(`<line x1="${barX + barWidth / 2}" y1="${y - 3}" x2="${barX + barWidth / 2}" y2="${y + BAR_HEIGHT + 3}" stroke="#000" stroke-dasharray="3,2"/>`);
+    parts.push(text(barX + barWidth + 8, y + 16, `${seconds} / ${s.target}`, 12));
     y += BAR_HEIGHT + 8;
   }
   const height = y + 20;
