@@ -209,3 +209,17 @@ describe("where a job's branch starts", () => {
     expect(await checkRepoTarget(join(dir, "new-folder"))).toBe(false);
   });
 });
+
+describe("a repository dellm created (no default branch, like the demo's)", () => {
+  it("starts a new job empty, not on the earlier job's branch that is checked out", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dellm-merge-unborn-"));
+    const git = simpleGit(dir);
+    await git.init();
+    const first = await mergeResults({ repoPath: dir, branch: "dellm/first", message: "first", tasks: [task(1, "", "fib.py")], results: new Map([[1, result(1, "def fib(): pass\n")]]) });
+    await git.checkout("dellm/first");
+    const again = await mergeResults({ repoPath: dir, branch: "dellm/again", message: "again", tasks: [task(1, "", "fib.py")], results: new Map([[1, result(1, "def fib(): pass\n")]]) });
+    expect(again.commit).not.toBe(first.commit);
+    expect((await git.raw(["rev-list", "--count", again.commit!])).trim()).toBe("2"); // the job's commit on an empty root
+    expect(await git.raw(["rev-list", again.commit!])).not.toContain(first.commit!);
+  });
+});

@@ -181,6 +181,8 @@ export async function jobStartPoint(repoPath: string): Promise<string> {
       const commit = (await repo.raw(["rev-parse", "--verify", "--quiet", `${candidate}^{commit}`]).catch(() => "")).trim();
       if (commit) return commit;
     }
+    // No default branch has a commit (a repository dellm created, like the demo's): start empty, as the first job did.
+    return emptyRoot(repo);
   }
   return baseCommit(repo);
 }
@@ -190,9 +192,14 @@ async function baseCommit(repo: SimpleGit): Promise<string> {
   try {
     return (await repo.revparse(["--verify", "HEAD^{commit}"])).trim();
   } catch {
-    const git = await withIdentity((await repo.revparse(["--show-toplevel"])).trim());
-    return (await git.raw(["commit-tree", EMPTY_TREE, "-m", "Empty root for dellm branches"])).trim();
+    return emptyRoot(repo);
   }
+}
+
+/** An empty root commit that leaves HEAD and every branch alone. */
+async function emptyRoot(repo: SimpleGit): Promise<string> {
+  const git = await withIdentity((await repo.revparse(["--show-toplevel"])).trim());
+  return (await git.raw(["commit-tree", EMPTY_TREE, "-m", "Empty root for dellm branches"])).trim();
 }
 
 async function refuseSymlinks(root: string, path: string): Promise<void> {
