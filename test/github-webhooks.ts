@@ -96,13 +96,7 @@ export function settingsFile(yaml: string | null): nock.Scope {
 export function captureComments(number = 7, startId = 1000): { scope: nock.Scope; bodies: string[] } {
   const bodies: string[] = [];
   let id = startId;
-  const scope = nock(API)
-    .persist()
-    .post(`/repos/octo/demo/issues/${number}/comments`, (body: { body: string }) => {
-      bodies.push(body.body);
-      return true;
-    })
-    .reply(201, () => ({ id: id++ }));
+  const scope = received(nock(API).persist().post(`/repos/octo/demo/issues/${number}/comments`).reply(201, () => ({ id: id++ })), (body: { body: string }) => bodies.push(body.body));
   return { scope, bodies };
 }
 
@@ -116,14 +110,16 @@ export function pullRequestApi(options: { openPulls?: unknown[] } = {}) {
     .persist()
     .get("/repos/octo/demo/pulls")
     .query((query) => query.state === "open" && String(query.head).startsWith("octo:dellm/issue-"))
-    .reply(200, options.openPulls ?? [])
-    .post("/repos/octo/demo/pulls", (body: Record<string, unknown>) => Boolean(created.push(body)))
-    .reply(201, { number: 12, html_url: "https://github.com/octo/demo/pull/12" })
-    .patch("/repos/octo/demo/pulls/12", (body: Record<string, unknown>) => Boolean(updated.push(body)))
-    .reply(200, { number: 12 })
-    .post("/repos/octo/demo/check-runs", (body: Record<string, unknown>) => Boolean(checkRuns.push(body)))
-    .reply(201, { id: 5 })
-    .patch(/\/repos\/octo\/demo\/issues\/comments\/\d+/, (body: { body: string }) => Boolean(edits.push(body.body)))
-    .reply(200, {});
+    .reply(200, options.openPulls ?? []);
+  received(nock(API).persist().post("/repos/octo/demo/pulls").reply(201, { number: 12, html_url: "https://github.com/octo/demo/pull/12" }), (body) => created.push(body));
+  received(nock(API).persist().patch("/repos/octo/demo/pulls/12").reply(200, { number: 12 }), (body) => updated.push(body));
+  received(nock(API).persist().post("/repos/octo/demo/check-runs").reply(201, { id: 5 }), (body) => checkRuns.push(body));
+  received(nock(API).persist().patch(/\/repos\/octo\/demo\/issues\/comments\/\d+/).reply(200, {}), (body: { body: string }) => edits.push(body.body));
   return { created, updated, checkRuns, edits };
+}
+
+/** Each JSON body the scope answered, once per request (nock may run body matchers more than once). */
+function received<T = Record<string, unknown>>(scope: nock.Scope, record: (body: T) => unknown): nock.Scope {
+  scope.on("request", (_request: unknown, _interceptor: unknown, body: string) => record(JSON.parse(body) as T));
+  return scope;
 }

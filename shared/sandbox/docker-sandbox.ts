@@ -12,7 +12,7 @@ import { DEFAULT_SANDBOX_IMAGE } from "../config.js";
 import { repoRelativePath } from "../repo-path.js";
 import type { TestResult } from "../schemas.js";
 import type { Sandbox, SandboxRun } from "./sandbox.js";
-import { runnerCommand, VERDICT_KEY_ENV } from "./sandbox-runner.js";
+import { RUNNER_PATH, runnerCommand, runnerSource, VERDICT_KEY_ENV } from "./sandbox-runner.js";
 import { findVerdict, toTestResult, withoutVerdictLine } from "./sandbox-verdict.js";
 import { SECCOMP_PROFILE } from "./seccomp-profile.js";
 
@@ -81,7 +81,7 @@ export class DockerSandbox implements Sandbox {
     const timeoutSeconds = run.timeoutSeconds ?? this.timeoutSeconds;
     const paths = run.files.map((file) => repoRelativePath("", file.path));
     const targets = run.testTargets.map((target) => repoRelativePath("", target));
-    const { privateDir, codeDir } = await this.writeCode(run, paths);
+    const { privateDir, codeDir, runnerFile } = await this.writeCode(run, paths);
     // Only the runner (PID 1) learns the key; a line behind it is the verdict, anything else is log.
     const verdictKey = randomBytes(24).toString("hex");
     try {
@@ -104,7 +104,7 @@ export class DockerSandbox implements Sandbox {
           NanoCpus: Math.round(this.cpus * 1e9),
           PidsLimit: this.pidsLimit,
           ReadonlyRootfs: true,
-          Binds: [`${codeDir}:/code:ro`],
+          Binds: [`${codeDir}:/code:ro`, `${runnerFile}:${RUNNER_PATH}:ro`],
           Tmpfs: { "/tmp": "rw,nosuid,nodev,noexec,size=64m" },
           LogConfig: { Type: "none", Config: {} }, // output is read through attach, nothing kept on disk
         },
@@ -121,10 +121,10 @@ export class DockerSandbox implements Sandbox {
 
   /**
    * Files go to `code/` inside a fresh private (0700) host folder: other host users cannot reach
-   * them; the container, which sees only the bind-mounted `code/`, reads them as uid 1000. The
+   * them; the container, which sees only the bind-mounted `code/` (and the runner file beside it), reads them as uid 1000. The
    * folder is removed here when writing fails, by run() otherwise.
    */
-  private async writeCode(run: SandboxRun, paths: string[]): Promise<{ privateDir: string; codeDir: string }> {
+  private async writeCode(run: SandboxRun, paths: string[]): Promise<{ privateDir: string; codeDir: string; runnerFile: string }> {
     const privateDir = await mkdtemp(join(this.tempRoot, "dellm-sandbox-"));
     try {
       await chmod(privateDir, 0o700);
@@ -136,7 +136,9 @@ export class DockerSandbox implements Sandbox {
         await mkdir(dirname(target), { recursive: true, mode: 0o755 });
         await writeFile(target, run.files[index]!.content, { mode: 0o644 });
       }
-      return { privateDir, codeDir };
+      const runnerFile = join(privateDir, "runner.py");
+      await writeFile(runnerFile, runnerSource(), { mode: 0o644 });
+      return { privateDir, codeDir, runnerFile };
     } catch (error) {
       await rm(privateDir, { recursive: true, force: true });
       throw error;

@@ -18,9 +18,20 @@ export interface RunnerSpec {
   test: string[];
 }
 
-/** The container's command line. */
+/** Where the runner's source is mounted (read-only) in the container. */
+export const RUNNER_PATH = "/opt/dellm-runner.py";
+
+/**
+ * The container's command line. The runner comes as a read-only file rather than `-c` source: it
+ * is over 20 kB, and the container-create request stays small (`python -I` keeps its folder off sys.path).
+ */
 export function runnerCommand(spec: RunnerSpec): string[] {
-  return ["python", "-I", "-c", RUNNER_PY, JSON.stringify(spec)];
+  return ["python", "-I", RUNNER_PATH, JSON.stringify(spec)];
+}
+
+/** The runner's source, written next to the code and mounted at RUNNER_PATH. */
+export function runnerSource(): string {
+  return RUNNER_PY;
 }
 
 // The child: load our plugin from the private directory by path (sys.path stays free of it), then
