@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/node22.sh
 npx tsc -p tsconfig.json --noEmit
+# Lint and format are part of the test: a finding fails the run (fix: npm run format, then the lint).
+npx eslint .
+npx prettier --check . --log-level warn
 report=$(mktemp -t dellm-vitest-XXXXXX.json)
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
 node -e '

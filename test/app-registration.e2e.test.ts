@@ -69,7 +69,7 @@ describe("dellm serve without a GitHub App", () => {
     const page = await (await fetch(link!)).text();
     const action = unescape(page.match(/<form action="([^"]+)"/)![1]!);
     expect(action).toMatch(new RegExp(`^http://${github.host}/settings/apps/new\\?state=\\w+$`));
-    const manifest = JSON.parse(unescape(page.match(/name="manifest" value="([^"]+)"/)![1]!)) as Record<string, any>;
+    const manifest = JSON.parse(unescape(page.match(/name="manifest" value="([^"]+)"/)![1]!)) as Record<string, unknown>;
     expect(manifest).toMatchObject({
       name: "dellm",
       default_events: ["issues", "issue_comment"],

@@ -75,7 +75,7 @@ export class SwarmTaskBoard implements TaskBoard {
         await findAndDial(node, board.coordinator, signal);
       } catch (error) {
         throw new Error(
-          `coordinator ${options.coordinator} was not found in the swarm (${(error as Error).message}); check --coordinator: it is the peer id the bot prints after /p2p/`,
+          `coordinator ${options.coordinator} was not found in the swarm (${(error as Error).message}); check --coordinator: it is the peer id the bot prints after /p2p/`, { cause: error },
         );
       }
     }

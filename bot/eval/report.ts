@@ -100,7 +100,7 @@ export async function readReport(path: string): Promise<EvalReport> {
   try {
     raw = JSON.parse(await readFile(path, "utf8"));
   } catch (error) {
-    throw new Error(`cannot read the eval results ${path}: ${(error as Error).message}`);
+    throw new Error(`cannot read the eval results ${path}: ${(error as Error).message}`, { cause: error });
   }
   const parsed = EvalReportSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`${path} is not a dellm eval results file: ${z.prettifyError(parsed.error)}`);

@@ -75,6 +75,8 @@ async function redacted<T>(url: string, run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (error) {
     const message = (error as Error).message.split(url).join("<repository>").replace(/x-access-token:[^@\s]+@/g, "x-access-token:***@");
+    // No `cause`: the original error's message carries the token-bearing URL.
+    // eslint-disable-next-line preserve-caught-error
     throw new Error(message.trim());
   }
 }

@@ -57,7 +57,7 @@ export async function openPlannerSource(env: DellmEnv, modelSpec: string, log: (
         return localPlanner(await model);
       } catch (error) {
         model = undefined;
-        throw new Error(`no ANTHROPIC_API_KEY is set, so the bot plans with its local model ${modelSpec}, and it could not be loaded (${(error as Error).message}); set ANTHROPIC_API_KEY or MODEL_PATH in the bot's environment`);
+        throw new Error(`no ANTHROPIC_API_KEY is set, so the bot plans with its local model ${modelSpec}, and it could not be loaded (${(error as Error).message}); set ANTHROPIC_API_KEY or MODEL_PATH in the bot's environment`, { cause: error });
       }
     },
     async dispose() {

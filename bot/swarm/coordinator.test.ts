@@ -216,7 +216,7 @@ describe("coordinator restart", () => {
     const path = join(await mkdtemp(join(tmpdir(), "dellm-restart-")), "state.json");
     let node = await createSwarmNode({ privateKey: key });
     const listen = node.getMultiaddrs().map((a) => a.toString().replace(/\/p2p\/.*$/, ""));
-    let first = await SwarmCoordinator.start({ node, privateKey: key, statePath: path, leaseSeconds: 60 });
+    const first = await SwarmCoordinator.start({ node, privateKey: key, statePath: path, leaseSeconds: 60 });
     const jobId = newJobId();
     first.addJob(jobId, "restart", [task(1), task(2)]);
     const worker = await startPeer([node.getMultiaddrs()[0]!.toString()]);

@@ -28,7 +28,7 @@ export function extractJson(text: string): unknown {
   try {
     return JSON.parse(unfenced.slice(start, end + 1));
   } catch (error) {
-    throw new Error(`the answer's JSON does not parse: ${(error as Error).message}`);
+    throw new Error(`the answer's JSON does not parse: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -64,7 +64,7 @@ export class DockerSandbox implements Sandbox {
       await this.docker.ping();
     } catch (error) {
       throw new Error(
-        `the Docker daemon does not answer (${(error as Error).message}); start it with: bash scripts/start-docker.sh`,
+        `the Docker daemon does not answer (${(error as Error).message}); start it with: bash scripts/start-docker.sh`, { cause: error },
       );
     }
     try {

@@ -10,7 +10,7 @@ export async function loadOrCreateIdentity(path: string): Promise<{ privateKey: 
   try {
     bytes = await readFile(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new Error(`cannot read the identity key ${path}: ${(error as Error).message}`);
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new Error(`cannot read the identity key ${path}: ${(error as Error).message}`, { cause: error });
   }
   if (bytes) {
     let privateKey: PrivateKey;

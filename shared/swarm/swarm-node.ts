@@ -87,7 +87,7 @@ async function dialBootstrap(node: Libp2p, addresses: string[]): Promise<void> {
     try {
       await node.dial(parsed, { signal: AbortSignal.timeout(10_000) });
     } catch (error) {
-      throw new Error(`cannot reach bootstrap peer ${address}: ${(error as Error).message}`);
+      throw new Error(`cannot reach bootstrap peer ${address}: ${(error as Error).message}`, { cause: error });
     }
   }
 }

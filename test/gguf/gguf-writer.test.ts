@@ -106,7 +106,10 @@ describe("tiny model", () => {
     expect(a.length).toBeLessThan(200_000);
 
     const info = await readGgufFileInfo(first, { logWarnings: false });
-    const metadata = info.metadata as unknown as Record<string, any>;
+    const metadata = info.metadata as unknown as {
+      llama: { attention: { head_count: number }; feed_forward_length: number };
+      tokenizer: { ggml: { tokens: string[]; merges: string[] } };
+    };
     expect(metadata.llama.attention.head_count).toBeGreaterThan(0);
     expect(metadata.llama.feed_forward_length).toBeGreaterThan(0);
     expect(metadata.tokenizer.ggml.tokens).toHaveLength(258);

@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import {
   getLlama,
   LlamaChatSession,
-  LlamaLogLevel,
+  type LlamaLogLevel,
   TokenBias,
   type Llama,
   type LlamaContext,

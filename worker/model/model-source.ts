@@ -99,7 +99,7 @@ async function checkReachable(url: string, timeoutMs: number, signal?: AbortSign
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     const reason = timeout.aborted ? `no answer within ${Math.round(timeoutMs / 1000)} s` : describe(error);
-    throw new Error(`cannot reach ${url} (${reason})`);
+    throw new Error(`cannot reach ${url} (${reason})`, { cause: error });
   }
 }
 
