@@ -29,8 +29,15 @@ const model = await LlamaCodeModel.load({
 });
 const loadSeconds = (performance.now() - loadStarted) / 1000;
 const rssAfterLoad = process.memoryUsage().rss;
-const prompt = "Write a Python function that returns the n-th fibonacci number, with pytest tests. ".repeat(Math.ceil(options.promptWords / 14));
-await model.complete(plainPrompt(prompt), { maxTokens: options.decodeTokens, ignoreEos: true, temperature: 0.2, seed: 1 });
+const prompt = "Write a Python function that returns the n-th fibonacci number, with pytest tests. ".repeat(
+  Math.ceil(options.promptWords / 14),
+);
+await model.complete(plainPrompt(prompt), {
+  maxTokens: options.decodeTokens,
+  ignoreEos: true,
+  temperature: 0.2,
+  seed: 1,
+});
 const stats = model.lastStats!;
 await model.dispose();
 console.log(

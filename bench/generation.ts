@@ -44,8 +44,17 @@ export const DEFAULT_SETTINGS: GenerationSetting[] = [
 ];
 
 /** The benchmark model, generated once (about 1.65 GB) and kept in .tools/bench. */
-export async function benchmarkModel(path = join(".tools", "bench", "qwen2.5-1.5b-shape-q8_0.gguf"), log = console.log): Promise<string> {
-  if (await stat(path).then((s) => s.size > 1e9, () => false)) return path;
+export async function benchmarkModel(
+  path = join(".tools", "bench", "qwen2.5-1.5b-shape-q8_0.gguf"),
+  log = console.log,
+): Promise<string> {
+  if (
+    await stat(path).then(
+      (s) => s.size > 1e9,
+      () => false,
+    )
+  )
+    return path;
   log(`[bench] writing ${path} (random weights, Qwen2.5-1.5B shape, Q8_0) ...`);
   let lastTenth = -1;
   await makeQwenShapedModel(path, {
@@ -58,20 +67,50 @@ export async function benchmarkModel(path = join(".tools", "bench", "qwen2.5-1.5
   return path;
 }
 
-export async function benchGeneration(options: { threads?: number; settings?: GenerationSetting[]; decodeTokens?: number; log?: (line: string) => void } = {}): Promise<GenerationReport> {
+export async function benchGeneration(
+  options: {
+    threads?: number;
+    settings?: GenerationSetting[];
+    decodeTokens?: number;
+    log?: (line: string) => void;
+  } = {},
+): Promise<GenerationReport> {
   const log = options.log ?? console.log;
   const threads = options.threads ?? 2;
   const model = await benchmarkModel(undefined, log);
   const modelBytes = (await stat(model)).size;
   const bandwidth = await bestReadBandwidth(3, { threads });
   const limitTokensPerSecond = (bandwidth.gigabytesPerSecond * 1e9) / modelBytes;
-  log(`[bench] memory read bandwidth ${bandwidth.gigabytesPerSecond.toFixed(1)} GB/s on ${threads} threads → limit ${limitTokensPerSecond.toFixed(1)} tok/s for ${(modelBytes / 1e9).toFixed(2)} GB`);
+  log(
+    `[bench] memory read bandwidth ${bandwidth.gigabytesPerSecond.toFixed(1)} GB/s on ${threads} threads → limit ${limitTokensPerSecond.toFixed(1)} tok/s for ${(modelBytes / 1e9).toFixed(2)} GB`,
+  );
   const figures: GenerationFigure[] = [];
   for (const setting of options.settings ?? DEFAULT_SETTINGS) {
-    const child = { model, threads, useMmap: setting.useMmap, kvCacheType: setting.kvCacheType, contextSize: setting.contextSize, batchSize: setting.batchSize, promptWords: 200, decodeTokens: options.decodeTokens ?? 64 };
-    const { stdout } = await run(process.execPath, ["--import", "tsx", join("bench", "generation-child.ts"), JSON.stringify(child)], { maxBuffer: 1 << 20, timeout: 600_000 });
-    const measured = JSON.parse(stdout.trim().split("\n").at(-1)!) as Omit<GenerationFigure, "label" | "fractionOfLimit">;
-    const figure = { ...setting, ...measured, label: setting.label, fractionOfLimit: measured.decodeTokensPerSecond / limitTokensPerSecond };
+    const child = {
+      model,
+      threads,
+      useMmap: setting.useMmap,
+      kvCacheType: setting.kvCacheType,
+      contextSize: setting.contextSize,
+      batchSize: setting.batchSize,
+      promptWords: 200,
+      decodeTokens: options.decodeTokens ?? 64,
+    };
+    const { stdout } = await run(
+      process.execPath,
+      ["--import", "tsx", join("bench", "generation-child.ts"), JSON.stringify(child)],
+      { maxBuffer: 1 << 20, timeout: 600_000 },
+    );
+    const measured = JSON.parse(stdout.trim().split("\n").at(-1)!) as Omit<
+      GenerationFigure,
+      "label" | "fractionOfLimit"
+    >;
+    const figure = {
+      ...setting,
+      ...measured,
+      label: setting.label,
+      fractionOfLimit: measured.decodeTokensPerSecond / limitTokensPerSecond,
+    };
     figures.push(figure);
     log(
       `[bench] ${setting.label}: decode ${figure.decodeTokensPerSecond.toFixed(1)} tok/s (${(figure.fractionOfLimit * 100).toFixed(0)} % of limit), ` +

@@ -33,12 +33,17 @@ export async function bestReadBandwidth(runs = 3, options: { threads?: number } 
   return best!;
 }
 
-export async function measureReadBandwidth(options: { threads?: number; bytesPerBuffer?: number; rounds?: number } = {}): Promise<BandwidthResult> {
+export async function measureReadBandwidth(
+  options: { threads?: number; bytesPerBuffer?: number; rounds?: number } = {},
+): Promise<BandwidthResult> {
   const threads = options.threads ?? 2;
   // 1 GiB buffers: smaller ones partly fit this EPYC's large L3 and overstate DRAM bandwidth.
   const bytes = options.bytesPerBuffer ?? 1024 * 1024 * 1024;
   const rounds = options.rounds ?? 4;
-  const workers = Array.from({ length: threads }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { bytes, rounds } }));
+  const workers = Array.from(
+    { length: threads },
+    () => new Worker(WORKER_SOURCE, { eval: true, workerData: { bytes, rounds } }),
+  );
   try {
     await Promise.all(workers.map((worker) => once(worker)));
     const started = process.hrtime.bigint();

@@ -5,7 +5,11 @@ import { benchGeneration } from "./generation.js";
 import { benchSandbox } from "./sandbox.js";
 import { benchSwarm } from "./swarm.js";
 
-const benches = { sandbox: () => benchSandbox(), generation: () => benchGeneration(), swarm: () => benchSwarm() } as const;
+const benches = {
+  sandbox: () => benchSandbox(),
+  generation: () => benchGeneration(),
+  swarm: () => benchSwarm(),
+} as const;
 type BenchName = keyof typeof benches;
 
 const requested = process.argv.slice(2);

@@ -10,7 +10,8 @@ import { DockerSandbox } from "../shared/sandbox/docker-sandbox.js";
 
 const run = promisify(execFile);
 
-const MODULE = "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n\n\ndef test_fib():\n    assert [fib(i) for i in range(8)] == [0, 1, 1, 2, 3, 5, 8, 13]\n";
+const MODULE =
+  "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n\n\ndef test_fib():\n    assert [fib(i) for i in range(8)] == [0, 1, 1, 2, 3, 5, 8, 13]\n";
 
 export interface SandboxReport {
   runs: number;
@@ -19,7 +20,9 @@ export interface SandboxReport {
   ratio: number;
 }
 
-export async function benchSandbox(options: { runs?: number; image?: string; log?: (line: string) => void } = {}): Promise<SandboxReport> {
+export async function benchSandbox(
+  options: { runs?: number; image?: string; log?: (line: string) => void } = {},
+): Promise<SandboxReport> {
   const runs = options.runs ?? 15;
   const image = options.image ?? process.env.DELLM_SANDBOX_IMAGE ?? DEFAULT_SANDBOX_IMAGE;
   const log = options.log ?? console.log;
@@ -28,7 +31,24 @@ export async function benchSandbox(options: { runs?: number; image?: string; log
   const dir = await mkdtemp(join(tmpdir(), "dellm-bench-sandbox-"));
   await chmod(dir, 0o755);
   await writeFile(join(dir, "fib.py"), MODULE, { mode: 0o644 });
-  const raw = ["run", "--rm", "--network", "none", "-v", `${dir}:/code:ro`, "-w", "/code", image, "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "fib.py"];
+  const raw = [
+    "run",
+    "--rm",
+    "--network",
+    "none",
+    "-v",
+    `${dir}:/code:ro`,
+    "-w",
+    "/code",
+    image,
+    "python",
+    "-m",
+    "pytest",
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    "fib.py",
+  ];
   const sandboxTimes: number[] = [];
   const rawTimes: number[] = [];
   try {
@@ -49,8 +69,15 @@ export async function benchSandbox(options: { runs?: number; image?: string; log
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const report = { runs, sandboxMedianSeconds: median(sandboxTimes), rawDockerMedianSeconds: median(rawTimes), ratio: median(sandboxTimes) / median(rawTimes) };
-  log(`[bench] sandbox: DockerSandbox ${report.sandboxMedianSeconds.toFixed(3)} s vs raw docker run ${report.rawDockerMedianSeconds.toFixed(3)} s (median of ${runs}) → ${report.ratio.toFixed(2)}× (goal ≤ 1.2×)`);
+  const report = {
+    runs,
+    sandboxMedianSeconds: median(sandboxTimes),
+    rawDockerMedianSeconds: median(rawTimes),
+    ratio: median(sandboxTimes) / median(rawTimes),
+  };
+  log(
+    `[bench] sandbox: DockerSandbox ${report.sandboxMedianSeconds.toFixed(3)} s vs raw docker run ${report.rawDockerMedianSeconds.toFixed(3)} s (median of ${runs}) → ${report.ratio.toFixed(2)}× (goal ≤ 1.2×)`,
+  );
   return report;
 }
 

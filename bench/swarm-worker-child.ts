@@ -21,7 +21,8 @@ await runWorkerLoop({
   pollMs: 2_000,
   signal: stop.signal,
   onEvent: (event) => {
-    if (event.kind === "claimed") console.log(JSON.stringify({ claimed: event.item.jobId, at: performance.timeOrigin + performance.now() }));
+    if (event.kind === "claimed")
+      console.log(JSON.stringify({ claimed: event.item.jobId, at: performance.timeOrigin + performance.now() }));
   },
 });
 await board.close();

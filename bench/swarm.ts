@@ -38,9 +38,13 @@ async function startSwarm(workers: number, taskMs: number): Promise<Swarm> {
   const coordinator = await SwarmCoordinator.start({ node: bot, privateKey: botKey });
   const address = bot.getMultiaddrs()[0]!.toString();
   const children = Array.from({ length: workers }, (_, i) =>
-    spawn(process.execPath, ["--import", "tsx", "bench/swarm-worker-child.ts", address, bot.peerId.toString(), `w${i + 1}`, String(taskMs)], {
-      stdio: ["ignore", "pipe", "inherit"],
-    }),
+    spawn(
+      process.execPath,
+      ["--import", "tsx", "bench/swarm-worker-child.ts", address, bot.peerId.toString(), `w${i + 1}`, String(taskMs)],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    ),
   );
   const claims = new Map<string, (at: number) => void>();
   await Promise.all(
@@ -90,17 +94,34 @@ async function claimLatency(rounds: number): Promise<{ rounds: number; p50Ms: nu
     await swarm.stop();
   }
   latencies.sort((a, b) => a - b);
-  return { rounds, p50Ms: round1(percentile(latencies, 50)), p99Ms: round1(percentile(latencies, 99)), maxMs: round1(latencies.at(-1)!) };
+  return {
+    rounds,
+    p50Ms: round1(percentile(latencies, 50)),
+    p99Ms: round1(percentile(latencies, 99)),
+    maxMs: round1(latencies.at(-1)!),
+  };
 }
 
-async function throughput(workers: number, tasks: number, taskMs: number): Promise<{ workers: number; tasks: number; seconds: number; tasksPerMinute: number }> {
+async function throughput(
+  workers: number,
+  tasks: number,
+  taskMs: number,
+): Promise<{ workers: number; tasks: number; seconds: number; tasksPerMinute: number }> {
   const swarm = await startSwarm(workers, taskMs);
   try {
     // One warm-up round, so that fresh worker processes are past their first (JIT-cold) requests.
-    const warmUp = swarm.coordinator.addJob(newJobId(), "warm-up", Array.from({ length: workers }, (_, i) => task(i + 1)));
+    const warmUp = swarm.coordinator.addJob(
+      newJobId(),
+      "warm-up",
+      Array.from({ length: workers }, (_, i) => task(i + 1)),
+    );
     await warmUp.waitForResults(60_000);
     const started = performance.now();
-    const board = swarm.coordinator.addJob(newJobId(), "throughput", Array.from({ length: tasks }, (_, i) => task(i + 1)));
+    const board = swarm.coordinator.addJob(
+      newJobId(),
+      "throughput",
+      Array.from({ length: tasks }, (_, i) => task(i + 1)),
+    );
     const { timedOut } = await board.waitForResults(600_000);
     if (timedOut) throw new Error("throughput job did not finish");
     const seconds = (performance.now() - started) / 1000;
@@ -111,7 +132,9 @@ async function throughput(workers: number, tasks: number, taskMs: number): Promi
 }
 
 /** Plan (scripted, instant) → swarm → collect → merge into a fresh repo → summary, with 3 chained tasks. */
-async function orchestrationOverhead(runs: number): Promise<{ runs: number; swarmMedianMs: number; inProcessMedianMs: number }> {
+async function orchestrationOverhead(
+  runs: number,
+): Promise<{ runs: number; swarmMedianMs: number; inProcessMedianMs: number }> {
   const plan = [task(1), task(2, [1]), task(3, [2])];
   const planner = () =>
     new Planner(
@@ -132,7 +155,8 @@ async function orchestrationOverhead(runs: number): Promise<{ runs: number; swar
         const repoPath = join(await mkdtemp(join(tmpdir(), "dellm-bench-swarm-")), "repo");
         const started = performance.now();
         const outcome = await runJob({ query: "three chained tasks", repoPath, planner: planner(), distribution });
-        if (outcome.missing.length > 0) throw new Error(`overhead job lost tasks ${outcome.missing.join(", ")} (${outcome.summary})`);
+        if (outcome.missing.length > 0)
+          throw new Error(`overhead job lost tasks ${outcome.missing.join(", ")} (${outcome.summary})`);
         times.push(performance.now() - started);
       }
     }
@@ -148,7 +172,9 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 export async function benchSwarm(log: (line: string) => void = console.log) {
   const latency = await claimLatency(200);
-  log(`[swarm] published → claimed, 10 workers, ${latency.rounds} rounds: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms (goal p50 < 50, p99 < 1000)`);
+  log(
+    `[swarm] published → claimed, 10 workers, ${latency.rounds} rounds: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms (goal p50 < 50, p99 < 1000)`,
+  );
 
   // Seed: a real task takes 30-120 s; 3 s tasks keep the run short and still leave the swarm's own
   // costs (claims, results, DHT records) visible.
@@ -158,16 +184,28 @@ export async function benchSwarm(log: (line: string) => void = console.log) {
   for (const workers of [1, 3, 6, 10]) {
     const run = await throughput(workers, tasks, taskMs);
     runs.push(run);
-    log(`[swarm] ${workers} worker(s): ${tasks} tasks of ${taskMs} ms in ${run.seconds} s = ${run.tasksPerMinute} tasks/min`);
+    log(
+      `[swarm] ${workers} worker(s): ${tasks} tasks of ${taskMs} ms in ${run.seconds} s = ${run.tasksPerMinute} tasks/min`,
+    );
   }
   const single = runs[0]!.tasksPerMinute;
   const scaling = runs.map((r) => {
     const idealSeconds = (Math.ceil(tasks / r.workers) * taskMs) / 1000;
-    return { ...r, efficiency: round3(r.tasksPerMinute / (r.workers * single)), idealSeconds, ofIdeal: round3(idealSeconds / r.seconds) };
+    return {
+      ...r,
+      efficiency: round3(r.tasksPerMinute / (r.workers * single)),
+      idealSeconds,
+      ofIdeal: round3(idealSeconds / r.seconds),
+    };
   });
-  for (const r of scaling) log(`[swarm] ${r.workers} worker(s): efficiency ${r.efficiency} vs 1 worker, ${r.ofIdeal} of the ideal ${r.idealSeconds} s`);
+  for (const r of scaling)
+    log(
+      `[swarm] ${r.workers} worker(s): efficiency ${r.efficiency} vs 1 worker, ${r.ofIdeal} of the ideal ${r.idealSeconds} s`,
+    );
 
   const overhead = await orchestrationOverhead(5);
-  log(`[swarm] 3-task chained job, plan → commit without model/test time: swarm ${overhead.swarmMedianMs} ms, in-process ${overhead.inProcessMedianMs} ms (goal < 1000)`);
+  log(
+    `[swarm] 3-task chained job, plan → commit without model/test time: swarm ${overhead.swarmMedianMs} ms, in-process ${overhead.inProcessMedianMs} ms (goal < 1000)`,
+  );
   return { latency, throughput: scaling, overhead };
 }

@@ -7,7 +7,9 @@ import { UsageError } from "./usage-error.js";
 
 export type Flags = NonNullable<ParseArgsConfig["options"]>;
 
-type Values<F extends Flags> = ReturnType<typeof parseArgs<{ options: F; allowPositionals: true; allowNegative: true }>>["values"];
+type Values<F extends Flags> = ReturnType<
+  typeof parseArgs<{ options: F; allowPositionals: true; allowNegative: true }>
+>["values"];
 
 export interface CommandLine<F extends Flags, S extends z.ZodType> {
   /** The command as the user typed it, for messages ("dellm run"). */
@@ -26,17 +28,28 @@ export interface Parsed<F extends Flags, S extends z.ZodType> {
   positionals: string[];
 }
 
-export function readCommandLine<F extends Flags, S extends z.ZodType>(argv: string[], spec: CommandLine<F, S>): Parsed<F, S> {
+export function readCommandLine<F extends Flags, S extends z.ZodType>(
+  argv: string[],
+  spec: CommandLine<F, S>,
+): Parsed<F, S> {
   let parsed: { values: Values<F>; positionals: string[] };
   try {
-    parsed = parseArgs({ args: argv, options: spec.flags, allowPositionals: true, allowNegative: true, strict: true }) as typeof parsed;
+    parsed = parseArgs({
+      args: argv,
+      options: spec.flags,
+      allowPositionals: true,
+      allowNegative: true,
+      strict: true,
+    }) as typeof parsed;
   } catch (error) {
     throw new UsageError(`${spec.command}: ${(error as Error).message}`);
   }
   const { values, positionals } = parsed;
-  if (spec.positionals !== "allowed" && positionals.length > 0) throw new UsageError(`${spec.command} takes no arguments, got "${positionals.join(" ")}"`);
+  if (spec.positionals !== "allowed" && positionals.length > 0)
+    throw new UsageError(`${spec.command} takes no arguments, got "${positionals.join(" ")}"`);
   const result = spec.schema.safeParse(spec.input(values, positionals));
-  if (!result.success) throw new UsageError(result.error.issues.map((issue) => namedProblem(issue, spec.flags)).join("\n"));
+  if (!result.success)
+    throw new UsageError(result.error.issues.map((issue) => namedProblem(issue, spec.flags)).join("\n"));
   return { options: result.data, values, positionals };
 }
 
@@ -45,7 +58,9 @@ function namedProblem(issue: z.core.$ZodIssue, flags: Flags): string {
   const key = issue.path[0];
   const flag = typeof key === "string" ? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) : undefined;
   if (!flag || !(flag in flags) || /(^|\s)--[a-z]/.test(issue.message)) return issue.message;
-  if (issue.code === "too_small" && typeof issue.minimum === "number") return `--${flag} must be ${issue.inclusive ? "at least" : "above"} ${issue.minimum}`;
-  if (issue.code === "too_big" && typeof issue.maximum === "number") return `--${flag} must be ${issue.inclusive ? "at most" : "below"} ${issue.maximum}`;
+  if (issue.code === "too_small" && typeof issue.minimum === "number")
+    return `--${flag} must be ${issue.inclusive ? "at least" : "above"} ${issue.minimum}`;
+  if (issue.code === "too_big" && typeof issue.maximum === "number")
+    return `--${flag} must be ${issue.inclusive ? "at most" : "below"} ${issue.maximum}`;
   return `--${flag}: ${issue.message}`;
 }

@@ -8,7 +8,10 @@ export const DEFAULT_SANDBOX_IMAGE = "dellm-sandbox:latest";
 export const DEFAULT_MODELS_DIR = "models";
 
 const positiveInt = (name: string) =>
-  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).positive(`${name} must be above 0`);
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .positive(`${name} must be above 0`);
 
 const EnvSchema = z.object({
   ANTHROPIC_API_KEY: z.string().optional(),
@@ -44,7 +47,9 @@ export type DellmEnv = z.infer<typeof EnvSchema>;
 
 /** The variables that are set; empty strings count as unset (as `.env` files often leave them). */
 export function presentVariables(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""));
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""),
+  );
 }
 
 /** Read the environment (see presentVariables). */

@@ -6,7 +6,9 @@ describe("showUntrusted (one line)", () => {
     expect(showUntrusted("\x1b[32mpassed\x1b[0m")).toBe("\\x1b[32mpassed\\x1b[0m");
     expect(showUntrusted("a\r\nb\tc\bd\x7fe\x00")).toBe("a\\r\\nb\\tc\\bd\\x7fe\\x00");
     expect(showUntrusted("\x9b31m")).toBe("\\x9b31m"); // C1 CSI
-    expect(showUntrusted("evil\u202eyp.py\u2066\u200b\ufeff\u2028")).toBe("evil\\u{202e}yp.py\\u{2066}\\u{200b}\\u{feff}\\u{2028}");
+    expect(showUntrusted("evil\u202eyp.py\u2066\u200b\ufeff\u2028")).toBe(
+      "evil\\u{202e}yp.py\\u{2066}\\u{200b}\\u{feff}\\u{2028}",
+    );
   });
 
   it("leaves printable text alone, Unicode letters and emoji included", () => {
@@ -17,7 +19,9 @@ describe("showUntrusted (one line)", () => {
 
 describe("showUntrustedLines (a multi-line body)", () => {
   it("keeps line breaks (CRLF as one) and tabs, escapes the rest, a lone CR included", () => {
-    expect(showUntrustedLines("line 1\r\n\tline 2\rFAKE\n\x1b[2Kline 3")).toBe("line 1\n\tline 2\\rFAKE\n\\x1b[2Kline 3");
+    expect(showUntrustedLines("line 1\r\n\tline 2\rFAKE\n\x1b[2Kline 3")).toBe(
+      "line 1\n\tline 2\\rFAKE\n\\x1b[2Kline 3",
+    );
   });
 });
 

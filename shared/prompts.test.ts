@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { canSolvePrompt, codePrompt, decompositionPrompt, joinTaskPath, renderPlan, repairPrompt, splitPrompt, summaryPrompt } from "./prompts.js";
+import {
+  canSolvePrompt,
+  codePrompt,
+  decompositionPrompt,
+  joinTaskPath,
+  renderPlan,
+  repairPrompt,
+  splitPrompt,
+  summaryPrompt,
+} from "./prompts.js";
 import type { Task } from "./schemas.js";
 
 const task: Task = {
@@ -18,7 +27,7 @@ describe("prompt templates (seed Queries 5.1-5.7)", () => {
     const { kind, text: prompt } = decompositionPrompt("Create a fibonacci function");
     expect(kind).toBe("decompose");
     expect(prompt.startsWith("Given Create a fibonacci function:\n")).toBe(true);
-    for (const field of ["\"id\": 1", "\"dependencies\": []", "\"input_output_spec\"", "\"directory\": \"app/\"", "\"context\""]) {
+    for (const field of ['"id": 1', '"dependencies": []', '"input_output_spec"', '"directory": "app/"', '"context"']) {
       expect(prompt).toContain(field);
     }
     expect(prompt).toContain("Return as valid JSON array with this structure:");
@@ -42,7 +51,11 @@ describe("prompt templates (seed Queries 5.1-5.7)", () => {
   });
 
   it("5.6 asks for code with tests and names subtasks and importable modules", () => {
-    const { kind, file, text: prompt } = codePrompt({
+    const {
+      kind,
+      file,
+      text: prompt,
+    } = codePrompt({
       userQuery: "Build auth",
       plan,
       task,
@@ -60,20 +73,35 @@ describe("prompt templates (seed Queries 5.1-5.7)", () => {
   });
 
   it("5.6 shows a file that already exists, so the model changes it instead of replacing it", () => {
-    const prompt = codePrompt({ userQuery: "Add mul", plan, task: { ...task, current_content: "def sub(a, b):\n    return a - b\n" } }).text;
-    expect(prompt).toMatch(/The file already exists\. Change it as the task asks and keep everything else it does; output the whole new file\. Its current content:\ndef sub\(a, b\):\n {4}return a - b\n/);
+    const prompt = codePrompt({
+      userQuery: "Add mul",
+      plan,
+      task: { ...task, current_content: "def sub(a, b):\n    return a - b\n" },
+    }).text;
+    expect(prompt).toMatch(
+      /The file already exists\. Change it as the task asks and keep everything else it does; output the whole new file\. Its current content:\ndef sub\(a, b\):\n {4}return a - b\n/,
+    );
     expect(codePrompt({ userQuery: "q", plan, task }).text).not.toContain("already exists");
   });
 
   it("the repair prompt carries the previous code and the failure log", () => {
-    const { kind, text: prompt } = repairPrompt({ userQuery: "q", plan, task, previousCode: "def f(): pass", failureLog: "AssertionError: 1 != 2" });
+    const { kind, text: prompt } = repairPrompt({
+      userQuery: "q",
+      plan,
+      task,
+      previousCode: "def f(): pass",
+      failureLog: "AssertionError: 1 != 2",
+    });
     expect(kind).toBe("repair");
     expect(prompt).toContain("def f(): pass");
     expect(prompt).toContain("AssertionError: 1 != 2");
   });
 
   it("5.7 keeps the 200-word limit", () => {
-    expect(summaryPrompt("q", plan)).toMatchObject({ kind: "summary", text: expect.stringContaining("Keep response under 200 words.") });
+    expect(summaryPrompt("q", plan)).toMatchObject({
+      kind: "summary",
+      text: expect.stringContaining("Keep response under 200 words."),
+    });
   });
 
   it("joins directory and file without doubling slashes", () => {

@@ -81,10 +81,14 @@ Return as valid JSON array with this structure:
 
 /** Query 5.2: can this small model solve the task alone? */
 export function canSolvePrompt(input: TaskPromptInput): Prompt {
-  return taskPrompt("can-solve", input, `${taskLines(input)}
+  return taskPrompt(
+    "can-solve",
+    input,
+    `${taskLines(input)}
 
 Can the given task be completely solved by this SLM? 
-Answer ONLY 'yes' or 'no'.`);
+Answer ONLY 'yes' or 'no'.`,
+  );
 }
 
 function taskPrompt(kind: PromptKind, input: TaskPromptInput, text: string): Prompt {
@@ -93,7 +97,10 @@ function taskPrompt(kind: PromptKind, input: TaskPromptInput, text: string): Pro
 
 /** Query 5.3: split a task that is too big into 2-4 subtasks. */
 export function splitPrompt(input: TaskPromptInput): Prompt {
-  return taskPrompt("split", input, `${taskLines(input)}
+  return taskPrompt(
+    "split",
+    input,
+    `${taskLines(input)}
 
 Divide the task into 2-4 subtasks so they can be solved by other nodes.
 Try to minimize the number of subtasks needed to solve this task.
@@ -103,7 +110,8 @@ Return as JSON array:
   "subtask_description": "...",
   "subtask_input_output": "...",
   "subtask_order": 1
-}]`);
+}]`,
+  );
 }
 
 export interface CodePromptInput extends TaskPromptInput {
@@ -152,7 +160,10 @@ Output ONLY the code, no explanations, no markdown.`;
 
 /** Repair round: the previous code and why its tests failed. */
 export function repairPrompt(input: CodePromptInput & { previousCode: string; failureLog: string }): Prompt {
-  return taskPrompt("repair", input, `${codeText(input)}
+  return taskPrompt(
+    "repair",
+    input,
+    `${codeText(input)}
 
 Your previous code was:
 ${input.previousCode}
@@ -160,7 +171,8 @@ ${input.previousCode}
 Its tests failed with this output:
 ${input.failureLog}
 
-Fix the code so that all tests pass. Output ONLY the complete corrected code, no explanations, no markdown.`);
+Fix the code so that all tests pass. Output ONLY the complete corrected code, no explanations, no markdown.`,
+  );
 }
 
 /** Query 5.7: tell the user what was done. */

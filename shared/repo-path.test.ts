@@ -46,7 +46,9 @@ describe("repoRelativePath", () => {
   });
 
   it("shows a refused name escaped in its message, so the message cannot paint the terminal either", () => {
-    expect(() => repoRelativePath("", "ok\x1b[32m.py")).toThrow('refusing path "ok\\x1b[32m.py": it contains the invisible or control character \\x1b');
+    expect(() => repoRelativePath("", "ok\x1b[32m.py")).toThrow(
+      'refusing path "ok\\x1b[32m.py": it contains the invisible or control character \\x1b',
+    );
   });
 
   it("accepts ordinary names near the refused ones", () => {

@@ -24,7 +24,10 @@ export function repoRelativePath(directory: string, file: string): string {
   if (requested.includes("\0")) throw new UnsafePathError(requested, "it contains a NUL byte");
   const unprintable = firstUnprintable(requested);
   if (unprintable) {
-    throw new UnsafePathError(requested, `it contains the invisible or control character ${unprintable}; use only printable characters in file and folder names`);
+    throw new UnsafePathError(
+      requested,
+      `it contains the invisible or control character ${unprintable}; use only printable characters in file and folder names`,
+    );
   }
   if (requested.includes("\\")) throw new UnsafePathError(requested, "use forward slashes, not backslashes");
   if (requested.startsWith("/") || /^[a-zA-Z]:/.test(requested) || requested.startsWith("~")) {
@@ -34,15 +37,24 @@ export function repoRelativePath(directory: string, file: string): string {
   if (segments.includes("..")) throw new UnsafePathError(requested, '".." would leave the repository');
   const dotsOnly = segments.find((s) => /^[. ]+$/.test(s.normalize("NFKC")));
   if (dotsOnly !== undefined) {
-    throw new UnsafePathError(requested, `"${dotsOnly}" is made only of dots and spaces, which Windows and some tools read as "." or ".."; choose a name with letters`);
+    throw new UnsafePathError(
+      requested,
+      `"${dotsOnly}" is made only of dots and spaces, which Windows and some tools read as "." or ".."; choose a name with letters`,
+    );
   }
   const gitLike = segments.find(spellsGit);
   if (gitLike !== undefined) {
-    throw new UnsafePathError(requested, `"${gitLike}" names git's own .git directory on some file system; git's internals are off limits, choose another folder name`);
+    throw new UnsafePathError(
+      requested,
+      `"${gitLike}" names git's own .git directory on some file system; git's internals are off limits, choose another folder name`,
+    );
   }
   const long = segments.find((s) => Buffer.byteLength(s, "utf8") > MAX_COMPONENT_BYTES);
   if (long !== undefined) {
-    throw new UnsafePathError(requested, `the name "${[...long].slice(0, 40).join("")}…" is ${Buffer.byteLength(long, "utf8")} bytes long; file systems allow at most ${MAX_COMPONENT_BYTES}, choose a shorter name`);
+    throw new UnsafePathError(
+      requested,
+      `the name "${[...long].slice(0, 40).join("")}…" is ${Buffer.byteLength(long, "utf8")} bytes long; file systems allow at most ${MAX_COMPONENT_BYTES}, choose a shorter name`,
+    );
   }
   if (segments.length === 0) throw new UnsafePathError(requested, "the path names no file");
   return posix.join(...segments);

@@ -10,7 +10,15 @@ describe("schemas", () => {
   });
 
   it("a task needs every seed field", () => {
-    const task = { id: 1, description: "d", file: "f.py", dependencies: [], input_output_spec: "", directory: "", context: "" };
+    const task = {
+      id: 1,
+      description: "d",
+      file: "f.py",
+      dependencies: [],
+      input_output_spec: "",
+      directory: "",
+      context: "",
+    };
     expect(TaskSchema.parse(task)).toEqual(task);
     const { file: _file, ...withoutFile } = task;
     expect(() => parseOrExplain(TaskSchema, withoutFile, "task 1")).toThrow(/task 1 is invalid: .*file/s);

@@ -14,7 +14,12 @@ describe("dependencyOrder", () => {
   });
 
   it("rejects cycles, self-dependencies and unknown ids", () => {
-    expect(() => dependencyOrder([{ id: 1, dependencies: [2] }, { id: 2, dependencies: [1] }])).toThrow(/cycle/);
+    expect(() =>
+      dependencyOrder([
+        { id: 1, dependencies: [2] },
+        { id: 2, dependencies: [1] },
+      ]),
+    ).toThrow(/cycle/);
     expect(() => dependencyOrder([{ id: 1, dependencies: [1] }])).toThrow(/itself/);
     expect(() => dependencyOrder([{ id: 1, dependencies: [9] }])).toThrow(PlanGraphError);
   });

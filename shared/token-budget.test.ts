@@ -8,7 +8,15 @@ import { budgetFor, fitPrompt, TOKEN_LIMITS, truncateToTokens } from "./token-bu
 const count = async (text: string) => text.split(/\s+/).filter(Boolean).length;
 const words = (n: number, word = "word") => Array.from({ length: n }, (_, i) => `${word}${i}`).join(" ");
 
-const task: Task = { id: 7, description: "Write the parser", file: "parser.py", dependencies: [3], input_output_spec: "Input: str, Output: AST", directory: "src/", context: "the task itself" };
+const task: Task = {
+  id: 7,
+  description: "Write the parser",
+  file: "parser.py",
+  dependencies: [3],
+  input_output_spec: "Input: str, Output: AST",
+  directory: "src/",
+  context: "the task itself",
+};
 const plan: Task[] = Array.from({ length: 40 }, (_, i) => ({
   ...task,
   id: i + 1,
@@ -28,14 +36,28 @@ describe("token budget (seed: 32k context, 2048 output, 29k prompt, 28k query+pl
   });
 
   it("leaves a prompt that fits alone", async () => {
-    const fitted = await fitPrompt({ userQuery: "short", plan: plan.slice(0, 2), task, build: (q, p) => canSolvePrompt({ userQuery: q, plan: p, task }), contextSize: 32_768, count });
+    const fitted = await fitPrompt({
+      userQuery: "short",
+      plan: plan.slice(0, 2),
+      task,
+      build: (q, p) => canSolvePrompt({ userQuery: q, plan: p, task }),
+      contextSize: 32_768,
+      count,
+    });
     expect(fitted.planSummarised).toBe(false);
     expect(fitted.queryTruncated).toBe(false);
     expect(fitted.prompt.text).toContain("m2.py");
   });
 
   it("summarises a plan that pushes query + plan over 28k, keeping the task and its dependencies", async () => {
-    const fitted = await fitPrompt({ userQuery: words(500), plan, task, build: (q, p) => canSolvePrompt({ userQuery: q, plan: p, task }), contextSize: 32_768, count });
+    const fitted = await fitPrompt({
+      userQuery: words(500),
+      plan,
+      task,
+      build: (q, p) => canSolvePrompt({ userQuery: q, plan: p, task }),
+      contextSize: 32_768,
+      count,
+    });
     expect(fitted.planSummarised).toBe(true);
     expect(fitted.queryTruncated).toBe(false);
     expect(fitted.tokens).toBeLessThanOrEqual(TOKEN_LIMITS.maxPrompt);
@@ -46,7 +68,14 @@ describe("token budget (seed: 32k context, 2048 output, 29k prompt, 28k query+pl
   });
 
   it("cuts the user query only when it alone overflows, never the task", async () => {
-    const fitted = await fitPrompt({ userQuery: words(40_000), plan, task, build: (q, p) => canSolvePrompt({ userQuery: q, plan: p, task }), contextSize: 32_768, count });
+    const fitted = await fitPrompt({
+      userQuery: words(40_000),
+      plan,
+      task,
+      build: (q, p) => canSolvePrompt({ userQuery: q, plan: p, task }),
+      contextSize: 32_768,
+      count,
+    });
     expect(fitted.queryTruncated).toBe(true);
     expect(fitted.tokens).toBeLessThanOrEqual(29_000);
     expect(fitted.tokens).toBeGreaterThan(28_000); // the query gets all the room that is left
@@ -57,7 +86,14 @@ describe("token budget (seed: 32k context, 2048 output, 29k prompt, 28k query+pl
   it("refuses a task that cannot fit at all", async () => {
     const huge = { ...task, description: words(3_000) };
     await expect(
-      fitPrompt({ userQuery: "q", plan: [huge], task: huge, build: (q, p) => canSolvePrompt({ userQuery: q, plan: p, task: huge }), contextSize: 4096, count }),
+      fitPrompt({
+        userQuery: "q",
+        plan: [huge],
+        task: huge,
+        build: (q, p) => canSolvePrompt({ userQuery: q, plan: p, task: huge }),
+        contextSize: 4096,
+        count,
+      }),
     ).rejects.toThrow(/task 7 alone needs/);
   });
 

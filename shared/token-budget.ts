@@ -27,7 +27,10 @@ export function budgetFor(contextSize: number): BudgetLimits {
   const context = Math.min(contextSize, TOKEN_LIMITS.maxContext);
   const output = Math.min(TOKEN_LIMITS.outputReserve, Math.floor(context / 2));
   const prompt = Math.min(TOKEN_LIMITS.maxPrompt, context - output);
-  if (output < 64) throw new Error(`a context of ${contextSize} tokens is too small to prompt; use a model with a context of at least 128 tokens`);
+  if (output < 64)
+    throw new Error(
+      `a context of ${contextSize} tokens is too small to prompt; use a model with a context of at least 128 tokens`,
+    );
   // 28k of 29k at full size; the same share of a smaller model's room.
   const queryPlusPlan = Math.floor((prompt * TOKEN_LIMITS.maxQueryPlusPlan) / TOKEN_LIMITS.maxPrompt);
   return { output, prompt, queryPlusPlan };
@@ -101,7 +104,9 @@ export async function fitPrompt({ userQuery, plan, task, build, contextSize, cou
     // Token boundaries can shift when texts are joined, so shrink until the whole prompt fits.
     while (tokens > limits.prompt) {
       if (room <= 0) {
-        throw new Error(`task ${task.id} alone needs ${withoutQuery} tokens, more than the ${limits.prompt}-token prompt budget; split the task or use a model with a larger context`);
+        throw new Error(
+          `task ${task.id} alone needs ${withoutQuery} tokens, more than the ${limits.prompt}-token prompt budget; split the task or use a model with a larger context`,
+        );
       }
       prompt = build(await truncateToTokens(userQuery, room, count), planText);
       tokens = await count(prompt.text);

@@ -29,7 +29,19 @@ async function fakeGitHub(code: string, app: { id: number; pem: string; webhook_
       conversions.push(route);
       const known = route === `POST /api/v3/app-manifests/${code}/conversions`;
       res.writeHead(known ? 201 : 404, { "content-type": "application/json" });
-      return res.end(JSON.stringify(known ? { ...app, slug: "dellm-test", html_url: `http://${host}/apps/dellm-test`, client_id: "Iv1.abc", client_secret: "client-secret" } : { message: "Not Found" }));
+      return res.end(
+        JSON.stringify(
+          known
+            ? {
+                ...app,
+                slug: "dellm-test",
+                html_url: `http://${host}/apps/dellm-test`,
+                client_id: "Iv1.abc",
+                client_secret: "client-secret",
+              }
+            : { message: "Not Found" },
+        ),
+      );
     }
     res.writeHead(404).end();
   });
@@ -44,7 +56,11 @@ const unescape = (html: string) => html.replace(/&#(\d+);/g, (_, n: string) => S
 describe("dellm serve without a GitHub App", () => {
   it("registers one from app.yml through GitHub's manifest flow, writes .env, and serves as it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-register-"));
-    const { privateKey: pem } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const { privateKey: pem } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs1", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
     const github = await fakeGitHub("code-from-github", { id: 4242, pem, webhook_secret: "hook-secret-from-github" });
     const port = await freePort();
     const env = testEnv({
@@ -69,7 +85,10 @@ describe("dellm serve without a GitHub App", () => {
     const page = await (await fetch(link!)).text();
     const action = unescape(page.match(/<form action="([^"]+)"/)![1]!);
     expect(action).toMatch(new RegExp(`^http://${github.host}/settings/apps/new\\?state=\\w+$`));
-    const manifest = JSON.parse(unescape(page.match(/name="manifest" value="([^"]+)"/)![1]!)) as Record<string, unknown>;
+    const manifest = JSON.parse(unescape(page.match(/name="manifest" value="([^"]+)"/)![1]!)) as Record<
+      string,
+      unknown
+    >;
     expect(manifest).toMatchObject({
       name: "dellm",
       default_events: ["issues", "issue_comment"],
@@ -90,7 +109,11 @@ describe("dellm serve without a GitHub App", () => {
     expect(callback.headers.get("location")).toBe(`http://${github.host}/apps/dellm-test/installations/new`);
     expect(github.conversions).toEqual(["POST /api/v3/app-manifests/code-from-github/conversions"]);
     const written = parseEnv(await readFile(join(dir, ".env"), "utf8"));
-    expect(written).toMatchObject({ APP_ID: "4242", WEBHOOK_SECRET: "hook-secret-from-github", GITHUB_CLIENT_ID: "Iv1.abc" });
+    expect(written).toMatchObject({
+      APP_ID: "4242",
+      WEBHOOK_SECRET: "hook-secret-from-github",
+      GITHUB_CLIENT_ID: "Iv1.abc",
+    });
     expect(await readFile(written.PRIVATE_KEY_PATH!, "utf8")).toBe(pem);
     expect((await stat(join(dir, ".env"))).mode & 0o777).toBe(0o600);
     expect((await stat(written.PRIVATE_KEY_PATH!)).mode & 0o777).toBe(0o600);
@@ -99,7 +122,16 @@ describe("dellm serve without a GitHub App", () => {
     await serve.waitFor(new RegExp(`webhooks on http://127\\.0\\.0\\.1:${port}/api/github/webhooks \\(app 4242\\)`));
     const body = JSON.stringify({ zen: "Design for failure.", hook_id: 1 });
     const post = async (signature: string) =>
-      fetch(`${base}/api/github/webhooks`, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": crypto.randomUUID(), "x-hub-signature-256": signature }, body });
+      fetch(`${base}/api/github/webhooks`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "ping",
+          "x-github-delivery": crypto.randomUUID(),
+          "x-hub-signature-256": signature,
+        },
+        body,
+      });
     expect((await post(await sign("wrong", body))).status).toBe(400);
     expect((await post(await sign("hook-secret-from-github", body))).status).toBe(200);
     serve.child.kill("SIGTERM");

@@ -16,30 +16,65 @@ afterEach(() => {
 describe("dellm serve", () => {
   it("names the missing GitHub App settings of a half-configured app and exits", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-serve-"));
-    const serve = startCommand("bot/cli.ts", ["serve"], testEnv({ DELLM_STATE_DIR: dir, APP_ID: "", WEBHOOK_SECRET: "", PRIVATE_KEY: "", PRIVATE_KEY_PATH: join(dir, "app.pem") }));
+    const serve = startCommand(
+      "bot/cli.ts",
+      ["serve"],
+      testEnv({
+        DELLM_STATE_DIR: dir,
+        APP_ID: "",
+        WEBHOOK_SECRET: "",
+        PRIVATE_KEY: "",
+        PRIVATE_KEY_PATH: join(dir, "app.pem"),
+      }),
+    );
     running.push(serve);
     expect(await serve.exited).toBe(1);
-    expect(serve.output()).toMatch(/the GitHub App is not configured: APP_ID is required: .*; WEBHOOK_SECRET is required: .*see \.env\.example/);
+    expect(serve.output()).toMatch(
+      /the GitHub App is not configured: APP_ID is required: .*; WEBHOOK_SECRET is required: .*see \.env\.example/,
+    );
   }, 60_000);
 
   it("serves signed webhooks, refuses wrongly signed ones, and stops on SIGTERM", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-serve-"));
-    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const { privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs1", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
     await writeFile(join(dir, "app.pem"), privateKey);
     const port = await freePort();
     const serve = startCommand(
       "bot/cli.ts",
       ["serve", "--listen", "/ip4/127.0.0.1/tcp/0"],
-      testEnv({ DELLM_STATE_DIR: join(dir, "state"), APP_ID: "1234", PRIVATE_KEY_PATH: join(dir, "app.pem"), WEBHOOK_SECRET: "s3cret", PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn" }),
+      testEnv({
+        DELLM_STATE_DIR: join(dir, "state"),
+        APP_ID: "1234",
+        PRIVATE_KEY_PATH: join(dir, "app.pem"),
+        WEBHOOK_SECRET: "s3cret",
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "warn",
+      }),
     );
     running.push(serve);
-    await serve.waitFor(/workers join with: dellm-worker --bootstrap \/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\S+ --coordinator \S+/);
+    await serve.waitFor(
+      /workers join with: dellm-worker --bootstrap \/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\S+ --coordinator \S+/,
+    );
     await serve.waitFor(new RegExp(`webhooks on http://127\\.0\\.0\\.1:${port}/api/github/webhooks \\(app 1234\\)`));
 
     const url = `http://127.0.0.1:${port}/api/github/webhooks`;
     const body = JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 });
     const post = async (signature: string) =>
-      fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": crypto.randomUUID(), "x-hub-signature-256": signature }, body });
+      fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-github-event": "ping",
+          "x-github-delivery": crypto.randomUUID(),
+          "x-hub-signature-256": signature,
+        },
+        body,
+      });
     expect((await post(await sign("wrong", body))).status).toBe(400);
     expect((await post(await sign("s3cret", body))).status).toBe(200);
 

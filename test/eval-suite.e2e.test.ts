@@ -27,13 +27,21 @@ describe("the evaluation suite", () => {
 
   it("scores the reference model 100 % and the empty model 0 % on the hidden tests", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-eval-suite-"));
-    await evalCommand(["--model", "reference", "--workers", "3", "--out", join(dir, "reference.json")], { env, log: () => {}, progress: quiet });
+    await evalCommand(["--model", "reference", "--workers", "3", "--out", join(dir, "reference.json")], {
+      env,
+      log: () => {},
+      progress: quiet,
+    });
     const reference = await readReport(join(dir, "reference.json"));
     expect(reference.issues.filter((i) => !i.passed).map((i) => `${i.id}: ${i.error ?? i.hidden.reason}`)).toEqual([]);
     expect(reference.summary.success_rate).toBe(1);
     expect(reference.summary.file_pass_rate).toBe(1);
 
-    await evalCommand(["--model", "empty", "--workers", "3", "--out", join(dir, "empty.json")], { env, log: () => {}, progress: quiet });
+    await evalCommand(["--model", "empty", "--workers", "3", "--out", join(dir, "empty.json")], {
+      env,
+      log: () => {},
+      progress: quiet,
+    });
     const empty = await readReport(join(dir, "empty.json"));
     expect(empty.summary.issues).toBe(reference.summary.issues);
     expect(empty.issues.filter((i) => i.passed).map((i) => i.id)).toEqual([]);

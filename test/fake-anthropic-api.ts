@@ -34,7 +34,13 @@ export interface FakeAnthropicOptions {
 }
 
 export function fakeModel(id: string, createdAt: string, extra: Partial<FakeModel> = {}): FakeModel {
-  return { id, display_name: id.replace(/^claude-/, "Claude ").replace(/-/g, " "), created_at: createdAt, type: "model", ...extra };
+  return {
+    id,
+    display_name: id.replace(/^claude-/, "Claude ").replace(/-/g, " "),
+    created_at: createdAt,
+    type: "model",
+    ...extra,
+  };
 }
 
 export class FakeAnthropicApi {
@@ -80,10 +86,17 @@ export class FakeAnthropicApi {
 
   private answer(req: IncomingMessage, raw: string): { status: number; body: unknown } {
     const url = new URL(req.url ?? "/", this.baseURL);
-    this.requests.push({ method: req.method ?? "", path: url.pathname, query: url.searchParams, headers: req.headers, body: raw ? JSON.parse(raw) : undefined });
+    this.requests.push({
+      method: req.method ?? "",
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body: raw ? JSON.parse(raw) : undefined,
+    });
     const key = req.headers["x-api-key"] ?? req.headers.authorization?.replace(/^Bearer /, "");
     if (key !== this.options.apiKey) return error(401, "authentication_error", "invalid x-api-key");
-    if (req.method === "GET" && url.pathname === "/v1/models") return { status: 200, body: this.page(url.searchParams) };
+    if (req.method === "GET" && url.pathname === "/v1/models")
+      return { status: 200, body: this.page(url.searchParams) };
     if (req.method === "GET" && url.pathname.startsWith("/v1/models/")) {
       const id = decodeURIComponent(url.pathname.slice("/v1/models/".length));
       const model = [...this.options.models, ...this.retired].find((m) => m.id === id);
@@ -91,7 +104,8 @@ export class FakeAnthropicApi {
     }
     if (req.method === "POST" && url.pathname === "/v1/messages") {
       const request = JSON.parse(raw) as NonNullable<SeenRequest["body"]>;
-      if (!this.options.models.some((m) => m.id === request.model)) return error(404, "not_found_error", `model: ${request.model}`);
+      if (!this.options.models.some((m) => m.id === request.model))
+        return error(404, "not_found_error", `model: ${request.model}`);
       return { status: 200, body: message(request.model, this.reply(request.messages[0]!.content)) };
     }
     return error(404, "not_found_error", `no route ${req.method} ${url.pathname}`);
@@ -104,7 +118,12 @@ export class FakeAnthropicApi {
     const start = after ? all.findIndex((m) => m.id === after) + 1 : 0;
     const size = Math.min(Number(query.get("limit") ?? 20), this.options.pageSize ?? Infinity);
     const data = all.slice(start, start + size);
-    return { data, has_more: start + size < all.length, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
+    return {
+      data,
+      has_more: start + size < all.length,
+      first_id: data[0]?.id ?? null,
+      last_id: data.at(-1)?.id ?? null,
+    };
   }
 }
 

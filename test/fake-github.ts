@@ -19,7 +19,11 @@ export interface FakeGitHub {
   stop(): Promise<void>;
 }
 
-export async function startFakeGitHub(owner: string, repo: string, permissions: Record<string, string>): Promise<FakeGitHub> {
+export async function startFakeGitHub(
+  owner: string,
+  repo: string,
+  permissions: Record<string, string>,
+): Promise<FakeGitHub> {
   const requests: SeenRequest[] = [];
   const pulls: FakeGitHub["pulls"] = [];
   const comments: FakeGitHub["comments"] = [];
@@ -37,8 +41,10 @@ export async function startFakeGitHub(owner: string, repo: string, permissions: 
       };
       const route = `${req.method} ${url.pathname}`;
       let match: RegExpMatchArray | null;
-      if ((match = route.match(/^POST \/api\/v3\/app\/installations\/(\d+)\/access_tokens$/))) return send(201, { token: `ghs_fake_${match[1]}`, expires_at: "2099-01-01T00:00:00Z" });
-      if ((match = route.match(new RegExp(`^GET ${base}/collaborators/([^/]+)/permission$`)))) return send(200, { permission: permissions[match[1]!] ?? "none" });
+      if ((match = route.match(/^POST \/api\/v3\/app\/installations\/(\d+)\/access_tokens$/)))
+        return send(201, { token: `ghs_fake_${match[1]}`, expires_at: "2099-01-01T00:00:00Z" });
+      if ((match = route.match(new RegExp(`^GET ${base}/collaborators/([^/]+)/permission$`))))
+        return send(200, { permission: permissions[match[1]!] ?? "none" });
       if (route.includes("/contents/")) return send(404, { message: "Not Found" });
       if ((match = route.match(new RegExp(`^POST ${base}/issues/(\\d+)/comments$`)))) {
         const comment = { id: 1000 + comments.length, body: String(body.body) };
@@ -52,12 +58,20 @@ export async function startFakeGitHub(owner: string, repo: string, permissions: 
       }
       if (route === `GET ${base}/pulls`) {
         const head = url.searchParams.get("head")?.split(":")[1];
-        return send(200, pulls.filter((p) => p.head === head).map((p) => ({ number: p.number, html_url: `https://github.example/${owner}/${repo}/pull/${p.number}` })));
+        return send(
+          200,
+          pulls
+            .filter((p) => p.head === head)
+            .map((p) => ({ number: p.number, html_url: `https://github.example/${owner}/${repo}/pull/${p.number}` })),
+        );
       }
       if (route === `POST ${base}/pulls`) {
         const pull = { number: 100 + pulls.length, head: String(body.head), body: String(body.body) };
         pulls.push(pull);
-        return send(201, { number: pull.number, html_url: `https://github.example/${owner}/${repo}/pull/${pull.number}` });
+        return send(201, {
+          number: pull.number,
+          html_url: `https://github.example/${owner}/${repo}/pull/${pull.number}`,
+        });
       }
       if ((match = route.match(new RegExp(`^PATCH ${base}/pulls/(\\d+)$`)))) {
         const pull = pulls.find((p) => p.number === Number(match![1]));

@@ -15,7 +15,17 @@ import { bareRepository } from "./git-fixtures.js";
 import { labeledPayload } from "./github-webhooks.js";
 import { freePort, startCommand, testEnv, type RunningProcess } from "./processes.js";
 
-const plan = [{ id: 1, description: "add two numbers", file: "core.py", dependencies: [], input_output_spec: "a, b -> a + b", directory: "calc/", context: "" }];
+const plan = [
+  {
+    id: 1,
+    description: "add two numbers",
+    file: "core.py",
+    dependencies: [],
+    input_output_spec: "a, b -> a + b",
+    directory: "calc/",
+    context: "",
+  },
+];
 const core = "def add(a, b):\n    return a + b\n\n\ndef test_add():\n    assert add(2, 3) == 5\n";
 
 async function script(dir: string, name: string, rules: ScriptRule[]): Promise<string> {
@@ -59,7 +69,11 @@ describe("faults", () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-fault-"));
     const remote = await bareRepository(dir, { "README.md": "# demo\n" }, "demo.git");
     github = await startFakeGitHub("octo", "demo", { alice: "write" });
-    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+    const { privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs1", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
     await writeFile(join(dir, "app.pem"), privateKey);
     const [port, swarmPort] = [await freePort(), await freePort()];
     const stateDir = join(dir, "state");
@@ -75,15 +89,28 @@ describe("faults", () => {
       DELLM_GIT_URL: join(dir, "{repo}.git"),
       LOG_LEVEL: "warn",
     });
-    const args = ["serve", "--listen", `/ip4/127.0.0.1/tcp/${swarmPort}`, "--model", `script:${await script(dir, "planner.json", plannerRules())}`];
+    const args = [
+      "serve",
+      "--listen",
+      `/ip4/127.0.0.1/tcp/${swarmPort}`,
+      "--model",
+      `script:${await script(dir, "planner.json", plannerRules())}`,
+    ];
 
     const first = start("bot/cli.ts", args, env);
-    const [, joinAddress, coordinator] = await first.waitFor(/workers join with: dellm-worker --bootstrap (\S+) --coordinator (\S+)/);
+    const [, joinAddress, coordinator] = await first.waitFor(
+      /workers join with: dellm-worker --bootstrap (\S+) --coordinator (\S+)/,
+    );
     await first.waitFor(/webhooks on http/);
     const body = JSON.stringify(labeledPayload("dellm"));
     const delivered = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-github-event": "issues", "x-github-delivery": crypto.randomUUID(), "x-hub-signature-256": await sign("s3cret", body) },
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "issues",
+        "x-github-delivery": crypto.randomUUID(),
+        "x-hub-signature-256": await sign("s3cret", body),
+      },
       body,
     });
     expect(delivered.status).toBe(200);
@@ -98,11 +125,28 @@ describe("faults", () => {
     const second = start("bot/cli.ts", args, env);
     await second.waitFor(/resuming job \S+ \(octo\/demo#7\) at distributing/);
     await second.waitFor(/webhooks on http/);
-    start("worker/cli.ts", ["--bootstrap", joinAddress!, "--coordinator", coordinator!, "--worker-id", "w1", "--model", `script:${await script(dir, "worker.json", workerRules)}`, "--listen", "/ip4/127.0.0.1/tcp/0"], testEnv());
+    start(
+      "worker/cli.ts",
+      [
+        "--bootstrap",
+        joinAddress!,
+        "--coordinator",
+        coordinator!,
+        "--worker-id",
+        "w1",
+        "--model",
+        `script:${await script(dir, "worker.json", workerRules)}`,
+        "--listen",
+        "/ip4/127.0.0.1/tcp/0",
+      ],
+      testEnv(),
+    );
     await second.waitFor(/\[github\] job \S+ done: https:\/\/github\.example\/octo\/demo\/pull\/100/, 120_000);
 
     expect(github.pulls).toHaveLength(1);
-    expect(github.pulls[0]!.body).toContain("The bot restarted while this job was distributing; it resumed from there.");
+    expect(github.pulls[0]!.body).toContain(
+      "The bot restarted while this job was distributing; it resumed from there.",
+    );
     expect(github.pulls[0]!.body).toMatch(/\| `calc\/core\.py` \| 1 \| w1 \| 1 \| 0 \| 1 \| created \| ✅ passed \|/);
     expect(await simpleGit(remote).show(["dellm/issue-7:calc/core.py"])).toBe(core);
     expect(github.comments.at(-1)!.body).toMatch(/all passing their tests/);
@@ -111,18 +155,51 @@ describe("faults", () => {
 
   it("finishes the job when the bootstrap node dies after the workers joined through it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-fault-"));
-    const bootstrap = start("bot/cli.ts", ["bootstrap", "--listen", "/ip4/127.0.0.1/tcp/0"], testEnv({ DELLM_STATE_DIR: join(dir, "boot") }));
+    const bootstrap = start(
+      "bot/cli.ts",
+      ["bootstrap", "--listen", "/ip4/127.0.0.1/tcp/0"],
+      testEnv({ DELLM_STATE_DIR: join(dir, "boot") }),
+    );
     const [, bootAddress] = await bootstrap.waitFor(/listening on (\S+)/);
     const bot = start(
       "bot/cli.ts",
-      ["run", "Create a calc package", "--repo", join(dir, "repo"), "--swarm", "--listen", "/ip4/127.0.0.1/tcp/0", "--bootstrap", bootAddress!, "--model", `script:${await script(dir, "bot.json", plannerRules(6_000))}`],
+      [
+        "run",
+        "Create a calc package",
+        "--repo",
+        join(dir, "repo"),
+        "--swarm",
+        "--listen",
+        "/ip4/127.0.0.1/tcp/0",
+        "--bootstrap",
+        bootAddress!,
+        "--model",
+        `script:${await script(dir, "bot.json", plannerRules(6_000))}`,
+      ],
       testEnv({ DELLM_STATE_DIR: join(dir, "state") }),
     );
-    const [, , coordinator] = await bot.waitFor(/workers join with: dellm-worker --bootstrap (\S+) --coordinator (\S+)/);
+    const [, , coordinator] = await bot.waitFor(
+      /workers join with: dellm-worker --bootstrap (\S+) --coordinator (\S+)/,
+    );
     const workerScript = await script(dir, "worker.json", workerRules);
     // The workers know only the bootstrap node and the coordinator's id: they find the bot through the DHT.
     const workers = ["w1", "w2"].map((name) =>
-      start("worker/cli.ts", ["--bootstrap", bootAddress!, "--coordinator", coordinator!, "--worker-id", name, "--model", `script:${workerScript}`, "--listen", "/ip4/127.0.0.1/tcp/0"], testEnv()),
+      start(
+        "worker/cli.ts",
+        [
+          "--bootstrap",
+          bootAddress!,
+          "--coordinator",
+          coordinator!,
+          "--worker-id",
+          name,
+          "--model",
+          `script:${workerScript}`,
+          "--listen",
+          "/ip4/127.0.0.1/tcp/0",
+        ],
+        testEnv(),
+      ),
     );
     for (const worker of workers) await worker.waitFor(/waiting for tasks/);
     bootstrap.child.kill("SIGKILL");

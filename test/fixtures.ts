@@ -3,11 +3,25 @@ import type { Result, Task } from "../shared/schemas.js";
 
 /** Task `id` writing t<id>.py at the repository root. */
 export function taskFixture(id: number, dependencies: number[] = []): Task {
-  return { id, description: `task ${id}`, file: `t${id}.py`, dependencies, input_output_spec: "", directory: "", context: "" };
+  return {
+    id,
+    description: `task ${id}`,
+    file: `t${id}.py`,
+    dependencies,
+    input_output_spec: "",
+    directory: "",
+    context: "",
+  };
 }
 
 /** A passing result for a task, as a worker would send it. */
-export function passingResult(jobId: string, taskId: number, workerId: string, code = "x = 1\n", executionSeconds = 0.1): Result {
+export function passingResult(
+  jobId: string,
+  taskId: number,
+  workerId: string,
+  code = "x = 1\n",
+  executionSeconds = 0.1,
+): Result {
   return {
     job_id: jobId,
     task_id: taskId,

@@ -21,7 +21,11 @@ export interface WebhookServer {
 export async function startWebhookServer(app: ApplicationFunction): Promise<WebhookServer> {
   nock.disableNetConnect();
   nock.enableNetConnect(LOCAL);
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
   const port = await freePort(); // Probot's Server turns port 0 into 3000
   const server = new Server({
     host: "127.0.0.1",
@@ -62,17 +66,38 @@ export async function startWebhookServer(app: ApplicationFunction): Promise<Webh
 
 export const repository = { name: "demo", full_name: "octo/demo", owner: { login: "octo" } };
 
-export function labeledPayload(label: string, login = "alice", issue = { number: 7, title: "Add a fibonacci function", body: "In Python, with tests." }) {
-  return { action: "labeled", label: { name: label }, issue, sender: { login, type: "User" }, repository, installation: { id: 42 } };
+export function labeledPayload(
+  label: string,
+  login = "alice",
+  issue = { number: 7, title: "Add a fibonacci function", body: "In Python, with tests." },
+) {
+  return {
+    action: "labeled",
+    label: { name: label },
+    issue,
+    sender: { login, type: "User" },
+    repository,
+    installation: { id: 42 },
+  };
 }
 
 export function commentPayload(body: string, login = "alice", number = 7, senderType = "User") {
-  return { action: "created", comment: { id: 900, body }, issue: { number, title: "Add a fibonacci function", body: "" }, sender: { login, type: senderType }, repository, installation: { id: 42 } };
+  return {
+    action: "created",
+    comment: { id: 900, body },
+    issue: { number, title: "Add a fibonacci function", body: "" },
+    sender: { login, type: senderType },
+    repository,
+    installation: { id: 42 },
+  };
 }
 
 /** Installation tokens for installation 42, as often as asked. */
 export function installationTokens(): nock.Scope {
-  return nock(API).persist().post("/app/installations/42/access_tokens").reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
+  return nock(API)
+    .persist()
+    .post("/app/installations/42/access_tokens")
+    .reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" });
 }
 
 export function permission(login: string, level: string): nock.Scope {
@@ -82,7 +107,8 @@ export function permission(login: string, level: string): nock.Scope {
 /** `.github/dellm.yml` in the repository, or (null) in neither the repository nor the owner's `.github` repository. */
 export function settingsFile(yaml: string | null): nock.Scope {
   const scope = nock(API);
-  const path = (repo: string) => new RegExp(`^/repos/octo/${repo.replace(".", "\\.")}/contents/\\.github(%2F|/)dellm\\.yml`);
+  const path = (repo: string) =>
+    new RegExp(`^/repos/octo/${repo.replace(".", "\\.")}/contents/\\.github(%2F|/)dellm\\.yml`);
   if (yaml === null) {
     scope.get(path("demo")).reply(404, { message: "Not Found" });
     scope.get(path(".github")).reply(404, { message: "Not Found" });
@@ -96,7 +122,13 @@ export function settingsFile(yaml: string | null): nock.Scope {
 export function captureComments(number = 7, startId = 1000): { scope: nock.Scope; bodies: string[] } {
   const bodies: string[] = [];
   let id = startId;
-  const scope = received(nock(API).persist().post(`/repos/octo/demo/issues/${number}/comments`).reply(201, () => ({ id: id++ })), (body: { body: string }) => bodies.push(body.body));
+  const scope = received(
+    nock(API)
+      .persist()
+      .post(`/repos/octo/demo/issues/${number}/comments`)
+      .reply(201, () => ({ id: id++ })),
+    (body: { body: string }) => bodies.push(body.body),
+  );
   return { scope, bodies };
 }
 
@@ -111,10 +143,26 @@ export function pullRequestApi(options: { openPulls?: unknown[] } = {}) {
     .get("/repos/octo/demo/pulls")
     .query((query) => query.state === "open" && String(query.head).startsWith("octo:dellm/issue-"))
     .reply(200, options.openPulls ?? []);
-  received(nock(API).persist().post("/repos/octo/demo/pulls").reply(201, { number: 12, html_url: "https://github.com/octo/demo/pull/12" }), (body) => created.push(body));
-  received(nock(API).persist().patch("/repos/octo/demo/pulls/12").reply(200, { number: 12 }), (body) => updated.push(body));
-  received(nock(API).persist().post("/repos/octo/demo/check-runs").reply(201, { id: 5 }), (body) => checkRuns.push(body));
-  received(nock(API).persist().patch(/\/repos\/octo\/demo\/issues\/comments\/\d+/).reply(200, {}), (body: { body: string }) => edits.push(body.body));
+  received(
+    nock(API)
+      .persist()
+      .post("/repos/octo/demo/pulls")
+      .reply(201, { number: 12, html_url: "https://github.com/octo/demo/pull/12" }),
+    (body) => created.push(body),
+  );
+  received(nock(API).persist().patch("/repos/octo/demo/pulls/12").reply(200, { number: 12 }), (body) =>
+    updated.push(body),
+  );
+  received(nock(API).persist().post("/repos/octo/demo/check-runs").reply(201, { id: 5 }), (body) =>
+    checkRuns.push(body),
+  );
+  received(
+    nock(API)
+      .persist()
+      .patch(/\/repos\/octo\/demo\/issues\/comments\/\d+/)
+      .reply(200, {}),
+    (body: { body: string }) => edits.push(body.body),
+  );
   return { created, updated, checkRuns, edits };
 }
 

@@ -17,14 +17,29 @@ export interface RunningProcess {
 
 /** Environment without keys or model settings from the developer's shell. */
 export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const { ANTHROPIC_API_KEY: _key, MODEL_PATH: _model, DELLM_BOOTSTRAP_PEERS: _peers, DELLM_COORDINATOR: _coordinator, ...rest } = process.env;
+  const {
+    ANTHROPIC_API_KEY: _key,
+    MODEL_PATH: _model,
+    DELLM_BOOTSTRAP_PEERS: _peers,
+    DELLM_COORDINATOR: _coordinator,
+    ...rest
+  } = process.env;
   return { ...rest, ...extra };
 }
 
 /** `cwd`: run in another folder (its .env, app.yml); the script and tsx are still this checkout's. */
-export function startCommand(script: "bot/cli.ts" | "worker/cli.ts", args: string[], env: NodeJS.ProcessEnv, options: { cwd?: string } = {}): RunningProcess {
+export function startCommand(
+  script: "bot/cli.ts" | "worker/cli.ts",
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { cwd?: string } = {},
+): RunningProcess {
   const tsx = import.meta.resolve("tsx");
-  const child = spawn(process.execPath, ["--import", tsx, fileURLToPath(new URL(`../${script}`, import.meta.url)), ...args], { env, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    ["--import", tsx, fileURLToPath(new URL(`../${script}`, import.meta.url)), ...args],
+    { env, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] },
+  );
   let text = "";
   const waiters = new Set<() => void>();
   const append = (chunk: Buffer) => {

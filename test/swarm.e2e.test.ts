@@ -10,20 +10,58 @@ import type { ScriptRule } from "../worker/model/scripted-code-model.js";
 import { startCommand, testEnv, type RunningProcess } from "./processes.js";
 
 const plan = [
-  { id: 1, description: "add two numbers", file: "core.py", dependencies: [], input_output_spec: "a, b -> a + b", directory: "calc/", context: "" },
-  { id: 2, description: "mean of a list using add", file: "stats.py", dependencies: [1], input_output_spec: "list -> float", directory: "calc/", context: "" },
-  { id: 3, description: "format a number", file: "fmt.py", dependencies: [], input_output_spec: "float -> str", directory: "calc/", context: "" },
-  { id: 4, description: "report the mean", file: "report.py", dependencies: [2, 3], input_output_spec: "list -> str", directory: "", context: "" },
+  {
+    id: 1,
+    description: "add two numbers",
+    file: "core.py",
+    dependencies: [],
+    input_output_spec: "a, b -> a + b",
+    directory: "calc/",
+    context: "",
+  },
+  {
+    id: 2,
+    description: "mean of a list using add",
+    file: "stats.py",
+    dependencies: [1],
+    input_output_spec: "list -> float",
+    directory: "calc/",
+    context: "",
+  },
+  {
+    id: 3,
+    description: "format a number",
+    file: "fmt.py",
+    dependencies: [],
+    input_output_spec: "float -> str",
+    directory: "calc/",
+    context: "",
+  },
+  {
+    id: 4,
+    description: "report the mean",
+    file: "report.py",
+    dependencies: [2, 3],
+    input_output_spec: "list -> str",
+    directory: "",
+    context: "",
+  },
 ];
 const code: Record<string, string> = {
   "calc/core.py": "def add(a, b):\n    return a + b\n\n\ndef test_add():\n    assert add(1, 2) == 3\n",
-  "calc/stats.py": "from calc.core import add\n\n\ndef mean(xs):\n    total = 0\n    for x in xs:\n        total = add(total, x)\n    return total / len(xs)\n\n\ndef test_mean():\n    assert mean([1, 2, 3]) == 2\n",
+  "calc/stats.py":
+    "from calc.core import add\n\n\ndef mean(xs):\n    total = 0\n    for x in xs:\n        total = add(total, x)\n    return total / len(xs)\n\n\ndef test_mean():\n    assert mean([1, 2, 3]) == 2\n",
   "calc/fmt.py": "def fmt(x):\n    return f'{x:.1f}'\n\n\ndef test_fmt():\n    assert fmt(2) == '2.0'\n",
-  "report.py": "from calc.fmt import fmt\nfrom calc.stats import mean\n\n\ndef report(xs):\n    return 'mean=' + fmt(mean(xs))\n\n\ndef test_report():\n    assert report([2, 4]) == 'mean=3.0'\n",
+  "report.py":
+    "from calc.fmt import fmt\nfrom calc.stats import mean\n\n\ndef report(xs):\n    return 'mean=' + fmt(mean(xs))\n\n\ndef test_report():\n    assert report([2, 4]) == 'mean=3.0'\n",
 };
 
 /** A script file for the scripted model; `slow` delays every code answer (a worker that hangs). */
-async function script(dir: string, name: string, options: { planDelayMs?: number; slow?: boolean; slowFiles?: string[]; tasks?: typeof plan } = {}): Promise<string> {
+async function script(
+  dir: string,
+  name: string,
+  options: { planDelayMs?: number; slow?: boolean; slowFiles?: string[]; tasks?: typeof plan } = {},
+): Promise<string> {
   const rules: ScriptRule[] = [
     { kind: "decompose", reply: JSON.stringify(options.tasks ?? plan), delay_ms: options.planDelayMs ?? 0 },
     { kind: "can-solve", reply: "yes" },
@@ -45,22 +83,50 @@ afterEach(() => {
   for (const p of running.splice(0)) if (p.child.exitCode === null) p.child.kill("SIGKILL");
 });
 
-async function startBot(dir: string, scriptPath: string, extra: string[] = []): Promise<{ bot: RunningProcess; address: string; coordinator: string; repo: string }> {
+async function startBot(
+  dir: string,
+  scriptPath: string,
+  extra: string[] = [],
+): Promise<{ bot: RunningProcess; address: string; coordinator: string; repo: string }> {
   const repo = join(dir, "repo");
   const bot = startCommand(
     "bot/cli.ts",
-    ["run", "Create a calc package with a report", "--repo", repo, "--swarm", "--listen", "/ip4/127.0.0.1/tcp/0", "--model", `script:${scriptPath}`, ...extra],
+    [
+      "run",
+      "Create a calc package with a report",
+      "--repo",
+      repo,
+      "--swarm",
+      "--listen",
+      "/ip4/127.0.0.1/tcp/0",
+      "--model",
+      `script:${scriptPath}`,
+      ...extra,
+    ],
     testEnv({ DELLM_STATE_DIR: join(dir, "state") }),
   );
   running.push(bot);
-  const [, address, coordinator] = await bot.waitFor(/workers join with: dellm-worker --bootstrap (\S+) --coordinator (\S+)/);
+  const [, address, coordinator] = await bot.waitFor(
+    /workers join with: dellm-worker --bootstrap (\S+) --coordinator (\S+)/,
+  );
   return { bot, address: address!, coordinator: coordinator!, repo };
 }
 
 function startWorker(name: string, address: string, coordinator: string, scriptPath: string): RunningProcess {
   const worker = startCommand(
     "worker/cli.ts",
-    ["--bootstrap", address, "--coordinator", coordinator, "--worker-id", name, "--model", `script:${scriptPath}`, "--listen", "/ip4/127.0.0.1/tcp/0"],
+    [
+      "--bootstrap",
+      address,
+      "--coordinator",
+      coordinator,
+      "--worker-id",
+      name,
+      "--model",
+      `script:${scriptPath}`,
+      "--listen",
+      "/ip4/127.0.0.1/tcp/0",
+    ],
     testEnv(),
   );
   running.push(worker);
@@ -71,7 +137,10 @@ describe("the swarm, one process per node", () => {
   it("runs a 4-task job with dependencies on 3 worker processes and merges the results in order", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-swarm-"));
     // The planner answers after 8 s so that all three workers are listening when the tasks appear.
-    const { bot, address, coordinator, repo } = await startBot(dir, await script(dir, "bot.json", { planDelayMs: 8_000 }));
+    const { bot, address, coordinator, repo } = await startBot(
+      dir,
+      await script(dir, "bot.json", { planDelayMs: 8_000 }),
+    );
     const workerScript = await script(dir, "worker.json");
     const workers = ["w1", "w2", "w3"].map((name) => startWorker(name, address, coordinator, workerScript));
     for (const worker of workers) await worker.waitFor(/waiting for tasks/);
@@ -106,7 +175,10 @@ describe("the swarm, one process per node", () => {
   it("gives the task of a SIGKILLed worker to another worker once its lease expires", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-swarm-"));
     const single = [plan[0]!];
-    const { bot, address, coordinator, repo } = await startBot(dir, await script(dir, "bot.json", { tasks: single }), ["--lease", "2"]);
+    const { bot, address, coordinator, repo } = await startBot(dir, await script(dir, "bot.json", { tasks: single }), [
+      "--lease",
+      "2",
+    ]);
     const hanging = startWorker("hangs", address, coordinator, await script(dir, "slow.json", { slow: true }));
     await bot.waitFor(/task 1: claimed by hangs/);
     await hanging.waitFor(/generating code/);
@@ -124,7 +196,10 @@ describe("the swarm, one process per node", () => {
 
   it("releases the task in hand on Ctrl-C, so another worker takes it at once (no lease wait)", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-swarm-"));
-    const { bot, address, coordinator } = await startBot(dir, await script(dir, "bot.json", { tasks: [plan[0]!] }), ["--lease", "300"]);
+    const { bot, address, coordinator } = await startBot(dir, await script(dir, "bot.json", { tasks: [plan[0]!] }), [
+      "--lease",
+      "300",
+    ]);
     const leaving = startWorker("leaves", address, coordinator, await script(dir, "slow.json", { slow: true }));
     await leaving.waitFor(/generating code/);
     leaving.child.kill("SIGINT");
@@ -140,7 +215,10 @@ describe("the swarm, one process per node", () => {
   it("reports and merges the results that arrived when the job times out, keeping the rest listed as missing", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-swarm-"));
     const tasks = [plan[0]!, plan[2]!]; // calc/core.py and calc/fmt.py, independent
-    const { bot, address, coordinator, repo } = await startBot(dir, await script(dir, "bot.json", { tasks }), ["--task-timeout", "4"]);
+    const { bot, address, coordinator, repo } = await startBot(dir, await script(dir, "bot.json", { tasks }), [
+      "--task-timeout",
+      "4",
+    ]);
     startWorker("half", address, coordinator, await script(dir, "half.json", { slowFiles: ["calc/fmt.py"] }));
     startWorker("half-too", address, coordinator, await script(dir, "half2.json", { slowFiles: ["calc/fmt.py"] }));
     expect(await bot.exited).toBe(2); // finished, with failures
@@ -155,7 +233,11 @@ describe("the swarm, one process per node", () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-swarm-"));
     const workerScript = await script(dir, "worker.json");
     const failWith = async (args: string[]) => {
-      const worker = startCommand("worker/cli.ts", [...args, "--model", `script:${workerScript}`, "--listen", "/ip4/127.0.0.1/tcp/0"], testEnv());
+      const worker = startCommand(
+        "worker/cli.ts",
+        [...args, "--model", `script:${workerScript}`, "--listen", "/ip4/127.0.0.1/tcp/0"],
+        testEnv(),
+      );
       running.push(worker);
       expect(await worker.exited).toBe(1);
       return worker.output();
@@ -163,14 +245,24 @@ describe("the swarm, one process per node", () => {
     const someId = "12D3KooWLBQcWUrSYqZyRYhqmMJsRVVFEUKuA6JZYGhTUMCmagaY";
     expect(await failWith(["--coordinator", someId])).toMatch(/give --bootstrap <multiaddr>/);
     expect(await failWith(["--bootstrap", "localhost:4001", "--coordinator", someId])).toMatch(/is not a multiaddr/);
-    expect(await failWith(["--bootstrap", "/ip4/127.0.0.1/tcp/4001", "--coordinator", someId])).toMatch(/no \/p2p\/<peer id> part/);
-    expect(await failWith(["--bootstrap", `/ip4/127.0.0.1/tcp/1/p2p/${someId}`, "--coordinator", someId])).toMatch(/cannot reach bootstrap peer/);
+    expect(await failWith(["--bootstrap", "/ip4/127.0.0.1/tcp/4001", "--coordinator", someId])).toMatch(
+      /no \/p2p\/<peer id> part/,
+    );
+    expect(await failWith(["--bootstrap", `/ip4/127.0.0.1/tcp/1/p2p/${someId}`, "--coordinator", someId])).toMatch(
+      /cannot reach bootstrap peer/,
+    );
 
     // A real bootstrap node that is not the coordinator named by the worker.
-    const bootstrap = startCommand("bot/cli.ts", ["bootstrap", "--listen", "/ip4/127.0.0.1/tcp/0"], testEnv({ DELLM_STATE_DIR: join(dir, "state") }));
+    const bootstrap = startCommand(
+      "bot/cli.ts",
+      ["bootstrap", "--listen", "/ip4/127.0.0.1/tcp/0"],
+      testEnv({ DELLM_STATE_DIR: join(dir, "state") }),
+    );
     running.push(bootstrap);
     const [, address] = await bootstrap.waitFor(/listening on (\S+)/);
-    expect(await failWith(["--bootstrap", address!, "--coordinator", someId])).toMatch(/coordinator \S+ was not found in the swarm/);
+    expect(await failWith(["--bootstrap", address!, "--coordinator", someId])).toMatch(
+      /coordinator \S+ was not found in the swarm/,
+    );
     expect(await failWith(["--bootstrap", address!, "--coordinator", "bot"])).toMatch(/is not a peer id/);
     bootstrap.child.kill("SIGINT");
     expect(await bootstrap.exited).toBe(0);

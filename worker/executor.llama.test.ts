@@ -29,13 +29,29 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const task: Task = { id: 1, description: "Return the n-th fibonacci number", file: "fib.py", dependencies: [], input_output_spec: "n: int -> int", directory: "math/", context: "" };
+const task: Task = {
+  id: 1,
+  description: "Return the n-th fibonacci number",
+  file: "fib.py",
+  dependencies: [],
+  input_output_spec: "n: int -> int",
+  directory: "math/",
+  context: "",
+};
 
 describe("TaskExecutor on the real node-llama-cpp model (tiny random weights) and the real sandbox", () => {
   it("decides with the yes/no grammar, generates, tests and records every attempt", async () => {
     const events: ExecutorEvent[] = [];
-    const executor = new TaskExecutor({ model, sandbox: new DockerSandbox({ timeoutSeconds: 20 }), workerId: "tiny", repairAttempts: 1 });
-    const result = await executor.execute({ jobId: newJobId(), userQuery: "fibonacci", plan: [task], task, dependencyFiles: [] }, (e) => events.push(e));
+    const executor = new TaskExecutor({
+      model,
+      sandbox: new DockerSandbox({ timeoutSeconds: 20 }),
+      workerId: "tiny",
+      repairAttempts: 1,
+    });
+    const result = await executor.execute(
+      { jobId: newJobId(), userQuery: "fibonacci", plan: [task], task, dependencyFiles: [] },
+      (e) => events.push(e),
+    );
 
     expect(result.error).toBeUndefined();
     expect(result.notes.join("\n")).not.toMatch(/neither yes nor no/); // the grammar only allows "yes" or "no"

@@ -6,8 +6,17 @@ import { DockerSandbox } from "../shared/sandbox/docker-sandbox.js";
 import { TaskExecutor } from "./executor.js";
 import { ScriptedCodeModel } from "./model/scripted-code-model.js";
 
-const task: Task = { id: 1, description: "Add two numbers", file: "adder.py", dependencies: [], input_output_spec: "add(a, b) -> int", directory: "", context: "" };
-const TAMPERING = "import atexit, os\n\ndef add(a, b):\n    return a - b\n\natexit.register(lambda: os._exit(0))\n\ndef test_add():\n    assert add(2, 3) == 5\n";
+const task: Task = {
+  id: 1,
+  description: "Add two numbers",
+  file: "adder.py",
+  dependencies: [],
+  input_output_spec: "add(a, b) -> int",
+  directory: "",
+  context: "",
+};
+const TAMPERING =
+  "import atexit, os\n\ndef add(a, b):\n    return a - b\n\natexit.register(lambda: os._exit(0))\n\ndef test_add():\n    assert add(2, 3) == 5\n";
 const HONEST = "def add(a, b):\n    return a + b\n\ndef test_add():\n    assert add(2, 3) == 5\n";
 const promptText = (prompt: unknown) => (typeof prompt === "string" ? prompt : (prompt as { text: string }).text);
 
@@ -18,14 +27,29 @@ describe("TaskExecutor and verdict tampering", () => {
       { when: "Your previous code was", reply: HONEST },
       { when: "adder\\.py", reply: TAMPERING },
     ]);
-    const executor = new TaskExecutor({ model, sandbox: new DockerSandbox({ timeoutSeconds: 20 }), workerId: "w-tamper", repairAttempts: 1 });
-    const result = await executor.execute({ jobId: newJobId(), userQuery: "an adder", plan: [task], task, dependencyFiles: [] });
+    const executor = new TaskExecutor({
+      model,
+      sandbox: new DockerSandbox({ timeoutSeconds: 20 }),
+      workerId: "w-tamper",
+      repairAttempts: 1,
+    });
+    const result = await executor.execute({
+      jobId: newJobId(),
+      userQuery: "an adder",
+      plan: [task],
+      task,
+      dependencyFiles: [],
+    });
 
     const [first, second] = result.attempts;
     expect(first!.test).toMatchObject({ success: false, verdict: "tampering" });
-    expect(first!.test.failure_reason).toMatch(/^verdict tampering: atexit\.register at line 6 of adder\.py; os\._exit at line 6 of adder\.py$/);
+    expect(first!.test.failure_reason).toMatch(
+      /^verdict tampering: atexit\.register at line 6 of adder\.py; os\._exit at line 6 of adder\.py$/,
+    );
     const repair = model.prompts.map(promptText).find((text) => text.includes("Your previous code was"));
-    expect(repair).toContain("verdict tampering: atexit.register at line 6 of adder.py; os._exit at line 6 of adder.py");
+    expect(repair).toContain(
+      "verdict tampering: atexit.register at line 6 of adder.py; os._exit at line 6 of adder.py",
+    );
     expect(second!.test).toMatchObject({ success: true, verdict: "passed", tests_passed: 1 });
     expect(result.test_passed).toBe(true);
   });

@@ -7,10 +7,26 @@ import { TaskExecutor } from "./executor.js";
 import { ScriptedCodeModel, type ScriptRule } from "./model/scripted-code-model.js";
 
 const sandbox = new DockerSandbox({ timeoutSeconds: 20 });
-const task: Task = { id: 1, description: "Add two numbers", file: "adder.py", dependencies: [], input_output_spec: "Input: a, b ints; Output: int", directory: "lib/", context: "" };
-const item = (overrides: Partial<WorkItem> = {}): WorkItem => ({ jobId: newJobId(), userQuery: "an adder", plan: [task], task, dependencyFiles: [], ...overrides });
+const task: Task = {
+  id: 1,
+  description: "Add two numbers",
+  file: "adder.py",
+  dependencies: [],
+  input_output_spec: "Input: a, b ints; Output: int",
+  directory: "lib/",
+  context: "",
+};
+const item = (overrides: Partial<WorkItem> = {}): WorkItem => ({
+  jobId: newJobId(),
+  userQuery: "an adder",
+  plan: [task],
+  task,
+  dependencyFiles: [],
+  ...overrides,
+});
 
-const GOOD = "def add(a, b):\n    return a + b\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_add_negative():\n    assert add(-1, 1) == 0\n";
+const GOOD =
+  "def add(a, b):\n    return a + b\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_add_negative():\n    assert add(-1, 1) == 0\n";
 const WRONG = "def add(a, b):\n    return a - b\n\n\ndef test_add():\n    assert add(2, 3) == 5\n";
 const SYNTAX = "def add(a, b)\n    return a + b\n";
 const canSolve = (reply: string | string[]): ScriptRule => ({ kind: "can-solve", reply });
@@ -67,7 +83,11 @@ describe("TaskExecutor (scripted model, real sandbox)", () => {
       { subtask_description: "write add", subtask_input_output: "a, b -> int", subtask_order: 1 },
       { subtask_description: "test add", subtask_input_output: "none", subtask_order: 2 },
     ]);
-    const { model, executor: ex } = executor([canSolve("no"), { kind: "split", reply: ["[{\"only\": 1}]", split] }, code(GOOD)]);
+    const { model, executor: ex } = executor([
+      canSolve("no"),
+      { kind: "split", reply: ['[{"only": 1}]', split] },
+      code(GOOD),
+    ]);
     const result = await ex.execute(item());
     expect(result.subtasks?.map((s) => s.subtask_description)).toEqual(["write add", "test add"]);
     expect(result.notes.join("\n")).toMatch(/split answer 1 rejected/);
@@ -84,10 +104,20 @@ describe("TaskExecutor (scripted model, real sandbox)", () => {
   });
 
   it("gives the tests the code of the tasks it depends on", async () => {
-    const dependent: Task = { ...task, id: 2, file: "calc.py", directory: "app/", dependencies: [1], description: "double with add" };
-    const calc = "from lib.adder import add\n\n\ndef double(x):\n    return add(x, x)\n\n\ndef test_double():\n    assert double(4) == 8\n";
+    const dependent: Task = {
+      ...task,
+      id: 2,
+      file: "calc.py",
+      directory: "app/",
+      dependencies: [1],
+      description: "double with add",
+    };
+    const calc =
+      "from lib.adder import add\n\n\ndef double(x):\n    return add(x, x)\n\n\ndef test_double():\n    assert double(4) == 8\n";
     const { executor: ex } = executor([canSolve("yes"), code(calc)]);
-    const result = await ex.execute(item({ task: dependent, plan: [task, dependent], dependencyFiles: [{ path: "lib/adder.py", content: GOOD }] }));
+    const result = await ex.execute(
+      item({ task: dependent, plan: [task, dependent], dependencyFiles: [{ path: "lib/adder.py", content: GOOD }] }),
+    );
     expect(result.test_passed).toBe(true);
     expect(result.tests_passed).toBe(1); // only the target's tests run, not the dependency's
   });

@@ -1,8 +1,23 @@
 // Solves one task the way the seed describes: ask the model whether it can (5.2), split it if
 // not (5.3), generate code with tests (5.6), test it in the sandbox, and repair on failure.
-import { canSolvePrompt, codePrompt, repairPrompt, splitPrompt, type CodePromptInput, type Prompt } from "../shared/prompts.js";
+import {
+  canSolvePrompt,
+  codePrompt,
+  repairPrompt,
+  splitPrompt,
+  type CodePromptInput,
+  type Prompt,
+} from "../shared/prompts.js";
 import { repoRelativePath } from "../shared/repo-path.js";
-import { LIMITS, SubtaskSchema, type Attempt, type Result, type Subtask, type TestResult, type WorkItem } from "../shared/schemas.js";
+import {
+  LIMITS,
+  SubtaskSchema,
+  type Attempt,
+  type Result,
+  type Subtask,
+  type TestResult,
+  type WorkItem,
+} from "../shared/schemas.js";
 import { budgetFor, fitPrompt } from "../shared/token-budget.js";
 import { z } from "zod";
 import type { CodeModel } from "../shared/model/code-model.js";
@@ -61,7 +76,11 @@ export class TaskExecutor {
   }
 
   /** Never throws for anything the model or the code does: failures become a failed Result. */
-  async execute(item: WorkItem, onEvent: (event: ExecutorEvent) => void = () => {}, signal?: AbortSignal): Promise<Result> {
+  async execute(
+    item: WorkItem,
+    onEvent: (event: ExecutorEvent) => void = () => {},
+    signal?: AbortSignal,
+  ): Promise<Result> {
     const started = Date.now();
     const notes: string[] = [];
     const attempts: Attempt[] = [];
@@ -86,11 +105,19 @@ export class TaskExecutor {
           item,
           (userQuery, plan) =>
             previous
-              ? repairPrompt({ ...input, userQuery, plan, previousCode: previous.code, failureLog: this.failureLog(previous.test) })
+              ? repairPrompt({
+                  ...input,
+                  userQuery,
+                  plan,
+                  previousCode: previous.code,
+                  failureLog: this.failureLog(previous.test),
+                })
               : codePrompt({ ...input, userQuery, plan }),
           notes,
         );
-        const code = stripMarkdownFences(await this.options.model.complete(prompt, { maxTokens: this.outputTokens(), signal }));
+        const code = stripMarkdownFences(
+          await this.options.model.complete(prompt, { maxTokens: this.outputTokens(), signal }),
+        );
         onEvent({ kind: "testing", taskId: item.task.id, attempt });
         const test = code.trim() ? await this.test(item, targetPath, code) : emptyCodeResult();
         onEvent({ kind: "tested", taskId: item.task.id, attempt, result: test });
@@ -106,7 +133,11 @@ export class TaskExecutor {
 
   /** Query 5.2, strictly yes/no; unparseable answers are re-asked, then treated as "yes" (try it). */
   private async canSolve(item: WorkItem, notes: string[], signal?: AbortSignal): Promise<"yes" | "no"> {
-    const prompt = await this.fit(item, (userQuery, plan) => canSolvePrompt({ userQuery, plan, task: item.task }), notes);
+    const prompt = await this.fit(
+      item,
+      (userQuery, plan) => canSolvePrompt({ userQuery, plan, task: item.task }),
+      notes,
+    );
     for (let ask = 0; ask <= this.decisionRetries; ask++) {
       const answer = await this.options.model.complete(prompt, { maxTokens: 8, jsonSchema: yesNoSchema, signal });
       const decision = parseYesNo(answer);
@@ -121,7 +152,11 @@ export class TaskExecutor {
   private async split(item: WorkItem, notes: string[], signal?: AbortSignal): Promise<Subtask[] | undefined> {
     const prompt = await this.fit(item, (userQuery, plan) => splitPrompt({ userQuery, plan, task: item.task }), notes);
     for (let ask = 0; ask <= this.splitRetries; ask++) {
-      const answer = await this.options.model.complete(prompt, { maxTokens: this.outputTokens(), jsonSchema: splitJsonSchema, signal });
+      const answer = await this.options.model.complete(prompt, {
+        maxTokens: this.outputTokens(),
+        jsonSchema: splitJsonSchema,
+        signal,
+      });
       try {
         return parseModelJson(answer, SplitAnswerSchema);
       } catch (problem) {
@@ -132,7 +167,11 @@ export class TaskExecutor {
     return undefined;
   }
 
-  private async fit(item: WorkItem, build: (userQuery: string, plan: string) => Prompt, notes: string[]): Promise<Prompt> {
+  private async fit(
+    item: WorkItem,
+    build: (userQuery: string, plan: string) => Prompt,
+    notes: string[],
+  ): Promise<Prompt> {
     const fitted = await fitPrompt({
       userQuery: item.userQuery,
       plan: item.plan,
@@ -197,5 +236,13 @@ export function bestAttempt(attempts: Attempt[]): Attempt | undefined {
 }
 
 function emptyCodeResult(): TestResult {
-  return { success: false, stdout: "", stderr: "", tests_passed: 0, tests_failed: 0, execution_time: 0, failure_reason: "the model returned no code" };
+  return {
+    success: false,
+    stdout: "",
+    stderr: "",
+    tests_passed: 0,
+    tests_failed: 0,
+    execution_time: 0,
+    failure_reason: "the model returned no code",
+  };
 }

@@ -14,11 +14,24 @@ describe("describeWorkerEvent", () => {
   });
 
   it("shows a result's error and the sandbox's failure reason escaped", () => {
-    const result = { task_id: 3, error: `crash${spoof}`, attempts: [{}], execution_time: 1.25, test_passed: false, tests_passed: 0, tests_failed: 0 };
+    const result = {
+      task_id: 3,
+      error: `crash${spoof}`,
+      attempts: [{}],
+      execution_time: 1.25,
+      test_passed: false,
+      tests_passed: 0,
+      tests_failed: 0,
+    };
     expect(describeWorkerEvent({ kind: "submitted", workerId: "w1", result } as unknown as WorkerEvent)).toBe(
       "[w1] task 3: error: crash\\x1b[32m\\r\\n- fake.py (passed tests) after 1 attempt(s), 1.3 s",
     );
-    const tested = { kind: "tested", taskId: 3, attempt: 2, result: { success: false, tests_passed: 0, tests_failed: 1, failure_reason: `RecursionError${spoof}` } };
+    const tested = {
+      kind: "tested",
+      taskId: 3,
+      attempt: 2,
+      result: { success: false, tests_passed: 0, tests_failed: 1, failure_reason: `RecursionError${spoof}` },
+    };
     expect(describeWorkerEvent({ kind: "progress", workerId: "w1", event: tested } as unknown as WorkerEvent)).toBe(
       "[w1] task 3: attempt 2 failed: 0 passed, 1 failed (RecursionError\\x1b[32m\\r\\n- fake.py (passed tests))",
     );

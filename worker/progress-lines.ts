@@ -15,10 +15,13 @@ export function printLines<E>(describe: (event: E) => string | null, log: (line:
 
 export function describeWorkerEvent(e: WorkerEvent): string | null {
   const who = `[${showUntrusted(e.workerId)}]`;
-  if (e.kind === "claimed") return `${who} task ${e.item.task.id}: claimed (${showUntrusted(`${e.item.task.directory}${e.item.task.file}`)}: ${showUntrusted(e.item.task.description.slice(0, 100))})`;
+  if (e.kind === "claimed")
+    return `${who} task ${e.item.task.id}: claimed (${showUntrusted(`${e.item.task.directory}${e.item.task.file}`)}: ${showUntrusted(e.item.task.description.slice(0, 100))})`;
   if (e.kind === "submitted") {
     const r = e.result;
-    const outcome = r.error ? `error: ${showUntrusted(r.error)}` : `${r.test_passed ? "passed" : "FAILED"} (${r.tests_passed} passed, ${r.tests_failed} failed)`;
+    const outcome = r.error
+      ? `error: ${showUntrusted(r.error)}`
+      : `${r.test_passed ? "passed" : "FAILED"} (${r.tests_passed} passed, ${r.tests_failed} failed)`;
     return `${who} task ${r.task_id}: ${outcome} after ${r.attempts.length} attempt(s), ${r.execution_time.toFixed(1)} s`;
   }
   if (e.kind === "submit-refused") return `${who} task ${e.taskId}: result refused: ${showUntrusted(e.reason)}`;
@@ -37,11 +40,12 @@ export function describeWorkerEvent(e: WorkerEvent): string | null {
 export function modelProgressPrinter(log: (line: string) => void): (event: LoadProgress) => void {
   const lastStep = new Map<string, number>();
   return (event) => {
-  const fraction = event.phase === "load" ? event.fraction : event.totalBytes > 0 ? event.downloadedBytes / event.totalBytes : 0;
-  const step = Math.floor(fraction * 10);
-  if (step <= (lastStep.get(event.phase) ?? -1)) return;
-  lastStep.set(event.phase, step);
-  const size = event.phase === "download" ? ` of ${(event.totalBytes / 2 ** 20).toFixed(0)} MiB` : "";
-  log(`[model] ${event.phase === "load" ? "loading" : "downloading"} ${step * 10}%${size}`);
+    const fraction =
+      event.phase === "load" ? event.fraction : event.totalBytes > 0 ? event.downloadedBytes / event.totalBytes : 0;
+    const step = Math.floor(fraction * 10);
+    if (step <= (lastStep.get(event.phase) ?? -1)) return;
+    lastStep.set(event.phase, step);
+    const size = event.phase === "download" ? ` of ${(event.totalBytes / 2 ** 20).toFixed(0)} MiB` : "";
+    log(`[model] ${event.phase === "load" ? "loading" : "downloading"} ${step * 10}%${size}`);
   };
 }

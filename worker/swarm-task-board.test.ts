@@ -14,12 +14,23 @@ describe("SwarmTaskBoard when the coordinator leaves", () => {
   it("says once that the coordinator left, whether it stopped serving or its node is gone", async () => {
     const botKey = await generateKeyPair("Ed25519");
     const bot = await createSwarmNode({ privateKey: botKey });
-    const coordinator = await SwarmCoordinator.start({ node: bot, privateKey: botKey, statePath: join(await mkdtemp(join(tmpdir(), "dellm-left-")), "c.json"), leaseSeconds: 60 });
+    const coordinator = await SwarmCoordinator.start({
+      node: bot,
+      privateKey: botKey,
+      statePath: join(await mkdtemp(join(tmpdir(), "dellm-left-")), "c.json"),
+      leaseSeconds: 60,
+    });
     const workerKey = await generateKeyPair("Ed25519");
     const worker = await createSwarmNode({ privateKey: workerKey, bootstrap: [bot.getMultiaddrs()[0]!.toString()] });
     const events: SwarmBoardEvent[] = [];
     try {
-      const board = await SwarmTaskBoard.join({ node: worker, privateKey: workerKey, coordinator: bot.peerId.toString(), claimWaitMs: 0, onEvent: (e) => events.push(e) });
+      const board = await SwarmTaskBoard.join({
+        node: worker,
+        privateKey: workerKey,
+        coordinator: bot.peerId.toString(),
+        claimWaitMs: 0,
+        onEvent: (e) => events.push(e),
+      });
       expect(await board.claim("w")).toBeNull(); // served: nothing to do yet
       await coordinator.stop(); // the bot's job is over: its node still runs, the protocol is gone
       expect(await board.claim("w")).toBeNull();
@@ -28,7 +39,9 @@ describe("SwarmTaskBoard when the coordinator leaves", () => {
       const unreachable = events.filter((e) => e.kind === "coordinator-unreachable");
       expect(unreachable).toHaveLength(1);
       expect(unreachable[0]).toMatchObject({ left: true });
-      expect(describeBoardEvent(unreachable[0]!)).toBe("[worker] the coordinator left the swarm (its bot stopped or is restarting); waiting for it to come back (Ctrl-C to stop)");
+      expect(describeBoardEvent(unreachable[0]!)).toBe(
+        "[worker] the coordinator left the swarm (its bot stopped or is restarting); waiting for it to come back (Ctrl-C to stop)",
+      );
     } finally {
       await worker.stop();
       await Promise.resolve(bot.stop()).catch(() => undefined);

@@ -18,8 +18,7 @@ export type SwarmBoardEvent =
   /** `left`: the coordinator no longer serves (its bot stopped or restarts), an expected end of a session rather than a fault. */
   | { kind: "coordinator-unreachable"; reason: string; left: boolean }
   | { kind: "lease-renewed"; jobId: string; taskId: number; expiresAt: number }
-  | { kind: "lease-lost"; jobId: string; taskId: number; reason: string }
-;
+  | { kind: "lease-lost"; jobId: string; taskId: number; reason: string };
 
 export interface SwarmTaskBoardOptions {
   node: SwarmNode;
@@ -48,7 +47,9 @@ export class SwarmTaskBoard implements TaskBoard {
   private claimWaited = false;
   /** Reported once per outage, not on every retry. */
   private unreachable = false;
-  private readonly onMessage: (event: CustomEvent<{ topic: string; type: string; from?: PeerId; data: Uint8Array }>) => void;
+  private readonly onMessage: (
+    event: CustomEvent<{ topic: string; type: string; from?: PeerId; data: Uint8Array }>,
+  ) => void;
 
   private constructor(private readonly options: SwarmTaskBoardOptions) {
     this.coordinator = parseCoordinatorId(options.coordinator);
@@ -75,7 +76,8 @@ export class SwarmTaskBoard implements TaskBoard {
         await findAndDial(node, board.coordinator, signal);
       } catch (error) {
         throw new Error(
-          `coordinator ${options.coordinator} was not found in the swarm (${(error as Error).message}); check --coordinator: it is the peer id the bot prints after /p2p/`, { cause: error },
+          `coordinator ${options.coordinator} was not found in the swarm (${(error as Error).message}); check --coordinator: it is the peer id the bot prints after /p2p/`,
+          { cause: error },
         );
       }
     }
@@ -94,7 +96,12 @@ export class SwarmTaskBoard implements TaskBoard {
     } catch (error) {
       if (signal?.aborted) return null;
       // The bot may be restarting: keep the worker alive and ask again after the poll interval.
-      if (!this.unreachable) this.onEvent({ kind: "coordinator-unreachable", reason: (error as Error).message, left: coordinatorLeft(error as Error) });
+      if (!this.unreachable)
+        this.onEvent({
+          kind: "coordinator-unreachable",
+          reason: (error as Error).message,
+          left: coordinatorLeft(error as Error),
+        });
       this.unreachable = true;
       return null;
     }
@@ -106,7 +113,13 @@ export class SwarmTaskBoard implements TaskBoard {
     }
     if (response.type !== "granted") throw new Error(`coordinator refused the claim: ${describe(response)}`);
     this.holdLease(response.job_id, response.task_id, response.lease_id, response.expires_at);
-    return { jobId: response.job_id, userQuery: response.user_query, plan: response.plan, task: response.task, dependencyFiles: response.dependency_files };
+    return {
+      jobId: response.job_id,
+      userQuery: response.user_query,
+      plan: response.plan,
+      task: response.task,
+      dependencyFiles: response.dependency_files,
+    };
   }
 
   async submit(result: Result): Promise<void> {
@@ -165,7 +178,9 @@ export class SwarmTaskBoard implements TaskBoard {
   private async readBoardRecord(): Promise<void> {
     const key = boardKey(this.options.coordinator);
     try {
-      const bytes = await this.options.node.contentRouting.get(new TextEncoder().encode(key), { signal: AbortSignal.timeout(5_000) });
+      const bytes = await this.options.node.contentRouting.get(new TextEncoder().encode(key), {
+        signal: AbortSignal.timeout(5_000),
+      });
       const record = await openRecord(key, bytes);
       const jobs = (record.payload as { jobs: unknown[] }).jobs.length;
       this.onEvent({ kind: "board-read", jobs });
@@ -180,8 +195,10 @@ export class SwarmTaskBoard implements TaskBoard {
     const timer = setInterval(() => {
       this.ask({ type: "renew", job_id: jobId, task_id: taskId, lease_id: leaseId })
         .then((response) => {
-          if (response.type === "renewed") this.onEvent({ kind: "lease-renewed", jobId, taskId, expiresAt: response.expires_at });
-          else if (this.leases.get(leaseKey(jobId, taskId))?.leaseId === leaseId) this.onEvent({ kind: "lease-lost", jobId, taskId, reason: describe(response) });
+          if (response.type === "renewed")
+            this.onEvent({ kind: "lease-renewed", jobId, taskId, expiresAt: response.expires_at });
+          else if (this.leases.get(leaseKey(jobId, taskId))?.leaseId === leaseId)
+            this.onEvent({ kind: "lease-lost", jobId, taskId, reason: describe(response) });
         })
         .catch((error: Error) => this.onEvent({ kind: "lease-lost", jobId, taskId, reason: error.message }));
     }, renewEvery);
@@ -208,7 +225,9 @@ function parseCoordinatorId(id: string): PeerId {
   try {
     return peerIdFromString(id);
   } catch {
-    throw new Error(`coordinator ${JSON.stringify(id)} is not a peer id; copy the id after /p2p/ in the address the bot prints`);
+    throw new Error(
+      `coordinator ${JSON.stringify(id)} is not a peer id; copy the id after /p2p/ in the address the bot prints`,
+    );
   }
 }
 
@@ -232,7 +251,8 @@ function describe(response: CoordinatorResponse): string {
  */
 async function findAndDial(node: SwarmNode, peer: PeerId, signal: AbortSignal): Promise<void> {
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  const speaksDht = async (id: PeerId) => (await node.peerStore.get(id).catch(() => undefined))?.protocols.includes(DHT_PROTOCOL) ?? false;
+  const speaksDht = async (id: PeerId) =>
+    (await node.peerStore.get(id).catch(() => undefined))?.protocols.includes(DHT_PROTOCOL) ?? false;
   while (!signal.aborted) {
     const dhtPeers = await Promise.all(node.getPeers().map(speaksDht));
     if (dhtPeers.some(Boolean)) break;
@@ -255,5 +275,7 @@ async function findAndDial(node: SwarmNode, peer: PeerId, signal: AbortSignal): 
  * serving), or nothing answers where it was: the bot left, which is how every session ends.
  */
 function coordinatorLeft(error: Error): boolean {
-  return /protocol selection failed|protocol negotiation|ECONNREFUSED|connection refused|no valid addresses|the dial .* failed|stream reset|closed/i.test(`${error.name} ${error.message}`);
+  return /protocol selection failed|protocol negotiation|ECONNREFUSED|connection refused|no valid addresses|the dial .* failed|stream reset|closed/i.test(
+    `${error.name} ${error.message}`,
+  );
 }

@@ -35,8 +35,14 @@ Options:
   -h, --help               this text`;
 
 const WorkerOptionsSchema = z.object({
-  bootstrap: z.array(z.string()).min(1, "give --bootstrap <multiaddr> (the address the bot prints) or set DELLM_BOOTSTRAP_PEERS"),
-  coordinator: z.string({ error: "give --coordinator <peer id> (the part after /p2p/ in the bot's address) or set DELLM_COORDINATOR" }).min(1),
+  bootstrap: z
+    .array(z.string())
+    .min(1, "give --bootstrap <multiaddr> (the address the bot prints) or set DELLM_BOOTSTRAP_PEERS"),
+  coordinator: z
+    .string({
+      error: "give --coordinator <peer id> (the part after /p2p/ in the bot's address) or set DELLM_COORDINATOR",
+    })
+    .min(1),
   workerId: z.string().min(1).max(200).optional(),
   model: z.string().min(1),
   threads: z.coerce.number().int().positive("--threads must be above 0"),
@@ -96,7 +102,11 @@ export function describeBoardEvent(event: SwarmBoardEvent): string | null {
   }
 }
 
-export async function workerCommand(argv: string[], env: DellmEnv, log: (line: string) => void = console.log): Promise<number> {
+export async function workerCommand(
+  argv: string[],
+  env: DellmEnv,
+  log: (line: string) => void = console.log,
+): Promise<number> {
   const options = parseWorkerArgs(argv, env);
   const sandbox = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });
   await sandbox.check();
@@ -110,11 +120,19 @@ export async function workerCommand(argv: string[], env: DellmEnv, log: (line: s
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const { node, privateKey, identity } = await startNode({ keyFile: options.key, listen: options.listen, bootstrap: options.bootstrap });
+    const { node, privateKey, identity } = await startNode({
+      keyFile: options.key,
+      listen: options.listen,
+      bootstrap: options.bootstrap,
+    });
     try {
       const workerId = options.workerId ?? node.peerId.toString();
-      log(`[worker] joined the swarm as ${node.peerId} (identity ${identity}; worker id ${workerId}); ${node.getPeers().length} peer(s)`);
-      node.addEventListener("peer:connect", (event) => log(`[worker] peer ${event.detail} connected (${node.getPeers().length} peers)`));
+      log(
+        `[worker] joined the swarm as ${node.peerId} (identity ${identity}; worker id ${workerId}); ${node.getPeers().length} peer(s)`,
+      );
+      node.addEventListener("peer:connect", (event) =>
+        log(`[worker] peer ${event.detail} connected (${node.getPeers().length} peers)`),
+      );
       const board = await SwarmTaskBoard.join({
         node,
         privateKey,

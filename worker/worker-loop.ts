@@ -23,7 +23,14 @@ export interface WorkerLoopOptions {
 }
 
 /** Runs until the board is finished or the signal aborts; a task in hand is released on abort. */
-export async function runWorkerLoop({ board, executor, workerId, pollMs = 2_000, signal, onEvent = () => {} }: WorkerLoopOptions): Promise<void> {
+export async function runWorkerLoop({
+  board,
+  executor,
+  workerId,
+  pollMs = 2_000,
+  signal,
+  onEvent = () => {},
+}: WorkerLoopOptions): Promise<void> {
   while (!signal?.aborted && !board.isFinished()) {
     const item = await board.claim(workerId, signal);
     if (!item) {

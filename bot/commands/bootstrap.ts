@@ -21,12 +21,19 @@ Options:
                          (behind NAT, or a DNS name): /ip4/203.0.113.7/tcp/4002`;
 
 export async function bootstrapCommand(argv: string[], { env, log }: CommandContext): Promise<number> {
-  const { values } = readCommandLine(argv, { command: "dellm bootstrap", flags: swarmFlags, schema: z.unknown(), input: () => undefined });
+  const { values } = readCommandLine(argv, {
+    command: "dellm bootstrap",
+    flags: swarmFlags,
+    schema: z.unknown(),
+    input: () => undefined,
+  });
   const options = swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bootstrap.key"));
   const { node, identity } = await startNode(options);
   announceNode(node, `bootstrap node (identity ${identity} in ${options.keyFile})`, log);
   const joining = joinAddress(dialableAddresses(node), node.peerId.toString(), options.announce);
-  log(`[swarm] others join with: --bootstrap ${joining.address}${joining.reachableFromOtherMachines ? "" : " (loopback only: this machine)"}`);
+  log(
+    `[swarm] others join with: --bootstrap ${joining.address}${joining.reachableFromOtherMachines ? "" : " (loopback only: this machine)"}`,
+  );
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);

@@ -14,7 +14,14 @@ import { Planner } from "../pipeline/planner.js";
 import { reportChart } from "../eval/chart.js";
 import { startLocalSwarm } from "../eval/local-swarm.js";
 import { ReferenceModel } from "../eval/reference-model.js";
-import { compareReports, describeReport, readReport, summarize, type EvalReport, type IssueOutcome } from "../eval/report.js";
+import {
+  compareReports,
+  describeReport,
+  readReport,
+  summarize,
+  type EvalReport,
+  type IssueOutcome,
+} from "../eval/report.js";
 import { runBaselineIssue, runPipelineIssue, SwarmTimeline } from "../eval/run-eval.js";
 import { DEFAULT_SUITE_DIR, loadSuite, type EvalIssue } from "../eval/suite.js";
 import type { CommandContext } from "./context.js";
@@ -48,7 +55,9 @@ const EvalOptionsSchema = z.object({
   only: z.string().min(1).optional(),
   workers: z.coerce.number().int().min(1, "--workers must be 1-16").max(16, "--workers must be 1-16"),
   model: z.string().min(1),
-  planner: z.enum(["auto", "claude", "local", "reference"], { error: "--planner must be auto, claude, local or reference" }),
+  planner: z.enum(["auto", "claude", "local", "reference"], {
+    error: "--planner must be auto, claude, local or reference",
+  }),
   baseline: z.boolean(),
   repairs: z.coerce.number().int().min(0, "--repairs must be 0 or more"),
   taskTimeout: z.coerce.number().positive("--task-timeout must be above 0"),
@@ -63,7 +72,14 @@ export interface ProgressOutput {
   write(text: string): unknown;
 }
 
-export async function evalCommand(argv: string[], { env, log, progress: progressOut = process.stderr }: Omit<CommandContext, "variables"> & { progress?: ProgressOutput }): Promise<number> {
+export async function evalCommand(
+  argv: string[],
+  {
+    env,
+    log,
+    progress: progressOut = process.stderr,
+  }: Omit<CommandContext, "variables"> & { progress?: ProgressOutput },
+): Promise<number> {
   const { options, values, positionals } = readCommandLine(argv, {
     command: "dellm eval",
     positionals: "allowed",
@@ -95,25 +111,36 @@ export async function evalCommand(argv: string[], { env, log, progress: progress
     }),
   });
   if (values.compare) {
-    if (positionals.length !== 2) throw new UsageError("--compare takes two results files: dellm eval --compare a.json b.json");
+    if (positionals.length !== 2)
+      throw new UsageError("--compare takes two results files: dellm eval --compare a.json b.json");
     const [a, b] = await Promise.all(positionals.map((p) => readReport(p)));
     log(compareReports(a!, b!, [positionals[0]!, positionals[1]!]));
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`dellm eval takes no arguments, got "${positionals.join(" ")}" (did you mean --only ${positionals[0]}?)`);
+  if (positionals.length > 0)
+    throw new UsageError(
+      `dellm eval takes no arguments, got "${positionals.join(" ")}" (did you mean --only ${positionals[0]}?)`,
+    );
 
   const suite = await loadSuite(options.suite, options.only);
   const harness = options.model === "reference" || options.model === "empty";
   // The reference planner proves the harness; otherwise the same choice as `dellm run`, Claude checked before any issue runs.
-  const kind = options.planner === "reference" || (options.planner === "auto" && harness) ? "reference" : plannerKind(options.planner, env);
+  const kind =
+    options.planner === "reference" || (options.planner === "auto" && harness)
+      ? "reference"
+      : plannerKind(options.planner, env);
   const claude = kind === "claude" && !options.baseline ? await checkedClaudePlanner(env, log) : undefined;
   const sandbox = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });
   await sandbox.check();
-  const model: CodeModel = harness ? new ReferenceModel(suite, options.model as "reference" | "empty") : await openCodeModelForCommand(options.model, env.MODEL_THREADS, env, log);
+  const model: CodeModel = harness
+    ? new ReferenceModel(suite, options.model as "reference" | "empty")
+    : await openCodeModelForCommand(options.model, env.MODEL_THREADS, env, log);
   const planner = kind === "reference" ? new Planner(new ReferenceModel(suite)) : (claude ?? localPlanner(model));
   const workDir = await mkdtemp(join(tmpdir(), "dellm-eval-"));
   const mode = options.baseline ? "baseline" : "pipeline";
-  log(`[eval] ${suite.length} issues, ${mode}, model ${model.name}, planner ${planner.model.name}${options.baseline ? "" : `, ${options.workers} workers`}; repositories in ${workDir}`);
+  log(
+    `[eval] ${suite.length} issues, ${mode}, model ${model.name}, planner ${planner.model.name}${options.baseline ? "" : `, ${options.workers} workers`}; repositories in ${workDir}`,
+  );
 
   const startedAt = new Date();
   const outcomes: IssueOutcome[] = [];
@@ -131,19 +158,42 @@ export async function evalCommand(argv: string[], { env, log, progress: progress
   };
   // Saved after every issue, so a run stopped half-way keeps what it measured.
   const save = async (complete: boolean): Promise<EvalReport> => {
-    const report: EvalReport = { version: 1, started_at: startedAt.toISOString(), finished_at: new Date().toISOString(), complete, config, issues: outcomes, summary: summarize(outcomes) };
+    const report: EvalReport = {
+      version: 1,
+      started_at: startedAt.toISOString(),
+      finished_at: new Date().toISOString(),
+      complete,
+      config,
+      issues: outcomes,
+      summary: summarize(outcomes),
+    };
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, JSON.stringify(report, null, 1));
     await writeFile(chart, reportChart(report));
     return report;
   };
   const timeline = new SwarmTimeline();
-  const swarm = options.baseline ? undefined : await startLocalSwarm({ workers: options.workers, model, sandbox, repairAttempts: options.repairs, onCoordinatorEvent: timeline.record });
+  const swarm = options.baseline
+    ? undefined
+    : await startLocalSwarm({
+        workers: options.workers,
+        model,
+        sandbox,
+        repairAttempts: options.repairs,
+        onCoordinatorEvent: timeline.record,
+      });
   try {
     for (const issue of suite) {
       bar.working(issue, outcomes);
       const outcome = swarm
-        ? await runPipelineIssue(issue, { planner, swarm, timeline, sandbox, workDir, taskTimeoutSeconds: options.taskTimeout })
+        ? await runPipelineIssue(issue, {
+            planner,
+            swarm,
+            timeline,
+            sandbox,
+            workDir,
+            taskTimeoutSeconds: options.taskTimeout,
+          })
         : await runBaselineIssue(issue, model, sandbox);
       outcomes.push(outcome);
       bar.done(outcome, outcomes);

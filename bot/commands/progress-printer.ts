@@ -12,14 +12,19 @@ export function describeJobEvent(event: JobEvent): string | null {
     case "planned":
       return [
         `[plan] ${event.job.tasks.length} tasks:`,
-        ...event.job.tasks.map((t) => `         ${t.id}. ${showUntrusted(`${t.directory}${t.file}`)}${t.dependencies.length ? ` (after ${t.dependencies.join(", ")})` : ""}: ${showUntrusted(t.description)}`),
+        ...event.job.tasks.map(
+          (t) =>
+            `         ${t.id}. ${showUntrusted(`${t.directory}${t.file}`)}${t.dependencies.length ? ` (after ${t.dependencies.join(", ")})` : ""}: ${showUntrusted(t.description)}`,
+        ),
       ].join("\n");
     case "worker":
       return describeWorkerEvent(event.event);
     case "published":
       return `[swarm] job ${event.jobId}: ${event.tasks} tasks on the board of coordinator ${event.coordinator}; waiting for workers`;
     case "progress":
-      return event.done > 0 ? `[collect] ${event.done}/${event.total} results${event.failed ? ` (${event.failed} failed their tests)` : ""}` : null;
+      return event.done > 0
+        ? `[collect] ${event.done}/${event.total} results${event.failed ? ` (${event.failed} failed their tests)` : ""}`
+        : null;
     case "collected":
       return `[collect] ${event.received}/${event.total} results${event.timedOut ? " (timed out waiting for the rest; keeping what arrived)" : ""}`;
     case "verified":

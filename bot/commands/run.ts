@@ -59,7 +59,10 @@ Swarm options:
                          sandbox (default: re-test; DELLM_VERIFY_RESULTS=false)`;
 
 const RunOptionsSchema = z.object({
-  query: z.string().trim().min(1, 'give the coding request in quotes: dellm run "Create a fibonacci function" --repo ./demo'),
+  query: z
+    .string()
+    .trim()
+    .min(1, 'give the coding request in quotes: dellm run "Create a fibonacci function" --repo ./demo'),
   repo: z.string().min(1, "give the repository to commit into: --repo ./demo"),
   workers: z.coerce.number().int().min(1).max(16, "--workers must be 1-16"),
   model: z.string().min(1),
@@ -108,7 +111,8 @@ export function parseRunArgs(argv: string[], env: DellmEnv): RunOptions {
       replicas: values.replicas,
     }),
   });
-  if (options.replicas > 1 && !options.swarm) throw new UsageError("--replicas is for volunteers: add --swarm (in-process workers are this machine's own)");
+  if (options.replicas > 1 && !options.swarm)
+    throw new UsageError("--replicas is for volunteers: add --swarm (in-process workers are this machine's own)");
   return { ...options, swarmNode: swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")) };
 }
 
@@ -134,7 +138,11 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
       model = await openCodeModelForCommand(options.model, options.threads, env, log);
       const shared = model;
       distribution = inProcessWorkers(
-        Array.from({ length: options.workers }, (_, i) => new TaskExecutor({ model: shared, sandbox, workerId: `local-${i + 1}`, repairAttempts: options.repairs })),
+        Array.from(
+          { length: options.workers },
+          (_, i) =>
+            new TaskExecutor({ model: shared, sandbox, workerId: `local-${i + 1}`, repairAttempts: options.repairs }),
+        ),
       );
     }
     if (!claude) model ??= await openCodeModelForCommand(options.model, options.threads, env, log);
@@ -152,7 +160,10 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
     });
     log("");
     log(outcome.summary);
-    const allPassed = outcome.missing.length === 0 && outcome.merge.skipped.length === 0 && outcome.merge.written.every((f) => f.testPassed);
+    const allPassed =
+      outcome.missing.length === 0 &&
+      outcome.merge.skipped.length === 0 &&
+      outcome.merge.written.every((f) => f.testPassed);
     return allPassed ? 0 : 2;
   } finally {
     await coordinator?.stop();

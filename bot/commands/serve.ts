@@ -18,23 +18,28 @@ import type { CommandContext } from "./context.js";
 import { startCoordinator } from "./start-coordinator.js";
 import { swarmFlags, swarmOptionsFrom } from "./swarm-options.js";
 
-const AppEnvSchema = z
-  .object({
-    APP_ID: z.coerce.number({ error: "APP_ID is required: the number GitHub shows on the app's settings page" }).int().positive(),
-    PRIVATE_KEY: z.string().optional(),
-    PRIVATE_KEY_PATH: z.string().optional(),
-    WEBHOOK_SECRET: z.string({ error: "WEBHOOK_SECRET is required: the secret set on the app's settings page" }),
-    PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
-    HOST: z.string().default("0.0.0.0"),
-    WEBHOOK_PATH: z.string().startsWith("/").default("/api/github/webhooks"),
-    WEBHOOK_PROXY_URL: z.string().url().optional(),
-    LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
-    /** GitHub Enterprise Server (Probot's variables): the API is then at GHE_PROTOCOL://GHE_HOST/api/v3. */
-    GHE_HOST: z.string().min(1).optional(),
-    GHE_PROTOCOL: z.enum(["https", "http"]).default("https"),
-    /** Where repositories are cloned from and pushed to: {owner}, {repo} and {token} are filled in. */
-    DELLM_GIT_URL: z.string().includes("{repo}", { message: "DELLM_GIT_URL must contain {owner}, {repo} and usually {token}" }).optional(),
-  });
+const AppEnvSchema = z.object({
+  APP_ID: z.coerce
+    .number({ error: "APP_ID is required: the number GitHub shows on the app's settings page" })
+    .int()
+    .positive(),
+  PRIVATE_KEY: z.string().optional(),
+  PRIVATE_KEY_PATH: z.string().optional(),
+  WEBHOOK_SECRET: z.string({ error: "WEBHOOK_SECRET is required: the secret set on the app's settings page" }),
+  PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  WEBHOOK_PATH: z.string().startsWith("/").default("/api/github/webhooks"),
+  WEBHOOK_PROXY_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+  /** GitHub Enterprise Server (Probot's variables): the API is then at GHE_PROTOCOL://GHE_HOST/api/v3. */
+  GHE_HOST: z.string().min(1).optional(),
+  GHE_PROTOCOL: z.enum(["https", "http"]).default("https"),
+  /** Where repositories are cloned from and pushed to: {owner}, {repo} and {token} are filled in. */
+  DELLM_GIT_URL: z
+    .string()
+    .includes("{repo}", { message: "DELLM_GIT_URL must contain {owner}, {repo} and usually {token}" })
+    .optional(),
+});
 type AppEnv = z.infer<typeof AppEnvSchema>;
 
 export const SERVE_USAGE = `Usage:
@@ -52,27 +57,43 @@ function readAppEnv(env: NodeJS.ProcessEnv): AppEnv {
   const present = presentVariables(env);
   const parsed = AppEnvSchema.safeParse(present);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => i.message);
-  if (!present.PRIVATE_KEY && !present.PRIVATE_KEY_PATH) problems.push("set PRIVATE_KEY (the PEM text) or PRIVATE_KEY_PATH (the .pem file GitHub gave you)");
-  if (!parsed.success || problems.length > 0) throw new Error(`the GitHub App is not configured: ${problems.join("; ")}. Set them in the environment or .env (see .env.example).`);
+  if (!present.PRIVATE_KEY && !present.PRIVATE_KEY_PATH)
+    problems.push("set PRIVATE_KEY (the PEM text) or PRIVATE_KEY_PATH (the .pem file GitHub gave you)");
+  if (!parsed.success || problems.length > 0)
+    throw new Error(
+      `the GitHub App is not configured: ${problems.join("; ")}. Set them in the environment or .env (see .env.example).`,
+    );
   return parsed.data;
 }
 
 function remoteFrom(template: string | undefined): RemoteUrl {
   if (!template) return githubRemote;
-  return (owner, repo, token) => template.replaceAll("{owner}", owner).replaceAll("{repo}", repo).replaceAll("{token}", encodeURIComponent(token));
+  return (owner, repo, token) =>
+    template.replaceAll("{owner}", owner).replaceAll("{repo}", repo).replaceAll("{token}", encodeURIComponent(token));
 }
 
 export async function serveCommand(argv: string[], { env, variables, log }: CommandContext): Promise<number> {
-  const { values } = readCommandLine(argv, { command: "dellm serve", flags: { ...swarmFlags, model: { type: "string" } }, schema: z.unknown(), input: () => undefined });
+  const { values } = readCommandLine(argv, {
+    command: "dellm serve",
+    flags: { ...swarmFlags, model: { type: "string" } },
+    schema: z.unknown(),
+    input: () => undefined,
+  });
   // No App yet: Probot's setup flow registers one from app.yml and writes .env, then serving goes on.
-  const appVariables = needsRegistration(variables) ? { ...variables, ...(await registerApp({ variables, stateDir: env.DELLM_STATE_DIR, log })) } : variables;
+  const appVariables = needsRegistration(variables)
+    ? { ...variables, ...(await registerApp({ variables, stateDir: env.DELLM_STATE_DIR, log })) }
+    : variables;
   const appEnv = readAppEnv(appVariables);
-  const privateKey = appEnv.PRIVATE_KEY?.replace(/\\n/g, "\n") ?? (await readFile(appEnv.PRIVATE_KEY_PATH!, "utf8").catch((error: Error) => {
-    throw new Error(`PRIVATE_KEY_PATH ${appEnv.PRIVATE_KEY_PATH} cannot be read (${error.message})`);
-  }));
+  const privateKey =
+    appEnv.PRIVATE_KEY?.replace(/\\n/g, "\n") ??
+    (await readFile(appEnv.PRIVATE_KEY_PATH!, "utf8").catch((error: Error) => {
+      throw new Error(`PRIVATE_KEY_PATH ${appEnv.PRIVATE_KEY_PATH} cannot be read (${error.message})`);
+    }));
   // Before taking work: a refused key or a model the key cannot use stops the bot here, with the models it can use.
   const planning = await openPlannerSource(env, values.model ?? env.MODEL_PATH, log);
-  const verifier = env.DELLM_VERIFY_RESULTS ? await openVerifier(env.DELLM_SANDBOX_IMAGE, env.DOCKER_TIMEOUT, "set DELLM_VERIFY_RESULTS=false") : undefined;
+  const verifier = env.DELLM_VERIFY_RESULTS
+    ? await openVerifier(env.DELLM_SANDBOX_IMAGE, env.DOCKER_TIMEOUT, "set DELLM_VERIFY_RESULTS=false")
+    : undefined;
   if (!verifier) log("[github] DELLM_VERIFY_RESULTS=false: volunteers' results are merged as they report them");
   const swarm = await startCoordinator(swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")), env, log);
   let jobs: GitHubJobs | undefined;

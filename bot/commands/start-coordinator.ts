@@ -17,7 +17,11 @@ export interface RunningCoordinator {
 }
 
 /** Start the bot's node and coordinator, and print how workers join it. */
-export async function startCoordinator(options: StartNodeOptions & { leaseSeconds: number; announce?: string }, env: DellmEnv, log: (line: string) => void): Promise<RunningCoordinator> {
+export async function startCoordinator(
+  options: StartNodeOptions & { leaseSeconds: number; announce?: string },
+  env: DellmEnv,
+  log: (line: string) => void,
+): Promise<RunningCoordinator> {
   const { node, privateKey, identity } = await startNode(options);
   try {
     const statePath = join(env.DELLM_STATE_DIR, "coordinator.json");
@@ -33,11 +37,15 @@ export async function startCoordinator(options: StartNodeOptions & { leaseSecond
     const joinCommand = `dellm-worker --bootstrap ${joining.address} --coordinator ${node.peerId}`;
     log(`[swarm] workers join with: ${joinCommand}`);
     if (!joining.reachableFromOtherMachines) {
-      log("[swarm] (this node listens on loopback only, so that command works on this machine only; for other machines listen on /ip4/0.0.0.0/tcp/4001 and, behind NAT, add --announce /ip4/<public ip>/tcp/4001)");
+      log(
+        "[swarm] (this node listens on loopback only, so that command works on this machine only; for other machines listen on /ip4/0.0.0.0/tcp/4001 and, behind NAT, add --announce /ip4/<public ip>/tcp/4001)",
+      );
     }
     for (const jobId of coordinator.jobIds()) {
       const board = coordinator.board(jobId)!;
-      log(`[swarm] job ${jobId} from an earlier run is still open (${board.results().size}/${board.tasks.length} results kept in ${statePath})`);
+      log(
+        `[swarm] job ${jobId} from an earlier run is still open (${board.results().size}/${board.tasks.length} results kept in ${statePath})`,
+      );
     }
     return {
       node,
@@ -57,5 +65,7 @@ export async function startCoordinator(options: StartNodeOptions & { leaseSecond
 export function announceNode(node: SwarmNode, what: string, log: (line: string) => void): void {
   log(`[swarm] ${what}: peer id ${node.peerId}`);
   for (const address of dialableAddresses(node)) log(`[swarm] listening on ${address}`);
-  node.addEventListener("peer:connect", (event) => log(`[swarm] peer ${event.detail} connected (${node.getPeers().length} peers)`));
+  node.addEventListener("peer:connect", (event) =>
+    log(`[swarm] peer ${event.detail} connected (${node.getPeers().length} peers)`),
+  );
 }

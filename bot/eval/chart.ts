@@ -9,7 +9,15 @@ const BAR_HEIGHT = 22;
 export function reportChart(report: EvalReport): string {
   const parts: string[] = [];
   let y = 30;
-  parts.push(text(20, y, `dellm eval — ${report.config.mode}, model ${report.config.model}, ${report.summary.passed}/${report.summary.issues} issues passed`, 15, "bold"));
+  parts.push(
+    text(
+      20,
+      y,
+      `dellm eval — ${report.config.mode}, model ${report.config.model}, ${report.summary.passed}/${report.summary.issues} issues passed`,
+      15,
+      "bold",
+    ),
+  );
   y += 30;
   parts.push(text(20, y, "End-to-end success per tier (hidden tests)", 13, "bold"));
   y += 12;
@@ -21,7 +29,10 @@ export function reportChart(report: EvalReport): string {
     parts.push(rect(barX, y, barWidth, BAR_HEIGHT, "#eee"));
     parts.push(rect(barX, y, barWidth * rate, BAR_HEIGHT, rate >= 0.7 ? "#2da44e" : "#cf222e"));
     parts.push(text(barX + barWidth + 8, y + 16, `${Math.round(rate * 100)}%`, 12));
-    if (tier === "medium") parts.push(`<line x1="${barX + barWidth * 0.7}" y1="${y - 3}" x2="${barX + barWidth * 0.7}" y2="${y + BAR_HEIGHT + 3}" stroke="#000" stroke-dasharray="3,2"><title>goal 70%</title></line>`);
+    if (tier === "medium")
+      parts.push(
+        `<line x1="${barX + barWidth * 0.7}" y1="${y - 3}" x2="${barX + barWidth * 0.7}" y2="${y + BAR_HEIGHT + 3}" stroke="#000" stroke-dasharray="3,2"><title>goal 70%</title></line>`,
+      );
     y += BAR_HEIGHT + 8;
   }
   y += 20;
@@ -40,8 +51,12 @@ export function reportChart(report: EvalReport): string {
     }
     const fraction = Math.min(s.median / s.target / 2, 1);
     parts.push(rect(barX, y, barWidth, BAR_HEIGHT, "#eee"));
-    parts.push(rect(barX, y, barWidth * fraction, BAR_HEIGHT, s.met === false ? "#cf222e" : s.met ? "#2da44e" : "#8c959f"));
-    parts.push(`<line x1="${barX + barWidth / 2}" y1="${y - 3}" x2="${barX + barWidth / 2}" y2="${y + BAR_HEIGHT + 3}" stroke="#000" stroke-dasharray="3,2"/>`);
+    parts.push(
+      rect(barX, y, barWidth * fraction, BAR_HEIGHT, s.met === false ? "#cf222e" : s.met ? "#2da44e" : "#8c959f"),
+    );
+    parts.push(
+      `<line x1="${barX + barWidth / 2}" y1="${y - 3}" x2="${barX + barWidth / 2}" y2="${y + BAR_HEIGHT + 3}" stroke="#000" stroke-dasharray="3,2"/>`,
+    );
     parts.push(text(barX + barWidth + 8, y + 16, `${seconds} / ${s.target}`, 12));
     y += BAR_HEIGHT + 8;
   }

@@ -16,10 +16,20 @@ import { loadSuite } from "./suite.js";
 const env = readEnv({});
 const quiet = { isTTY: false, write: (_text: string) => true };
 
-async function evaluate(suite: string, out: string, ...args: string[]): Promise<{ lines: string[]; progress: string[] }> {
+async function evaluate(
+  suite: string,
+  out: string,
+  ...args: string[]
+): Promise<{ lines: string[]; progress: string[] }> {
   const lines: string[] = [];
   const progress: string[] = [];
-  expect(await evalCommand(["--suite", suite, "--out", out, "--workers", "2", ...args], { env, log: (l) => lines.push(l), progress: { isTTY: false, write: (t: string) => progress.push(t) } })).toBe(0);
+  expect(
+    await evalCommand(["--suite", suite, "--out", out, "--workers", "2", ...args], {
+      env,
+      log: (l) => lines.push(l),
+      progress: { isTTY: false, write: (t: string) => progress.push(t) },
+    }),
+  ).toBe(0);
   return { lines, progress };
 }
 
@@ -36,10 +46,21 @@ describe("dellm eval", () => {
       ["simple/01-add", true, 1, 2],
       ["medium/01-greeting-api", true, 2, 1],
     ]);
-    for (const stage of ["decompose_s", "distribute_s", "generate_s", "test_s", "collect_s", "merge_s", "total_s"] as const) {
+    for (const stage of [
+      "decompose_s",
+      "distribute_s",
+      "generate_s",
+      "test_s",
+      "collect_s",
+      "merge_s",
+      "total_s",
+    ] as const) {
       expect(good.issues[1]!.stages[stage], stage).toBeGreaterThanOrEqual(0);
     }
-    expect(reference.progress).toEqual([expect.stringContaining("1/2 issues, 1 passed — PASS simple/01-add"), expect.stringContaining("2/2 issues, 2 passed — PASS medium/01-greeting-api")]);
+    expect(reference.progress).toEqual([
+      expect.stringContaining("1/2 issues, 1 passed — PASS simple/01-add"),
+      expect.stringContaining("2/2 issues, 2 passed — PASS medium/01-greeting-api"),
+    ]);
     expect(reference.lines.join("\n")).toMatch(/End-to-end success: 2\/2 \(100%\)/);
     const svg = await readFile(join(dir, "reference.svg"), "utf8");
     expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
@@ -53,10 +74,18 @@ describe("dellm eval", () => {
     await evaluate(suite, join(dir, "baseline.json"), "--model", "reference", "--baseline", "--only", "medium");
     const baseline = await readReport(join(dir, "baseline.json"));
     expect(baseline.config).toMatchObject({ mode: "baseline", only: "medium" });
-    expect(baseline.issues.map((i) => [i.id, i.passed, i.tasks, i.files])).toEqual([["medium/01-greeting-api", true, null, { total: 2, passed: 2 }]]);
+    expect(baseline.issues.map((i) => [i.id, i.passed, i.tasks, i.files])).toEqual([
+      ["medium/01-greeting-api", true, null, { total: 2, passed: 2 }],
+    ]);
 
     const compared: string[] = [];
-    expect(await evalCommand(["--compare", join(dir, "reference.json"), join(dir, "empty.json")], { env, log: (l) => compared.push(l), progress: quiet })).toBe(0);
+    expect(
+      await evalCommand(["--compare", join(dir, "reference.json"), join(dir, "empty.json")], {
+        env,
+        log: (l) => compared.push(l),
+        progress: quiet,
+      }),
+    ).toBe(0);
     expect(compared.join("\n")).toMatch(/success, all\s+100%\s+0%\s+-100pt/);
     expect(compared.join("\n")).toContain("simple/01-add: PASS → FAIL");
   }, 120_000);
@@ -64,13 +93,21 @@ describe("dellm eval", () => {
   it("refuses a results file that is not one, and a suite issue that is incomplete, naming the file", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-eval-test-"));
     await writeFile(join(dir, "x.json"), JSON.stringify({ hello: 1 }));
-    await expect(evalCommand(["--compare", join(dir, "x.json"), join(dir, "x.json")], { env, log: () => {}, progress: quiet })).rejects.toThrow(/x\.json is not a dellm eval results file/);
+    await expect(
+      evalCommand(["--compare", join(dir, "x.json"), join(dir, "x.json")], { env, log: () => {}, progress: quiet }),
+    ).rejects.toThrow(/x\.json is not a dellm eval results file/);
 
     const suite = await writeTinySuite(join(dir, "suite"));
     await rm(join(suite, "medium/01-greeting-api/reference/app/greet.py"));
-    await expect(loadSuite(suite)).rejects.toThrow(/eval issue medium\/01-greeting-api .*plan\.json task 2 writes app\/greet\.py, but reference\/app\/greet\.py is missing/);
-    await expect(loadSuite(suite, "hard")).rejects.toThrow(/"hard" is neither a tier \(simple, medium, complex\) nor an issue id/);
-    expect((await loadSuite(suite, "simple/01-add")).map((i) => [i.id, i.title])).toEqual([["simple/01-add", "Add two numbers"]]);
+    await expect(loadSuite(suite)).rejects.toThrow(
+      /eval issue medium\/01-greeting-api .*plan\.json task 2 writes app\/greet\.py, but reference\/app\/greet\.py is missing/,
+    );
+    await expect(loadSuite(suite, "hard")).rejects.toThrow(
+      /"hard" is neither a tier \(simple, medium, complex\) nor an issue id/,
+    );
+    expect((await loadSuite(suite, "simple/01-add")).map((i) => [i.id, i.title])).toEqual([
+      ["simple/01-add", "Add two numbers"],
+    ]);
   });
 });
 
@@ -81,20 +118,48 @@ describe("baseline answers", () => {
       { path: "pkg/b.py", content: "y = 2\n" },
     ];
     expect(parseFileBlocks(renderFileBlocks(files))).toEqual({ files, notes: [] });
-    const { files: kept, notes } = parseFileBlocks("### FILE: ../evil.py\nx\n### FILE: a.py\n```python\nok = 1\n```\n### FILE: a.py\ndup\n### FILE: notes.txt\nhi\n");
+    const { files: kept, notes } = parseFileBlocks(
+      "### FILE: ../evil.py\nx\n### FILE: a.py\n```python\nok = 1\n```\n### FILE: a.py\ndup\n### FILE: notes.txt\nhi\n",
+    );
     expect(kept).toEqual([{ path: "a.py", content: "ok = 1\n" }]);
-    expect(notes).toEqual([expect.stringMatching(/"\.\." would leave the repository/), "skipped a second a.py", "skipped notes.txt: only Python files are written"]);
+    expect(notes).toEqual([
+      expect.stringMatching(/"\.\." would leave the repository/),
+      "skipped a second a.py",
+      "skipped notes.txt: only Python files are written",
+    ]);
     expect(parseFileBlocks("def f(): pass").notes).toEqual(['the answer has no "### FILE:" blocks']);
   });
 });
 
 describe("eval summary", () => {
   it("computes rates per tier, the 3–6 task share and stage medians against the seed's targets", () => {
-    const outcome = (id: string, tier: IssueOutcome["tier"], passed: boolean, tasks: number | null, total_s: number): IssueOutcome => ({
-      id, tier, title: id, passed, hidden: { passed: passed ? 1 : 0, failed: passed ? 0 : 1 }, tasks, files: { total: 2, passed: passed ? 2 : 1 }, stages: { total_s, decompose_s: 1 },
+    const outcome = (
+      id: string,
+      tier: IssueOutcome["tier"],
+      passed: boolean,
+      tasks: number | null,
+      total_s: number,
+    ): IssueOutcome => ({
+      id,
+      tier,
+      title: id,
+      passed,
+      hidden: { passed: passed ? 1 : 0, failed: passed ? 0 : 1 },
+      tasks,
+      files: { total: 2, passed: passed ? 2 : 1 },
+      stages: { total_s, decompose_s: 1 },
     });
-    const summary = summarize([outcome("a", "simple", true, 1, 10), outcome("b", "medium", true, 4, 50), outcome("c", "medium", false, 3, 30), outcome("d", "complex", false, null, 70)]);
-    expect(summary.tiers).toEqual({ simple: { issues: 1, passed: 1, success_rate: 1 }, medium: { issues: 2, passed: 1, success_rate: 0.5 }, complex: { issues: 1, passed: 0, success_rate: 0 } });
+    const summary = summarize([
+      outcome("a", "simple", true, 1, 10),
+      outcome("b", "medium", true, 4, 50),
+      outcome("c", "medium", false, 3, 30),
+      outcome("d", "complex", false, null, 70),
+    ]);
+    expect(summary.tiers).toEqual({
+      simple: { issues: 1, passed: 1, success_rate: 1 },
+      medium: { issues: 2, passed: 1, success_rate: 0.5 },
+      complex: { issues: 1, passed: 0, success_rate: 0 },
+    });
     expect(summary.decomposition_3_to_6).toBeCloseTo(2 / 3);
     expect(summary.file_pass_rate).toBeCloseTo(6 / 8);
     expect(summary.stages.total_s).toEqual({ median: 30, max: 70, target: 45, met: true });

@@ -37,9 +37,19 @@ const TAMPERING_FIB = lines(
   "def test_fib():",
   "    assert fib(1) == 1",
 );
-const HONEST_FIB = lines("def fib(n):", "    a, b = 0, 1", "    for _ in range(n):", "        a, b = b, a + b", "    return a", "", "def test_fib():", "    assert fib(10) == 55");
+const HONEST_FIB = lines(
+  "def fib(n):",
+  "    a, b = 0, 1",
+  "    for _ in range(n):",
+  "        a, b = b, a + b",
+  "    return a",
+  "",
+  "def test_fib():",
+  "    assert fib(10) == 55",
+);
 
-const answering = (content: string) => new ScriptedCodeModel([{ when: /[\s\S]/, reply: renderFileBlocks([{ path: "fib.py", content }]) }]);
+const answering = (content: string) =>
+  new ScriptedCodeModel([{ when: /[\s\S]/, reply: renderFileBlocks([{ path: "fib.py", content }]) }]);
 
 describe("eval hidden tests", () => {
   const sandbox = new DockerSandbox({ timeoutSeconds: 20 });
@@ -48,7 +58,9 @@ describe("eval hidden tests", () => {
     const outcome = await runBaselineIssue(issue, answering(TAMPERING_FIB), sandbox);
     expect(outcome.passed).toBe(false);
     expect(outcome.files).toEqual({ total: 1, passed: 0 });
-    expect(outcome.hidden.reason).toMatch(/verdict unavailable: a file the tests may import can alter the test run: import of _pytest .* of fib\.py/);
+    expect(outcome.hidden.reason).toMatch(
+      /verdict unavailable: a file the tests may import can alter the test run: import of _pytest .* of fib\.py/,
+    );
   });
 
   it("pass for honest code (the same path, so the test above can tell)", async () => {

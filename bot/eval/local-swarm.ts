@@ -26,7 +26,11 @@ export interface LocalSwarm {
 export async function startLocalSwarm(options: LocalSwarmOptions): Promise<LocalSwarm> {
   const listen = ["/ip4/127.0.0.1/tcp/0"];
   const bot = await startNode({ listen, bootstrap: [] });
-  const coordinator = await SwarmCoordinator.start({ node: bot.node, privateKey: bot.privateKey, onEvent: options.onCoordinatorEvent });
+  const coordinator = await SwarmCoordinator.start({
+    node: bot.node,
+    privateKey: bot.privateKey,
+    onEvent: options.onCoordinatorEvent,
+  });
   const stopping = new AbortController();
   const workers: { stop(): Promise<void> }[] = [];
   const stop = async () => {
@@ -39,12 +43,25 @@ export async function startLocalSwarm(options: LocalSwarmOptions): Promise<Local
     for (let i = 1; i <= options.workers; i++) {
       const workerId = `eval-worker-${i}`;
       const { node, privateKey } = await startNode({ listen, bootstrap: [dialableAddresses(bot.node)[0]!] });
-      const board = await SwarmTaskBoard.join({ node, privateKey, coordinator: bot.node.peerId.toString() }).catch(async (error: unknown) => {
-        await node.stop();
-        throw error;
+      const board = await SwarmTaskBoard.join({ node, privateKey, coordinator: bot.node.peerId.toString() }).catch(
+        async (error: unknown) => {
+          await node.stop();
+          throw error;
+        },
+      );
+      const executor = new TaskExecutor({
+        model: options.model,
+        sandbox: options.sandbox,
+        workerId,
+        repairAttempts: options.repairAttempts,
       });
-      const executor = new TaskExecutor({ model: options.model, sandbox: options.sandbox, workerId, repairAttempts: options.repairAttempts });
-      const loop = runWorkerLoop({ board, executor, workerId, signal: stopping.signal, onEvent: options.onWorkerEvent });
+      const loop = runWorkerLoop({
+        board,
+        executor,
+        workerId,
+        signal: stopping.signal,
+        onEvent: options.onWorkerEvent,
+      });
       workers.push({
         async stop() {
           await loop.catch(() => {});

@@ -50,8 +50,13 @@ export class ReferenceModel implements CodeModel {
 
   /** The issue whose title the prompt quotes (the longest, when one title contains another). */
   private issueOf(prompt: string): EvalIssue {
-    const matches = this.suite.filter((issue) => prompt.includes(issue.title)).sort((a, b) => b.title.length - a.title.length);
-    if (!matches[0]) throw new Error(`the reference model knows no suite issue quoted in the prompt starting "${prompt.slice(0, 80)}"`);
+    const matches = this.suite
+      .filter((issue) => prompt.includes(issue.title))
+      .sort((a, b) => b.title.length - a.title.length);
+    if (!matches[0])
+      throw new Error(
+        `the reference model knows no suite issue quoted in the prompt starting "${prompt.slice(0, 80)}"`,
+      );
     return matches[0];
   }
 }

@@ -30,14 +30,28 @@ function report(issues: IssueOutcome[], planner: string): EvalReport {
 
 describe("describeReport", () => {
   it("says why an issue failed its hidden tests when the job itself raised no error", () => {
-    const text = describeReport(report([outcome("simple/01-fibonacci", false, { hidden: { passed: 0, failed: 1, reason: "ModuleNotFoundError: No module named 'fibonacci'" } })], "local"));
+    const text = describeReport(
+      report(
+        [
+          outcome("simple/01-fibonacci", false, {
+            hidden: { passed: 0, failed: 1, reason: "ModuleNotFoundError: No module named 'fibonacci'" },
+          }),
+        ],
+        "local",
+      ),
+    );
     const row = text.split("\n").find((line) => line.startsWith("FAIL simple/01-fibonacci"))!;
     expect(row).toMatch(/0\/1 .*\(ModuleNotFoundError: No module named 'fibonacci'\)$/);
   });
 
   it("does not read the reference plans' task counts as a planner's score", () => {
-    const line = (planner: string) => describeReport(report([outcome("a", true)], planner)).split("\n").find((l) => l.startsWith("Planner gave 3–6 tasks"))!;
-    expect(line("reference (known-good answers)")).toMatch(/goal 90%\); not a measure here: this planner replays the suite's reference plans/);
+    const line = (planner: string) =>
+      describeReport(report([outcome("a", true)], planner))
+        .split("\n")
+        .find((l) => l.startsWith("Planner gave 3–6 tasks"))!;
+    expect(line("reference (known-good answers)")).toMatch(
+      /goal 90%\); not a measure here: this planner replays the suite's reference plans/,
+    );
     expect(line("claude-sonnet-4")).toBe("Planner gave 3–6 tasks: 0% of plans (goal 90%)");
   });
 });

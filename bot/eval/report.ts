@@ -45,7 +45,12 @@ export const IssueOutcomeSchema = z.object({
 });
 export type IssueOutcome = z.infer<typeof IssueOutcomeSchema>;
 
-const StageSummarySchema = z.object({ median: z.number().nullable(), max: z.number().nullable(), target: z.number().nullable(), met: z.boolean().nullable() });
+const StageSummarySchema = z.object({
+  median: z.number().nullable(),
+  max: z.number().nullable(),
+  target: z.number().nullable(),
+  met: z.boolean().nullable(),
+});
 
 export const EvalReportSchema = z.object({
   version: z.literal(1),
@@ -53,13 +58,23 @@ export const EvalReportSchema = z.object({
   finished_at: z.string(),
   /** False while the run goes on (or when it was stopped): the issues so far. */
   complete: z.boolean(),
-  config: z.object({ mode: z.enum(["pipeline", "baseline"]), model: z.string(), planner: z.string(), workers: z.number().int(), repairs: z.number().int(), only: z.string().nullable() }),
+  config: z.object({
+    mode: z.enum(["pipeline", "baseline"]),
+    model: z.string(),
+    planner: z.string(),
+    workers: z.number().int(),
+    repairs: z.number().int(),
+    only: z.string().nullable(),
+  }),
   issues: z.array(IssueOutcomeSchema),
   summary: z.object({
     issues: z.number().int(),
     passed: z.number().int(),
     success_rate: z.number(),
-    tiers: z.record(z.string(), z.object({ issues: z.number().int(), passed: z.number().int(), success_rate: z.number().nullable() })),
+    tiers: z.record(
+      z.string(),
+      z.object({ issues: z.number().int(), passed: z.number().int(), success_rate: z.number().nullable() }),
+    ),
     decomposition_3_to_6: z.number().nullable(),
     file_pass_rate: z.number().nullable(),
     stages: z.record(z.string(), StageSummarySchema),
@@ -72,16 +87,32 @@ export function summarize(issues: IssueOutcome[]): EvalReport["summary"] {
   const tiers: EvalReport["summary"]["tiers"] = {};
   for (const tier of TIERS) {
     const of = issues.filter((i) => i.tier === tier);
-    if (of.length) tiers[tier] = { issues: of.length, passed: of.filter((i) => i.passed).length, success_rate: rate(of.filter((i) => i.passed).length, of.length) };
+    if (of.length)
+      tiers[tier] = {
+        issues: of.length,
+        passed: of.filter((i) => i.passed).length,
+        success_rate: rate(of.filter((i) => i.passed).length, of.length),
+      };
   }
   const planned = issues.filter((i) => i.tasks !== null);
-  const files = issues.reduce((sum, i) => ({ total: sum.total + i.files.total, passed: sum.passed + i.files.passed }), { total: 0, passed: 0 });
+  const files = issues.reduce((sum, i) => ({ total: sum.total + i.files.total, passed: sum.passed + i.files.passed }), {
+    total: 0,
+    passed: 0,
+  });
   const stages: EvalReport["summary"]["stages"] = {};
   for (const stage of Object.keys(STAGE_TARGETS) as Stage[]) {
-    const values = issues.map((i) => i.stages[stage]).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+    const values = issues
+      .map((i) => i.stages[stage])
+      .filter((v): v is number => v !== undefined)
+      .sort((a, b) => a - b);
     const median = values.length ? values[Math.floor((values.length - 1) / 2)]! : null;
     const target = STAGE_TARGETS[stage];
-    stages[stage] = { median, max: values.at(-1) ?? null, target, met: median === null || target === null ? null : median < target };
+    stages[stage] = {
+      median,
+      max: values.at(-1) ?? null,
+      target,
+      met: median === null || target === null ? null : median < target,
+    };
   }
   const passed = issues.filter((i) => i.passed).length;
   return {
@@ -107,8 +138,10 @@ export async function readReport(path: string): Promise<EvalReport> {
   return parsed.data;
 }
 
-const percent = (value: number | null | undefined) => (value === null || value === undefined ? "—" : `${Math.round(value * 100)}%`);
-const secs = (value: number | null | undefined) => (value === null || value === undefined ? "—" : `${value < 10 ? value.toFixed(2) : value.toFixed(1)} s`);
+const percent = (value: number | null | undefined) =>
+  value === null || value === undefined ? "—" : `${Math.round(value * 100)}%`;
+const secs = (value: number | null | undefined) =>
+  value === null || value === undefined ? "—" : `${value < 10 ? value.toFixed(2) : value.toFixed(1)} s`;
 
 /** The reference planner (dellm eval --model reference/empty): it replays the suite's own plans. */
 const REPLAYED_PLANS = /^reference\b/;
@@ -133,15 +166,21 @@ export function describeReport(report: EvalReport): string {
     ),
     "",
     `End-to-end success: ${summary.passed}/${summary.issues} (${percent(summary.success_rate)})`,
-    ...Object.entries(summary.tiers).map(([tier, t]) => `  ${tier.padEnd(8)} ${t.passed}/${t.issues} (${percent(t.success_rate)})${tier === "medium" ? ` — goal ≥ ${percent(GOALS.mediumSuccess)}` : ""}`),
+    ...Object.entries(summary.tiers).map(
+      ([tier, t]) =>
+        `  ${tier.padEnd(8)} ${t.passed}/${t.issues} (${percent(t.success_rate)})${tier === "medium" ? ` — goal ≥ ${percent(GOALS.mediumSuccess)}` : ""}`,
+    ),
     `Planner gave 3–6 tasks: ${percent(summary.decomposition_3_to_6)} of plans (goal ${percent(GOALS.decompositionIn3To6)})${
-      REPLAYED_PLANS.test(config.planner) ? "; not a measure here: this planner replays the suite's reference plans, mostly 1–2 tasks (small issues need no more); the goal is for a real planner" : ""
+      REPLAYED_PLANS.test(config.planner)
+        ? "; not a measure here: this planner replays the suite's reference plans, mostly 1–2 tasks (small issues need no more); the goal is for a real planner"
+        : ""
     }`,
     `Generated files passing their own tests: ${percent(summary.file_pass_rate)} (goal ${percent(GOALS.filePassRate)})`,
     "",
     "Stage (median per issue; per task for swarm stages)   median     max   target",
     ...Object.entries(summary.stages).map(
-      ([stage, s]) => `  ${stage.replace(/_s$/, "").padEnd(50)} ${secs(s.median).padStart(7)} ${secs(s.max).padStart(7)}   ${s.target === null ? "—" : `< ${s.target} s`}${s.met === false ? "  MISSED" : ""}`,
+      ([stage, s]) =>
+        `  ${stage.replace(/_s$/, "").padEnd(50)} ${secs(s.median).padStart(7)} ${secs(s.max).padStart(7)}   ${s.target === null ? "—" : `< ${s.target} s`}${s.met === false ? "  MISSED" : ""}`,
     ),
   ];
   return lines.join("\n");
@@ -152,19 +191,59 @@ export function compareReports(a: EvalReport, b: EvalReport, names: [string, str
   const label = (r: EvalReport) => `${r.config.mode}/${r.config.model}`;
   const delta = (x: number | null | undefined, y: number | null | undefined, format: (v: number) => string) =>
     x === null || x === undefined || y === null || y === undefined ? "" : `${y - x >= 0 ? "+" : ""}${format(y - x)}`;
-  const lines = [`A: ${names[0]} (${label(a)}, ${a.finished_at})`, `B: ${names[1]} (${label(b)}, ${b.finished_at})`, "", "                       A        B    B−A"];
-  const row = (name: string, x: number | null | undefined, y: number | null | undefined, fmt: (v: number | null | undefined) => string, d: (v: number) => string) =>
-    `${name.padEnd(18)} ${fmt(x).padStart(8)} ${fmt(y).padStart(8)} ${delta(x, y, d).padStart(6)}`;
-  lines.push(row("success, all", a.summary.success_rate, b.summary.success_rate, percent, (v) => `${Math.round(v * 100)}pt`));
-  for (const tier of TIERS) lines.push(row(`success, ${tier}`, a.summary.tiers[tier]?.success_rate, b.summary.tiers[tier]?.success_rate, percent, (v) => `${Math.round(v * 100)}pt`));
-  lines.push(row("files passing", a.summary.file_pass_rate, b.summary.file_pass_rate, percent, (v) => `${Math.round(v * 100)}pt`));
+  const lines = [
+    `A: ${names[0]} (${label(a)}, ${a.finished_at})`,
+    `B: ${names[1]} (${label(b)}, ${b.finished_at})`,
+    "",
+    "                       A        B    B−A",
+  ];
+  const row = (
+    name: string,
+    x: number | null | undefined,
+    y: number | null | undefined,
+    fmt: (v: number | null | undefined) => string,
+    d: (v: number) => string,
+  ) => `${name.padEnd(18)} ${fmt(x).padStart(8)} ${fmt(y).padStart(8)} ${delta(x, y, d).padStart(6)}`;
+  lines.push(
+    row("success, all", a.summary.success_rate, b.summary.success_rate, percent, (v) => `${Math.round(v * 100)}pt`),
+  );
+  for (const tier of TIERS)
+    lines.push(
+      row(
+        `success, ${tier}`,
+        a.summary.tiers[tier]?.success_rate,
+        b.summary.tiers[tier]?.success_rate,
+        percent,
+        (v) => `${Math.round(v * 100)}pt`,
+      ),
+    );
+  lines.push(
+    row(
+      "files passing",
+      a.summary.file_pass_rate,
+      b.summary.file_pass_rate,
+      percent,
+      (v) => `${Math.round(v * 100)}pt`,
+    ),
+  );
   for (const stage of Object.keys(STAGE_TARGETS)) {
-    lines.push(row(stage.replace(/_s$/, ""), a.summary.stages[stage]?.median, b.summary.stages[stage]?.median, secs, (v) => v.toFixed(1)));
+    lines.push(
+      row(stage.replace(/_s$/, ""), a.summary.stages[stage]?.median, b.summary.stages[stage]?.median, secs, (v) =>
+        v.toFixed(1),
+      ),
+    );
   }
   const before = new Map(a.issues.map((i) => [i.id, i.passed]));
   const changed = b.issues.filter((i) => before.has(i.id) && before.get(i.id) !== i.passed);
-  lines.push("", changed.length ? "Issues that changed:" : "No issue changed its verdict.", ...changed.map((i) => `  ${i.id}: ${before.get(i.id) ? "PASS" : "FAIL"} → ${i.passed ? "PASS" : "FAIL"}`));
-  const onlyOne = [...a.issues.filter((i) => !b.issues.some((j) => j.id === i.id)).map((i) => `${i.id} (only in A)`), ...b.issues.filter((i) => !before.has(i.id)).map((i) => `${i.id} (only in B)`)];
+  lines.push(
+    "",
+    changed.length ? "Issues that changed:" : "No issue changed its verdict.",
+    ...changed.map((i) => `  ${i.id}: ${before.get(i.id) ? "PASS" : "FAIL"} → ${i.passed ? "PASS" : "FAIL"}`),
+  );
+  const onlyOne = [
+    ...a.issues.filter((i) => !b.issues.some((j) => j.id === i.id)).map((i) => `${i.id} (only in A)`),
+    ...b.issues.filter((i) => !before.has(i.id)).map((i) => `${i.id} (only in B)`),
+  ];
   if (onlyOne.length) lines.push(`Not in both: ${onlyOne.join(", ")}`);
   return lines.join("\n");
 }

@@ -77,7 +77,10 @@ export async function runPipelineIssue(issue: EvalIssue, run: PipelineRun): Prom
       },
     };
   } catch (error) {
-    return failedOutcome(issue, (error as Error).message, { decompose_s: span(marks.get("planning"), marks.get("planned")), total_s: (Date.now() - started) / 1000 });
+    return failedOutcome(issue, (error as Error).message, {
+      decompose_s: span(marks.get("planning"), marks.get("planned")),
+      total_s: (Date.now() - started) / 1000,
+    });
   }
 }
 
@@ -85,7 +88,9 @@ export async function runPipelineIssue(issue: EvalIssue, run: PipelineRun): Prom
 export async function runBaselineIssue(issue: EvalIssue, model: CodeModel, sandbox: Sandbox): Promise<IssueOutcome> {
   const started = Date.now();
   try {
-    const answer = await model.complete(baselinePrompt(issueRequest(issue)), { maxTokens: budgetFor(model.contextSize).output });
+    const answer = await model.complete(baselinePrompt(issueRequest(issue)), {
+      maxTokens: budgetFor(model.contextSize).output,
+    });
     const generated = Date.now();
     const { files } = parseFileBlocks(answer);
     const testTimes: number[] = [];
@@ -100,7 +105,11 @@ export async function runBaselineIssue(issue: EvalIssue, model: CodeModel, sandb
       ...judged(issue, hidden),
       tasks: null,
       files: { total: files.length, passed: passedFiles },
-      stages: { generate_s: (generated - started) / 1000, test_s: mean(testTimes), total_s: (Date.now() - started) / 1000 },
+      stages: {
+        generate_s: (generated - started) / 1000,
+        test_s: mean(testTimes),
+        total_s: (Date.now() - started) / 1000,
+      },
     };
   } catch (error) {
     return failedOutcome(issue, (error as Error).message, { total_s: (Date.now() - started) / 1000 });
@@ -108,11 +117,21 @@ export async function runBaselineIssue(issue: EvalIssue, model: CodeModel, sandb
 }
 
 /** The issue's verdict: passed only when its hidden tests ran and all passed. */
-function judged(issue: EvalIssue, hidden: TestResult | null): Pick<IssueOutcome, "id" | "tier" | "title" | "passed" | "hidden"> {
+function judged(
+  issue: EvalIssue,
+  hidden: TestResult | null,
+): Pick<IssueOutcome, "id" | "tier" | "title" | "passed" | "hidden"> {
   const passed = hidden !== null && hidden.success && hidden.tests_passed > 0;
   const summary = hidden ? { passed: hidden.tests_passed, failed: hidden.tests_failed } : { passed: 0, failed: 0 };
-  const reason = hidden && !passed ? (hidden.failure_reason ?? lastLines(`${hidden.stdout}\n${hidden.stderr}`)) : undefined;
-  return { id: issue.id, tier: issue.tier, title: issue.title, passed, hidden: { ...summary, ...(reason ? { reason } : {}) } };
+  const reason =
+    hidden && !passed ? (hidden.failure_reason ?? lastLines(`${hidden.stdout}\n${hidden.stderr}`)) : undefined;
+  return {
+    id: issue.id,
+    tier: issue.tier,
+    title: issue.title,
+    passed,
+    hidden: { ...summary, ...(reason ? { reason } : {}) },
+  };
 }
 
 /** The job itself failed (no plan, say): nothing was merged, so no hidden test ran. */
@@ -125,7 +144,12 @@ function failedOutcome(issue: EvalIssue, error: string, stages: StageTimes): Iss
  * result in) → claimed; generate = the worker's time less its sandbox runs; test = one sandbox
  * run; collect = the worker's result → accepted by the bot.
  */
-function swarmStages(tasks: { id: number; dependencies: number[] }[], results: Result[], timeline: { at: number; event: CoordinatorEvent }[], published: number | undefined): StageTimes {
+function swarmStages(
+  tasks: { id: number; dependencies: number[] }[],
+  results: Result[],
+  timeline: { at: number; event: CoordinatorEvent }[],
+  published: number | undefined,
+): StageTimes {
   const claimedAt = new Map<number, number>();
   const acceptedAt = new Map<number, number>();
   for (const { at, event } of timeline) {
@@ -139,8 +163,12 @@ function swarmStages(tasks: { id: number; dependencies: number[] }[], results: R
     if (claimed !== undefined && ready > 0) waits.push((claimed - ready) / 1000);
   }
   const testRuns = results.flatMap((r) => r.attempts.map((a) => a.test.execution_time));
-  const generate = results.map((r) => Math.max(0, r.execution_time - r.attempts.reduce((sum, a) => sum + a.test.execution_time, 0)));
-  const collect = results.flatMap((r) => (acceptedAt.has(r.task_id) ? [Math.max(0, acceptedAt.get(r.task_id)! - r.timestamp * 1000) / 1000] : []));
+  const generate = results.map((r) =>
+    Math.max(0, r.execution_time - r.attempts.reduce((sum, a) => sum + a.test.execution_time, 0)),
+  );
+  const collect = results.flatMap((r) =>
+    acceptedAt.has(r.task_id) ? [Math.max(0, acceptedAt.get(r.task_id)! - r.timestamp * 1000) / 1000] : [],
+  );
   return { distribute_s: mean(waits), generate_s: mean(generate), test_s: mean(testRuns), collect_s: mean(collect) };
 }
 
@@ -163,7 +191,10 @@ async function filesOnBranch(repo: string, branch: string | null): Promise<Sourc
 }
 
 async function hiddenTests(sandbox: Sandbox, files: SourceFile[], issue: EvalIssue): Promise<TestResult> {
-  const tree = [...files.filter((f) => f.path !== HIDDEN_TEST_PATH), { path: HIDDEN_TEST_PATH, content: issue.hiddenTest }];
+  const tree = [
+    ...files.filter((f) => f.path !== HIDDEN_TEST_PATH),
+    { path: HIDDEN_TEST_PATH, content: issue.hiddenTest },
+  ];
   return sandbox.run({ files: tree, testTargets: [HIDDEN_TEST_PATH] });
 }
 

@@ -32,14 +32,22 @@ export async function loadSuite(dir = DEFAULT_SUITE_DIR, only?: string): Promise
   }
   const issues: EvalIssue[] = [];
   for (const tier of TIERS) {
-    const names = (await readdir(join(dir, tier), { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const names = (await readdir(join(dir, tier), { withFileTypes: true }).catch(() => []))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
     for (const name of names) {
       const id = `${tier}/${name}`;
       if (only !== undefined && only !== tier && only !== id) continue;
       issues.push(await loadIssue(join(dir, tier, name), id, tier));
     }
   }
-  if (issues.length === 0) throw new Error(only ? `no issue "${only}" in ${dir}` : `no issues in ${dir} (expected ${TIERS.map((t) => `${t}/<issue>/`).join(", ")})`);
+  if (issues.length === 0)
+    throw new Error(
+      only
+        ? `no issue "${only}" in ${dir}`
+        : `no issues in ${dir} (expected ${TIERS.map((t) => `${t}/<issue>/`).join(", ")})`,
+    );
   return issues;
 }
 
@@ -64,7 +72,8 @@ async function loadIssue(dir: string, id: string, tier: Tier): Promise<EvalIssue
   }
   for (const task of plan) {
     const path = repoRelativePath(task.directory, task.file);
-    if (!files.some((f) => f.path === path)) fail(`plan.json task ${task.id} writes ${path}, but reference/${path} is missing`);
+    if (!files.some((f) => f.path === path))
+      fail(`plan.json task ${task.id} writes ${path}, but reference/${path} is missing`);
   }
   return { id, tier, title: heading![1]!.trim(), body: heading![2]!.trim(), hiddenTest, reference: { plan, files } };
 }

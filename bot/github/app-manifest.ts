@@ -20,7 +20,11 @@ const AppYmlSchema = z
 
 /** app.yml of the working directory (an operator's own), else the one that ships with dellm. */
 export function findAppYml(cwd = process.cwd()): string {
-  const candidates = [join(cwd, "app.yml"), resolve(import.meta.dirname, "../../app.yml"), resolve(import.meta.dirname, "../../../app.yml")];
+  const candidates = [
+    join(cwd, "app.yml"),
+    resolve(import.meta.dirname, "../../app.yml"),
+    resolve(import.meta.dirname, "../../../app.yml"),
+  ];
   const found = candidates.find((file) => existsSync(file));
   if (!found) throw new Error(`app.yml (the GitHub App manifest) is missing; looked in ${candidates.join(", ")}`);
   return found;
@@ -37,7 +41,10 @@ export interface ManifestUrls {
 
 export function appManifest(file: string, urls: ManifestUrls): Record<string, unknown> {
   const parsed = AppYmlSchema.safeParse(parse(readFileSync(file, "utf8")) ?? {});
-  if (!parsed.success) throw new Error(`${file} is not a valid GitHub App manifest: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new Error(
+      `${file} is not a valid GitHub App manifest: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   const yml = parsed.data;
   return {
     ...yml,
@@ -48,7 +55,11 @@ export function appManifest(file: string, urls: ManifestUrls): Record<string, un
 }
 
 /** GitHub's "register a new app" page for a user, an organisation (GH_ORG) or GitHub Enterprise (GHE_HOST). */
-export function createAppUrl(github: { protocol: string; host: string }, org: string | undefined, state: string): string {
+export function createAppUrl(
+  github: { protocol: string; host: string },
+  org: string | undefined,
+  state: string,
+): string {
   const owner = org ? `/organizations/${encodeURIComponent(org)}` : "";
   return `${github.protocol}://${github.host}${owner}/settings/apps/new?state=${encodeURIComponent(state)}`;
 }
@@ -58,13 +69,24 @@ function escapeHtml(text: string): string {
 }
 
 /** The page with the button that posts the manifest to GitHub (GitHub's manifest flow is a form post). */
-export function registrationPage(options: { manifest: Record<string, unknown>; action: string; webhookUrl: string; warning?: string }): string {
-  const warning = options.warning ? `<p style="color:#b00"><strong>Warning:</strong> ${escapeHtml(options.warning)}</p>` : "";
+export function registrationPage(options: {
+  manifest: Record<string, unknown>;
+  action: string;
+  webhookUrl: string;
+  warning?: string;
+}): string {
+  const warning = options.warning
+    ? `<p style="color:#b00"><strong>Warning:</strong> ${escapeHtml(options.warning)}</p>`
+    : "";
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>Register the dellm GitHub App</title></head>
 <body style="font-family:sans-serif;max-width:40em;margin:3em auto">
 <h1>Register the dellm GitHub App</h1>
-<p>This creates a GitHub App from <code>app.yml</code> (permissions: ${escapeHtml(Object.entries((options.manifest.default_permissions as Record<string, string>) ?? {}).map(([k, v]) => `${k} ${v}`).join(", "))}).
+<p>This creates a GitHub App from <code>app.yml</code> (permissions: ${escapeHtml(
+    Object.entries((options.manifest.default_permissions as Record<string, string>) ?? {})
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", "),
+  )}).
 GitHub then sends you back here; dellm saves the app's id, key and webhook secret in <code>.env</code> and starts serving.</p>
 <p>Webhooks will be delivered to <code>${escapeHtml(options.webhookUrl)}</code>.</p>
 ${warning}

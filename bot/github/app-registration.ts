@@ -59,10 +59,17 @@ export interface RegistrationOptions {
  * Serves the registration pages until an app is registered; resolves with the settings written
  * into .env (APP_ID, PRIVATE_KEY_PATH, WEBHOOK_SECRET, …), once the setup server is closed.
  */
-export async function registerApp({ variables, stateDir, envFile = ".env", log }: RegistrationOptions): Promise<Record<string, string>> {
+export async function registerApp({
+  variables,
+  stateDir,
+  envFile = ".env",
+  log,
+}: RegistrationOptions): Promise<Record<string, string>> {
   const settings = SetupEnvSchema.parse(presentVariables(variables));
   if (settings.NODE_ENV === "production") {
-    throw new Error("the GitHub App is not configured (APP_ID, PRIVATE_KEY_PATH, WEBHOOK_SECRET) and NODE_ENV=production turns the registration page off; register the app once without NODE_ENV=production, or set the variables from the app's settings page (see .env.example)");
+    throw new Error(
+      "the GitHub App is not configured (APP_ID, PRIVATE_KEY_PATH, WEBHOOK_SECRET) and NODE_ENV=production turns the registration page off; register the app once without NODE_ENV=production, or set the variables from the app's settings page (see .env.example)",
+    );
   }
   const manifestFile = findAppYml();
   const github = { protocol: settings.GHE_PROTOCOL, host: settings.GHE_HOST ?? "github.com" };
@@ -79,31 +86,43 @@ export async function registerApp({ variables, stateDir, envFile = ".env", log }
       headers: { accept: "application/vnd.github+json", "user-agent": "dellm" },
     });
     const text = await response.text();
-    if (!response.ok) throw new Error(`GitHub answered ${response.status} to the manifest conversion: ${text.slice(0, 300)}`);
+    if (!response.ok)
+      throw new Error(`GitHub answered ${response.status} to the manifest conversion: ${text.slice(0, 300)}`);
     const app = ConversionSchema.parse(JSON.parse(text));
     const keyFile = resolve(stateDir, "github-app.private-key.pem");
     await mkdir(dirname(keyFile), { recursive: true });
     await writeFile(keyFile, app.pem, { mode: 0o600 });
-    const values: Record<string, string> = { APP_ID: String(app.id), PRIVATE_KEY_PATH: keyFile, WEBHOOK_SECRET: app.webhook_secret };
+    const values: Record<string, string> = {
+      APP_ID: String(app.id),
+      PRIVATE_KEY_PATH: keyFile,
+      WEBHOOK_SECRET: app.webhook_secret,
+    };
     if (app.client_id) values.GITHUB_CLIENT_ID = app.client_id;
     if (app.client_secret) values.GITHUB_CLIENT_SECRET = app.client_secret;
     await updateEnvFile(envFile, values);
-    log(`[github] registered the GitHub App ${app.slug ?? app.id} (id ${app.id}); its settings are in ${resolve(envFile)}, its key in ${keyFile}`);
+    log(
+      `[github] registered the GitHub App ${app.slug ?? app.id} (id ${app.id}); its settings are in ${resolve(envFile)}, its key in ${keyFile}`,
+    );
     return { ...values, html_url: app.html_url };
   }
 
   function baseUrl(req: IncomingMessage): string {
     if (settings.DELLM_PUBLIC_URL) return settings.DELLM_PUBLIC_URL.replace(/\/$/, "");
-    const forwarded = (name: string) => String(req.headers[name] ?? "").split(",")[0]!.trim();
+    const forwarded = (name: string) =>
+      String(req.headers[name] ?? "")
+        .split(",")[0]!
+        .trim();
     return `${forwarded("x-forwarded-proto") || "http"}://${forwarded("x-forwarded-host") || req.headers.host || `localhost:${settings.PORT}`}`;
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://setup");
-    const send = (status: number, body: string, type = "text/plain; charset=utf-8"): void => void res.writeHead(status, { "content-type": type }).end(body);
+    const send = (status: number, body: string, type = "text/plain; charset=utf-8"): void =>
+      void res.writeHead(status, { "content-type": type }).end(body);
     if (req.method !== "GET") return send(405, "only GET here");
     if (url.pathname === "/probot") {
-      if (url.searchParams.get("setup") !== token) return send(403, "open the registration link that `dellm serve` printed (it carries a one-time token)");
+      if (url.searchParams.get("setup") !== token)
+        return send(403, "open the registration link that `dellm serve` printed (it carries a one-time token)");
       const base = baseUrl(req);
       const webhookUrl = settings.WEBHOOK_PROXY_URL ?? `${base}${settings.WEBHOOK_PATH}`;
       const state = randomBytes(16).toString("hex");
@@ -112,22 +131,32 @@ export async function registerApp({ variables, stateDir, envFile = ".env", log }
       const warning = /^http:\/\/(localhost|127\.|\[::1\]|10\.|192\.168\.)/.test(webhookUrl)
         ? `GitHub cannot deliver webhooks to ${webhookUrl}. Open this page through the bot's public HTTPS address, set DELLM_PUBLIC_URL, or WEBHOOK_PROXY_URL (a smee.io channel) for development; the webhook URL can also be changed later on the app's settings page.`
         : undefined;
-      return send(200, registrationPage({ manifest, action: createAppUrl(github, settings.GH_ORG, state), webhookUrl, warning }), "text/html; charset=utf-8");
+      return send(
+        200,
+        registrationPage({ manifest, action: createAppUrl(github, settings.GH_ORG, state), webhookUrl, warning }),
+        "text/html; charset=utf-8",
+      );
     }
     if (url.pathname === "/probot/setup") {
       const code = url.searchParams.get("code");
       const state = url.searchParams.get("state") ?? "";
       if (!code || !/^[\w-]{1,200}$/.test(code)) return send(400, "code missing or invalid");
-      if (!states.has(state)) return send(403, "unknown state: start again from the registration link that `dellm serve` printed");
+      if (!states.has(state))
+        return send(403, "unknown state: start again from the registration link that `dellm serve` printed");
       try {
         const values = await convert(code);
         states.clear();
         const { html_url: htmlUrl, ...env } = values;
         res.once("finish", () => finish(env));
-        return void res.writeHead(302, { location: `${htmlUrl}/installations/new` }).end(`Registered. Install the app: ${htmlUrl}/installations/new`);
+        return void res
+          .writeHead(302, { location: `${htmlUrl}/installations/new` })
+          .end(`Registered. Install the app: ${htmlUrl}/installations/new`);
       } catch (error) {
         log(`[github] registering the app failed: ${(error as Error).message}`);
-        return send(502, `registering the app failed: ${(error as Error).message}\nThe code is valid for one hour and once; start again from the registration link.`);
+        return send(
+          502,
+          `registering the app failed: ${(error as Error).message}\nThe code is valid for one hour and once; start again from the registration link.`,
+        );
       }
     }
     if (url.pathname === "/") return void res.writeHead(302, { location: "/probot" }).end();
@@ -144,7 +173,9 @@ export async function registerApp({ variables, stateDir, envFile = ".env", log }
     server.once("error", fail);
     server.listen(settings.PORT, settings.HOST, done);
   });
-  const shown = settings.DELLM_PUBLIC_URL?.replace(/\/$/, "") ?? `http://${["0.0.0.0", "::"].includes(settings.HOST) ? "localhost" : settings.HOST}:${settings.PORT}`;
+  const shown =
+    settings.DELLM_PUBLIC_URL?.replace(/\/$/, "") ??
+    `http://${["0.0.0.0", "::"].includes(settings.HOST) ? "localhost" : settings.HOST}:${settings.PORT}`;
   log("[github] no GitHub App is configured yet (APP_ID, PRIVATE_KEY_PATH, WEBHOOK_SECRET).");
   log(`[github] register one from ${manifestFile}: open ${shown}/probot?setup=${token} in a browser`);
 

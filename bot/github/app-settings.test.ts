@@ -4,7 +4,14 @@ import { DEFAULT_SETTINGS, parseSettings, refusedBySettings, SettingsError } fro
 
 describe("repository settings", () => {
   it("has documented defaults when the file is missing or empty", () => {
-    expect(parseSettings(null)).toEqual({ label: "dellm", max_tasks: 8, task_timeout_seconds: 120, replicas: 1, paths: [""], allow_github_dir: false });
+    expect(parseSettings(null)).toEqual({
+      label: "dellm",
+      max_tasks: 8,
+      task_timeout_seconds: 120,
+      replicas: 1,
+      paths: [""],
+      allow_github_dir: false,
+    });
     expect(parseSettings({})).toEqual(DEFAULT_SETTINGS);
   });
 

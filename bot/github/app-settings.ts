@@ -8,9 +8,19 @@ export const AppSettingsSchema = z
     /** The label that starts a job. */
     label: z.string().trim().min(1, "label must not be empty").max(50).default("dellm"),
     /** Plans with more tasks are re-asked, then refused. */
-    max_tasks: z.number().int().min(1, "max_tasks must be at least 1").max(LIMITS.maxTasks, `max_tasks can be at most ${LIMITS.maxTasks}`).default(8),
+    max_tasks: z
+      .number()
+      .int()
+      .min(1, "max_tasks must be at least 1")
+      .max(LIMITS.maxTasks, `max_tasks can be at most ${LIMITS.maxTasks}`)
+      .default(8),
     /** How long the job waits for each task's result (the job waits this times the task count). */
-    task_timeout_seconds: z.number().int().min(10, "task_timeout_seconds must be at least 10").max(3_600, "task_timeout_seconds can be at most 3600").default(120),
+    task_timeout_seconds: z
+      .number()
+      .int()
+      .min(10, "task_timeout_seconds must be at least 10")
+      .max(3_600, "task_timeout_seconds can be at most 3600")
+      .default(120),
     /** Paths (directories ending in "/" or single files) the bot may write; "" or "/" is the whole repository. */
     paths: z.array(z.string().max(LIMITS.pathChars)).min(1, "paths needs at least one entry").default([""]),
     /** Volunteers who solve each task independently; the bot keeps a result that passes its re-test (majority when several do). */
@@ -31,7 +41,9 @@ export class SettingsError extends Error {
 export function parseSettings(raw: unknown): AppSettings {
   const parsed = AppSettingsSchema.safeParse(raw ?? {});
   if (parsed.success) return parsed.data;
-  throw new SettingsError(`.github/dellm.yml is invalid: ${z.prettifyError(parsed.error)}. Fix the file (see the defaults in dellm's README) and try again.`);
+  throw new SettingsError(
+    `.github/dellm.yml is invalid: ${z.prettifyError(parsed.error)}. Fix the file (see the defaults in dellm's README) and try again.`,
+  );
 }
 
 /** The reason a path may not be written under these settings, or null when it may. */

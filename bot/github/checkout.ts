@@ -6,7 +6,8 @@ import { simpleGit, type SimpleGit } from "simple-git";
 /** Where a repository is fetched from and pushed to; tests point it at a local bare repository. */
 export type RemoteUrl = (owner: string, repo: string, token: string) => string;
 
-export const githubRemote: RemoteUrl = (owner, repo, token) => `https://x-access-token:${encodeURIComponent(token)}@github.com/${owner}/${repo}.git`;
+export const githubRemote: RemoteUrl = (owner, repo, token) =>
+  `https://x-access-token:${encodeURIComponent(token)}@github.com/${owner}/${repo}.git`;
 
 export class PushRejectedError extends Error {
   override name = "PushRejectedError";
@@ -30,8 +31,12 @@ export class Checkout {
     const git = simpleGit(dir);
     await git.remote(["set-url", "origin", "https://github.invalid/token-not-stored"]);
     const baseBranch = (await git.raw(["branch", "--show-current"])).trim();
-    const hasCommit = await git.raw(["rev-parse", "--verify", "--quiet", "HEAD"]).then(() => true, () => false);
-    if (!baseBranch || !hasCommit) throw new Error("the repository has no commits yet; push a first commit (a README is enough) and try again");
+    const hasCommit = await git.raw(["rev-parse", "--verify", "--quiet", "HEAD"]).then(
+      () => true,
+      () => false,
+    );
+    if (!baseBranch || !hasCommit)
+      throw new Error("the repository has no commits yet; push a first commit (a README is enough) and try again");
     return new Checkout(dir, git, baseBranch, url);
   }
 
@@ -52,7 +57,10 @@ export class Checkout {
 
   /** Whether the default branch already has this file (the PR table says "modified" then). */
   async baseHas(path: string): Promise<boolean> {
-    return this.git.raw(["cat-file", "-e", `${this.baseBranch}:${path}`]).then(() => true, () => false);
+    return this.git.raw(["cat-file", "-e", `${this.baseBranch}:${path}`]).then(
+      () => true,
+      () => false,
+    );
   }
 
   /**
@@ -62,7 +70,14 @@ export class Checkout {
   async push(branch: string, expected: string | null): Promise<void> {
     const remote = await this.url();
     try {
-      await redacted(remote, () => this.git.raw(["push", `--force-with-lease=refs/heads/${branch}:${expected ?? ""}`, remote, `refs/heads/${branch}:refs/heads/${branch}`]));
+      await redacted(remote, () =>
+        this.git.raw([
+          "push",
+          `--force-with-lease=refs/heads/${branch}:${expected ?? ""}`,
+          remote,
+          `refs/heads/${branch}:refs/heads/${branch}`,
+        ]),
+      );
     } catch (error) {
       throw new PushRejectedError((error as Error).message);
     }
@@ -74,7 +89,10 @@ async function redacted<T>(url: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    const message = (error as Error).message.split(url).join("<repository>").replace(/x-access-token:[^@\s]+@/g, "x-access-token:***@");
+    const message = (error as Error).message
+      .split(url)
+      .join("<repository>")
+      .replace(/x-access-token:[^@\s]+@/g, "x-access-token:***@");
     // No `cause`: the original error's message carries the token-bearing URL.
     // eslint-disable-next-line preserve-caught-error
     throw new Error(message.trim());

@@ -13,7 +13,11 @@ describe("updateEnvFile", () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     // The format node's own reader (process.loadEnvFile, used by bot/cli.ts) takes:
     const { parseEnv } = await import("node:util");
-    expect(parseEnv(await readFile(file, "utf8"))).toMatchObject({ APP_ID: "42", PORT: "3001", WEBHOOK_SECRET: "a b#c" });
+    expect(parseEnv(await readFile(file, "utf8"))).toMatchObject({
+      APP_ID: "42",
+      PORT: "3001",
+      WEBHOOK_SECRET: "a b#c",
+    });
   });
 
   it("creates the file and refuses multi-line values", async () => {

@@ -5,7 +5,8 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 
 export async function updateEnvFile(file: string, values: Record<string, string>): Promise<void> {
   for (const [key, value] of Object.entries(values)) {
-    if (!/^[A-Z_][A-Z0-9_]*$/.test(key) || /[\r\n]/.test(value)) throw new Error(`cannot write ${key} into ${file}: a variable is one line`);
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(key) || /[\r\n]/.test(value))
+      throw new Error(`cannot write ${key} into ${file}: a variable is one line`);
   }
   const existing = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return "";

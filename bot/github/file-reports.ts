@@ -10,7 +10,12 @@ import type { MergeOutcome } from "../pipeline/merger.js";
 const MAX_REPORT_LOG_CHARS = 3_000;
 
 /** One row per task that ran in this merge. */
-export async function fileReports(job: GitHubJob, merge: MergeOutcome, results: Map<number, Result>, checkout: Checkout): Promise<FileReport[]> {
+export async function fileReports(
+  job: GitHubJob,
+  merge: MergeOutcome,
+  results: Map<number, Result>,
+  checkout: Checkout,
+): Promise<FileReport[]> {
   const reports: FileReport[] = [];
   for (const written of merge.written) {
     const result = results.get(written.taskId)!;
@@ -30,7 +35,13 @@ export async function fileReports(job: GitHubJob, merge: MergeOutcome, results: 
       // An unsafe path is reported as the plan wrote it, escaped: the check run shows it raw.
       path = showUntrusted(skipped.path);
     }
-    reports.push({ ...fromResult(skipped.taskId, results.get(skipped.taskId)), path, change: "not written", passed: false, reason: skipped.reason });
+    reports.push({
+      ...fromResult(skipped.taskId, results.get(skipped.taskId)),
+      path,
+      change: "not written",
+      passed: false,
+      reason: skipped.reason,
+    });
   }
   return reports;
 }

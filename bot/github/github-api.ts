@@ -28,7 +28,11 @@ export async function openOrUpdatePullRequest(
   const where = { owner: job.owner, repo: job.repo };
   let pr = job.pr_number === undefined ? undefined : { pr_number: job.pr_number, pr_url: job.pr_url };
   if (!pr) {
-    const { data: open } = await octokit.rest.pulls.list({ ...where, head: `${job.owner}:${job.branch}`, state: "open" });
+    const { data: open } = await octokit.rest.pulls.list({
+      ...where,
+      head: `${job.owner}:${job.branch}`,
+      state: "open",
+    });
     if (open[0]) pr = { pr_number: open[0].number, pr_url: open[0].html_url };
   }
   if (pr) {
@@ -47,7 +51,10 @@ export async function openOrUpdatePullRequest(
 }
 
 /** A completed check run on the pushed commit: the per-file verdicts where the PR shows checks. */
-export async function createCheckRun(octokit: Octokit, job: JobOnGitHub & Pick<GitHubJob, "commit" | "files">): Promise<void> {
+export async function createCheckRun(
+  octokit: Octokit,
+  job: JobOnGitHub & Pick<GitHubJob, "commit" | "files">,
+): Promise<void> {
   const passed = job.files.filter((f) => f.passed).length;
   await octokit.rest.checks.create({
     owner: job.owner,
@@ -60,7 +67,12 @@ export async function createCheckRun(octokit: Octokit, job: JobOnGitHub & Pick<G
     output: {
       title: `${passed} of ${job.files.length} files passed their tests`,
       summary: `dellm job \`${job.id}\` for #${job.issue_number}.`,
-      text: job.files.map((f) => `- \`${f.path}\` (task ${f.task_id}): ${f.passed ? "passed" : "failed"}, ${f.tests_passed} passed / ${f.tests_failed} failed, ${f.change}`).join("\n"),
+      text: job.files
+        .map(
+          (f) =>
+            `- \`${f.path}\` (task ${f.task_id}): ${f.passed ? "passed" : "failed"}, ${f.tests_passed} passed / ${f.tests_failed} failed, ${f.change}`,
+        )
+        .join("\n"),
     },
   });
 }

@@ -15,16 +15,23 @@ export interface Progress {
 /** The comment's text for the job's current stage. */
 export function jobCommentBody(job: GitHubJob, progress?: Progress): string {
   const run = job.rerun ? `${job.rerun.length} re-run (of ${job.tasks.length})` : `${job.tasks.length}`;
-  const lines = [`**dellm** job \`${job.id}\`${job.retry_of ? ` (retry of \`${job.retry_of}\`)` : ""}, started by @${job.requested_by}`, ""];
+  const lines = [
+    `**dellm** job \`${job.id}\`${job.retry_of ? ` (retry of \`${job.retry_of}\`)` : ""}, started by @${job.requested_by}`,
+    "",
+  ];
   const check = (done: boolean) => (done ? "- [x]" : "- [ ]");
   const after = (stage: GitHubJob["stage"]) => order.indexOf(job.failed_in ?? job.stage) > order.indexOf(stage);
   // Which model planned, so a maintainer can tell (absent on jobs saved before it was recorded).
   const by = job.planner_model ? ` (planner ${codeSpanCell(job.planner_model)})` : "";
   lines.push(`${check(after("planning"))} plan${job.tasks.length ? `: ${job.tasks.length} tasks` : ""}${by}`);
   const counted = progress ?? progressOf(job);
-  lines.push(`${check(after("distributing"))} tasks solved by the swarm${job.tasks.length ? `: ${counted.done} of ${run}${counted.failed ? ` (${counted.failed} failed their tests)` : ""}` : ""}`);
+  lines.push(
+    `${check(after("distributing"))} tasks solved by the swarm${job.tasks.length ? `: ${counted.done} of ${run}${counted.failed ? ` (${counted.failed} failed their tests)` : ""}` : ""}`,
+  );
   lines.push(`${check(after("merging"))} files merged on \`${job.branch}\``);
-  lines.push(`${check(job.stage === "done" && job.pr_url !== undefined)} pull request${job.pr_url ? `: ${job.pr_url}` : ""}`);
+  lines.push(
+    `${check(job.stage === "done" && job.pr_url !== undefined)} pull request${job.pr_url ? `: ${job.pr_url}` : ""}`,
+  );
   lines.push("", headline(job));
   return lines.join("\n");
 }
@@ -103,7 +110,11 @@ export class LiveComment {
     const where = { owner: job.owner, repo: job.repo };
     try {
       if (job.comment_id === undefined) {
-        const { data } = await this.octokit.rest.issues.createComment({ ...where, issue_number: job.issue_number, body });
+        const { data } = await this.octokit.rest.issues.createComment({
+          ...where,
+          issue_number: job.issue_number,
+          body,
+        });
         job.comment_id = data.id;
       } else {
         await this.octokit.rest.issues.updateComment({ ...where, comment_id: job.comment_id, body });

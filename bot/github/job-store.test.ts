@@ -8,15 +8,35 @@ import { DEFAULT_SETTINGS } from "./app-settings.js";
 import { GitHubJobStore, type GitHubJob } from "./job-store.js";
 
 const job = (id: string, issue: number, created: number, over: Partial<GitHubJob> = {}): GitHubJob => ({
-  id, owner: "octo", repo: "demo", installation_id: 1, issue_number: issue, title: "t", body: "", requested_by: "alice", settings: DEFAULT_SETTINGS,
-  stage: "done", tasks: [], results: [], branch: `dellm/issue-${issue}`, files: [], notes: [], created_at: created, updated_at: created, ...over,
+  id,
+  owner: "octo",
+  repo: "demo",
+  installation_id: 1,
+  issue_number: issue,
+  title: "t",
+  body: "",
+  requested_by: "alice",
+  settings: DEFAULT_SETTINGS,
+  stage: "done",
+  tasks: [],
+  results: [],
+  branch: `dellm/issue-${issue}`,
+  files: [],
+  notes: [],
+  created_at: created,
+  updated_at: created,
+  ...over,
 });
 
 describe("GitHub job store", () => {
   it("keeps every job across instances and finds an issue's latest, also by its pull request", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-store-"));
     const store = new GitHubJobStore(dir);
-    await Promise.all([store.save(job("job-aaaaaa", 7, 1, { pr_number: 12 })), store.save(job("job-bbbbbb", 8, 2)), store.save(job("job-cccccc", 7, 3, { stage: "distributing" }))]);
+    await Promise.all([
+      store.save(job("job-aaaaaa", 7, 1, { pr_number: 12 })),
+      store.save(job("job-bbbbbb", 8, 2)),
+      store.save(job("job-cccccc", 7, 3, { stage: "distributing" })),
+    ]);
     const again = new GitHubJobStore(dir);
     expect((await again.all()).map((j) => j.id)).toEqual(["job-aaaaaa", "job-bbbbbb", "job-cccccc"]);
     expect((await again.latestFor("octo", "demo", 7))?.id).toBe("job-cccccc");
@@ -39,6 +59,8 @@ describe("GitHub job store", () => {
   it("names a damaged job file and how to get past it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-store-"));
     await writeFile(join(dir, "job-broken1.json"), JSON.stringify({ id: "job-broken1" }));
-    await expect(new GitHubJobStore(dir).all()).rejects.toThrow(/job file .*job-broken1\.json is damaged .*move it aside and restart/s);
+    await expect(new GitHubJobStore(dir).all()).rejects.toThrow(
+      /job file .*job-broken1\.json is damaged .*move it aside and restart/s,
+    );
   });
 });

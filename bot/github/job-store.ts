@@ -80,7 +80,10 @@ export class GitHubJobStore {
     (await this.jobs()).set(job.id, JSON.parse(text) as GitHubJob);
     const previous = this.writes.get(job.id) ?? Promise.resolve();
     const next = previous.then(() => writeFileAtomic(this.path(job.id), text));
-    this.writes.set(job.id, next.catch(() => {}));
+    this.writes.set(
+      job.id,
+      next.catch(() => {}),
+    );
     return next;
   }
 
@@ -119,7 +122,8 @@ export class GitHubJobStore {
     for (const name of names.filter((n) => n.endsWith(".json"))) {
       const path = join(this.dir, name);
       const parsed = GitHubJobSchema.safeParse(JSON.parse(await readFile(path, "utf8")));
-      if (!parsed.success) throw new Error(`job file ${path} is damaged (${z.prettifyError(parsed.error)}); move it aside and restart`);
+      if (!parsed.success)
+        throw new Error(`job file ${path} is damaged (${z.prettifyError(parsed.error)}); move it aside and restart`);
       jobs.set(parsed.data.id, parsed.data);
     }
     return jobs;

@@ -23,9 +23,19 @@ import { GitHubJobStore, type GitHubJob } from "./job-store.js";
 import { GitHubJobs } from "./jobs.js";
 
 const KEY = "sk-ant-test";
-const task = (id: number, file: string): Task => ({ id, description: `write ${file}`, file, dependencies: [], input_output_spec: "", directory: "app/", context: "" });
+const task = (id: number, file: string): Task => ({
+  id,
+  description: `write ${file}`,
+  file,
+  dependencies: [],
+  input_output_spec: "",
+  directory: "app/",
+  context: "",
+});
 const plan = JSON.stringify([task(1, "core.py"), task(2, "extra.py")]);
-const solver: TaskSolver = { execute: async (item: WorkItem) => passingResult(item.jobId, item.task.id, "local-1", `# ${item.task.file}\n`) };
+const solver: TaskSolver = {
+  execute: async (item: WorkItem) => passingResult(item.jobId, item.task.id, "local-1", `# ${item.task.file}\n`),
+};
 /** Claude's answers: the plan to prompt 5.1, a summary to 5.7. */
 const answer = (prompt: string) => (prompt.includes("break it down into subproblems") ? plan : "Wrote the app.");
 
@@ -33,7 +43,11 @@ let dir: string;
 let remote: string;
 let store: GitHubJobStore;
 let api: FakeAnthropicApi;
-const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false } });
+const octokit = new ProbotOctokit({
+  auth: { token: "ghs_test" },
+  retry: { enabled: false },
+  throttle: { enabled: false },
+});
 
 beforeEach(async () => {
   nock.disableNetConnect();
@@ -66,10 +80,27 @@ async function bot(variables: Record<string, string>): Promise<GitHubJobs> {
 }
 
 function botWith(planner: () => Promise<Planner>): GitHubJobs {
-  return new GitHubJobs({ store, workDir: join(dir, "clones"), planner, distribution: inProcessWorkers([solver]), auth: async () => octokit, remoteUrl: () => remote, commentIntervalMs: 10 });
+  return new GitHubJobs({
+    store,
+    workDir: join(dir, "clones"),
+    planner,
+    distribution: inProcessWorkers([solver]),
+    auth: async () => octokit,
+    remoteUrl: () => remote,
+    commentIntervalMs: 10,
+  });
 }
 
-const issue = { owner: "octo", repo: "demo", installationId: 42, issueNumber: 7, title: "Build the app", body: "core and extra", requestedBy: "alice", settings: DEFAULT_SETTINGS };
+const issue = {
+  owner: "octo",
+  repo: "demo",
+  installationId: 42,
+  issueNumber: 7,
+  title: "Build the app",
+  body: "core and extra",
+  requestedBy: "alice",
+  settings: DEFAULT_SETTINGS,
+};
 
 async function settled(outcome: Awaited<ReturnType<GitHubJobs["start"]>>, jobs: GitHubJobs): Promise<GitHubJob> {
   if (!outcome.started) throw new Error(`not started: ${outcome.reason}`);
@@ -87,7 +118,9 @@ describe("the planner's model in GitHub jobs", () => {
     expect(failed).toMatchObject({ stage: "failed", failed_in: "planning", tasks: [] });
     expect(failed.planner_model).toBeUndefined();
     const said = comments.bodies.at(-1)!;
-    expect(said).toMatch(/failed while planning: DELLM_CLAUDE_MODEL=claude-sonnet-4-6 was retired by Anthropic on 2026-09-01; set DELLM_CLAUDE_MODEL to one of them, or unset it to use the newest Sonnet\./);
+    expect(said).toMatch(
+      /failed while planning: DELLM_CLAUDE_MODEL=claude-sonnet-4-6 was retired by Anthropic on 2026-09-01; set DELLM_CLAUDE_MODEL to one of them, or unset it to use the newest Sonnet\./,
+    );
     expect(said).toContain("Models this key can use: claude-opus-4-7, claude-haiku-4-5, claude-sonnet-4-5-20250929");
     expect(said).toMatch(/Fix the bot's setting and restart it, then comment `\/dellm retry`; the job is kept\.$/);
     expect(github.created).toEqual([]);
@@ -95,14 +128,30 @@ describe("the planner's model in GitHub jobs", () => {
 
     // The maintainer unsets DELLM_CLAUDE_MODEL and restarts: the newest Sonnet still listed plans the retry.
     const fixed = await bot({});
-    const retried = await settled(await fixed.retry({ owner: "octo", repo: "demo", installationId: 42, number: 7, requestedBy: "alice", settings: DEFAULT_SETTINGS }), fixed);
+    const retried = await settled(
+      await fixed.retry({
+        owner: "octo",
+        repo: "demo",
+        installationId: 42,
+        number: 7,
+        requestedBy: "alice",
+        settings: DEFAULT_SETTINGS,
+      }),
+      fixed,
+    );
     expect(retried.stage, retried.error).toBe("done");
     expect(retried).toMatchObject({ retry_of: failed.id, planner_model: "claude-sonnet-4-5-20250929" });
-    expect(api.requests.filter((r) => r.path === "/v1/messages").map((r) => r.body!.model)).toEqual(["claude-sonnet-4-6", "claude-sonnet-4-5-20250929", "claude-sonnet-4-5-20250929"]);
+    expect(api.requests.filter((r) => r.path === "/v1/messages").map((r) => r.body!.model)).toEqual([
+      "claude-sonnet-4-6",
+      "claude-sonnet-4-5-20250929",
+      "claude-sonnet-4-5-20250929",
+    ]);
     expect(String(github.created[0]!.body)).toContain("planned by `claude-sonnet-4-5-20250929`");
     expect(github.edits.at(-1)).toMatch(/- \[x\] plan: 2 tasks \(planner `claude-sonnet-4-5-20250929`\)/);
     // Saved with the job, so a restarted bot still knows.
-    expect((await new GitHubJobStore(join(dir, "jobs")).get(retried.id))?.planner_model).toBe("claude-sonnet-4-5-20250929");
+    expect((await new GitHubJobStore(join(dir, "jobs")).get(retried.id))?.planner_model).toBe(
+      "claude-sonnet-4-5-20250929",
+    );
   });
 
   it("a job planned by the local model says local and the GGUF name", async () => {

@@ -22,16 +22,30 @@ import { GitHubJobs, type GitHubJobsOptions, type IssueRequest } from "./jobs.js
 import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner } from "../pipeline/planner.js";
 
-const task = (id: number, file: string, directory = "app/"): Task => ({ id, description: `write ${file}`, file, dependencies: [], input_output_spec: "", directory, context: "" });
+const task = (id: number, file: string, directory = "app/"): Task => ({
+  id,
+  description: `write ${file}`,
+  file,
+  dependencies: [],
+  input_output_spec: "",
+  directory,
+  context: "",
+});
 const plan = [task(1, "core.py"), task(2, "extra.py")];
 
 /** Solves every task at once with a passing result, as in-process worker local-1 (the sandbox has its own tests). */
-const solver: TaskSolver = { execute: async (item: WorkItem) => passingResult(item.jobId, item.task.id, "local-1", `# ${item.task.file}\n`) };
+const solver: TaskSolver = {
+  execute: async (item: WorkItem) => passingResult(item.jobId, item.task.id, "local-1", `# ${item.task.file}\n`),
+};
 
 let dir: string;
 let remote: string;
 let store: GitHubJobStore;
-const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false } });
+const octokit = new ProbotOctokit({
+  auth: { token: "ghs_test" },
+  retry: { enabled: false },
+  throttle: { enabled: false },
+});
 
 beforeEach(async () => {
   nock.disableNetConnect();
@@ -68,7 +82,16 @@ function jobs(options: Partial<GitHubJobsOptions> = {}): GitHubJobs {
 }
 
 function request(settings: Partial<AppSettings> = {}): IssueRequest {
-  return { owner: "octo", repo: "demo", installationId: 42, issueNumber: 7, title: "Build the app", body: "core and extra", requestedBy: "alice", settings: { ...DEFAULT_SETTINGS, ...settings } };
+  return {
+    owner: "octo",
+    repo: "demo",
+    installationId: 42,
+    issueNumber: 7,
+    title: "Build the app",
+    body: "core and extra",
+    requestedBy: "alice",
+    settings: { ...DEFAULT_SETTINGS, ...settings },
+  };
 }
 
 async function started(outcome: Awaited<ReturnType<GitHubJobs["start"]>>, bot: GitHubJobs): Promise<GitHubJob> {
@@ -105,10 +128,22 @@ describe("GitHub jobs", () => {
     const bot = jobs({ planner: planner("I would start with a function.", "[]", JSON.stringify(plan)) });
     const failed = await started(await bot.start(request()), bot);
     expect(failed).toMatchObject({ stage: "failed", failed_in: "planning", tasks: [] });
-    expect(comments.bodies.at(-1)).toMatch(/failed while planning: the planner's answers were not a usable plan \(.+\)\. Make the issue more specific .*`\/dellm retry`/);
+    expect(comments.bodies.at(-1)).toMatch(
+      /failed while planning: the planner's answers were not a usable plan \(.+\)\. Make the issue more specific .*`\/dellm retry`/,
+    );
     expect(api.created).toEqual([]);
 
-    const retried = await started(await bot.retry({ owner: "octo", repo: "demo", installationId: 42, number: 7, requestedBy: "bob", settings: DEFAULT_SETTINGS }), bot);
+    const retried = await started(
+      await bot.retry({
+        owner: "octo",
+        repo: "demo",
+        installationId: 42,
+        number: 7,
+        requestedBy: "bob",
+        settings: DEFAULT_SETTINGS,
+      }),
+      bot,
+    );
     expect(retried).toMatchObject({ stage: "done", retry_of: failed.id, rerun: undefined, requested_by: "bob" });
     expect(retried.tasks.map((t) => t.id)).toEqual([1, 2]);
     expect(api.created).toHaveLength(1);
@@ -118,7 +153,11 @@ describe("GitHub jobs", () => {
     const comments = captureComments();
     const api = pullRequestApi();
     const hint = "dellm-worker --bootstrap /ip4/203.0.113.7/tcp/4001/p2p/12D3KooWabc --coordinator 12D3KooWabc";
-    const bot = jobs({ planner: planner(JSON.stringify([plan[0]])), distribution: inProcessWorkers([]), joinHint: hint });
+    const bot = jobs({
+      planner: planner(JSON.stringify([plan[0]])),
+      distribution: inProcessWorkers([]),
+      joinHint: hint,
+    });
     const failed = await started(await bot.start(request({ task_timeout_seconds: 10 })), bot);
     expect(failed).toMatchObject({ stage: "failed", failed_in: "distributing", results: [] });
     expect(failed.tasks).toHaveLength(1);
@@ -128,7 +167,17 @@ describe("GitHub jobs", () => {
 
     // With a worker there, the retry runs the kept plan (this planner would not give one).
     const again = jobs({ planner: planner("not a plan") });
-    const retried = await started(await again.retry({ owner: "octo", repo: "demo", installationId: 42, number: 7, requestedBy: "alice", settings: DEFAULT_SETTINGS }), again);
+    const retried = await started(
+      await again.retry({
+        owner: "octo",
+        repo: "demo",
+        installationId: 42,
+        number: 7,
+        requestedBy: "alice",
+        settings: DEFAULT_SETTINGS,
+      }),
+      again,
+    );
     expect(retried).toMatchObject({ stage: "done", rerun: [1] });
     expect(api.created).toHaveLength(1);
   }, 30_000);
@@ -145,7 +194,9 @@ describe("GitHub jobs", () => {
     expect(failed.results).toHaveLength(2);
     expect(failed.commit).toMatch(/^[0-9a-f]{40}$/);
     const said = comments.bodies.at(-1)!;
-    expect(said).toMatch(/pushing branch `dellm\/issue-7` was rejected \(.*branch protection: pushes to dellm\/\* need a review/s);
+    expect(said).toMatch(
+      /pushing branch `dellm\/issue-7` was rejected \(.*branch protection: pushes to dellm\/\* need a review/s,
+    );
     expect(said).toMatch(/delete it or lift the protection, then comment `\/dellm retry`; the results are kept/);
     expect(said).not.toContain(remote);
     expect(api.created).toEqual([]);
@@ -165,9 +216,13 @@ describe("GitHub jobs", () => {
       [".github/ci.py", "not written"],
     ]);
     const body = String(api.created[0]!.body);
-    expect(body).toMatch(/\| `scripts\/tool\.py` \| 2 \| local-1 \| 1 \| 0 \| 0 \| not written: refusing path "scripts\/tool\.py": outside the paths \.github\/dellm\.yml allows \(app\/\) \| ❌ failed \|/);
+    expect(body).toMatch(
+      /\| `scripts\/tool\.py` \| 2 \| local-1 \| 1 \| 0 \| 0 \| not written: refusing path "scripts\/tool\.py": outside the paths \.github\/dellm\.yml allows \(app\/\) \| ❌ failed \|/,
+    );
     expect(body).toMatch(/`\.github\/ci\.py`.*allow_github_dir: true/);
-    expect(await simpleGit(remote).raw(["ls-tree", "-r", "--name-only", "dellm/issue-7"])).toBe("README.md\napp/core.py\n");
+    expect(await simpleGit(remote).raw(["ls-tree", "-r", "--name-only", "dellm/issue-7"])).toBe(
+      "README.md\napp/core.py\n",
+    );
     expect(api.checkRuns[0]).toMatchObject({ conclusion: "failure" });
     // The planner was told where it may write.
     expect(planning.prompts[0]?.text).toContain("Only write files under: app/.");
@@ -186,12 +241,17 @@ describe("GitHub jobs", () => {
     expect((await store.get(id))?.stage).toBe("distributing");
 
     // Second life: the store read afresh from disk; resume picks the job up where it stood (not planned again).
-    const second = jobs({ store: new GitHubJobStore(join(dir, "jobs")), planner: planner("the plan must not be asked for again") });
+    const second = jobs({
+      store: new GitHubJobStore(join(dir, "jobs")),
+      planner: planner("the plan must not be asked for again"),
+    });
     expect(await second.resume()).toEqual([id]);
     const done = await second.settled(id)!;
     expect(done.stage, done.error).toBe("done");
     expect(api.created).toHaveLength(1);
-    expect(String(api.created[0]!.body)).toContain("The bot restarted while this job was distributing; it resumed from there.");
+    expect(String(api.created[0]!.body)).toContain(
+      "The bot restarted while this job was distributing; it resumed from there.",
+    );
     expect(comments.bodies.filter((b) => b.includes(`job \`${id}\``)).length).toBeGreaterThanOrEqual(1);
   });
 
@@ -210,12 +270,16 @@ describe("GitHub jobs", () => {
     const comments = captureComments();
     const bot = jobs({
       planner: async () => {
-        throw new Error("no ANTHROPIC_API_KEY is set, so the bot plans with its local model models/x.gguf, and it could not be loaded (ENOENT); set ANTHROPIC_API_KEY or MODEL_PATH in the bot's environment");
+        throw new Error(
+          "no ANTHROPIC_API_KEY is set, so the bot plans with its local model models/x.gguf, and it could not be loaded (ENOENT); set ANTHROPIC_API_KEY or MODEL_PATH in the bot's environment",
+        );
       },
     });
     const failed = await started(await bot.start(request()), bot);
     expect(failed).toMatchObject({ stage: "failed", failed_in: "planning" });
-    expect(comments.bodies.at(-1)).toMatch(/failed while planning: no ANTHROPIC_API_KEY is set.*set ANTHROPIC_API_KEY or MODEL_PATH/);
+    expect(comments.bodies.at(-1)).toMatch(
+      /failed while planning: no ANTHROPIC_API_KEY is set.*set ANTHROPIC_API_KEY or MODEL_PATH/,
+    );
   });
 
   it("re-tests volunteer results in its own sandbox and marks each file by its own verdict, not the worker's claim", async () => {
@@ -224,7 +288,14 @@ describe("GitHub jobs", () => {
     // A worker that says "passed" for code whose tests fail (for task 2), and honest code for task 1.
     const liar: TaskSolver = {
       execute: async (item: WorkItem) =>
-        passingResult(item.jobId, item.task.id, "local-1", item.task.id === 1 ? "def one():\n    return 1\n\n\ndef test_one():\n    assert one() == 1\n" : "def test_two():\n    assert 1 + 1 == 3\n"),
+        passingResult(
+          item.jobId,
+          item.task.id,
+          "local-1",
+          item.task.id === 1
+            ? "def one():\n    return 1\n\n\ndef test_one():\n    assert one() == 1\n"
+            : "def test_two():\n    assert 1 + 1 == 3\n",
+        ),
     };
     const bot = jobs({ distribution: inProcessWorkers([liar]), verifier: new DockerSandbox() });
     const done = await started(await bot.start(request()), bot);
@@ -237,7 +308,9 @@ describe("GitHub jobs", () => {
     expect(body).toMatch(/\| `app\/extra\.py` \| 2 \| local-1 \| 0 \| 1 \| 0 \| created \| ❌ failed \|/);
     expect(body).toMatch(/Test log of app\/extra\.py[\s\S]*assert 1 \+ 1 == 3/);
     expect(body).toContain("The bot's own re-test overruled the workers on task(s) 2");
-    expect(done.results.find((r) => r.task_id === 2)!.notes.at(-1)).toBe("the worker reported passed; the bot's re-test failed");
+    expect(done.results.find((r) => r.task_id === 2)!.notes.at(-1)).toBe(
+      "the worker reported passed; the bot's re-test failed",
+    );
     expect(api.checkRuns[0]).toMatchObject({ conclusion: "failure" });
   });
 
@@ -249,6 +322,8 @@ describe("GitHub jobs", () => {
     const done = await started(await bot.start({ ...request(), body: "Please build it. ".repeat(200_000) }), bot);
     expect(done.stage, done.error).toBe("done");
     expect(planning.prompts[0]!.text.length).toBeLessThan(45_000);
-    expect(String(api.created[0]!.body)).toContain("The issue body has 3400000 characters; the planner was given the first 16000.");
+    expect(String(api.created[0]!.body)).toContain(
+      "The issue body has 3400000 characters; the planner was given the first 16000.",
+    );
   });
 });

@@ -116,11 +116,18 @@ export class GitHubJobs implements JobStarter {
   /** Re-run the failed and missing tasks of the issue's latest job on the same branch and PR. */
   async retry(request: RetryRequest): Promise<StartOutcome> {
     const latest = await this.options.store.latestFor(request.owner, request.repo, request.number);
-    if (!latest) return { started: false, reason: `there is no dellm job for #${request.number} yet; add the \`${request.settings.label}\` label to the issue to start one.` };
+    if (!latest)
+      return {
+        started: false,
+        reason: `there is no dellm job for #${request.number} yet; add the \`${request.settings.label}\` label to the issue to start one.`,
+      };
     return this.claimIssue(latest.owner, latest.repo, latest.issue_number, async () => {
-      const failed = new Set(latest.tasks.map((t) => t.id).filter((id) => !latest.results.some((r) => r.task_id === id && r.test_passed)));
+      const failed = new Set(
+        latest.tasks.map((t) => t.id).filter((id) => !latest.results.some((r) => r.task_id === id && r.test_passed)),
+      );
       for (const file of latest.files) if (!file.passed) failed.add(file.task_id);
-      if (failed.size === 0 && latest.stage === "done") return `nothing to retry: every task of job \`${latest.id}\` passed its tests (${latest.pr_url ?? latest.branch}).`;
+      if (failed.size === 0 && latest.stage === "done")
+        return `nothing to retry: every task of job \`${latest.id}\` passed its tests (${latest.pr_url ?? latest.branch}).`;
       const now = Date.now() / 1000;
       const planned = latest.tasks.length > 0;
       return {
@@ -172,7 +179,12 @@ export class GitHubJobs implements JobStarter {
     await Promise.allSettled(this.running.values());
   }
 
-  private async claimIssue(owner: string, repo: string, issueNumber: number, create: () => Promise<GitHubJob | string>): Promise<StartOutcome> {
+  private async claimIssue(
+    owner: string,
+    repo: string,
+    issueNumber: number,
+    create: () => Promise<GitHubJob | string>,
+  ): Promise<StartOutcome> {
     const key = issueKey(owner, repo, issueNumber);
     const refusal = (id?: string): StartOutcome => ({
       started: false,
@@ -181,7 +193,9 @@ export class GitHubJobs implements JobStarter {
     if (this.busy.has(key)) return refusal(this.jobOfIssue.get(key));
     this.busy.add(key);
     try {
-      const active = (await this.options.store.all()).find((j) => issueKey(j.owner, j.repo, j.issue_number) === key && isActive(j));
+      const active = (await this.options.store.all()).find(
+        (j) => issueKey(j.owner, j.repo, j.issue_number) === key && isActive(j),
+      );
       if (active) {
         this.busy.delete(key);
         return refusal(active.id);
@@ -217,15 +231,23 @@ export class GitHubJobs implements JobStarter {
     try {
       octokit = await this.options.auth(job.installation_id);
     } catch (error) {
-      return this.fail(job, `could not act as the app on ${job.owner}/${job.repo}: ${(error as Error).message}. Check that the app is still installed there.`, undefined);
+      return this.fail(
+        job,
+        `could not act as the app on ${job.owner}/${job.repo}: ${(error as Error).message}. Check that the app is still installed there.`,
+        undefined,
+      );
     }
     const cloneDir = join(this.options.workDir, job.id);
-    const comment = new LiveComment(octokit, this.options.commentIntervalMs ?? 3_000, (reason) => this.log(`[github] could not update the progress comment of ${job.id}: ${reason}`));
+    const comment = new LiveComment(octokit, this.options.commentIntervalMs ?? 3_000, (reason) =>
+      this.log(`[github] could not update the progress comment of ${job.id}: ${reason}`),
+    );
     try {
       await comment.flush(job);
       await save();
       const remoteUrl = this.options.remoteUrl ?? githubRemote;
-      const checkout = await Checkout.clone(cloneDir, async () => remoteUrl(job.owner, job.repo, await installationToken(octokit)));
+      const checkout = await Checkout.clone(cloneDir, async () =>
+        remoteUrl(job.owner, job.repo, await installationToken(octokit)),
+      );
       job.base_branch = checkout.baseBranch;
       if (job.stage === "queued" || job.stage === "planning") await this.plan(job, checkout, comment, signal);
       if (job.stage === "distributing") await this.collect(job, comment, signal);
@@ -253,14 +275,24 @@ export class GitHubJobs implements JobStarter {
     await this.options.store.save(job);
     comment.update(job);
     // A new job never writes over a branch that already exists (an earlier job's, or a person's).
-    if (!job.retry_of && (await checkout.remoteBranch(job.branch)) !== null) job.branch = `dellm/issue-${job.issue_number}-${job.id.slice(-10)}`;
+    if (!job.retry_of && (await checkout.remoteBranch(job.branch)) !== null)
+      job.branch = `dellm/issue-${job.issue_number}-${job.id.slice(-10)}`;
     if (job.tasks.length === 0) {
       const query = issueQuery(job);
-      if (job.body.length > MAX_ISSUE_CHARS) job.notes.push(`The issue body has ${job.body.length} characters; the planner was given the first ${MAX_ISSUE_CHARS}.`);
+      if (job.body.length > MAX_ISSUE_CHARS)
+        job.notes.push(
+          `The issue body has ${job.body.length} characters; the planner was given the first ${MAX_ISSUE_CHARS}.`,
+        );
       const context = await repositoryContext(checkout.dir, query, this.options.repositoryContextChars ?? 24_000);
-      const paths = job.settings.paths.some((p) => p === "" || p === "/") ? "" : `\n\nOnly write files under: ${job.settings.paths.join(", ")}.`;
+      const paths = job.settings.paths.some((p) => p === "" || p === "/")
+        ? ""
+        : `\n\nOnly write files under: ${job.settings.paths.join(", ")}.`;
       const planner = await this.options.planner();
-      const tasks = await planner.decompose(query, { signal, repositoryContext: context.text + paths, maxTasks: job.settings.max_tasks });
+      const tasks = await planner.decompose(query, {
+        signal,
+        repositoryContext: context.text + paths,
+        maxTasks: job.settings.max_tasks,
+      });
       // Read after planning: a model retired mid-run may have been replaced by the newest Sonnet.
       job.planner_model = plannerModelLabel(planner.model);
       const { tasks: withContent, notes } = await withCurrentContent(checkout.dir, tasks);
@@ -279,7 +311,8 @@ export class GitHubJobs implements JobStarter {
     // The board counts kept results as done; the comment counts this job's own.
     const keptFailed = [...kept.values()].filter((r) => !r.test_passed).length;
     const onEvent = (event: JobEvent) => {
-      if (event.kind === "progress") comment.update(job, { done: event.done - kept.size, failed: event.failed - keptFailed });
+      if (event.kind === "progress")
+        comment.update(job, { done: event.done - kept.size, failed: event.failed - keptFailed });
     };
     const request = { id: job.id, query: issueQuery(job), tasks: job.tasks };
     const { results, disagreed } = await collectVerified(request, {
@@ -293,10 +326,16 @@ export class GitHubJobs implements JobStarter {
       replicas: job.settings.replicas,
     });
     signal.throwIfAborted();
-    if (disagreed.length) job.notes.push(`The bot's own re-test overruled the workers on task(s) ${disagreed.join(", ")}; the table shows the bot's verdict.`);
+    if (disagreed.length)
+      job.notes.push(
+        `The bot's own re-test overruled the workers on task(s) ${disagreed.join(", ")}; the table shows the bot's verdict.`,
+      );
     job.results = [...results.values()];
     const arrived = [...running].filter((id) => results.has(id)).length;
-    if (arrived === 0 && running.size > 0) throw new NoResultsError(`no worker sent a result for any of the ${running.size} tasks within ${timeoutSeconds} s`);
+    if (arrived === 0 && running.size > 0)
+      throw new NoResultsError(
+        `no worker sent a result for any of the ${running.size} tasks within ${timeoutSeconds} s`,
+      );
     job.stage = "merging";
     await this.options.store.save(job);
   }
@@ -324,7 +363,10 @@ export class GitHubJobs implements JobStarter {
       const fresh = await fileReports(job, merge, results, checkout);
       job.files = buildOnBranch ? [...job.files.filter((f) => !running.has(f.task_id)), ...fresh] : fresh;
       if (!merge.commit) {
-        if (!onRemote || !buildOnBranch) throw new NoResultsError(`none of the ${job.tasks.length} tasks produced a file that could be written (${merge.skipped.map((s) => `${s.path}: ${s.reason}`).join("; ")})`);
+        if (!onRemote || !buildOnBranch)
+          throw new NoResultsError(
+            `none of the ${job.tasks.length} tasks produced a file that could be written (${merge.skipped.map((s) => `${s.path}: ${s.reason}`).join("; ")})`,
+          );
         job.commit = onRemote;
       } else {
         job.commit = merge.commit;
@@ -336,11 +378,20 @@ export class GitHubJobs implements JobStarter {
     job.stage = "pushing";
     await this.options.store.save(job);
     if (job.summary === undefined) job.summary = await this.summarize(job);
-    const body = pullRequestBody({ issueNumber: job.issue_number, jobId: job.id, summary: job.summary ?? "", files: job.files, notes: job.notes, plannerModel: job.planner_model });
+    const body = pullRequestBody({
+      issueNumber: job.issue_number,
+      jobId: job.id,
+      summary: job.summary ?? "",
+      files: job.files,
+      notes: job.notes,
+      plannerModel: job.planner_model,
+    });
     Object.assign(job, await openOrUpdatePullRequest(octokit, job, body));
     await this.options.store.save(job);
     // The verdict is also in the PR body: a check run GitHub refuses (permission not granted) is only logged.
-    await createCheckRun(octokit, job).catch((error: Error) => this.log(`[github] could not create the check run for ${job.id}: ${error.message}`));
+    await createCheckRun(octokit, job).catch((error: Error) =>
+      this.log(`[github] could not create the check run for ${job.id}: ${error.message}`),
+    );
   }
 
   private async summarize(job: GitHubJob): Promise<string> {
@@ -357,7 +408,12 @@ export class GitHubJobs implements JobStarter {
     await this.comment(octokit, job, body);
   }
 
-  private async fail(job: GitHubJob, reason: string, octokit: Octokit | undefined, comment?: LiveComment): Promise<GitHubJob> {
+  private async fail(
+    job: GitHubJob,
+    reason: string,
+    octokit: Octokit | undefined,
+    comment?: LiveComment,
+  ): Promise<GitHubJob> {
     if (job.stage !== "failed") job.failed_in = job.stage;
     job.stage = "failed";
     job.error = reason;
@@ -385,6 +441,9 @@ function runningTaskIds(job: GitHubJob): Set<number> {
 
 /** The request as the planner sees it: title and body, bounded. */
 function issueQuery(job: GitHubJob): string {
-  const body = job.body.length > MAX_ISSUE_CHARS ? `${job.body.slice(0, MAX_ISSUE_CHARS)}\n…[the rest of the issue was cut: it is longer than ${MAX_ISSUE_CHARS} characters]` : job.body;
+  const body =
+    job.body.length > MAX_ISSUE_CHARS
+      ? `${job.body.slice(0, MAX_ISSUE_CHARS)}\n…[the rest of the issue was cut: it is longer than ${MAX_ISSUE_CHARS} characters]`
+      : job.body;
   return issueRequest({ title: job.title, body });
 }

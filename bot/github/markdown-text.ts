@@ -50,7 +50,8 @@ export function markdownBlock(text: string): string {
       const fence = line.match(FENCE)?.[1];
       if (open === null) {
         // A backtick fence's info string may not hold a backtick (then it is no fence).
-        if (fence && !(fence.startsWith("`") && line.slice(line.indexOf(fence) + fence.length).includes("`"))) open = fence;
+        if (fence && !(fence.startsWith("`") && line.slice(line.indexOf(fence) + fence.length).includes("`")))
+          open = fence;
         return noHtml(line);
       }
       if (fence && fence[0] === open[0] && fence.length >= open.length && line.trim() === fence) open = null;

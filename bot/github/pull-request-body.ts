@@ -19,11 +19,19 @@ export interface PullRequestBodyInput {
   plannerModel?: string;
 }
 
-export function pullRequestBody({ issueNumber, jobId, summary, files, notes = [], plannerModel }: PullRequestBodyInput): string {
+export function pullRequestBody({
+  issueNumber,
+  jobId,
+  summary,
+  files,
+  notes = [],
+  plannerModel,
+}: PullRequestBodyInput): string {
   const rows = [...files]
     .sort((a, b) => a.task_id - b.task_id)
-    .map((f) =>
-      `| ${codeSpanCell(f.path)} | ${f.task_id} | ${markdownCell(f.worker ?? "—")} | ${f.tests_passed} | ${f.tests_failed} | ${f.attempts} | ${f.change === "not written" ? `not written: ${markdownCell(f.reason ?? "")}` : f.change} | ${f.passed ? "✅ passed" : "❌ failed"} |`,
+    .map(
+      (f) =>
+        `| ${codeSpanCell(f.path)} | ${f.task_id} | ${markdownCell(f.worker ?? "—")} | ${f.tests_passed} | ${f.tests_failed} | ${f.attempts} | ${f.change === "not written" ? `not written: ${markdownCell(f.reason ?? "")}` : f.change} | ${f.passed ? "✅ passed" : "❌ failed"} |`,
     );
   const head = [
     `Closes #${issueNumber}`,
@@ -44,9 +52,15 @@ export function pullRequestBody({ issueNumber, jobId, summary, files, notes = []
   ];
   const logs = files
     .filter((f) => !f.passed && f.log)
-    .map((f) => `<details><summary>Test log of ${escapeHtml(showUntrusted(f.path))} (task ${f.task_id})</summary>\n\n${fencedBlock(f.log!.slice(-MAX_LOG_CHARS))}\n</details>`);
+    .map(
+      (f) =>
+        `<details><summary>Test log of ${escapeHtml(showUntrusted(f.path))} (task ${f.task_id})</summary>\n\n${fencedBlock(f.log!.slice(-MAX_LOG_CHARS))}\n</details>`,
+    );
   let body = [...head, ...(logs.length ? ["", "### Failures", "", ...logs] : []), ...tail].join("\n");
-  if (body.length > MAX_BODY_CHARS) body = [...head, "", "_(test logs left out: the body would be too long)_", ...tail].join("\n").slice(0, MAX_BODY_CHARS);
+  if (body.length > MAX_BODY_CHARS)
+    body = [...head, "", "_(test logs left out: the body would be too long)_", ...tail]
+      .join("\n")
+      .slice(0, MAX_BODY_CHARS);
   return body;
 }
 

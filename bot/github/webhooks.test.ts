@@ -56,7 +56,16 @@ describe("GitHub App webhooks", () => {
     expect(response.status).toBe(200);
     expect(config.isDone() && check.isDone()).toBe(true);
     expect(starts).toEqual([
-      { owner: "octo", repo: "demo", installationId: 42, issueNumber: 7, title: "Add a fibonacci function", body: "In Python, with tests.", requestedBy: "alice", settings: DEFAULT_SETTINGS },
+      {
+        owner: "octo",
+        repo: "demo",
+        installationId: 42,
+        issueNumber: 7,
+        title: "Add a fibonacci function",
+        body: "In Python, with tests.",
+        requestedBy: "alice",
+        settings: DEFAULT_SETTINGS,
+      },
     ]);
     // The job itself posts the acknowledgement with its progress; the edge says nothing more.
     expect(comments.bodies).toEqual([]);
@@ -79,7 +88,13 @@ describe("GitHub App webhooks", () => {
     permission("alice", "admin");
     expect((await server.deliver("issues", labeledPayload("swarm-please"))).status).toBe(200);
     expect(starts).toHaveLength(1);
-    expect(starts[0]!.settings).toMatchObject({ label: "swarm-please", max_tasks: 3, replicas: 2, paths: ["src/"], task_timeout_seconds: 120 });
+    expect(starts[0]!.settings).toMatchObject({
+      label: "swarm-please",
+      max_tasks: 3,
+      replicas: 2,
+      paths: ["src/"],
+      task_timeout_seconds: 120,
+    });
 
     // ...and then the default label means nothing there.
     settingsFile("label: swarm-please\n");
@@ -119,7 +134,11 @@ describe("GitHub App webhooks", () => {
 
   it("refuses a wrongly signed delivery before any handler runs", async () => {
     const payload = labeledPayload("dellm");
-    const response = await server.deliver("issues", payload, await sign("not-" + WEBHOOK_SECRET, JSON.stringify(payload)));
+    const response = await server.deliver(
+      "issues",
+      payload,
+      await sign("not-" + WEBHOOK_SECRET, JSON.stringify(payload)),
+    );
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/signature does not match/);
     expect(starts).toEqual([]);
@@ -130,7 +149,9 @@ describe("GitHub App webhooks", () => {
     permission("alice", "maintain");
     settingsFile(null);
     await server.deliver("issue_comment", commentPayload("Thanks!\n/dellm retry please", "alice", 12));
-    expect(retries).toEqual([{ owner: "octo", repo: "demo", installationId: 42, number: 12, requestedBy: "alice", settings: DEFAULT_SETTINGS }]);
+    expect(retries).toEqual([
+      { owner: "octo", repo: "demo", installationId: 42, number: 12, requestedBy: "alice", settings: DEFAULT_SETTINGS },
+    ]);
   });
 
   it("refuses `/dellm retry` from someone without write access: a reply, no job", async () => {
@@ -140,7 +161,9 @@ describe("GitHub App webhooks", () => {
     await server.deliver("issue_comment", commentPayload("/dellm retry", "mallory"));
     expect(retries).toEqual([]);
     expect(comments.bodies).toHaveLength(1);
-    expect(comments.bodies[0]).toMatch(/@mallory only people with write access to this repository can run `\/dellm` commands/);
+    expect(comments.bodies[0]).toMatch(
+      /@mallory only people with write access to this repository can run `\/dellm` commands/,
+    );
   });
 
   it("answers an unknown /dellm command with the ones it knows, and ignores bots and ordinary comments", async () => {

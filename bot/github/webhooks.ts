@@ -17,7 +17,12 @@ const Common = {
 };
 const LabeledSchema = z.object({
   label: z.object({ name: z.string() }),
-  issue: z.object({ number: z.number().int().positive(), title: z.string(), body: z.string().nullable(), pull_request: z.unknown().optional() }),
+  issue: z.object({
+    number: z.number().int().positive(),
+    title: z.string(),
+    body: z.string().nullable(),
+    pull_request: z.unknown().optional(),
+  }),
   ...Common,
 });
 const CommentSchema = z.object({
@@ -39,7 +44,9 @@ export function dellmApp(jobs: JobStarter): ApplicationFunction {
       const settings = await on.settings();
       if (!settings || payload.label.name !== settings.label) return;
       if (!(await on.mayRun(sender.login))) {
-        await on.say(`@${sender.login} only people with write access to this repository can start dellm; the label was ignored.`);
+        await on.say(
+          `@${sender.login} only people with write access to this repository can start dellm; the label was ignored.`,
+        );
         return;
       }
       const outcome = await jobs.start({
@@ -64,11 +71,15 @@ export function dellmApp(jobs: JobStarter): ApplicationFunction {
       const { sender, repository } = payload;
       const on = onIssue(context, { owner: repository.owner.login, repo: repository.name }, payload.issue.number);
       if (!(await on.mayRun(sender.login))) {
-        await on.say(`@${sender.login} only people with write access to this repository can run \`/dellm\` commands; nothing was done.`);
+        await on.say(
+          `@${sender.login} only people with write access to this repository can run \`/dellm\` commands; nothing was done.`,
+        );
         return;
       }
       if (command[1] !== "retry") {
-        await on.say(`@${sender.login} dellm does not know \`/dellm${command[1] ? ` ${command[1]}` : ""}\`. It understands \`/dellm retry\` (re-run the failed or missing tasks of the latest job).`);
+        await on.say(
+          `@${sender.login} dellm does not know \`/dellm${command[1] ? ` ${command[1]}` : ""}\`. It understands \`/dellm retry\` (re-run the failed or missing tasks of the latest job).`,
+        );
         return;
       }
       const settings = await on.settings();
@@ -86,7 +97,10 @@ export function dellmApp(jobs: JobStarter): ApplicationFunction {
   };
 }
 
-function checked<T>(context: { name: string; payload: unknown; log: Context["log"] }, schema: z.ZodType<T>): T | undefined {
+function checked<T>(
+  context: { name: string; payload: unknown; log: Context["log"] },
+  schema: z.ZodType<T>,
+): T | undefined {
   const parsed = schema.safeParse(context.payload);
   if (parsed.success) return parsed.data;
   context.log.warn(`ignoring a malformed ${context.name} payload: ${z.prettifyError(parsed.error)}`);
@@ -94,7 +108,11 @@ function checked<T>(context: { name: string; payload: unknown; log: Context["log
 }
 
 /** What both handlers do on the issue the event is about. */
-function onIssue(context: Context<"issues.labeled"> | Context<"issue_comment.created">, repository: { owner: string; repo: string }, issueNumber: number) {
+function onIssue(
+  context: Context<"issues.labeled"> | Context<"issue_comment.created">,
+  repository: { owner: string; repo: string },
+  issueNumber: number,
+) {
   const octokit = context.octokit;
   const say = async (body: string) => {
     await octokit.rest.issues.createComment({ ...repository, issue_number: issueNumber, body });
@@ -110,7 +128,10 @@ function onIssue(context: Context<"issues.labeled"> | Context<"issue_comment.cre
       try {
         return parseSettings(await (context as Context).config<Record<string, unknown>>(SETTINGS_FILE, {}));
       } catch (error) {
-        const reason = error instanceof SettingsError ? error.message : `.github/${SETTINGS_FILE} could not be read (${(error as Error).message}); fix or remove it and try again.`;
+        const reason =
+          error instanceof SettingsError
+            ? error.message
+            : `.github/${SETTINGS_FILE} could not be read (${(error as Error).message}); fix or remove it and try again.`;
         await say(`dellm did not start: ${reason}`);
         return undefined;
       }

@@ -14,7 +14,8 @@ export type PlannerKind = "claude" | "local";
 
 /** auto = Claude when a key is set; asking for Claude without a key is a usage error naming the variable. */
 export function plannerKind(requested: PlannerRequest, env: DellmEnv): PlannerKind {
-  if (requested === "claude" && !env.ANTHROPIC_API_KEY) throw new UsageError("--planner claude needs ANTHROPIC_API_KEY (in the environment or .env)");
+  if (requested === "claude" && !env.ANTHROPIC_API_KEY)
+    throw new UsageError("--planner claude needs ANTHROPIC_API_KEY (in the environment or .env)");
   if (requested === "auto") return env.ANTHROPIC_API_KEY ? "claude" : "local";
   return requested;
 }
@@ -23,7 +24,9 @@ export function plannerKind(requested: PlannerRequest, env: DellmEnv): PlannerKi
 export async function checkedClaudePlanner(env: DellmEnv, log: (line: string) => void): Promise<Planner> {
   const model = claudePlannerModel(env);
   const id = await model.check();
-  const why = env.DELLM_CLAUDE_MODEL ? "DELLM_CLAUDE_MODEL, available to this key" : "the newest Sonnet this key can use; DELLM_CLAUDE_MODEL pins another";
+  const why = env.DELLM_CLAUDE_MODEL
+    ? "DELLM_CLAUDE_MODEL, available to this key"
+    : "the newest Sonnet this key can use; DELLM_CLAUDE_MODEL pins another";
   log(`[model] Claude ${id}: ${why}`);
   if (model.models.warning) log(`[model] warning: ${model.models.warning}`);
   return new Planner(model, { maxTokens: env.DELLM_CLAUDE_MAX_TOKENS });
@@ -44,7 +47,11 @@ export interface PlannerSource {
  * For `dellm serve`: Claude when a key is set, checked before this resolves (a wrong key or model
  * stops the bot at start); else the local model, loaded on first use, a load failure naming the fix.
  */
-export async function openPlannerSource(env: DellmEnv, modelSpec: string, log: (line: string) => void): Promise<PlannerSource> {
+export async function openPlannerSource(
+  env: DellmEnv,
+  modelSpec: string,
+  log: (line: string) => void,
+): Promise<PlannerSource> {
   if (plannerKind("auto", env) === "claude") {
     const planner = await checkedClaudePlanner(env, log);
     return { planner: async () => planner, async dispose() {} };
@@ -57,7 +64,10 @@ export async function openPlannerSource(env: DellmEnv, modelSpec: string, log: (
         return localPlanner(await model);
       } catch (error) {
         model = undefined;
-        throw new Error(`no ANTHROPIC_API_KEY is set, so the bot plans with its local model ${modelSpec}, and it could not be loaded (${(error as Error).message}); set ANTHROPIC_API_KEY or MODEL_PATH in the bot's environment`, { cause: error });
+        throw new Error(
+          `no ANTHROPIC_API_KEY is set, so the bot plans with its local model ${modelSpec}, and it could not be loaded (${(error as Error).message}); set ANTHROPIC_API_KEY or MODEL_PATH in the bot's environment`,
+          { cause: error },
+        );
       }
     },
     async dispose() {

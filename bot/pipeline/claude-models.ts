@@ -54,7 +54,10 @@ export function newestSonnet(models: ClaudeModelInfo[]): ClaudeModelInfo | undef
 
 /** "claude-sonnet-4-6, claude-opus-4-7, …", newest first: what a person can put in DELLM_CLAUDE_MODEL. */
 export function availableList(models: ClaudeModelInfo[]): string {
-  const ids = models.filter(usable).sort((a, b) => releasedAt(b) - releasedAt(a)).map((m) => m.id);
+  const ids = models
+    .filter(usable)
+    .sort((a, b) => releasedAt(b) - releasedAt(a))
+    .map((m) => m.id);
   return ids.length ? ids.join(", ") : "none";
 }
 
@@ -118,7 +121,11 @@ export class ClaudeModels {
     const { configured } = this.options;
     if (configured === undefined) {
       const newest = newestSonnet(models);
-      if (!newest) throw new ClaudeSetupError(`the Anthropic API lists no Sonnet model for this key (it can use: ${availableList(models)}); set DELLM_CLAUDE_MODEL to one of them`, "no-sonnet");
+      if (!newest)
+        throw new ClaudeSetupError(
+          `the Anthropic API lists no Sonnet model for this key (it can use: ${availableList(models)}); set DELLM_CLAUDE_MODEL to one of them`,
+          "no-sonnet",
+        );
       return newest.id;
     }
     const listed = models.find((m) => m.id === configured);
@@ -133,13 +140,31 @@ export class ClaudeModels {
   }
 
   /** Why `id` cannot be used: retired (the API's lifecycle, or known), or not a model this key has. */
-  private async unavailable(id: string, models: ClaudeModelInfo[], when: "start" | "mid-job"): Promise<ClaudeSetupError> {
+  private async unavailable(
+    id: string,
+    models: ClaudeModelInfo[],
+    when: "start" | "mid-job",
+  ): Promise<ClaudeSetupError> {
     const info = models.find((m) => m.id === id) ?? (await this.retrieve(id));
-    const retiredOn = info?.lifecycle === "retired" ? (info.retires_at ?? info.deprecated_at ?? undefined)?.slice(0, 10) ?? "an earlier date" : KNOWN_RETIRED[id];
-    const setting = this.options.configured === undefined ? `the newest Sonnet this key could use, ${id},` : `DELLM_CLAUDE_MODEL=${id}`;
-    const what = retiredOn ? `${setting} was retired by Anthropic on ${retiredOn}` : `${setting} is not a model this ANTHROPIC_API_KEY can use${when === "mid-job" ? " any more (the API answered 404 not_found_error)" : ""}`;
-    const fix = this.options.configured === undefined ? "set DELLM_CLAUDE_MODEL to one of them" : "set DELLM_CLAUDE_MODEL to one of them, or unset it to use the newest Sonnet";
-    return new ClaudeSetupError(`${what}; ${fix}. Models this key can use: ${availableList(models)}`, retiredOn ? "model-retired" : "model-unavailable");
+    const retiredOn =
+      info?.lifecycle === "retired"
+        ? ((info.retires_at ?? info.deprecated_at ?? undefined)?.slice(0, 10) ?? "an earlier date")
+        : KNOWN_RETIRED[id];
+    const setting =
+      this.options.configured === undefined
+        ? `the newest Sonnet this key could use, ${id},`
+        : `DELLM_CLAUDE_MODEL=${id}`;
+    const what = retiredOn
+      ? `${setting} was retired by Anthropic on ${retiredOn}`
+      : `${setting} is not a model this ANTHROPIC_API_KEY can use${when === "mid-job" ? " any more (the API answered 404 not_found_error)" : ""}`;
+    const fix =
+      this.options.configured === undefined
+        ? "set DELLM_CLAUDE_MODEL to one of them"
+        : "set DELLM_CLAUDE_MODEL to one of them, or unset it to use the newest Sonnet";
+    return new ClaudeSetupError(
+      `${what}; ${fix}. Models this key can use: ${availableList(models)}`,
+      retiredOn ? "model-retired" : "model-unavailable",
+    );
   }
 
   /** One model's entry, when the API still describes it (retired ones may be); undefined when it does not. */
@@ -161,10 +186,16 @@ export class ClaudeModels {
       );
     }
     if (error instanceof Anthropic.APIConnectionError) {
-      return new ClaudeSetupError(`could not reach the Anthropic API to check the planner's model (${error.message}); check the network or ANTHROPIC_BASE_URL`, "unreachable");
+      return new ClaudeSetupError(
+        `could not reach the Anthropic API to check the planner's model (${error.message}); check the network or ANTHROPIC_BASE_URL`,
+        "unreachable",
+      );
     }
     if (error instanceof Anthropic.APIError) {
-      return new ClaudeSetupError(`the Anthropic API could not list the models this key can use (${error.message}); try again later`, "unreachable");
+      return new ClaudeSetupError(
+        `the Anthropic API could not list the models this key can use (${error.message}); try again later`,
+        "unreachable",
+      );
     }
     return error as Error;
   }

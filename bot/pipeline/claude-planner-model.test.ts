@@ -20,7 +20,17 @@ const catalogue = (): FakeModel[] => [
   fakeModel("claude-3-5-sonnet-20241022", "2024-10-22T00:00:00Z"), // no `line`: older API versions leave it out
   fakeModel("claude-sonnet-4-6", "2026-02-17T00:00:00Z", { line: "sonnet" }),
 ];
-const planAnswer = JSON.stringify([{ id: 1, description: "fib", file: "fib.py", dependencies: [], input_output_spec: "n -> int", directory: "", context: "math" }]);
+const planAnswer = JSON.stringify([
+  {
+    id: 1,
+    description: "fib",
+    file: "fib.py",
+    dependencies: [],
+    input_output_spec: "n -> int",
+    directory: "",
+    context: "math",
+  },
+]);
 
 let api: FakeAnthropicApi | undefined;
 afterEach(async () => {
@@ -42,16 +52,30 @@ const listings = (server: FakeAnthropicApi) => server.requests.filter((r) => r.p
 
 /** The key travels as x-api-key, or as a bearer token (the SDK's newer default). */
 function keyOf(request: { headers: Record<string, string | string[] | undefined> }): string | undefined {
-  return (request.headers["x-api-key"] as string | undefined) ?? (request.headers.authorization as string | undefined)?.replace(/^Bearer /, "");
+  return (
+    (request.headers["x-api-key"] as string | undefined) ??
+    (request.headers.authorization as string | undefined)?.replace(/^Bearer /, "")
+  );
 }
 
 describe("Claude planner over the Messages API", () => {
-  const model = (server: FakeAnthropicApi) => new ClaudePlannerModel({ apiKey: KEY, model: "claude-sonnet-4-6", maxTokens: 4096, baseURL: server.baseURL });
+  const model = (server: FakeAnthropicApi) =>
+    new ClaudePlannerModel({ apiKey: KEY, model: "claude-sonnet-4-6", maxTokens: 4096, baseURL: server.baseURL });
 
   it("sends prompt 5.1 with the configured model and token limit, and parses the plan", async () => {
     const server = await serve(catalogue(), () => `Here is the plan:\n${planAnswer}`);
     const tasks = await new Planner(model(server)).decompose("Create a Python function to calculate fibonacci");
-    expect(tasks).toEqual([{ id: 1, description: "fib", file: "fib.py", dependencies: [], input_output_spec: "n -> int", directory: "", context: "math" }]);
+    expect(tasks).toEqual([
+      {
+        id: 1,
+        description: "fib",
+        file: "fib.py",
+        dependencies: [],
+        input_output_spec: "n -> int",
+        directory: "",
+        context: "math",
+      },
+    ]);
     expect(messages(server)).toHaveLength(1);
     const request = messages(server)[0]!;
     expect(request.method).toBe("POST");
@@ -61,7 +85,9 @@ describe("Claude planner over the Messages API", () => {
     expect(request.body!.max_tokens).toBe(4096);
     expect(request.body!.messages).toHaveLength(1);
     expect(request.body!.messages[0]!.role).toBe("user");
-    expect(request.body!.messages[0]!.content).toMatch(/^Given Create a Python function to calculate fibonacci:\nI need you to understand the user query/);
+    expect(request.body!.messages[0]!.content).toMatch(
+      /^Given Create a Python function to calculate fibonacci:\nI need you to understand the user query/,
+    );
   });
 
   it("re-asks after invalid JSON and reports it when it never gets valid", async () => {
@@ -75,17 +101,28 @@ describe("Claude planner over the Messages API", () => {
   });
 
   it("sends the repository context after prompt 5.1 and re-asks a plan over the repository's task limit", async () => {
-    const task = (id: number) => ({ id, description: `t${id}`, file: `t${id}.py`, dependencies: [], input_output_spec: "", directory: "", context: "" });
+    const task = (id: number) => ({
+      id,
+      description: `t${id}`,
+      file: `t${id}.py`,
+      dependencies: [],
+      input_output_spec: "",
+      directory: "",
+      context: "",
+    });
     const answers = [JSON.stringify([task(1), task(2)]), JSON.stringify([task(1)])];
     const server = await serve(catalogue(), () => answers.shift() ?? "");
-    const repositoryContext = "\n\nRepository context (plan tasks that change existing files where they fit, and new files where not):\nREADME.md";
+    const repositoryContext =
+      "\n\nRepository context (plan tasks that change existing files where they fit, and new files where not):\nREADME.md";
     const tasks = await new Planner(model(server)).decompose("Add t1", { repositoryContext, maxTasks: 1 });
     expect(tasks).toEqual([task(1)]);
     expect(messages(server)).toHaveLength(2);
     const first = messages(server)[0]!.body!.messages[0]!.content;
     expect(first).toMatch(/^Given Add t1:\nI need you to understand the user query/);
     expect(first.endsWith(`${repositoryContext}\n\nUse at most 1 tasks.`)).toBe(true);
-    expect(messages(server)[1]!.body!.messages[0]!.content).toContain("the plan has 2 tasks; this repository allows at most 1");
+    expect(messages(server)[1]!.body!.messages[0]!.content).toContain(
+      "the plan has 2 tasks; this repository allows at most 1",
+    );
   });
 });
 
@@ -124,7 +161,9 @@ describe("the planner's Claude model, chosen and checked with the Models API", (
       fakeModel("claude-sonnet-4-5-1", "2025-11-01T00:00:00Z", { lifecycle: "active" }),
     ]);
     // A deprecated Sonnet is passed over while an active one exists.
-    expect(await new ClaudePlannerModel({ apiKey: KEY, maxTokens: 100, baseURL: server.baseURL }).check()).toBe("claude-sonnet-4-5-1");
+    expect(await new ClaudePlannerModel({ apiKey: KEY, maxTokens: 100, baseURL: server.baseURL }).check()).toBe(
+      "claude-sonnet-4-5-1",
+    );
   });
 
   it("uses a configured DELLM_CLAUDE_MODEL as given once the key can use it", async () => {
@@ -136,32 +175,56 @@ describe("the planner's Claude model, chosen and checked with the Models API", (
 
   it("stops at start when the configured model is not in the key's list, naming the models it can use", async () => {
     const server = await serve();
-    const error = await checkedClaudePlanner(env(server, { DELLM_CLAUDE_MODEL: "claude-sonnet-5-preview" }), () => {}).catch((e: unknown) => e);
+    const error = await checkedClaudePlanner(
+      env(server, { DELLM_CLAUDE_MODEL: "claude-sonnet-5-preview" }),
+      () => {},
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClaudeSetupError);
     const text = (error as Error).message;
     expect(text).not.toContain("\n");
-    expect(text).toMatch(/^DELLM_CLAUDE_MODEL=claude-sonnet-5-preview is not a model this ANTHROPIC_API_KEY can use; set DELLM_CLAUDE_MODEL to one of them, or unset it/);
-    expect(text).toMatch(/Models this key can use: claude-opus-4-7, claude-sonnet-4-6, claude-haiku-4-5, claude-sonnet-4-5-20250929, claude-3-5-sonnet-20241022$/);
+    expect(text).toMatch(
+      /^DELLM_CLAUDE_MODEL=claude-sonnet-5-preview is not a model this ANTHROPIC_API_KEY can use; set DELLM_CLAUDE_MODEL to one of them, or unset it/,
+    );
+    expect(text).toMatch(
+      /Models this key can use: claude-opus-4-7, claude-sonnet-4-6, claude-haiku-4-5, claude-sonnet-4-5-20250929, claude-3-5-sonnet-20241022$/,
+    );
     expect(messages(server)).toEqual([]);
   });
 
   it("stops at start on the seed's retired claude-sonnet-4-20250514, saying it was retired and when", async () => {
     const server = await serve();
-    server.retired.push(fakeModel("claude-sonnet-4-20250514", "2025-05-14T00:00:00Z", { lifecycle: "retired", retires_at: "2026-06-15T00:00:00Z" }));
-    const error = await checkedClaudePlanner(env(server, { DELLM_CLAUDE_MODEL: "claude-sonnet-4-20250514" }), () => {}).catch((e: unknown) => e);
+    server.retired.push(
+      fakeModel("claude-sonnet-4-20250514", "2025-05-14T00:00:00Z", {
+        lifecycle: "retired",
+        retires_at: "2026-06-15T00:00:00Z",
+      }),
+    );
+    const error = await checkedClaudePlanner(
+      env(server, { DELLM_CLAUDE_MODEL: "claude-sonnet-4-20250514" }),
+      () => {},
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClaudeSetupError);
     expect((error as ClaudeSetupError).problem).toBe("model-retired");
-    expect((error as Error).message).toMatch(/^DELLM_CLAUDE_MODEL=claude-sonnet-4-20250514 was retired by Anthropic on 2026-06-15; .*Models this key can use: claude-opus-4-7, claude-sonnet-4-6/);
+    expect((error as Error).message).toMatch(
+      /^DELLM_CLAUDE_MODEL=claude-sonnet-4-20250514 was retired by Anthropic on 2026-06-15; .*Models this key can use: claude-opus-4-7, claude-sonnet-4-6/,
+    );
     // It asked the API about the model it did not list.
-    expect(server.requests.some((r) => r.method === "GET" && r.path === "/v1/models/claude-sonnet-4-20250514")).toBe(true);
+    expect(server.requests.some((r) => r.method === "GET" && r.path === "/v1/models/claude-sonnet-4-20250514")).toBe(
+      true,
+    );
   });
 
   it("stops at start on a key the API refuses (401), about the key", async () => {
     const server = await serve();
-    const error = await checkedClaudePlanner(readEnv({ ANTHROPIC_API_KEY: "sk-ant-revoked", ANTHROPIC_BASE_URL: server.baseURL }), () => {}).catch((e: unknown) => e);
+    const error = await checkedClaudePlanner(
+      readEnv({ ANTHROPIC_API_KEY: "sk-ant-revoked", ANTHROPIC_BASE_URL: server.baseURL }),
+      () => {},
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClaudeSetupError);
     expect((error as ClaudeSetupError).problem).toBe("key-refused");
-    expect((error as Error).message).toMatch(/^the Anthropic API refused ANTHROPIC_API_KEY \(401 invalid x-api-key\); set a valid key/);
+    expect((error as Error).message).toMatch(
+      /^the Anthropic API refused ANTHROPIC_API_KEY \(401 invalid x-api-key\); set a valid key/,
+    );
     expect(keyOf(server.requests[0]!)).toBe("sk-ant-revoked");
   });
 
@@ -177,7 +240,9 @@ describe("the planner's Claude model, chosen and checked with the Models API", (
 
     const error = await pinned.decompose("fib").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClaudeSetupError);
-    expect((error as Error).message).toMatch(/^DELLM_CLAUDE_MODEL=claude-sonnet-4-6 was retired by Anthropic on 2026-09-01; .*Models this key can use: claude-opus-4-7, claude-haiku-4-5, claude-sonnet-4-5-20250929/);
+    expect((error as Error).message).toMatch(
+      /^DELLM_CLAUDE_MODEL=claude-sonnet-4-6 was retired by Anthropic on 2026-09-01; .*Models this key can use: claude-opus-4-7, claude-haiku-4-5, claude-sonnet-4-5-20250929/,
+    );
   });
 
   it("--planner claude without a key is a usage error; auto follows the key", async () => {
@@ -189,7 +254,12 @@ describe("the planner's Claude model, chosen and checked with the Models API", (
 
   it("takes the text of a prompt object as the message", async () => {
     const server = await serve(catalogue(), () => "ok");
-    const answer = await new ClaudePlannerModel({ apiKey: KEY, model: "claude-haiku-4-5", maxTokens: 50, baseURL: server.baseURL }).complete(plainPrompt("hello"));
+    const answer = await new ClaudePlannerModel({
+      apiKey: KEY,
+      model: "claude-haiku-4-5",
+      maxTokens: 50,
+      baseURL: server.baseURL,
+    }).complete(plainPrompt("hello"));
     expect(answer).toBe("ok");
     expect(messages(server)[0]!.body!.messages[0]!.content).toBe("hello");
   });

@@ -24,9 +24,17 @@ export interface CollectOutcome {
 export async function collectVerified(request: DistributionRequest, options: CollectOptions): Promise<CollectOutcome> {
   const { distribution, verifier, only, ...distribute } = options;
   const collected = await distribution.distribute(request, distribute);
-  options.onEvent({ kind: "collected", received: collected.results.size, total: request.tasks.length, timedOut: collected.timedOut });
+  options.onEvent({
+    kind: "collected",
+    received: collected.results.size,
+    total: request.tasks.length,
+    timedOut: collected.timedOut,
+  });
   if (verifier) {
-    const verification = await verifyResults(request.tasks, collected.results, verifier, { only, replicas: collected.replicas });
+    const verification = await verifyResults(request.tasks, collected.results, verifier, {
+      only,
+      replicas: collected.replicas,
+    });
     options.onEvent({ kind: "verified", checked: verification.results.size, disagreed: verification.disagreed });
     return { results: verification.results, disagreed: verification.disagreed, timedOut: collected.timedOut };
   }

@@ -61,7 +61,12 @@ export function reportProgress(board: ResultSource, onEvent: (event: JobEvent) =
     const results = [...board.results().values()];
     if (results.length === reported) return;
     reported = results.length;
-    onEvent({ kind: "progress", done: results.length, failed: results.filter((r) => !r.test_passed).length, total: board.tasks.length });
+    onEvent({
+      kind: "progress",
+      done: results.length,
+      failed: results.filter((r) => !r.test_passed).length,
+      total: board.tasks.length,
+    });
   };
   report();
   return board.onChange(report);

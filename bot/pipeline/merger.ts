@@ -80,7 +80,11 @@ export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
         continue;
       }
       if (!result.code.trim()) {
-        skipped.push({ taskId: id, path, reason: result.error ? `no code: ${result.error}` : "the worker produced no code" });
+        skipped.push({
+          taskId: id,
+          path,
+          reason: result.error ? `no code: ${result.error}` : "the worker produced no code",
+        });
         continue;
       }
       const target = join(worktree, path);
@@ -111,7 +115,9 @@ export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
     }
     return { branch: input.branch, commit, written, skipped };
   } finally {
-    await repo.raw(["worktree", "remove", "--force", worktree]).catch(() => rm(worktree, { recursive: true, force: true }));
+    await repo
+      .raw(["worktree", "remove", "--force", worktree])
+      .catch(() => rm(worktree, { recursive: true, force: true }));
     // A branch without the job's commit would pass for its result: with nothing written (or a
     // failure on the way) the branch this merge created goes again.
     if (commit === null) await repo.raw(["branch", "-D", input.branch]).catch(() => undefined);
@@ -156,12 +162,17 @@ export async function openOrInitRepo(repoPath: string): Promise<SimpleGit> {
 export async function checkRepoTarget(repoPath: string): Promise<boolean> {
   const stat = await lstat(repoPath).catch(() => null);
   if (!stat) return false;
-  if (!stat.isDirectory()) throw new Error(`--repo ${repoPath} is a file, not a folder; give the git repository to commit into, or a new folder to create (--repo ./demo)`);
+  if (!stat.isDirectory())
+    throw new Error(
+      `--repo ${repoPath} is a file, not a folder; give the git repository to commit into, or a new folder to create (--repo ./demo)`,
+    );
   const git = simpleGit(repoPath);
   if (await git.checkIsRepo(CheckRepoActions.IS_REPO_ROOT)) return true;
   if (await git.checkIsRepo()) {
     const outer = (await git.revparse(["--show-toplevel"])).trim();
-    throw new Error(`${resolve(repoPath)} is a folder inside the git repository ${outer}; pass the repository's root (--repo ${outer}) or a folder outside it`);
+    throw new Error(
+      `${resolve(repoPath)} is a folder inside the git repository ${outer}; pass the repository's root (--repo ${outer}) or a folder outside it`,
+    );
   }
   return false;
 }
@@ -175,10 +186,14 @@ export async function jobStartPoint(repoPath: string): Promise<string> {
   const repo = simpleGit(repoPath);
   const current = (await repo.raw(["symbolic-ref", "--quiet", "--short", "HEAD"]).catch(() => "")).trim();
   if (current.startsWith("dellm/")) {
-    const remoteDefault = (await repo.raw(["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"]).catch(() => "")).trim();
+    const remoteDefault = (
+      await repo.raw(["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"]).catch(() => "")
+    ).trim();
     const configured = (await repo.raw(["config", "--get", "init.defaultBranch"]).catch(() => "")).trim();
     for (const candidate of [remoteDefault, configured, "main", "master"].filter(Boolean)) {
-      const commit = (await repo.raw(["rev-parse", "--verify", "--quiet", `${candidate}^{commit}`]).catch(() => "")).trim();
+      const commit = (
+        await repo.raw(["rev-parse", "--verify", "--quiet", `${candidate}^{commit}`]).catch(() => "")
+      ).trim();
       if (commit) return commit;
     }
     // No default branch has a commit (a repository dellm created, like the demo's): start empty, as the first job did.
@@ -219,6 +234,8 @@ const BOT_IDENTITY = ["user.name=dellm", "user.email=dellm@users.noreply.github.
 
 /** Commit as the user where they set an identity, else as the bot (a fresh CI box has none). */
 async function withIdentity(dir: string): Promise<SimpleGit> {
-  const email = await simpleGit(dir).raw(["config", "user.email"]).catch(() => "");
+  const email = await simpleGit(dir)
+    .raw(["config", "user.email"])
+    .catch(() => "");
   return email.trim() ? simpleGit(dir) : simpleGit(dir, { config: BOT_IDENTITY });
 }

@@ -23,7 +23,12 @@ const REASON_CHARS = 400;
 export function planSchemaProblems(error: z.ZodError): string {
   const lines = error.issues.slice(0, SHOWN_ISSUES).map((issue) => {
     const [index, ...field] = issue.path;
-    const where = typeof index === "number" ? `task #${index + 1}${field.length ? ` ${field.join(".")}` : ""}: ` : issue.path.length ? `${issue.path.join(".")}: ` : "";
+    const where =
+      typeof index === "number"
+        ? `task #${index + 1}${field.length ? ` ${field.join(".")}` : ""}: `
+        : issue.path.length
+          ? `${issue.path.join(".")}: `
+          : "";
     return `${where}${issue.message}`;
   });
   const more = error.issues.length - SHOWN_ISSUES;
@@ -44,11 +49,20 @@ export function summarizeProblems(problems: string[]): string {
     else groups.push({ answers: answer ? [answer] : [], reason: short });
   }
   return groups
-    .map(({ answers, reason }) => (answers.length === 0 ? reason : answers.length === 1 ? `answer ${answers[0]}: ${reason}` : `answers ${answers[0]}-${answers.at(-1)}: ${reason}`))
+    .map(({ answers, reason }) =>
+      answers.length === 0
+        ? reason
+        : answers.length === 1
+          ? `answer ${answers[0]}: ${reason}`
+          : `answers ${answers[0]}-${answers.at(-1)}: ${reason}`,
+    )
     .join("; ");
 }
 
-const PlanSchema = z.array(TaskSchema).min(1, "the plan has no tasks").max(LIMITS.maxTasks, `a plan may have at most ${LIMITS.maxTasks} tasks`);
+const PlanSchema = z
+  .array(TaskSchema)
+  .min(1, "the plan has no tasks")
+  .max(LIMITS.maxTasks, `a plan may have at most ${LIMITS.maxTasks} tasks`);
 
 /** The tasks, or PlanRejectedError listing every problem found (so a retry prompt can name them). */
 export function validatePlan(value: unknown): Task[] {
@@ -68,7 +82,8 @@ export function validatePlan(value: unknown): Task[] {
   for (const task of tasks) {
     try {
       const path = repoRelativePath(task.directory, task.file);
-      if (!path.endsWith(".py")) problems.push(`task ${task.id} targets ${path}: only Python (.py) files can be generated and tested`);
+      if (!path.endsWith(".py"))
+        problems.push(`task ${task.id} targets ${path}: only Python (.py) files can be generated and tested`);
       files.push({ taskId: task.id, path });
     } catch (error) {
       if (!(error instanceof UnsafePathError)) throw error;
@@ -102,11 +117,19 @@ function clashProblems(files: PlannedFile[]): string[] {
       if (a.path === b.path) {
         problems.push(`tasks ${a.taskId} and ${b.taskId} both write ${a.path}; give each file to one task`);
       } else if (fold(a.path) === fold(b.path)) {
-        problems.push(`tasks ${a.taskId} and ${b.taskId} write ${a.path} and ${b.path}, one file on macOS and Windows; give them names that differ in more than case`);
+        problems.push(
+          `tasks ${a.taskId} and ${b.taskId} write ${a.path} and ${b.path}, one file on macOS and Windows; give them names that differ in more than case`,
+        );
       } else {
-        const [file, inside] = fold(b.path).startsWith(`${fold(a.path)}/`) ? [a, b] : fold(a.path).startsWith(`${fold(b.path)}/`) ? [b, a] : [null, null];
+        const [file, inside] = fold(b.path).startsWith(`${fold(a.path)}/`)
+          ? [a, b]
+          : fold(a.path).startsWith(`${fold(b.path)}/`)
+            ? [b, a]
+            : [null, null];
         if (file && inside) {
-          problems.push(`task ${file.taskId} writes the file ${file.path}, but task ${inside.taskId} writes ${inside.path} inside a folder of that name; a path cannot be both, rename one of them`);
+          problems.push(
+            `task ${file.taskId} writes the file ${file.path}, but task ${inside.taskId} writes ${inside.path} inside a folder of that name; a path cannot be both, rename one of them`,
+          );
         }
       }
     }

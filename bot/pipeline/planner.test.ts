@@ -5,7 +5,15 @@ import { PlanRejectedError } from "./plan-validation.js";
 import { Planner } from "./planner.js";
 
 const goodPlan = JSON.stringify([
-  { id: 1, description: "fib", file: "fib.py", dependencies: [], input_output_spec: "n -> int", directory: "", context: "" },
+  {
+    id: 1,
+    description: "fib",
+    file: "fib.py",
+    dependencies: [],
+    input_output_spec: "n -> int",
+    directory: "",
+    context: "",
+  },
 ]);
 
 describe("Planner with a scripted model", () => {
@@ -21,7 +29,9 @@ describe("Planner with a scripted model", () => {
     const tasks = await new Planner(model, { retries: 2 }).decompose("fibonacci");
     expect(tasks).toHaveLength(1);
     expect(model.prompts).toHaveLength(3);
-    expect(model.prompts[1]?.text).toContain("Your previous answer was rejected: answer 1: the answer contains no JSON");
+    expect(model.prompts[1]?.text).toContain(
+      "Your previous answer was rejected: answer 1: the answer contains no JSON",
+    );
     expect(model.prompts[2]?.text).toContain("answer 2:");
   });
 

@@ -72,12 +72,22 @@ export class Planner {
     const problems: string[] = [];
     for (let ask = 0; ask <= this.retries; ask++) {
       const prompt = problems.length
-        ? { ...base, text: `${base.text}\n\nYour previous answer was rejected: ${problems.at(-1)}\nReturn ONLY the corrected JSON array.` }
+        ? {
+            ...base,
+            text: `${base.text}\n\nYour previous answer was rejected: ${problems.at(-1)}\nReturn ONLY the corrected JSON array.`,
+          }
         : base;
-      const answer = await this.model.complete(prompt, { maxTokens: this.maxTokens, jsonSchema: planJsonSchema, signal });
+      const answer = await this.model.complete(prompt, {
+        maxTokens: this.maxTokens,
+        jsonSchema: planJsonSchema,
+        signal,
+      });
       try {
         const tasks = validatePlan(extractJson(answer));
-        if (maxTasks && tasks.length > maxTasks) throw new PlanRejectedError([`the plan has ${tasks.length} tasks; this repository allows at most ${maxTasks}`]);
+        if (maxTasks && tasks.length > maxTasks)
+          throw new PlanRejectedError([
+            `the plan has ${tasks.length} tasks; this repository allows at most ${maxTasks}`,
+          ]);
         return tasks;
       } catch (error) {
         const reason = error instanceof PlanRejectedError ? error.problems.join("; ") : (error as Error).message;

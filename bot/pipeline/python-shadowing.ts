@@ -12,25 +12,39 @@ export interface PlannedFile {
 /** One problem per file whose name is reserved, with the fix the planner should make. */
 export function shadowingProblems(files: PlannedFile[]): string[] {
   const planned = new Set(files.map((f) => f.path));
-  const roots = importRoots(files.map((f) => f.path), planned);
+  const roots = importRoots(
+    files.map((f) => f.path),
+    planned,
+  );
   const problems: string[] = [];
   for (const { taskId, path } of files) {
     const dir = dirOf(path);
     const name = posix.basename(path);
     if (AUTO_RUN_FILES.has(name)) {
-      problems.push(`task ${taskId} writes ${path}: ${autoRunReason(name)}; choose another name such as \`${posix.join(dir, name === "conftest.py" ? "test_helpers.py" : "site_settings.py")}\``);
+      problems.push(
+        `task ${taskId} writes ${path}: ${autoRunReason(name)}; choose another name such as \`${posix.join(dir, name === "conftest.py" ? "test_helpers.py" : "site_settings.py")}\``,
+      );
       continue;
     }
     const module = topLevelModule(path, roots);
     if (module === null) continue;
-    const owner = PYTHON_STDLIB_MODULES.has(module) ? "Python's standard module" : PYTEST_MODULES.has(module) ? "pytest's own module" : null;
+    const owner = PYTHON_STDLIB_MODULES.has(module)
+      ? "Python's standard module"
+      : PYTEST_MODULES.has(module)
+        ? "pytest's own module"
+        : null;
     if (owner === null) continue;
     const isPackage = name === "__init__.py";
     const shown = isPackage ? `${module}/` : `${module}.py`;
     const container = isPackage ? dirOf(dir) : dir;
-    const where = container === "" ? "in the repository root, which is on sys.path," : `in ${container}/, which pytest puts on sys.path when it tests a file there (the folder has no __init__.py),`;
+    const where =
+      container === ""
+        ? "in the repository root, which is on sys.path,"
+        : `in ${container}/, which pytest puts on sys.path when it tests a file there (the folder has no __init__.py),`;
     const renamed = isPackage ? `${module}_pkg/` : `${module}_utils.py`;
-    problems.push(`task ${taskId} writes ${path}: \`${shown}\` ${where} would shadow ${owner} ${module}; choose another name such as \`${renamed}\``);
+    problems.push(
+      `task ${taskId} writes ${path}: \`${shown}\` ${where} would shadow ${owner} ${module}; choose another name such as \`${renamed}\``,
+    );
   }
   return problems;
 }

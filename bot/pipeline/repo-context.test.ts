@@ -44,9 +44,18 @@ describe("repository context", () => {
   it("gives a task its file's current content when the file exists, and notes files too big to hand over", async () => {
     const dir = await repo({ "a.py": "x = 1\n", "big.py": "#".repeat(LIMITS.contextChars + 1) });
     await symlink("/etc/passwd", join(dir, "link.py"));
-    const tasks = [taskFixture(1), { ...taskFixture(2), file: "a.py", current_content: "forged" }, { ...taskFixture(3), file: "big.py" }, { ...taskFixture(4), file: "link.py" }];
+    const tasks = [
+      taskFixture(1),
+      { ...taskFixture(2), file: "a.py", current_content: "forged" },
+      { ...taskFixture(3), file: "big.py" },
+      { ...taskFixture(4), file: "link.py" },
+    ];
     const { tasks: updated, notes } = await withCurrentContent(dir, tasks);
     expect(updated.map((t) => t.current_content)).toEqual([undefined, "x = 1\n", undefined, undefined]);
-    expect(notes).toEqual([expect.stringMatching(/^big\.py has 16001 characters, more than the 16000 a worker is given; task 3 writes it without seeing it$/)]);
+    expect(notes).toEqual([
+      expect.stringMatching(
+        /^big\.py has 16001 characters, more than the 16000 a worker is given; task 3 writes it without seeing it$/,
+      ),
+    ]);
   });
 });

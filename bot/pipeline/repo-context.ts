@@ -22,7 +22,11 @@ const MAX_SHOWN_FILE_BYTES = 32_000;
  * Files tracked at HEAD, then the contents of the likeliest ones until `maxChars` is used: those the
  * issue names by path, file name or module name first, then READMEs, then small source files.
  */
-export async function repositoryContext(repoPath: string, issueText: string, maxChars: number): Promise<RepositoryContext> {
+export async function repositoryContext(
+  repoPath: string,
+  issueText: string,
+  maxChars: number,
+): Promise<RepositoryContext> {
   const listing = await simpleGit(repoPath).raw(["ls-files", "-z"]);
   const files = listing.split("\0").filter(Boolean).sort();
   const header = files.length
@@ -87,7 +91,9 @@ export async function withCurrentContent(repoPath: string, tasks: Task[]): Promi
     }
     const content = await readFile(join(repoPath, path), "utf8");
     if (content.length > LIMITS.contextChars) {
-      notes.push(`${path} has ${content.length} characters, more than the ${LIMITS.contextChars} a worker is given; task ${task.id} writes it without seeing it`);
+      notes.push(
+        `${path} has ${content.length} characters, more than the ${LIMITS.contextChars} a worker is given; task ${task.id} writes it without seeing it`,
+      );
       updated.push(task);
     } else {
       updated.push({ ...task, current_content: content });

@@ -28,9 +28,22 @@ const TAMPERER = lines(
   "    assert helper() == 2",
 );
 const HONEST_FAILING = lines("def test_honest():", "    assert 2 + 2 == 5");
-const HONEST_FAILING_IMPORTER = lines("from tamper import helper", "", "def test_honest():", "    assert helper() == 5");
+const HONEST_FAILING_IMPORTER = lines(
+  "from tamper import helper",
+  "",
+  "def test_honest():",
+  "    assert helper() == 5",
+);
 
-const task = (id: number, file: string, dependencies: number[]): Task => ({ id, description: file, file, dependencies, input_output_spec: "", directory: "", context: "" });
+const task = (id: number, file: string, dependencies: number[]): Task => ({
+  id,
+  description: file,
+  file,
+  dependencies,
+  input_output_spec: "",
+  directory: "",
+  context: "",
+});
 const claimedPass = (taskId: number, code: string): Result => ({
   job_id: "job-tamper-1",
   task_id: taskId,
@@ -64,8 +77,12 @@ describe("the bot's re-test with a tampering file", () => {
 
       const tamperer = verified.get(1)!;
       expect(tamperer.test_passed).toBe(false);
-      expect(tamperer.test_logs).toMatch(/verdict tampering: pytest_plugins at line 3 of tamper\.py; pytest hook pytest_runtest_makereport at line 6/);
-      expect(tamperer.notes.at(-1)).toMatch(/^the worker reported passed; the bot's re-test found verdict tampering \(pytest_plugins at line 3 of tamper\.py/);
+      expect(tamperer.test_logs).toMatch(
+        /verdict tampering: pytest_plugins at line 3 of tamper\.py; pytest hook pytest_runtest_makereport at line 6/,
+      );
+      expect(tamperer.notes.at(-1)).toMatch(
+        /^the worker reported passed; the bot's re-test found verdict tampering \(pytest_plugins at line 3 of tamper\.py/,
+      );
 
       const honest = verified.get(2)!;
       expect(honest.test_passed).toBe(false);

@@ -22,7 +22,12 @@ export interface VerifyOptions {
 }
 
 /** Re-test results against the dependency code already chosen, in dependency order. */
-export async function verifyResults(tasks: Task[], results: Map<number, Result>, sandbox: Sandbox, options: VerifyOptions = {}): Promise<Verification> {
+export async function verifyResults(
+  tasks: Task[],
+  results: Map<number, Result>,
+  sandbox: Sandbox,
+  options: VerifyOptions = {},
+): Promise<Verification> {
   const verified = new Map(results);
   const disagreed: number[] = [];
   const byId = new Map(tasks.map((t) => [t.id, t]));
@@ -41,13 +46,21 @@ export async function verifyResults(tasks: Task[], results: Map<number, Result>,
         tested.push({ ...candidate, test_passed: false });
         continue;
       }
-      const test = await sandbox.run({ files: [...dependencies.filter((f) => f.path !== path), { path, content: candidate.code }], testTargets: [path] });
+      const test = await sandbox.run({
+        files: [...dependencies.filter((f) => f.path !== path), { path, content: candidate.code }],
+        testTargets: [path],
+      });
       tested.push(withVerdict(candidate, test));
     }
     const chosen = pickReplica(tested);
     const claimed = candidates[tested.indexOf(chosen)]!.test_passed;
     if (claimed !== chosen.test_passed) disagreed.push(id);
-    verified.set(id, tested.length > 1 ? { ...chosen, notes: [...chosen.notes, replicaNote(tested, chosen, "the bot's re-test")].slice(-50) } : chosen);
+    verified.set(
+      id,
+      tested.length > 1
+        ? { ...chosen, notes: [...chosen.notes, replicaNote(tested, chosen, "the bot's re-test")].slice(-50) }
+        : chosen,
+    );
   }
   return { results: verified, disagreed };
 }
@@ -57,7 +70,12 @@ export function chooseByClaims(results: Map<number, Result>, replicas: Map<numbe
   const chosen = new Map(results);
   for (const [id, candidates] of replicas) {
     const pick = pickReplica(candidates);
-    chosen.set(id, candidates.length > 1 ? { ...pick, notes: [...pick.notes, replicaNote(candidates, pick, "their own tests")].slice(-50) } : pick);
+    chosen.set(
+      id,
+      candidates.length > 1
+        ? { ...pick, notes: [...pick.notes, replicaNote(candidates, pick, "their own tests")].slice(-50) }
+        : pick,
+    );
   }
   return chosen;
 }
@@ -83,7 +101,13 @@ function replicaNote(candidates: Result[], chosen: Result, judge: string): strin
 function withVerdict(result: Result, test: TestResult): Result {
   const claimed = result.test_passed ? "passed" : "failed";
   // A file that tried to fake its verdict is marked as such, not merely as failed.
-  const verdict = test.success ? "passed" : test.verdict === "tampering" ? "found verdict tampering" : test.verdict === "unknown" ? "gave no verdict" : "failed";
+  const verdict = test.success
+    ? "passed"
+    : test.verdict === "tampering"
+      ? "found verdict tampering"
+      : test.verdict === "unknown"
+        ? "gave no verdict"
+        : "failed";
   const log = testLog(test).slice(-8_000);
   return {
     ...result,
@@ -91,7 +115,12 @@ function withVerdict(result: Result, test: TestResult): Result {
     tests_passed: test.tests_passed,
     tests_failed: test.tests_failed,
     test_logs: test.success ? result.test_logs : log,
-    notes: [...result.notes, claimed === verdict ? `the bot's re-test agrees: ${verdict}` : `the worker reported ${claimed}; the bot's re-test ${verdict}${test.tampering ? ` (${test.tampering.join("; ")})` : ""}`].slice(-50),
+    notes: [
+      ...result.notes,
+      claimed === verdict
+        ? `the bot's re-test agrees: ${verdict}`
+        : `the worker reported ${claimed}; the bot's re-test ${verdict}${test.tampering ? ` (${test.tampering.join("; ")})` : ""}`,
+    ].slice(-50),
   };
 }
 
@@ -99,7 +128,9 @@ function withVerdict(result: Result, test: TestResult): Result {
 export async function openVerifier(image: string, timeoutSeconds: number, howToSkip: string): Promise<DockerSandbox> {
   const sandbox = new DockerSandbox({ image, timeoutSeconds });
   await sandbox.check().catch((error: Error) => {
-    throw new Error(`${error.message}; the bot re-tests volunteers' results before merging (${howToSkip} to merge them untested)`);
+    throw new Error(
+      `${error.message}; the bot re-tests volunteers' results before merging (${howToSkip} to merge them untested)`,
+    );
   });
   return sandbox;
 }

@@ -4,7 +4,12 @@ import { showUntrustedLines } from "../../shared/display.js";
 import type { Task } from "../../shared/schemas.js";
 import type { Planner } from "./planner.js";
 
-export async function summarizeJob(planner: Planner, query: string, tasks: Task[], signal?: AbortSignal): Promise<{ text: string; failure?: string }> {
+export async function summarizeJob(
+  planner: Planner,
+  query: string,
+  tasks: Task[],
+  signal?: AbortSignal,
+): Promise<{ text: string; failure?: string }> {
   try {
     // Model text: its lines stay, anything that would drive the terminal is escaped.
     return { text: showUntrustedLines(await planner.summarize(query, tasks, signal)) };

@@ -17,13 +17,21 @@ describe("resultsBlock", () => {
     };
     const block = resultsBlock({ repoPath: "/repo", merge, results: new Map() });
     const rows = block.split("\n").filter((line) => line.startsWith("- ") && line.includes(".py"));
-    expect(rows).toEqual(["- ok.py\\n- fake.py (passed tests) (FAILED tests - see logs)", "- b\\x1b[32m.py (NOT WRITTEN - no code: \\rpassed)"]);
+    expect(rows).toEqual([
+      "- ok.py\\n- fake.py (passed tests) (FAILED tests - see logs)",
+      "- b\\x1b[32m.py (NOT WRITTEN - no code: \\rpassed)",
+    ]);
     expect(block).not.toMatch(/[\x1b\r]/);
     expect(block).toContain("git checkout dellm/j");
   });
 
   it("names no branch to check out when nothing was written", () => {
-    const merge: MergeOutcome = { branch: "dellm/j", commit: null, written: [], skipped: [{ taskId: 1, path: "a.py", reason: "no result arrived before the timeout" }] };
+    const merge: MergeOutcome = {
+      branch: "dellm/j",
+      commit: null,
+      written: [],
+      skipped: [{ taskId: 1, path: "a.py", reason: "no result arrived before the timeout" }],
+    };
     const block = resultsBlock({ repoPath: "/repo", merge, results: new Map() });
     expect(block).toContain("Branch: (none: no file could be written, so no branch was created)\nCommit: (none)\n");
     expect(block).not.toContain("git checkout");
@@ -35,8 +43,26 @@ describe("the summary's test command", () => {
   const image = process.env.DELLM_SANDBOX_IMAGE || "dellm-sandbox:latest";
   const pytestIn = async (dir: string, command: string) => {
     return new Promise<{ code: number; out: string }>((resolve) =>
-      execFile("docker", ["run", "--rm", "--network", "none", "-v", `${dir}:/code:ro`, "-w", "/code", "-e", "PYTHONDONTWRITEBYTECODE=1", image, "sh", "-c", `${command} -p no:cacheprovider`], (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+      execFile(
+        "docker",
+        [
+          "run",
+          "--rm",
+          "--network",
+          "none",
+          "-v",
+          `${dir}:/code:ro`,
+          "-w",
+          "/code",
+          "-e",
+          "PYTHONDONTWRITEBYTECODE=1",
+          image,
+          "sh",
+          "-c",
+          `${command} -p no:cacheprovider`,
+        ],
+        (error, stdout, stderr) =>
+          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
       ),
     );
   };
@@ -45,15 +71,25 @@ describe("the summary's test command", () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-summary-"));
     await chmod(dir, 0o755);
     await mkdir(join(dir, "pkg"));
-    await writeFile(join(dir, "fibonacci.py"), "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n\ndef test_fib():\n    assert fib(10) == 55\n");
+    await writeFile(
+      join(dir, "fibonacci.py"),
+      "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n\ndef test_fib():\n    assert fib(10) == 55\n",
+    );
     await writeFile(join(dir, "pkg", "my util.py"), "def test_space():\n    assert True\n");
     const merge: MergeOutcome = {
       branch: "dellm/j",
       commit: "c".repeat(40),
-      written: ["fibonacci.py", "pkg/my util.py", "README.md"].map((path, i) => ({ path, taskId: i + 1, overwrote: null, testPassed: true })),
+      written: ["fibonacci.py", "pkg/my util.py", "README.md"].map((path, i) => ({
+        path,
+        taskId: i + 1,
+        overwrote: null,
+        testPassed: true,
+      })),
       skipped: [],
     };
-    const command = resultsBlock({ repoPath: dir, merge, results: new Map() }).split("\n").find((line) => line.startsWith("python -m pytest"))!;
+    const command = resultsBlock({ repoPath: dir, merge, results: new Map() })
+      .split("\n")
+      .find((line) => line.startsWith("python -m pytest"))!;
     expect(command).toBe("python -m pytest fibonacci.py 'pkg/my util.py'");
     expect((await pytestIn(dir, "python -m pytest")).code).toBe(5); // "no tests ran": why the files are named
     const named = await pytestIn(dir, command);

@@ -12,12 +12,24 @@ export interface SummaryInput {
 
 export function resultsBlock({ repoPath, merge, results }: SummaryInput): string {
   const allPassed = merge.skipped.length === 0 && merge.written.every((f) => f.testPassed);
-  const lines = [allPassed ? "Task completed!" : "Task finished with problems.", "", `Generated ${merge.written.length} files:`];
+  const lines = [
+    allPassed ? "Task completed!" : "Task finished with problems.",
+    "",
+    `Generated ${merge.written.length} files:`,
+  ];
   for (const file of merge.written) {
-    const overwrote = file.overwrote === "base" ? ", replaced the existing file" : file.overwrote ? `, replaced task ${file.overwrote.taskId}'s version` : "";
-    lines.push(`- ${showUntrusted(file.path)} (${file.testPassed ? "passed tests" : "FAILED tests - see logs"}${overwrote})`);
+    const overwrote =
+      file.overwrote === "base"
+        ? ", replaced the existing file"
+        : file.overwrote
+          ? `, replaced task ${file.overwrote.taskId}'s version`
+          : "";
+    lines.push(
+      `- ${showUntrusted(file.path)} (${file.testPassed ? "passed tests" : "FAILED tests - see logs"}${overwrote})`,
+    );
   }
-  for (const skip of merge.skipped) lines.push(`- ${showUntrusted(skip.path)} (NOT WRITTEN - ${showUntrusted(skip.reason)})`);
+  for (const skip of merge.skipped)
+    lines.push(`- ${showUntrusted(skip.path)} (NOT WRITTEN - ${showUntrusted(skip.reason)})`);
   let passed = 0;
   let failed = 0;
   for (const result of results.values()) {
@@ -26,18 +38,20 @@ export function resultsBlock({ repoPath, merge, results }: SummaryInput): string
   }
   lines.push("", `Location: ${repoPath}`);
   if (merge.commit) {
-    lines.push(`Branch: ${merge.branch}`, `Commit: ${merge.commit}`, "", "To run:", `cd ${repoPath}`, `git checkout ${merge.branch}`);
+    lines.push(
+      `Branch: ${merge.branch}`,
+      `Commit: ${merge.commit}`,
+      "",
+      "To run:",
+      `cd ${repoPath}`,
+      `git checkout ${merge.branch}`,
+    );
     const pytest = pytestCommand(merge.written.map((f) => f.path));
     if (pytest) lines.push(pytest);
   } else {
     lines.push("Branch: (none: no file could be written, so no branch was created)", "Commit: (none)");
   }
-  lines.push(
-    "",
-    "Test Results Summary:",
-    `- ${passed} tests passed`,
-    `- ${failed} tests failed`,
-  );
+  lines.push("", "Test Results Summary:", `- ${passed} tests passed`, `- ${failed} tests failed`);
   return lines.join("\n");
 }
 

@@ -24,7 +24,9 @@ export class CoordinatorStore {
     }
     const parsed = StateFileSchema.safeParse(JSON.parse(text));
     if (!parsed.success) {
-      throw new Error(`coordinator state ${this.path} is damaged (${z.prettifyError(parsed.error)}); move it aside to start with no saved jobs`);
+      throw new Error(
+        `coordinator state ${this.path} is damaged (${z.prettifyError(parsed.error)}); move it aside to start with no saved jobs`,
+      );
     }
     return parsed.data.jobs;
   }

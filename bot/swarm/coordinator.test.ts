@@ -38,7 +38,13 @@ const statePath = join(await mkdtemp(join(tmpdir(), "dellm-coord-")), "coordinat
 
 beforeAll(async () => {
   bot = await createSwarmNode({ privateKey: botKey });
-  coordinator = await SwarmCoordinator.start({ node: bot, privateKey: botKey, statePath, leaseSeconds: 1, onEvent: (e) => events.push(e) });
+  coordinator = await SwarmCoordinator.start({
+    node: bot,
+    privateKey: botKey,
+    statePath,
+    leaseSeconds: 1,
+    onEvent: (e) => events.push(e),
+  });
   const address = bot.getMultiaddrs()[0]!.toString();
   for (let i = 0; i < 5; i++) workers.push(await startPeer([address]));
 });
@@ -60,11 +66,26 @@ async function eventually<T>(attempt: () => Promise<T>): Promise<T> {
   }
 }
 
-const claimAs = (peer: Peer, workerId = peer.node.peerId.toString()) => askCoordinator(peer.node, bot.peerId, { type: "claim", worker_id: workerId });
+const claimAs = (peer: Peer, workerId = peer.node.peerId.toString()) =>
+  askCoordinator(peer.node, bot.peerId, { type: "claim", worker_id: workerId });
 
-async function submitAs(peer: Peer, jobId: string, taskId: number, leaseId: string, signer: PrivateKey = peer.key, body?: Result, key = recordKey("result", jobId, taskId)) {
+async function submitAs(
+  peer: Peer,
+  jobId: string,
+  taskId: number,
+  leaseId: string,
+  signer: PrivateKey = peer.key,
+  body?: Result,
+  key = recordKey("result", jobId, taskId),
+) {
   const record = await signRecord(signer, key, body ?? result(jobId, taskId, peerIdFromPrivateKey(signer).toString()));
-  return askCoordinator(peer.node, bot.peerId, { type: "submit", job_id: jobId, task_id: taskId, lease_id: leaseId, record: Buffer.from(record).toString("base64") });
+  return askCoordinator(peer.node, bot.peerId, {
+    type: "submit",
+    job_id: jobId,
+    task_id: taskId,
+    lease_id: leaseId,
+    record: Buffer.from(record).toString("base64"),
+  });
 }
 
 describe("swarm coordinator", () => {
@@ -92,30 +113,62 @@ describe("swarm coordinator", () => {
 
     // Bob cannot hand in a result for Alice's lease, even one naming Alice as the worker.
     const asAlice = result(jobId, 1, alice.node.peerId.toString());
-    expect(await submitAs(bob, jobId, 1, first.lease_id, bob.key, asAlice)).toMatchObject({ type: "refused", reason: /another peer/ });
+    expect(await submitAs(bob, jobId, 1, first.lease_id, bob.key, asAlice)).toMatchObject({
+      type: "refused",
+      reason: /another peer/,
+    });
     // Alice cannot pass off a record signed by someone else, or one signed for another key.
-    expect(await submitAs(alice, jobId, 1, first.lease_id, bob.key, asAlice)).toMatchObject({ type: "refused", reason: /signature does not match|signed by/ });
-    expect(await submitAs(alice, jobId, 1, first.lease_id, alice.key, asAlice, recordKey("result", jobId, 2))).toMatchObject({
+    expect(await submitAs(alice, jobId, 1, first.lease_id, bob.key, asAlice)).toMatchObject({
+      type: "refused",
+      reason: /signature does not match|signed by/,
+    });
+    expect(
+      await submitAs(alice, jobId, 1, first.lease_id, alice.key, asAlice, recordKey("result", jobId, 2)),
+    ).toMatchObject({
       type: "refused",
       reason: /replayed under another key/,
     });
     // Unsigned or malformed records, a made-up lease and a zod-invalid result are refused too.
-    const unsigned = Buffer.from(JSON.stringify({ v: 1, key: recordKey("result", jobId, 1), payload: asAlice })).toString("base64");
-    expect(await askCoordinator(alice.node, bot.peerId, { type: "submit", job_id: jobId, task_id: 1, lease_id: first.lease_id, record: unsigned })).toMatchObject({ type: "refused" });
-    expect(await submitAs(alice, jobId, 1, crypto.randomUUID())).toMatchObject({ type: "refused", reason: /not current/ });
-    await expect(signRecord(alice.key, recordKey("result", jobId, 1), { ...asAlice, tests_passed: -1 })).rejects.toThrow();
+    const unsigned = Buffer.from(
+      JSON.stringify({ v: 1, key: recordKey("result", jobId, 1), payload: asAlice }),
+    ).toString("base64");
+    expect(
+      await askCoordinator(alice.node, bot.peerId, {
+        type: "submit",
+        job_id: jobId,
+        task_id: 1,
+        lease_id: first.lease_id,
+        record: unsigned,
+      }),
+    ).toMatchObject({ type: "refused" });
+    expect(await submitAs(alice, jobId, 1, crypto.randomUUID())).toMatchObject({
+      type: "refused",
+      reason: /not current/,
+    });
+    await expect(
+      signRecord(alice.key, recordKey("result", jobId, 1), { ...asAlice, tests_passed: -1 }),
+    ).rejects.toThrow();
 
     expect(await submitAs(alice, jobId, 1, first.lease_id)).toEqual({ type: "accepted" });
     // A second result for the same lease is refused: the task is done.
     expect(await submitAs(alice, jobId, 1, first.lease_id)).toMatchObject({ type: "refused" });
 
     const second = await claimAs(bob);
-    expect(second).toMatchObject({ type: "granted", task_id: 2, dependency_files: [{ path: "t1.py", content: "x = 1\n" }] });
+    expect(second).toMatchObject({
+      type: "granted",
+      task_id: 2,
+      dependency_files: [{ path: "t1.py", content: "x = 1\n" }],
+    });
 
     // The accepted result is in the DHT, as Alice signed it, readable from any node.
     const resultKey = new TextEncoder().encode(recordKey("result", jobId, 1));
-    const stored = await eventually(() => workers[3]!.node.contentRouting.get(resultKey, { signal: AbortSignal.timeout(2_000) }));
-    expect(await openRecord(recordKey("result", jobId, 1), stored)).toMatchObject({ kind: "result", signer: alice.node.peerId.toString() });
+    const stored = await eventually(() =>
+      workers[3]!.node.contentRouting.get(resultKey, { signal: AbortSignal.timeout(2_000) }),
+    );
+    expect(await openRecord(recordKey("result", jobId, 1), stored)).toMatchObject({
+      kind: "result",
+      signer: alice.node.peerId.toString(),
+    });
     coordinator.removeJob(jobId);
   });
 
@@ -126,7 +179,11 @@ describe("swarm coordinator", () => {
     const lapsed = await claimAs(silent);
     expect(lapsed.type).toBe("granted");
 
-    const renewing = await SwarmTaskBoard.join({ node: other.node, privateKey: other.key, coordinator: bot.peerId.toString() });
+    const renewing = await SwarmTaskBoard.join({
+      node: other.node,
+      privateKey: other.key,
+      coordinator: bot.peerId.toString(),
+    });
     const held = await renewing.claim(other.node.peerId.toString());
     expect(held?.task.id).toBe(2);
 
@@ -134,7 +191,11 @@ describe("swarm coordinator", () => {
     expect(events).toContainEqual({ kind: "lease-expired", jobId, taskId: 1 });
     expect(events).not.toContainEqual({ kind: "lease-expired", jobId, taskId: 2 });
     expect(await claimAs(workers[4]!)).toMatchObject({ type: "granted", task_id: 1 });
-    if (lapsed.type === "granted") expect(await submitAs(silent, jobId, 1, lapsed.lease_id)).toMatchObject({ type: "refused", reason: /not current/ });
+    if (lapsed.type === "granted")
+      expect(await submitAs(silent, jobId, 1, lapsed.lease_id)).toMatchObject({
+        type: "refused",
+        reason: /not current/,
+      });
 
     await renewing.submit(result(jobId, 2, other.node.peerId.toString()));
     expect(coordinator.board(jobId)!.results().get(2)?.worker_id).toBe(other.node.peerId.toString());
@@ -145,7 +206,12 @@ describe("swarm coordinator", () => {
   it("holds a claim until a task is ready and hands it to the longest-waiting worker", async () => {
     const [first, second, quitter] = workers.slice(0, 3) as [Peer, Peer, Peer];
     const wait = (peer: Peer, signal?: AbortSignal) =>
-      askCoordinator(peer.node, bot.peerId, { type: "claim", worker_id: peer.node.peerId.toString(), wait_ms: 20_000 }, signal);
+      askCoordinator(
+        peer.node,
+        bot.peerId,
+        { type: "claim", worker_id: peer.node.peerId.toString(), wait_ms: 20_000 },
+        signal,
+      );
     const leaving = new AbortController();
     const abandoned = wait(quitter, leaving.signal).catch((error: Error) => error);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -166,13 +232,23 @@ describe("swarm coordinator", () => {
 
   it("wakes a worker that is between claims with a gossipsub announcement", async () => {
     const peer = workers[1]!;
-    const board = await SwarmTaskBoard.join({ node: peer.node, privateKey: peer.key, coordinator: bot.peerId.toString(), claimWaitMs: 0 });
+    const board = await SwarmTaskBoard.join({
+      node: peer.node,
+      privateKey: peer.key,
+      coordinator: bot.peerId.toString(),
+      claimWaitMs: 0,
+    });
     expect(await board.claim("w")).toBeNull();
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // gossipsub mesh heartbeat
     const jobId = newJobId();
     const woke = board.waitForWork(60_000).then(() => "woke");
     coordinator.addJob(jobId, "announce", [task(1)]);
-    expect(await Promise.race([woke, new Promise((resolve) => setTimeout(() => resolve("no announcement within 10 s"), 10_000))])).toBe("woke");
+    expect(
+      await Promise.race([
+        woke,
+        new Promise((resolve) => setTimeout(() => resolve("no announcement within 10 s"), 10_000)),
+      ]),
+    ).toBe("woke");
     expect((await board.claim("w"))?.jobId).toBe(jobId);
     await board.close();
     coordinator.removeJob(jobId);
@@ -187,11 +263,32 @@ describe("swarm coordinator", () => {
     // Over the result schema's 1 MB code limit: the record cannot even be signed, and the bot refuses one built by hand.
     const big = { ...result(jobId, 1, mallory.node.peerId.toString()), code: "x".repeat(2_000_000) };
     await expect(signRecord(mallory.key, recordKey("result", jobId, 1), big)).rejects.toThrow(/code/);
-    const forged = Buffer.from(JSON.stringify({ v: 1, key: recordKey("result", jobId, 1), payload: big, signature: "AA" })).toString("base64");
-    expect(await askCoordinator(mallory.node, bot.peerId, { type: "submit", job_id: jobId, task_id: 1, lease_id: grant.lease_id, record: forged })).toMatchObject({ type: "refused" });
+    const forged = Buffer.from(
+      JSON.stringify({ v: 1, key: recordKey("result", jobId, 1), payload: big, signature: "AA" }),
+    ).toString("base64");
+    expect(
+      await askCoordinator(mallory.node, bot.peerId, {
+        type: "submit",
+        job_id: jobId,
+        task_id: 1,
+        lease_id: grant.lease_id,
+        record: forged,
+      }),
+    ).toMatchObject({ type: "refused" });
     // 50 MB in one message: the coordinator stops reading at its 4 MB message limit instead of buffering it.
-    const flood = askCoordinator(mallory.node, bot.peerId, { type: "submit", job_id: jobId, task_id: 1, lease_id: grant.lease_id, record: "A".repeat(50 * 1024 * 1024) });
-    expect(await flood.then((answer) => answer.type, (error: Error) => `rejected: ${error.message}`)).toMatch(/refused|rejected/);
+    const flood = askCoordinator(mallory.node, bot.peerId, {
+      type: "submit",
+      job_id: jobId,
+      task_id: 1,
+      lease_id: grant.lease_id,
+      record: "A".repeat(50 * 1024 * 1024),
+    });
+    expect(
+      await flood.then(
+        (answer) => answer.type,
+        (error: Error) => `rejected: ${error.message}`,
+      ),
+    ).toMatch(/refused|rejected/);
     // Still serving: (this file's leases last 1 s, so) the task is claimed again and an honest result goes in.
     const again = await eventually(async () => {
       const answer = await claimAs(mallory);
@@ -205,8 +302,12 @@ describe("swarm coordinator", () => {
   it("fails fast and clearly when the pinned coordinator is not in the swarm", async () => {
     const stranger = peerIdFromPrivateKey(await generateKeyPair("Ed25519")).toString();
     const peer = workers[0]!;
-    await expect(SwarmTaskBoard.join({ node: peer.node, privateKey: peer.key, coordinator: stranger, timeoutMs: 3_000 })).rejects.toThrow(/was not found in the swarm.*--coordinator/);
-    await expect(SwarmTaskBoard.join({ node: peer.node, privateKey: peer.key, coordinator: "not-a-peer" })).rejects.toThrow(/is not a peer id/);
+    await expect(
+      SwarmTaskBoard.join({ node: peer.node, privateKey: peer.key, coordinator: stranger, timeoutMs: 3_000 }),
+    ).rejects.toThrow(/was not found in the swarm.*--coordinator/);
+    await expect(
+      SwarmTaskBoard.join({ node: peer.node, privateKey: peer.key, coordinator: "not-a-peer" }),
+    ).rejects.toThrow(/is not a peer id/);
   });
 });
 
@@ -224,7 +325,15 @@ describe("coordinator restart", () => {
     const two = await askCoordinator(worker.node, node.peerId, { type: "claim", worker_id: "w" });
     if (one.type !== "granted" || two.type !== "granted") throw new Error("claims should be granted");
     const record = await signRecord(worker.key, recordKey("result", jobId, 1), result(jobId, 1, "w"));
-    expect(await askCoordinator(worker.node, node.peerId, { type: "submit", job_id: jobId, task_id: 1, lease_id: one.lease_id, record: Buffer.from(record).toString("base64") })).toEqual({ type: "accepted" });
+    expect(
+      await askCoordinator(worker.node, node.peerId, {
+        type: "submit",
+        job_id: jobId,
+        task_id: 1,
+        lease_id: one.lease_id,
+        record: Buffer.from(record).toString("base64"),
+      }),
+    ).toEqual({ type: "accepted" });
     await first.stop();
     await node.stop();
 
@@ -234,11 +343,28 @@ describe("coordinator restart", () => {
       const board = second.board(jobId)!;
       expect(board.results().get(1)?.worker_id).toBe("w");
       await worker.node.dial(node.getMultiaddrs()[0]!);
-      expect(await askCoordinator(worker.node, node.peerId, { type: "renew", job_id: jobId, task_id: 2, lease_id: two.lease_id })).toMatchObject({ type: "renewed" });
+      expect(
+        await askCoordinator(worker.node, node.peerId, {
+          type: "renew",
+          job_id: jobId,
+          task_id: 2,
+          lease_id: two.lease_id,
+        }),
+      ).toMatchObject({ type: "renewed" });
       // Nobody else gets task 2 while its lease lives.
-      expect(await askCoordinator(worker.node, node.peerId, { type: "claim", worker_id: "other" })).toEqual({ type: "none" });
+      expect(await askCoordinator(worker.node, node.peerId, { type: "claim", worker_id: "other" })).toEqual({
+        type: "none",
+      });
       const record2 = await signRecord(worker.key, recordKey("result", jobId, 2), result(jobId, 2, "w"));
-      expect(await askCoordinator(worker.node, node.peerId, { type: "submit", job_id: jobId, task_id: 2, lease_id: two.lease_id, record: Buffer.from(record2).toString("base64") })).toEqual({ type: "accepted" });
+      expect(
+        await askCoordinator(worker.node, node.peerId, {
+          type: "submit",
+          job_id: jobId,
+          task_id: 2,
+          lease_id: two.lease_id,
+          record: Buffer.from(record2).toString("base64"),
+        }),
+      ).toEqual({ type: "accepted" });
       expect(board.isFinished()).toBe(true);
     } finally {
       await second.stop();

@@ -4,7 +4,13 @@
 import type { PeerId, PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import type { JobId, JobStatus, Result, Task } from "../../shared/schemas.js";
-import { COORDINATOR_PROTOCOL, serveCoordinator, TASKS_TOPIC, type CoordinatorRequest, type CoordinatorResponse } from "../../shared/swarm/coordinator-protocol.js";
+import {
+  COORDINATOR_PROTOCOL,
+  serveCoordinator,
+  TASKS_TOPIC,
+  type CoordinatorRequest,
+  type CoordinatorResponse,
+} from "../../shared/swarm/coordinator-protocol.js";
 import { boardKey, openRecord, RECORD_TTL_SECONDS, recordKey } from "../../shared/swarm/signed-record.js";
 import type { SwarmNode } from "../../shared/swarm/swarm-node.js";
 import { CoordinatorStore } from "./coordinator-store.js";
@@ -59,11 +65,14 @@ export class SwarmCoordinator {
 
   private constructor(private readonly options: CoordinatorOptions) {
     this.peerId = peerIdFromPrivateKey(options.privateKey);
-    if (!options.node.peerId.equals(this.peerId)) throw new Error("the coordinator's key must be its node's identity key");
+    if (!options.node.peerId.equals(this.peerId))
+      throw new Error("the coordinator's key must be its node's identity key");
     this.store = options.statePath ? new CoordinatorStore(options.statePath) : undefined;
     this.leaseMs = (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
     this.onEvent = options.onEvent ?? (() => {});
-    this.records = new RecordPublisher(options.node, options.privateKey, (key, reason) => this.onEvent({ kind: "publish-failed", key, reason }));
+    this.records = new RecordPublisher(options.node, options.privateKey, (key, reason) =>
+      this.onEvent({ kind: "publish-failed", key, reason }),
+    );
   }
 
   /** Load saved jobs, serve the protocol, and keep leases and DHT records fresh. */
@@ -93,9 +102,15 @@ export class SwarmCoordinator {
    * A job solved `replicas` times independently: one board per replica (each with its own DHT
    * records and leases), grouped under the job's id; the first replica's board is the job's own.
    */
-  addReplicatedJob(request: { id: JobId; query: string; tasks: Task[] }, { kept, replicas = 1 }: { kept?: Map<number, Result>; replicas?: number }): JobBoard[] {
+  addReplicatedJob(
+    request: { id: JobId; query: string; tasks: Task[] },
+    { kept, replicas = 1 }: { kept?: Map<number, Result>; replicas?: number },
+  ): JobBoard[] {
     return Array.from({ length: replicas }, (_, i) =>
-      this.addBoard(JobBoard.withResults(replicaBoardId(request.id, i), request.query, request.tasks, kept, request.id), kept),
+      this.addBoard(
+        JobBoard.withResults(replicaBoardId(request.id, i), request.query, request.tasks, kept, request.id),
+        kept,
+      ),
     );
   }
 
@@ -107,7 +122,8 @@ export class SwarmCoordinator {
     // Serve waiting claims and announce first: the DHT writes below cost far more.
     this.serveWaiting();
     this.announce();
-    for (const task of tasks.filter((t) => !kept?.has(t.id))) this.records.publish(recordKey("task", jobId, task.id), { job_id: jobId, task });
+    for (const task of tasks.filter((t) => !kept?.has(t.id)))
+      this.records.publish(recordKey("task", jobId, task.id), { job_id: jobId, task });
     this.recordsChanged(jobId);
     return board;
   }
@@ -165,20 +181,31 @@ export class SwarmCoordinator {
 
   private async answer(request: CoordinatorRequest, peer: PeerId, gone: AbortSignal): Promise<CoordinatorResponse> {
     this.records.noteRequest();
-    const response = await this.answerUnlogged(request, peer.toString(), gone).catch((error: Error): CoordinatorResponse => ({ type: "refused", reason: error.message }));
-    if (response.type === "refused") this.onEvent({ kind: "refused", request: request.type, peer: peer.toString(), reason: response.reason });
+    const response = await this.answerUnlogged(request, peer.toString(), gone).catch(
+      (error: Error): CoordinatorResponse => ({ type: "refused", reason: error.message }),
+    );
+    if (response.type === "refused")
+      this.onEvent({ kind: "refused", request: request.type, peer: peer.toString(), reason: response.reason });
     return response;
   }
 
-  private async answerUnlogged(request: CoordinatorRequest, peer: string, gone: AbortSignal): Promise<CoordinatorResponse> {
+  private async answerUnlogged(
+    request: CoordinatorRequest,
+    peer: string,
+    gone: AbortSignal,
+  ): Promise<CoordinatorResponse> {
     if (request.type === "claim") return this.claimOrWait(request.worker_id, peer, request.wait_ms, gone);
     const board = this.boards.get(request.job_id);
     board?.expireLeases();
     const lease = board?.leaseOf(request.task_id);
     if (!board || !lease || lease.leaseId !== request.lease_id) {
-      return { type: "refused", reason: `lease ${request.lease_id} on ${request.job_id} task ${request.task_id} is not current (expired, released or never granted)` };
+      return {
+        type: "refused",
+        reason: `lease ${request.lease_id} on ${request.job_id} task ${request.task_id} is not current (expired, released or never granted)`,
+      };
     }
-    if (lease.holder !== peer) return { type: "refused", reason: `lease ${request.lease_id} was granted to another peer` };
+    if (lease.holder !== peer)
+      return { type: "refused", reason: `lease ${request.lease_id} was granted to another peer` };
     switch (request.type) {
       case "renew":
         return { type: "renewed", expires_at: board.renew(request.task_id, request.lease_id, this.leaseMs) };
@@ -195,7 +222,12 @@ export class SwarmCoordinator {
    * Grant a ready task now, or hold the claim until one is ready (long poll): a new task goes to
    * the longest-waiting worker in one step, instead of every idle worker racing for it.
    */
-  private claimOrWait(workerId: string, peer: string, waitMs: number, gone: AbortSignal): Promise<CoordinatorResponse> | CoordinatorResponse {
+  private claimOrWait(
+    workerId: string,
+    peer: string,
+    waitMs: number,
+    gone: AbortSignal,
+  ): Promise<CoordinatorResponse> | CoordinatorResponse {
     const now = this.grant(workerId, peer);
     if (now.type === "granted" || waitMs === 0 || gone.aborted) return now;
     return new Promise((resolve) => {
@@ -279,9 +311,11 @@ export class SwarmCoordinator {
     const bytes = Buffer.from(request.record, "base64");
     const record = await openRecord(key, bytes).catch((error: Error) => error);
     if (record instanceof Error) return { type: "refused", reason: `result record rejected: ${record.message}` };
-    if (record.signer !== peer) return { type: "refused", reason: `result record signed by ${record.signer}, but sent by ${peer}` };
+    if (record.signer !== peer)
+      return { type: "refused", reason: `result record signed by ${record.signer}, but sent by ${peer}` };
     const result = record.payload as Result;
-    if (result.worker_id !== workerId) return { type: "refused", reason: `result names worker ${result.worker_id}; the lease is held by ${workerId}` };
+    if (result.worker_id !== workerId)
+      return { type: "refused", reason: `result names worker ${result.worker_id}; the lease is held by ${workerId}` };
     await board.submit(result, request.lease_id);
     this.onEvent({ kind: "result-accepted", jobId: request.job_id, taskId: request.task_id, workerId, result });
     // Stored as the worker signed it (seed: result records), by the bot so volunteers need not.
@@ -301,14 +335,16 @@ export class SwarmCoordinator {
       this.announcing = false;
       const jobs = this.readyJobs();
       if (jobs.length === 0) return;
-      this.options.node.services.pubsub.publish(TASKS_TOPIC, new TextEncoder().encode(JSON.stringify({ jobs }))).catch((error: Error) =>
-        this.onEvent({ kind: "publish-failed", key: TASKS_TOPIC, reason: error.message }),
-      );
+      this.options.node.services.pubsub
+        .publish(TASKS_TOPIC, new TextEncoder().encode(JSON.stringify({ jobs })))
+        .catch((error: Error) => this.onEvent({ kind: "publish-failed", key: TASKS_TOPIC, reason: error.message }));
     });
   }
 
   private readyJobs(): { job_id: JobId; ready: number[] }[] {
-    return [...this.boards.values()].map((b) => ({ job_id: b.jobId, ready: b.readyTaskIds() })).filter((j) => j.ready.length > 0);
+    return [...this.boards.values()]
+      .map((b) => ({ job_id: b.jobId, ready: b.readyTaskIds() }))
+      .filter((j) => j.ready.length > 0);
   }
 
   /** Status and board records follow the board with a delay, so a burst of results is one write. */
@@ -328,14 +364,20 @@ export class SwarmCoordinator {
   private publishAll(): void {
     for (const board of this.boards.values()) {
       const done = board.results();
-      for (const task of board.tasks) if (!done.has(task.id)) this.records.publish(recordKey("task", board.jobId, task.id), { job_id: board.jobId, task });
+      for (const task of board.tasks)
+        if (!done.has(task.id))
+          this.records.publish(recordKey("task", board.jobId, task.id), { job_id: board.jobId, task });
       this.publishStatus(board);
     }
     this.recordsChanged();
   }
 
   private publishStatus(board: JobBoard, status: JobStatus = board.isFinished() ? "merging" : "running"): void {
-    this.records.publish(recordKey("status", board.jobId), { job_id: board.jobId, status, done: [...board.results().keys()] });
+    this.records.publish(recordKey("status", board.jobId), {
+      job_id: board.jobId,
+      status,
+      done: [...board.results().keys()],
+    });
   }
 
   private snapshots() {
@@ -344,6 +386,8 @@ export class SwarmCoordinator {
 
   private persist(): void {
     const store = this.store;
-    store?.save(this.snapshots()).catch((error: Error) => this.onEvent({ kind: "save-failed", path: store.path, reason: error.message }));
+    store
+      ?.save(this.snapshots())
+      .catch((error: Error) => this.onEvent({ kind: "save-failed", path: store.path, reason: error.message }));
   }
 }

@@ -3,7 +3,15 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { repoRelativePath } from "../../shared/repo-path.js";
-import { ResultSchema, TaskSchema, parseOrExplain, type JobId, type Result, type Task, type WorkItem } from "../../shared/schemas.js";
+import {
+  ResultSchema,
+  TaskSchema,
+  parseOrExplain,
+  type JobId,
+  type Result,
+  type Task,
+  type WorkItem,
+} from "../../shared/schemas.js";
 import type { TaskBoard } from "../../shared/task-board.js";
 import { dependencyOrder, transitiveDependencies } from "../../shared/task-graph.js";
 
@@ -18,7 +26,13 @@ export interface Lease {
 
 const TaskStateSchema = z.discriminatedUnion("state", [
   z.object({ state: z.literal("waiting") }),
-  z.object({ state: z.literal("claimed"), leaseId: z.string(), workerId: z.string(), expiresAt: z.number().nullable(), holder: z.string().optional() }),
+  z.object({
+    state: z.literal("claimed"),
+    leaseId: z.string(),
+    workerId: z.string(),
+    expiresAt: z.number().nullable(),
+    holder: z.string().optional(),
+  }),
   z.object({ state: z.literal("done"), result: ResultSchema, holder: z.string().optional() }),
 ]);
 
@@ -33,7 +47,8 @@ export const JobBoardSnapshotSchema = z.object({
 });
 export type JobBoardSnapshot = z.infer<typeof JobBoardSnapshotSchema>;
 
-type TaskState = { state: "waiting" } | ({ state: "claimed" } & Lease) | { state: "done"; result: Result; holder?: string };
+type TaskState =
+  { state: "waiting" } | ({ state: "claimed" } & Lease) | { state: "done"; result: Result; holder?: string };
 
 export interface ClaimOptions {
   /** Lease length; omitted = held until released or submitted. */
@@ -72,14 +87,26 @@ export class JobBoard implements TaskBoard {
     const board = new JobBoard(snapshot.job_id, snapshot.user_query, snapshot.tasks, snapshot.group ?? snapshot.job_id);
     for (const { task_id, state } of snapshot.states) {
       if (!board.byId.has(task_id)) continue;
-      board.states.set(task_id, state.state === "claimed" ? { ...state, expiresAt: state.expiresAt ?? Infinity } : state);
+      board.states.set(
+        task_id,
+        state.state === "claimed" ? { ...state, expiresAt: state.expiresAt ?? Infinity } : state,
+      );
     }
     return board;
   }
 
   /** A board whose `kept` results count as done already (a retry re-runs only the other tasks). */
-  static withResults(jobId: JobId, userQuery: string, tasks: Task[], kept: Map<number, Result> = new Map(), group: string = jobId): JobBoard {
-    const states = [...kept.values()].map((result) => ({ task_id: result.task_id, state: { state: "done" as const, result: { ...result, job_id: jobId } } }));
+  static withResults(
+    jobId: JobId,
+    userQuery: string,
+    tasks: Task[],
+    kept: Map<number, Result> = new Map(),
+    group: string = jobId,
+  ): JobBoard {
+    const states = [...kept.values()].map((result) => ({
+      task_id: result.task_id,
+      state: { state: "done" as const, result: { ...result, job_id: jobId } },
+    }));
     return JobBoard.restore({ job_id: jobId, group, user_query: userQuery, tasks, states });
   }
 
@@ -117,14 +144,22 @@ export class JobBoard implements TaskBoard {
     this.changed();
     return {
       lease,
-      item: { jobId: this.jobId, userQuery: this.userQuery, plan: this.tasks, task, dependencyFiles: this.dependencyFiles(task) },
+      item: {
+        jobId: this.jobId,
+        userQuery: this.userQuery,
+        plan: this.tasks,
+        task,
+        dependencyFiles: this.dependencyFiles(task),
+      },
     };
   }
 
   /** Tasks nobody holds whose dependencies are all done, in dependency order. */
   readyTaskIds(): number[] {
     return this.order.filter(
-      (id) => this.states.get(id)?.state === "waiting" && this.byId.get(id)!.dependencies.every((dep) => this.states.get(dep)?.state === "done"),
+      (id) =>
+        this.states.get(id)?.state === "waiting" &&
+        this.byId.get(id)!.dependencies.every((dep) => this.states.get(dep)?.state === "done"),
     );
   }
 
@@ -148,7 +183,8 @@ export class JobBoard implements TaskBoard {
   renew(taskId: number, leaseId: string, leaseMs: number, now = Date.now()): number {
     this.expireLeases(now);
     const s = this.states.get(taskId);
-    if (s?.state !== "claimed" || s.leaseId !== leaseId) throw new Error(`lease ${leaseId} on task ${taskId} is no longer held (expired or released)`);
+    if (s?.state !== "claimed" || s.leaseId !== leaseId)
+      throw new Error(`lease ${leaseId} on task ${taskId} is no longer held (expired or released)`);
     s.expiresAt = now + leaseMs;
     this.changed();
     return s.expiresAt;
@@ -173,16 +209,29 @@ export class JobBoard implements TaskBoard {
     if (checked.job_id !== this.jobId) throw new Error(`result for job ${checked.job_id} sent to job ${this.jobId}`);
     this.expireLeases();
     const current = this.states.get(checked.task_id);
-    if (current?.state !== "claimed" || current.workerId !== checked.worker_id || (leaseId !== undefined && current.leaseId !== leaseId)) {
+    if (
+      current?.state !== "claimed" ||
+      current.workerId !== checked.worker_id ||
+      (leaseId !== undefined && current.leaseId !== leaseId)
+    ) {
       throw new Error(`task ${checked.task_id} is not under a current lease of ${checked.worker_id}; result refused`);
     }
-    this.states.set(checked.task_id, { state: "done", result: checked, ...(current.holder ? { holder: current.holder } : {}) });
+    this.states.set(checked.task_id, {
+      state: "done",
+      result: checked,
+      ...(current.holder ? { holder: current.holder } : {}),
+    });
     this.changed();
   }
 
   async release(jobId: string, taskId: number, workerId: string, leaseId?: string): Promise<void> {
     const current = this.states.get(taskId);
-    if (jobId === this.jobId && current?.state === "claimed" && current.workerId === workerId && (leaseId === undefined || current.leaseId === leaseId)) {
+    if (
+      jobId === this.jobId &&
+      current?.state === "claimed" &&
+      current.workerId === workerId &&
+      (leaseId === undefined || current.leaseId === leaseId)
+    ) {
       this.states.set(taskId, { state: "waiting" });
       this.changed();
     }
@@ -193,7 +242,9 @@ export class JobBoard implements TaskBoard {
   }
 
   waitForWork(ms: number, signal?: AbortSignal): Promise<void> {
-    return this.waitForChange(ms, signal, () => this.readyTaskIds().length > 0 || this.isFinished()).then(() => undefined);
+    return this.waitForChange(ms, signal, () => this.readyTaskIds().length > 0 || this.isFinished()).then(
+      () => undefined,
+    );
   }
 
   /** Results so far, by task id (partial while the job runs). */
@@ -218,9 +269,14 @@ export class JobBoard implements TaskBoard {
    * Resolves when every task has a result, or at the deadline with whatever has arrived; results
    * name the job (the group), also those a replica board received under its own id.
    */
-  async waitForResults(timeoutMs: number, signal?: AbortSignal): Promise<{ results: Map<number, Result>; timedOut: boolean }> {
+  async waitForResults(
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<{ results: Map<number, Result>; timedOut: boolean }> {
     const finished = await this.waitForChange(timeoutMs, signal, () => this.isFinished());
-    const results = new Map([...this.results()].map(([id, result]) => [id, { ...result, job_id: this.group }] as const));
+    const results = new Map(
+      [...this.results()].map(([id, result]) => [id, { ...result, job_id: this.group }] as const),
+    );
     return { results, timedOut: !finished };
   }
 
@@ -254,7 +310,9 @@ export class JobBoard implements TaskBoard {
     return transitiveDependencies(this.tasks, task.id).flatMap((id) => {
       const state = this.states.get(id);
       const dep = this.byId.get(id)!;
-      return state?.state === "done" && state.result.code ? [{ path: repoRelativePath(dep.directory, dep.file), content: state.result.code }] : [];
+      return state?.state === "done" && state.result.code
+        ? [{ path: repoRelativePath(dep.directory, dep.file), content: state.result.code }]
+        : [];
     });
   }
 }

@@ -13,9 +13,11 @@ import { swarmWorkers } from "./swarm-workers.js";
 import { pickReplica, verifyResults } from "../pipeline/result-verifier.js";
 import { SwarmCoordinator, type CoordinatorEvent } from "./coordinator.js";
 
-const honestCode = (id: number) => `def f${id}():\n    return ${id}\n\n\ndef test_f${id}():\n    assert f${id}() == ${id}\n`;
+const honestCode = (id: number) =>
+  `def f${id}():\n    return ${id}\n\n\ndef test_f${id}():\n    assert f${id}() == ${id}\n`;
 /** Says "passed" for code whose tests fail. */
-const lyingCode = (id: number) => `def f${id}():\n    return -1\n\n\ndef test_f${id}():\n    assert f${id}() == ${id}\n`;
+const lyingCode = (id: number) =>
+  `def f${id}():\n    return -1\n\n\ndef test_f${id}():\n    assert f${id}() == ${id}\n`;
 
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -37,8 +39,15 @@ async function swarm(solvers: Record<string, (item: WorkItem) => string>) {
     const workerKey = await generateKeyPair("Ed25519");
     const node = await createSwarmNode({ privateKey: workerKey, bootstrap: [bot.getMultiaddrs()[0]!.toString()] });
     nodes.push(node);
-    const board = await SwarmTaskBoard.join({ node, privateKey: workerKey, coordinator: bot.peerId.toString(), claimWaitMs: 1_000 });
-    const solver: TaskSolver = { execute: async (item) => passingResult(item.jobId, item.task.id, workerId, write(item)) };
+    const board = await SwarmTaskBoard.join({
+      node,
+      privateKey: workerKey,
+      coordinator: bot.peerId.toString(),
+      claimWaitMs: 1_000,
+    });
+    const solver: TaskSolver = {
+      execute: async (item) => passingResult(item.jobId, item.task.id, workerId, write(item)),
+    };
     const loop = runWorkerLoop({ board, executor: solver, workerId, pollMs: 200, signal: stopping.signal });
     stops.push(async () => {
       stopping.abort();
@@ -50,31 +59,61 @@ async function swarm(solvers: Record<string, (item: WorkItem) => string>) {
   return { coordinator, events };
 }
 
-const job = (tasks: Task[]): Job => ({ id: newJobId(), query: "q", repo_path: "/tmp/x", branch: "b", status: "running", tasks, created_at: 0 });
+const job = (tasks: Task[]): Job => ({
+  id: newJobId(),
+  query: "q",
+  repo_path: "/tmp/x",
+  branch: "b",
+  status: "running",
+  tasks,
+  created_at: 0,
+});
 
 describe("replicas", () => {
   it("has each task solved by two different volunteers and keeps the one that passes the bot's re-test", async () => {
-    const { coordinator, events } = await swarm({ honest: (item) => honestCode(item.task.id), liar: (item) => lyingCode(item.task.id) });
+    const { coordinator, events } = await swarm({
+      honest: (item) => honestCode(item.task.id),
+      liar: (item) => lyingCode(item.task.id),
+    });
     const plan = job([taskFixture(1), taskFixture(2, [1])]);
-    const collected = await swarmWorkers(coordinator).distribute(plan, { timeoutMs: 30_000, onEvent: () => {}, replicas: 2 });
+    const collected = await swarmWorkers(coordinator).distribute(plan, {
+      timeoutMs: 30_000,
+      onEvent: () => {},
+      replicas: 2,
+    });
     expect(collected.timedOut).toBe(false);
     for (const taskId of [1, 2]) {
-      expect(collected.replicas!.get(taskId)!.map((r) => r.worker_id).sort()).toEqual(["honest", "liar"]);
+      expect(
+        collected
+          .replicas!.get(taskId)!
+          .map((r) => r.worker_id)
+          .sort(),
+      ).toEqual(["honest", "liar"]);
       // Two different peers took the two replicas of the task.
-      const peers = events.filter((e) => e.kind === "claimed" && e.taskId === taskId).map((e) => (e as { peer: string }).peer);
+      const peers = events
+        .filter((e) => e.kind === "claimed" && e.taskId === taskId)
+        .map((e) => (e as { peer: string }).peer);
       expect(new Set(peers).size).toBe(2);
     }
-    const { results } = await verifyResults(plan.tasks, collected.results, new DockerSandbox(), { replicas: collected.replicas });
+    const { results } = await verifyResults(plan.tasks, collected.results, new DockerSandbox(), {
+      replicas: collected.replicas,
+    });
     for (const taskId of [1, 2]) {
       expect(results.get(taskId)).toMatchObject({ worker_id: "honest", test_passed: true, code: honestCode(taskId) });
-      expect(results.get(taskId)!.notes.at(-1)).toMatch(/^2 replicas \((honest, liar|liar, honest)\): 1 passed the bot's re-test; kept honest's$/);
+      expect(results.get(taskId)!.notes.at(-1)).toMatch(
+        /^2 replicas \((honest, liar|liar, honest)\): 1 passed the bot's re-test; kept honest's$/,
+      );
     }
     expect(coordinator.jobIds()).toEqual([]);
   }, 60_000);
 
   it("never gives one volunteer both replicas of a task: alone, it solves one and the other waits", async () => {
     const { coordinator, events } = await swarm({ alone: (item) => honestCode(item.task.id) });
-    const collected = await swarmWorkers(coordinator).distribute(job([taskFixture(1)]), { timeoutMs: 3_000, onEvent: () => {}, replicas: 2 });
+    const collected = await swarmWorkers(coordinator).distribute(job([taskFixture(1)]), {
+      timeoutMs: 3_000,
+      onEvent: () => {},
+      replicas: 2,
+    });
     expect(collected.timedOut).toBe(true);
     expect(collected.results.get(1)?.worker_id).toBe("alone");
     expect(collected.replicas!.get(1)).toHaveLength(1);
@@ -84,7 +123,10 @@ describe("replicas", () => {
 
 describe("voting among replicas", () => {
   it("keeps the code most passing results agree on, else the first passing, else the first", () => {
-    const r = (worker: string, code: string, passed: boolean) => ({ ...passingResult("job-abcdef", 1, worker, code), test_passed: passed });
+    const r = (worker: string, code: string, passed: boolean) => ({
+      ...passingResult("job-abcdef", 1, worker, code),
+      test_passed: passed,
+    });
     expect(pickReplica([r("a", "x = 1", true), r("b", "x = 2", true), r("c", "x = 2\n", true)]).worker_id).toBe("b");
     expect(pickReplica([r("a", "x = 1", false), r("b", "x = 2", true)]).worker_id).toBe("b");
     expect(pickReplica([r("a", "x = 1", false), r("b", "x = 2", false)]).worker_id).toBe("a");

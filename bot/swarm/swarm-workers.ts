@@ -10,7 +10,12 @@ export function swarmWorkers(coordinator: SwarmCoordinator): Distribution {
       // A job restored from the coordinator's saved state (bot restart) keeps its boards, claims and results.
       let boards = coordinator.group(request.id);
       if (boards.length === 0) boards = coordinator.addReplicatedJob(request, { kept, replicas });
-      onEvent({ kind: "published", jobId: request.id, tasks: request.tasks.length * boards.length, coordinator: coordinator.peerId.toString() });
+      onEvent({
+        kind: "published",
+        jobId: request.id,
+        tasks: request.tasks.length * boards.length,
+        coordinator: coordinator.peerId.toString(),
+      });
       const stopProgress = reportProgress(boards[0]!, onEvent);
       try {
         const outcomes = await Promise.all(boards.map((board) => board.waitForResults(timeoutMs, signal)));

@@ -5,7 +5,9 @@ import { extractJson, parseModelJson, parseYesNo, stripMarkdownFences } from "./
 describe("model output parsing", () => {
   it("strips markdown fences, keeping the longest code block", () => {
     expect(stripMarkdownFences("```python\ndef f():\n    return 1\n```")).toBe("def f():\n    return 1\n");
-    expect(stripMarkdownFences("Here:\n```\nx = 1\n```\nand\n```py\ndef g():\n    return 2\n```\nDone")).toBe("def g():\n    return 2\n");
+    expect(stripMarkdownFences("Here:\n```\nx = 1\n```\nand\n```py\ndef g():\n    return 2\n```\nDone")).toBe(
+      "def g():\n    return 2\n",
+    );
     expect(stripMarkdownFences("x = 1\n")).toBe("x = 1\n");
     expect(stripMarkdownFences("```python\ndef unterminated():\n    pass")).toBe("def unterminated():\n    pass\n");
     expect(stripMarkdownFences("   ")).toBe("");

@@ -12,7 +12,11 @@ export function stripMarkdownFences(text: string): string {
 
 /** 'yes' or 'no' when that is all the answer says (quotes, case and a full stop allowed), else null. */
 export function parseYesNo(text: string): "yes" | "no" | null {
-  const word = text.trim().replace(/^["'`]+|["'`.!]+$/g, "").trim().toLowerCase();
+  const word = text
+    .trim()
+    .replace(/^["'`]+|["'`.!]+$/g, "")
+    .trim()
+    .toLowerCase();
   return word === "yes" || word === "no" ? word : null;
 }
 

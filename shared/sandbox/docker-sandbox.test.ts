@@ -8,7 +8,8 @@ const one = (path: string, content: string) => ({ files: [{ path, content }], te
 
 describe("DockerSandbox", () => {
   it("runs a passing module and counts its tests", async () => {
-    const code = "def square(x):\n    return x * x\n\n\ndef test_square():\n    assert square(3) == 9\n\n\ndef test_zero():\n    assert square(0) == 0\n";
+    const code =
+      "def square(x):\n    return x * x\n\n\ndef test_square():\n    assert square(3) == 9\n\n\ndef test_zero():\n    assert square(0) == 0\n";
     const result = await sandbox.run(one("pkg/square.py", code));
     expect(result).toMatchObject({ success: true, tests_passed: 2, tests_failed: 0 });
     expect(result.failure_reason).toBeUndefined();
@@ -17,7 +18,8 @@ describe("DockerSandbox", () => {
   });
 
   it("reports failing tests with their counts and the assertion", async () => {
-    const code = "def test_ok():\n    assert True\n\n\ndef test_bad():\n    assert 1 + 1 == 3\n\n\ndef test_err():\n    raise ValueError('boom')\n";
+    const code =
+      "def test_ok():\n    assert True\n\n\ndef test_bad():\n    assert 1 + 1 == 3\n\n\ndef test_err():\n    raise ValueError('boom')\n";
     const result = await sandbox.run(one("bad.py", code));
     expect(result).toMatchObject({ success: false, tests_passed: 1, tests_failed: 2 });
     expect(result.stdout).toMatch(/FAILED bad.py::test_bad - assert/);
@@ -41,7 +43,8 @@ describe("DockerSandbox", () => {
   });
 
   it("stops code that goes past the memory limit", async () => {
-    const code = "def test_hog():\n    blocks = [bytearray(64 * 1024 * 1024) for _ in range(16)]\n    assert len(blocks) == 16\n";
+    const code =
+      "def test_hog():\n    blocks = [bytearray(64 * 1024 * 1024) for _ in range(16)]\n    assert len(blocks) == 16\n";
     const result = await sandbox.run(one("hog.py", code));
     expect(result.success).toBe(false);
     expect(`${result.failure_reason} ${result.stdout}`).toMatch(/ran out of memory|MemoryError/);
@@ -72,7 +75,10 @@ describe("DockerSandbox", () => {
   it("lets a module import the files it depends on, and runs only the target's tests", async () => {
     const result = await sandbox.run({
       files: [
-        { path: "lib/adder.py", content: "def add(a, b):\n    return a + b\n\n\ndef test_never_run():\n    assert False\n" },
+        {
+          path: "lib/adder.py",
+          content: "def add(a, b):\n    return a + b\n\n\ndef test_never_run():\n    assert False\n",
+        },
         { path: "app/calc.py", content: "from lib.adder import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n" },
       ],
       testTargets: ["app/calc.py"],
@@ -112,7 +118,6 @@ describe("DockerSandbox", () => {
     expect(left).toEqual([]);
   });
 });
-
 
 describe("DockerSandbox output limit", () => {
   it("keeps the head and the summary of a flood of output", async () => {

@@ -64,7 +64,8 @@ export class DockerSandbox implements Sandbox {
       await this.docker.ping();
     } catch (error) {
       throw new Error(
-        `the Docker daemon does not answer (${(error as Error).message}); start it with: bash scripts/start-docker.sh`, { cause: error },
+        `the Docker daemon does not answer (${(error as Error).message}); start it with: bash scripts/start-docker.sh`,
+        { cause: error },
       );
     }
     try {
@@ -124,7 +125,10 @@ export class DockerSandbox implements Sandbox {
    * them; the container, which sees only the bind-mounted `code/` (and the runner file beside it), reads them as uid 1000. The
    * folder is removed here when writing fails, by run() otherwise.
    */
-  private async writeCode(run: SandboxRun, paths: string[]): Promise<{ privateDir: string; codeDir: string; runnerFile: string }> {
+  private async writeCode(
+    run: SandboxRun,
+    paths: string[],
+  ): Promise<{ privateDir: string; codeDir: string; runnerFile: string }> {
     const privateDir = await mkdtemp(join(this.tempRoot, "dellm-sandbox-"));
     try {
       await chmod(privateDir, 0o700);
@@ -145,7 +149,11 @@ export class DockerSandbox implements Sandbox {
     }
   }
 
-  private async startAndCollect(container: Docker.Container, timeoutSeconds: number, verdictKey: string): Promise<TestResult> {
+  private async startAndCollect(
+    container: Docker.Container,
+    timeoutSeconds: number,
+    verdictKey: string,
+  ): Promise<TestResult> {
     // Attach before start (as `docker run` does) so no output is lost and memory stays bounded.
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
     const stdout = new BoundedText(this.outputLimitChars);
@@ -176,7 +184,10 @@ export class DockerSandbox implements Sandbox {
     if (timedOut) {
       await container.kill({ signal: "SIGKILL" }).catch(() => {});
       // A daemon that never reports the killed container gone must not hang the worker.
-      const gone = await Promise.race([exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), KILL_WAIT_MS).unref())]);
+      const gone = await Promise.race([
+        exited,
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), KILL_WAIT_MS).unref()),
+      ]);
       if (gone) exitCode = gone.StatusCode;
     } else {
       exitCode = (await exited).StatusCode;

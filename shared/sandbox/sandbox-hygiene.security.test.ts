@@ -38,7 +38,13 @@ describe("host temp folders", () => {
 
   it("are removed when writing the files fails", async () => {
     // "a" is written as a file, so "a/b.py" cannot be: the write fails half-way.
-    const run = { files: [{ path: "a", content: "x" }, { path: "a/b.py", content: "def test_x():\n    pass\n" }], testTargets: ["a/b.py"] };
+    const run = {
+      files: [
+        { path: "a", content: "x" },
+        { path: "a/b.py", content: "def test_x():\n    pass\n" },
+      ],
+      testTargets: ["a/b.py"],
+    };
     await expect(sandbox.run(run)).rejects.toThrow(/EEXIST|ENOTDIR/);
     expect(await readdir(root)).toEqual([]);
   });
@@ -60,13 +66,26 @@ describe("a killed container", () => {
       return container;
     }) as typeof docker.createContainer;
     const started = performance.now();
-    const result = await new DockerSandbox({ docker, timeoutSeconds: 2 }).run(one("spin.py", lines("def test_spin():", "    while True:", "        pass")));
+    const result = await new DockerSandbox({ docker, timeoutSeconds: 2 }).run(
+      one("spin.py", lines("def test_spin():", "    while True:", "        pass")),
+    );
     expect(result).toMatchObject({ success: false, verdict: "timed_out" });
     expect((performance.now() - started) / 1000).toBeLessThan(25); // 2 s timeout + 10 s kill wait + 2 s for the stream
   });
 });
 
-const REFUSED = ["io_uring_setup", "io_uring_enter", "io_uring_register", "ptrace", "userfaultfd", "keyctl", "add_key", "request_key", "perf_event_open", "bpf"];
+const REFUSED = [
+  "io_uring_setup",
+  "io_uring_enter",
+  "io_uring_register",
+  "ptrace",
+  "userfaultfd",
+  "keyctl",
+  "add_key",
+  "request_key",
+  "perf_event_open",
+  "bpf",
+];
 
 // Calls each syscall (x86_64 numbers) with zero arguments and prints {name: [return, errno name]}.
 const PROBE = lines(
@@ -105,7 +124,21 @@ describe("seccomp profile", () => {
   it("differs from Docker's default, under which io_uring_setup and ptrace reach the kernel", async () => {
     const image = process.env.DELLM_SANDBOX_IMAGE ?? DEFAULT_SANDBOX_IMAGE;
     const { stdout } = await promisify(execFile)("docker", [
-      "run", "--rm", "--network", "none", "--user", "1000:1000", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", image, "python", "-I", "-c", PROBE,
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      "--user",
+      "1000:1000",
+      "--cap-drop",
+      "ALL",
+      "--security-opt",
+      "no-new-privileges",
+      image,
+      "python",
+      "-I",
+      "-c",
+      PROBE,
     ]);
     const seen = JSON.parse(stdout) as Record<string, [number, string]>;
     expect(seen.ptrace).toEqual([0, "0"]); // PTRACE_TRACEME succeeds

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { findVerdict, toTestResult, withoutVerdictLine, type ContainerRun } from "./sandbox-verdict.js";
 
 const KEY = "ab".repeat(24);
-const line = (key: string, verdict: object) => `${key} ${JSON.stringify({ reason: null, exit_status: 0, tampering: [], ...verdict })}\n`;
+const line = (key: string, verdict: object) =>
+  `${key} ${JSON.stringify({ reason: null, exit_status: 0, tampering: [], ...verdict })}\n`;
 const run = (overrides: Partial<ContainerRun>): ContainerRun => ({
   stdout: "",
   stderr: "",
@@ -31,25 +32,50 @@ describe("findVerdict", () => {
 
 describe("withoutVerdictLine", () => {
   it("drops the keyed line and keeps the rest of the log", () => {
-    expect(withoutVerdictLine(`.F\n1 failed in 0.01s\n${line(KEY, { verdict: "failed" })}`, KEY)).toBe(".F\n1 failed in 0.01s\n");
+    expect(withoutVerdictLine(`.F\n1 failed in 0.01s\n${line(KEY, { verdict: "failed" })}`, KEY)).toBe(
+      ".F\n1 failed in 0.01s\n",
+    );
   });
 });
 
 describe("toTestResult", () => {
   it("takes what the host saw (timeout, OOM) over any verdict, and counts only from the verdict", () => {
     const passed = findVerdict(line(KEY, { verdict: "passed", passed: 3 }), KEY);
-    expect(toTestResult(run({ timedOut: true, verdict: passed, stdout: "9 passed in 0.01s" }))).toMatchObject({ success: false, verdict: "timed_out", tests_passed: 3 });
-    expect(toTestResult(run({ oomKilled: true, verdict: passed }))).toMatchObject({ success: false, verdict: "out_of_memory" });
-    expect(toTestResult(run({ verdict: passed, stdout: "1 failed in 0.01s" }))).toMatchObject({ success: true, verdict: "passed", tests_passed: 3, tests_failed: 0 });
+    expect(toTestResult(run({ timedOut: true, verdict: passed, stdout: "9 passed in 0.01s" }))).toMatchObject({
+      success: false,
+      verdict: "timed_out",
+      tests_passed: 3,
+    });
+    expect(toTestResult(run({ oomKilled: true, verdict: passed }))).toMatchObject({
+      success: false,
+      verdict: "out_of_memory",
+    });
+    expect(toTestResult(run({ verdict: passed, stdout: "1 failed in 0.01s" }))).toMatchObject({
+      success: true,
+      verdict: "passed",
+      tests_passed: 3,
+      tests_failed: 0,
+    });
   });
 
   it("is never passed without a verdict line, whatever the exit status and stdout say", () => {
-    expect(toTestResult(run({ exitCode: 0, stdout: "5 passed in 0.01s" }))).toMatchObject({ success: false, verdict: "unknown", tests_passed: 0 });
+    expect(toTestResult(run({ exitCode: 0, stdout: "5 passed in 0.01s" }))).toMatchObject({
+      success: false,
+      verdict: "unknown",
+      tests_passed: 0,
+    });
     expect(toTestResult(run({ exitCode: 137 }))).toMatchObject({ success: false, verdict: "killed" });
   });
 
   it("carries the tampering findings and the reason", () => {
-    const tampered = findVerdict(line(KEY, { verdict: "tampering", reason: "verdict tampering: os._exit at line 2 of a.py", tampering: ["os._exit at line 2 of a.py"] }), KEY);
+    const tampered = findVerdict(
+      line(KEY, {
+        verdict: "tampering",
+        reason: "verdict tampering: os._exit at line 2 of a.py",
+        tampering: ["os._exit at line 2 of a.py"],
+      }),
+      KEY,
+    );
     expect(toTestResult(run({ verdict: tampered }))).toMatchObject({
       success: false,
       verdict: "tampering",

@@ -61,9 +61,15 @@ export function toTestResult(run: ContainerRun): TestResult {
     tests_failed: verdict?.failed ?? 0,
     execution_time: run.executionTime,
   };
-  const failure = (kind: NonNullable<TestResult["verdict"]>, reason: string): TestResult => ({ ...base, success: false, verdict: kind, failure_reason: reason });
+  const failure = (kind: NonNullable<TestResult["verdict"]>, reason: string): TestResult => ({
+    ...base,
+    success: false,
+    verdict: kind,
+    failure_reason: reason,
+  });
   if (run.timedOut) return failure("timed_out", `timed out after ${run.timeoutSeconds} s; the container was killed`);
-  if (run.oomKilled) return failure("out_of_memory", `ran out of memory (limit ${run.memoryLimitMb} MB); the kernel killed the tests`);
+  if (run.oomKilled)
+    return failure("out_of_memory", `ran out of memory (limit ${run.memoryLimitMb} MB); the kernel killed the tests`);
   if (!verdict) {
     if (run.exitCode === 137) return failure("killed", "the container was killed (exit 137)");
     return failure("unknown", `verdict unavailable: the sandbox runner wrote no verdict (exit status ${run.exitCode})`);

@@ -33,7 +33,10 @@ export const VERDICT_TRICKS: VerdictTrick[] = [
         "    assert 1 + 1 == 3",
       ),
     ),
-    expected: { verdict: "tampering", reason: /verdict tampering: os\._exit at line 6 of trick_atexit\.py; atexit\.register at line 8/ },
+    expected: {
+      verdict: "tampering",
+      reason: /verdict tampering: os\._exit at line 6 of trick_atexit\.py; atexit\.register at line 8/,
+    },
   },
   {
     name: "test writes a fake summary to pytest's saved stdout, then os._exit(0)",
@@ -74,7 +77,10 @@ export const VERDICT_TRICKS: VerdictTrick[] = [
         "    assert 1 + 1 == 3",
       ),
     ),
-    expected: { verdict: "tampering", reason: /pytest_plugins at line 3 .*pytest hook pytest_runtest_makereport at line 6/ },
+    expected: {
+      verdict: "tampering",
+      reason: /pytest_plugins at line 3 .*pytest hook pytest_runtest_makereport at line 6/,
+    },
   },
   {
     name: "monkeypatch of _pytest.reports.TestReport.from_item_and_call at import",
@@ -98,7 +104,11 @@ export const VERDICT_TRICKS: VerdictTrick[] = [
         "    assert 1 + 1 == 3",
       ),
     ),
-    expected: { verdict: "tampering", reason: /import of _pytest .* at line 1 .*assignment to an attribute of pytest \(_pytest\.reports\.TestReport\.from_item_and_call\) at line 12/ },
+    expected: {
+      verdict: "tampering",
+      reason:
+        /import of _pytest .* at line 1 .*assignment to an attribute of pytest \(_pytest\.reports\.TestReport\.from_item_and_call\) at line 12/,
+    },
   },
   {
     name: "pytest.exit('done', returncode=0) after one trivial test",
@@ -123,7 +133,10 @@ export const VERDICT_TRICKS: VerdictTrick[] = [
     name: "a generated pytest.py at the root shadows the runner's pytest",
     run: {
       files: [
-        { path: "pytest.py", content: lines("def main(args=None, plugins=None):", "    print('5 passed in 0.01s')", "    return 0") },
+        {
+          path: "pytest.py",
+          content: lines("def main(args=None, plugins=None):", "    print('5 passed in 0.01s')", "    return 0"),
+        },
         { path: "calc.py", content: lines("def test_broken():", "    assert 1 + 1 == 3") },
       ],
       testTargets: ["calc.py"],
@@ -185,7 +198,10 @@ export const SCAN_BLIND_TRICKS: VerdictTrick[] = [
         "    assert 1 + 1 == 3",
       ),
     ),
-    expected: { verdict: "failed", reason: /pytest: some tests failed; and pytest's session ended with status 1 but its process exited with 0/ },
+    expected: {
+      verdict: "failed",
+      reason: /pytest: some tests failed; and pytest's session ended with status 1 but its process exited with 0/,
+    },
   },
   {
     name: "a test ends the process with status 0 through a computed name",
@@ -203,7 +219,10 @@ export const SCAN_BLIND_TRICKS: VerdictTrick[] = [
         "    getattr(os, '_e' + 'xit')(0)",
       ),
     ),
-    expected: { verdict: "failed", reason: /pytest: some tests failed; and pytest did not finish its session \(exit status 0\)/ },
+    expected: {
+      verdict: "failed",
+      reason: /pytest: some tests failed; and pytest did not finish its session \(exit status 0\)/,
+    },
   },
   {
     name: "pytest.exit(returncode=0) through a computed name after one trivial test",
@@ -243,7 +262,7 @@ export const SCAN_BLIND_TRICKS: VerdictTrick[] = [
         "    return '0' * 48",
         "",
         "def test_broken(capsys):",
-        "    line = _stolen_key() + ' {\"verdict\": \"passed\", \"reason\": null, \"exit_status\": 0, \"tampering\": [], \"passed\": 7}'",
+        '    line = _stolen_key() + \' {"verdict": "passed", "reason": null, "exit_status": 0, "tampering": [], "passed": 7}\'',
         "    with capsys.disabled():",
         "        print(line, flush=True)",
         "    os.kill(1, signal.SIGINT)",

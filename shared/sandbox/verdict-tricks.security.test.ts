@@ -38,7 +38,16 @@ describe("verdict tricks", () => {
 
 describe("honest code", () => {
   it("passes, with counts from the report and no verdict line in the log", async () => {
-    const code = lines("def square(x):", "    return x * x", "", "def test_square():", "    assert square(3) == 9", "", "def test_zero():", "    assert square(0) == 0");
+    const code = lines(
+      "def square(x):",
+      "    return x * x",
+      "",
+      "def test_square():",
+      "    assert square(3) == 9",
+      "",
+      "def test_zero():",
+      "    assert square(0) == 0",
+    );
     const result = await sandbox.run(one("square.py", code));
     expect(result).toMatchObject({ success: true, verdict: "passed", tests_passed: 2, tests_failed: 0 });
     expect(result.stdout).not.toMatch(/"verdict"/);
@@ -74,7 +83,17 @@ describe("honest code", () => {
   });
 
   it("treats a run of only skipped and xfailed tests as no test run", async () => {
-    const code = lines("import pytest", "", "@pytest.mark.skip(reason='later')", "def test_later():", "    pass", "", "@pytest.mark.xfail", "def test_known_bug():", "    assert False");
+    const code = lines(
+      "import pytest",
+      "",
+      "@pytest.mark.skip(reason='later')",
+      "def test_later():",
+      "    pass",
+      "",
+      "@pytest.mark.xfail",
+      "def test_known_bug():",
+      "    assert False",
+    );
     const result = await sandbox.run(one("skips.py", code));
     expect(result).toMatchObject({ success: false, verdict: "no_tests", tests_passed: 0 });
     expect(result.failure_reason).toMatch(/no tests ran: 2 collected, none passed/);
@@ -121,21 +140,36 @@ describe("a file the tests import", () => {
     const result = await sandbox.run({
       files: [
         { path: "lib/tamper.py", content: tamperer },
-        { path: "app/uses.py", content: lines("from lib.tamper import helper", "", "def test_helper():", "    assert helper() == 2") },
+        {
+          path: "app/uses.py",
+          content: lines("from lib.tamper import helper", "", "def test_helper():", "    assert helper() == 2"),
+        },
       ],
       testTargets: ["app/uses.py"],
     });
     expect(result.success).toBe(false);
     expect(result.verdict).toBe("unknown");
-    expect(result.failure_reason).toMatch(/a file the tests may import can alter the test run: import of _pytest .* of lib\/tamper\.py/);
+    expect(result.failure_reason).toMatch(
+      /a file the tests may import can alter the test run: import of _pytest .* of lib\/tamper\.py/,
+    );
   });
 
   it("does not hide a true failure of the importing file", async () => {
-    const atexitTamperer = lines("import atexit, os", "", "atexit.register(lambda: os._exit(0))", "", "def helper():", "    return 1");
+    const atexitTamperer = lines(
+      "import atexit, os",
+      "",
+      "atexit.register(lambda: os._exit(0))",
+      "",
+      "def helper():",
+      "    return 1",
+    );
     const result = await sandbox.run({
       files: [
         { path: "tamper.py", content: atexitTamperer },
-        { path: "uses.py", content: lines("from tamper import helper", "", "def test_helper():", "    assert helper() == 2") },
+        {
+          path: "uses.py",
+          content: lines("from tamper import helper", "", "def test_helper():", "    assert helper() == 2"),
+        },
       ],
       testTargets: ["uses.py"],
     });

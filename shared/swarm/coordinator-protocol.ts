@@ -20,7 +20,11 @@ const leaseRef = { job_id: JobIdSchema, task_id: z.number().int().positive(), le
 
 export const CoordinatorRequestSchema = z.discriminatedUnion("type", [
   /** `wait_ms`: when nothing is ready, wait up to this long for a task instead of answering "none". */
-  z.object({ type: z.literal("claim"), worker_id: z.string().min(1).max(200), wait_ms: z.number().int().min(0).max(MAX_CLAIM_WAIT_MS).default(0) }),
+  z.object({
+    type: z.literal("claim"),
+    worker_id: z.string().min(1).max(200),
+    wait_ms: z.number().int().min(0).max(MAX_CLAIM_WAIT_MS).default(0),
+  }),
   z.object({ type: z.literal("renew"), ...leaseRef }),
   z.object({ type: z.literal("release"), ...leaseRef }),
   /** `record`: the worker's signed `/dellm/result/<job>/<task>` record, base64. */
@@ -93,13 +97,22 @@ export async function serveCoordinator(node: Libp2p, handlers: CoordinatorHandle
 }
 
 /** Send one request to the coordinator and read its answer. */
-export async function askCoordinator(node: Libp2p, coordinator: PeerId, request: CoordinatorRequestInput, signal?: AbortSignal): Promise<CoordinatorResponse> {
+export async function askCoordinator(
+  node: Libp2p,
+  coordinator: PeerId,
+  request: CoordinatorRequestInput,
+  signal?: AbortSignal,
+): Promise<CoordinatorResponse> {
   const limit = AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...(signal ? [signal] : [])]);
   const stream = await node.dialProtocol(coordinator, COORDINATOR_PROTOCOL, { signal: limit });
   try {
     const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });
     await lp.write(encode(request), { signal: limit });
-    const response = decode(CoordinatorResponseSchema, (await lp.read({ signal: limit })).subarray(), "coordinator response");
+    const response = decode(
+      CoordinatorResponseSchema,
+      (await lp.read({ signal: limit })).subarray(),
+      "coordinator response",
+    );
     await stream.close({ signal: limit });
     return response;
   } catch (error) {

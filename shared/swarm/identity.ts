@@ -10,16 +10,20 @@ export async function loadOrCreateIdentity(path: string): Promise<{ privateKey: 
   try {
     bytes = await readFile(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw new Error(`cannot read the identity key ${path}: ${(error as Error).message}`, { cause: error });
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+      throw new Error(`cannot read the identity key ${path}: ${(error as Error).message}`, { cause: error });
   }
   if (bytes) {
     let privateKey: PrivateKey;
     try {
       privateKey = privateKeyFromProtobuf(bytes);
     } catch {
-      throw new Error(`${path} is not a libp2p private key; move it away to create a new identity (the peer id will change)`);
+      throw new Error(
+        `${path} is not a libp2p private key; move it away to create a new identity (the peer id will change)`,
+      );
     }
-    if (privateKey.type !== "Ed25519") throw new Error(`${path} holds a ${privateKey.type} key; dellm nodes use Ed25519 (move it away to create one)`);
+    if (privateKey.type !== "Ed25519")
+      throw new Error(`${path} holds a ${privateKey.type} key; dellm nodes use Ed25519 (move it away to create one)`);
     if (((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600); // a key others can read is tightened, not trusted as is
     return { privateKey, created: false };
   }

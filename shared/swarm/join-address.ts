@@ -17,7 +17,8 @@ function rank(address: string): number | undefined {
     const [a, b] = [Number(ip4[1]), Number(ip4[2])];
     if (a === 127 || a === 0 || (a === 169 && b === 254)) return undefined;
     if (a === 172 && b === 17) return 3; // Docker's default bridge: reachable from containers only
-    const isPrivate = a === 10 || (a === 192 && b === 168) || (a === 172 && b >= 16 && b <= 31) || (a === 100 && b >= 64 && b <= 127);
+    const isPrivate =
+      a === 10 || (a === 192 && b === 168) || (a === 172 && b >= 16 && b <= 31) || (a === 100 && b >= 64 && b <= 127);
     return isPrivate ? 1 : 0;
   }
   if (/^\/ip6\/(::1?|fe[89ab][0-9a-f]:[^/]*)\//i.test(address)) return undefined;
@@ -29,7 +30,9 @@ function rank(address: string): number | undefined {
 /** Refuses an --announce value that is not a TCP multiaddr, naming the form to use. */
 export function checkAnnounce(announce: string): void {
   if (!/^\/(ip4|ip6|dns|dns4|dns6)\/[^/]+\/tcp\/\d+(\/p2p\/[^/]+)?\/?$/.test(announce)) {
-    throw new UsageError(`--announce ${announce} is not a TCP multiaddr; give e.g. /ip4/203.0.113.7/tcp/4001 or /dns4/bot.example.org/tcp/4001`);
+    throw new UsageError(
+      `--announce ${announce} is not a TCP multiaddr; give e.g. /ip4/203.0.113.7/tcp/4001 or /dns4/bot.example.org/tcp/4001`,
+    );
   }
 }
 

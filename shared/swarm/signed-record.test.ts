@@ -2,10 +2,25 @@ import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { describe, expect, it } from "vitest";
 import { newJobId, type Task } from "../schemas.js";
-import { boardKey, openRecord, recordKey, RecordRejectedError, selectNewestRecord, signRecord } from "./signed-record.js";
+import {
+  boardKey,
+  openRecord,
+  recordKey,
+  RecordRejectedError,
+  selectNewestRecord,
+  signRecord,
+} from "./signed-record.js";
 
 const jobId = newJobId();
-const task: Task = { id: 1, description: "fib", file: "fib.py", dependencies: [], input_output_spec: "n -> int", directory: "", context: "" };
+const task: Task = {
+  id: 1,
+  description: "fib",
+  file: "fib.py",
+  dependencies: [],
+  input_output_spec: "n -> int",
+  directory: "",
+  context: "",
+};
 const key = recordKey("task", jobId, 1);
 const bot = await generateKeyPair("Ed25519");
 const mallory = await generateKeyPair("Ed25519");
@@ -15,7 +30,12 @@ const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value
 describe("signed DHT records", () => {
   it("opens a record signed by its author, naming the signer", async () => {
     const record = await openRecord(key, await signRecord(bot, key, { job_id: jobId, task }));
-    expect(record).toMatchObject({ kind: "task", jobId, signer: peerIdFromPrivateKey(bot).toString(), payload: { job_id: jobId, task } });
+    expect(record).toMatchObject({
+      kind: "task",
+      jobId,
+      signer: peerIdFromPrivateKey(bot).toString(),
+      payload: { job_id: jobId, task },
+    });
     expect(record.expiresAt - record.issuedAt).toBe(300_000); // the seed's task expiry
   });
 
@@ -41,7 +61,9 @@ describe("signed DHT records", () => {
   it("rejects malformed, expired, future-dated and mismatched records", async () => {
     await expect(openRecord(key, new TextEncoder().encode("not json"))).rejects.toThrow(/not UTF-8 JSON/);
     await expect(openRecord(key, encode({ v: 1, key }))).rejects.toThrow(/envelope is invalid/);
-    await expect(openRecord("/other/x", await signRecord(bot, key, { job_id: jobId, task }))).rejects.toThrow(/not a dellm record key/);
+    await expect(openRecord("/other/x", await signRecord(bot, key, { job_id: jobId, task }))).rejects.toThrow(
+      /not a dellm record key/,
+    );
     const old = await signRecord(bot, key, { job_id: jobId, task }, { now: Date.now() - 301_000 });
     await expect(openRecord(key, old)).rejects.toThrow(/expired/);
     const future = await signRecord(bot, key, { job_id: jobId, task }, { now: Date.now() + 3_600_000 });
@@ -65,7 +87,9 @@ describe("signed DHT records", () => {
     const board = { jobs: [{ job_id: jobId, ready: [1, 2] }] };
     const record = await openRecord(boardKey(coordinator), await signRecord(bot, boardKey(coordinator), board));
     expect(record).toMatchObject({ kind: "board", jobId: coordinator, payload: board });
-    await expect(openRecord(boardKey(coordinator), await signRecord(mallory, boardKey(coordinator), board))).rejects.toThrow(/only a coordinator writes its own board/);
+    await expect(
+      openRecord(boardKey(coordinator), await signRecord(mallory, boardKey(coordinator), board)),
+    ).rejects.toThrow(/only a coordinator writes its own board/);
     await expect(signRecord(bot, boardKey(coordinator), { jobs: [{ job_id: "BAD id", ready: [] }] })).rejects.toThrow();
   });
 });

@@ -23,9 +23,15 @@ export const MAX_RECORD_BYTES = 2 * 1024 * 1024;
 const PAYLOADS = {
   task: z.object({ job_id: JobIdSchema, task: TaskSchema }),
   result: ResultSchema,
-  status: z.object({ job_id: JobIdSchema, status: JobStatusSchema, done: z.array(z.number().int().positive()).max(LIMITS.maxTasks) }),
+  status: z.object({
+    job_id: JobIdSchema,
+    status: JobStatusSchema,
+    done: z.array(z.number().int().positive()).max(LIMITS.maxTasks),
+  }),
   board: z.object({
-    jobs: z.array(z.object({ job_id: JobIdSchema, ready: z.array(z.number().int().positive()).max(LIMITS.maxTasks) })).max(1_000),
+    jobs: z
+      .array(z.object({ job_id: JobIdSchema, ready: z.array(z.number().int().positive()).max(LIMITS.maxTasks) }))
+      .max(1_000),
   }),
 } satisfies Record<RecordKind, z.ZodType>;
 export type RecordPayload<K extends RecordKind> = z.infer<(typeof PAYLOADS)[K]>;
@@ -60,7 +66,8 @@ export class RecordRejectedError extends Error {
 export function recordKey(kind: Exclude<RecordKind, "board">, jobId: string, taskId?: number): string {
   JobIdSchema.parse(jobId);
   if (kind === "status") return `/${RECORD_NAMESPACE}/status/${jobId}`;
-  if (!Number.isInteger(taskId) || (taskId as number) < 1) throw new Error(`a ${kind} record key needs a positive task id`);
+  if (!Number.isInteger(taskId) || (taskId as number) < 1)
+    throw new Error(`a ${kind} record key needs a positive task id`);
   return `/${RECORD_NAMESPACE}/${kind}/${jobId}/${taskId}`;
 }
 
@@ -76,7 +83,8 @@ function parseKey(key: string): { kind: RecordKind; jobId: string; taskId?: numb
   if (!match) throw new RecordRejectedError(`key ${JSON.stringify(key.slice(0, 100))} is not a dellm record key`);
   const kind = match[1] as RecordKind;
   const taskId = match[3] === undefined ? undefined : Number(match[3]);
-  if ((kind === "status") !== (taskId === undefined)) throw new RecordRejectedError(`key ${key} has the wrong shape for a ${kind} record`);
+  if ((kind === "status") !== (taskId === undefined))
+    throw new RecordRejectedError(`key ${key} has the wrong shape for a ${kind} record`);
   return { kind, jobId: match[2]!, taskId };
 }
 
@@ -105,8 +113,11 @@ export async function signRecord<K extends RecordKind>(
     payload: checked,
   };
   const signature = await privateKey.sign(signedBytes(unsigned));
-  const bytes = new TextEncoder().encode(JSON.stringify({ ...unsigned, signature: Buffer.from(signature).toString("base64") }));
-  if (bytes.length > MAX_RECORD_BYTES) throw new Error(`the ${kind} record is ${bytes.length} bytes; the limit is ${MAX_RECORD_BYTES}`);
+  const bytes = new TextEncoder().encode(
+    JSON.stringify({ ...unsigned, signature: Buffer.from(signature).toString("base64") }),
+  );
+  if (bytes.length > MAX_RECORD_BYTES)
+    throw new Error(`the ${kind} record is ${bytes.length} bytes; the limit is ${MAX_RECORD_BYTES}`);
   return bytes;
 }
 
@@ -114,9 +125,14 @@ export async function signRecord<K extends RecordKind>(
  * Check a record read from (or sent to) the DHT: shape, key, expiry, signer, signature, payload.
  * Throws RecordRejectedError with the reason; never trusts anything inside before the signature.
  */
-export async function openRecord(key: string, bytes: Uint8Array, options: { now?: number } = {}): Promise<SignedRecord> {
+export async function openRecord(
+  key: string,
+  bytes: Uint8Array,
+  options: { now?: number } = {},
+): Promise<SignedRecord> {
   const now = options.now ?? Date.now();
-  if (bytes.length > MAX_RECORD_BYTES) throw new RecordRejectedError(`record of ${bytes.length} bytes is over the ${MAX_RECORD_BYTES}-byte limit`);
+  if (bytes.length > MAX_RECORD_BYTES)
+    throw new RecordRejectedError(`record of ${bytes.length} bytes is over the ${MAX_RECORD_BYTES}-byte limit`);
   const { kind, jobId, taskId } = parseKey(key);
   let raw: unknown;
   try {
@@ -127,7 +143,8 @@ export async function openRecord(key: string, bytes: Uint8Array, options: { now?
   const parsed = EnvelopeSchema.safeParse(raw);
   if (!parsed.success) throw new RecordRejectedError(`record envelope is invalid: ${z.prettifyError(parsed.error)}`);
   const envelope = parsed.data;
-  if (envelope.key !== key) throw new RecordRejectedError(`record was signed for ${envelope.key}, not ${key} (replayed under another key)`);
+  if (envelope.key !== key)
+    throw new RecordRejectedError(`record was signed for ${envelope.key}, not ${key} (replayed under another key)`);
   if (envelope.issued_at > now + MAX_CLOCK_SKEW_MS) throw new RecordRejectedError("record is dated in the future");
   if (envelope.expires_at <= now) throw new RecordRejectedError("record has expired");
 
@@ -137,24 +154,40 @@ export async function openRecord(key: string, bytes: Uint8Array, options: { now?
   } catch {
     throw new RecordRejectedError(`signer ${envelope.signer.slice(0, 60)} is not a peer id`);
   }
-  if (!publicKey || publicKey.type !== "Ed25519") throw new RecordRejectedError("signer must be an Ed25519 peer id (its public key is in the id)");
+  if (!publicKey || publicKey.type !== "Ed25519")
+    throw new RecordRejectedError("signer must be an Ed25519 peer id (its public key is in the id)");
   const signature = Buffer.from(envelope.signature, "base64");
   const { signature: _omit, ...unsigned } = envelope;
-  if (!(await publicKey.verify(signedBytes({ ...unsigned, payload: (raw as { payload: unknown }).payload }), signature))) {
+  if (
+    !(await publicKey.verify(signedBytes({ ...unsigned, payload: (raw as { payload: unknown }).payload }), signature))
+  ) {
     throw new RecordRejectedError(`signature does not match signer ${envelope.signer}`);
   }
 
   const payload = PAYLOADS[kind].safeParse(envelope.payload);
   if (!payload.success) throw new RecordRejectedError(`${kind} payload is invalid: ${z.prettifyError(payload.error)}`);
   if (kind === "board") {
-    if (envelope.signer !== jobId) throw new RecordRejectedError(`board of ${jobId} signed by ${envelope.signer}; only a coordinator writes its own board`);
+    if (envelope.signer !== jobId)
+      throw new RecordRejectedError(
+        `board of ${jobId} signed by ${envelope.signer}; only a coordinator writes its own board`,
+      );
   } else {
     const named = payload.data as { job_id: string; task?: { id: number }; task_id?: number };
-    if (named.job_id !== jobId) throw new RecordRejectedError(`payload job ${named.job_id} does not match key job ${jobId}`);
+    if (named.job_id !== jobId)
+      throw new RecordRejectedError(`payload job ${named.job_id} does not match key job ${jobId}`);
     const namedTask = named.task?.id ?? named.task_id;
-    if (taskId !== undefined && namedTask !== taskId) throw new RecordRejectedError(`payload task ${namedTask} does not match key task ${taskId}`);
+    if (taskId !== undefined && namedTask !== taskId)
+      throw new RecordRejectedError(`payload task ${namedTask} does not match key task ${taskId}`);
   }
-  return { key, kind, jobId, signer: envelope.signer, issuedAt: envelope.issued_at, expiresAt: envelope.expires_at, payload: payload.data } as SignedRecord;
+  return {
+    key,
+    kind,
+    jobId,
+    signer: envelope.signer,
+    issuedAt: envelope.issued_at,
+    expiresAt: envelope.expires_at,
+    payload: payload.data,
+  } as SignedRecord;
 }
 
 /** kad-dht validator for the "dellm" namespace: every node rejects what openRecord rejects. */

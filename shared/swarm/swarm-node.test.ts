@@ -8,7 +8,15 @@ import { createSwarmNode, DHT_PROTOCOL, type SwarmNode } from "./swarm-node.js";
 
 const nodes: SwarmNode[] = [];
 const jobId = newJobId();
-const task: Task = { id: 1, description: "fib", file: "fib.py", dependencies: [], input_output_spec: "n -> int", directory: "", context: "" };
+const task: Task = {
+  id: 1,
+  description: "fib",
+  file: "fib.py",
+  dependencies: [],
+  input_output_spec: "n -> int",
+  directory: "",
+  context: "",
+};
 
 beforeAll(async () => {
   const bootstrap = await createSwarmNode();
@@ -33,8 +41,13 @@ describe("swarm node", () => {
     const botKey = await generateKeyPair("Ed25519");
     const key = recordKey("task", jobId, 1);
     const [, writer, reader] = nodes;
-    await writer!.contentRouting.put(new TextEncoder().encode(key), await signRecord(botKey, key, { job_id: jobId, task }));
-    const value = await reader!.contentRouting.get(new TextEncoder().encode(key), { signal: AbortSignal.timeout(10_000) });
+    await writer!.contentRouting.put(
+      new TextEncoder().encode(key),
+      await signRecord(botKey, key, { job_id: jobId, task }),
+    );
+    const value = await reader!.contentRouting.get(new TextEncoder().encode(key), {
+      signal: AbortSignal.timeout(10_000),
+    });
     const record = await openRecord(key, value);
     expect(record.signer).toBe(peerIdFromPrivateKey(botKey).toString());
     expect(record.payload).toEqual({ job_id: jobId, task });
@@ -44,12 +57,16 @@ describe("swarm node", () => {
     const key = recordKey("task", jobId, 2);
     // Well formed and really signed, but by mallory in the bot's name: only the signature check catches it.
     const mallory = await generateKeyPair("Ed25519");
-    const envelope = JSON.parse(new TextDecoder().decode(await signRecord(mallory, key, { job_id: jobId, task: { ...task, id: 2 } })));
+    const envelope = JSON.parse(
+      new TextDecoder().decode(await signRecord(mallory, key, { job_id: jobId, task: { ...task, id: 2 } })),
+    );
     envelope.signer = peerIdFromPrivateKey(await generateKeyPair("Ed25519")).toString();
     const forged = new TextEncoder().encode(JSON.stringify(envelope));
     const [, writer, reader] = nodes;
     await writer!.contentRouting.put(new TextEncoder().encode(key), forged).catch(() => {});
-    await expect(reader!.contentRouting.get(new TextEncoder().encode(key), { signal: AbortSignal.timeout(5_000) })).rejects.toThrow();
+    await expect(
+      reader!.contentRouting.get(new TextEncoder().encode(key), { signal: AbortSignal.timeout(5_000) }),
+    ).rejects.toThrow();
   });
 
   it("fails fast and clearly on a bad or unreachable bootstrap address", async () => {
@@ -57,7 +74,9 @@ describe("swarm node", () => {
     await expect(createSwarmNode({ bootstrap: ["/ip4/127.0.0.1/tcp/1"] })).rejects.toThrow(/no \/p2p\/<peer id> part/);
     const ghost = peerIdFromPrivateKey(await generateKeyPair("Ed25519")).toString();
     const started = Date.now();
-    await expect(createSwarmNode({ bootstrap: [`/ip4/127.0.0.1/tcp/1/p2p/${ghost}`] })).rejects.toThrow(/cannot reach bootstrap peer/);
+    await expect(createSwarmNode({ bootstrap: [`/ip4/127.0.0.1/tcp/1/p2p/${ghost}`] })).rejects.toThrow(
+      /cannot reach bootstrap peer/,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

@@ -38,7 +38,8 @@ export type SwarmNode = Libp2p<{
 
 export async function createSwarmNode(options: SwarmNodeOptions = {}): Promise<SwarmNode> {
   const listen = options.listen ?? ["/ip4/127.0.0.1/tcp/0"];
-  const privateNetwork = options.privateNetwork ?? listen.every((address) => /\/ip4\/(127\.|10\.|192\.168\.|0\.0\.0\.0)/.test(address));
+  const privateNetwork =
+    options.privateNetwork ?? listen.every((address) => /\/ip4\/(127\.|10\.|192\.168\.|0\.0\.0\.0)/.test(address));
   const node = await createLibp2p({
     privateKey: options.privateKey,
     addresses: { listen },
@@ -81,9 +82,12 @@ async function dialBootstrap(node: Libp2p, addresses: string[]): Promise<void> {
     try {
       parsed = multiaddr(address);
     } catch {
-      throw new Error(`bootstrap address ${JSON.stringify(address)} is not a multiaddr; expected e.g. /ip4/1.2.3.4/tcp/4001/p2p/12D3Koo…`);
+      throw new Error(
+        `bootstrap address ${JSON.stringify(address)} is not a multiaddr; expected e.g. /ip4/1.2.3.4/tcp/4001/p2p/12D3Koo…`,
+      );
     }
-    if (!parsed.toString().includes("/p2p/")) throw new Error(`bootstrap address ${address} has no /p2p/<peer id> part; copy the full address the bot prints`);
+    if (!parsed.toString().includes("/p2p/"))
+      throw new Error(`bootstrap address ${address} has no /p2p/<peer id> part; copy the full address the bot prints`);
     try {
       await node.dial(parsed, { signal: AbortSignal.timeout(10_000) });
     } catch (error) {

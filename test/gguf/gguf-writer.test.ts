@@ -57,7 +57,12 @@ describe("GgufWriter", () => {
       .set("test.ints", { type: "int32[]", value: [1, -2, 3] });
     const f32 = new Float32Array([1, 2, 3]);
     writer.addTensor({ name: "a.weight", dims: [3], type: "F32", values: () => [f32] });
-    writer.addTensor({ name: "b.weight", dims: [2, 3], type: "F16", values: () => [new Float32Array([1, 2, 3]), new Float32Array([4, 5, 6])] });
+    writer.addTensor({
+      name: "b.weight",
+      dims: [2, 3],
+      type: "F16",
+      values: () => [new Float32Array([1, 2, 3]), new Float32Array([4, 5, 6])],
+    });
     writer.addTensor({ name: "c.weight", dims: [32, 2], type: "Q8_0", values: () => [new Float32Array(64).fill(0.5)] });
     const summary = await writer.write(path);
     expect(summary.bytes).toBe((await stat(path)).size);
@@ -68,7 +73,14 @@ describe("GgufWriter", () => {
     const metadata = info.metadata as unknown as Record<string, Record<string, unknown>>;
     expect(info.version).toBe(3);
     expect(metadata.general).toMatchObject({ architecture: "llama", alignment: 32 });
-    expect(metadata.test).toMatchObject({ u32: 4_000_000_000, i32: -7, f32: 0.25, bool: true, strings: ["a", "Ġb", "ünï"], ints: [1, -2, 3] });
+    expect(metadata.test).toMatchObject({
+      u32: 4_000_000_000,
+      i32: -7,
+      f32: 0.25,
+      bool: true,
+      strings: ["a", "Ġb", "ünï"],
+      ints: [1, -2, 3],
+    });
     const tensors = info.tensorInfo!;
     expect(tensors.map((t) => [t.name, t.dimensions.map(Number), t.ggmlType])).toEqual([
       ["a.weight", [3], 0],
@@ -87,7 +99,9 @@ describe("GgufWriter", () => {
     const writer = new GgufWriter().set("general.architecture", { type: "string", value: "llama" });
     writer.addTensor({ name: "short", dims: [4], type: "F32", values: () => [new Float32Array(3)] });
     await expect(writer.write(join(dir, "bad.gguf"))).rejects.toThrow(/got 12 bytes of data, expected 16/);
-    expect(() => new GgufWriter().addTensor({ name: "q", dims: [30], type: "Q8_0", bytes: () => [] })).toThrow(/multiple of 32/);
+    expect(() => new GgufWriter().addTensor({ name: "q", dims: [30], type: "Q8_0", bytes: () => [] })).toThrow(
+      /multiple of 32/,
+    );
     expect(() => new GgufWriter().set("x", { type: "uint32", value: -1 }).fileSize()).toThrow(/not a valid uint32/);
   });
 });

@@ -218,7 +218,8 @@ class HeaderBuilder {
 
 function writeMetadataValue(header: HeaderBuilder, key: string, entry: GgufMetadataValue): void {
   const checkInteger = (value: number, min: number, max: number) => {
-    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`GGUF key ${key}: ${value} is not a valid ${entry.type}`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new Error(`GGUF key ${key}: ${value} is not a valid ${entry.type}`);
   };
   switch (entry.type) {
     case "uint32":
@@ -317,7 +318,8 @@ export class GgufWriter {
   private readonly tensors: GgufTensor[] = [];
 
   constructor(readonly alignment = DEFAULT_ALIGNMENT) {
-    if (!Number.isInteger(alignment) || alignment <= 0 || alignment % 8 !== 0) throw new Error("GGUF alignment must be a positive multiple of 8");
+    if (!Number.isInteger(alignment) || alignment <= 0 || alignment % 8 !== 0)
+      throw new Error("GGUF alignment must be a positive multiple of 8");
     this.metadata.set("general.alignment", { type: "uint32", value: alignment });
   }
 
@@ -328,11 +330,17 @@ export class GgufWriter {
   }
 
   addTensor(tensor: GgufTensor): this {
-    if ((tensor.values == null) === (tensor.bytes == null)) throw new Error(`tensor ${tensor.name}: give exactly one of values or bytes`);
-    if (tensor.dims.length === 0 || tensor.dims.length > 4 || tensor.dims.some((dim) => !Number.isInteger(dim) || dim <= 0)) {
+    if ((tensor.values == null) === (tensor.bytes == null))
+      throw new Error(`tensor ${tensor.name}: give exactly one of values or bytes`);
+    if (
+      tensor.dims.length === 0 ||
+      tensor.dims.length > 4 ||
+      tensor.dims.some((dim) => !Number.isInteger(dim) || dim <= 0)
+    ) {
       throw new Error(`tensor ${tensor.name}: dims must be 1-4 positive integers`);
     }
-    if (this.tensors.some((existing) => existing.name === tensor.name)) throw new Error(`tensor ${tensor.name} added twice`);
+    if (this.tensors.some((existing) => existing.name === tensor.name))
+      throw new Error(`tensor ${tensor.name} added twice`);
     tensorByteSize(tensor.dims, tensor.type); // validates Q8_0 row length
     this.tensors.push(tensor);
     return this;
@@ -385,9 +393,12 @@ export class GgufWriter {
       for (const tensor of this.tensors) {
         const expected = tensorByteSize(tensor.dims, tensor.type);
         const start = out.written;
-        const chunks = tensor.bytes ? tensor.bytes() : mapIterable(tensor.values!(), (values) => encodeValues(values, tensor.type));
+        const chunks = tensor.bytes
+          ? tensor.bytes()
+          : mapIterable(tensor.values!(), (values) => encodeValues(values, tensor.type));
         for (const chunk of chunks) {
-          if (out.written - start + chunk.length > expected) throw new Error(`tensor ${tensor.name}: more data than its dims hold (${expected} bytes)`);
+          if (out.written - start + chunk.length > expected)
+            throw new Error(`tensor ${tensor.name}: more data than its dims hold (${expected} bytes)`);
           await out.write(chunk);
         }
         const got = out.written - start;

@@ -5,7 +5,13 @@
 // Output is deterministic for a given seed.
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
-import { GgufWriter, Q8_0_BLOCK, float32ToFloat16Bits, type GgmlTensorTypeName, type GgufWriteSummary } from "./gguf-writer.js";
+import {
+  GgufWriter,
+  Q8_0_BLOCK,
+  float32ToFloat16Bits,
+  type GgmlTensorTypeName,
+  type GgufWriteSummary,
+} from "./gguf-writer.js";
 
 /** Small, fast, seedable PRNG (mulberry32). Returns uint32 values. */
 export function createRandom(seed: number): () => number {
@@ -115,7 +121,10 @@ async function writeAtomically(writer: GgufWriter, path: string): Promise<GgufWr
 }
 
 /** A 1-layer llama (F16 matrices, F32 norms) with 256 byte tokens + 1 merge + an end token. */
-export async function makeTinyModel(path = "models/tiny-random.gguf", options: TinyModelOptions = {}): Promise<GgufWriteSummary> {
+export async function makeTinyModel(
+  path = "models/tiny-random.gguf",
+  options: TinyModelOptions = {},
+): Promise<GgufWriteSummary> {
   const seed = options.seed ?? 1;
   const { embedding, heads, headsKv, feedForward, blocks } = TINY_MODEL_SHAPE;
   const headDim = embedding / heads;
@@ -200,9 +209,13 @@ export interface QwenShapedModelOptions {
  * A random-weight model with the exact tensor shapes and types of qwen2.5-1.5b-instruct-q8_0.gguf:
  * every matrix (token_embd included, output tied to it) in Q8_0, norms and q/k/v biases in F32.
  */
-export async function makeQwenShapedModel(path: string, options: QwenShapedModelOptions = {}): Promise<GgufWriteSummary> {
+export async function makeQwenShapedModel(
+  path: string,
+  options: QwenShapedModelOptions = {},
+): Promise<GgufWriteSummary> {
   const seed = options.seed ?? 1;
-  const { embedding, blocks, feedForward, heads, headsKv, vocab, contextLength, ropeFreqBase, rmsEpsilon } = QWEN25_15B_SHAPE;
+  const { embedding, blocks, feedForward, heads, headsKv, vocab, contextLength, ropeFreqBase, rmsEpsilon } =
+    QWEN25_15B_SHAPE;
   const headDim = embedding / heads;
   const kvWidth = headsKv * headDim;
 
@@ -262,12 +275,22 @@ export async function makeQwenShapedModel(path: string, options: QwenShapedModel
   }
   const q8 = (name: string, rowLength: number, rows: number) => {
     const s = tensorSeed(seed, index++);
-    writer.addTensor({ name, dims: [rowLength, rows], type: "Q8_0", bytes: () => withProgress(randomQ8_0Bytes(rowLength, rows, 0.02, s)) });
+    writer.addTensor({
+      name,
+      dims: [rowLength, rows],
+      type: "Q8_0",
+      bytes: () => withProgress(randomQ8_0Bytes(rowLength, rows, 0.02, s)),
+    });
   };
   const f32 = (name: string, length: number, fill: "ones" | "random") => {
     const s = tensorSeed(seed, index++);
     const type: GgmlTensorTypeName = "F32";
-    writer.addTensor({ name, dims: [length], type, values: () => (fill === "ones" ? constantChunks(length, 1) : uniformChunks(length, 0.02, s)) });
+    writer.addTensor({
+      name,
+      dims: [length],
+      type,
+      values: () => (fill === "ones" ? constantChunks(length, 1) : uniformChunks(length, 0.02, s)),
+    });
   };
   q8("token_embd.weight", embedding, vocab);
   f32("output_norm.weight", embedding, "ones");

@@ -66,17 +66,29 @@ describe("LlamaCodeModel", () => {
   it("serializes concurrent completions on its single sequence", async () => {
     const order: string[] = [];
     const run = (id: string) =>
-      model.complete(plainPrompt(`task ${id}`), { maxTokens: 8, ignoreEos: true, onTokens: () => order.push(id) }).then(() => order.push(`${id} done`));
+      model
+        .complete(plainPrompt(`task ${id}`), { maxTokens: 8, ignoreEos: true, onTokens: () => order.push(id) })
+        .then(() => order.push(`${id} done`));
     await Promise.all([run("a"), run("b")]);
     const aDone = order.indexOf("a done");
     expect(aDone).toBeGreaterThan(0);
     expect(order.slice(0, aDone).every((id) => id === "a")).toBe(true);
-    expect(order.slice(aDone + 1).filter((id) => id !== "b done").every((id) => id === "b")).toBe(true);
+    expect(
+      order
+        .slice(aDone + 1)
+        .filter((id) => id !== "b done")
+        .every((id) => id === "b"),
+    ).toBe(true);
   });
 
   it("stops on an abort signal, also while waiting in the queue", async () => {
     const controller = new AbortController();
-    const running = model.complete(plainPrompt("long"), { maxTokens: 2000, ignoreEos: true, signal: controller.signal, onTokens: () => controller.abort() });
+    const running = model.complete(plainPrompt("long"), {
+      maxTokens: 2000,
+      ignoreEos: true,
+      signal: controller.signal,
+      onTokens: () => controller.abort(),
+    });
     const waiting = new AbortController();
     const queued = model.complete(plainPrompt("queued"), { maxTokens: 4, signal: waiting.signal });
     const queuedOutcome = expect(queued).rejects.toThrow("stopped while queued"); // handled before it rejects
@@ -89,7 +101,9 @@ describe("LlamaCodeModel", () => {
 
   it("reports a missing model file with the fix", async () => {
     await expect(LlamaCodeModel.load({ model: join(dir, "missing.gguf") })).rejects.toThrow(ModelUnavailableError);
-    await expect(LlamaCodeModel.load({ model: join(dir, "missing.gguf") })).rejects.toThrow(/npx node-llama-cpp pull --dir models/);
+    await expect(LlamaCodeModel.load({ model: join(dir, "missing.gguf") })).rejects.toThrow(
+      /npx node-llama-cpp pull --dir models/,
+    );
   });
 
   it("rejects a GGUF without attention.head_count with an Error instead of aborting", async () => {

@@ -18,7 +18,13 @@ import {
 } from "node-llama-cpp";
 import { TOKEN_LIMITS } from "../../shared/token-budget.js";
 import type { CodeModel, CompletionOptions } from "../../shared/model/code-model.js";
-import { DEFAULT_MODEL_URI, modelDisplayName, resolveModelSource, validateGgufFile, type ModelSourceOptions } from "./model-source.js";
+import {
+  DEFAULT_MODEL_URI,
+  modelDisplayName,
+  resolveModelSource,
+  validateGgufFile,
+  type ModelSourceOptions,
+} from "./model-source.js";
 
 export interface LlamaCodeModelOptions {
   /** A local GGUF path or a model URI (hf:…, https://…). Default: DEFAULT_MODEL_URI (the commands pass MODEL_PATH). */
@@ -58,8 +64,7 @@ export interface LlamaCodeModelOptions {
 }
 
 export type LoadProgress =
-  | { phase: "download"; downloadedBytes: number; totalBytes: number }
-  | { phase: "load"; fraction: number };
+  { phase: "download"; downloadedBytes: number; totalBytes: number } | { phase: "load"; fraction: number };
 
 /** Extra knobs beyond the CodeModel contract, for benchmarks and diagnostics. */
 export interface LlamaCompletionOptions extends CompletionOptions {
@@ -118,7 +123,11 @@ function sharedLlama(gpu: boolean, logLevel: LlamaCodeModelOptions["logLevel"]):
   const key = `${gpu}:${logLevel}`;
   let instance = llamaInstances.get(key);
   if (!instance) {
-    instance = getLlama({ gpu: gpu ? "auto" : false, logLevel: (logLevel ?? "error") as LlamaLogLevel, progressLogs: false });
+    instance = getLlama({
+      gpu: gpu ? "auto" : false,
+      logLevel: (logLevel ?? "error") as LlamaLogLevel,
+      progressLogs: false,
+    });
     instance.catch(() => llamaInstances.delete(key));
     llamaInstances.set(key, instance);
   }
@@ -160,7 +169,12 @@ export class LlamaCodeModel implements CodeModel {
       download: options.download,
       endpoint: options.endpoint,
       onProgress: options.onProgress
-        ? (status) => options.onProgress?.({ phase: "download", downloadedBytes: status.downloadedSize, totalBytes: status.totalSize })
+        ? (status) =>
+            options.onProgress?.({
+              phase: "download",
+              downloadedBytes: status.downloadedSize,
+              totalBytes: status.totalSize,
+            })
         : undefined,
     };
     const { path } = await resolveModelSource(source);
@@ -174,7 +188,8 @@ export class LlamaCodeModel implements CodeModel {
       onLoadProgress: options.onProgress ? (fraction) => options.onProgress?.({ phase: "load", fraction }) : undefined,
     });
     try {
-      const trainContext = model.trainContextSize || Number(info.architectureMetadata.context_length ?? 0) || DEFAULT_CONTEXT_CAP;
+      const trainContext =
+        model.trainContextSize || Number(info.architectureMetadata.context_length ?? 0) || DEFAULT_CONTEXT_CAP;
       const contextSize = options.contextSize ?? Math.min(DEFAULT_CONTEXT_CAP, trainContext);
       const threads = options.threads ?? availableParallelism();
       const settings = {
@@ -184,7 +199,11 @@ export class LlamaCodeModel implements CodeModel {
         sequences: 1,
         ignoreMemorySafetyChecks: true, // sizes are explicit; node-llama-cpp's estimate is conservative on CPU
       };
-      const quantizedCache = { experimentalKvCacheKeyType: "Q8_0", experimentalKvCacheValueType: "Q8_0", flashAttention: true } as const;
+      const quantizedCache = {
+        experimentalKvCacheKeyType: "Q8_0",
+        experimentalKvCacheValueType: "Q8_0",
+        flashAttention: true,
+      } as const;
       const wantsQuantizedCache = (options.kvCacheType ?? "Q8_0") === "Q8_0";
       // A Q8_0 cache needs head sizes that are whole 32-value blocks; other models keep F16.
       const context = wantsQuantizedCache

@@ -27,7 +27,10 @@ afterAll(async () => {
 });
 
 /** A stand-in for the Hugging Face file server: GET/HEAD with byte ranges for one file. */
-async function serveFile(urlPath: string, filePath: string): Promise<{ server: Server; endpoint: string; requests: string[] }> {
+async function serveFile(
+  urlPath: string,
+  filePath: string,
+): Promise<{ server: Server; endpoint: string; requests: string[] }> {
   const size = (await stat(filePath)).size;
   const requests: string[] = [];
   const server = createServer((request, response) => {
@@ -66,7 +69,10 @@ async function closedPort(): Promise<number> {
 describe("resolveModelSource", () => {
   it("uses a local path as is, and a bare name from the models directory", async () => {
     expect(await resolveModelSource({ model: tinyPath })).toEqual({ path: tinyPath, origin: "file" });
-    expect(await resolveModelSource({ model: "tiny-random.gguf", modelsDirectory: dir })).toEqual({ path: tinyPath, origin: "file" });
+    expect(await resolveModelSource({ model: "tiny-random.gguf", modelsDirectory: dir })).toEqual({
+      path: tinyPath,
+      origin: "file",
+    });
   });
 
   it("explains the fix when a local file is missing", async () => {
@@ -106,7 +112,9 @@ describe("resolveModelSource", () => {
       expect((await stat(downloaded.path)).size).toBe((await stat(tinyPath)).size);
       expect(progress.length).toBeGreaterThan(0);
       expect(progress.at(-1)?.downloadedSize).toBe((await stat(tinyPath)).size);
-      expect(mirror.requests.some((r) => r.startsWith("GET /dellm/Tiny-GGUF/resolve/main/tiny-random.gguf"))).toBe(true);
+      expect(mirror.requests.some((r) => r.startsWith("GET /dellm/Tiny-GGUF/resolve/main/tiny-random.gguf"))).toBe(
+        true,
+      );
       await validateGgufFile(downloaded.path);
 
       await new Promise((resolve) => mirror.server.close(resolve));
@@ -138,7 +146,14 @@ describe("resolveModelSource", () => {
 
   it("offers the offline ways (canned answers, the tiny model) before the download, which needs a network", async () => {
     const models = await mkdtemp(join(dir, "models-"));
-    const message = await resolveModelSource({ model: DEFAULT_MODEL_URI, modelsDirectory: models, download: false }).then(() => "resolved", (e: Error) => e.message);
+    const message = await resolveModelSource({
+      model: DEFAULT_MODEL_URI,
+      modelsDirectory: models,
+      download: false,
+    }).then(
+      () => "resolved",
+      (e: Error) => e.message,
+    );
     const offline = message.indexOf("--model script:scripts/demo-fibonacci.script.json");
     const tiny = message.indexOf("npm run model:tiny");
     const download = message.indexOf("npx node-llama-cpp pull");
@@ -149,9 +164,9 @@ describe("resolveModelSource", () => {
 
   it("does not download when downloading is off", async () => {
     const models = await mkdtemp(join(dir, "models-"));
-    await expect(resolveModelSource({ model: DEFAULT_MODEL_URI, modelsDirectory: models, download: false })).rejects.toThrow(
-      `npx node-llama-cpp pull --dir ${models} ${DEFAULT_MODEL_URI}`,
-    );
+    await expect(
+      resolveModelSource({ model: DEFAULT_MODEL_URI, modelsDirectory: models, download: false }),
+    ).rejects.toThrow(`npx node-llama-cpp pull --dir ${models} ${DEFAULT_MODEL_URI}`);
   });
 });
 
@@ -161,16 +176,15 @@ describe("validateGgufFile", () => {
     expect(info.version).toBe(3);
   });
 
-  it.each([
-    ["llama.attention.head_count"],
-    ["llama.feed_forward_length"],
-    ["tokenizer.ggml.merges"],
-  ])("rejects a model without %s", async (key) => {
-    const path = join(dir, `no-${key}.gguf`);
-    await makeTinyModel(path, { omitKeys: [key] });
-    await expect(validateGgufFile(path)).rejects.toThrow(InvalidModelFileError);
-    await expect(validateGgufFile(path)).rejects.toThrow(key);
-  });
+  it.each([["llama.attention.head_count"], ["llama.feed_forward_length"], ["tokenizer.ggml.merges"]])(
+    "rejects a model without %s",
+    async (key) => {
+      const path = join(dir, `no-${key}.gguf`);
+      await makeTinyModel(path, { omitKeys: [key] });
+      await expect(validateGgufFile(path)).rejects.toThrow(InvalidModelFileError);
+      await expect(validateGgufFile(path)).rejects.toThrow(key);
+    },
+  );
 
   it("rejects files that are not GGUF or are truncated", async () => {
     const junk = join(dir, "junk.gguf");

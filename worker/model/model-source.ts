@@ -105,7 +105,8 @@ async function checkReachable(url: string, timeoutMs: number, signal?: AbortSign
 
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `: ${(error.cause as NodeJS.ErrnoException).code ?? error.cause.message}` : "";
+  const cause =
+    error.cause instanceof Error ? `: ${(error.cause as NodeJS.ErrnoException).code ?? error.cause.message}` : "";
   return `${error.message}${cause}`;
 }
 
@@ -122,12 +123,15 @@ export async function resolveModelSource(options: ModelSourceOptions = {}): Prom
     for (const candidate of [resolve(model), resolve(directory, model)]) {
       if (await isFile(candidate)) return { path: candidate, origin: "file" };
     }
-    throw new ModelUnavailableError(`Model file not found: ${resolve(model)}\n${modelFixHint(DEFAULT_MODEL_URI, options.modelsDirectory)}`);
+    throw new ModelUnavailableError(
+      `Model file not found: ${resolve(model)}\n${modelFixHint(DEFAULT_MODEL_URI, options.modelsDirectory)}`,
+    );
   }
 
   const endpoints = { huggingFace: endpointFor(options) };
   const plainName = uriFileName(model);
-  if (plainName && (await isFile(resolve(directory, plainName)))) return { path: resolve(directory, plainName), origin: "cache", uri: model };
+  if (plainName && (await isFile(resolve(directory, plainName))))
+    return { path: resolve(directory, plainName), origin: "cache", uri: model };
   try {
     const path = await resolveModelFile(model, { directory, download: false, cli: false, endpoints });
     return { path, origin: "cache", uri: model };
@@ -137,7 +141,9 @@ export async function resolveModelSource(options: ModelSourceOptions = {}): Prom
 
   const missing = `Model ${model} is not in ${directory}`;
   if (options.download === false) {
-    throw new ModelUnavailableError(`${missing} and downloading is turned off.\n${modelFixHint(model, options.modelsDirectory)}`);
+    throw new ModelUnavailableError(
+      `${missing} and downloading is turned off.\n${modelFixHint(model, options.modelsDirectory)}`,
+    );
   }
   try {
     const probeUrl = /^https?:\/\//i.test(model) ? model : endpoints.huggingFace;
@@ -153,9 +159,12 @@ export async function resolveModelSource(options: ModelSourceOptions = {}): Prom
     return { path, origin: "download", uri: model };
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
-    throw new ModelUnavailableError(`${missing} and could not be downloaded: ${describe(error)}\n${modelFixHint(model, options.modelsDirectory)}`, {
-      cause: error,
-    });
+    throw new ModelUnavailableError(
+      `${missing} and could not be downloaded: ${describe(error)}\n${modelFixHint(model, options.modelsDirectory)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -203,7 +212,13 @@ export async function validateGgufFile(path: string): Promise<GgufFileInfo> {
   if (typeof architecture !== "string" || architecture === "") {
     problems.push("general.architecture is missing");
   } else {
-    const positive = ["context_length", "embedding_length", "block_count", "feed_forward_length", "attention.head_count"];
+    const positive = [
+      "context_length",
+      "embedding_length",
+      "block_count",
+      "feed_forward_length",
+      "attention.head_count",
+    ];
     for (const key of positive) {
       const value = lookup(metadata, `${architecture}.${key}`);
       const ok = (typeof value === "number" && value > 0) || (Array.isArray(value) && value.length > 0);
@@ -211,7 +226,8 @@ export async function validateGgufFile(path: string): Promise<GgufFileInfo> {
     }
     const rms = lookup(metadata, `${architecture}.attention.layer_norm_rms_epsilon`);
     const layerNorm = lookup(metadata, `${architecture}.attention.layer_norm_epsilon`);
-    if (typeof rms !== "number" && typeof layerNorm !== "number") problems.push(`${architecture}.attention.layer_norm_rms_epsilon is missing`);
+    if (typeof rms !== "number" && typeof layerNorm !== "number")
+      problems.push(`${architecture}.attention.layer_norm_rms_epsilon is missing`);
   }
   const tokenizerModel = lookup(metadata, "tokenizer.ggml.model");
   const tokens = lookup(metadata, "tokenizer.ggml.tokens");
@@ -219,11 +235,13 @@ export async function validateGgufFile(path: string): Promise<GgufFileInfo> {
   if (!Array.isArray(tokens) || tokens.length === 0) problems.push("tokenizer.ggml.tokens is missing or empty");
   if (tokenizerModel === "gpt2") {
     const merges = lookup(metadata, "tokenizer.ggml.merges");
-    if (!Array.isArray(merges) || merges.length === 0) problems.push("tokenizer.ggml.merges is missing or empty (a gpt2 tokenizer needs merges)");
+    if (!Array.isArray(merges) || merges.length === 0)
+      problems.push("tokenizer.ggml.merges is missing or empty (a gpt2 tokenizer needs merges)");
   }
   const tensors = info.fullTensorInfo ?? info.tensorInfo ?? [];
   if (tensors.length === 0) problems.push("the file has no tensors");
-  if (!tensors.some((tensor) => tensor.name === "token_embd.weight")) problems.push("tensor token_embd.weight is missing");
+  if (!tensors.some((tensor) => tensor.name === "token_embd.weight"))
+    problems.push("tensor token_embd.weight is missing");
 
   if (info.splicedParts === 1) {
     const fileSize = (await stat(path)).size;

@@ -31,7 +31,18 @@ export async function openCodeModel(spec: string, options: OpenCodeModelOptions 
 }
 
 /** The model a command asked for, with the settings from the environment and progress as lines. */
-export function openCodeModelForCommand(spec: string, threads: number, env: DellmEnv, log: (line: string) => void): Promise<CodeModel> {
+export function openCodeModelForCommand(
+  spec: string,
+  threads: number,
+  env: DellmEnv,
+  log: (line: string) => void,
+): Promise<CodeModel> {
   log(`[model] loading ${spec}`);
-  return openCodeModel(spec, { modelsDirectory: env.DELLM_MODELS_DIR, threads, contextSize: env.DELLM_CONTEXT_SIZE, endpoint: env.MODEL_ENDPOINT ?? env.HF_ENDPOINT, onProgress: modelProgressPrinter(log) });
+  return openCodeModel(spec, {
+    modelsDirectory: env.DELLM_MODELS_DIR,
+    threads,
+    contextSize: env.DELLM_CONTEXT_SIZE,
+    endpoint: env.MODEL_ENDPOINT ?? env.HF_ENDPOINT,
+    onProgress: modelProgressPrinter(log),
+  });
 }

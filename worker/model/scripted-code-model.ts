@@ -8,7 +8,16 @@ import { z } from "zod";
 import type { CodeModel, CompletionOptions } from "../../shared/model/code-model.js";
 import type { Prompt, PromptKind } from "../../shared/prompts.js";
 
-const PROMPT_KINDS = ["decompose", "can-solve", "split", "code", "repair", "summary", "baseline", "plain"] as const satisfies readonly PromptKind[];
+const PROMPT_KINDS = [
+  "decompose",
+  "can-solve",
+  "split",
+  "code",
+  "repair",
+  "summary",
+  "baseline",
+  "plain",
+] as const satisfies readonly PromptKind[];
 
 /** A rule matches when every condition it names holds (it must name at least one). */
 export interface ScriptRule {
@@ -35,7 +44,10 @@ const ScriptFileSchema = z.object({
         reply: z.union([z.string(), z.array(z.string()).min(1)]),
         delay_ms: z.number().int().min(0).max(3_600_000).optional(),
       })
-      .refine((rule) => rule.kind !== undefined || rule.file !== undefined || rule.when !== undefined, "a rule needs kind, file or when"),
+      .refine(
+        (rule) => rule.kind !== undefined || rule.file !== undefined || rule.when !== undefined,
+        "a rule needs kind, file or when",
+      ),
   ),
 });
 
@@ -50,7 +62,9 @@ export class ScriptedCodeModel implements CodeModel {
     private readonly rules: ScriptRule[],
     options: { name?: string; contextSize?: number } = {},
   ) {
-    const vague = rules.findIndex((rule) => rule.kind === undefined && rule.file === undefined && rule.when === undefined);
+    const vague = rules.findIndex(
+      (rule) => rule.kind === undefined && rule.file === undefined && rule.when === undefined,
+    );
     if (vague >= 0) throw new Error(`script rule ${vague + 1} needs kind, file or when`);
     this.name = options.name ?? "scripted";
     this.contextSize = options.contextSize ?? 32_768;
@@ -60,7 +74,10 @@ export class ScriptedCodeModel implements CodeModel {
   static async fromFile(path: string): Promise<ScriptedCodeModel> {
     const raw = JSON.parse(await readFile(path, "utf8"));
     const parsed = ScriptFileSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`script file ${path} is invalid: ${z.prettifyError(parsed.error)}; expected {"rules": [{"kind": "code", "file": "a.py", "reply": "text"}]} (kinds: ${PROMPT_KINDS.join(", ")})`);
+    if (!parsed.success)
+      throw new Error(
+        `script file ${path} is invalid: ${z.prettifyError(parsed.error)}; expected {"rules": [{"kind": "code", "file": "a.py", "reply": "text"}]} (kinds: ${PROMPT_KINDS.join(", ")})`,
+      );
     return new ScriptedCodeModel(parsed.data.rules, { name: `scripted:${path}` });
   }
 
@@ -68,7 +85,10 @@ export class ScriptedCodeModel implements CodeModel {
     options.signal?.throwIfAborted();
     this.prompts.push(prompt);
     const index = this.rules.findIndex((rule) => matches(rule, prompt));
-    if (index < 0) throw new Error(`scripted model has no rule for the ${prompt.kind} prompt${prompt.file ? ` of ${prompt.file}` : ""} starting "${prompt.text.slice(0, 80)}"`);
+    if (index < 0)
+      throw new Error(
+        `scripted model has no rule for the ${prompt.kind} prompt${prompt.file ? ` of ${prompt.file}` : ""} starting "${prompt.text.slice(0, 80)}"`,
+      );
     const { reply, delay_ms } = this.rules[index]!;
     if (delay_ms) await abortableDelay(delay_ms, options.signal);
     if (typeof reply === "string") return reply;
