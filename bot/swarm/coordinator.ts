@@ -11,10 +11,15 @@ import {
   type CoordinatorRequest,
   type CoordinatorResponse,
 } from "../../shared/swarm/coordinator-protocol.js";
-import { boardKey, openRecord, RECORD_TTL_SECONDS, recordKey } from "../../shared/swarm/signed-record.js";
+import { boardKey, RECORD_TTL_SECONDS, recordKey } from "../../shared/swarm/signed-record.js";
 import type { SwarmNode } from "../../shared/swarm/swarm-node.js";
 import { CoordinatorStore } from "./coordinator-store.js";
 import { JobBoard, replicaBoardId } from "./job-board.js";
+import { ClaimQueue } from "./handlers/claim.js";
+import { currentLease } from "./handlers/current-lease.js";
+import { handleRelease } from "./handlers/release.js";
+import { handleRenew } from "./handlers/renew.js";
+import { handleSubmit } from "./handlers/submit.js";
 import { RecordPublisher } from "./record-publisher.js";
 
 /** Status and board records lag the board by at most this. */
@@ -31,13 +36,6 @@ export type CoordinatorEvent =
   | { kind: "refused"; request: CoordinatorRequest["type"]; peer: string; reason: string }
   | { kind: "publish-failed"; key: string; reason: string }
   | { kind: "save-failed"; path: string; reason: string };
-
-/** A claim held open until a task is ready. */
-interface Waiter {
-  workerId: string;
-  peer: string;
-  resolve(response: CoordinatorResponse): void;
-}
 
 export interface CoordinatorOptions {
   node: SwarmNode;
@@ -57,8 +55,7 @@ export class SwarmCoordinator {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly records: RecordPublisher;
   private announcing = false;
-  private readonly waiting: Waiter[] = [];
-  private servingScheduled = false;
+  private readonly claims = new ClaimQueue((workerId, peer) => this.grant(workerId, peer));
   /** Jobs whose status record is stale; status and board records are written at most once a second. */
   private readonly staleStatus = new Set<JobId>();
   private recordsTimer: NodeJS.Timeout | undefined;
@@ -120,7 +117,7 @@ export class SwarmCoordinator {
     this.track(board);
     this.persist();
     // Serve waiting claims and announce first: the DHT writes below cost far more.
-    this.serveWaiting();
+    this.claims.serveWaiting();
     this.announce();
     for (const task of tasks.filter((t) => !kept?.has(t.id)))
       this.records.publish(recordKey("task", jobId, task.id), { job_id: jobId, task });
@@ -154,7 +151,7 @@ export class SwarmCoordinator {
 
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    for (const waiter of [...this.waiting]) waiter.resolve({ type: "none" });
+    this.claims.releaseAll();
     clearTimeout(this.recordsTimer);
     await this.options.node.unhandle(COORDINATOR_PROTOCOL);
     await this.records.stop();
@@ -172,7 +169,7 @@ export class SwarmCoordinator {
       if (ready !== lastReady) {
         lastReady = ready;
         if (ready) {
-          this.serveWaiting();
+          this.claims.serveWaiting();
           this.announce();
         }
       }
@@ -189,81 +186,26 @@ export class SwarmCoordinator {
     return response;
   }
 
+  /** One handler per request kind (bot/swarm/handlers/), each given only what it needs. */
   private async answerUnlogged(
     request: CoordinatorRequest,
     peer: string,
     gone: AbortSignal,
   ): Promise<CoordinatorResponse> {
-    if (request.type === "claim") return this.claimOrWait(request.worker_id, peer, request.wait_ms, gone);
-    const board = this.boards.get(request.job_id);
-    board?.expireLeases();
-    const lease = board?.leaseOf(request.task_id);
-    if (!board || !lease || lease.leaseId !== request.lease_id) {
-      return {
-        type: "refused",
-        reason: `lease ${request.lease_id} on ${request.job_id} task ${request.task_id} is not current (expired, released or never granted)`,
-      };
-    }
-    if (lease.holder !== peer)
-      return { type: "refused", reason: `lease ${request.lease_id} was granted to another peer` };
+    if (request.type === "claim") return this.claims.handleClaim(request, peer, gone);
+    const held = currentLease(this.boards.get(request.job_id), request, peer);
+    if ("type" in held) return held;
     switch (request.type) {
       case "renew":
-        return { type: "renewed", expires_at: board.renew(request.task_id, request.lease_id, this.leaseMs) };
+        return handleRenew(request, held, this.leaseMs);
       case "release":
-        await board.release(request.job_id, request.task_id, lease.workerId, request.lease_id);
-        this.onEvent({ kind: "released", jobId: request.job_id, taskId: request.task_id, peer });
-        return { type: "released" };
+        return handleRelease(request, held, this.onEvent);
       case "submit":
-        return this.acceptResult(board, request, lease.workerId, peer);
+        return handleSubmit(request, held, {
+          publish: (key, bytes) => this.records.publish(key, bytes),
+          onEvent: this.onEvent,
+        });
     }
-  }
-
-  /**
-   * Grant a ready task now, or hold the claim until one is ready (long poll): a new task goes to
-   * the longest-waiting worker in one step, instead of every idle worker racing for it.
-   */
-  private claimOrWait(
-    workerId: string,
-    peer: string,
-    waitMs: number,
-    gone: AbortSignal,
-  ): Promise<CoordinatorResponse> | CoordinatorResponse {
-    const now = this.grant(workerId, peer);
-    if (now.type === "granted" || waitMs === 0 || gone.aborted) return now;
-    return new Promise((resolve) => {
-      const waiter: Waiter = {
-        workerId,
-        peer,
-        resolve: (response) => {
-          clearTimeout(timer);
-          gone.removeEventListener("abort", giveUp);
-          const index = this.waiting.indexOf(waiter);
-          if (index >= 0) this.waiting.splice(index, 1);
-          resolve(response);
-        },
-      };
-      const giveUp = () => waiter.resolve({ type: "none" });
-      const timer = setTimeout(giveUp, waitMs);
-      gone.addEventListener("abort", giveUp, { once: true });
-      this.waiting.push(waiter);
-    });
-  }
-
-  /**
-   * Hand newly ready tasks to waiting claims, oldest first, once the change that made them ready
-   * has finished (so its own events, e.g. "result accepted", come before the new grants).
-   */
-  private serveWaiting(): void {
-    if (this.servingScheduled) return;
-    this.servingScheduled = true;
-    setImmediate(() => {
-      this.servingScheduled = false;
-      // Oldest first; a waiter that cannot take what is ready (a replica of its own task) lets the next one try.
-      for (const waiter of [...this.waiting]) {
-        const response = this.grant(waiter.workerId, waiter.peer);
-        if (response.type === "granted") waiter.resolve(response);
-      }
-    });
   }
 
   /** A grant that never reached its worker goes straight back to the board. */
@@ -298,29 +240,6 @@ export class SwarmCoordinator {
       };
     }
     return { type: "none" };
-  }
-
-  /** A result counts only when signed by the peer holding the lease and naming its worker id. */
-  private async acceptResult(
-    board: JobBoard,
-    request: Extract<CoordinatorRequest, { type: "submit" }>,
-    workerId: string,
-    peer: string,
-  ): Promise<CoordinatorResponse> {
-    const key = recordKey("result", request.job_id, request.task_id);
-    const bytes = Buffer.from(request.record, "base64");
-    const record = await openRecord(key, bytes).catch((error: Error) => error);
-    if (record instanceof Error) return { type: "refused", reason: `result record rejected: ${record.message}` };
-    if (record.signer !== peer)
-      return { type: "refused", reason: `result record signed by ${record.signer}, but sent by ${peer}` };
-    const result = record.payload as Result;
-    if (result.worker_id !== workerId)
-      return { type: "refused", reason: `result names worker ${result.worker_id}; the lease is held by ${workerId}` };
-    await board.submit(result, request.lease_id);
-    this.onEvent({ kind: "result-accepted", jobId: request.job_id, taskId: request.task_id, workerId, result });
-    // Stored as the worker signed it (seed: result records), by the bot so volunteers need not.
-    this.records.publish(key, bytes);
-    return { type: "accepted" };
   }
 
   private expireLeases(): void {

@@ -1,0 +1,68 @@
+// "claim": grant a ready task now, or hold the claim until one is ready (long poll), so a new task
+// goes to the longest-waiting worker in one step instead of every idle worker racing for it.
+import type { CoordinatorRequest, CoordinatorResponse } from "../../../shared/swarm/coordinator-protocol.js";
+
+/** Grants one ready task to this worker and peer, or answers "none". */
+export type Grant = (workerId: string, peer: string) => CoordinatorResponse;
+
+/** A claim held open until a task is ready. */
+interface Waiter {
+  workerId: string;
+  peer: string;
+  resolve(response: CoordinatorResponse): void;
+}
+
+export class ClaimQueue {
+  private readonly waiting: Waiter[] = [];
+  private servingScheduled = false;
+
+  constructor(private readonly grant: Grant) {}
+
+  handleClaim(
+    request: Extract<CoordinatorRequest, { type: "claim" }>,
+    peer: string,
+    gone: AbortSignal,
+  ): Promise<CoordinatorResponse> | CoordinatorResponse {
+    const now = this.grant(request.worker_id, peer);
+    if (now.type === "granted" || request.wait_ms === 0 || gone.aborted) return now;
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        workerId: request.worker_id,
+        peer,
+        resolve: (response) => {
+          clearTimeout(timer);
+          gone.removeEventListener("abort", giveUp);
+          const index = this.waiting.indexOf(waiter);
+          if (index >= 0) this.waiting.splice(index, 1);
+          resolve(response);
+        },
+      };
+      const giveUp = () => waiter.resolve({ type: "none" });
+      const timer = setTimeout(giveUp, request.wait_ms);
+      gone.addEventListener("abort", giveUp, { once: true });
+      this.waiting.push(waiter);
+    });
+  }
+
+  /**
+   * Hand newly ready tasks to waiting claims, oldest first, once the change that made them ready
+   * has finished (so its own events, e.g. "result accepted", come before the new grants).
+   */
+  serveWaiting(): void {
+    if (this.servingScheduled) return;
+    this.servingScheduled = true;
+    setImmediate(() => {
+      this.servingScheduled = false;
+      // A waiter that cannot take what is ready (a replica of its own task) lets the next one try.
+      for (const waiter of [...this.waiting]) {
+        const response = this.grant(waiter.workerId, waiter.peer);
+        if (response.type === "granted") waiter.resolve(response);
+      }
+    });
+  }
+
+  /** Answer every held claim with "none" (the coordinator is stopping). */
+  releaseAll(): void {
+    for (const waiter of [...this.waiting]) waiter.resolve({ type: "none" });
+  }
+}
