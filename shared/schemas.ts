@@ -59,6 +59,10 @@ export const TestVerdictSchema = z.enum([
 ]);
 export type TestVerdict = z.infer<typeof TestVerdictSchema>;
 
+/** One collected test's end, from the runner's structured log ("error": its file did not collect). */
+export const TestOutcomeSchema = z.enum(["passed", "failed", "skipped", "xfailed", "xpassed", "unfinished", "error"]);
+export type TestOutcome = z.infer<typeof TestOutcomeSchema>;
+
 export const TestResultSchema = z.object({
   success: z.boolean(),
   stdout: z.string(),
@@ -72,6 +76,13 @@ export const TestResultSchema = z.object({
   verdict: TestVerdictSchema.optional(),
   /** What faked or could fake the verdict, "<what> at line N of <path>" (verdict "tampering"). */
   tampering: z.array(z.string().max(500)).max(50).optional(),
+  /** Per-test outcomes by pytest node id (absent from older workers and runs without a verdict). */
+  test_outcomes: z
+    .array(z.object({ id: z.string().max(500), outcome: TestOutcomeSchema }))
+    .max(10_000)
+    .optional(),
+  /** The runner kept only the first test outcomes (the verdict line is bounded). */
+  tests_truncated: z.boolean().optional(),
 });
 export type TestResult = z.infer<typeof TestResultSchema>;
 

@@ -26,6 +26,27 @@ describe("DockerSandbox", () => {
     expect(result.failure_reason).toMatch(/some tests failed/);
   });
 
+  it("gives each test's outcome by node id, a file that does not import as an error, and passes pytest options through", async () => {
+    const files = [
+      { path: "tests/test_a.py", content: "def test_ok():\n    assert True\n\n\ndef test_bad():\n    assert 1 == 2\n" },
+      { path: "tests/test_b.py", content: "import missing_module\n\n\ndef test_never():\n    pass\n" },
+    ];
+    const result = await sandbox.run({
+      files,
+      testTargets: ["tests/test_a.py", "tests/test_b.py"],
+      pytestArgs: ["--continue-on-collection-errors"],
+    });
+    expect(result.verdict).toBe("failed");
+    expect(result.test_outcomes).toEqual([
+      { id: "tests/test_a.py::test_ok", outcome: "passed" },
+      { id: "tests/test_a.py::test_bad", outcome: "failed" },
+      { id: "tests/test_b.py", outcome: "error" },
+    ]);
+    const selected = await sandbox.run({ files, testTargets: ["tests/test_a.py"], pytestArgs: ["-k", "ok"] });
+    expect(selected).toMatchObject({ success: true, tests_passed: 1 });
+    expect(selected.test_outcomes).toEqual([{ id: "tests/test_a.py::test_ok", outcome: "passed" }]);
+  });
+
   it("reports a syntax error before running pytest", async () => {
     const result = await sandbox.run(one("broken.py", "def f(:\n    pass\n"));
     expect(result.success).toBe(false);

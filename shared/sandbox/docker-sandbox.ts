@@ -88,7 +88,11 @@ export class DockerSandbox implements Sandbox {
     try {
       const container = await this.docker.createContainer({
         Image: this.image,
-        Cmd: runnerCommand({ check: paths.filter((p) => p.endsWith(".py")), test: targets }),
+        Cmd: runnerCommand({
+          check: (run.checkPaths?.map((p) => repoRelativePath("", p)) ?? paths).filter((p) => p.endsWith(".py")),
+          test: targets,
+          ...(run.pytestArgs?.length ? { args: run.pytestArgs } : {}),
+        }),
         User: "1000:1000",
         WorkingDir: "/code",
         Env: [`${VERDICT_KEY_ENV}=${verdictKey}`, "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1", "HOME=/tmp"],

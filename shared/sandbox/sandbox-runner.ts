@@ -16,6 +16,8 @@ export interface RunnerSpec {
   check: string[];
   /** The files whose tests pytest runs, relative to /code. */
   test: string[];
+  /** Extra pytest selection options (-k/-m from a repository's test_command), before the targets. */
+  args?: string[];
 }
 
 /** Where the runner's source is mounted (read-only) in the container. */
@@ -54,15 +56,28 @@ KEY = os.environ.pop("${VERDICT_KEY_ENV}", "")
 PLUGIN_PY = ${JSON.stringify(VERDICT_PLUGIN_PY)}
 CHILD_PY = ${JSON.stringify(CHILD_PY)}
 LOG_LIMIT = 8 * 1024 * 1024
+TESTS_LIMIT = 40000
 EXIT_MEANINGS = {1: "some tests failed", 2: "test run interrupted (e.g. an error while collecting the tests)", 3: "pytest internal error", 4: "pytest usage error"}
 ${TAMPER_SCAN_PY}
 
-def finish(verdict, reason=None, counts=None, exit_status=None, tampering=()):
+def finish(verdict, reason=None, counts=None, exit_status=None, tampering=(), tests=()):
     record = {"verdict": verdict, "reason": reason[:3000] if reason else None, "exit_status": exit_status,
               "tampering": [t[:300] for t in tampering][:20]}
     record.update(counts or {})
+    record["tests"], record["tests_truncated"] = bounded_tests(tests)
     os.write(1, (KEY + " " + json.dumps(record, ensure_ascii=True) + "\n").encode())
     sys.exit(0)
+
+
+def bounded_tests(tests):
+    """Per-test outcomes within TESTS_LIMIT characters: the verdict line must fit the host's tail."""
+    kept, used = [], 0
+    for nodeid, outcome in tests:
+        used += len(nodeid) + len(outcome) + 8
+        if used > TESTS_LIMIT or len(nodeid) > 500:
+            return kept, True
+        kept.append([nodeid, outcome])
+    return kept, False
 
 
 def protect_key():
@@ -104,7 +119,7 @@ def run_pytest(targets):
            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "PYTHONPATH": "/code", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     # Our ini instead of any pytest.ini/pyproject.toml/setup.cfg in /code; no conftest.py (one file's
     # hooks would reach every test below it); no cache writes.
-    args = ["-q", "-p", "no:cacheprovider", "--noconftest", "-c", ini, "--rootdir", "/code", *targets]
+    args = ["-q", "-p", "no:cacheprovider", "--noconftest", "-c", ini, "--rootdir", "/code", *SPEC.get("args", []), *targets]
     child = subprocess.Popen([sys.executable, "-I", "-c", CHILD_PY, plugin, log, *args], cwd="/code", env=env, stdin=subprocess.DEVNULL, close_fds=True)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     status = child.wait()
@@ -155,7 +170,8 @@ def outcome_of(phases):
 
 def judge(status, records):
     counts = {"passed": 0, "failed": 0, "skipped": 0, "xfailed": 0, "xpassed": 0, "collected": 0}
-    unknown = lambda why: ("unknown", "verdict unavailable: " + why, counts)
+    tests = []
+    unknown = lambda why: ("unknown", "verdict unavailable: " + why, counts, tests)
     if records is None:
         return unknown("pytest's result log is missing or unreadable (exit status %d)" % status)
     by_kind = {}
@@ -179,6 +195,9 @@ def judge(status, records):
             missing.append(nodeid)
         else:
             counts[outcome] += 1
+        tests.append((nodeid, outcome or "unfinished"))
+    for error in by_kind.get("collect_error", []):
+        tests.append((str(error.get("nodeid")), "error"))
     counts["failed"] += len(by_kind.get("collect_error", []))
     counts["collected"] = len(ids)
     problem = None
@@ -191,21 +210,21 @@ def judge(status, records):
     if counts["failed"]:
         # Failures are believed whatever else went wrong: no one fakes a failure to get a pass.
         reason = "pytest: " + EXIT_MEANINGS.get(status, "some tests failed")
-        return ("failed", reason + ("; and " + problem if problem else ""), counts)
+        return ("failed", reason + ("; and " + problem if problem else ""), counts, tests)
     if problem:
         return unknown(problem)
     if status == 0:
         if missing:
             return unknown("pytest's report covers %d of %d collected tests (%s never finished)" % (len(ids) - len(missing), len(ids), missing[0][:200]))
         if counts["passed"] == 0:
-            return ("no_tests", "no tests ran: %d collected, none passed (skipped and xfailed tests do not count)" % len(ids), counts)
-        return ("passed", None, counts)
+            return ("no_tests", "no tests ran: %d collected, none passed (skipped and xfailed tests do not count)" % len(ids), counts, tests)
+        return ("passed", None, counts, tests)
     if status == 1:
         return unknown("pytest exited with 1 (tests failed) but its report has no failed test")
     if status == 5:
-        return ("no_tests", "no tests ran: the file must contain pytest test functions (def test_...)", counts)
+        return ("no_tests", "no tests ran: the file must contain pytest test functions (def test_...)", counts, tests)
     if status in EXIT_MEANINGS:
-        return ("failed", "pytest: " + EXIT_MEANINGS[status], counts)
+        return ("failed", "pytest: " + EXIT_MEANINGS[status], counts, tests)
     return unknown("pytest exited with unexpected status %d" % status)
 
 
@@ -222,13 +241,13 @@ def main():
         finish("tampering", "verdict tampering: " + "; ".join(describe(own)), tampering=describe(own))
     status, records = run_pytest(SPEC["test"])
     try:
-        verdict, reason, counts = judge(status, records)
+        verdict, reason, counts, tests = judge(status, records)
     except Exception as error:  # a log shaped to crash the judge is no verdict
-        verdict, reason, counts = "unknown", "verdict unavailable: the result log is malformed (%s)" % type(error).__name__, None
+        verdict, reason, counts, tests = "unknown", "verdict unavailable: the result log is malformed (%s)" % type(error).__name__, None, []
     if verdict == "passed" and findings:
         # A file the tests import can alter the run: its passes cannot be believed (failures can).
         verdict, reason = "unknown", "verdict unavailable: a file the tests may import can alter the test run: " + "; ".join(describe(findings))
-    finish(verdict, reason, counts, status)
+    finish(verdict, reason, counts, status, tests=tests)
 
 
 main()

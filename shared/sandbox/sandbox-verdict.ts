@@ -3,7 +3,7 @@
 // people and repair prompts. What the host itself saw (timeout, OOM kill) comes first, since then
 // the runner could not finish.
 import { z } from "zod";
-import type { TestResult } from "../schemas.js";
+import { TestOutcomeSchema, type TestResult } from "../schemas.js";
 
 const count = z.number().int().nonnegative();
 
@@ -19,6 +19,12 @@ export const RunnerVerdictSchema = z.object({
   xfailed: count.default(0),
   xpassed: count.default(0),
   collected: count.default(0),
+  /** Each collected test's outcome ("unfinished": no complete report; "error": its file failed to collect). */
+  tests: z
+    .array(z.tuple([z.string().max(500), TestOutcomeSchema]))
+    .max(10_000)
+    .default([]),
+  tests_truncated: z.boolean().default(false),
 });
 export type RunnerVerdict = z.infer<typeof RunnerVerdictSchema>;
 
@@ -74,7 +80,13 @@ export function toTestResult(run: ContainerRun): TestResult {
     if (run.exitCode === 137) return failure("killed", "the container was killed (exit 137)");
     return failure("unknown", `verdict unavailable: the sandbox runner wrote no verdict (exit status ${run.exitCode})`);
   }
-  if (verdict.verdict === "passed") return { ...base, success: true, verdict: "passed" };
-  const result = failure(verdict.verdict, verdict.reason ?? `verdict ${verdict.verdict}`);
+  const outcomes = verdict.tests.length
+    ? {
+        test_outcomes: verdict.tests.map(([id, outcome]) => ({ id, outcome })),
+        tests_truncated: verdict.tests_truncated,
+      }
+    : {};
+  if (verdict.verdict === "passed") return { ...base, ...outcomes, success: true, verdict: "passed" };
+  const result = { ...failure(verdict.verdict, verdict.reason ?? `verdict ${verdict.verdict}`), ...outcomes };
   return verdict.tampering.length > 0 ? { ...result, tampering: verdict.tampering } : result;
 }

@@ -6,6 +6,13 @@ export interface SandboxRun {
   files: SourceFile[];
   /** The files whose tests are run (pytest gets exactly these), relative paths. */
   testTargets: string[];
+  /**
+   * The .py files syntax-checked and scanned for tampering (default: every .py file). A repository
+   * run scans only what the job wrote: the repository's own files are the owner's, not a volunteer's.
+   */
+  checkPaths?: string[];
+  /** Extra pytest selection options (-k/-m) placed before the targets. */
+  pytestArgs?: string[];
   /** Override of the configured timeout, in seconds. */
   timeoutSeconds?: number;
 }
