@@ -358,6 +358,7 @@ export class GitHubJobs implements JobStarter {
         results,
         startPoint: buildOnBranch ? await checkout.fetchBranch(job.branch) : undefined,
         only: buildOnBranch ? running : undefined,
+        planBase: buildOnBranch ? checkout.baseBranch : undefined,
         refusePath: (path) => refusedBySettings(job.settings, path),
       });
       const fresh = await fileReports(job, merge, results, checkout);

@@ -7,6 +7,7 @@ import { CheckRepoActions, simpleGit, type SimpleGit } from "simple-git";
 import { repoRelativePath, UnsafePathError } from "../../shared/repo-path.js";
 import type { Result, Task } from "../../shared/schemas.js";
 import { dependencyOrder } from "../../shared/task-graph.js";
+import { decideExistingFile } from "./existing-file-guard.js";
 
 export interface MergeInput {
   repoPath: string;
@@ -21,6 +22,11 @@ export interface MergeInput {
   only?: ReadonlySet<number>;
   /** Why a path may not be written (a repository's own rules), or null when it may. */
   refusePath?: (path: string) => string | null;
+  /**
+   * The commit whose files the tasks were planned against (default: the start point): a task may
+   * replace such a file only as decided by decideExistingFile. A retry passes the base branch.
+   */
+  planBase?: string;
 }
 
 export interface WrittenFile {
@@ -50,6 +56,7 @@ const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
   const repo = await openOrInitRepo(input.repoPath);
   const base = input.startPoint ?? (await jobStartPoint(input.repoPath));
+  const planBase = input.planBase ?? base;
   const worktree = await mkdtemp(join(tmpdir(), "dellm-merge-"));
   await repo.raw(["worktree", "add", "--quiet", "-b", input.branch, worktree, base]);
   let commit: string | null = null;
@@ -90,9 +97,19 @@ export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
       const target = join(worktree, path);
       const earlier = writers.get(path);
       const existed = earlier === undefined && (await exists(target));
+      let content = result.code;
+      const baseContent = earlier === undefined ? await fileAt(repo, planBase, path) : null;
+      if (baseContent !== null) {
+        const decision = decideExistingFile(task, result, path, baseContent);
+        if ("refused" in decision) {
+          skipped.push({ taskId: id, path, reason: decision.refused });
+          continue;
+        }
+        content = decision.write;
+      }
       try {
         await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, result.code);
+        await writeFile(target, content);
         await tree.add(path);
       } catch (error) {
         // One file that cannot be written (a file where its folder should be…) must not cost the others.
@@ -224,6 +241,14 @@ async function refuseSymlinks(root: string, path: string): Promise<void> {
     if (!stat) return;
     if (stat.isSymbolicLink()) throw new UnsafePathError(path, `${parts.slice(0, i).join("/")} is a symbolic link`);
   }
+}
+
+/** A file's text at a commit, or null when the commit has no such file. */
+async function fileAt(repo: SimpleGit, commit: string, path: string): Promise<string | null> {
+  const spec = `${commit}:${path}`;
+  const type = await repo.raw(["cat-file", "-t", spec]).catch(() => "");
+  if (type.trim() !== "blob") return null;
+  return repo.raw(["cat-file", "blob", spec]);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -58,4 +58,16 @@ describe("repository context", () => {
       ),
     ]);
   });
+
+  it("reads the files as they are at a given commit, not as checked out (dellm run's base)", async () => {
+    const dir = await repo({ "a.py": "x = 1\n" });
+    await writeFile(join(dir, "a.py"), "x = 'edited, not committed'\n");
+    await writeFile(join(dir, "b.py"), "untracked\n");
+    const tasks = [
+      { ...taskFixture(1), file: "a.py" },
+      { ...taskFixture(2), file: "b.py" },
+    ];
+    const { tasks: updated } = await withCurrentContent(dir, tasks, "HEAD");
+    expect(updated.map((t) => t.current_content)).toEqual(["x = 1\n", undefined]);
+  });
 });

@@ -76,21 +76,24 @@ async function readTextFile(path: string): Promise<string | null> {
 }
 
 /**
- * The tasks with `current_content` set for each file that already exists in the checkout, so the
- * worker changes it instead of replacing it. Returns the notes for files too big to hand over.
+ * The tasks with `current_content` set for each file that already exists in the checkout (or, given
+ * `commit`, in that commit), so the worker changes it instead of replacing it. Returns the notes for
+ * files too big to hand over.
  */
-export async function withCurrentContent(repoPath: string, tasks: Task[]): Promise<{ tasks: Task[]; notes: string[] }> {
+export async function withCurrentContent(
+  repoPath: string,
+  tasks: Task[],
+  commit?: string,
+): Promise<{ tasks: Task[]; notes: string[] }> {
   const notes: string[] = [];
   const updated: Task[] = [];
   for (const { current_content: _stale, ...task } of tasks) {
     const path = repoRelativePath(task.directory, task.file);
-    const stat = await lstat(join(repoPath, path)).catch(() => null);
-    if (!stat?.isFile()) {
+    const content =
+      commit === undefined ? await checkedOutFile(repoPath, path) : await committedFile(repoPath, commit, path);
+    if (content === null) {
       updated.push(task);
-      continue;
-    }
-    const content = await readFile(join(repoPath, path), "utf8");
-    if (content.length > LIMITS.contextChars) {
+    } else if (content.length > LIMITS.contextChars) {
       notes.push(
         `${path} has ${content.length} characters, more than the ${LIMITS.contextChars} a worker is given; task ${task.id} writes it without seeing it`,
       );
@@ -100,4 +103,17 @@ export async function withCurrentContent(repoPath: string, tasks: Task[]): Promi
     }
   }
   return { tasks: updated, notes };
+}
+
+/** A regular file's text in the working tree (symlinks are never followed), else null. */
+async function checkedOutFile(repoPath: string, path: string): Promise<string | null> {
+  const stat = await lstat(join(repoPath, path)).catch(() => null);
+  return stat?.isFile() ? readFile(join(repoPath, path), "utf8") : null;
+}
+
+/** A file's text at a commit (the job's base, whatever is checked out), else null. */
+async function committedFile(repoPath: string, commit: string, path: string): Promise<string | null> {
+  const git = simpleGit(repoPath);
+  const type = await git.raw(["cat-file", "-t", `${commit}:${path}`]).catch(() => "");
+  return type.trim() === "blob" ? git.raw(["cat-file", "blob", `${commit}:${path}`]) : null;
 }
