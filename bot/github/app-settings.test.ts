@@ -11,6 +11,9 @@ describe("repository settings", () => {
       replicas: 1,
       paths: [""],
       allow_github_dir: false,
+      test_timeout_seconds: 300,
+      integration_repairs: 1,
+      snapshot_limit_mb: 20,
     });
     expect(parseSettings({})).toEqual(DEFAULT_SETTINGS);
   });
@@ -27,6 +30,19 @@ describe("repository settings", () => {
     expect(error!.message).toMatch(/max_tasks must be at least 1/);
     expect(error!.message).toMatch(/task_timeout_seconds/);
     expect(error!.message).toMatch(/lables/);
+  });
+
+  it("accepts a pytest test_command that selects tests, and refuses a shell command or other options with the fix", () => {
+    expect(parseSettings({ test_command: "python -m pytest -q tests/unit -k 'not slow'" }).test_command).toBe(
+      "python -m pytest -q tests/unit -k 'not slow'",
+    );
+    expect(() => parseSettings({ test_command: "make test" })).toThrow(
+      /must start with "pytest" or "python -m pytest"/,
+    );
+    expect(() => parseSettings({ test_command: "pytest --import-mode=append" })).toThrow(
+      /option --import-mode=append is not supported; dellm accepts test paths, -k and -m/,
+    );
+    expect(() => parseSettings({ test_command: "pytest ../outside" })).toThrow(/not a path inside the repository/);
   });
 
   it("allows writing only under the configured paths, and .github/ only when allowed", () => {

@@ -2,6 +2,7 @@
 // repository). The file is written by people, so every field is checked and explained.
 import { z } from "zod";
 import { LIMITS } from "../../shared/schemas.js";
+import { parseTestCommand } from "../pipeline/repository-tests.js";
 
 export const AppSettingsSchema = z
   .object({
@@ -27,6 +28,41 @@ export const AppSettingsSchema = z
     replicas: z.number().int().min(1, "replicas must be at least 1").max(5, "replicas can be at most 5").default(1),
     /** `.github/` holds workflows that run with the repository's secrets: off limits unless allowed here. */
     allow_github_dir: z.boolean().default(false),
+    /** The repository's tests, as pytest paths and -k/-m (default: every test_*.py / *_test.py file). */
+    test_command: z
+      .string()
+      .trim()
+      .min(1, "test_command must not be empty (leave it out to run every test file)")
+      .max(1_000)
+      .superRefine((text, context) => {
+        try {
+          parseTestCommand(text);
+        } catch (error) {
+          context.addIssue({ code: "custom", message: (error as Error).message });
+        }
+      })
+      .optional(),
+    /** The repository's test run is killed after this long (on the base commit and on the result alike). */
+    test_timeout_seconds: z
+      .number()
+      .int()
+      .min(5, "test_timeout_seconds must be at least 5")
+      .max(1_800, "test_timeout_seconds can be at most 1800")
+      .default(300),
+    /** Rounds in which the swarm re-solves the tasks a failing repository test reaches, given the failure's log. */
+    integration_repairs: z
+      .number()
+      .int()
+      .min(0, "integration_repairs must be at least 0")
+      .max(3, "integration_repairs can be at most 3")
+      .default(1),
+    /** Tracked text files copied into a sandbox run, in MB; a bigger repository's tests are not run. */
+    snapshot_limit_mb: z
+      .number()
+      .int()
+      .min(1, "snapshot_limit_mb must be at least 1")
+      .max(500, "snapshot_limit_mb can be at most 500")
+      .default(20),
   })
   .strict();
 export type AppSettings = z.infer<typeof AppSettingsSchema>;

@@ -55,6 +55,11 @@ export class Checkout {
     return ref;
   }
 
+  /** Drop a local branch (a repair round merges the job's branch again); a missing one is fine. */
+  async deleteLocalBranch(branch: string): Promise<void> {
+    await this.git.raw(["branch", "-D", branch]).catch(() => undefined);
+  }
+
   /** Whether the default branch already has this file (the PR table says "modified" then). */
   async baseHas(path: string): Promise<boolean> {
     return this.git.raw(["cat-file", "-e", `${this.baseBranch}:${path}`]).then(

@@ -2,6 +2,7 @@
 // The progress comment's own create/edit calls live with its throttle in job-comment.ts.
 import type { GitHubJob } from "./job-store.js";
 import type { Octokit } from "./job-comment.js";
+import { repositoryRegressed, type RepositoryTests } from "../pipeline/repository-check.js";
 
 type JobOnGitHub = Pick<GitHubJob, "id" | "owner" | "repo" | "issue_number">;
 
@@ -24,6 +25,7 @@ export async function openOrUpdatePullRequest(
   octokit: Octokit,
   job: JobOnGitHub & Pick<GitHubJob, "title" | "branch" | "base_branch" | "pr_number" | "pr_url">,
   body: string,
+  options: { draft?: boolean } = {},
 ): Promise<{ pr_number: number; pr_url: string | undefined }> {
   const where = { owner: job.owner, repo: job.repo };
   let pr = job.pr_number === undefined ? undefined : { pr_number: job.pr_number, pr_url: job.pr_url };
@@ -36,7 +38,13 @@ export async function openOrUpdatePullRequest(
     if (open[0]) pr = { pr_number: open[0].number, pr_url: open[0].html_url };
   }
   if (pr) {
-    await octokit.rest.pulls.update({ ...where, pull_number: pr.pr_number, body });
+    const { data } = await octokit.rest.pulls.update({ ...where, pull_number: pr.pr_number, body });
+    // REST cannot turn an open PR into a draft; GraphQL can (a retry that now breaks the repository's tests).
+    if (options.draft && data.draft === false && data.node_id)
+      await octokit.graphql(
+        "mutation($id: ID!) { convertPullRequestToDraft(input: { pullRequestId: $id }) { clientMutationId } }",
+        { id: data.node_id },
+      );
     return pr;
   }
   const { data } = await octokit.rest.pulls.create({
@@ -46,6 +54,8 @@ export async function openOrUpdatePullRequest(
     base: job.base_branch!,
     body,
     maintainer_can_modify: true,
+    // Draft: the repository's own tests regressed, it is not ready to merge.
+    ...(options.draft ? { draft: true } : {}),
   });
   return { pr_number: data.number, pr_url: data.html_url };
 }
@@ -53,26 +63,50 @@ export async function openOrUpdatePullRequest(
 /** A completed check run on the pushed commit: the per-file verdicts where the PR shows checks. */
 export async function createCheckRun(
   octokit: Octokit,
-  job: JobOnGitHub & Pick<GitHubJob, "commit" | "files">,
+  job: JobOnGitHub & Pick<GitHubJob, "commit" | "files" | "repository_tests">,
 ): Promise<void> {
   const passed = job.files.filter((f) => f.passed).length;
+  const repository = job.repository_tests;
+  const regressed = repositoryRegressed(repository);
+  const conclusion =
+    passed !== job.files.length || regressed
+      ? "failure"
+      : repository && repository.status === "compared" && repository.before_broken
+        ? "neutral"
+        : "success";
   await octokit.rest.checks.create({
     owner: job.owner,
     repo: job.repo,
     name: "dellm",
     head_sha: job.commit!,
     status: "completed",
-    conclusion: passed === job.files.length ? "success" : "failure",
+    conclusion,
     external_id: job.id,
     output: {
-      title: `${passed} of ${job.files.length} files passed their tests`,
-      summary: `dellm job \`${job.id}\` for #${job.issue_number}.`,
+      title:
+        `${passed} of ${job.files.length} files passed their tests${repository ? `; ${repositoryLine(repository)}` : ""}`.slice(
+          0,
+          250,
+        ),
+      summary: `dellm job \`${job.id}\` for #${job.issue_number}.${repository?.reason ? ` ${repository.reason}` : ""}`,
       text: job.files
         .map(
           (f) =>
             `- \`${f.path}\` (task ${f.task_id}): ${f.passed ? "passed" : "failed"}, ${f.tests_passed} passed / ${f.tests_failed} failed, ${f.change}`,
         )
+        .concat((repository?.regressions ?? []).map((r) => `- regression: \`${r.id}\``))
         .join("\n"),
     },
   });
+}
+
+/** The repository tests in a few words, for the check run's title. */
+function repositoryLine(report: RepositoryTests): string {
+  if (report.status === "no_tests") return "the repository has no tests to run";
+  if (report.status === "not_run") return "the repository's tests were not run";
+  if (report.after_broken && !report.before_broken) return "the repository's test run broke";
+  if (report.before_broken) return "the repository's tests gave no verdict on the base commit";
+  return report.regressions.length
+    ? `${report.regressions.length} repository test(s) regressed`
+    : "no repository test regressed";
 }

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { writeFileAtomic } from "../../shared/atomic-file.js";
 import { JobIdSchema, ResultSchema, TaskSchema, type JobId } from "../../shared/schemas.js";
 import { AppSettingsSchema } from "./app-settings.js";
+import { RepositoryTestsSchema } from "../pipeline/repository-check.js";
 
 export const JobStageSchema = z.enum(["queued", "planning", "distributing", "merging", "pushing", "done", "failed"]);
 export type JobStage = z.infer<typeof JobStageSchema>;
@@ -59,6 +60,12 @@ export const GitHubJobSchema = z.object({
   /** Which model planned: a Claude model id, or "local (<GGUF>)". Absent in jobs saved before it was recorded. */
   planner_model: z.string().optional(),
   notes: z.array(z.string()),
+  /** The repository's own tests on the base commit and on the result, compared (absent until merged). */
+  repository_tests: RepositoryTestsSchema.optional(),
+  /** Repair rounds run for repository-test regressions (integration_repairs bounds them). */
+  repair_rounds: z.number().int().nonnegative().optional(),
+  /** Tasks handed back to the swarm in the repair round under way. */
+  repairing: z.array(z.number().int().positive()).optional(),
   error: z.string().optional(),
   created_at: z.number(),
   updated_at: z.number(),

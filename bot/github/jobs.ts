@@ -3,7 +3,7 @@
 // request and a check run. Every step is saved first, so a restarted bot resumes where it stopped.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { newJobId } from "../../shared/schemas.js";
+import { newJobId, type Result, type TestResult } from "../../shared/schemas.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import { refusedBySettings, type AppSettings } from "./app-settings.js";
 import { fileReports } from "./file-reports.js";
@@ -14,7 +14,13 @@ import { LiveComment, type Octokit } from "./job-comment.js";
 import { explain, NoResultsError } from "./job-failures.js";
 import { collectVerified } from "../pipeline/collect.js";
 import type { Distribution, JobEvent } from "../pipeline/distribution.js";
-import { mergeResults } from "../pipeline/merger.js";
+import { mergeResults, type MergeOutcome } from "../pipeline/merger.js";
+import {
+  checkRepository,
+  repairTasks,
+  repositoryRegressed,
+  type RepositoryTests,
+} from "../pipeline/repository-check.js";
 import { issueRequest, type Planner } from "../pipeline/planner.js";
 import { plannerModelLabel } from "../pipeline/claude-planner-model.js";
 import { pullRequestBody } from "./pull-request-body.js";
@@ -69,6 +75,8 @@ export interface GitHubJobsOptions {
   commentIntervalMs?: number;
   /** Re-tests volunteer results before merging (the bot's verdict marks each file); omitted = results trusted as sent. */
   verifier?: Sandbox;
+  /** Runs the repository's own tests on the base and on the result (default: the verifier; neither = not run, said in the PR). */
+  repositorySandbox?: Sandbox;
   /** How a volunteer joins this bot's swarm, quoted when no worker answered. */
   joinHint?: string;
   log?: (line: string) => void;
@@ -81,6 +89,8 @@ export class GitHubJobs implements JobStarter {
   private readonly jobOfIssue = new Map<string, string>();
   private readonly stopping = new AbortController();
   private readonly log: (line: string) => void;
+  /** The repository's test runs on base commits, reused by repair rounds. */
+  private readonly baselines = new Map<string, TestResult>();
 
   constructor(private readonly options: GitHubJobsOptions) {
     this.log = options.log ?? (() => {});
@@ -148,6 +158,9 @@ export class GitHubJobs implements JobStarter {
         results: latest.results.filter((r) => !failed.has(r.task_id)),
         files: latest.files.filter((f) => !failed.has(f.task_id)),
         notes: [],
+        repository_tests: undefined,
+        repair_rounds: undefined,
+        repairing: undefined,
         created_at: now,
         updated_at: now,
       } satisfies GitHubJob;
@@ -251,7 +264,12 @@ export class GitHubJobs implements JobStarter {
       job.base_branch = checkout.baseBranch;
       if (job.stage === "queued" || job.stage === "planning") await this.plan(job, checkout, comment, signal);
       if (job.stage === "distributing") await this.collect(job, comment, signal);
-      if (job.stage === "merging" || job.stage === "pushing") await this.deliver(job, checkout, octokit, comment);
+      // deliver() asks for a repair round when the repository's tests regressed: collect, then deliver again.
+      while (
+        (job.stage === "merging" || job.stage === "pushing") &&
+        (await this.deliver(job, checkout, octokit, comment, signal))
+      )
+        await this.collect(job, comment, signal);
       job.stage = "done";
       await save();
       await comment.flush(job);
@@ -305,7 +323,8 @@ export class GitHubJobs implements JobStarter {
   }
 
   private async collect(job: GitHubJob, comment: LiveComment, signal: AbortSignal): Promise<void> {
-    const running = runningTaskIds(job);
+    const repairing = job.repairing ? new Set(job.repairing) : undefined;
+    const running = repairing ?? runningTaskIds(job);
     const kept = new Map(job.results.filter((r) => !running.has(r.task_id)).map((r) => [r.task_id, r] as const));
     const timeoutSeconds = job.settings.task_timeout_seconds * Math.max(1, running.size);
     // The board counts kept results as done; the comment counts this job's own.
@@ -330,6 +349,13 @@ export class GitHubJobs implements JobStarter {
       job.notes.push(
         `The bot's own re-test overruled the workers on task(s) ${disagreed.join(", ")}; the table shows the bot's verdict.`,
       );
+    if (repairing) {
+      this.keepBetterResults(job, results, repairing);
+      job.repairing = undefined;
+      job.stage = "merging";
+      await this.options.store.save(job);
+      return;
+    }
     job.results = [...results.values()];
     const arrived = [...running].filter((id) => results.has(id)).length;
     if (arrived === 0 && running.size > 0)
@@ -340,7 +366,30 @@ export class GitHubJobs implements JobStarter {
     await this.options.store.save(job);
   }
 
-  private async deliver(job: GitHubJob, checkout: Checkout, octokit: Octokit, comment: LiveComment): Promise<void> {
+  /** A repair's result replaces the earlier one only when it passes its own tests (nothing is lost otherwise). */
+  private keepBetterResults(job: GitHubJob, results: Map<number, Result>, repairing: Set<number>): void {
+    const earlier = new Map(job.results.map((r) => [r.task_id, r] as const));
+    for (const id of repairing) {
+      const repaired = results.get(id);
+      const before = earlier.get(id);
+      if (before && (!repaired || (!repaired.test_passed && before.test_passed))) {
+        results.set(id, before);
+        job.notes.push(
+          `Repair round ${job.repair_rounds}: task ${id} ${repaired ? "came back failing its own tests" : "got no result in time"}; its earlier result is kept.`,
+        );
+      }
+    }
+    job.results = [...results.values()];
+  }
+
+  /** Merge, test against the repository, push, open the PR; true when a repair round should run first. */
+  private async deliver(
+    job: GitHubJob,
+    checkout: Checkout,
+    octokit: Octokit,
+    comment: LiveComment,
+    signal: AbortSignal,
+  ): Promise<boolean> {
     job.stage = "merging";
     comment.update(job);
     const onRemote = await checkout.remoteBranch(job.branch);
@@ -371,6 +420,7 @@ export class GitHubJobs implements JobStarter {
         job.commit = onRemote;
       } else {
         job.commit = merge.commit;
+        if (await this.testRepository(job, checkout, merge, comment, signal)) return true;
         job.stage = "pushing";
         await this.options.store.save(job);
         await checkout.push(job.branch, buildOnBranch ? onRemote : null);
@@ -386,13 +436,66 @@ export class GitHubJobs implements JobStarter {
       files: job.files,
       notes: job.notes,
       plannerModel: job.planner_model,
+      repositoryTests: job.repository_tests,
     });
-    Object.assign(job, await openOrUpdatePullRequest(octokit, job, body));
+    const draft = repositoryRegressed(job.repository_tests);
+    Object.assign(job, await openOrUpdatePullRequest(octokit, job, body, { draft }));
     await this.options.store.save(job);
     // The verdict is also in the PR body: a check run GitHub refuses (permission not granted) is only logged.
     await createCheckRun(octokit, job).catch((error: Error) =>
       this.log(`[github] could not create the check run for ${job.id}: ${error.message}`),
     );
+    return false;
+  }
+
+  /**
+   * Run the repository's tests on the base commit and on the merged one. On regressions, while
+   * integration_repairs allows, hand the tasks the failing tests import back to the swarm with the
+   * failure log (returns true; the caller collects and merges again).
+   */
+  private async testRepository(
+    job: GitHubJob,
+    checkout: Checkout,
+    merge: MergeOutcome,
+    comment: LiveComment,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    const previous = job.repository_tests;
+    const { report, files } = await checkRepository({
+      sandbox: this.options.repositorySandbox ?? this.options.verifier,
+      repoDir: checkout.dir,
+      baseRef: checkout.baseBranch,
+      resultRef: merge.commit!,
+      changed: merge.written.map((w) => w.path),
+      testCommand: job.settings.test_command,
+      timeoutSeconds: job.settings.test_timeout_seconds,
+      snapshotLimitBytes: job.settings.snapshot_limit_mb * 2 ** 20,
+      baselines: this.baselines,
+    });
+    signal.throwIfAborted();
+    job.repository_tests = report;
+    const rounds = job.repair_rounds ?? 0;
+    const after = `After repair round ${rounds}:`;
+    if (rounds > 0 && previous?.status === "compared" && job.notes.every((n) => !n.startsWith(after)))
+      job.notes.push(`${after} ${describeRegressions(report)} (before it: ${describeRegressions(previous)}).`);
+    if (!repositoryRegressed(report) || rounds >= job.settings.integration_repairs) return false;
+    const repaired = repairTasks(report, files, job.tasks);
+    if (repaired.length === 0) {
+      job.notes.push("No task's file is imported by the repository tests that fail, so no repair round was run.");
+      return false;
+    }
+    job.repair_rounds = rounds + 1;
+    const ids = repaired.map((t) => t.id);
+    job.notes.push(
+      `Repair round ${job.repair_rounds}: ${describeRegressions(report)}; task(s) ${ids.join(", ")} (whose files those tests import) went back to the swarm with the failure log.`,
+    );
+    job.tasks = job.tasks.map((t) => repaired.find((r) => r.id === t.id) ?? t);
+    job.repairing = ids;
+    job.stage = "distributing";
+    await checkout.deleteLocalBranch(job.branch);
+    await this.options.store.save(job);
+    comment.update(job);
+    return true;
   }
 
   private async summarize(job: GitHubJob): Promise<string> {
@@ -432,6 +535,17 @@ export class GitHubJobs implements JobStarter {
       this.log(`[github] could not comment on ${job.owner}/${job.repo}#${job.issue_number}: ${error.message}`);
     });
   }
+}
+
+function describeRegressions(report: RepositoryTests): string {
+  if (report.after_broken && !report.before_broken) return "the repository's test run broke (it gave no verdict)";
+  const n = report.regressions.length;
+  return n === 0
+    ? "no repository test regressed"
+    : `${n} repository test(s) regressed (${report.regressions
+        .map((r) => r.id)
+        .slice(0, 5)
+        .join(", ")})`;
 }
 
 const issueKey = (owner: string, repo: string, issue: number) => `${owner}/${repo}#${issue}`.toLowerCase();

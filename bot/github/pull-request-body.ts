@@ -3,6 +3,7 @@
 // but the bot's own words comes from models, workers or the sandbox and goes through markdown-text.
 import { showUntrusted } from "../../shared/display.js";
 import type { FileReport } from "./job-store.js";
+import type { RepositoryTests } from "../pipeline/repository-check.js";
 import { codeSpanCell, fencedBlock, markdownBlock, markdownCell, markdownInline } from "./markdown-text.js";
 
 /** GitHub refuses bodies over 65 536 characters; logs are cut first. */
@@ -17,6 +18,8 @@ export interface PullRequestBodyInput {
   notes?: string[];
   /** The planner's model (a Claude id, or local (<GGUF>)); absent on jobs saved before it was recorded. */
   plannerModel?: string;
+  /** The repository's own tests before and after the change (absent: not run, e.g. jobs saved before). */
+  repositoryTests?: RepositoryTests;
 }
 
 export function pullRequestBody({
@@ -26,6 +29,7 @@ export function pullRequestBody({
   files,
   notes = [],
   plannerModel,
+  repositoryTests,
 }: PullRequestBodyInput): string {
   const rows = [...files]
     .sort((a, b) => a.task_id - b.task_id)
@@ -43,6 +47,7 @@ export function pullRequestBody({
     "| File | Task | Worker | Tests passed | Tests failed | Attempts | Change | Result |",
     "|---|---|---|---|---|---|---|---|",
     ...rows,
+    ...(repositoryTests ? repositorySection(repositoryTests) : []),
   ];
   const tail = [
     ...(notes.length ? ["", "### Notes", "", ...notes.map((n) => `- ${markdownInline(n)}`)] : []),
@@ -50,18 +55,79 @@ export function pullRequestBody({
     "---",
     `dellm job \`${jobId}\`${plannerModel ? `, planned by ${codeSpanCell(plannerModel)}` : ""}. Failed or missing tasks can be re-run with a \`/dellm retry\` comment on the issue or here.`,
   ];
+  const regressionLogs = (repositoryTests?.regressions ?? []).map(
+    (r) =>
+      `<details><summary>Regression: ${escapeHtml(showUntrusted(r.id))}</summary>\n\n${fencedBlock(r.log.slice(-MAX_LOG_CHARS))}\n</details>`,
+  );
+  const brokenLog = repositoryTests?.after_broken
+    ? [
+        `<details><summary>The repository's test run on the result</summary>\n\n${fencedBlock(repositoryTests.after_broken.slice(-MAX_LOG_CHARS))}\n</details>`,
+      ]
+    : [];
   const logs = files
     .filter((f) => !f.passed && f.log)
     .map(
       (f) =>
         `<details><summary>Test log of ${escapeHtml(showUntrusted(f.path))} (task ${f.task_id})</summary>\n\n${fencedBlock(f.log!.slice(-MAX_LOG_CHARS))}\n</details>`,
     );
-  let body = [...head, ...(logs.length ? ["", "### Failures", "", ...logs] : []), ...tail].join("\n");
+  const failures = [...regressionLogs, ...brokenLog, ...logs];
+  let body = [...head, ...(failures.length ? ["", "### Failures", "", ...failures] : []), ...tail].join("\n");
   if (body.length > MAX_BODY_CHARS)
     body = [...head, "", "_(test logs left out: the body would be too long)_", ...tail]
       .join("\n")
       .slice(0, MAX_BODY_CHARS);
   return body;
+}
+
+/** What the repository's own test suite said about the change, before against after. */
+function repositorySection(report: RepositoryTests): string[] {
+  const lines = ["", "### Repository tests", ""];
+  const command = report.command ? ` (${codeSpanCell(report.command)})` : "";
+  if (report.status !== "compared") {
+    lines.push(`Not run${command}: ${markdownInline(report.reason ?? "")}`);
+  } else {
+    const regressed = report.regressions.length > 0 || (report.after_broken && !report.before_broken);
+    lines.push(
+      regressed
+        ? `❌ The repository's tests${command} got worse with this change: it stays a draft until they pass again.`
+        : `✅ The repository's tests${command} ran on the base branch and on this branch: no test regressed.`,
+    );
+    if (report.before_broken)
+      lines.push(
+        "",
+        `On the base branch they gave no verdict (${markdownInline(report.before_broken)}), so nothing could be compared.`,
+      );
+    if (report.after_broken)
+      lines.push("", `On this branch they gave no verdict: ${markdownInline(report.after_broken.split("\n")[0]!)}`);
+    const list = (title: string, ids: string[]) =>
+      ids.length
+        ? [
+            "",
+            `${title}:`,
+            ...ids.slice(0, 30).map((id) => `- ${codeSpanCell(id)}`),
+            ...(ids.length > 30 ? [`- … and ${ids.length - 30} more`] : []),
+          ]
+        : [];
+    lines.push(
+      "",
+      `${report.passing} passing on this branch, ${report.regressions.length} newly failing, ${report.newly_passing.length} newly passing, ${report.failing_before_and_after.length} failing before and after.`,
+      ...list(
+        "Newly failing (regressions)",
+        report.regressions.map((r) => r.id),
+      ),
+      ...list("Newly passing", report.newly_passing),
+      ...list("Failing before and after", report.failing_before_and_after),
+    );
+  }
+  if (report.left_out.length)
+    lines.push(
+      "",
+      `Left out of the sandbox: ${report.left_out
+        .slice(0, 20)
+        .map((p) => codeSpanCell(p))
+        .join(", ")}${report.left_out.length > 20 ? ` and ${report.left_out.length - 20} more` : ""}.`,
+    );
+  return lines;
 }
 
 function escapeHtml(text: string): string {

@@ -1,0 +1,220 @@
+// The repository's own tests around a job (issue 11): real git, the real Docker sandbox, in-process
+// workers with scripted answers, GitHub's API at the HTTP boundary (nock). A change that breaks an
+// existing repository test is caught (regression with its log, draft PR, failing check run), a repair
+// round hands the failing log back, and a repair that restores the test turns the PR green.
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import nock from "nock";
+import { ProbotOctokit } from "probot";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Task, WorkItem } from "../../shared/schemas.js";
+import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
+import { passingResult } from "../../test/fixtures.js";
+import { bareRepository } from "../../test/git-fixtures.js";
+import { captureComments, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
+import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
+import type { TaskSolver } from "../../worker/worker-loop.js";
+import { inProcessWorkers } from "../pipeline/in-process-workers.js";
+import { Planner } from "../pipeline/planner.js";
+import { DEFAULT_SETTINGS, type AppSettings } from "./app-settings.js";
+import { GitHubJobStore, type GitHubJob } from "./job-store.js";
+import { GitHubJobs } from "./jobs.js";
+
+const MODELS = `class Item:
+    def __init__(self, name, price):
+        if price < 0:
+            raise ValueError("price must not be negative")
+        self.name = name
+        self.price = price
+`;
+const MODEL_TESTS = `import pytest
+from shop.models import Item
+
+
+def test_item_keeps_price():
+    assert Item("pen", 2).price == 2
+
+
+def test_negative_price():
+    with pytest.raises(ValueError):
+        Item("pen", -1)
+`;
+/** Adds the field and drops the price check: its own test passes, the repository's does not. */
+const QUANTITY_BROKEN = `class Item:
+    def __init__(self, name, price, quantity=1):
+        self.name = name
+        self.price = price
+        self.quantity = quantity
+
+
+def test_quantity():
+    assert Item("pen", 2, quantity=3).quantity == 3
+`;
+const QUANTITY_FIXED = QUANTITY_BROKEN.replace(
+  "        self.name = name\n",
+  '        if price < 0:\n            raise ValueError("price must not be negative")\n        self.name = name\n',
+);
+
+const quantityTask: Task = {
+  id: 1,
+  description: "Give Item a quantity field",
+  file: "models.py",
+  dependencies: [],
+  input_output_spec: "",
+  directory: "shop/",
+  context: "",
+};
+
+let dir: string;
+const octokit = new ProbotOctokit({
+  auth: { token: "ghs_test" },
+  retry: { enabled: false },
+  throttle: { enabled: false },
+});
+
+beforeEach(async () => {
+  nock.disableNetConnect();
+  nock.enableNetConnect(LOCAL);
+  dir = await mkdtemp(join(tmpdir(), "dellm-repo-tests-"));
+});
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+/** A worker whose answer depends on what its task says; `seen` keeps every task it was handed. */
+function worker(answer: (item: WorkItem) => string): TaskSolver & { seen: Task[] } {
+  const seen: Task[] = [];
+  return {
+    seen,
+    execute: async (item: WorkItem) => {
+      seen.push(item.task);
+      return passingResult(item.jobId, item.task.id, "local-1", answer(item));
+    },
+  };
+}
+
+async function runJob(
+  files: Record<string, string>,
+  tasks: Task[],
+  solver: TaskSolver,
+  settings: Partial<AppSettings>,
+) {
+  const remote = await bareRepository(dir, files);
+  const model = new ScriptedCodeModel([
+    { kind: "decompose", reply: [JSON.stringify(tasks)] },
+    { kind: "summary", reply: "Changed the shop." },
+  ]);
+  const bot = new GitHubJobs({
+    store: new GitHubJobStore(join(dir, "jobs")),
+    workDir: join(dir, "clones"),
+    planner: async () => new Planner(model, { retries: 1 }),
+    distribution: inProcessWorkers([solver]),
+    auth: async () => octokit,
+    remoteUrl: () => remote,
+    commentIntervalMs: 10,
+    verifier: new DockerSandbox({ timeoutSeconds: 30 }),
+  });
+  const outcome = await bot.start({
+    owner: "octo",
+    repo: "demo",
+    installationId: 42,
+    issueNumber: 7,
+    title: "Give Item a quantity field",
+    body: "",
+    requestedBy: "alice",
+    settings: { ...DEFAULT_SETTINGS, ...settings },
+  });
+  if (!outcome.started) throw new Error(outcome.reason);
+  return (await bot.settled(outcome.jobId)) as GitHubJob;
+}
+
+const shop = { "shop/__init__.py": "", "shop/models.py": MODELS, "tests/test_models.py": MODEL_TESTS };
+
+describe("the repository's own tests", () => {
+  it("catches a change that breaks an existing test: regression with its log, draft PR, failing check run", async () => {
+    const api = pullRequestApi();
+    captureComments();
+    const solver = worker(() => QUANTITY_BROKEN);
+    const job = await runJob(shop, [quantityTask], solver, { integration_repairs: 0 });
+    expect(job.stage, job.error).toBe("done");
+    expect(job.files.map((f) => [f.path, f.passed])).toEqual([["shop/models.py", true]]);
+    expect(job.repository_tests).toMatchObject({
+      status: "compared",
+      regressions: [{ id: "tests/test_models.py::test_negative_price" }],
+      passing: 1,
+    });
+    const pr = api.created[0]!;
+    expect(pr.draft).toBe(true);
+    const body = String(pr.body);
+    expect(body).toContain("❌ The repository's tests");
+    expect(body).toMatch(/Newly failing \(regressions\):\n- `tests\/test_models\.py::test_negative_price`/);
+    expect(body).toMatch(/Regression: tests\/test_models\.py::test_negative_price[\s\S]*DID NOT RAISE/);
+    expect(api.checkRuns[0]).toMatchObject({ conclusion: "failure" });
+    expect(solver.seen).toHaveLength(1);
+  }, 120_000);
+
+  it("hands the failing log back in a repair round; a repair that restores the test turns the PR green", async () => {
+    const api = pullRequestApi();
+    captureComments();
+    const solver = worker((item) => (item.task.context.includes("DID NOT RAISE") ? QUANTITY_FIXED : QUANTITY_BROKEN));
+    const job = await runJob(shop, [quantityTask], solver, {});
+    expect(job.stage, job.error).toBe("done");
+    expect(solver.seen).toHaveLength(2);
+    expect(solver.seen[1]!.context).toContain("tests/test_models.py::test_negative_price");
+    expect(job.repair_rounds).toBe(1);
+    expect(job.repository_tests).toMatchObject({ status: "compared", regressions: [], passing: 2 });
+    const pr = api.created[0]!;
+    expect(pr.draft).toBeUndefined();
+    const body = String(pr.body);
+    expect(body).toContain("✅ The repository's tests");
+    expect(body).toMatch(
+      /Repair round 1: 1 repository test\(s\) regressed \(tests\/test_models\.py::test_negative_price\); task\(s\) 1/,
+    );
+    expect(body).toContain(
+      "After repair round 1: no repository test regressed (before it: 1 repository test(s) regressed",
+    );
+    expect(api.checkRuns).toHaveLength(1);
+    expect(api.checkRuns[0]).toMatchObject({ conclusion: "success" });
+  }, 180_000);
+
+  it("reports a test_command that hangs (killed at the timeout) and still opens the PR", async () => {
+    const api = pullRequestApi();
+    captureComments();
+    const files = {
+      ...shop,
+      "tests/test_slow.py": "import time\n\n\ndef test_waits_forever():\n    time.sleep(3600)\n",
+    };
+    const fine = `${MODELS}\n\ndef test_still_fine():\n    assert Item("a", 1).name == "a"\n`;
+    const job = await runJob(
+      files,
+      [quantityTask],
+      worker(() => fine),
+      {
+        test_command: "pytest tests/test_slow.py",
+        test_timeout_seconds: 5,
+      },
+    );
+    expect(job.stage, job.error).toBe("done");
+    expect(job.repository_tests).toMatchObject({ status: "compared", command: "pytest tests/test_slow.py" });
+    expect(job.repository_tests?.before_broken).toMatch(/timed out after 5 s/);
+    const body = String(api.created[0]!.body);
+    expect(body).toMatch(/On the base branch they gave no verdict \(timed out after 5 s/);
+    expect(api.checkRuns[0]).toMatchObject({ conclusion: "neutral" });
+  }, 120_000);
+
+  it("says so in the PR when the repository has no Python tests", async () => {
+    const api = pullRequestApi();
+    captureComments();
+    const job = await runJob(
+      { "shop/__init__.py": "", "shop/models.py": MODELS },
+      [quantityTask],
+      worker(() => QUANTITY_FIXED),
+      {},
+    );
+    expect(job.stage, job.error).toBe("done");
+    expect(String(api.created[0]!.body)).toContain("Not run: the repository has no Python test files");
+    expect(api.checkRuns[0]).toMatchObject({ conclusion: "success" });
+  }, 120_000);
+});
