@@ -119,6 +119,8 @@ export interface CodePromptInput extends TaskPromptInput {
   subtasks?: Subtask[];
   /** Modules this task depends on, so the code imports rather than re-implements them. */
   dependencyPaths?: string[];
+  /** What the model sees of the existing file (shared/edits/file-view.ts); the answer is then edits. */
+  fileView?: string;
 }
 
 /** Query 5.6: generate the code and its tests. */
@@ -140,7 +142,12 @@ function codeText(input: CodePromptInput): string {
     extra.push(`- Existing modules you can import: ${input.dependencyPaths.join(", ")}`);
   }
   extra.push(`- File: ${joinTaskPath(input.task)}`);
-  if (input.task.current_content !== undefined) {
+  if (input.fileView !== undefined) {
+    extra.push(
+      "- The file already exists. Change it as the task asks with edits; keep everything else it does.",
+      input.fileView,
+    );
+  } else if (input.task.current_content !== undefined) {
     extra.push(
       "- The file already exists. Change it as the task asks and keep everything else it does; output the whole new file. Its current content:",
       input.task.current_content,
@@ -155,8 +162,26 @@ Solve the task:
 3. Write comments to document and reason
 4. Generate production-ready Python code
 
-Output ONLY the code, no explanations, no markdown.`;
+Output ONLY the code, no explanations, no markdown.${input.fileView !== undefined ? EDIT_INSTRUCTIONS : ""}`;
 }
+
+/** Added to 5.6 and repair when the file exists: the answer is edits, never the whole file. */
+const EDIT_INSTRUCTIONS = `
+
+The file already exists, so the code you output is edits to it, not the whole file. Edits apply in order to the file as shown. Use either form:
+To change lines, copy them exactly into a block (the SEARCH lines must occur exactly once in the file):
+<<<<<<< SEARCH
+lines exactly as in the file
+=======
+their replacement
+>>>>>>> REPLACE
+To change Python definitions by name (names as in the outline), a header line followed by the code:
+@@@ REPLACE Class.method        (the new definition replaces the old one whole)
+@@@ INSERT AFTER Class.method   (a new definition placed after that one)
+@@@ INSERT INTO Class           (a new method at the end of the class)
+@@@ IMPORTS                     (import lines to add at the top)
+End the last @@@ block with the line @@@ END.
+Tests belong where the repository keeps them: if the plan has a task that writes the tests of this file (tests/test_<module>.py), do not add tests to this file.`;
 
 /** Repair round: the previous code and why its tests failed. */
 export function repairPrompt(input: CodePromptInput & { previousCode: string; failureLog: string }): Prompt {
@@ -171,7 +196,7 @@ ${input.previousCode}
 Its tests failed with this output:
 ${input.failureLog}
 
-Fix the code so that all tests pass. Output ONLY the complete corrected code, no explanations, no markdown.`,
+Fix the code so that all tests pass. Output ONLY the complete corrected code, no explanations, no markdown.${input.fileView !== undefined ? "\nHere that means all the edits again, applied to the file as shown (not on top of your previous edits)." : ""}`,
   );
 }
 

@@ -38,6 +38,13 @@ export const TaskSchema = z.object({
   context: z.string().max(LIMITS.contextChars),
   /** The file's content in the repository when the task changes an existing file (set by the bot, never by the planner). */
   current_content: z.string().max(LIMITS.contextChars).optional(),
+  /**
+   * The whole file as it stands in the base, any size (set by the bot): the worker shows its model
+   * an outline and the parts the task concerns, and applies the model's edits to it.
+   */
+  existing_file: z
+    .object({ content: z.string().max(LIMITS.codeBytes), sha256: z.string().regex(/^[0-9a-f]{64}$/) })
+    .optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 
@@ -86,11 +93,38 @@ export const TestResultSchema = z.object({
 });
 export type TestResult = z.infer<typeof TestResultSchema>;
 
+const symbolName = z
+  .string()
+  .regex(/^[A-Za-z_][\w.]*$/)
+  .max(200);
+const editCode = z.string().max(LIMITS.codeBytes);
+
+/**
+ * One change to an existing file: a search/replace block (the SEARCH text must occur exactly once)
+ * or a Python definition located by name with Python's own parser (shared/edits/).
+ */
+export const EditSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("search_replace"), search: editCode.min(1), replace: editCode }),
+  /** Replace the definition (decorators included) of a function, method or class. */
+  z.object({ kind: z.literal("replace_symbol"), symbol: symbolName, code: editCode }),
+  /** A new definition right after this one, at its indentation. */
+  z.object({ kind: z.literal("insert_after"), symbol: symbolName, code: editCode }),
+  /** A new definition at the end of this class's body. */
+  z.object({ kind: z.literal("insert_into"), symbol: symbolName, code: editCode }),
+  /** Import lines added after the module's imports (lines already there are skipped). */
+  z.object({ kind: z.literal("add_imports"), code: editCode }),
+]);
+export type Edit = z.infer<typeof EditSchema>;
+const EditsSchema = z.array(EditSchema).max(50);
+const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/);
+
 /** One generate → test round of a worker; the result keeps all of them. */
 export const AttemptSchema = z.object({
   attempt: z.number().int().positive(),
   code: z.string().max(LIMITS.codeBytes),
   test: TestResultSchema,
+  /** The edits the model answered with, when the task changes an existing file. */
+  edits: EditsSchema.optional(),
 });
 export type Attempt = z.infer<typeof AttemptSchema>;
 
@@ -119,6 +153,12 @@ export const ResultSchema = z.object({
   notes: z.array(z.string().max(2_000)).max(50).default([]),
   /** Set when the worker could not produce code at all (model or sandbox fault). */
   error: z.string().max(LIMITS.logChars).optional(),
+  /**
+   * For an existing file: the edits that turn the base into `code`, and the sha256 of the base they
+   * apply to. The bot re-applies them to its own copy and never takes `code` on trust.
+   */
+  edits: EditsSchema.optional(),
+  base_sha256: Sha256Schema.optional(),
 });
 export type Result = z.infer<typeof ResultSchema>;
 

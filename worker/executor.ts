@@ -3,6 +3,7 @@
 import {
   canSolvePrompt,
   codePrompt,
+  renderPlan,
   repairPrompt,
   splitPrompt,
   type CodePromptInput,
@@ -13,17 +14,23 @@ import {
   LIMITS,
   SubtaskSchema,
   type Attempt,
+  type Edit,
   type Result,
   type Subtask,
   type TestResult,
   type WorkItem,
 } from "../shared/schemas.js";
 import { budgetFor, fitPrompt } from "../shared/token-budget.js";
+import { applyEdits, EditApplyError } from "../shared/edits/apply-edits.js";
+import { EditAnswerError, parseEditAnswer, renderEdits } from "../shared/edits/edit-answer.js";
+import { fileViews, type FileView } from "../shared/edits/file-view.js";
+import { parsePython, type ParsePython } from "../shared/edits/python-outline.js";
 import { z } from "zod";
 import type { CodeModel } from "../shared/model/code-model.js";
 import { parseModelJson, parseYesNo, stripMarkdownFences } from "../shared/model/model-output.js";
 import { testLog } from "../shared/sandbox/pytest-report.js";
 import type { Sandbox } from "../shared/sandbox/sandbox.js";
+import { repositoryOf, taskSandboxRun } from "../shared/sandbox/task-run.js";
 
 export interface ExecutorOptions {
   model: CodeModel;
@@ -36,7 +43,12 @@ export interface ExecutorOptions {
   splitRetries?: number;
   /** Failure output fed back to the model is cut to this many characters (tail kept). */
   repairLogChars?: number;
+  /** Python's parser for outlines and symbol edits (default: the host's python3). */
+  parsePython?: ParsePython;
 }
+
+/** Prompt tokens kept free when choosing a file view, for the repair round's answer and log. */
+const REPAIR_ROOM_TOKENS = 1_500;
 
 export type ExecutorEvent =
   | { kind: "deciding"; taskId: number }
@@ -98,6 +110,9 @@ export class TaskExecutor {
         subtasks,
         dependencyPaths: item.dependencyFiles.map((f) => f.path),
       };
+      const existing = item.task.existing_file;
+      if (existing) input.fileView = (await this.chooseView(item, targetPath, input, notes)).text;
+      let previousAnswer = "";
       for (let attempt = 1; attempt <= 1 + this.repairAttempts; attempt++) {
         const previous = attempts.at(-1);
         onEvent({ kind: "generating", taskId: item.task.id, attempt });
@@ -109,20 +124,21 @@ export class TaskExecutor {
                   ...input,
                   userQuery,
                   plan,
-                  previousCode: previous.code,
+                  previousCode: existing ? previousAnswer : previous.code,
                   failureLog: this.failureLog(previous.test),
                 })
               : codePrompt({ ...input, userQuery, plan }),
           notes,
         );
-        const code = stripMarkdownFences(
-          await this.options.model.complete(prompt, { maxTokens: this.outputTokens(), signal }),
-        );
+        const answer = await this.options.model.complete(prompt, { maxTokens: this.outputTokens(), signal });
         onEvent({ kind: "testing", taskId: item.task.id, attempt });
-        const test = code.trim() ? await this.test(item, targetPath, code) : emptyCodeResult();
-        onEvent({ kind: "tested", taskId: item.task.id, attempt, result: test });
-        attempts.push({ attempt, code, test });
-        if (test.success) break;
+        const tried = existing
+          ? await this.tryEdits(item, targetPath, existing.content, answer)
+          : await this.tryWholeFile(item, targetPath, stripMarkdownFences(answer));
+        previousAnswer = tried.edits ? renderEdits(tried.edits) : answer;
+        onEvent({ kind: "tested", taskId: item.task.id, attempt, result: tried.test });
+        attempts.push({ attempt, ...tried });
+        if (tried.test.success) break;
       }
     } catch (caught) {
       if (signal?.aborted) throw caught;
@@ -189,13 +205,73 @@ export class TaskExecutor {
     return fitted.prompt;
   }
 
+  private async tryWholeFile(item: WorkItem, targetPath: string, code: string): Promise<Omit<Attempt, "attempt">> {
+    return { code, test: code.trim() ? await this.test(item, targetPath, code) : emptyCodeResult() };
+  }
+
+  /**
+   * An existing file: the answer's edits applied to the base, then tested. Edits that do not parse or
+   * apply fail the attempt with the reason (the repair prompt quotes it); the file stays the base.
+   */
+  private async tryEdits(
+    item: WorkItem,
+    targetPath: string,
+    base: string,
+    answer: string,
+  ): Promise<Omit<Attempt, "attempt">> {
+    let edits: Edit[] | undefined;
+    try {
+      edits = parseEditAnswer(answer);
+      const code = await applyEdits(base, edits, this.parse);
+      return { code, edits, test: await this.test(item, targetPath, code) };
+    } catch (problem) {
+      if (!(problem instanceof EditAnswerError || problem instanceof EditApplyError)) throw problem;
+      return {
+        code: "",
+        ...(edits ? { edits } : {}),
+        test: failedBeforeTesting(`the edits were not applied: ${problem.message}`),
+      };
+    }
+  }
+
+  /**
+   * What the model is shown of an existing file: the richest view (whole file, outline and the
+   * definitions the task names, outline alone) whose code prompt leaves room for a repair round.
+   */
+  private async chooseView(
+    item: WorkItem,
+    targetPath: string,
+    input: Omit<CodePromptInput, "plan" | "userQuery">,
+    notes: string[],
+  ): Promise<FileView> {
+    const content = item.task.existing_file!.content;
+    const parsed = await this.parse(content);
+    if (!parsed.ok) notes.push(`${targetPath} does not parse (${parsed.error}); its model gets no outline`);
+    const views = fileViews(targetPath, content, parsed.ok ? parsed.outline : null, item.task);
+    const room = budgetFor(this.options.model.contextSize).prompt - REPAIR_ROOM_TOKENS;
+    const plan = renderPlan(item.plan);
+    for (const view of views) {
+      const prompt = codePrompt({ ...input, fileView: view.text, userQuery: item.userQuery, plan });
+      if ((await this.options.model.countTokens(prompt.text)) <= room || view === views.at(-1)) {
+        if (view.label !== "whole")
+          notes.push(`the model was shown ${view.label} of ${targetPath}, not the whole file`);
+        return view;
+      }
+    }
+    throw new Error("unreachable: the last view is always taken");
+  }
+
+  private get parse(): ParsePython {
+    return this.options.parsePython ?? parsePython;
+  }
+
   private outputTokens(): number {
     return budgetFor(this.options.model.contextSize).output;
   }
 
   private async test(item: WorkItem, targetPath: string, code: string): Promise<TestResult> {
-    const files = [...item.dependencyFiles.filter((f) => f.path !== targetPath), { path: targetPath, content: code }];
-    return this.options.sandbox.run({ files, testTargets: [targetPath] });
+    // Inside the repository when the item carries it (in-process workers): its tests that import the file run too.
+    return this.options.sandbox.run(taskSandboxRun(targetPath, code, item.dependencyFiles, repositoryOf(item)));
   }
 
   private failureLog(test: TestResult): string {
@@ -210,6 +286,9 @@ export class TaskExecutor {
   ): Result {
     const best = bestAttempt(attempts);
     const logs = best ? testLog(best.test) : (extra.error ?? "");
+    // No attempt's edits applied: the reason is the result's error, as for a worker without code.
+    const existing = item.task.existing_file;
+    const error = extra.error ?? (best && !best.code.trim() && existing ? best.test.failure_reason : undefined);
     return {
       job_id: item.jobId,
       task_id: item.task.id,
@@ -224,7 +303,8 @@ export class TaskExecutor {
       attempts,
       subtasks: extra.subtasks,
       notes: extra.notes.slice(0, 50),
-      error: extra.error?.slice(0, LIMITS.logChars),
+      error: error?.slice(0, LIMITS.logChars),
+      ...(existing && best?.edits ? { edits: best.edits, base_sha256: existing.sha256 } : {}),
     };
   }
 }
@@ -233,6 +313,18 @@ export class TaskExecutor {
 export function bestAttempt(attempts: Attempt[]): Attempt | undefined {
   const score = (a: Attempt) => (a.test.success ? 1e9 : 0) + a.test.tests_passed - a.test.tests_failed;
   return attempts.reduce<Attempt | undefined>((best, a) => (!best || score(a) >= score(best) ? a : best), undefined);
+}
+
+function failedBeforeTesting(reason: string): TestResult {
+  return {
+    success: false,
+    stdout: "",
+    stderr: "",
+    tests_passed: 0,
+    tests_failed: 0,
+    execution_time: 0,
+    failure_reason: reason,
+  };
 }
 
 function emptyCodeResult(): TestResult {

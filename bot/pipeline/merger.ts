@@ -7,6 +7,7 @@ import { CheckRepoActions, simpleGit, type SimpleGit } from "simple-git";
 import { repoRelativePath, UnsafePathError } from "../../shared/repo-path.js";
 import type { Result, Task } from "../../shared/schemas.js";
 import { dependencyOrder } from "../../shared/task-graph.js";
+import { parsePython, type ParsePython } from "../../shared/edits/python-outline.js";
 import { decideExistingFile } from "./existing-file-guard.js";
 
 export interface MergeInput {
@@ -27,6 +28,8 @@ export interface MergeInput {
    * replace such a file only as decided by decideExistingFile. A retry passes the base branch.
    */
   planBase?: string;
+  /** Python's parser for symbol edits (tests swap it; default: the host's python3). */
+  parsePython?: ParsePython;
 }
 
 export interface WrittenFile {
@@ -100,7 +103,7 @@ export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
       let content = result.code;
       const baseContent = earlier === undefined ? await fileAt(repo, planBase, path) : null;
       if (baseContent !== null) {
-        const decision = decideExistingFile(task, result, path, baseContent);
+        const decision = await decideExistingFile(task, result, path, baseContent, input.parsePython ?? parsePython);
         if ("refused" in decision) {
           skipped.push({ taskId: id, path, reason: decision.refused });
           continue;

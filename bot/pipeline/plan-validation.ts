@@ -69,7 +69,7 @@ export function validatePlan(value: unknown): Task[] {
   const parsed = PlanSchema.safeParse(value);
   if (!parsed.success) throw new PlanRejectedError([planSchemaProblems(parsed.error)]);
   // Only the bot says what a file holds now; whatever the model put there is dropped.
-  const tasks = parsed.data.map(({ current_content: _ignored, ...task }) => task);
+  const tasks = parsed.data.map(({ current_content: _ignored, existing_file: _alsoIgnored, ...task }) => task);
   const problems: string[] = [];
 
   const seenIds = new Set<number>();

@@ -1,5 +1,6 @@
 // The planner's view of the repository: ranked file contents within the budget, and the current
 // content handed to workers for files that exist (real git repositories).
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -41,22 +42,33 @@ describe("repository context", () => {
     expect(tight.shown).toEqual(["shop/cart.py"]);
   });
 
-  it("gives a task its file's current content when the file exists, and notes files too big to hand over", async () => {
-    const dir = await repo({ "a.py": "x = 1\n", "big.py": "#".repeat(LIMITS.contextChars + 1) });
+  it("gives a task its file's whole content to edit (and in full to older workers when it fits), never a symlink's", async () => {
+    const big = "#".repeat(LIMITS.contextChars + 1);
+    const dir = await repo({ "a.py": "x = 1\n", "big.py": big, "blob.py": Buffer.from([0x41, 0x00, 0x42]) });
     await symlink("/etc/passwd", join(dir, "link.py"));
     const tasks = [
       taskFixture(1),
       { ...taskFixture(2), file: "a.py", current_content: "forged" },
       { ...taskFixture(3), file: "big.py" },
       { ...taskFixture(4), file: "link.py" },
+      { ...taskFixture(5), file: "blob.py" },
     ];
     const { tasks: updated, notes } = await withCurrentContent(dir, tasks);
-    expect(updated.map((t) => t.current_content)).toEqual([undefined, "x = 1\n", undefined, undefined]);
+    expect(updated.map((t) => t.current_content)).toEqual([undefined, "x = 1\n", undefined, undefined, undefined]);
+    expect(updated.map((t) => t.existing_file?.content)).toEqual([undefined, "x = 1\n", big, undefined, undefined]);
+    expect(updated[1]!.existing_file!.sha256).toBe(createHash("sha256").update("x = 1\n").digest("hex"));
     expect(notes).toEqual([
-      expect.stringMatching(
-        /^big\.py has 16001 characters, more than the 16000 a worker is given; task 3 writes it without seeing it$/,
-      ),
+      expect.stringMatching(/^blob\.py is binary or bigger than 1000000 bytes; task 5 cannot change it/),
     ]);
+  });
+
+  it("tells the planner that tests of a change go into the repository's tests/ folder", async () => {
+    const withTests = await repositoryContext(await repo({ "lib/a.py": "x = 1\n", "tests/test_a.py": "" }), "a", 5_000);
+    expect(withTests.text).toContain(
+      "keeps its tests in tests/: when a task changes an existing module, put the tests",
+    );
+    const without = await repositoryContext(await repo({ "lib/a.py": "x = 1\n" }), "a", 5_000);
+    expect(without.text).not.toContain("keeps its tests");
   });
 
   it("reads the files as they are at a given commit, not as checked out (dellm run's base)", async () => {

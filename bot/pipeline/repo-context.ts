@@ -1,5 +1,6 @@
 // What the planner and the workers see of the repository: its file list, the contents of the files
 // the issue most likely touches (within a character budget), and a file's current content.
+import { createHash } from "node:crypto";
 import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { simpleGit } from "simple-git";
@@ -32,7 +33,7 @@ export async function repositoryContext(
   const header = files.length
     ? `The repository already contains these files${files.length > MAX_LISTED_FILES ? ` (first ${MAX_LISTED_FILES} of ${files.length})` : ""}:\n${files.slice(0, MAX_LISTED_FILES).join("\n")}`
     : "The repository is empty.";
-  let text = `\n\nRepository context (plan tasks that change existing files where they fit, and new files where not):\n${header}`;
+  let text = `\n\nRepository context (plan tasks that change existing files where they fit, and new files where not):${testLayoutRule(files)}\n${header}`;
   const shown: string[] = [];
   for (const path of rankByRelevance(files, issueText)) {
     const content = await readTextFile(join(repoPath, path));
@@ -43,6 +44,16 @@ export async function repositoryContext(
     shown.push(path);
   }
   return { files, shown, text: text.length <= maxChars ? text : `${text.slice(0, maxChars - 20)}\n…[list truncated]` };
+}
+
+/**
+ * Tests of a change to an existing module go where the repository keeps its tests, never into the
+ * library module itself: a task of their own that depends on the module's task.
+ */
+function testLayoutRule(files: string[]): string {
+  const folder = ["tests", "test"].find((dir) => files.some((f) => f.startsWith(`${dir}/`) && /\.py$/.test(f)));
+  if (!folder) return "";
+  return `\nThis repository keeps its tests in ${folder}/: when a task changes an existing module, put the tests of that change in a separate task that writes ${folder}/test_<module>.py (or changes the existing test file of that module) and depends on the module's task; never add tests to a library module.`;
 }
 
 function rankByRelevance(files: string[], issueText: string): string[] {
@@ -87,19 +98,26 @@ export async function withCurrentContent(
 ): Promise<{ tasks: Task[]; notes: string[] }> {
   const notes: string[] = [];
   const updated: Task[] = [];
-  for (const { current_content: _stale, ...task } of tasks) {
+  for (const { current_content: _stale, existing_file: _staleFile, ...task } of tasks) {
     const path = repoRelativePath(task.directory, task.file);
     const content =
       commit === undefined ? await checkedOutFile(repoPath, path) : await committedFile(repoPath, commit, path);
     if (content === null) {
       updated.push(task);
-    } else if (content.length > LIMITS.contextChars) {
+    } else if (Buffer.byteLength(content) > LIMITS.codeBytes || content.includes("\0")) {
       notes.push(
-        `${path} has ${content.length} characters, more than the ${LIMITS.contextChars} a worker is given; task ${task.id} writes it without seeing it`,
+        `${path} is binary or bigger than ${LIMITS.codeBytes} bytes; task ${task.id} cannot change it (the bot refuses to replace it unseen)`,
       );
       updated.push(task);
     } else {
-      updated.push({ ...task, current_content: content });
+      // The whole file for the worker to edit; current_content too when it fits a prompt whole
+      // (workers before issue 17 show only that one and answer with a whole file).
+      const existing_file = { content, sha256: createHash("sha256").update(content).digest("hex") };
+      updated.push(
+        content.length > LIMITS.contextChars
+          ? { ...task, existing_file }
+          : { ...task, current_content: content, existing_file },
+      );
     }
   }
   return { tasks: updated, notes };
