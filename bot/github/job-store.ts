@@ -25,6 +25,8 @@ export const FileReportSchema = z.object({
   reason: z.string().optional(),
   /** Test output of a failure, shortened. */
   log: z.string().optional(),
+  /** The repository's test files that ran with this file (they import it). */
+  repository_tests: z.array(z.string()).optional(),
 });
 export type FileReport = z.infer<typeof FileReportSchema>;
 

@@ -15,6 +15,7 @@ import { bareRepository } from "../../test/git-fixtures.js";
 import { captureComments, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
 import type { TaskSolver } from "../../worker/worker-loop.js";
+import { TaskExecutor } from "../../worker/executor.js";
 import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner } from "../pipeline/planner.js";
 import { DEFAULT_SETTINGS, type AppSettings } from "./app-settings.js";
@@ -139,7 +140,10 @@ describe("the repository's own tests", () => {
     const solver = worker(() => QUANTITY_BROKEN);
     const job = await runJob(shop, [quantityTask], solver, { integration_repairs: 0 });
     expect(job.stage, job.error).toBe("done");
-    expect(job.files.map((f) => [f.path, f.passed])).toEqual([["shop/models.py", true]]);
+    // The bot's re-test runs the repository tests that import the file too: it fails there already.
+    expect(job.files.map((f) => [f.path, f.passed, f.repository_tests])).toEqual([
+      ["shop/models.py", false, ["tests/test_models.py"]],
+    ]);
     expect(job.repository_tests).toMatchObject({
       status: "compared",
       regressions: [{ id: "tests/test_models.py::test_negative_price" }],
@@ -178,6 +182,33 @@ describe("the repository's own tests", () => {
     expect(api.checkRuns).toHaveLength(1);
     expect(api.checkRuns[0]).toMatchObject({ conclusion: "success" });
   }, 180_000);
+
+  it("passes a new module that imports an existing one, tested by a real in-process worker inside the repository", async () => {
+    const api = pullRequestApi();
+    captureComments();
+    const cart =
+      "from shop.models import Item\n\n\nclass Cart:\n    def __init__(self):\n        self.items = []\n\n    def add(self, item: Item):\n        self.items.append(item)\n\n\ndef test_add():\n    cart = Cart()\n    cart.add(Item('pen', 2))\n    assert len(cart.items) == 1\n";
+    const model = new ScriptedCodeModel([
+      { kind: "can-solve", reply: "yes" },
+      { kind: ["code", "repair"], reply: cart },
+    ]);
+    const executor = new TaskExecutor({
+      model,
+      sandbox: new DockerSandbox({ timeoutSeconds: 30 }),
+      workerId: "local-1",
+    });
+    const job = await runJob(
+      shop,
+      [{ ...quantityTask, file: "cart.py", description: "Add a Cart of Item" }],
+      executor,
+      {},
+    );
+    expect(job.stage, job.error).toBe("done");
+    expect(job.results[0]!.attempts).toHaveLength(1);
+    expect(job.files.map((f) => [f.path, f.passed, f.change])).toEqual([["shop/cart.py", true, "created"]]);
+    expect(job.repository_tests).toMatchObject({ status: "compared", regressions: [], passing: 2 });
+    expect(api.checkRuns[0]).toMatchObject({ conclusion: "success" });
+  }, 120_000);
 
   it("reports a test_command that hangs (killed at the timeout) and still opens the PR", async () => {
     const api = pullRequestApi();

@@ -3,12 +3,15 @@
 // request and a check run. Every step is saved first, so a restarted bot resumes where it stopped.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { newJobId, type Result, type TestResult } from "../../shared/schemas.js";
+import { newJobId, type Result, type SourceFile, type TestResult } from "../../shared/schemas.js";
+import { repositorySnapshot, SnapshotTooLargeError } from "../../shared/repository-snapshot.js";
+import { repositoryTestsFor, type RepositoryView } from "../../shared/sandbox/task-run.js";
+import { parseTestCommand, planRepositoryTests } from "../pipeline/repository-tests.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import { refusedBySettings, type AppSettings } from "./app-settings.js";
 import { fileReports } from "./file-reports.js";
 import { Checkout, githubRemote, type RemoteUrl } from "./checkout.js";
-import { isActive, type GitHubJob, type GitHubJobStore } from "./job-store.js";
+import { isActive, type FileReport, type GitHubJob, type GitHubJobStore } from "./job-store.js";
 import { commentOnIssue, createCheckRun, installationToken, openOrUpdatePullRequest } from "./github-api.js";
 import { LiveComment, type Octokit } from "./job-comment.js";
 import { explain, NoResultsError } from "./job-failures.js";
@@ -91,6 +94,8 @@ export class GitHubJobs implements JobStarter {
   private readonly log: (line: string) => void;
   /** The repository's test runs on base commits, reused by repair rounds. */
   private readonly baselines = new Map<string, TestResult>();
+  /** Each running job's repository snapshot (read once per run). */
+  private readonly views = new Map<string, { view: RepositoryView | undefined }>();
 
   constructor(private readonly options: GitHubJobsOptions) {
     this.log = options.log ?? (() => {});
@@ -230,6 +235,7 @@ export class GitHubJobs implements JobStarter {
   private launch(job: GitHubJob, key: string): void {
     this.jobOfIssue.set(key, job.id);
     const run = this.run(job).finally(() => {
+      this.views.delete(job.id);
       this.busy.delete(key);
       this.jobOfIssue.delete(key);
       this.running.delete(job.id);
@@ -263,13 +269,13 @@ export class GitHubJobs implements JobStarter {
       );
       job.base_branch = checkout.baseBranch;
       if (job.stage === "queued" || job.stage === "planning") await this.plan(job, checkout, comment, signal);
-      if (job.stage === "distributing") await this.collect(job, comment, signal);
+      if (job.stage === "distributing") await this.collect(job, checkout, comment, signal);
       // deliver() asks for a repair round when the repository's tests regressed: collect, then deliver again.
       while (
         (job.stage === "merging" || job.stage === "pushing") &&
         (await this.deliver(job, checkout, octokit, comment, signal))
       )
-        await this.collect(job, comment, signal);
+        await this.collect(job, checkout, comment, signal);
       job.stage = "done";
       await save();
       await comment.flush(job);
@@ -322,7 +328,7 @@ export class GitHubJobs implements JobStarter {
     comment.update(job);
   }
 
-  private async collect(job: GitHubJob, comment: LiveComment, signal: AbortSignal): Promise<void> {
+  private async collect(job: GitHubJob, checkout: Checkout, comment: LiveComment, signal: AbortSignal): Promise<void> {
     const repairing = job.repairing ? new Set(job.repairing) : undefined;
     const running = repairing ?? runningTaskIds(job);
     const kept = new Map(job.results.filter((r) => !running.has(r.task_id)).map((r) => [r.task_id, r] as const));
@@ -333,7 +339,12 @@ export class GitHubJobs implements JobStarter {
       if (event.kind === "progress")
         comment.update(job, { done: event.done - kept.size, failed: event.failed - keptFailed });
     };
-    const request = { id: job.id, query: issueQuery(job), tasks: job.tasks };
+    const request = {
+      id: job.id,
+      query: issueQuery(job),
+      tasks: job.tasks,
+      repository: await this.repositoryView(job, checkout),
+    };
     const { results, disagreed } = await collectVerified(request, {
       distribution: this.options.distribution,
       verifier: this.options.verifier,
@@ -364,6 +375,36 @@ export class GitHubJobs implements JobStarter {
       );
     job.stage = "merging";
     await this.options.store.save(job);
+  }
+
+  /**
+   * The base commit's tracked text files, in which in-process workers and the bot's re-test run each
+   * file with the repository tests that import it; undefined (each file alone, as the note says) when
+   * the repository is over snapshot_limit_mb.
+   */
+  private async repositoryView(job: GitHubJob, checkout: Checkout): Promise<RepositoryView | undefined> {
+    const cached = this.views.get(job.id);
+    if (cached) return cached.view;
+    let view: RepositoryView | undefined;
+    try {
+      const snapshot = await repositorySnapshot(
+        checkout.dir,
+        checkout.baseBranch,
+        job.settings.snapshot_limit_mb * 2 ** 20,
+      );
+      const command = job.settings.test_command ? parseTestCommand(job.settings.test_command) : undefined;
+      const plan = planRepositoryTests(
+        snapshot.files.map((f) => f.path),
+        command,
+      );
+      view = { files: snapshot.files, tests: plan?.targets ?? [] };
+    } catch (error) {
+      if (!(error instanceof SnapshotTooLargeError)) throw error;
+      const note = `Each file was tested alone, not inside the repository: ${error.message}.`;
+      if (!job.notes.includes(note)) job.notes.push(note);
+    }
+    this.views.set(job.id, { view });
+    return view;
   }
 
   /** A repair's result replaces the earlier one only when it passes its own tests (nothing is lost otherwise). */
@@ -410,7 +451,11 @@ export class GitHubJobs implements JobStarter {
         planBase: buildOnBranch ? checkout.baseBranch : undefined,
         refusePath: (path) => refusedBySettings(job.settings, path),
       });
-      const fresh = await fileReports(job, merge, results, checkout);
+      const fresh = withRepositoryTests(
+        await fileReports(job, merge, results, checkout),
+        await this.repositoryView(job, checkout),
+        merge.written.map((w) => ({ path: w.path, content: results.get(w.taskId)?.code ?? "" })),
+      );
       job.files = buildOnBranch ? [...job.files.filter((f) => !running.has(f.task_id)), ...fresh] : fresh;
       if (!merge.commit) {
         if (!onRemote || !buildOnBranch)
@@ -535,6 +580,20 @@ export class GitHubJobs implements JobStarter {
       this.log(`[github] could not comment on ${job.owner}/${job.repo}#${job.issue_number}: ${error.message}`);
     });
   }
+}
+
+/** Each written file's row names the repository tests that ran with it (those that import it). */
+function withRepositoryTests(
+  reports: FileReport[],
+  view: RepositoryView | undefined,
+  written: SourceFile[],
+): FileReport[] {
+  if (!view) return reports;
+  return reports.map((report) =>
+    report.change === "not written"
+      ? report
+      : { ...report, repository_tests: repositoryTestsFor(report.path, view, written) },
+  );
 }
 
 function describeRegressions(report: RepositoryTests): string {

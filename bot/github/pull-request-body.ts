@@ -47,6 +47,7 @@ export function pullRequestBody({
     "| File | Task | Worker | Tests passed | Tests failed | Attempts | Change | Result |",
     "|---|---|---|---|---|---|---|---|",
     ...rows,
+    ...testsRanLines(files),
     ...(repositoryTests ? repositorySection(repositoryTests) : []),
   ];
   const tail = [
@@ -77,6 +78,20 @@ export function pullRequestBody({
       .join("\n")
       .slice(0, MAX_BODY_CHARS);
   return body;
+}
+
+/** Which repository tests ran with each file, besides its own (the files that import it). */
+function testsRanLines(files: FileReport[]): string[] {
+  const withTests = files.filter((f) => f.repository_tests !== undefined);
+  if (withTests.length === 0) return [];
+  return [
+    "",
+    "Tests run with each file, besides its own:",
+    ...withTests.map(
+      (f) =>
+        `- ${codeSpanCell(f.path)}: ${f.repository_tests!.length ? f.repository_tests!.map((t) => codeSpanCell(t)).join(", ") : "no repository test imports it"}`,
+    ),
+  ];
 }
 
 /** What the repository's own test suite said about the change, before against after. */

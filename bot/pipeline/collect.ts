@@ -34,6 +34,7 @@ export async function collectVerified(request: DistributionRequest, options: Col
     const verification = await verifyResults(request.tasks, collected.results, verifier, {
       only,
       replicas: collected.replicas,
+      repository: request.repository,
     });
     options.onEvent({ kind: "verified", checked: verification.results.size, disagreed: verification.disagreed });
     return { results: verification.results, disagreed: verification.disagreed, timedOut: collected.timedOut };

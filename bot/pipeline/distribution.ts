@@ -4,12 +4,15 @@
 import type { Job, JobId, Result, Task } from "../../shared/schemas.js";
 import type { WorkerEvent } from "../../worker/worker-loop.js";
 import type { MergeOutcome } from "./merger.js";
+import type { RepositoryView } from "../../shared/sandbox/task-run.js";
 
 /** What a distribution needs of a job: its id, the request the workers see, and the plan. */
 export interface DistributionRequest {
   id: JobId;
   query: string;
   tasks: Task[];
+  /** The repository the tasks are tested in (in-process workers and the bot's re-test); absent = files alone. */
+  repository?: RepositoryView;
 }
 
 export interface Distribution {

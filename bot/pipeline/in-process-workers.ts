@@ -3,6 +3,7 @@
 import { runWorkerLoop, type TaskSolver } from "../../worker/worker-loop.js";
 import { JobBoard } from "../swarm/job-board.js";
 import { reportProgress, type Distribution } from "./distribution.js";
+import type { WorkItemInRepository } from "../../shared/sandbox/task-run.js";
 
 export function inProcessWorkers(executors: TaskSolver[]): Distribution {
   return {
@@ -13,7 +14,17 @@ export function inProcessWorkers(executors: TaskSolver[]): Distribution {
       const workers = executors.map((executor, index) =>
         runWorkerLoop({
           board,
-          executor,
+          // In-process workers test inside the repository: the item carries the job's snapshot.
+          executor: request.repository
+            ? {
+                execute: (item, onProgress, stop) =>
+                  executor.execute(
+                    { ...item, repository: request.repository } as WorkItemInRepository,
+                    onProgress,
+                    stop,
+                  ),
+              }
+            : executor,
           workerId: `local-${index + 1}`,
           pollMs: 50,
           signal: AbortSignal.any([stopWorkers.signal, ...(signal ? [signal] : [])]),

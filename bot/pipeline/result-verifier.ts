@@ -7,6 +7,7 @@ import { dependencyOrder, transitiveDependencies } from "../../shared/task-graph
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import { testLog } from "../../shared/sandbox/pytest-report.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
+import { taskSandboxRun, type RepositoryView } from "../../shared/sandbox/task-run.js";
 
 export interface Verification {
   results: Map<number, Result>;
@@ -19,6 +20,8 @@ export interface VerifyOptions {
   only?: ReadonlySet<number>;
   /** Several volunteers' results per task (replicas): each is re-tested and one is kept (see pickReplica). */
   replicas?: Map<number, Result[]>;
+  /** The repository to re-test inside (as in-process workers tested); omitted = each file with its dependencies only. */
+  repository?: RepositoryView;
 }
 
 /** Re-test results against the dependency code already chosen, in dependency order. */
@@ -46,10 +49,7 @@ export async function verifyResults(
         tested.push({ ...candidate, test_passed: false });
         continue;
       }
-      const test = await sandbox.run({
-        files: [...dependencies.filter((f) => f.path !== path), { path, content: candidate.code }],
-        testTargets: [path],
-      });
+      const test = await sandbox.run(taskSandboxRun(path, candidate.code, dependencies, options.repository));
       tested.push(withVerdict(candidate, test));
     }
     const chosen = pickReplica(tested);

@@ -9,6 +9,9 @@ import { jobStartPoint, mergeResults, openOrInitRepo, type MergeOutcome } from "
 import type { Planner } from "./planner.js";
 import { withCurrentContent } from "./repo-context.js";
 import { summarizeJob } from "./summarize.js";
+import { repositorySnapshot } from "../../shared/repository-snapshot.js";
+import type { RepositoryView } from "../../shared/sandbox/task-run.js";
+import { planRepositoryTests } from "./repository-tests.js";
 import { resultsBlock } from "./summary.js";
 
 export interface JobInput {
@@ -33,6 +36,19 @@ export interface JobOutcome {
   missing: number[];
   merge: MergeOutcome;
   summary: string;
+}
+
+/**
+ * The repository at the job's start point, for in-process workers and the re-test to test inside;
+ * undefined (files tested alone) when it is over the size limit or has no commit yet.
+ */
+async function repositoryAt(repoPath: string, startPoint: string): Promise<RepositoryView | undefined> {
+  try {
+    const snapshot = await repositorySnapshot(repoPath, startPoint);
+    return { files: snapshot.files, tests: planRepositoryTests(snapshot.files.map((f) => f.path))?.targets ?? [] };
+  } catch {
+    return undefined;
+  }
 }
 
 export async function runJob(input: JobInput): Promise<JobOutcome> {
@@ -60,14 +76,18 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
   onEvent({ kind: "planned", job });
 
   const timeoutMs = (input.taskTimeoutSeconds ?? 120) * 1000 * job.tasks.length;
-  const { results } = await collectVerified(job, {
-    distribution: input.distribution,
-    verifier: input.verifier,
-    timeoutMs,
-    onEvent,
-    signal,
-    replicas: input.replicas,
-  });
+  const repository = await repositoryAt(job.repo_path, startPoint);
+  const { results } = await collectVerified(
+    { ...job, repository },
+    {
+      distribution: input.distribution,
+      verifier: input.verifier,
+      timeoutMs,
+      onEvent,
+      signal,
+      replicas: input.replicas,
+    },
+  );
 
   job.status = "merging";
   const merge = await mergeResults({

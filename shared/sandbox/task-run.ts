@@ -1,0 +1,50 @@
+// How one task's file is tested, the same way by the worker and by the bot's re-test: inside the
+// repository when the job carries a snapshot of it (the dependency results and the candidate laid
+// over it), with the task's own tests plus the repository tests that import the file; alone with its
+// dependency files otherwise (swarm workers, for now).
+import { testsImporting } from "../python-imports.js";
+import { overlay } from "../repository-snapshot.js";
+import type { SourceFile, WorkItem } from "../schemas.js";
+import type { SandboxRun } from "./sandbox.js";
+
+/** The repository a job works in: its tracked text files at the base, and which of them are tests. */
+export interface RepositoryView {
+  files: SourceFile[];
+  /** Test files among `files` (pytest's naming rule, or what test_command selects). */
+  tests: string[];
+}
+
+/** A work item that may carry the repository (in-process workers get it; the swarm's items do not yet). */
+export type WorkItemInRepository = WorkItem & { repository?: RepositoryView };
+
+export function repositoryOf(item: WorkItem): RepositoryView | undefined {
+  return (item as WorkItemInRepository).repository;
+}
+
+/** The repository tests that import `path` (directly or through other repository modules). */
+export function repositoryTestsFor(path: string, repository: RepositoryView, extra: SourceFile[] = []): string[] {
+  const files = new Map(overlay(repository.files, extra).map((f) => [f.path, f.content] as const));
+  return testsImporting(
+    repository.tests.filter((t) => t !== path),
+    new Set([path]),
+    files,
+  );
+}
+
+/** The sandbox run for a candidate file: own tests first, then the repository tests that import it. */
+export function taskSandboxRun(
+  targetPath: string,
+  code: string,
+  dependencyFiles: SourceFile[],
+  repository: RepositoryView | undefined,
+): SandboxRun {
+  const written = [...dependencyFiles.filter((f) => f.path !== targetPath), { path: targetPath, content: code }];
+  if (!repository) return { files: written, testTargets: [targetPath] };
+  return {
+    files: overlay(repository.files, written),
+    testTargets: [targetPath, ...repositoryTestsFor(targetPath, repository, written)],
+    // Only what the job wrote is scanned: the repository's own files are the owner's.
+    checkPaths: written.map((f) => f.path),
+    pytestArgs: ["--continue-on-collection-errors"],
+  };
+}
