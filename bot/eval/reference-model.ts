@@ -4,7 +4,19 @@
 // Their names say what they are, so their scores are never mistaken for a real model's.
 import type { CodeModel, CompletionOptions } from "../../shared/model/code-model.js";
 import type { Prompt } from "../../shared/prompts.js";
+import { renderEdits } from "../../shared/edits/edit-answer.js";
+import { searchReplaceBetween } from "../../shared/edits/diff-edit.js";
 import { renderFileBlocks } from "./baseline.js";
+
+/** Text only the edit instructions of 5.6 and repair contain. */
+const EDIT_MARKER = "<<<<<<< SEARCH";
+
+/** The existing file when the prompt shows all of it (shared/edits/file-view.ts), else null. */
+function shownWholeFile(text: string): string | null {
+  const start = /Its current content \(all \d+ lines\):\n/.exec(text);
+  const end = text.lastIndexOf("\n\nSolve the task:");
+  return start && end > start.index ? text.slice(start.index + start[0].length, end) : null;
+}
 import type { EvalIssue } from "./suite.js";
 
 export class ReferenceModel implements CodeModel {
@@ -35,7 +47,14 @@ export class ReferenceModel implements CodeModel {
         if (this.code === "empty") return "";
         const reference = issue.reference.files.find((f) => f.path === prompt.file);
         if (!reference) throw new Error(`the reference model has no file "${prompt.file}" for "${issue.title}"`);
-        return reference.content;
+        if (!prompt.text.includes(EDIT_MARKER)) return reference.content;
+        // An existing file: the reference's difference from what the prompt shows, as edits.
+        const current = shownWholeFile(prompt.text);
+        if (current === null)
+          throw new Error(
+            `the reference model needs the whole of ${prompt.file} in the prompt to compute its edits; it was shown an outline`,
+          );
+        return renderEdits(searchReplaceBetween(current, reference.content));
       }
       default:
         throw new Error(`the reference model does not answer ${prompt.kind} prompts`);

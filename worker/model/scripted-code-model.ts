@@ -2,7 +2,8 @@
 // Rules match the prompt's name (kind) and the file its task writes, so rewording a prompt never
 // breaks a script; `when` is for the rare rule that must look at the prompt's content. For tests
 // of the pipeline's logic and for offline demos without model weights; it never pretends to be a
-// real model (its name says "scripted").
+// real model (its name says "scripted"). For a task that changes an existing file the code and repair
+// replies are edits (shared/edits/edit-answer.ts: SEARCH/REPLACE or @@@ blocks), as a model's would be.
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import type { CodeModel, CompletionOptions } from "../../shared/model/code-model.js";
