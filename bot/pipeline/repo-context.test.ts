@@ -23,6 +23,24 @@ async function repo(files: Record<string, string | Buffer>): Promise<string> {
 }
 
 describe("repository context", () => {
+  it("gives the planner the repository's instructions (.github/dellm.md before AGENTS.md), bounded", async () => {
+    const dir = await repo({
+      ".github/dellm.md": "Use type hints everywhere. Never touch shop/legacy.py.\n",
+      "AGENTS.md": "agents file\n",
+      "shop/cart.py": "x = 1\n",
+    });
+    const context = await repositoryContext(dir, "add a cart", 4_000);
+    expect(context.text).toContain(
+      "The repository's instructions (.github/dellm.md), follow them:\nUse type hints everywhere.",
+    );
+    expect(context.text).not.toContain("agents file");
+    const long = await repo({ "AGENTS.md": "rule\n".repeat(5_000) });
+    const bounded = await repositoryContext(long, "x", 8_000);
+    expect(bounded.text).toContain("The repository's instructions (AGENTS.md)");
+    expect(bounded.text).toContain("…[cut: the file is longer]");
+    expect(bounded.text.length).toBeLessThanOrEqual(8_000);
+  });
+
   it("lists the files and shows those the issue names first, then the README, within the budget", async () => {
     const dir = await repo({
       "README.md": "# shop\n",

@@ -35,6 +35,12 @@ export async function repositoryContext(
     : "The repository is empty.";
   let text = `\n\nRepository context (plan tasks that change existing files where they fit, and new files where not):${testLayoutRule(files)}\n${header}`;
   const shown: string[] = [];
+  // The repository's instructions to contributors come first, bounded to a quarter of the budget.
+  const instructions = await repositoryInstructions(repoPath, files, Math.floor(maxChars / 4));
+  if (instructions) {
+    text += `\n\nThe repository's instructions (${instructions.path}), follow them:\n${instructions.text}`;
+    shown.push(instructions.path);
+  }
   for (const path of rankByRelevance(files, issueText)) {
     const content = await readTextFile(join(repoPath, path));
     if (content === null) continue;
@@ -54,6 +60,23 @@ function testLayoutRule(files: string[]): string {
   const folder = ["tests", "test"].find((dir) => files.some((f) => f.startsWith(`${dir}/`) && /\.py$/.test(f)));
   if (!folder) return "";
   return `\nThis repository keeps its tests in ${folder}/: when a task changes an existing module, put the tests of that change in a separate task that writes ${folder}/test_<module>.py (or changes the existing test file of that module) and depends on the module's task; never add tests to a library module.`;
+}
+
+/** Where a repository writes its instructions for dellm (first found wins). */
+export const INSTRUCTION_FILES = [".github/dellm.md", "AGENTS.md"];
+
+/** The repository's instructions for contributors, cut to `maxChars` (the cut is marked). */
+export async function repositoryInstructions(
+  repoPath: string,
+  files: string[],
+  maxChars: number,
+): Promise<{ path: string; text: string } | null> {
+  const path = INSTRUCTION_FILES.find((candidate) => files.includes(candidate));
+  if (!path) return null;
+  const content = await readTextFile(join(repoPath, path));
+  if (content === null) return null;
+  const text = content.length > maxChars ? `${content.slice(0, maxChars)}\n…[cut: the file is longer]` : content;
+  return { path, text };
 }
 
 function rankByRelevance(files: string[], issueText: string): string[] {
