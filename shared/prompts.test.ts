@@ -109,4 +109,26 @@ describe("prompt templates (seed Queries 5.1-5.7)", () => {
     expect(joinTaskPath({ directory: "", file: "x.py" })).toBe("x.py");
     expect(joinTaskPath({ directory: ".", file: "x.py" })).toBe("x.py");
   });
+
+  it("asks for edits, keeping the seed's words, only when the prompt shows an existing file", () => {
+    const input = { userQuery: "hash passwords", plan: "1. app/auth.py", task };
+    const plain = codePrompt(input).text;
+    expect(plain).not.toContain("<<<<<<< SEARCH");
+    const view = "The file has 900 lines; you are shown its outline and the parts named below, not the whole file.";
+    const edit = codePrompt({ ...input, fileView: view }).text;
+    expect(edit.startsWith(plain.slice(0, plain.indexOf("- File: app/auth.py")))).toBe(true);
+    expect(edit).toContain(
+      `- The file already exists. Change it as the task asks with edits; keep everything else it does.\n${view}`,
+    );
+    expect(edit).toContain(
+      "Output ONLY the code, no explanations, no markdown.\n\nThe file already exists, so the code you output is edits",
+    );
+    expect(edit).toMatch(/<<<<<<< SEARCH\n.*\n=======\n.*\n>>>>>>> REPLACE/);
+    expect(edit).toContain("@@@ INSERT INTO Class");
+    const repair = repairPrompt({ ...input, fileView: view, previousCode: "@@@ END", failureLog: "no edits" }).text;
+    expect(repair).toMatch(
+      /complete corrected code, no explanations, no markdown\.\nHere that means all the edits again/,
+    );
+    expect(repairPrompt({ ...input, previousCode: "x", failureLog: "y" }).text).not.toContain("all the edits again");
+  });
 });
