@@ -18,14 +18,13 @@ const task: Task = {
 const TAMPERING =
   "import atexit, os\n\ndef add(a, b):\n    return a - b\n\natexit.register(lambda: os._exit(0))\n\ndef test_add():\n    assert add(2, 3) == 5\n";
 const HONEST = "def add(a, b):\n    return a + b\n\ndef test_add():\n    assert add(2, 3) == 5\n";
-const promptText = (prompt: unknown) => (typeof prompt === "string" ? prompt : (prompt as { text: string }).text);
 
 describe("TaskExecutor and verdict tampering", () => {
   it("fails the tampering attempt with its reason and feeds that reason to the repair prompt", async () => {
     const model = new ScriptedCodeModel([
-      { when: "Answer ONLY 'yes' or 'no'", reply: "yes" },
-      { when: "Your previous code was", reply: HONEST },
-      { when: "adder\\.py", reply: TAMPERING },
+      { kind: "can-solve", reply: "yes" },
+      { kind: "repair", reply: HONEST },
+      { kind: "code", file: "adder.py", reply: TAMPERING },
     ]);
     const executor = new TaskExecutor({
       model,
@@ -46,7 +45,7 @@ describe("TaskExecutor and verdict tampering", () => {
     expect(first!.test.failure_reason).toMatch(
       /^verdict tampering: atexit\.register at line 6 of adder\.py; os\._exit at line 6 of adder\.py$/,
     );
-    const repair = model.prompts.map(promptText).find((text) => text.includes("Your previous code was"));
+    const repair = model.prompts.find((prompt) => prompt.kind === "repair")?.text;
     expect(repair).toContain(
       "verdict tampering: atexit.register at line 6 of adder.py; os._exit at line 6 of adder.py",
     );

@@ -27,13 +27,13 @@ export interface DockerSandboxOptions {
   outputLimitChars?: number;
   /** Host folder under which each run's private temp folder is made (default: the OS temp folder). */
   tempRoot?: string;
+  /** Milliseconds to wait for a killed container to be reported gone before giving up on it (default 10 000). */
+  killWaitMs?: number;
   docker?: Docker;
 }
 
 export const SANDBOX_LABEL = "dellm.sandbox";
 const KILLED_EXIT = 137;
-/** How long to wait for a killed container to be reported gone before giving up on it. */
-const KILL_WAIT_MS = 10_000;
 /** Raw stdout kept apart from the bounded log, where the runner's verdict line (a few kB) is found. */
 const VERDICT_TAIL_CHARS = 64_000;
 
@@ -46,6 +46,7 @@ export class DockerSandbox implements Sandbox {
   private readonly pidsLimit: number;
   private readonly outputLimitChars: number;
   private readonly tempRoot: string;
+  private readonly killWaitMs: number;
 
   constructor(options: DockerSandboxOptions = {}) {
     this.image = options.image ?? DEFAULT_SANDBOX_IMAGE;
@@ -55,6 +56,7 @@ export class DockerSandbox implements Sandbox {
     this.cpus = options.cpus ?? 1;
     this.pidsLimit = options.pidsLimit ?? 64;
     this.outputLimitChars = options.outputLimitChars ?? 32_000;
+    this.killWaitMs = options.killWaitMs ?? 10_000;
     this.tempRoot = options.tempRoot ?? tmpdir();
   }
 
@@ -190,7 +192,7 @@ export class DockerSandbox implements Sandbox {
       // A daemon that never reports the killed container gone must not hang the worker.
       const gone = await Promise.race([
         exited,
-        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), KILL_WAIT_MS).unref()),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), this.killWaitMs).unref()),
       ]);
       if (gone) exitCode = gone.StatusCode;
     } else {

@@ -66,11 +66,11 @@ describe("a killed container", () => {
       return container;
     }) as typeof docker.createContainer;
     const started = performance.now();
-    const result = await new DockerSandbox({ docker, timeoutSeconds: 2 }).run(
+    const result = await new DockerSandbox({ docker, timeoutSeconds: 2, killWaitMs: 1_000 }).run(
       one("spin.py", lines("def test_spin():", "    while True:", "        pass")),
     );
     expect(result).toMatchObject({ success: false, verdict: "timed_out" });
-    expect((performance.now() - started) / 1000).toBeLessThan(25); // 2 s timeout + 10 s kill wait + 2 s for the stream
+    expect((performance.now() - started) / 1000).toBeLessThan(15); // 2 s timeout + 1 s kill wait + 2 s for the stream, with room for a busy machine
   });
 });
 
