@@ -8,6 +8,7 @@ import { startNode } from "../shared/swarm/start-node.js";
 import type { CodeModel } from "../shared/model/code-model.js";
 import { DockerSandbox } from "../shared/sandbox/docker-sandbox.js";
 import { TaskExecutor } from "./executor.js";
+import { modelSpecSchema } from "./model/known-models.js";
 import { openCodeModelForCommand } from "./model/open-code-model.js";
 import { describeWorkerEvent, printLines } from "./progress-lines.js";
 import { SwarmTaskBoard, type SwarmBoardEvent } from "./swarm-task-board.js";
@@ -25,7 +26,9 @@ Options:
                            default DELLM_BOOTSTRAP_PEERS)
   --coordinator <peer id>  the bot's peer id, the part after /p2p/ (default DELLM_COORDINATOR)
   --worker-id <name>       name shown in results (default WORKER_ID or this node's peer id)
-  --model <spec>           .gguf path, hf: URI or script:<file.json> (default MODEL_PATH)
+  --model <spec>           .gguf path, hf: URI, script:<file.json>, or a short name:
+                           qwen2.5-coder-1.5b (the default) or qwen2.5-1.5b (the seed's)
+                           (default MODEL_PATH, else qwen2.5-coder-1.5b)
   --threads <n>            CPU threads for the model (default MODEL_THREADS)
   --image <name>           sandbox image (default DELLM_SANDBOX_IMAGE or dellm-sandbox:latest)
   --repairs <n>            regenerations after failing tests (default 2)
@@ -44,7 +47,7 @@ const WorkerOptionsSchema = z.object({
     })
     .min(1),
   workerId: z.string().min(1).max(200).optional(),
-  model: z.string().min(1),
+  model: modelSpecSchema,
   threads: z.coerce.number().int().positive("--threads must be above 0"),
   image: z.string().min(1),
   repairs: z.coerce.number().int().min(0, "--repairs must be 0 or more"),

@@ -8,6 +8,7 @@ import { readCommandLine } from "../../shared/command-line.js";
 import { UsageError } from "../../shared/usage-error.js";
 import type { CodeModel } from "../../shared/model/code-model.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
+import { modelSpecSchema } from "../../worker/model/known-models.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
 import { checkedClaudePlanner, localPlanner, plannerKind } from "../pipeline/choose-planner.js";
 import { Planner } from "../pipeline/planner.js";
@@ -39,8 +40,9 @@ latency targets; writes a JSON results file and an SVG chart.
 Options:
   --only <tier|issue>    simple, medium, complex, or one issue such as simple/01-fibonacci
   --workers <n>          swarm workers (default 3)
-  --model <spec>         worker model: .gguf path, hf: URI, script:<file.json>, or
-                         reference / empty (known-good / no answers: prove the harness)
+  --model <spec>         worker model: .gguf path, hf: URI, script:<file.json>, a short name
+                         (qwen2.5-coder-1.5b, the default; qwen2.5-1.5b), or reference /
+                         empty (known-good / no answers: prove the harness)
   --planner <kind>       auto | claude | local | reference (auto: reference for the reference and
                          empty models, else Claude when ANTHROPIC_API_KEY is set, else local)
   --baseline             ask the model once for the whole solution (no decomposition, no repair)
@@ -54,7 +56,7 @@ Options:
 const EvalOptionsSchema = z.object({
   only: z.string().min(1).optional(),
   workers: z.coerce.number().int().min(1, "--workers must be 1-16").max(16, "--workers must be 1-16"),
-  model: z.string().min(1),
+  model: z.union([z.enum(["reference", "empty"]), modelSpecSchema]),
   planner: z.enum(["auto", "claude", "local", "reference"], {
     error: "--planner must be auto, claude, local or reference",
   }),

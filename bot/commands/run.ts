@@ -8,6 +8,7 @@ import type { CodeModel } from "../../shared/model/code-model.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import { UsageError } from "../../shared/usage-error.js";
 import { TaskExecutor } from "../../worker/executor.js";
+import { modelSpecSchema } from "../../worker/model/known-models.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
 import { printLines } from "../../worker/progress-lines.js";
 import { checkedClaudePlanner, localPlanner, plannerKind } from "../pipeline/choose-planner.js";
@@ -35,8 +36,9 @@ others can join.
 Options:
   --repo <path>          git repository to commit into (created when missing)
   --workers <n>          in-process workers (default 1)
-  --model <spec>         worker model: a .gguf path, an hf: URI, or script:<file.json> for a
-                         scripted model (offline demos/tests). Default: MODEL_PATH or Qwen2.5-1.5B
+  --model <spec>         worker model: a .gguf path, an hf: URI, a short name (qwen2.5-coder-1.5b,
+                         the default; qwen2.5-1.5b, the seed's), or script:<file.json> for a
+                         scripted model (offline demos/tests). Default: MODEL_PATH or qwen2.5-coder-1.5b
   --threads <n>          CPU threads for the model (default MODEL_THREADS or up to 4)
   --planner <kind>       auto | claude | local (auto: Claude when ANTHROPIC_API_KEY is set)
   --repairs <n>          regenerations after failing tests (default 2)
@@ -65,7 +67,7 @@ const RunOptionsSchema = z.object({
     .min(1, 'give the coding request in quotes: dellm run "Create a fibonacci function" --repo ./demo'),
   repo: z.string().min(1, "give the repository to commit into: --repo ./demo"),
   workers: z.coerce.number().int().min(1).max(16, "--workers must be 1-16"),
-  model: z.string().min(1),
+  model: modelSpecSchema,
   threads: z.coerce.number().int().positive("--threads must be above 0"),
   planner: z.enum(["auto", "claude", "local"], { error: "--planner must be auto, claude or local" }),
   repairs: z.coerce.number().int().min(0, "--repairs must be 0 or more"),

@@ -1,11 +1,12 @@
 // Picks the CodeModel implementation from one model spec string (CLI --model, MODEL_PATH):
-// "script:<file.json>" replays scripted answers (offline demos and tests); anything else is a
-// GGUF path or URI loaded with node-llama-cpp.
+// "script:<file.json>" replays scripted answers (offline demos and tests); a known short name
+// (known-models.ts) stands for its URI; anything else is a GGUF path or URI loaded with node-llama-cpp.
 import type { DellmEnv } from "../../shared/config.js";
 import type { CodeModel } from "../../shared/model/code-model.js";
 import { LlamaCodeModel, type LoadProgress } from "./llama-code-model.js";
 import { modelProgressPrinter } from "../progress-lines.js";
 import { ScriptedCodeModel } from "./scripted-code-model.js";
+import { resolveModelSpec } from "./known-models.js";
 
 export interface OpenCodeModelOptions {
   modelsDirectory?: string;
@@ -21,7 +22,7 @@ const SCRIPT_PREFIX = "script:";
 export async function openCodeModel(spec: string, options: OpenCodeModelOptions = {}): Promise<CodeModel> {
   if (spec.startsWith(SCRIPT_PREFIX)) return ScriptedCodeModel.fromFile(spec.slice(SCRIPT_PREFIX.length));
   return LlamaCodeModel.load({
-    model: spec,
+    model: resolveModelSpec(spec),
     modelsDirectory: options.modelsDirectory,
     threads: options.threads,
     contextSize: options.contextSize,
@@ -37,7 +38,8 @@ export function openCodeModelForCommand(
   env: DellmEnv,
   log: (line: string) => void,
 ): Promise<CodeModel> {
-  log(`[model] loading ${spec}`);
+  const resolved = resolveModelSpec(spec);
+  log(`[model] loading ${resolved === spec ? spec : `${spec} (${resolved})`}`);
   return openCodeModel(spec, {
     modelsDirectory: env.DELLM_MODELS_DIR,
     threads,
