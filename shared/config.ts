@@ -2,6 +2,7 @@
 // a bad value fails at start with the variable's name instead of deep inside a job.
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { TrustedWorkersSchema } from "./swarm/trusted-workers.js";
 
 // Qwen2.5-Coder-1.5B-Instruct: HumanEval 70.7 against 61.6 for the seed's Qwen2.5-1.5B-Instruct, same
 // shape and speed (worker/model/known-models.ts keeps the seed's one as --model qwen2.5-1.5b).
@@ -39,6 +40,8 @@ const EnvSchema = z.object({
   DELLM_COORDINATOR: z.string().min(1).optional(),
   DELLM_STATE_DIR: z.string().min(1).default(".dellm"),
   DELLM_LEASE_SECONDS: positiveInt("DELLM_LEASE_SECONDS").default(300),
+  // Private repositories' tasks go only to these peers (shared/swarm/trusted-workers.ts).
+  DELLM_TRUSTED_WORKERS: TrustedWorkersSchema,
   // The bot re-tests volunteers' results in its own sandbox before merging (needs Docker on the bot).
   DELLM_VERIFY_RESULTS: z
     .enum(["true", "false", "1", "0"], { error: "DELLM_VERIFY_RESULTS must be true or false" })

@@ -64,7 +64,7 @@ export async function startWebhookServer(app: ApplicationFunction): Promise<Webh
   };
 }
 
-export const repository = { name: "demo", full_name: "octo/demo", owner: { login: "octo" } };
+export const repository = { name: "demo", full_name: "octo/demo", owner: { login: "octo" }, private: false };
 
 export function labeledPayload(
   label: string,

@@ -30,6 +30,7 @@ export async function startCoordinator(
       privateKey,
       statePath,
       leaseSeconds: options.leaseSeconds,
+      trustedPeers: env.DELLM_TRUSTED_WORKERS,
       onEvent: (event) => log(describeCoordinatorEvent(event)),
     });
     announceNode(node, `coordinator (identity ${identity} in ${options.keyFile})`, log);

@@ -11,11 +11,19 @@ export class NoResultsError extends Error {
   override name = "NoResultsError";
 }
 
+/** A private repository's job that no trusted worker took in time. */
+export class NoTrustedResultsError extends NoResultsError {
+  override name = "NoTrustedResultsError";
+}
+
 /** What failed, in words a person on the issue can act on. */
 export function explain(error: unknown, job: GitHubJob, joinHint: string | undefined): string {
   const retry = "then comment `/dellm retry`";
   if (error instanceof PlanRejectedError) {
     return `the planner's answers were not a usable plan (${error.problems.join("; ")}). Make the issue more specific (which files, what goes in and out), ${retry}.`;
+  }
+  if (error instanceof NoTrustedResultsError) {
+    return `${error.message}. ${job.owner}/${job.repo} is a private repository, so its code and this issue go only to the workers the bot's operator trusts: the peer ids in DELLM_TRUSTED_WORKERS. To add one, start a worker on a machine you trust${joinHint ? ` (\`${joinHint}\`)` : ""}, put the peer id it prints after "joined the swarm as" into DELLM_TRUSTED_WORKERS in the bot's environment and restart the bot, ${retry} once it is running.`;
   }
   if (error instanceof NoResultsError) {
     return `${error.message}. Are volunteer workers online? ${joinHint ? `A worker joins with \`${joinHint}\`; ` : ""}${retry} once one is running.`;

@@ -42,6 +42,8 @@ export const GitHubJobSchema = z.object({
   body: z.string(),
   requested_by: z.string(),
   settings: AppSettingsSchema,
+  /** The repository is private: its tasks go only to DELLM_TRUSTED_WORKERS. Absent in jobs saved before it was recorded (public then). */
+  private: z.boolean().optional(),
   stage: JobStageSchema,
   /** The stage a failed job stopped in. */
   failed_in: JobStageSchema.optional(),

@@ -14,7 +14,7 @@ import { Checkout, githubRemote, type RemoteUrl } from "./checkout.js";
 import { isActive, type FileReport, type GitHubJob, type GitHubJobStore } from "./job-store.js";
 import { commentOnIssue, createCheckRun, installationToken, openOrUpdatePullRequest } from "./github-api.js";
 import { LiveComment, type Octokit } from "./job-comment.js";
-import { explain, NoResultsError } from "./job-failures.js";
+import { explain, NoResultsError, NoTrustedResultsError } from "./job-failures.js";
 import { collectVerified } from "../pipeline/collect.js";
 import type { Distribution, JobEvent } from "../pipeline/distribution.js";
 import { mergeResults, type MergeOutcome } from "../pipeline/merger.js";
@@ -42,6 +42,8 @@ export interface IssueRequest {
   body: string;
   requestedBy: string;
   settings: AppSettings;
+  /** The repository is private (webhook's repository.private): only trusted workers see the job. */
+  private?: boolean;
 }
 
 export interface RetryRequest {
@@ -52,6 +54,8 @@ export interface RetryRequest {
   number: number;
   requestedBy: string;
   settings: AppSettings;
+  /** As the repository is now; a job once private stays private on retry (it may have turned private since). */
+  private?: boolean;
 }
 
 export type StartOutcome = { started: true; jobId: string } | { started: false; reason: string };
@@ -115,6 +119,7 @@ export class GitHubJobs implements JobStarter {
         body: request.body,
         requested_by: request.requestedBy,
         settings: request.settings,
+        ...(request.private ? { private: true } : {}),
         stage: "queued",
         tasks: [],
         results: [],
@@ -152,6 +157,7 @@ export class GitHubJobs implements JobStarter {
         installation_id: request.installationId,
         requested_by: request.requestedBy,
         settings: request.settings,
+        private: request.private || latest.private || undefined,
         stage: "queued",
         failed_in: undefined,
         error: undefined,
@@ -344,6 +350,7 @@ export class GitHubJobs implements JobStarter {
       query: issueQuery(job),
       tasks: job.tasks,
       repository: await this.repositoryView(job, checkout),
+      private: job.private ?? false,
     };
     const { results, disagreed } = await collectVerified(request, {
       distribution: this.options.distribution,
@@ -370,9 +377,11 @@ export class GitHubJobs implements JobStarter {
     job.results = [...results.values()];
     const arrived = [...running].filter((id) => results.has(id)).length;
     if (arrived === 0 && running.size > 0)
-      throw new NoResultsError(
-        `no worker sent a result for any of the ${running.size} tasks within ${timeoutSeconds} s`,
-      );
+      throw job.private
+        ? new NoTrustedResultsError(
+            `no trusted worker sent a result for any of the ${running.size} tasks within ${timeoutSeconds} s`,
+          )
+        : new NoResultsError(`no worker sent a result for any of the ${running.size} tasks within ${timeoutSeconds} s`);
     job.stage = "merging";
     await this.options.store.save(job);
   }

@@ -10,6 +10,7 @@ import {
   installationTokens,
   labeledPayload,
   permission,
+  repository,
   settingsFile,
   startWebhookServer,
   WEBHOOK_SECRET,
@@ -65,6 +66,7 @@ describe("GitHub App webhooks", () => {
         body: "In Python, with tests.",
         requestedBy: "alice",
         settings: DEFAULT_SETTINGS,
+        private: false,
       },
     ]);
     // The job itself posts the acknowledgement with its progress; the edge says nothing more.
@@ -150,8 +152,29 @@ describe("GitHub App webhooks", () => {
     settingsFile(null);
     await server.deliver("issue_comment", commentPayload("Thanks!\n/dellm retry please", "alice", 12));
     expect(retries).toEqual([
-      { owner: "octo", repo: "demo", installationId: 42, number: 12, requestedBy: "alice", settings: DEFAULT_SETTINGS },
+      {
+        owner: "octo",
+        repo: "demo",
+        installationId: 42,
+        number: 12,
+        requestedBy: "alice",
+        settings: DEFAULT_SETTINGS,
+        private: false,
+      },
     ]);
+  });
+
+  it("marks a private repository's job private, and ignores a payload that does not say whether it is", async () => {
+    installationTokens();
+    settingsFile(null);
+    permission("alice", "write");
+    const privateRepo = { ...labeledPayload("dellm"), repository: { ...repository, private: true } };
+    await server.deliver("issues", privateRepo);
+    expect(starts.map((s) => s.private)).toEqual([true]);
+
+    const { private: _unsaid, ...unsaid } = repository;
+    await server.deliver("issues", { ...labeledPayload("dellm"), repository: unsaid });
+    expect(starts).toHaveLength(1);
   });
 
   it("refuses `/dellm retry` from someone without write access: a reply, no job", async () => {

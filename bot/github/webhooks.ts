@@ -12,7 +12,12 @@ export const SETTINGS_FILE = "dellm.yml";
 // Webhook payloads are untrusted input: only the fields used here, checked.
 const Common = {
   sender: z.object({ login: z.string().min(1), type: z.string() }),
-  repository: z.object({ name: z.string().min(1), owner: z.object({ login: z.string().min(1) }) }),
+  // `private` decides who may see the code (trusted workers only); GitHub always sends it.
+  repository: z.object({
+    name: z.string().min(1),
+    owner: z.object({ login: z.string().min(1) }),
+    private: z.boolean({ error: "repository.private must be true or false" }),
+  }),
   installation: z.object({ id: z.number().int().positive() }),
 };
 const LabeledSchema = z.object({
@@ -58,6 +63,7 @@ export function dellmApp(jobs: JobStarter): ApplicationFunction {
         body: issue.body ?? "",
         requestedBy: sender.login,
         settings,
+        private: repository.private,
       });
       await on.replyIfRefused(outcome);
     });
@@ -91,6 +97,7 @@ export function dellmApp(jobs: JobStarter): ApplicationFunction {
         number: payload.issue.number,
         requestedBy: sender.login,
         settings,
+        private: repository.private,
       });
       await on.replyIfRefused(outcome);
     });

@@ -13,6 +13,8 @@ export interface DistributionRequest {
   tasks: Task[];
   /** The repository the tasks are tested in (in-process workers and the bot's re-test); absent = files alone. */
   repository?: RepositoryView;
+  /** A private repository's job: only workers the operator trusts may see it (the swarm enforces it). */
+  private?: boolean;
 }
 
 export interface Distribution {

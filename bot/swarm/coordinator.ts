@@ -1,6 +1,8 @@
 // The bot's side of the swarm: serves claims under leases over the coordinator protocol, accepts
 // results only for the current lease, publishes signed task/status/board records in the DHT
 // (through RecordPublisher), announces ready tasks over gossipsub and keeps every claim on disk.
+// A private repository's job (a trusted-only board) goes only to the operator's trusted peers and
+// leaves no trace in the DHT or on gossipsub: no task, result, status or board entry.
 import type { PeerId, PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import type { JobId, JobStatus, Result, Task } from "../../shared/schemas.js";
@@ -43,6 +45,8 @@ export interface CoordinatorOptions {
   /** Where claims, leases and results are kept across restarts; omitted = memory only. */
   statePath?: string;
   leaseSeconds?: number;
+  /** Peer ids that may claim trusted-only (private repository) jobs: DELLM_TRUSTED_WORKERS. */
+  trustedPeers?: Iterable<string>;
   onEvent?: (event: CoordinatorEvent) => void;
 }
 
@@ -51,6 +55,7 @@ export class SwarmCoordinator {
   private readonly boards = new Map<JobId, JobBoard>();
   private readonly store?: CoordinatorStore;
   private readonly leaseMs: number;
+  private readonly trustedPeers: ReadonlySet<string>;
   private readonly onEvent: (event: CoordinatorEvent) => void;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly records: RecordPublisher;
@@ -66,6 +71,7 @@ export class SwarmCoordinator {
       throw new Error("the coordinator's key must be its node's identity key");
     this.store = options.statePath ? new CoordinatorStore(options.statePath) : undefined;
     this.leaseMs = (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
+    this.trustedPeers = new Set(options.trustedPeers ?? []);
     this.onEvent = options.onEvent ?? (() => {});
     this.records = new RecordPublisher(options.node, options.privateKey, (key, reason) =>
       this.onEvent({ kind: "publish-failed", key, reason }),
@@ -90,9 +96,18 @@ export class SwarmCoordinator {
     return coordinator;
   }
 
-  /** Put a job on the swarm: its tasks become claimable, are published and announced. */
-  addJob(jobId: JobId, userQuery: string, tasks: Task[], kept?: Map<number, Result>): JobBoard {
-    return this.addBoard(JobBoard.withResults(jobId, userQuery, tasks, kept), kept);
+  /**
+   * Put a job on the swarm: its tasks become claimable, are published and announced (a trusted-only
+   * job: claimable by trusted peers only, never published nor announced).
+   */
+  addJob(
+    jobId: JobId,
+    userQuery: string,
+    tasks: Task[],
+    kept?: Map<number, Result>,
+    { trustedOnly = false }: { trustedOnly?: boolean } = {},
+  ): JobBoard {
+    return this.addBoard(JobBoard.withResults(jobId, userQuery, tasks, kept, jobId, trustedOnly), kept);
   }
 
   /**
@@ -100,12 +115,19 @@ export class SwarmCoordinator {
    * records and leases), grouped under the job's id; the first replica's board is the job's own.
    */
   addReplicatedJob(
-    request: { id: JobId; query: string; tasks: Task[] },
+    request: { id: JobId; query: string; tasks: Task[]; private?: boolean },
     { kept, replicas = 1 }: { kept?: Map<number, Result>; replicas?: number },
   ): JobBoard[] {
     return Array.from({ length: replicas }, (_, i) =>
       this.addBoard(
-        JobBoard.withResults(replicaBoardId(request.id, i), request.query, request.tasks, kept, request.id),
+        JobBoard.withResults(
+          replicaBoardId(request.id, i),
+          request.query,
+          request.tasks,
+          kept,
+          request.id,
+          request.private ?? false,
+        ),
         kept,
       ),
     );
@@ -119,8 +141,10 @@ export class SwarmCoordinator {
     // Serve waiting claims and announce first: the DHT writes below cost far more.
     this.claims.serveWaiting();
     this.announce();
-    for (const task of tasks.filter((t) => !kept?.has(t.id)))
-      this.records.publish(recordKey("task", jobId, task.id), { job_id: jobId, task });
+    if (!board.trustedOnly) {
+      for (const task of tasks.filter((t) => !kept?.has(t.id)))
+        this.records.publish(recordKey("task", jobId, task.id), { job_id: jobId, task });
+    }
     this.recordsChanged(jobId);
     return board;
   }
@@ -202,7 +226,10 @@ export class SwarmCoordinator {
         return handleRelease(request, held, this.onEvent);
       case "submit":
         return handleSubmit(request, held, {
-          publish: (key, bytes) => this.records.publish(key, bytes),
+          // A private job's result is its repository's code: kept off the DHT.
+          publish: (key, bytes) => {
+            if (!held.board.trustedOnly) this.records.publish(key, bytes);
+          },
           onEvent: this.onEvent,
         });
     }
@@ -221,6 +248,8 @@ export class SwarmCoordinator {
 
   private grant(workerId: string, peer: string): CoordinatorResponse {
     for (const board of this.boards.values()) {
+      // A private repository's code and issue go only to the operator's trusted peers.
+      if (board.trustedOnly && !this.trustedPeers.has(peer)) continue;
       // Replicas are independent only if no peer solves the same task on two of them (looked up only for a ready task).
       const skip = (taskId: number) => this.group(board.group).some((b) => b !== board && b.holderOf(taskId) === peer);
       const claimed = board.claimWithLease(workerId, { leaseMs: this.leaseMs, holder: peer, skip });
@@ -260,8 +289,10 @@ export class SwarmCoordinator {
     });
   }
 
+  /** Public jobs with ready tasks (gossipsub and the board record reach everyone: private jobs stay out). */
   private readyJobs(): { job_id: JobId; ready: number[] }[] {
     return [...this.boards.values()]
+      .filter((b) => !b.trustedOnly)
       .map((b) => ({ job_id: b.jobId, ready: b.readyTaskIds() }))
       .filter((j) => j.ready.length > 0);
   }
@@ -282,6 +313,7 @@ export class SwarmCoordinator {
 
   private publishAll(): void {
     for (const board of this.boards.values()) {
+      if (board.trustedOnly) continue;
       const done = board.results();
       for (const task of board.tasks)
         if (!done.has(task.id))
@@ -292,6 +324,7 @@ export class SwarmCoordinator {
   }
 
   private publishStatus(board: JobBoard, status: JobStatus = board.isFinished() ? "merging" : "running"): void {
+    if (board.trustedOnly) return;
     this.records.publish(recordKey("status", board.jobId), {
       job_id: board.jobId,
       status,

@@ -41,6 +41,8 @@ export const JobBoardSnapshotSchema = z.object({
   job_id: z.string(),
   /** Replica boards of one job share a group (the job's id); absent = the board's own id. */
   group: z.string().optional(),
+  /** A private repository's job: only the operator's trusted peers may claim it; absent = anyone. */
+  trusted_only: z.boolean().optional(),
   user_query: z.string(),
   tasks: z.array(TaskSchema),
   states: z.array(z.object({ task_id: z.number().int().positive(), state: TaskStateSchema })),
@@ -77,6 +79,8 @@ export class JobBoard implements TaskBoard {
     readonly tasks: Task[],
     /** Boards solving the same job independently (replicas) share this; default: the job id. */
     readonly group: string = jobId,
+    /** A private repository's job: the coordinator grants it only to trusted peers and publishes none of it. */
+    readonly trustedOnly: boolean = false,
   ) {
     this.order = dependencyOrder(tasks);
     this.byId = new Map(tasks.map((t) => [t.id, t]));
@@ -84,7 +88,13 @@ export class JobBoard implements TaskBoard {
   }
 
   static restore(snapshot: JobBoardSnapshot): JobBoard {
-    const board = new JobBoard(snapshot.job_id, snapshot.user_query, snapshot.tasks, snapshot.group ?? snapshot.job_id);
+    const board = new JobBoard(
+      snapshot.job_id,
+      snapshot.user_query,
+      snapshot.tasks,
+      snapshot.group ?? snapshot.job_id,
+      snapshot.trusted_only ?? false,
+    );
     for (const { task_id, state } of snapshot.states) {
       if (!board.byId.has(task_id)) continue;
       board.states.set(
@@ -102,18 +112,20 @@ export class JobBoard implements TaskBoard {
     tasks: Task[],
     kept: Map<number, Result> = new Map(),
     group: string = jobId,
+    trustedOnly = false,
   ): JobBoard {
     const states = [...kept.values()].map((result) => ({
       task_id: result.task_id,
       state: { state: "done" as const, result: { ...result, job_id: jobId } },
     }));
-    return JobBoard.restore({ job_id: jobId, group, user_query: userQuery, tasks, states });
+    return JobBoard.restore({ job_id: jobId, group, trusted_only: trustedOnly, user_query: userQuery, tasks, states });
   }
 
   snapshot(): JobBoardSnapshot {
     return {
       job_id: this.jobId,
       group: this.group,
+      ...(this.trustedOnly ? { trusted_only: true } : {}),
       user_query: this.userQuery,
       tasks: this.tasks,
       states: [...this.states].map(([task_id, s]) => ({
