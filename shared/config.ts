@@ -9,6 +9,9 @@ import { TrustedWorkersSchema } from "./swarm/trusted-workers.js";
 export const DEFAULT_MODEL_URI = "hf:Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/qwen2.5-coder-1.5b-instruct-q8_0.gguf";
 export const DEFAULT_SANDBOX_IMAGE = "dellm-sandbox:latest";
 export const DEFAULT_MODELS_DIR = "models";
+/** Where the worker's model runs: "auto" picks CUDA, Vulkan or Metal when usable, else the CPU. */
+export const GPU_CHOICES = ["auto", "off", "cuda", "vulkan", "metal"] as const;
+export type GpuChoice = (typeof GPU_CHOICES)[number];
 
 const positiveInt = (name: string) =>
   z.coerce
@@ -30,6 +33,7 @@ const EnvSchema = z.object({
   HF_ENDPOINT: z.string().url("HF_ENDPOINT must be an http(s) URL").optional(),
   MODEL_THREADS: positiveInt("MODEL_THREADS").default(Math.min(4, availableParallelism())),
   DELLM_CONTEXT_SIZE: positiveInt("DELLM_CONTEXT_SIZE").optional(),
+  DELLM_GPU: z.enum(GPU_CHOICES, { error: `DELLM_GPU must be one of ${GPU_CHOICES.join(", ")}` }).default("auto"),
   WORKER_ID: z.string().min(1).optional(),
   DELLM_SANDBOX_IMAGE: z.string().min(1).default(DEFAULT_SANDBOX_IMAGE),
   DOCKER_TIMEOUT: positiveInt("DOCKER_TIMEOUT").default(30),

@@ -9,6 +9,7 @@ import type { CodeModel } from "../shared/model/code-model.js";
 import { DockerSandbox } from "../shared/sandbox/docker-sandbox.js";
 import { TaskExecutor } from "./executor.js";
 import { modelSpecSchema } from "./model/known-models.js";
+import { gpuOptionSchema } from "./model/llama-backend.js";
 import { openCodeModelForCommand } from "./model/open-code-model.js";
 import { describeWorkerEvent, printLines } from "./progress-lines.js";
 import { SwarmTaskBoard, type SwarmBoardEvent } from "./swarm-task-board.js";
@@ -30,6 +31,8 @@ Options:
                            qwen2.5-coder-1.5b (the default) or qwen2.5-1.5b (the seed's)
                            (default MODEL_PATH, else qwen2.5-coder-1.5b)
   --threads <n>            CPU threads for the model (default MODEL_THREADS)
+  --gpu <where>            auto | off | cuda | vulkan | metal (default DELLM_GPU or auto: a
+                           usable GPU, else the CPU; the start line says which and how many layers)
   --image <name>           sandbox image (default DELLM_SANDBOX_IMAGE or dellm-sandbox:latest)
   --repairs <n>            regenerations after failing tests (default 2)
   --key <file>             identity key file (default: a new identity each run)
@@ -49,6 +52,7 @@ const WorkerOptionsSchema = z.object({
   workerId: z.string().min(1).max(200).optional(),
   model: modelSpecSchema,
   threads: z.coerce.number().int().positive("--threads must be above 0"),
+  gpu: gpuOptionSchema,
   image: z.string().min(1),
   repairs: z.coerce.number().int().min(0, "--repairs must be 0 or more"),
   key: z.string().min(1).optional(),
@@ -66,6 +70,7 @@ export function parseWorkerArgs(argv: string[], env: DellmEnv): WorkerOptions {
       "worker-id": { type: "string" },
       model: { type: "string" },
       threads: { type: "string" },
+      gpu: { type: "string" },
       image: { type: "string" },
       repairs: { type: "string" },
       key: { type: "string" },
@@ -79,6 +84,7 @@ export function parseWorkerArgs(argv: string[], env: DellmEnv): WorkerOptions {
       workerId: values["worker-id"] ?? env.WORKER_ID,
       model: values.model ?? env.MODEL_PATH,
       threads: values.threads ?? env.MODEL_THREADS,
+      gpu: values.gpu ?? env.DELLM_GPU,
       image: values.image ?? env.DELLM_SANDBOX_IMAGE,
       repairs: values.repairs ?? env.DELLM_REPAIR_ATTEMPTS,
       key: values.key,
@@ -142,7 +148,7 @@ export async function workerCommand(
         coordinator: options.coordinator,
         onEvent: printLines(describeBoardEvent, log),
       });
-      model = await openCodeModelForCommand(options.model, options.threads, env, log);
+      model = await openCodeModelForCommand(options.model, options.threads, env, log, options.gpu);
       const executor = new TaskExecutor({ model, sandbox, workerId, repairAttempts: options.repairs });
       log(`[worker] waiting for tasks (model ${model.name})`);
       try {

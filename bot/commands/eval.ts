@@ -9,6 +9,7 @@ import { UsageError } from "../../shared/usage-error.js";
 import type { CodeModel } from "../../shared/model/code-model.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import { modelSpecSchema } from "../../worker/model/known-models.js";
+import { gpuOptionSchema } from "../../worker/model/llama-backend.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
 import { checkedClaudePlanner, localPlanner, plannerKind } from "../pipeline/choose-planner.js";
 import { Planner } from "../pipeline/planner.js";
@@ -43,6 +44,8 @@ Options:
   --model <spec>         worker model: .gguf path, hf: URI, script:<file.json>, a short name
                          (qwen2.5-coder-1.5b, the default; qwen2.5-1.5b), or reference /
                          empty (known-good / no answers: prove the harness)
+  --gpu <where>          auto | off | cuda | vulkan | metal (default DELLM_GPU or auto: a usable
+                         GPU, else the CPU)
   --planner <kind>       auto | claude | local | reference (auto: reference for the reference and
                          empty models, else Claude when ANTHROPIC_API_KEY is set, else local)
   --baseline             ask the model once for the whole solution (no decomposition, no repair)
@@ -57,6 +60,7 @@ const EvalOptionsSchema = z.object({
   only: z.string().min(1).optional(),
   workers: z.coerce.number().int().min(1, "--workers must be 1-16").max(16, "--workers must be 1-16"),
   model: z.union([z.enum(["reference", "empty"]), modelSpecSchema]),
+  gpu: gpuOptionSchema,
   planner: z.enum(["auto", "claude", "local", "reference"], {
     error: "--planner must be auto, claude, local or reference",
   }),
@@ -90,6 +94,7 @@ export async function evalCommand(
       only: { type: "string" },
       workers: { type: "string", default: "3" },
       model: { type: "string" },
+      gpu: { type: "string" },
       planner: { type: "string", default: "auto" },
       baseline: { type: "boolean", default: false },
       repairs: { type: "string" },
@@ -103,6 +108,7 @@ export async function evalCommand(
       only: values.only,
       workers: values.workers,
       model: values.model ?? env.MODEL_PATH,
+      gpu: values.gpu ?? env.DELLM_GPU,
       planner: values.planner,
       baseline: values.baseline,
       repairs: values.repairs ?? env.DELLM_REPAIR_ATTEMPTS,
@@ -136,7 +142,7 @@ export async function evalCommand(
   await sandbox.check();
   const model: CodeModel = harness
     ? new ReferenceModel(suite, options.model as "reference" | "empty")
-    : await openCodeModelForCommand(options.model, env.MODEL_THREADS, env, log);
+    : await openCodeModelForCommand(options.model, env.MODEL_THREADS, env, log, options.gpu);
   const planner = kind === "reference" ? new Planner(new ReferenceModel(suite)) : (claude ?? localPlanner(model));
   const workDir = await mkdtemp(join(tmpdir(), "dellm-eval-"));
   const mode = options.baseline ? "baseline" : "pipeline";

@@ -9,6 +9,7 @@ import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import { UsageError } from "../../shared/usage-error.js";
 import { TaskExecutor } from "../../worker/executor.js";
 import { modelSpecSchema } from "../../worker/model/known-models.js";
+import { gpuOptionSchema } from "../../worker/model/llama-backend.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
 import { printLines } from "../../worker/progress-lines.js";
 import { checkedClaudePlanner, localPlanner, plannerKind } from "../pipeline/choose-planner.js";
@@ -40,6 +41,8 @@ Options:
                          the default; qwen2.5-1.5b, the seed's), or script:<file.json> for a
                          scripted model (offline demos/tests). Default: MODEL_PATH or qwen2.5-coder-1.5b
   --threads <n>          CPU threads for the model (default MODEL_THREADS or up to 4)
+  --gpu <where>          auto | off | cuda | vulkan | metal (default DELLM_GPU or auto: a usable
+                         GPU, else the CPU)
   --planner <kind>       auto | claude | local (auto: Claude when ANTHROPIC_API_KEY is set)
   --repairs <n>          regenerations after failing tests (default 2)
   --task-timeout <s>     seconds per task before the job stops waiting (default 120)
@@ -69,6 +72,7 @@ const RunOptionsSchema = z.object({
   workers: z.coerce.number().int().min(1).max(16, "--workers must be 1-16"),
   model: modelSpecSchema,
   threads: z.coerce.number().int().positive("--threads must be above 0"),
+  gpu: gpuOptionSchema,
   planner: z.enum(["auto", "claude", "local"], { error: "--planner must be auto, claude or local" }),
   repairs: z.coerce.number().int().min(0, "--repairs must be 0 or more"),
   taskTimeout: z.coerce.number().positive("--task-timeout must be above 0"),
@@ -88,6 +92,7 @@ export function parseRunArgs(argv: string[], env: DellmEnv): RunOptions {
       workers: { type: "string", default: "1" },
       model: { type: "string" },
       threads: { type: "string" },
+      gpu: { type: "string" },
       planner: { type: "string", default: "auto" },
       repairs: { type: "string" },
       "task-timeout": { type: "string" },
@@ -104,6 +109,7 @@ export function parseRunArgs(argv: string[], env: DellmEnv): RunOptions {
       workers: values.workers,
       model: values.model ?? env.MODEL_PATH,
       threads: values.threads ?? env.MODEL_THREADS,
+      gpu: values.gpu ?? env.DELLM_GPU,
       planner: values.planner,
       repairs: values.repairs ?? env.DELLM_REPAIR_ATTEMPTS,
       taskTimeout: values["task-timeout"] ?? env.DELLM_TASK_TIMEOUT,
@@ -137,7 +143,7 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
     } else {
       const sandbox = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });
       await sandbox.check();
-      model = await openCodeModelForCommand(options.model, options.threads, env, log);
+      model = await openCodeModelForCommand(options.model, options.threads, env, log, options.gpu);
       const shared = model;
       distribution = inProcessWorkers(
         Array.from(
@@ -147,7 +153,7 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
         ),
       );
     }
-    if (!claude) model ??= await openCodeModelForCommand(options.model, options.threads, env, log);
+    if (!claude) model ??= await openCodeModelForCommand(options.model, options.threads, env, log, options.gpu);
     const planner: Planner = claude ?? localPlanner(model!);
     log(`[model] planner ${planner.model.name}${model && !options.swarm ? `; worker model ${model.name}` : ""}`);
     const outcome = await runJob({

@@ -42,3 +42,14 @@ describe("known model names", () => {
     expect(parseRunArgs(["hi", "--repo", "r", "--model", "qwen2.5-coder-1.5b"], env).model).toBe("qwen2.5-coder-1.5b");
   });
 });
+
+describe("--gpu", () => {
+  it("defaults to DELLM_GPU, else auto, and refuses other values naming the option", () => {
+    expect(parseWorkerArgs(workerArgs, env).gpu).toBe("auto");
+    expect(parseWorkerArgs(workerArgs, readEnv({ DELLM_GPU: "off" })).gpu).toBe("off");
+    expect(parseWorkerArgs([...workerArgs, "--gpu", "vulkan"], env).gpu).toBe("vulkan");
+    expect(() => parseWorkerArgs([...workerArgs, "--gpu", "yes"], env)).toThrow(/--gpu must be one of auto, off/);
+    expect(() => parseRunArgs(["hi", "--repo", "r", "--gpu", "rocm"], env)).toThrow(/--gpu must be one of/);
+    expect(() => readEnv({ DELLM_GPU: "true" })).toThrow(/DELLM_GPU must be one of/);
+  });
+});

@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeTinyModel } from "../../test/gguf/tiny-model.js";
+import { getLlamaGpuTypes } from "node-llama-cpp";
 import { LlamaCodeModel, type LoadProgress } from "./llama-code-model.js";
+import { GpuUnavailableError } from "./llama-backend.js";
+import { describeBackend } from "./open-code-model.js";
 import { InvalidModelFileError, ModelUnavailableError } from "./model-source.js";
 
 let dir: string;
@@ -29,6 +32,28 @@ describe("LlamaCodeModel", () => {
     expect(model.contextSize).toBe(8192);
     expect(model.threads).toBe(1);
     expect(progress.some((event) => event.phase === "load")).toBe(true);
+  });
+
+  it("loads with --gpu auto by default and falls back to the CPU where no GPU backend works", async () => {
+    const usableGpus = (await getLlamaGpuTypes("supported")).filter((gpu) => gpu !== false);
+    if (usableGpus.length > 0) return; // a GPU machine: auto may rightly pick it
+    expect(model.backend).toBe("cpu");
+    expect(describeBackend(model)).toBe("[model] backend cpu, 0 of 2 layers on the GPU"); // 1 block + output
+  });
+
+  it("loads on the CPU with --gpu off", async () => {
+    const onCpu = await LlamaCodeModel.load({ model: model.modelPath, threads: 1, gpu: "off" });
+    try {
+      expect([onCpu.backend, onCpu.gpuLayers, onCpu.totalLayers]).toEqual(["cpu", 0, 2]);
+    } finally {
+      await onCpu.dispose();
+    }
+  });
+
+  it.runIf(process.platform !== "darwin")("refuses a forced backend the machine lacks, naming the option", async () => {
+    const load = LlamaCodeModel.load({ model: model.modelPath, threads: 1, gpu: "metal" });
+    await expect(load).rejects.toThrow(GpuUnavailableError);
+    await expect(load).rejects.toThrow(/--gpu metal: .*use --gpu auto .* or --gpu off/);
   });
 
   it("generates text (a random model may stop at once) and records stats", async () => {

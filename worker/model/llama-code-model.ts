@@ -1,11 +1,10 @@
-// The real CodeModel: a local GGUF model run by node-llama-cpp (llama.cpp), CPU by default.
+// The real CodeModel: a local GGUF model run by node-llama-cpp (llama.cpp), on a GPU when one is usable.
 // Layering follows node-llama-cpp: Llama (backend) → LlamaModel (weights) → LlamaContext (KV cache)
 // → one LlamaContextSequence → a fresh LlamaChatSession per complete() call, so no history leaks
 // between prompts (the KV cache of a shared prompt prefix is still reused by node-llama-cpp).
 import type { Prompt } from "../../shared/prompts.js";
 import { availableParallelism } from "node:os";
 import {
-  getLlama,
   LlamaChatSession,
   type LlamaLogLevel,
   TokenBias,
@@ -16,6 +15,7 @@ import {
   type LlamaModel,
   type Token,
 } from "node-llama-cpp";
+import { backendName, sharedLlama, type GpuChoice } from "./llama-backend.js";
 import { TOKEN_LIMITS } from "../../shared/token-budget.js";
 import type { CodeModel, CompletionOptions } from "../../shared/model/code-model.js";
 import {
@@ -42,8 +42,12 @@ export interface LlamaCodeModelOptions {
   contextSize?: number;
   /** Prompt-processing batch size. Default: min(256, contextSize) (a smaller compute buffer). */
   batchSize?: number;
-  /** Use a GPU backend when one is available. Default false (CPU). */
-  gpu?: boolean;
+  /**
+   * Where to run: "auto" (default) offloads layers to CUDA, Vulkan or Metal when node-llama-cpp has a
+   * working backend for this machine, else the CPU; "off" always the CPU; "cuda" / "vulkan" / "metal"
+   * that backend or a GpuUnavailableError. Nothing is ever downloaded or built for it.
+   */
+  gpu?: GpuChoice;
   /**
    * Memory-map the model file. Default false: on CPUs where llama.cpp repacks weights into its own
    * layout (CPU_REPACK / AMX buffers) a mapped file would stay resident next to the repacked copy,
@@ -116,24 +120,6 @@ class SerialQueue {
   }
 }
 
-const llamaInstances = new Map<string, Promise<Llama>>();
-
-/** One node-llama-cpp backend per (gpu, log level) in the process; loading it twice only costs memory. */
-function sharedLlama(gpu: boolean, logLevel: LlamaCodeModelOptions["logLevel"]): Promise<Llama> {
-  const key = `${gpu}:${logLevel}`;
-  let instance = llamaInstances.get(key);
-  if (!instance) {
-    instance = getLlama({
-      gpu: gpu ? "auto" : false,
-      logLevel: (logLevel ?? "error") as LlamaLogLevel,
-      progressLogs: false,
-    });
-    instance.catch(() => llamaInstances.delete(key));
-    llamaInstances.set(key, instance);
-  }
-  return instance;
-}
-
 export class LlamaCodeModel implements CodeModel {
   readonly name: string;
   readonly contextSize: number;
@@ -141,6 +127,12 @@ export class LlamaCodeModel implements CodeModel {
   readonly modelPath: string;
   /** Threads the context evaluates with. */
   readonly threads: number;
+  /** The backend the model runs on: "cpu", "cuda", "vulkan" or "metal". */
+  readonly backend: string;
+  /** Layers offloaded to the GPU (0 on the CPU backend), of totalLayers. */
+  readonly gpuLayers: number;
+  /** The model's layers as node-llama-cpp counts them for offloading (its blocks plus the output layer). */
+  readonly totalLayers: number;
   /** Figures of the last finished complete() call, if any. */
   lastStats: CompletionStats | undefined;
 
@@ -159,6 +151,9 @@ export class LlamaCodeModel implements CodeModel {
     this.name = modelDisplayName(modelPath);
     this.contextSize = context.contextSize;
     this.threads = context.currentThreads;
+    this.backend = backendName(llama.gpu);
+    this.gpuLayers = model.gpuLayers;
+    this.totalLayers = model.fileInsights.totalLayers;
   }
 
   /** Resolves (downloading if needed), validates and loads the model, then creates its context. */
@@ -180,10 +175,12 @@ export class LlamaCodeModel implements CodeModel {
     const { path } = await resolveModelSource(source);
     const info = await validateGgufFile(path);
 
-    const llama = await sharedLlama(options.gpu ?? false, options.logLevel);
+    const gpu = options.gpu ?? "auto";
+    const llama = await sharedLlama(gpu, (options.logLevel ?? "error") as LlamaLogLevel);
     const model = await llama.loadModel({
       modelPath: path,
-      gpuLayers: options.gpu ? "auto" : 0,
+      // "auto": as many layers as fit in the GPU's free memory next to the context (0 on the CPU backend).
+      gpuLayers: gpu === "off" ? 0 : "auto",
       useMmap: options.useMmap ?? false,
       onLoadProgress: options.onProgress ? (fraction) => options.onProgress?.({ phase: "load", fraction }) : undefined,
     });

@@ -1,7 +1,7 @@
 // Picks the CodeModel implementation from one model spec string (CLI --model, MODEL_PATH):
 // "script:<file.json>" replays scripted answers (offline demos and tests); a known short name
 // (known-models.ts) stands for its URI; anything else is a GGUF path or URI loaded with node-llama-cpp.
-import type { DellmEnv } from "../../shared/config.js";
+import type { DellmEnv, GpuChoice } from "../../shared/config.js";
 import type { CodeModel } from "../../shared/model/code-model.js";
 import { LlamaCodeModel, type LoadProgress } from "./llama-code-model.js";
 import { modelProgressPrinter } from "../progress-lines.js";
@@ -12,6 +12,8 @@ export interface OpenCodeModelOptions {
   modelsDirectory?: string;
   threads?: number;
   contextSize?: number;
+  /** Where the model runs (LlamaCodeModelOptions.gpu). Default "auto". */
+  gpu?: GpuChoice;
   /** Where hf: URIs are downloaded from (MODEL_ENDPOINT; default Hugging Face). */
   endpoint?: string;
   onProgress?: (event: LoadProgress) => void;
@@ -26,25 +28,38 @@ export async function openCodeModel(spec: string, options: OpenCodeModelOptions 
     modelsDirectory: options.modelsDirectory,
     threads: options.threads,
     contextSize: options.contextSize,
+    gpu: options.gpu,
     endpoint: options.endpoint,
     onProgress: options.onProgress,
   });
 }
 
-/** The model a command asked for, with the settings from the environment and progress as lines. */
-export function openCodeModelForCommand(
+/**
+ * The model a command asked for, with the settings from the environment and progress as lines;
+ * then where it runs: "[model] backend cpu, 0 of 29 layers on the GPU".
+ */
+export async function openCodeModelForCommand(
   spec: string,
   threads: number,
   env: DellmEnv,
   log: (line: string) => void,
+  /** --gpu; default DELLM_GPU. */
+  gpu: GpuChoice = env.DELLM_GPU,
 ): Promise<CodeModel> {
   const resolved = resolveModelSpec(spec);
   log(`[model] loading ${resolved === spec ? spec : `${spec} (${resolved})`}`);
-  return openCodeModel(spec, {
+  const model = await openCodeModel(spec, {
     modelsDirectory: env.DELLM_MODELS_DIR,
     threads,
     contextSize: env.DELLM_CONTEXT_SIZE,
+    gpu,
     endpoint: env.MODEL_ENDPOINT ?? env.HF_ENDPOINT,
     onProgress: modelProgressPrinter(log),
   });
+  if (model instanceof LlamaCodeModel) log(describeBackend(model));
+  return model;
+}
+
+export function describeBackend(model: Pick<LlamaCodeModel, "backend" | "gpuLayers" | "totalLayers">): string {
+  return `[model] backend ${model.backend}, ${model.gpuLayers} of ${model.totalLayers} layers on the GPU`;
 }
