@@ -27,6 +27,13 @@ export interface TaskPromptInput {
   /** The plan of action, already rendered (and, if needed, summarised) to fit the token budget. */
   plan: string;
   task: Task;
+  /** The repository's instructions (task.repository_instructions), as fitted to the budget; absent = none shown. */
+  instructions?: string;
+}
+
+/** The repository's instructions, after the seed's "Given:" lines (5.2, 5.6, repair), only when there are any. */
+function instructionLines({ instructions }: TaskPromptInput): string {
+  return instructions ? `\n- The repository's instructions for contributors (follow them):\n${instructions}` : "";
 }
 
 /** The Task fields as the seed's "Task / Input/Output / Directory" lines show them. */
@@ -84,7 +91,7 @@ export function canSolvePrompt(input: TaskPromptInput): Prompt {
   return taskPrompt(
     "can-solve",
     input,
-    `${taskLines(input)}
+    `${taskLines(input)}${instructionLines(input)}
 
 Can the given task be completely solved by this SLM? 
 Answer ONLY 'yes' or 'no'.`,
@@ -153,7 +160,7 @@ function codeText(input: CodePromptInput): string {
       input.task.current_content,
     );
   }
-  return `${taskLines(input)}
+  return `${taskLines(input)}${instructionLines(input)}
 ${extra.join("\n")}
 
 Solve the task:

@@ -8,6 +8,7 @@ export const LIMITS = {
   descriptionChars: 4_000,
   specChars: 4_000,
   contextChars: 16_000,
+  instructionsChars: 8_000,
   pathChars: 255,
   codeBytes: 1_000_000,
   logChars: 64_000,
@@ -45,6 +46,8 @@ export const TaskSchema = z.object({
   existing_file: z
     .object({ content: z.string().max(LIMITS.codeBytes), sha256: z.string().regex(/^[0-9a-f]{64}$/) })
     .optional(),
+  /** The repository's instructions (.github/dellm.md or AGENTS.md), bounded (set by the bot, never by the planner). */
+  repository_instructions: z.string().max(LIMITS.instructionsChars).optional(),
 });
 export type Task = z.infer<typeof TaskSchema>;
 

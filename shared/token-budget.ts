@@ -1,5 +1,6 @@
 // The seed's token budget: a 32k context at most, 2048 tokens kept for the answer, prompts of at
 // most 29k tokens, and when user query + plan pass 28k the plan is summarised (never the task).
+// A prompt still too long gives up the repository's instructions first, then the user query.
 import { joinTaskPath, renderPlan, type Prompt } from "./prompts.js";
 import type { Task } from "./schemas.js";
 
@@ -71,14 +72,16 @@ export interface FittedPrompt {
   tokens: number;
   planSummarised: boolean;
   queryTruncated: boolean;
+  /** The repository's instructions were cut (or left out) to fit. */
+  instructionsShortened: boolean;
 }
 
 export interface FitInput {
   userQuery: string;
   plan: Task[];
   task: Task;
-  /** Builds the final prompt from the (possibly shortened) query and rendered plan. */
-  build: (userQuery: string, plan: string) => Prompt;
+  /** Builds the final prompt from the (possibly shortened) query, rendered plan and repository instructions. */
+  build: (userQuery: string, plan: string, instructions: string | undefined) => Prompt;
   contextSize: number;
   count: CountTokens;
 }
@@ -93,12 +96,15 @@ export async function fitPrompt({ userQuery, plan, task, build, contextSize, cou
     planText = await summarisePlan(plan, task, planBudget, count);
     planSummarised = true;
   }
-  let prompt = build(userQuery, planText);
+  const instructions = await fitInstructions(task.repository_instructions, limits.prompt, count, (text) =>
+    build(userQuery, planText, text),
+  );
+  let prompt = build(userQuery, planText, instructions);
   let tokens = await count(prompt.text);
   let queryTruncated = false;
   if (tokens > limits.prompt) {
     // The task itself is never cut; the user query gives up whatever room the rest needs.
-    const withoutQuery = await count(build("", planText).text);
+    const withoutQuery = await count(build("", planText, instructions).text);
     let room = limits.prompt - withoutQuery;
     queryTruncated = true;
     // Token boundaries can shift when texts are joined, so shrink until the whole prompt fits.
@@ -108,10 +114,39 @@ export async function fitPrompt({ userQuery, plan, task, build, contextSize, cou
           `task ${task.id} alone needs ${withoutQuery} tokens, more than the ${limits.prompt}-token prompt budget; split the task or use a model with a larger context`,
         );
       }
-      prompt = build(await truncateToTokens(userQuery, room, count), planText);
+      prompt = build(await truncateToTokens(userQuery, room, count), planText, instructions);
       tokens = await count(prompt.text);
       room -= Math.max(1, tokens - limits.prompt);
     }
   }
-  return { prompt, tokens, planSummarised, queryTruncated };
+  return {
+    prompt,
+    tokens,
+    planSummarised,
+    queryTruncated,
+    instructionsShortened: instructions !== task.repository_instructions,
+  };
+}
+
+/** Fewer tokens than this of the instructions are not worth showing: they are left out. */
+const MIN_INSTRUCTION_TOKENS = 32;
+
+/** The instructions as they fit the prompt (whole, cut, or left out when less than a little room is left). */
+async function fitInstructions(
+  instructions: string | undefined,
+  maxPrompt: number,
+  count: CountTokens,
+  build: (instructions: string | undefined) => Prompt,
+): Promise<string | undefined> {
+  if (!instructions || (await count(build(instructions).text)) <= maxPrompt) return instructions;
+  let room = maxPrompt - (await count(build(undefined).text));
+  let fitted: string | undefined;
+  // Token boundaries shift when texts are joined: shrink until the whole prompt fits.
+  while (room >= MIN_INSTRUCTION_TOKENS) {
+    fitted = await truncateToTokens(instructions, room, count);
+    const tokens = await count(build(fitted).text);
+    if (tokens <= maxPrompt) return fitted;
+    room -= Math.max(1, tokens - maxPrompt);
+  }
+  return undefined;
 }

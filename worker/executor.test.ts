@@ -61,6 +61,14 @@ describe("TaskExecutor (scripted model, real sandbox)", () => {
     expect(repairPrompts[0]).toMatch(/assert -1 == 5|AssertionError|1 failed/);
   });
 
+  it("shows the repository's instructions the task carries in the can-solve, code and repair prompts", async () => {
+    const { model, executor: ex } = executor([canSolve("yes"), code([WRONG, GOOD])]);
+    const rules = "Name every function in snake_case.";
+    await ex.execute(item({ task: { ...task, repository_instructions: rules } }));
+    const kinds = model.prompts.filter((p) => p.text.includes(`(follow them):\n${rules}`)).map((p) => p.kind);
+    expect(kinds).toEqual(["can-solve", "code", "repair"]);
+  });
+
   it("stops after the configured repair attempts and reports the failure", async () => {
     const { executor: ex } = executor([canSolve("yes"), code(WRONG)], 1);
     const result = await ex.execute(item());

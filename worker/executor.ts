@@ -118,16 +118,17 @@ export class TaskExecutor {
         onEvent({ kind: "generating", taskId: item.task.id, attempt });
         const prompt = await this.fit(
           item,
-          (userQuery, plan) =>
+          (userQuery, plan, instructions) =>
             previous
               ? repairPrompt({
                   ...input,
                   userQuery,
                   plan,
+                  instructions,
                   previousCode: existing ? previousAnswer : previous.code,
                   failureLog: this.failureLog(previous.test),
                 })
-              : codePrompt({ ...input, userQuery, plan }),
+              : codePrompt({ ...input, userQuery, plan, instructions }),
           notes,
         );
         const answer = await this.options.model.complete(prompt, { maxTokens: this.outputTokens(), signal });
@@ -151,7 +152,7 @@ export class TaskExecutor {
   private async canSolve(item: WorkItem, notes: string[], signal?: AbortSignal): Promise<"yes" | "no"> {
     const prompt = await this.fit(
       item,
-      (userQuery, plan) => canSolvePrompt({ userQuery, plan, task: item.task }),
+      (userQuery, plan, instructions) => canSolvePrompt({ userQuery, plan, task: item.task, instructions }),
       notes,
     );
     for (let ask = 0; ask <= this.decisionRetries; ask++) {
@@ -185,7 +186,7 @@ export class TaskExecutor {
 
   private async fit(
     item: WorkItem,
-    build: (userQuery: string, plan: string) => Prompt,
+    build: (userQuery: string, plan: string, instructions: string | undefined) => Prompt,
     notes: string[],
   ): Promise<Prompt> {
     const fitted = await fitPrompt({
@@ -196,6 +197,8 @@ export class TaskExecutor {
       contextSize: this.options.model.contextSize,
       count: (text) => this.options.model.countTokens(text),
     });
+    const shortened = "the repository's instructions shortened to fit the token budget";
+    if (fitted.instructionsShortened && !notes.includes(shortened)) notes.push(shortened);
     const note = fitted.queryTruncated
       ? "user query and plan shortened to fit the token budget"
       : fitted.planSummarised

@@ -27,7 +27,7 @@ import {
 import { issueRequest, type Planner } from "../pipeline/planner.js";
 import { plannerModelLabel } from "../pipeline/claude-planner-model.js";
 import { pullRequestBody } from "./pull-request-body.js";
-import { repositoryContext, withCurrentContent } from "../pipeline/repo-context.js";
+import { repositoryContext, withCurrentContent, withRepositoryInstructions } from "../pipeline/repo-context.js";
 import { summarizeJob } from "../pipeline/summarize.js";
 
 /** Issue bodies beyond this are cut before planning (and the cut is noted). */
@@ -326,7 +326,7 @@ export class GitHubJobs implements JobStarter {
       // Read after planning: a model retired mid-run may have been replaced by the newest Sonnet.
       job.planner_model = plannerModelLabel(planner.model);
       const { tasks: withContent, notes } = await withCurrentContent(checkout.dir, tasks);
-      job.tasks = withContent;
+      job.tasks = await withRepositoryInstructions(checkout.dir, withContent);
       job.notes.push(...notes);
     }
     job.stage = "distributing";

@@ -69,7 +69,10 @@ export function validatePlan(value: unknown): Task[] {
   const parsed = PlanSchema.safeParse(value);
   if (!parsed.success) throw new PlanRejectedError([planSchemaProblems(parsed.error)]);
   // Only the bot says what a file holds now; whatever the model put there is dropped.
-  const tasks = parsed.data.map(({ current_content: _ignored, existing_file: _alsoIgnored, ...task }) => task);
+  // Fields only the bot sets: a plan cannot forge a file's content or the repository's instructions.
+  const tasks = parsed.data.map(
+    ({ current_content: _ignored, existing_file: _alsoIgnored, repository_instructions: _notYours, ...task }) => task,
+  );
   const problems: string[] = [];
 
   const seenIds = new Set<number>();

@@ -146,6 +146,19 @@ export async function withCurrentContent(
   return { tasks: updated, notes };
 }
 
+/** Characters of the repository's instructions each task carries to its worker (its prompt may cut more). */
+export const WORKER_INSTRUCTION_CHARS = 4_000;
+
+/**
+ * The tasks with the repository's instructions (.github/dellm.md, else AGENTS.md, as tracked in the
+ * checkout) for their workers' prompts, cut to WORKER_INSTRUCTION_CHARS; unchanged when there are none.
+ */
+export async function withRepositoryInstructions(repoPath: string, tasks: Task[]): Promise<Task[]> {
+  const files = (await simpleGit(repoPath).raw(["ls-files", "-z"])).split("\0").filter(Boolean);
+  const instructions = await repositoryInstructions(repoPath, files, WORKER_INSTRUCTION_CHARS);
+  return instructions ? tasks.map((task) => ({ ...task, repository_instructions: instructions.text })) : tasks;
+}
+
 /** A regular file's text in the working tree (symlinks are never followed), else null. */
 async function checkedOutFile(repoPath: string, path: string): Promise<string | null> {
   const stat = await lstat(join(repoPath, path)).catch(() => null);

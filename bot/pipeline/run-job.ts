@@ -7,7 +7,7 @@ import { collectVerified } from "./collect.js";
 import type { Distribution, JobEvent } from "./distribution.js";
 import { jobStartPoint, mergeResults, openOrInitRepo, type MergeOutcome } from "./merger.js";
 import type { Planner } from "./planner.js";
-import { withCurrentContent } from "./repo-context.js";
+import { withCurrentContent, withRepositoryInstructions } from "./repo-context.js";
 import { summarizeJob } from "./summarize.js";
 import { repositorySnapshot } from "../../shared/repository-snapshot.js";
 import type { RepositoryView } from "../../shared/sandbox/task-run.js";
@@ -69,9 +69,10 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
   const startPoint = await jobStartPoint(job.repo_path);
   onEvent({ kind: "planning", job });
   // Workers see the files the tasks change as they are at the base, as in the GitHub path.
-  job.tasks = (
-    await withCurrentContent(job.repo_path, await planner.decompose(input.query, { signal }), startPoint)
-  ).tasks;
+  job.tasks = await withRepositoryInstructions(
+    job.repo_path,
+    (await withCurrentContent(job.repo_path, await planner.decompose(input.query, { signal }), startPoint)).tasks,
+  );
   job.status = "running";
   onEvent({ kind: "planned", job });
 
