@@ -148,7 +148,7 @@ export async function workerCommand(
         coordinator: options.coordinator,
         onEvent: printLines(describeBoardEvent, log),
       });
-      model = await openCodeModelForCommand(options.model, options.threads, env, log, options.gpu);
+      model = await openCodeModelForCommand(options.model, options.threads, env, log, { gpu: options.gpu });
       const executor = new TaskExecutor({ model, sandbox, workerId, repairAttempts: options.repairs });
       log(`[worker] waiting for tasks (model ${model.name})`);
       try {

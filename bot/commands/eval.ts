@@ -142,7 +142,10 @@ export async function evalCommand(
   await sandbox.check();
   const model: CodeModel = harness
     ? new ReferenceModel(suite, options.model as "reference" | "empty")
-    : await openCodeModelForCommand(options.model, env.MODEL_THREADS, env, log, options.gpu);
+    : await openCodeModelForCommand(options.model, env.MODEL_THREADS, env, log, {
+        gpu: options.gpu,
+        sequences: options.baseline ? 1 : options.workers, // the local swarm's workers share this model
+      });
   const planner = kind === "reference" ? new Planner(new ReferenceModel(suite)) : (claude ?? localPlanner(model));
   const workDir = await mkdtemp(join(tmpdir(), "dellm-eval-"));
   const mode = options.baseline ? "baseline" : "pipeline";

@@ -36,7 +36,8 @@ others can join.
 
 Options:
   --repo <path>          git repository to commit into (created when missing)
-  --workers <n>          in-process workers (default 1)
+  --workers <n>          in-process workers (default 1); they share one model, with a KV cache
+                         each (about 120 MB at the default context) so tasks keep their prompts
   --model <spec>         worker model: a .gguf path, an hf: URI, a short name (qwen2.5-coder-1.5b,
                          the default; qwen2.5-1.5b, the seed's), or script:<file.json> for a
                          scripted model (offline demos/tests). Default: MODEL_PATH or qwen2.5-coder-1.5b
@@ -143,7 +144,11 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
     } else {
       const sandbox = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });
       await sandbox.check();
-      model = await openCodeModelForCommand(options.model, options.threads, env, log, options.gpu);
+      // One sequence per worker: their tasks' calls interleave, and each keeps its evaluated prompt prefix.
+      model = await openCodeModelForCommand(options.model, options.threads, env, log, {
+        gpu: options.gpu,
+        sequences: options.workers,
+      });
       const shared = model;
       distribution = inProcessWorkers(
         Array.from(
@@ -153,7 +158,8 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
         ),
       );
     }
-    if (!claude) model ??= await openCodeModelForCommand(options.model, options.threads, env, log, options.gpu);
+    if (!claude)
+      model ??= await openCodeModelForCommand(options.model, options.threads, env, log, { gpu: options.gpu });
     const planner: Planner = claude ?? localPlanner(model!);
     log(`[model] planner ${planner.model.name}${model && !options.swarm ? `; worker model ${model.name}` : ""}`);
     const outcome = await runJob({

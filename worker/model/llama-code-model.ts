@@ -1,7 +1,10 @@
 // The real CodeModel: a local GGUF model run by node-llama-cpp (llama.cpp), on a GPU when one is usable.
 // Layering follows node-llama-cpp: Llama (backend) → LlamaModel (weights) → LlamaContext (KV cache)
-// → one LlamaContextSequence → a fresh LlamaChatSession per complete() call, so no history leaks
-// between prompts (the KV cache of a shared prompt prefix is still reused by node-llama-cpp).
+// → LlamaContextSequences → a fresh LlamaChatSession per complete() call, so no history leaks
+// between prompts. A session does not clear its sequence: node-llama-cpp keeps the longest prefix
+// of the new prompt's tokens that the sequence already holds and evaluates only the rest, so a
+// task's 5.2, 5.6 and repairs pay for their shared "Given:" block once. Each call goes to the
+// sequence that last served its task (sequence-pool.ts).
 import type { Prompt } from "../../shared/prompts.js";
 import { availableParallelism } from "node:os";
 import {
@@ -16,6 +19,7 @@ import {
   type Token,
 } from "node-llama-cpp";
 import { backendName, sharedLlama, type GpuChoice } from "./llama-backend.js";
+import { SequencePool } from "./sequence-pool.js";
 import { TOKEN_LIMITS } from "../../shared/token-budget.js";
 import type { CodeModel, CompletionOptions } from "../../shared/model/code-model.js";
 import {
@@ -40,6 +44,13 @@ export interface LlamaCodeModelOptions {
    * Qwen2.5-1.5B Q8_0 worker under 2 GiB; raise it (up to the seed's 32k) for long plans.
    */
   contextSize?: number;
+  /**
+   * Context sequences, each with its own KV cache of contextSize tokens (for Qwen2.5-1.5B with the
+   * Q8_0 cache about 15 KB a token: 119 MiB per sequence at 8192 tokens).
+   * Default 1: a volunteer's worker runs one task at a time. Give one per task that shares this
+   * model at the same time (dellm run --workers), so interleaved tasks keep their evaluated prefix.
+   */
+  sequences?: number;
   /** Prompt-processing batch size. Default: min(256, contextSize) (a smaller compute buffer). */
   batchSize?: number;
   /**
@@ -144,7 +155,7 @@ export class LlamaCodeModel implements CodeModel {
     private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
-    private readonly sequence: LlamaContextSequence,
+    private readonly sequences: SequencePool<LlamaContextSequence>,
     modelPath: string,
   ) {
     this.modelPath = modelPath;
@@ -193,7 +204,7 @@ export class LlamaCodeModel implements CodeModel {
         contextSize,
         batchSize: options.batchSize ?? Math.min(256, contextSize),
         threads,
-        sequences: 1,
+        sequences: options.sequences ?? 1,
         ignoreMemorySafetyChecks: true, // sizes are explicit; node-llama-cpp's estimate is conservative on CPU
       };
       const quantizedCache = {
@@ -206,7 +217,8 @@ export class LlamaCodeModel implements CodeModel {
       const context = wantsQuantizedCache
         ? await model.createContext({ ...settings, ...quantizedCache }).catch(() => model.createContext(settings))
         : await model.createContext(settings);
-      return new LlamaCodeModel(llama, model, context, context.getSequence(), path);
+      const sequences = Array.from({ length: options.sequences ?? 1 }, () => context.getSequence());
+      return new LlamaCodeModel(llama, model, context, new SequencePool(sequences), path);
     } catch (error) {
       await model.dispose();
       throw error;
@@ -215,14 +227,15 @@ export class LlamaCodeModel implements CodeModel {
 
   complete(prompt: Prompt, options: LlamaCompletionOptions = {}): Promise<string> {
     if (this.disposed) return Promise.reject(new Error(`model ${this.name} is disposed`));
-    return this.queue.run(() => this.completeNow(prompt.text, options), options.signal);
+    return this.queue.run(() => this.completeNow(prompt, options), options.signal);
   }
 
-  private async completeNow(prompt: string, options: LlamaCompletionOptions): Promise<string> {
+  private async completeNow({ text: prompt, file }: Prompt, options: LlamaCompletionOptions): Promise<string> {
     if (this.disposed) throw new Error(`model ${this.name} is disposed`);
     const grammar = options.jsonSchema ? await this.grammarFor(options.jsonSchema) : undefined;
-    const session = new LlamaChatSession({ contextSequence: this.sequence, autoDisposeSequence: false });
-    const meter = this.sequence.tokenMeter;
+    const sequence = this.sequences.take(file);
+    const session = new LlamaChatSession({ contextSequence: sequence, autoDisposeSequence: false });
+    const meter = sequence.tokenMeter;
     const inputBefore = meter.usedInputTokens;
     const outputBefore = meter.usedOutputTokens;
     const started = performance.now();

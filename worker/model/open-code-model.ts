@@ -14,6 +14,8 @@ export interface OpenCodeModelOptions {
   contextSize?: number;
   /** Where the model runs (LlamaCodeModelOptions.gpu). Default "auto". */
   gpu?: GpuChoice;
+  /** Context sequences, one per task using the model at once (LlamaCodeModelOptions.sequences). Default 1. */
+  sequences?: number;
   /** Where hf: URIs are downloaded from (MODEL_ENDPOINT; default Hugging Face). */
   endpoint?: string;
   onProgress?: (event: LoadProgress) => void;
@@ -29,6 +31,7 @@ export async function openCodeModel(spec: string, options: OpenCodeModelOptions 
     threads: options.threads,
     contextSize: options.contextSize,
     gpu: options.gpu,
+    sequences: options.sequences,
     endpoint: options.endpoint,
     onProgress: options.onProgress,
   });
@@ -43,8 +46,8 @@ export async function openCodeModelForCommand(
   threads: number,
   env: DellmEnv,
   log: (line: string) => void,
-  /** --gpu; default DELLM_GPU. */
-  gpu: GpuChoice = env.DELLM_GPU,
+  /** gpu: --gpu (default DELLM_GPU); sequences: the in-process workers sharing the model (default 1). */
+  { gpu = env.DELLM_GPU, sequences }: Pick<OpenCodeModelOptions, "gpu" | "sequences"> = {},
 ): Promise<CodeModel> {
   const resolved = resolveModelSpec(spec);
   log(`[model] loading ${resolved === spec ? spec : `${spec} (${resolved})`}`);
@@ -53,6 +56,7 @@ export async function openCodeModelForCommand(
     threads,
     contextSize: env.DELLM_CONTEXT_SIZE,
     gpu,
+    sequences,
     endpoint: env.MODEL_ENDPOINT ?? env.HF_ENDPOINT,
     onProgress: modelProgressPrinter(log),
   });
