@@ -71,6 +71,9 @@ const code = {
 const brokenReport =
   "from calc.core import add\n\n\ndef report(a, b):\n    return f'total={add(a, b)}'\n\n\ndef test_report():\n    assert report(2, 3) == 'sum=5'\n";
 
+/** The existing file changed by an edit (the worker's answer for a file it was shown), not rewritten. */
+const existingEdit = `<<<<<<< SEARCH\n${existing}=======\n${code["calc/existing.py"]}>>>>>>> REPLACE\n`;
+
 /** A worker script; the rule for the existing file only matches when its current content is in the prompt. */
 async function workerScript(dir: string, name: string, report: string): Promise<string> {
   const rules = [
@@ -79,8 +82,8 @@ async function workerScript(dir: string, name: string, report: string): Promise<
     {
       kind: ["code", "repair"],
       file: "calc/existing.py",
-      when: "Its current content:\\ndef sub\\(a, b\\)",
-      reply: code["calc/existing.py"],
+      when: "def sub\\(a, b\\):\\n    return a - b",
+      reply: existingEdit,
     },
     { kind: ["code", "repair"], file: "report.py", reply: report },
   ];
