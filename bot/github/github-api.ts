@@ -1,5 +1,6 @@
 // The GitHub REST calls a job makes, in one place (the job class decides when, this module how).
 // The progress comment's own create/edit calls live with its throttle in job-comment.ts.
+import { codeSpanCell, markdownInline } from "./markdown-text.js";
 import type { GitHubJob } from "./job-store.js";
 import type { Octokit } from "./job-comment.js";
 import { repositoryRegressed, type RepositoryTests } from "../pipeline/repository-check.js";
@@ -92,9 +93,9 @@ export async function createCheckRun(
       text: job.files
         .map(
           (f) =>
-            `- \`${f.path}\` (task ${f.task_id}): ${f.passed ? "passed" : "failed"}, ${f.tests_passed} passed / ${f.tests_failed} failed, ${f.change}`,
+            `- ${codeSpanCell(f.path)} (task ${f.task_id}): ${f.passed ? "passed" : "failed"}, ${f.tests_passed} passed / ${f.tests_failed} failed, ${markdownInline(f.change)}`,
         )
-        .concat((repository?.regressions ?? []).map((r) => `- regression: \`${r.id}\``))
+        .concat((repository?.regressions ?? []).map((r) => `- regression: ${codeSpanCell(r.id)}`))
         .join("\n"),
     },
   });

@@ -54,6 +54,12 @@ describe("DockerSandbox", () => {
     expect(result.tests_passed + result.tests_failed).toBe(0);
   });
 
+  it("reports code nested too deeply to compile as such, not as failing tests", async () => {
+    const result = await sandbox.run(one("deep.py", `x = 1${" + 1".repeat(100_000)}\n\ndef test_x():\n    assert x\n`));
+    expect(result).toMatchObject({ success: false, verdict: "syntax_error", tests_passed: 0, tests_failed: 0 });
+    expect(result.failure_reason).toMatch(/syntax check failed[\s\S]*deep\.py: RecursionError/);
+  });
+
   it("kills an infinite loop at the timeout", async () => {
     const quick = new DockerSandbox({ timeoutSeconds: 3 });
     const result = await quick.run(one("spin.py", "def test_spin():\n    while True:\n        pass\n"));

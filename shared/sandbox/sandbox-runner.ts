@@ -95,7 +95,8 @@ def check_files(paths):
                 source = handle.read()
             compile(source, path, "exec", dont_inherit=True)
             tree = ast.parse(source, path)
-        except (SyntaxError, ValueError) as error:
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+            # A file nested too deeply for the compiler is as unusable as a syntax error, and says why.
             line = getattr(error, "lineno", None)
             syntax.append(path + (", line %d" % line if line else "") + ": " + type(error).__name__ + ": " + str(getattr(error, "msg", error)))
             continue
