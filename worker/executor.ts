@@ -131,7 +131,13 @@ export class TaskExecutor {
               : codePrompt({ ...input, userQuery, plan, instructions }),
           notes,
         );
-        const answer = await this.options.model.complete(prompt, { maxTokens: this.outputTokens(), signal });
+        // Edits and repairs copy long runs of the file or code the prompt shows: the model may guess ahead from it.
+        const copiesPrompt = Boolean(existing || item.task.current_content !== undefined || previous);
+        const answer = await this.options.model.complete(prompt, {
+          maxTokens: this.outputTokens(),
+          signal,
+          copiesPrompt,
+        });
         onEvent({ kind: "testing", taskId: item.task.id, attempt });
         const tried = existing
           ? await this.tryEdits(item, targetPath, existing.content, answer)
@@ -331,13 +337,5 @@ function failedBeforeTesting(reason: string): TestResult {
 }
 
 function emptyCodeResult(): TestResult {
-  return {
-    success: false,
-    stdout: "",
-    stderr: "",
-    tests_passed: 0,
-    tests_failed: 0,
-    execution_time: 0,
-    failure_reason: "the model returned no code",
-  };
+  return failedBeforeTesting("the model returned no code");
 }
