@@ -9,6 +9,12 @@ export interface CompletionOptions {
   jsonSchema?: Record<string, unknown>;
   /** Cancels generation, e.g. when a job is stopped. */
   signal?: AbortSignal;
+  /**
+   * The answer copies long runs of the prompt (edits to a file shown in it, a repair of shown code):
+   * a local model may guess ahead from the prompt (prompt-lookup decoding; same answer, faster).
+   * Default false.
+   */
+  copiesPrompt?: boolean;
 }
 
 export interface CodeModel {

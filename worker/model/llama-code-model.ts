@@ -20,6 +20,7 @@ import {
 } from "node-llama-cpp";
 import { backendName, sharedLlama, type GpuChoice } from "./llama-backend.js";
 import { SequencePool } from "./sequence-pool.js";
+import { SwitchablePromptLookup } from "./prompt-lookup.js";
 import { TOKEN_LIMITS } from "../../shared/token-budget.js";
 import type { CodeModel, CompletionOptions } from "../../shared/model/code-model.js";
 import {
@@ -98,6 +99,8 @@ export interface CompletionStats {
   /** Tokens the model had to evaluate for the prompt (a reused cached prefix is not counted). */
   promptTokens: number;
   generatedTokens: number;
+  /** Of generatedTokens, those that prompt-lookup guessed and the model accepted (copiesPrompt; else 0). */
+  guessedTokens: number;
   /** From the call's start to the first generated token: prompt evaluation plus one sampling step. */
   promptMs: number;
   /** From the first to the last generated token. */
@@ -155,7 +158,7 @@ export class LlamaCodeModel implements CodeModel {
     private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
-    private readonly sequences: SequencePool<LlamaContextSequence>,
+    private readonly sequences: SequencePool<{ sequence: LlamaContextSequence; lookup: SwitchablePromptLookup }>,
     modelPath: string,
   ) {
     this.modelPath = modelPath;
@@ -217,7 +220,10 @@ export class LlamaCodeModel implements CodeModel {
       const context = wantsQuantizedCache
         ? await model.createContext({ ...settings, ...quantizedCache }).catch(() => model.createContext(settings))
         : await model.createContext(settings);
-      const sequences = Array.from({ length: options.sequences ?? 1 }, () => context.getSequence());
+      const sequences = Array.from({ length: options.sequences ?? 1 }, () => {
+        const lookup = new SwitchablePromptLookup();
+        return { sequence: context.getSequence({ tokenPredictor: lookup }), lookup };
+      });
       return new LlamaCodeModel(llama, model, context, new SequencePool(sequences), path);
     } catch (error) {
       await model.dispose();
@@ -233,11 +239,13 @@ export class LlamaCodeModel implements CodeModel {
   private async completeNow({ text: prompt, file }: Prompt, options: LlamaCompletionOptions): Promise<string> {
     if (this.disposed) throw new Error(`model ${this.name} is disposed`);
     const grammar = options.jsonSchema ? await this.grammarFor(options.jsonSchema) : undefined;
-    const sequence = this.sequences.take(file);
+    const { sequence, lookup } = this.sequences.take(file);
+    lookup.enabled = options.copiesPrompt ?? false;
     const session = new LlamaChatSession({ contextSequence: sequence, autoDisposeSequence: false });
     const meter = sequence.tokenMeter;
     const inputBefore = meter.usedInputTokens;
     const outputBefore = meter.usedOutputTokens;
+    const predictionsBefore = sequence.tokenPredictions;
     const started = performance.now();
     let firstTokenAt: number | undefined;
     let lastTokenAt = started;
@@ -259,7 +267,10 @@ export class LlamaCodeModel implements CodeModel {
       this.lastStats = {
         promptTokens: meter.usedInputTokens - inputBefore,
         // The meter, not onToken: tokens held back while they might start a stop string are still generated.
-        generatedTokens: meter.usedOutputTokens - outputBefore,
+        // It also counts the prompt-lookup guesses the model checked and turned down.
+        generatedTokens:
+          meter.usedOutputTokens - outputBefore - discardedGuesses(predictionsBefore, sequence.tokenPredictions),
+        guessedTokens: sequence.tokenPredictions.used - predictionsBefore.used,
         promptMs: (firstTokenAt ?? lastTokenAt) - started,
         decodeMs: lastTokenAt - (firstTokenAt ?? lastTokenAt),
       };
@@ -305,4 +316,11 @@ export class LlamaCodeModel implements CodeModel {
     await this.context.dispose();
     await this.model.dispose();
   }
+}
+
+type PredictionCounts = LlamaContextSequence["tokenPredictions"];
+
+/** Guessed tokens evaluated but not part of the answer: refuted, or validated and then not used. */
+function discardedGuesses(before: PredictionCounts, after: PredictionCounts): number {
+  return after.refuted - before.refuted + (after.unused - before.unused);
 }
