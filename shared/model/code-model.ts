@@ -11,7 +11,8 @@ export interface CompletionOptions {
   signal?: AbortSignal;
   /**
    * The answer copies long runs of the prompt (edits to a file shown in it, a repair of shown code):
-   * a local model may guess ahead from the prompt (prompt-lookup decoding; same answer, faster).
+   * a local model may guess ahead from the prompt (prompt-lookup decoding, where checking guesses is
+   * cheap: LlamaCodeModelOptions.promptLookup; the answer is the same).
    * Default false.
    */
   copiesPrompt?: boolean;

@@ -52,6 +52,14 @@ export interface LlamaCodeModelOptions {
    * model at the same time (dellm run --workers), so interleaved tasks keep their evaluated prefix.
    */
   sequences?: number;
+  /**
+   * Prompt-lookup decoding for calls whose answer copies the prompt (CompletionOptions.copiesPrompt).
+   * Each step then checks up to 3 guessed tokens with the next one, a batch of 4. "auto" (default):
+   * only on a GPU backend, where such a batch costs about what one token does; on a 2-vCPU CPU a
+   * batch of 4 took 3.3x one token (Qwen2.5-1.5B shape, Q8_0), so guesses would gain 1.2x at best
+   * and lose 3x when turned down. "on" / "off": always / never.
+   */
+  promptLookup?: "auto" | "on" | "off";
   /** Prompt-processing batch size. Default: min(256, contextSize) (a smaller compute buffer). */
   batchSize?: number;
   /**
@@ -147,6 +155,8 @@ export class LlamaCodeModel implements CodeModel {
   readonly gpuLayers: number;
   /** The model's layers as node-llama-cpp counts them for offloading (its blocks plus the output layer). */
   readonly totalLayers: number;
+  /** Whether calls with copiesPrompt use prompt-lookup decoding (LlamaCodeModelOptions.promptLookup). */
+  readonly promptLookup: boolean;
   /** Figures of the last finished complete() call, if any. */
   lastStats: CompletionStats | undefined;
 
@@ -160,6 +170,7 @@ export class LlamaCodeModel implements CodeModel {
     private readonly context: LlamaContext,
     private readonly sequences: SequencePool<{ sequence: LlamaContextSequence; lookup: SwitchablePromptLookup }>,
     modelPath: string,
+    promptLookup: NonNullable<LlamaCodeModelOptions["promptLookup"]>,
   ) {
     this.modelPath = modelPath;
     this.name = modelDisplayName(modelPath);
@@ -168,6 +179,7 @@ export class LlamaCodeModel implements CodeModel {
     this.backend = backendName(llama.gpu);
     this.gpuLayers = model.gpuLayers;
     this.totalLayers = model.fileInsights.totalLayers;
+    this.promptLookup = promptLookup === "on" || (promptLookup === "auto" && this.backend !== "cpu");
   }
 
   /** Resolves (downloading if needed), validates and loads the model, then creates its context. */
@@ -224,7 +236,14 @@ export class LlamaCodeModel implements CodeModel {
         const lookup = new SwitchablePromptLookup();
         return { sequence: context.getSequence({ tokenPredictor: lookup }), lookup };
       });
-      return new LlamaCodeModel(llama, model, context, new SequencePool(sequences), path);
+      return new LlamaCodeModel(
+        llama,
+        model,
+        context,
+        new SequencePool(sequences),
+        path,
+        options.promptLookup ?? "auto",
+      );
     } catch (error) {
       await model.dispose();
       throw error;
@@ -240,7 +259,7 @@ export class LlamaCodeModel implements CodeModel {
     if (this.disposed) throw new Error(`model ${this.name} is disposed`);
     const grammar = options.jsonSchema ? await this.grammarFor(options.jsonSchema) : undefined;
     const { sequence, lookup } = this.sequences.take(file);
-    lookup.enabled = options.copiesPrompt ?? false;
+    lookup.enabled = this.promptLookup && (options.copiesPrompt ?? false);
     const session = new LlamaChatSession({ contextSequence: sequence, autoDisposeSequence: false });
     const meter = sequence.tokenMeter;
     const inputBefore = meter.usedInputTokens;

@@ -19,7 +19,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "dellm-lookup-"));
   const path = join(dir, "tiny-random.gguf");
   await makeTinyModel(path, { seed: 3 });
-  model = await LlamaCodeModel.load({ model: path, threads: 1, gpu: "off", contextSize: 2048 });
+  model = await LlamaCodeModel.load({ model: path, threads: 1, gpu: "off", contextSize: 2048, promptLookup: "on" });
 }, 60_000);
 
 afterAll(async () => {
@@ -37,5 +37,16 @@ describe("prompt-lookup decoding (copiesPrompt)", () => {
     expect(model.lastStats?.guessedTokens).toBeGreaterThan(0); // the lookup's guesses were taken
     expect(await model.complete(copying, { ...greedy, copiesPrompt: false })).toBe(plain); // and off again
     expect(model.lastStats?.guessedTokens).toBe(0);
+  });
+
+  it("is off by default on the CPU, where checking guesses costs more than it saves", async () => {
+    const onCpu = await LlamaCodeModel.load({ model: model.modelPath, threads: 1, gpu: "off", contextSize: 2048 });
+    try {
+      expect(onCpu.promptLookup).toBe(false);
+      await onCpu.complete(copying, { ...greedy, copiesPrompt: true });
+      expect(onCpu.lastStats?.guessedTokens).toBe(0);
+    } finally {
+      await onCpu.dispose();
+    }
   });
 });

@@ -4,7 +4,7 @@
 // in one batch. A check only accepts the tokens the model itself would have chosen, so the answer
 // is the same; only its speed changes. A sequence's predictor is fixed when the sequence is made,
 // so this one is switched per call: on for prompts the answer copies, off (no guesses) otherwise,
-// where refuted guesses would only cost time.
+// where refuted guesses would only cost time; and only where checking guesses is cheap (promptLookup).
 import { InputLookupTokenPredictor, TokenPredictor, type Token } from "node-llama-cpp";
 
 type ResetParameters = Parameters<TokenPredictor["reset"]>[0];
