@@ -3,7 +3,7 @@
 // request and a check run. Every step is saved first, so a restarted bot resumes where it stopped.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { newJobId, type Result, type SourceFile, type TestResult } from "../../shared/schemas.js";
+import type { Result, SourceFile, TestResult } from "../../shared/schemas.js";
 import { repositorySnapshot, SnapshotTooLargeError } from "../../shared/repository-snapshot.js";
 import { repositoryTestsFor, type RepositoryView } from "../../shared/sandbox/task-run.js";
 import { parseTestCommand, planRepositoryTests } from "../pipeline/repository-tests.js";
@@ -13,6 +13,7 @@ import { fileReports } from "./file-reports.js";
 import { Checkout, githubRemote, type RemoteUrl } from "./checkout.js";
 import { isActive, type FileReport, type GitHubJob, type GitHubJobStore } from "./job-store.js";
 import { commentOnIssue, createCheckRun, installationToken, openOrUpdatePullRequest } from "./github-api.js";
+import { newIssueJob, retryJob } from "./job-records.js";
 import { LiveComment, type Octokit } from "./job-comment.js";
 import { explain, NoResultsError, NoTrustedResultsError } from "./job-failures.js";
 import { collectVerified } from "../pipeline/collect.js";
@@ -106,31 +107,7 @@ export class GitHubJobs implements JobStarter {
   }
 
   async start(request: IssueRequest): Promise<StartOutcome> {
-    const { owner, repo, issueNumber } = request;
-    return this.claimIssue(owner, repo, issueNumber, async () => {
-      const now = Date.now() / 1000;
-      const job: GitHubJob = {
-        id: newJobId(),
-        owner,
-        repo,
-        installation_id: request.installationId,
-        issue_number: issueNumber,
-        title: request.title,
-        body: request.body,
-        requested_by: request.requestedBy,
-        settings: request.settings,
-        ...(request.private ? { private: true } : {}),
-        stage: "queued",
-        tasks: [],
-        results: [],
-        branch: `dellm/issue-${issueNumber}`,
-        files: [],
-        notes: [],
-        created_at: now,
-        updated_at: now,
-      };
-      return job;
-    });
+    return this.claimIssue(request.owner, request.repo, request.issueNumber, async () => newIssueJob(request));
   }
 
   /** Re-run the failed and missing tasks of the issue's latest job on the same branch and PR. */
@@ -141,41 +118,7 @@ export class GitHubJobs implements JobStarter {
         started: false,
         reason: `there is no dellm job for #${request.number} yet; add the \`${request.settings.label}\` label to the issue to start one.`,
       };
-    return this.claimIssue(latest.owner, latest.repo, latest.issue_number, async () => {
-      const failed = new Set(
-        latest.tasks.map((t) => t.id).filter((id) => !latest.results.some((r) => r.task_id === id && r.test_passed)),
-      );
-      for (const file of latest.files) if (!file.passed) failed.add(file.task_id);
-      if (failed.size === 0 && latest.stage === "done")
-        return `nothing to retry: every task of job \`${latest.id}\` passed its tests (${latest.pr_url ?? latest.branch}).`;
-      const now = Date.now() / 1000;
-      const planned = latest.tasks.length > 0;
-      return {
-        ...latest,
-        id: newJobId(),
-        retry_of: latest.id,
-        installation_id: request.installationId,
-        requested_by: request.requestedBy,
-        settings: request.settings,
-        private: request.private || latest.private || undefined,
-        stage: "queued",
-        failed_in: undefined,
-        error: undefined,
-        comment_id: undefined,
-        commit: undefined,
-        summary: undefined,
-        // A job that never got a plan is planned again; otherwise only the failed and missing tasks run.
-        rerun: planned ? [...failed].sort((a, b) => a - b) : undefined,
-        results: latest.results.filter((r) => !failed.has(r.task_id)),
-        files: latest.files.filter((f) => !failed.has(f.task_id)),
-        notes: [],
-        repository_tests: undefined,
-        repair_rounds: undefined,
-        repairing: undefined,
-        created_at: now,
-        updated_at: now,
-      } satisfies GitHubJob;
-    });
+    return this.claimIssue(latest.owner, latest.repo, latest.issue_number, async () => retryJob(latest, request));
   }
 
   /** Pick up the jobs a stopped bot left unfinished (call once at start). */

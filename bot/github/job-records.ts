@@ -1,0 +1,67 @@
+// The job records the GitHub App starts from: a new job for an issue, and a retry of the issue's
+// latest job that keeps its passing work and re-runs only what failed or is missing.
+import { newJobId } from "../../shared/schemas.js";
+import type { IssueRequest, RetryRequest } from "./jobs.js";
+import type { GitHubJob } from "./job-store.js";
+
+export function newIssueJob(request: IssueRequest): GitHubJob {
+  const now = Date.now() / 1000;
+  return {
+    id: newJobId(),
+    owner: request.owner,
+    repo: request.repo,
+    installation_id: request.installationId,
+    issue_number: request.issueNumber,
+    title: request.title,
+    body: request.body,
+    requested_by: request.requestedBy,
+    settings: request.settings,
+    ...(request.private ? { private: true } : {}),
+    stage: "queued",
+    tasks: [],
+    results: [],
+    branch: `dellm/issue-${request.issueNumber}`,
+    files: [],
+    notes: [],
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+/** The retry of `latest`, or why there is nothing to retry. */
+export function retryJob(latest: GitHubJob, request: RetryRequest): GitHubJob | string {
+  const failed = new Set(
+    latest.tasks.map((t) => t.id).filter((id) => !latest.results.some((r) => r.task_id === id && r.test_passed)),
+  );
+  for (const file of latest.files) if (!file.passed) failed.add(file.task_id);
+  if (failed.size === 0 && latest.stage === "done")
+    return `nothing to retry: every task of job \`${latest.id}\` passed its tests (${latest.pr_url ?? latest.branch}).`;
+  const now = Date.now() / 1000;
+  const planned = latest.tasks.length > 0;
+  return {
+    ...latest,
+    id: newJobId(),
+    retry_of: latest.id,
+    installation_id: request.installationId,
+    requested_by: request.requestedBy,
+    settings: request.settings,
+    // A job that was private stays private.
+    private: request.private || latest.private || undefined,
+    stage: "queued",
+    failed_in: undefined,
+    error: undefined,
+    comment_id: undefined,
+    commit: undefined,
+    summary: undefined,
+    // A job that never got a plan is planned again; otherwise only the failed and missing tasks run.
+    rerun: planned ? [...failed].sort((a, b) => a - b) : undefined,
+    results: latest.results.filter((r) => !failed.has(r.task_id)),
+    files: latest.files.filter((f) => !failed.has(f.task_id)),
+    notes: [],
+    repository_tests: undefined,
+    repair_rounds: undefined,
+    repairing: undefined,
+    created_at: now,
+    updated_at: now,
+  } satisfies GitHubJob;
+}
