@@ -9,5 +9,6 @@ export default defineConfig({
     hookTimeout: 180_000,
     fileParallelism: false,
     passWithNoTests: false,
+    globalSetup: ["test/temp-folder.global.ts"],
   },
 });
