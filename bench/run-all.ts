@@ -1,14 +1,17 @@
 // `npm run bench`: every benchmark, figures printed and written to bench/results.json.
 // Pass names to run some: npm run bench -- sandbox generation
+// (`task`: per-task latency on the worker's real path against llama.cpp's llama-bench; see bench/task-latency.ts)
 import { writeFile } from "node:fs/promises";
 import { benchGeneration } from "./generation.js";
 import { benchSandbox } from "./sandbox.js";
 import { benchSwarm } from "./swarm.js";
+import { benchTaskLatency } from "./task-latency.js";
 
 const benches = {
   sandbox: () => benchSandbox(),
   generation: () => benchGeneration(),
   swarm: () => benchSwarm(),
+  task: () => benchTaskLatency(),
 } as const;
 type BenchName = keyof typeof benches;
 
