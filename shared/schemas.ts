@@ -162,6 +162,8 @@ export const ResultSchema = z.object({
    */
   edits: EditsSchema.optional(),
   base_sha256: Sha256Schema.optional(),
+  /** The verdict behind `test_passed` when the bot re-tested the code (its own sandbox's). */
+  verdict: TestVerdictSchema.optional(),
 });
 export type Result = z.infer<typeof ResultSchema>;
 

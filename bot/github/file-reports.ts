@@ -48,7 +48,10 @@ export async function fileReports(
 
 function fromResult(taskId: number, result: Result | undefined): Omit<FileReport, "path" | "change" | "passed"> {
   const log = result?.error ?? result?.test_logs;
+  // The bot's re-test verdict when it ran, else the worker's last attempt's.
+  const verdict = result?.verdict ?? result?.attempts.at(-1)?.test.verdict;
   return {
+    ...(verdict && verdict !== "passed" && verdict !== "failed" ? { verdict } : {}),
     task_id: taskId,
     worker: result?.worker_id ?? null,
     tests_passed: result?.tests_passed ?? 0,

@@ -4,7 +4,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../../shared/atomic-file.js";
-import { JobIdSchema, ResultSchema, TaskSchema, type JobId } from "../../shared/schemas.js";
+import { JobIdSchema, ResultSchema, TaskSchema, TestVerdictSchema, type JobId } from "../../shared/schemas.js";
 import { AppSettingsSchema } from "./app-settings.js";
 import { RepositoryTestsSchema } from "../pipeline/repository-check.js";
 
@@ -25,6 +25,8 @@ export const FileReportSchema = z.object({
   reason: z.string().optional(),
   /** Test output of a failure, shortened. */
   log: z.string().optional(),
+  /** How the file's tests ended when not simply passed or failed (tampering, no verdict, timed out…). */
+  verdict: TestVerdictSchema.optional(),
   /** The repository's test files that ran with this file (they import it). */
   repository_tests: z.array(z.string()).optional(),
 });

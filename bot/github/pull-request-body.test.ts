@@ -49,6 +49,26 @@ describe("pull request body", () => {
     expect(body).toContain("dellm job `job-abc123`");
   });
 
+  it("says how a file that did not pass ended: tampering, no verdict, timed out, or plainly failed", () => {
+    const body = pullRequestBody({
+      issueNumber: 7,
+      jobId: "job-abc123",
+      summary: "",
+      files: [
+        row({ task_id: 1, path: "t.py", passed: false, verdict: "tampering" }),
+        row({ task_id: 2, path: "u.py", passed: false, verdict: "unknown" }),
+        row({ task_id: 3, path: "s.py", passed: false, verdict: "timed_out" }),
+        row({ task_id: 4, path: "f.py", passed: false }),
+      ],
+      notes: [],
+    });
+    const results = body
+      .split("\n")
+      .filter((l) => l.startsWith("| `"))
+      .map((l) => l.split(" | ").at(-1));
+    expect(results).toEqual(["❌ verdict tampering |", "❌ no verdict |", "❌ timed out |", "❌ failed |"]);
+  });
+
   it("names the reason a file was not written, and stays under GitHub's body limit", () => {
     const huge = "x".repeat(3_000);
     const files = Array.from({ length: 40 }, (_, i) =>

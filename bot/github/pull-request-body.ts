@@ -2,6 +2,7 @@
 // attempts, created or modified) and the shortened test log of each failure, collapsed. Everything
 // but the bot's own words comes from models, workers or the sandbox and goes through markdown-text.
 import { showUntrusted } from "../../shared/display.js";
+import type { TestVerdict } from "../../shared/schemas.js";
 import type { FileReport } from "./job-store.js";
 import type { RepositoryTests } from "../pipeline/repository-check.js";
 import { codeSpanCell, fencedBlock, markdownBlock, markdownCell, markdownInline } from "./markdown-text.js";
@@ -9,6 +10,19 @@ import { codeSpanCell, fencedBlock, markdownBlock, markdownCell, markdownInline 
 /** GitHub refuses bodies over 65 536 characters; logs are cut first. */
 const MAX_BODY_CHARS = 60_000;
 const MAX_LOG_CHARS = 3_000;
+
+/** What the table says of a file that did not pass, by the sandbox's verdict. */
+const VERDICT_WORDS: Record<TestVerdict, string> = {
+  passed: "passed",
+  failed: "failed",
+  no_tests: "no tests ran",
+  syntax_error: "syntax error",
+  tampering: "verdict tampering",
+  unknown: "no verdict",
+  timed_out: "timed out",
+  out_of_memory: "out of memory",
+  killed: "killed",
+};
 
 export interface PullRequestBodyInput {
   issueNumber: number;
@@ -35,7 +49,7 @@ export function pullRequestBody({
     .sort((a, b) => a.task_id - b.task_id)
     .map(
       (f) =>
-        `| ${codeSpanCell(f.path)} | ${f.task_id} | ${markdownCell(f.worker ?? "—")} | ${f.tests_passed} | ${f.tests_failed} | ${f.attempts} | ${f.change === "not written" ? `not written: ${markdownCell(f.reason ?? "")}` : f.change} | ${f.passed ? "✅ passed" : "❌ failed"} |`,
+        `| ${codeSpanCell(f.path)} | ${f.task_id} | ${markdownCell(f.worker ?? "—")} | ${f.tests_passed} | ${f.tests_failed} | ${f.attempts} | ${f.change === "not written" ? `not written: ${markdownCell(f.reason ?? "")}` : f.change} | ${f.passed ? "✅ passed" : `❌ ${VERDICT_WORDS[f.verdict ?? "failed"]}`} |`,
     );
   const head = [
     `Closes #${issueNumber}`,

@@ -76,7 +76,7 @@ describe("the bot's re-test with a tampering file", () => {
       const { results: verified, disagreed } = await verifyResults(tasks, results, sandbox);
 
       const tamperer = verified.get(1)!;
-      expect(tamperer.test_passed).toBe(false);
+      expect(tamperer).toMatchObject({ test_passed: false, verdict: "tampering" });
       expect(tamperer.test_logs).toMatch(
         /verdict tampering: pytest_plugins at line 3 of tamper\.py; pytest hook pytest_runtest_makereport at line 6/,
       );
@@ -85,7 +85,7 @@ describe("the bot's re-test with a tampering file", () => {
       );
 
       const honest = verified.get(2)!;
-      expect(honest.test_passed).toBe(false);
+      expect(honest).toMatchObject({ test_passed: false, verdict: "failed" });
       expect(honest.tests_failed).toBe(1);
       expect(honest.test_logs).toMatch(/pytest: some tests failed/);
       expect(honest.notes.at(-1)).toBe("the worker reported passed; the bot's re-test failed");

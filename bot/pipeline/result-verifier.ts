@@ -112,6 +112,7 @@ function withVerdict(result: Result, test: TestResult): Result {
   return {
     ...result,
     test_passed: test.success,
+    ...(test.verdict ? { verdict: test.verdict } : {}),
     tests_passed: test.tests_passed,
     tests_failed: test.tests_failed,
     test_logs: test.success ? result.test_logs : log,
