@@ -19,7 +19,9 @@ export interface LlamaBenchReport {
   decodeTokens: number;
   /** pp<promptTokens> from an empty cache. */
   promptTokensPerSecond: number;
-  /** tg<decodeTokens> after promptTokens already in the cache, as the worker decodes after its prompt. */
+  /** Tokens already in the cache for the decode figure (the worker decodes after its prompt). */
+  decodeDepth: number;
+  /** tg<decodeTokens> after decodeDepth tokens in the cache. */
   decodeTokensPerSecond: number;
   /** tg<decodeTokens> from an empty cache (llama-bench's usual figure). */
   decodeTokensPerSecondEmpty: number;
@@ -38,6 +40,8 @@ export async function runLlamaBench(options: {
   batchSize: number;
   promptTokens: number;
   decodeTokens: number;
+  /** Tokens in the cache before the decode test (llama-bench -d). */
+  decodeDepth: number;
   repetitions?: number;
   binary?: string;
   log?: (line: string) => void;
@@ -83,7 +87,8 @@ export async function runLlamaBench(options: {
   const p = options.promptTokens;
   const n = options.decodeTokens;
   const prompt = await bench(["-p", String(p), "-n", String(n)]);
-  const deep = await bench(["-p", "0", "-n", String(n), "-d", String(p)]);
+  const d = options.decodeDepth;
+  const deep = await bench(["-p", "0", "-n", String(n), "-d", String(d)]);
   const find = (rows: LlamaBenchRow[], test: (row: LlamaBenchRow) => boolean) => {
     const row = rows.find(test);
     if (!row) throw new Error(`llama-bench printed no such test: ${JSON.stringify(rows).slice(0, 500)}`);
@@ -94,8 +99,9 @@ export async function runLlamaBench(options: {
     commit,
     promptTokens: p,
     decodeTokens: n,
+    decodeDepth: d,
     promptTokensPerSecond: find(prompt, (r) => r.n_prompt === p && r.n_gen === 0),
     decodeTokensPerSecondEmpty: find(prompt, (r) => r.n_prompt === 0 && r.n_gen === n),
-    decodeTokensPerSecond: find(deep, (r) => r.n_gen === n && (r.n_depth ?? 0) === p),
+    decodeTokensPerSecond: find(deep, (r) => r.n_gen === n && (r.n_depth ?? 0) === d),
   };
 }

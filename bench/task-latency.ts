@@ -49,6 +49,8 @@ export interface CallFigure extends CompletionStats {
   forcedTokens: number;
   /** The prompt's characters per token of the benchmark model's byte-level tokenizer (about 1). */
   promptCharsPerToken: number;
+  /** The whole prompt's tokens (promptTokens less a reused prefix): where in the cache decoding starts. */
+  promptTotalTokens: number;
 }
 
 export interface TaskFigure {
@@ -93,7 +95,13 @@ export interface TaskLatencyReport {
     string,
     { tasks: number; generationP50: number; generationP90: number; wallP50: number; wallP90: number }
   >;
-  worker: { decodeTokensPerSecond: number; promptTokensPerSecond: number; typicalPromptTokens: number };
+  worker: {
+    decodeTokensPerSecond: number;
+    promptTokensPerSecond: number;
+    allPromptTokensPerSecond: number;
+    typicalPromptTokens: number;
+    typicalDecodeDepth: number;
+  };
   peer: (LlamaBenchReport & { decodeRatio: number; promptRatio: number }) | { missing: string };
 }
 
@@ -120,8 +128,9 @@ class ForcedLengthModel implements CodeModel {
       seed: 1,
     });
     const stats = this.inner.lastStats!;
-    const promptCharsPerToken = prompt.text.length / (await this.inner.countTokens(prompt.text));
-    this.calls.push({ kind: prompt.kind, forcedTokens, promptCharsPerToken, ...stats });
+    const promptTotalTokens = await this.inner.countTokens(prompt.text);
+    const promptCharsPerToken = prompt.text.length / promptTotalTokens;
+    this.calls.push({ kind: prompt.kind, forcedTokens, promptCharsPerToken, promptTotalTokens, ...stats });
     return text;
   }
 
@@ -232,23 +241,38 @@ export async function benchTaskLatency(
     );
   }
 
-  const sum = (pick: (t: TaskFigure) => number) => tasks.reduce((a, t) => a + pick(t), 0);
-  const long = tasks.flatMap((t) => t.calls).filter((c) => c.generatedTokens > 1);
+  const all = tasks.flatMap((t) => t.calls);
+  const long = all.filter((c) => c.generatedTokens > 1);
+  const first = all.filter((c) => c.kind === "can-solve");
+  const stepMs = (c: CallFigure) => 1000 / (tasks.find((t) => t.calls.includes(c))?.decodeTokensPerSecond ?? Infinity);
   const worker = {
     // Over the steps after each answer's first token (the first comes with the prompt).
     decodeTokensPerSecond:
       long.reduce((a, c) => a + c.generatedTokens - 1, 0) / (long.reduce((a, c) => a + c.decodeMs, 0) / 1000),
-    promptTokensPerSecond: sum((t) => t.promptTokens) / sum((t) => t.promptSeconds),
+    // Query 5.2's prompts: evaluated from an (almost) empty cache, as llama-bench's pp is.
+    promptTokensPerSecond:
+      first.reduce((a, c) => a + c.promptTokens, 0) / (first.reduce((a, c) => a + c.promptMs - stepMs(c), 0) / 1000),
+    // All prompt tokens of all calls (5.6's part after the prefix it shares with 5.2 is evaluated deep in the cache).
+    allPromptTokensPerSecond:
+      tasks.reduce((a, t) => a + t.promptTokens, 0) / tasks.reduce((a, t) => a + t.promptSeconds, 0),
     typicalPromptTokens: Math.round(
       quantile(
-        tasks.map((t) => t.calls[0]?.promptTokens ?? 0),
+        first.map((c) => c.promptTokens),
+        0.5,
+      ),
+    ),
+    // Where in the cache the answers are decoded: after the 5.6 prompt, halfway through the answer.
+    typicalDecodeDepth: Math.round(
+      quantile(
+        long.map((c) => c.promptTotalTokens + c.generatedTokens / 2),
         0.5,
       ),
     ),
   };
   log(
-    `[bench] worker: decode ${worker.decodeTokensPerSecond.toFixed(1)} tok/s, prompt ${worker.promptTokensPerSecond.toFixed(1)} tok/s ` +
-      `(typical 5.2 prompt ${worker.typicalPromptTokens} tokens)`,
+    `[bench] worker: decode ${worker.decodeTokensPerSecond.toFixed(1)} tok/s (typical depth ${worker.typicalDecodeDepth} tokens), ` +
+      `prompt ${worker.promptTokensPerSecond.toFixed(1)} tok/s on 5.2 prompts (typical ${worker.typicalPromptTokens} tokens), ` +
+      `${worker.allPromptTokensPerSecond.toFixed(1)} tok/s over all prompt tokens`,
   );
 
   const peer = await peerFigures(modelPath, threads, batchSize, worker, log);
@@ -273,7 +297,16 @@ async function peerFigures(
   log: (line: string) => void,
 ): Promise<TaskLatencyReport["peer"]> {
   const promptTokens = Math.max(64, Math.round(worker.typicalPromptTokens / 64) * 64);
-  const peer = await runLlamaBench({ model: modelPath, threads, batchSize, promptTokens, decodeTokens: 64, log });
+  const decodeDepth = Math.max(0, Math.round(worker.typicalDecodeDepth / 64) * 64);
+  const peer = await runLlamaBench({
+    model: modelPath,
+    threads,
+    batchSize,
+    promptTokens,
+    decodeDepth,
+    decodeTokens: 64,
+    log,
+  });
   if ("missing" in peer) {
     log(`[bench] llama-bench peer: ${peer.missing}`);
     return peer;
@@ -282,7 +315,7 @@ async function peerFigures(
   const promptRatio = worker.promptTokensPerSecond / peer.promptTokensPerSecond;
   log(
     `[bench] llama-bench (llama.cpp ${peer.commit.slice(0, 12)}, same GGUF, -t ${threads} -b ${batchSize}, Q8_0 KV cache, flash attention, no mmap): ` +
-      `pp${promptTokens} ${peer.promptTokensPerSecond.toFixed(1)} tok/s, tg64 at depth ${promptTokens} ${peer.decodeTokensPerSecond.toFixed(1)} tok/s ` +
+      `pp${promptTokens} ${peer.promptTokensPerSecond.toFixed(1)} tok/s, tg64 at depth ${decodeDepth} ${peer.decodeTokensPerSecond.toFixed(1)} tok/s ` +
       `(at depth 0 ${peer.decodeTokensPerSecondEmpty.toFixed(1)})`,
   );
   log(
