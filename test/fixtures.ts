@@ -1,5 +1,6 @@
 // Small valid records for tests and benchmarks that need a task or a result but not their content.
-import type { Result, Task } from "../shared/schemas.js";
+import type { Result, Task, WorkItem } from "../shared/schemas.js";
+import type { TaskSolver } from "../worker/worker-loop.js";
 
 /** Task `id` writing t<id>.py at the repository root. */
 export function taskFixture(id: number, dependencies: number[] = []): Task {
@@ -37,3 +38,8 @@ export function passingResult(
     notes: [],
   };
 }
+
+/** Solves every task at once with a passing result for a one-line file, as in-process worker local-1. */
+export const stubFileSolver: TaskSolver = {
+  execute: async (item: WorkItem) => passingResult(item.jobId, item.task.id, "local-1", `# ${item.task.file}\n`),
+};

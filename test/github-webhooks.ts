@@ -92,6 +92,11 @@ export function commentPayload(body: string, login = "alice", number = 7, sender
   };
 }
 
+/** An Octokit as a job gets one for an installation (token "ghs_test"), without retries or throttling. */
+export function installationOctokit(): InstanceType<typeof ProbotOctokit> {
+  return new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false } });
+}
+
 /** Installation tokens for installation 42, as often as asked. */
 export function installationTokens(): nock.Scope {
   return nock(API)

@@ -6,15 +6,13 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
-import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readEnv } from "../../shared/config.js";
-import type { Task, WorkItem } from "../../shared/schemas.js";
+import type { Task } from "../../shared/schemas.js";
 import { fakeModel, FakeAnthropicApi } from "../../test/fake-anthropic-api.js";
-import { passingResult } from "../../test/fixtures.js";
+import { stubFileSolver } from "../../test/fixtures.js";
 import { bareRepository } from "../../test/git-fixtures.js";
-import { captureComments, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
-import type { TaskSolver } from "../../worker/worker-loop.js";
+import { captureComments, installationOctokit, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
 import { openPlannerSource } from "../pipeline/choose-planner.js";
 import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner, type PlannerModel } from "../pipeline/planner.js";
@@ -33,9 +31,7 @@ const task = (id: number, file: string): Task => ({
   context: "",
 });
 const plan = JSON.stringify([task(1, "core.py"), task(2, "extra.py")]);
-const solver: TaskSolver = {
-  execute: async (item: WorkItem) => passingResult(item.jobId, item.task.id, "local-1", `# ${item.task.file}\n`),
-};
+const solver = stubFileSolver;
 /** Claude's answers: the plan to prompt 5.1, a summary to 5.7. */
 const answer = (prompt: string) => (prompt.includes("break it down into subproblems") ? plan : "Wrote the app.");
 
@@ -43,11 +39,7 @@ let dir: string;
 let remote: string;
 let store: GitHubJobStore;
 let api: FakeAnthropicApi;
-const octokit = new ProbotOctokit({
-  auth: { token: "ghs_test" },
-  retry: { enabled: false },
-  throttle: { enabled: false },
-});
+const octokit = installationOctokit();
 
 beforeEach(async () => {
   nock.disableNetConnect();

@@ -6,13 +6,12 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
-import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Task } from "../../shared/schemas.js";
 import { askCoordinator, type CoordinatorResponse } from "../../shared/swarm/coordinator-protocol.js";
 import { createSwarmNode } from "../../shared/swarm/swarm-node.js";
 import { bareRepository } from "../../test/git-fixtures.js";
-import { captureComments, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
+import { captureComments, installationOctokit, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
 import { Planner } from "../pipeline/planner.js";
 import { SwarmCoordinator } from "../swarm/coordinator.js";
@@ -32,11 +31,7 @@ const plan: Task[] = [
     context: "",
   },
 ];
-const octokit = new ProbotOctokit({
-  auth: { token: "ghs_test" },
-  retry: { enabled: false },
-  throttle: { enabled: false },
-});
+const octokit = installationOctokit();
 
 let dir: string;
 beforeEach(async () => {

@@ -6,13 +6,12 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
-import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Task, WorkItem } from "../../shared/schemas.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import { passingResult } from "../../test/fixtures.js";
 import { bareRepository } from "../../test/git-fixtures.js";
-import { captureComments, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
+import { captureComments, installationOctokit, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
 import type { TaskSolver } from "../../worker/worker-loop.js";
 import { TaskExecutor } from "../../worker/executor.js";
@@ -68,11 +67,7 @@ const quantityTask: Task = {
 };
 
 let dir: string;
-const octokit = new ProbotOctokit({
-  auth: { token: "ghs_test" },
-  retry: { enabled: false },
-  throttle: { enabled: false },
-});
+const octokit = installationOctokit();
 
 beforeEach(async () => {
   nock.disableNetConnect();

@@ -5,13 +5,12 @@ import { chmod, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
-import { ProbotOctokit } from "probot";
 import { simpleGit } from "simple-git";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Task, WorkItem } from "../../shared/schemas.js";
-import { passingResult } from "../../test/fixtures.js";
+import { passingResult, stubFileSolver } from "../../test/fixtures.js";
 import { bareRepository } from "../../test/git-fixtures.js";
-import { captureComments, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
+import { captureComments, installationOctokit, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import type { Prompt } from "../../shared/prompts.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
@@ -34,18 +33,12 @@ const task = (id: number, file: string, directory = "app/"): Task => ({
 const plan = [task(1, "core.py"), task(2, "extra.py")];
 
 /** Solves every task at once with a passing result, as in-process worker local-1 (the sandbox has its own tests). */
-const solver: TaskSolver = {
-  execute: async (item: WorkItem) => passingResult(item.jobId, item.task.id, "local-1", `# ${item.task.file}\n`),
-};
+const solver = stubFileSolver;
 
 let dir: string;
 let remote: string;
 let store: GitHubJobStore;
-const octokit = new ProbotOctokit({
-  auth: { token: "ghs_test" },
-  retry: { enabled: false },
-  throttle: { enabled: false },
-});
+const octokit = installationOctokit();
 
 beforeEach(async () => {
   nock.disableNetConnect();

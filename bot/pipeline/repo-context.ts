@@ -1,11 +1,11 @@
 // What the planner and the workers see of the repository: its file list, the contents of the files
 // the issue most likely touches (within a character budget), and a file's current content.
-import { createHash } from "node:crypto";
 import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { simpleGit } from "simple-git";
 import { repoRelativePath } from "../../shared/repo-path.js";
 import { LIMITS, type Task } from "../../shared/schemas.js";
+import { sha256 } from "./existing-file-guard.js";
 
 export interface RepositoryContext {
   files: string[];
@@ -135,7 +135,7 @@ export async function withCurrentContent(
     } else {
       // The whole file for the worker to edit; current_content too when it fits a prompt whole
       // (workers before issue 17 show only that one and answer with a whole file).
-      const existing_file = { content, sha256: createHash("sha256").update(content).digest("hex") };
+      const existing_file = { content, sha256: sha256(content) };
       updated.push(
         content.length > LIMITS.contextChars
           ? { ...task, existing_file }
