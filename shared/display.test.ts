@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { firstUnprintable, showUntrusted, showUntrustedLines } from "./display.js";
+import { escapeHtml, firstUnprintable, showUntrusted, showUntrustedLines } from "./display.js";
 
 describe("showUntrusted (one line)", () => {
   it("escapes everything that colours, moves the cursor, breaks the line or reorders text", () => {
@@ -29,5 +29,11 @@ describe("firstUnprintable", () => {
   it("names the first character that would be escaped, or null", () => {
     expect(firstUnprintable("ok\u202e\x1b")).toBe("\\u{202e}");
     expect(firstUnprintable("ok.py")).toBeNull();
+  });
+
+  it("escapes every character that could open a tag, an entity or end an attribute in HTML", () => {
+    expect(escapeHtml(`<a href="x" title='y'>&amp;</a>`)).toBe(
+      "&#60;a href=&#34;x&#34; title=&#39;y&#39;&#62;&#38;amp;&#60;/a&#62;",
+    );
   });
 });

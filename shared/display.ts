@@ -40,3 +40,8 @@ export function firstUnprintable(text: string): string | null {
   const match = text.match(new RegExp(UNPRINTABLE.source, "u"));
   return match ? escaped(match[0]) : null;
 }
+
+/** Text placed in HTML or SVG, inside an element or an attribute value: no tag, entity or quote survives. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,6 +1,7 @@
 // An SVG chart of an evaluation: success per tier (with the seed's 70 % goal for medium) and the
 // median time per stage against its target. Hand-written SVG: two bar panels do not need a
 // plotting library, and the file opens in any browser or GitHub comment.
+import { escapeHtml } from "../../shared/display.js";
 import type { EvalReport } from "./report.js";
 
 const WIDTH = 760;
@@ -69,6 +70,5 @@ function rect(x: number, y: number, width: number, height: number, fill: string)
 }
 
 function text(x: number, y: number, content: string, size: number, weight = "normal"): string {
-  const escaped = content.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  return `<text x="${x}" y="${y}" font-size="${size}" font-weight="${weight}">${escaped}</text>`;
+  return `<text x="${x}" y="${y}" font-size="${size}" font-weight="${weight}">${escapeHtml(content)}</text>`;
 }

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
+import { escapeHtml } from "../../shared/display.js";
 
 const AppYmlSchema = z
   .object({
@@ -62,10 +63,6 @@ export function createAppUrl(
 ): string {
   const owner = org ? `/organizations/${encodeURIComponent(org)}` : "";
   return `${github.protocol}://${github.host}${owner}/settings/apps/new?state=${encodeURIComponent(state)}`;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** The page with the button that posts the manifest to GitHub (GitHub's manifest flow is a form post). */

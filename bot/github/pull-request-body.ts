@@ -1,7 +1,7 @@
 // The pull request's body: the Query 5.7 summary, then one table row per file (task, worker, tests,
 // attempts, created or modified) and the shortened test log of each failure, collapsed. Everything
 // but the bot's own words comes from models, workers or the sandbox and goes through markdown-text.
-import { showUntrusted } from "../../shared/display.js";
+import { escapeHtml, showUntrusted } from "../../shared/display.js";
 import type { TestVerdict } from "../../shared/schemas.js";
 import type { FileReport } from "./job-store.js";
 import type { RepositoryTests } from "../pipeline/repository-check.js";
@@ -157,8 +157,4 @@ function repositorySection(report: RepositoryTests): string[] {
         .join(", ")}${report.left_out.length > 20 ? ` and ${report.left_out.length - 20} more` : ""}.`,
     );
   return lines;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
