@@ -55,6 +55,8 @@ export type Task = z.infer<typeof TaskSchema>;
  * How a test run ended, as the sandbox judged it. "tampering": the code under test contains a
  * construct that can fake the verdict (named in `tampering`); "unknown": the structured report was
  * missing, partial or contradicted the exit status, so no verdict could be trusted.
+ * "missing_dependency": the tests failed importing a module the sandbox image lacks and no file of
+ * the run provides (the repository's `setup` must install it; per-test outcomes stay valid).
  */
 export const TestVerdictSchema = z.enum([
   "passed",
@@ -66,6 +68,7 @@ export const TestVerdictSchema = z.enum([
   "timed_out",
   "out_of_memory",
   "killed",
+  "missing_dependency",
 ]);
 export type TestVerdict = z.infer<typeof TestVerdictSchema>;
 

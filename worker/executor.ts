@@ -145,7 +145,8 @@ export class TaskExecutor {
         previousAnswer = tried.edits ? renderEdits(tried.edits) : answer;
         onEvent({ kind: "tested", taskId: item.task.id, attempt, result: tried.test });
         attempts.push({ attempt, ...tried });
-        if (tried.test.success) break;
+        // A package the image lacks is the repository's setup to fix, not the code: no repair spent on it.
+        if (tried.test.success || tried.test.verdict === "missing_dependency") break;
       }
     } catch (caught) {
       if (signal?.aborted) throw caught;

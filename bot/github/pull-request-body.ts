@@ -22,6 +22,7 @@ const VERDICT_WORDS: Record<TestVerdict, string> = {
   timed_out: "timed out",
   out_of_memory: "out of memory",
   killed: "killed",
+  missing_dependency: "missing dependency",
 };
 
 export interface PullRequestBodyInput {

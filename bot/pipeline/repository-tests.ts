@@ -124,7 +124,8 @@ const FAILING: ReadonlySet<TestOutcome> = new Set(["failed", "error", "unfinishe
 
 /** A run whose per-test outcomes can be believed: the runner judged it (no timeout, no tampering). */
 function brokenReason(run: TestResult): string | undefined {
-  if (run.verdict === "passed" || run.verdict === "failed" || run.verdict === "no_tests") return undefined;
+  const judged = ["passed", "failed", "no_tests", "missing_dependency"];
+  if (run.verdict !== undefined && judged.includes(run.verdict)) return undefined;
   return run.failure_reason ?? `verdict ${run.verdict ?? "missing"}`;
 }
 

@@ -14,6 +14,7 @@ import type { TestResult } from "../schemas.js";
 import type { Sandbox, SandboxRun } from "./sandbox.js";
 import { RUNNER_PATH, runnerCommand, runnerSource, VERDICT_KEY_ENV } from "./sandbox-runner.js";
 import { findVerdict, toTestResult, withoutVerdictLine } from "./sandbox-verdict.js";
+import { withMissingDependency } from "./missing-dependency.js";
 import { SECCOMP_PROFILE } from "./seccomp-profile.js";
 
 export interface DockerSandboxOptions {
@@ -89,7 +90,7 @@ export class DockerSandbox implements Sandbox {
     const verdictKey = randomBytes(24).toString("hex");
     try {
       const container = await this.docker.createContainer({
-        Image: this.image,
+        Image: run.image ?? this.image,
         Cmd: runnerCommand({
           check: (run.checkPaths?.map((p) => repoRelativePath("", p)) ?? paths).filter((p) => p.endsWith(".py")),
           test: targets,
@@ -117,7 +118,7 @@ export class DockerSandbox implements Sandbox {
         },
       });
       try {
-        return await this.startAndCollect(container, timeoutSeconds, verdictKey);
+        return withMissingDependency(await this.startAndCollect(container, timeoutSeconds, verdictKey), run.files);
       } finally {
         await container.remove({ force: true }).catch(() => {});
       }

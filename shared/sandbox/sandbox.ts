@@ -15,6 +15,11 @@ export interface SandboxRun {
   pytestArgs?: string[];
   /** Override of the configured timeout, in seconds. */
   timeoutSeconds?: number;
+  /**
+   * The image to run in instead of the sandbox's own: a repository's derived image (its `setup`
+   * installed, see setup-image.ts). The run's locked-down flags are the same whatever the image.
+   */
+  image?: string;
 }
 
 export interface Sandbox {

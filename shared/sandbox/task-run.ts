@@ -12,6 +12,8 @@ export interface RepositoryView {
   files: SourceFile[];
   /** Test files among `files` (pytest's naming rule, or what test_command selects). */
   tests: string[];
+  /** The repository's derived image (its `setup` installed; see setup-image.ts): runs use it instead of the sandbox's. */
+  image?: string;
 }
 
 /** A work item that may carry the repository (in-process workers get it; the swarm's items do not yet). */
@@ -46,5 +48,6 @@ export function taskSandboxRun(
     // Only what the job wrote is scanned: the repository's own files are the owner's.
     checkPaths: written.map((f) => f.path),
     pytestArgs: ["--continue-on-collection-errors"],
+    ...(repository.image ? { image: repository.image } : {}),
   };
 }

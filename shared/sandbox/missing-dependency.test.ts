@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import type { TestResult } from "../schemas.js";
+import { missingModule, withMissingDependency } from "./missing-dependency.js";
+
+const failed = (stdout: string): TestResult => ({
+  success: false,
+  stdout,
+  stderr: "",
+  tests_passed: 0,
+  tests_failed: 1,
+  execution_time: 1,
+  verdict: "failed",
+  failure_reason: "pytest: some tests failed",
+});
+
+describe("missing dependency", () => {
+  const collection = "E   ModuleNotFoundError: No module named 'tinypkg.sub'\n";
+
+  it("names a top-level module no file of the run provides", () => {
+    expect(missingModule(failed(collection), [{ path: "app.py", content: "" }])).toBe("tinypkg");
+    const result = withMissingDependency(failed(collection), [{ path: "app.py", content: "" }]);
+    expect(result.verdict).toBe("missing_dependency");
+    expect(result.failure_reason).toMatch(/^missing dependency tinypkg: add it to setup in \.github\/dellm\.yml/);
+  });
+
+  it("leaves a module of the run's own files to the code (a package folder or a .py file, at any depth)", () => {
+    expect(missingModule(failed(collection), [{ path: "src/tinypkg/__init__.py", content: "" }])).toBeUndefined();
+    expect(missingModule(failed(collection), [{ path: "lib/tinypkg.py", content: "" }])).toBeUndefined();
+    expect(withMissingDependency(failed(collection), [{ path: "tinypkg.py", content: "" }]).verdict).toBe("failed");
+  });
+
+  it("touches neither passing runs nor runs the host judged (timeouts)", () => {
+    const passed = { ...failed(collection), success: true, verdict: "passed" as const };
+    expect(withMissingDependency(passed, [])).toBe(passed);
+    const timedOut = { ...failed(collection), verdict: "timed_out" as const };
+    expect(withMissingDependency(timedOut, [])).toBe(timedOut);
+  });
+});
