@@ -7,7 +7,7 @@ import { collectVerified } from "./collect.js";
 import type { Distribution, JobEvent } from "./distribution.js";
 import { jobStartPoint, mergeResults, openOrInitRepo, type MergeOutcome } from "./merger.js";
 import type { Planner } from "./planner.js";
-import { withCurrentContent, withRepositoryInstructions } from "./repo-context.js";
+import { repositoryContext, withCurrentContent, withRepositoryInstructions } from "./repo-context.js";
 import { summarizeJob } from "./summarize.js";
 import { repositorySnapshot } from "../../shared/repository-snapshot.js";
 import type { RepositoryView } from "../../shared/sandbox/task-run.js";
@@ -51,6 +51,9 @@ async function repositoryAt(repoPath: string, startPoint: string): Promise<Repos
   }
 }
 
+/** Characters of repository context given to the planner (the GitHub App's default). */
+const REPOSITORY_CONTEXT_CHARS = 24_000;
+
 export async function runJob(input: JobInput): Promise<JobOutcome> {
   const { planner, onEvent = () => {}, signal } = input;
   const id = newJobId();
@@ -68,10 +71,18 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
   await openOrInitRepo(job.repo_path);
   const startPoint = await jobStartPoint(job.repo_path);
   onEvent({ kind: "planning", job });
+  // The planner sees what the repository holds (as in the GitHub path), so it changes existing files where they fit.
+  const context = await repositoryContext(job.repo_path, input.query, REPOSITORY_CONTEXT_CHARS);
   // Workers see the files the tasks change as they are at the base, as in the GitHub path.
   job.tasks = await withRepositoryInstructions(
     job.repo_path,
-    (await withCurrentContent(job.repo_path, await planner.decompose(input.query, { signal }), startPoint)).tasks,
+    (
+      await withCurrentContent(
+        job.repo_path,
+        await planner.decompose(input.query, { signal, repositoryContext: context.text }),
+        startPoint,
+      )
+    ).tasks,
   );
   job.status = "running";
   onEvent({ kind: "planned", job });
