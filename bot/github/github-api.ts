@@ -40,10 +40,14 @@ export async function openOrUpdatePullRequest(
   }
   if (pr) {
     const { data } = await octokit.rest.pulls.update({ ...where, pull_number: pr.pr_number, body });
-    // REST cannot turn an open PR into a draft; GraphQL can (a retry that now breaks the repository's tests).
-    if (options.draft && data.draft === false && data.node_id)
+    // REST cannot change whether an open PR is a draft; GraphQL can: a retry that now breaks the
+    // repository's tests makes it a draft, one that fixed them makes it ready for review again.
+    const draft = options.draft ?? false;
+    if (data.node_id && data.draft !== undefined && data.draft !== draft)
       await octokit.graphql(
-        "mutation($id: ID!) { convertPullRequestToDraft(input: { pullRequestId: $id }) { clientMutationId } }",
+        draft
+          ? "mutation($id: ID!) { convertPullRequestToDraft(input: { pullRequestId: $id }) { clientMutationId } }"
+          : "mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { clientMutationId } }",
         { id: data.node_id },
       );
     return pr;
