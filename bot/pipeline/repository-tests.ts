@@ -104,6 +104,7 @@ export function runRepositoryTests(
     testTargets: plan.targets,
     checkPaths: options.scanned,
     pytestArgs: ["--continue-on-collection-errors", ...plan.args],
+    repositoryConftest: true,
     timeoutSeconds: options.timeoutSeconds,
   });
 }

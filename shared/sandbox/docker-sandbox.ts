@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, posix } from "node:path";
 import { Writable } from "node:stream";
 import Docker from "dockerode";
 import { DEFAULT_SANDBOX_IMAGE } from "../config.js";
@@ -95,6 +95,9 @@ export class DockerSandbox implements Sandbox {
           check: (run.checkPaths?.map((p) => repoRelativePath("", p)) ?? paths).filter((p) => p.endsWith(".py")),
           test: targets,
           ...(run.pytestArgs?.length ? { args: run.pytestArgs } : {}),
+          ...(run.repositoryConftest && !run.checkPaths?.some((p) => posix.basename(p) === "conftest.py")
+            ? { conftest: true }
+            : {}),
         }),
         User: "1000:1000",
         WorkingDir: "/code",

@@ -18,6 +18,8 @@ export interface RunnerSpec {
   test: string[];
   /** Extra pytest selection options (-k/-m from a repository's test_command), before the targets. */
   args?: string[];
+  /** Load conftest.py files: only in the owner's repository, none of them written by the job. */
+  conftest?: boolean;
 }
 
 /** Where the runner's source is mounted (read-only) in the container. */
@@ -118,9 +120,11 @@ def run_pytest(targets):
         handle.write("[pytest]\npythonpath = /code\n")
     env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "HOME": "/tmp", "LANG": "C.UTF-8",
            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "PYTHONPATH": "/code", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    # Our ini instead of any pytest.ini/pyproject.toml/setup.cfg in /code; no conftest.py (one file's
-    # hooks would reach every test below it); no cache writes.
-    args = ["-q", "-p", "no:cacheprovider", "--noconftest", "-c", ini, "--rootdir", "/code", *SPEC.get("args", []), *targets]
+    # Our ini instead of any pytest.ini/pyproject.toml/setup.cfg in /code; conftest.py only when the
+    # host says they are all the repository owner's (one file's hooks reach every test below it); no
+    # cache writes.
+    conftest = [] if SPEC.get("conftest") is True else ["--noconftest"]
+    args = ["-q", "-p", "no:cacheprovider", *conftest, "-c", ini, "--rootdir", "/code", *SPEC.get("args", []), *targets]
     child = subprocess.Popen([sys.executable, "-I", "-c", CHILD_PY, plugin, log, *args], cwd="/code", env=env, stdin=subprocess.DEVNULL, close_fds=True)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     status = child.wait()

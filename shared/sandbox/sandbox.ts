@@ -13,6 +13,12 @@ export interface SandboxRun {
   checkPaths?: string[];
   /** Extra pytest selection options (-k/-m) placed before the targets. */
   pytestArgs?: string[];
+  /**
+   * Load the repository's conftest.py files (its fixtures): set only for runs inside the owner's
+   * repository. A conftest.py the job wrote is never loaded (plan validation refuses the name, and
+   * the sandbox drops this flag when one is among `checkPaths`).
+   */
+  repositoryConftest?: boolean;
   /** Override of the configured timeout, in seconds. */
   timeoutSeconds?: number;
   /**

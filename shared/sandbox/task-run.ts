@@ -48,6 +48,7 @@ export function taskSandboxRun(
     // Only what the job wrote is scanned: the repository's own files are the owner's.
     checkPaths: written.map((f) => f.path),
     pytestArgs: ["--continue-on-collection-errors"],
+    repositoryConftest: true,
     ...(repository.image ? { image: repository.image } : {}),
   };
 }
