@@ -56,6 +56,11 @@ export const AppSettingsSchema = z
       .min(0, "integration_repairs must be at least 0")
       .max(3, "integration_repairs can be at most 3")
       .default(1),
+    /**
+     * A private repository's file contents reach a planner run by a third party (Claude through
+     * Anthropic's API) only when this is true; otherwise it sees the issue and the file list.
+     */
+    share_code_with_planner: z.boolean().default(false),
     /** Tracked text files copied into a sandbox run, in MB; a bigger repository's tests are not run. */
     snapshot_limit_mb: z
       .number()

@@ -256,11 +256,23 @@ export class GitHubJobs implements JobStarter {
         job.notes.push(
           `The issue body has ${job.body.length} characters; the planner was given the first ${MAX_ISSUE_CHARS}.`,
         );
-      const context = await repositoryContext(checkout.dir, query, this.options.repositoryContextChars ?? 24_000);
+      const planner = await this.options.planner();
+      // A private repository's code goes to a third-party planner only when its owner said so.
+      const service = planner.model.service;
+      const withhold = job.private === true && service !== undefined && !job.settings.share_code_with_planner;
+      if (withhold)
+        job.notes.push(
+          `The planner (${plannerModelLabel(planner.model)} through ${service}) was shown the issue and the file list but no file's content: this is a private repository. Set \`share_code_with_planner: true\` in .github/dellm.yml to let it read the files it plans changes to.`,
+        );
+      const context = await repositoryContext(
+        checkout.dir,
+        query,
+        this.options.repositoryContextChars ?? 24_000,
+        !withhold,
+      );
       const paths = job.settings.paths.some((p) => p === "" || p === "/")
         ? ""
         : `\n\nOnly write files under: ${job.settings.paths.join(", ")}.`;
-      const planner = await this.options.planner();
       const tasks = await planner.decompose(query, {
         signal,
         repositoryContext: context.text + paths,

@@ -19,6 +19,7 @@ export interface ClaudeOptions {
 }
 
 export class ClaudePlannerModel implements PlannerModel {
+  readonly service = "Anthropic's API";
   readonly models: ClaudeModels;
   private readonly client: Anthropic;
   /** The id last sent (or checked); undefined until then when none is configured. */

@@ -9,6 +9,8 @@ import { PlanRejectedError, validatePlan } from "./plan-validation.js";
 /** Any model that answers a prompt; CodeModel satisfies it, and so does ClaudePlannerModel. */
 export interface PlannerModel {
   readonly name: string;
+  /** The third party the prompts are sent to (e.g. "Anthropic's API"); absent when the model runs here. */
+  readonly service?: string;
   complete(prompt: Prompt, options?: CompletionOptions): Promise<string>;
 }
 

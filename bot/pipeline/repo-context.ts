@@ -27,6 +27,8 @@ export async function repositoryContext(
   repoPath: string,
   issueText: string,
   maxChars: number,
+  /** false: the file list only, no file's content (a private repository's code kept from a third-party planner). */
+  contents = true,
 ): Promise<RepositoryContext> {
   const listing = await simpleGit(repoPath).raw(["ls-files", "-z"]);
   const files = listing.split("\0").filter(Boolean).sort();
@@ -35,6 +37,7 @@ export async function repositoryContext(
     : "The repository is empty.";
   let text = `\n\nRepository context (plan tasks that change existing files where they fit, and new files where not):${testLayoutRule(files)}\n${header}`;
   const shown: string[] = [];
+  if (!contents) return { files, shown, text: text.length <= maxChars ? text : cut(text, maxChars) };
   // The repository's instructions to contributors come first, bounded to a quarter of the budget.
   const instructions = await repositoryInstructions(repoPath, files, Math.floor(maxChars / 4));
   if (instructions) {
@@ -49,8 +52,10 @@ export async function repositoryContext(
     text += block;
     shown.push(path);
   }
-  return { files, shown, text: text.length <= maxChars ? text : `${text.slice(0, maxChars - 20)}\n…[list truncated]` };
+  return { files, shown, text: text.length <= maxChars ? text : cut(text, maxChars) };
 }
+
+const cut = (text: string, maxChars: number) => `${text.slice(0, maxChars - 20)}\n…[list truncated]`;
 
 /**
  * Tests of a change to an existing module go where the repository keeps its tests, never into the
