@@ -14,6 +14,9 @@ describe("repository settings", () => {
       test_timeout_seconds: 300,
       integration_repairs: 1,
       snapshot_limit_mb: 20,
+      share_code_with_planner: false,
+      setup: [],
+      setup_network: false,
     });
     expect(parseSettings({})).toEqual(DEFAULT_SETTINGS);
   });
@@ -53,5 +56,24 @@ describe("repository settings", () => {
     expect(refusedBySettings(DEFAULT_SETTINGS, "anything/at/all.py")).toBeNull();
     expect(refusedBySettings(DEFAULT_SETTINGS, ".github/workflows/ci.py")).toMatch(/allow_github_dir: true/);
     expect(refusedBySettings(parseSettings({ allow_github_dir: true }), ".github/workflows/ci.py")).toBeNull();
+  });
+
+  it("takes setup as a bounded list of shell commands, with setup_network off by default", () => {
+    expect(DEFAULT_SETTINGS.setup).toEqual([]);
+    expect(DEFAULT_SETTINGS.setup_network).toBe(false);
+    const settings = parseSettings({ setup: ["  pip install -r requirements.txt "], setup_network: true });
+    expect(settings.setup).toEqual(["pip install -r requirements.txt"]);
+    expect(settings.setup_network).toBe(true);
+    expect(() => parseSettings({ setup: "pip install -r requirements.txt" })).toThrow(
+      /setup must be a list of shell commands/,
+    );
+    expect(() => parseSettings({ setup: [""] })).toThrow(/a setup command must not be empty/);
+    expect(() => parseSettings({ setup: [3] })).toThrow(/each setup entry must be a shell command/);
+    expect(() => parseSettings({ setup: ["x".repeat(2_001)] })).toThrow(/at most 2000 characters/);
+    expect(() => parseSettings({ setup: Array.from({ length: 21 }, () => "true") })).toThrow(/at most 20 commands/);
+    expect(() => parseSettings({ setup: ["true"], setup_network: "yes" })).toThrow(
+      /setup_network must be true or false/,
+    );
+    expect(() => parseSettings({ setup_network: true })).toThrow(/setup_network: true needs setup commands/);
   });
 });

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { LIMITS } from "../../shared/schemas.js";
 import { parseTestCommand } from "../pipeline/repository-tests.js";
+import { SETUP_LIMITS } from "../../shared/sandbox/setup-image.js";
 
 export const AppSettingsSchema = z
   .object({
@@ -68,8 +69,32 @@ export const AppSettingsSchema = z
       .min(1, "snapshot_limit_mb must be at least 1")
       .max(500, "snapshot_limit_mb can be at most 500")
       .default(20),
+    /**
+     * Shell commands (`sh -e`, one after another) run once in a container of the sandbox image with the
+     * repository at /code, e.g. `pip install -r requirements.txt`; the container becomes the image the
+     * job's tests run in (see shared/sandbox/setup-image.ts). A command that reads files other than the
+     * dependency manifests must name them (the image is rebuilt when they change).
+     */
+    setup: z
+      .array(
+        z
+          .string({ error: "each setup entry must be a shell command (a string)" })
+          .trim()
+          .min(1, "a setup command must not be empty")
+          .max(SETUP_LIMITS.commandChars, `a setup command can be at most ${SETUP_LIMITS.commandChars} characters`)
+          .refine((command) => !command.includes("\0"), "a setup command must not contain NUL characters"),
+        { error: 'setup must be a list of shell commands, e.g. ["pip install -r requirements.txt"]' },
+      )
+      .max(SETUP_LIMITS.commands, `setup can have at most ${SETUP_LIMITS.commands} commands`)
+      .default([]),
+    /** The setup container may reach the network (package indexes); tests never can. */
+    setup_network: z.boolean({ error: "setup_network must be true or false" }).default(false),
   })
-  .strict();
+  .strict()
+  .refine((settings) => !settings.setup_network || settings.setup.length > 0, {
+    message: "setup_network: true needs setup commands to run (add setup, or drop setup_network)",
+    path: ["setup_network"],
+  });
 export type AppSettings = z.infer<typeof AppSettingsSchema>;
 
 export const DEFAULT_SETTINGS: AppSettings = AppSettingsSchema.parse({});

@@ -121,7 +121,11 @@ export class DockerSandbox implements Sandbox {
         },
       });
       try {
-        return withMissingDependency(await this.startAndCollect(container, timeoutSeconds, verdictKey), run.files);
+        return withMissingDependency(
+          await this.startAndCollect(container, timeoutSeconds, verdictKey),
+          run.files,
+          targets,
+        );
       } finally {
         await container.remove({ force: true }).catch(() => {});
       }

@@ -23,9 +23,14 @@ describe("missing dependency", () => {
     expect(result.failure_reason).toMatch(/^missing dependency tinypkg: add it to setup in \.github\/dellm\.yml/);
   });
 
-  it("leaves a module of the run's own files to the code (a package folder or a .py file, at any depth)", () => {
-    expect(missingModule(failed(collection), [{ path: "src/tinypkg/__init__.py", content: "" }])).toBeUndefined();
-    expect(missingModule(failed(collection), [{ path: "lib/tinypkg.py", content: "" }])).toBeUndefined();
+  it("leaves a module of the run's own files to the code (at the root or beside a test)", () => {
+    expect(missingModule(failed(collection), [{ path: "tinypkg/__init__.py", content: "" }])).toBeUndefined();
+    const nested = [{ path: "lib/tinypkg.py", content: "" }];
+    expect(missingModule(failed(collection), nested, ["lib/tests/test_x.py"])).toBeUndefined();
+    // A package folder deeper down is not on sys.path (a vendored source tree): the image lacks it.
+    expect(missingModule(failed(collection), [{ path: "vendor/tinypkg/tinypkg/__init__.py", content: "" }])).toBe(
+      "tinypkg",
+    );
     expect(withMissingDependency(failed(collection), [{ path: "tinypkg.py", content: "" }]).verdict).toBe("failed");
   });
 

@@ -1,7 +1,7 @@
 // A test run that failed because the image lacks a package is not the code's fault: the repository
 // has to install it (`setup` in .github/dellm.yml). A failed run whose log shows
 // `ModuleNotFoundError: No module named 'X'` for a top-level module that no file of the run
-// provides (no `X.py`, no `X/` folder anywhere under /code) becomes the verdict
+// provides (no `X.py`, no `X/` folder where the tests import from) becomes the verdict
 // "missing_dependency", and its reason says what to add where. Repairs cannot fix it; the worker's
 // repair loop stops on it.
 import type { SourceFile, TestResult } from "../schemas.js";
@@ -12,8 +12,9 @@ const NO_MODULE = /ModuleNotFoundError: No module named '([A-Za-z_][\w.]*)'/g;
 export function missingModule(
   result: Pick<TestResult, "stdout" | "stderr">,
   files: readonly SourceFile[],
+  testTargets: readonly string[] = [],
 ): string | undefined {
-  const local = localModules(files);
+  const local = localModules(files, testTargets);
   for (const text of [result.stdout, result.stderr]) {
     for (const match of text.matchAll(NO_MODULE)) {
       const top = match[1]!.split(".")[0]!;
@@ -25,26 +26,38 @@ export function missingModule(
 
 /** The reason people and repair prompts are given. */
 export function missingDependencyReason(module: string): string {
-  return `missing dependency ${module}: add it to setup in .github/dellm.yml (e.g. pip install ${module}) so the tests run in an image that has it`;
+  return `missing dependency ${module}: add it to setup in .github/dellm.yml (a command that installs the package providing it); the sandbox image does not have it`;
 }
 
 /** `result` relabelled when a failure comes from a module the sandbox image lacks. */
-export function withMissingDependency(result: TestResult, files: readonly SourceFile[]): TestResult {
+export function withMissingDependency(
+  result: TestResult,
+  files: readonly SourceFile[],
+  testTargets: readonly string[] = [],
+): TestResult {
   if (result.success || (result.verdict !== "failed" && result.verdict !== "no_tests")) return result;
-  const module = missingModule(result, files);
+  const module = missingModule(result, files, testTargets);
   if (!module) return result;
   return { ...result, verdict: "missing_dependency", failure_reason: missingDependencyReason(module) };
 }
 
-/** Names importable from the run's files: each `X.py` and each folder `X/`, at any depth (pytest may add test folders to sys.path). */
-function localModules(files: readonly SourceFile[]): Set<string> {
-  const names = new Set<string>();
-  for (const file of files) {
-    const parts = file.path.split("/");
-    for (const folder of parts.slice(0, -1)) names.add(folder);
-    const last = parts.at(-1)!;
-    if (last.endsWith(".py")) names.add(last.slice(0, -3));
-    else if (/\.(so|pyd)$/.test(last)) names.add(last.split(".")[0]!);
+/**
+ * Names importable from the run's files: each `X.py` and each folder `X/` at the root of /code (on
+ * sys.path) or in a test target's folder or one above it (pytest puts the test's folder there).
+ */
+function localModules(files: readonly SourceFile[], testTargets: readonly string[]): Set<string> {
+  const roots = new Set([""]);
+  for (const target of testTargets) {
+    const parts = target.split("/").slice(0, -1);
+    for (let depth = 1; depth <= parts.length; depth++) roots.add(parts.slice(0, depth).join("/"));
   }
+  const names = new Set<string>();
+  for (const file of files)
+    for (const root of roots) {
+      if (root && !file.path.startsWith(`${root}/`)) continue;
+      const rest = (root ? file.path.slice(root.length + 1) : file.path).split("/");
+      if (rest.length > 1) names.add(rest[0]!);
+      else if (/\.py$|\.(so|pyd)$/.test(rest[0]!)) names.add(rest[0]!.split(".")[0]!);
+    }
   return names;
 }

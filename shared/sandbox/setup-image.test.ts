@@ -1,0 +1,176 @@
+// Real Docker: a repository's `setup` installs a tiny local package (offline) into a derived image,
+// built once and reused; a test importing the package passes there and, in the base image, fails
+// as "missing dependency tinypkg"; a failing setup raises SetupFailedError with its log.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import Docker from "dockerode";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_SANDBOX_IMAGE } from "../config.js";
+import { DockerSandbox } from "./docker-sandbox.js";
+import { SETUP_LABEL, SetupFailedError, SetupImages, setupHash, setupInputs, type SetupFile } from "./setup-image.js";
+import { repositorySetupSource } from "./setup-source.js";
+
+const docker = new Docker();
+const runId = randomBytes(6).toString("hex");
+const labels = { "dellm.test": runId };
+let repoDir: string;
+
+// pip when the image has it (python:3.11-slim), else the package folder copied into site-packages
+// (the offline Debian fallback image has no pip): either way nothing is downloaded.
+const INSTALL = [
+  "if python -m pip --version >/dev/null 2>&1; then",
+  "  python -m pip install --no-index --no-build-isolation ./vendor/tinypkg",
+  "else",
+  `  cp -r vendor/tinypkg/tinypkg "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"`,
+  "fi",
+].join("\n");
+
+const TEST = "import tinypkg\n\n\ndef test_value():\n    assert tinypkg.VALUE == 42\n";
+
+async function commitRepository(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "dellm-setup-repo-"));
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "pipe" });
+  git("init", "-q", "-b", "main");
+  git("add", ".");
+  git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "base");
+  return dir;
+}
+
+beforeAll(async () => {
+  repoDir = await commitRepository({
+    // The run id makes this test's image new: the first ensure() must build it.
+    "requirements.txt": `# test run ${runId}\n`,
+    "vendor/tinypkg/pyproject.toml":
+      '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "tinypkg"\nversion = "1.0"\n',
+    "vendor/tinypkg/tinypkg/__init__.py": "VALUE = 42\n",
+    "test_uses.py": TEST,
+  });
+});
+
+afterAll(async () => {
+  await rm(repoDir, { recursive: true, force: true });
+  const images = await docker.listImages({ filters: { label: [`dellm.test=${runId}`] } });
+  for (const image of images) await docker.getImage(image.Id).remove({ force: true });
+});
+
+describe("setup image", () => {
+  it("builds the derived image once, reuses it, and its tests import what setup installed", async () => {
+    const setups = new SetupImages({ labels });
+    const source = await repositorySetupSource(repoDir, "main", 20 * 2 ** 20);
+    const request = { commands: [INSTALL], network: false, source };
+    const started = performance.now();
+    // Two jobs asking at once share one build.
+    const [first, second] = await Promise.all([setups.ensure(request), setups.ensure(request)]);
+    const buildSeconds = (performance.now() - started) / 1000;
+    expect(first.built).toBe(true);
+    expect(second.image).toBe(first.image);
+    expect(first.image).toMatch(/^dellm-setup:[0-9a-f]{64}$/);
+    expect(first.log).toContain("$ if python -m pip");
+    const reuseStarted = performance.now();
+    const again = await new SetupImages({ labels }).ensure(request);
+    const reuseSeconds = (performance.now() - reuseStarted) / 1000;
+    expect(again).toEqual({ image: first.image, built: false, log: "" });
+    expect(setups.builds).toBe(1);
+    console.log(`[setup] built in ${buildSeconds.toFixed(1)} s, reused in ${reuseSeconds.toFixed(2)} s`);
+
+    const info = await docker.getImage(first.image).inspect();
+    expect(info.Config.Labels?.[SETUP_LABEL]).toBe(first.image.split(":")[1]);
+    expect(info.Config.User).toBe((await docker.getImage(DEFAULT_SANDBOX_IMAGE).inspect()).Config.User || "1000:1000");
+    const containers = await docker.listContainers({ all: true, filters: { label: [`dellm.test=${runId}`] } });
+    expect(containers).toHaveLength(0);
+
+    // The test file alone (the vendored source is not on the tests' path): only the image can provide tinypkg.
+    const sandbox = new DockerSandbox();
+    const run = { files: [{ path: "test_uses.py", content: TEST }], testTargets: ["test_uses.py"] };
+    const inDerived = await sandbox.run({ ...run, image: first.image });
+    expect(inDerived.verdict, inDerived.stdout + inDerived.stderr).toBe("passed");
+    const inBase = await sandbox.run(run);
+    expect(inBase.verdict).toBe("missing_dependency");
+    expect(inBase.failure_reason).toMatch(/^missing dependency tinypkg: add it to setup in \.github\/dellm\.yml/);
+  }, 240_000);
+
+  it("raises SetupFailedError with the log when a command fails, and keeps no image", async () => {
+    const setups = new SetupImages({ labels });
+    const source = await repositorySetupSource(repoDir, "main", 20 * 2 ** 20);
+    const request = { commands: ["echo preparing the environment", "exit 3"], network: false, source };
+    const error = await setups.ensure(request).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SetupFailedError);
+    const failure = error as SetupFailedError;
+    expect(failure.exitCode).toBe(3);
+    expect(failure.message).toBe("setup failed with exit status 3");
+    expect(failure.log).toContain("preparing the environment");
+    expect(failure.log).toContain("$ exit 3");
+    const baseImageId = (await docker.getImage(DEFAULT_SANDBOX_IMAGE).inspect()).Id;
+    const images = await docker.listImages({
+      filters: { label: [`${SETUP_LABEL}=${setupHash({ baseImageId, ...request })}`] },
+    });
+    expect(images).toHaveLength(0);
+    const containers = await docker.listContainers({ all: true, filters: { label: [`dellm.test=${runId}`] } });
+    expect(containers).toHaveLength(0);
+  }, 120_000);
+
+  it("has no network unless setup_network is set, and runs as the sandbox user without capabilities", async () => {
+    const setups = new SetupImages({ labels });
+    const source = await repositorySetupSource(repoDir, "main", 20 * 2 ** 20);
+    const probe = [
+      "id -u",
+      "grep CapEff /proc/self/status",
+      `python -c "import socket; socket.create_connection(('1.1.1.1', 53), timeout=3)"`,
+    ];
+    const error = (await setups
+      .ensure({ commands: probe, network: false, source })
+      .catch((e: unknown) => e)) as SetupFailedError;
+    expect(error).toBeInstanceOf(SetupFailedError);
+    expect(error.log).toMatch(/^1000$/m);
+    expect(error.log).toMatch(/CapEff:\s+0+$/m);
+    expect(error.log).toMatch(/Network is unreachable|ENETUNREACH|Errno 101/);
+  }, 120_000);
+});
+
+describe("setup hash", () => {
+  const files: SetupFile[] = [
+    { path: "requirements.txt", digest: "a" },
+    { path: "src/app.py", digest: "b" },
+    { path: "vendor/pkg/setup.py", digest: "c" },
+    { path: "vendor/pkg/pkg/__init__.py", digest: "d" },
+    { path: "tools/reqs.lock", digest: "e" },
+  ];
+  const hash = (changed: Partial<Record<string, string>>, commands = ["pip install -r requirements.txt"]) =>
+    setupHash({
+      baseImageId: "sha256:base",
+      commands,
+      network: false,
+      source: { files: files.map((f) => ({ ...f, digest: changed[f.path] ?? f.digest })) },
+    });
+
+  it("reads the manifests and the paths the commands name", () => {
+    expect(setupInputs(["pip install --no-index ./vendor/pkg/"], files).map((f) => f.path)).toEqual([
+      "requirements.txt",
+      "vendor/pkg/setup.py",
+      "vendor/pkg/pkg/__init__.py",
+    ]);
+    expect(setupInputs(["pip install --constraint=tools/reqs.lock x"], files).map((f) => f.path)).toContain(
+      "tools/reqs.lock",
+    );
+    expect(setupInputs(["pip install ."], files)).toHaveLength(files.length);
+  });
+
+  it("changes with a manifest, the commands, the network flag or the base image, not with other files", () => {
+    expect(hash({ "src/app.py": "changed" })).toBe(hash({}));
+    expect(hash({ "requirements.txt": "changed" })).not.toBe(hash({}));
+    expect(hash({}, ["pip install -r requirements.txt", "true"])).not.toBe(hash({}));
+    expect(setupHash({ baseImageId: "sha256:other", commands: ["x"], network: false, source: { files } })).not.toBe(
+      setupHash({ baseImageId: "sha256:base", commands: ["x"], network: false, source: { files } }),
+    );
+    expect(setupHash({ baseImageId: "b", commands: ["x"], network: true, source: { files } })).not.toBe(
+      setupHash({ baseImageId: "b", commands: ["x"], network: false, source: { files } }),
+    );
+  });
+});
