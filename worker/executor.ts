@@ -280,7 +280,8 @@ export class TaskExecutor {
   }
 
   private async test(item: WorkItem, targetPath: string, code: string): Promise<TestResult> {
-    // Inside the repository when the item carries it (in-process workers): its tests that import the file run too.
+    // Inside the repository when the item carries it (in-process workers, and swarm workers from the
+    // grant's snapshot): its tests that import the file run too.
     return this.options.sandbox.run(taskSandboxRun(targetPath, code, item.dependencyFiles, repositoryOf(item)));
   }
 

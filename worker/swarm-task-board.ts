@@ -2,14 +2,20 @@
 // the pinned coordinator over the coordinator protocol; a result travels as a DHT record signed by
 // this worker, which the coordinator stores in the DHT once it accepts it. A claim waits at the coordinator until a task is ready (long
 // poll); gossipsub announcements (checked to come from the coordinator) wake a worker that is
-// between claims, e.g. after the coordinator was unreachable.
+// between claims, e.g. after the coordinator was unreachable. A grant that names a repository
+// snapshot gets it laid into the work item (fetched once per hash, worker/snapshot-fetcher.ts), so the
+// task is tested inside the repository; a snapshot that cannot be had intact makes the worker leave
+// the job: the lease is released, the reason reported, and later grants of that job handed back.
 import type { PeerId, PrivateKey } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import type { Result, WorkItem } from "../shared/schemas.js";
+import type { RepositoryView, WorkItemInRepository } from "../shared/sandbox/task-run.js";
 import { askCoordinator, TASKS_TOPIC, type CoordinatorResponse } from "../shared/swarm/coordinator-protocol.js";
 import { boardKey, openRecord, recordKey, signRecord } from "../shared/swarm/signed-record.js";
 import { DHT_PROTOCOL, type SwarmNode } from "../shared/swarm/swarm-node.js";
 import type { TaskBoard } from "../shared/task-board.js";
+import type { SnapshotCache } from "./snapshot-cache.js";
+import { SnapshotFetcher, SnapshotFetchError, type SnapshotEvent } from "./snapshot-fetcher.js";
 
 export type SwarmBoardEvent =
   | { kind: "coordinator-found"; peer: string }
@@ -18,7 +24,10 @@ export type SwarmBoardEvent =
   /** `left`: the coordinator no longer serves (its bot stopped or restarts), an expected end of a session rather than a fault. */
   | { kind: "coordinator-unreachable"; reason: string; left: boolean }
   | { kind: "lease-renewed"; jobId: string; taskId: number; expiresAt: number }
-  | { kind: "lease-lost"; jobId: string; taskId: number; reason: string };
+  | { kind: "lease-lost"; jobId: string; taskId: number; reason: string }
+  /** The task's repository snapshot could not be had: its lease was released; `left`: the job is given up for good. */
+  | { kind: "snapshot-failed"; jobId: string; taskId: number; reason: string; left: boolean }
+  | SnapshotEvent;
 
 export interface SwarmTaskBoardOptions {
   node: SwarmNode;
@@ -27,6 +36,10 @@ export interface SwarmTaskBoardOptions {
   coordinator: string;
   /** How long a claim waits at the coordinator for a task (long poll); default 20 s, 0 = answer at once. */
   claimWaitMs?: number;
+  /** Where repository snapshots are kept between tasks and runs; omitted = memory only. */
+  snapshotCache?: SnapshotCache;
+  /** Copies of a snapshot chunk tried before leaving the job (default 3). */
+  snapshotAttempts?: number;
   onEvent?: (event: SwarmBoardEvent) => void;
 }
 
@@ -43,6 +56,9 @@ export class SwarmTaskBoard implements TaskBoard {
   private readonly leases = new Map<string, HeldLease>();
   private readonly wakers = new Set<() => void>();
   private readonly onEvent: (event: SwarmBoardEvent) => void;
+  private readonly snapshots: SnapshotFetcher;
+  /** Jobs whose snapshot stayed corrupt: their grants are handed back at once. */
+  private readonly leftJobs = new Set<string>();
   /** The last claim already waited at the coordinator, so the loop need not wait again. */
   private claimWaited = false;
   /** Reported once per outage, not on every retry. */
@@ -55,6 +71,13 @@ export class SwarmTaskBoard implements TaskBoard {
     this.coordinator = parseCoordinatorId(options.coordinator);
     this.claimWaitMs = options.claimWaitMs ?? 20_000;
     this.onEvent = options.onEvent ?? (() => {});
+    this.snapshots = new SnapshotFetcher({
+      node: options.node,
+      coordinator: this.coordinator,
+      cache: options.snapshotCache,
+      attempts: options.snapshotAttempts,
+      onEvent: (event) => this.onEvent(event),
+    });
     this.onMessage = (event) => {
       const message = event.detail;
       if (message.topic !== TASKS_TOPIC || message.type !== "signed" || !message.from?.equals(this.coordinator)) return;
@@ -113,13 +136,42 @@ export class SwarmTaskBoard implements TaskBoard {
     }
     if (response.type !== "granted") throw new Error(`coordinator refused the claim: ${describe(response)}`);
     this.holdLease(response.job_id, response.task_id, response.lease_id, response.expires_at);
-    return {
+    let repository: RepositoryView | undefined;
+    if (response.snapshot) {
+      repository = await this.repository(response.job_id, response.task_id, response.snapshot, signal);
+      if (!repository) return null;
+    }
+    const item: WorkItemInRepository = {
       jobId: response.job_id,
       userQuery: response.user_query,
       plan: response.plan,
       task: response.task,
       dependencyFiles: response.dependency_files,
+      ...(repository ? { repository } : {}),
     };
+    return item;
+  }
+
+  /** The granted task's repository; undefined when it cannot be had (the lease is then released). */
+  private async repository(
+    jobId: string,
+    taskId: number,
+    snapshot: string,
+    signal?: AbortSignal,
+  ): Promise<RepositoryView | undefined> {
+    if (!this.leftJobs.has(jobId)) {
+      try {
+        return await this.snapshots.view(snapshot, signal);
+      } catch (error) {
+        if (!signal?.aborted) {
+          const left = error instanceof SnapshotFetchError;
+          if (left) this.leftJobs.add(jobId);
+          this.onEvent({ kind: "snapshot-failed", jobId, taskId, reason: (error as Error).message, left });
+        }
+      }
+    }
+    await this.release(jobId, taskId);
+    return undefined;
   }
 
   async submit(result: Result): Promise<void> {

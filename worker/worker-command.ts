@@ -11,6 +11,7 @@ import { TaskExecutor } from "./executor.js";
 import { modelSpecSchema } from "./model/known-models.js";
 import { gpuOptionSchema } from "./model/llama-backend.js";
 import { openCodeModelForCommand } from "./model/open-code-model.js";
+import { DEFAULT_CACHE_MB, defaultCacheDir, SnapshotCache } from "./snapshot-cache.js";
 import { describeWorkerEvent, printLines } from "./progress-lines.js";
 import { SwarmTaskBoard, type SwarmBoardEvent } from "./swarm-task-board.js";
 import { runWorkerLoop } from "./worker-loop.js";
@@ -38,6 +39,10 @@ Options:
   --key <file>             identity key file (default: a new identity each run)
   --listen <addr>          where this node listens (default DELLM_LISTEN or /ip4/0.0.0.0/tcp/0)
   --poll <s>               seconds between claims when nothing is announced (default 2)
+  --cache-dir <dir>        where repository snapshots are kept between tasks and runs (default
+                           $XDG_CACHE_HOME/dellm/snapshots, else ~/.cache/dellm/snapshots)
+  --cache-mb <n>           size cap of that cache in MiB; the least recently used go first
+                           (default ${DEFAULT_CACHE_MB})
   -h, --help               this text`;
 
 const WorkerOptionsSchema = z.object({
@@ -58,6 +63,8 @@ const WorkerOptionsSchema = z.object({
   key: z.string().min(1).optional(),
   listen: z.array(z.string().min(1)).min(1),
   poll: z.coerce.number().positive("--poll must be above 0"),
+  cacheDir: z.string().min(1),
+  cacheMb: z.coerce.number().positive("--cache-mb must be above 0"),
 });
 export type WorkerOptions = z.infer<typeof WorkerOptionsSchema>;
 
@@ -76,6 +83,8 @@ export function parseWorkerArgs(argv: string[], env: DellmEnv): WorkerOptions {
       key: { type: "string" },
       listen: { type: "string", multiple: true },
       poll: { type: "string", default: "2" },
+      "cache-dir": { type: "string" },
+      "cache-mb": { type: "string", default: String(DEFAULT_CACHE_MB) },
     },
     schema: WorkerOptionsSchema,
     input: (values) => ({
@@ -90,6 +99,8 @@ export function parseWorkerArgs(argv: string[], env: DellmEnv): WorkerOptions {
       key: values.key,
       listen: values.listen?.length ? values.listen : [env.DELLM_LISTEN ?? "/ip4/0.0.0.0/tcp/0"],
       poll: values.poll,
+      cacheDir: values["cache-dir"] ?? defaultCacheDir(),
+      cacheMb: values["cache-mb"],
     }),
   }).options;
 }
@@ -106,6 +117,14 @@ export function describeBoardEvent(event: SwarmBoardEvent): string | null {
         : `[worker] cannot reach the coordinator (${event.reason}); trying again`;
     case "lease-lost":
       return `[worker] lost the lease on task ${event.taskId} of ${event.jobId}: ${event.reason}`;
+    case "snapshot-fetched":
+      return `[worker] repository snapshot ${event.snapshot.slice(0, 12)}… fetched: ${(event.bytes / 2 ** 20).toFixed(1)} MiB in ${event.chunks} chunk(s), ${event.seconds.toFixed(2)} s`;
+    case "chunk-refused":
+      return `[worker] refused chunk ${event.index + 1} of snapshot ${event.snapshot.slice(0, 12)}… (try ${event.attempt}): ${event.reason}`;
+    case "snapshot-failed":
+      return event.left
+        ? `[worker] left job ${event.jobId}: its repository snapshot could not be had intact (${event.reason}); task ${event.taskId} released`
+        : `[worker] released task ${event.taskId} of ${event.jobId}: no repository snapshot (${event.reason})`;
     default:
       return null;
   }
@@ -146,6 +165,7 @@ export async function workerCommand(
         node,
         privateKey,
         coordinator: options.coordinator,
+        snapshotCache: new SnapshotCache({ dir: options.cacheDir, maxBytes: options.cacheMb * 2 ** 20 }),
         onEvent: printLines(describeBoardEvent, log),
       });
       model = await openCodeModelForCommand(options.model, options.threads, env, log, { gpu: options.gpu });

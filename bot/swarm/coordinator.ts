@@ -3,9 +3,12 @@
 // (through RecordPublisher), announces ready tasks over gossipsub and keeps every claim on disk.
 // A private repository's job (a trusted-only board) goes only to the operator's trusted peers and
 // leaves no trace in the DHT or on gossipsub: no task, result, status or board entry.
+// A job with a repository has its snapshot kept by content hash (SnapshotStore) while it is open;
+// grants name the hash and workers fetch it over the snapshot protocol.
 import type { PeerId, PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import type { JobId, JobStatus, Result, Task } from "../../shared/schemas.js";
+import type { RepositoryView } from "../../shared/sandbox/task-run.js";
 import {
   COORDINATOR_PROTOCOL,
   serveCoordinator,
@@ -14,6 +17,7 @@ import {
   type CoordinatorResponse,
 } from "../../shared/swarm/coordinator-protocol.js";
 import { boardKey, RECORD_TTL_SECONDS, recordKey } from "../../shared/swarm/signed-record.js";
+import { SNAPSHOT_PROTOCOL, serveSnapshots } from "../../shared/swarm/snapshot-protocol.js";
 import type { SwarmNode } from "../../shared/swarm/swarm-node.js";
 import { CoordinatorStore } from "./coordinator-store.js";
 import { JobBoard, replicaBoardId } from "./job-board.js";
@@ -23,6 +27,7 @@ import { handleRelease } from "./handlers/release.js";
 import { handleRenew } from "./handlers/renew.js";
 import { handleSubmit } from "./handlers/submit.js";
 import { RecordPublisher } from "./record-publisher.js";
+import { SnapshotStore } from "./snapshot-store.js";
 
 /** Status and board records lag the board by at most this. */
 const RECORD_DELAY_MS = 1_000;
@@ -47,6 +52,8 @@ export interface CoordinatorOptions {
   leaseSeconds?: number;
   /** Peer ids that may claim trusted-only (private repository) jobs: DELLM_TRUSTED_WORKERS. */
   trustedPeers?: Iterable<string>;
+  /** Where repository snapshots are kept and served from; default: one trusting `trustedPeers` with private ones. */
+  snapshots?: SnapshotStore;
   onEvent?: (event: CoordinatorEvent) => void;
 }
 
@@ -59,6 +66,9 @@ export class SwarmCoordinator {
   private readonly onEvent: (event: CoordinatorEvent) => void;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly records: RecordPublisher;
+  readonly snapshotStore: SnapshotStore;
+  /** The repository snapshot id of each board whose job has a repository. */
+  private readonly snapshotOf = new Map<JobId, string>();
   private announcing = false;
   private readonly claims = new ClaimQueue((workerId, peer) => this.grant(workerId, peer));
   /** Jobs whose status record is stale; status and board records are written at most once a second. */
@@ -72,6 +82,7 @@ export class SwarmCoordinator {
     this.store = options.statePath ? new CoordinatorStore(options.statePath) : undefined;
     this.leaseMs = (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
     this.trustedPeers = new Set(options.trustedPeers ?? []);
+    this.snapshotStore = options.snapshots ?? new SnapshotStore((peer) => this.trustedPeers.has(peer));
     this.onEvent = options.onEvent ?? (() => {});
     this.records = new RecordPublisher(options.node, options.privateKey, (key, reason) =>
       this.onEvent({ kind: "publish-failed", key, reason }),
@@ -86,6 +97,7 @@ export class SwarmCoordinator {
       answer: (request, peer, gone) => coordinator.answer(request, peer, gone),
       undelivered: (response, peer) => coordinator.undelivered(response, peer.toString()),
     });
+    await serveSnapshots(options.node, coordinator.snapshotStore);
     coordinator.timers.push(
       setInterval(() => coordinator.expireLeases(), Math.min(1_000, coordinator.leaseMs / 4)),
       // Records carry the seed's expiries; republish well before they lapse while the job lives.
@@ -105,8 +117,9 @@ export class SwarmCoordinator {
     userQuery: string,
     tasks: Task[],
     kept?: Map<number, Result>,
-    { trustedOnly = false }: { trustedOnly?: boolean } = {},
+    { trustedOnly = false, repository }: { trustedOnly?: boolean; repository?: RepositoryView } = {},
   ): JobBoard {
+    if (repository) this.useRepository(jobId, repository, trustedOnly);
     return this.addBoard(JobBoard.withResults(jobId, userQuery, tasks, kept, jobId, trustedOnly), kept);
   }
 
@@ -115,11 +128,13 @@ export class SwarmCoordinator {
    * records and leases), grouped under the job's id; the first replica's board is the job's own.
    */
   addReplicatedJob(
-    request: { id: JobId; query: string; tasks: Task[]; private?: boolean },
+    request: { id: JobId; query: string; tasks: Task[]; private?: boolean; repository?: RepositoryView },
     { kept, replicas = 1 }: { kept?: Map<number, Result>; replicas?: number },
   ): JobBoard[] {
-    return Array.from({ length: replicas }, (_, i) =>
-      this.addBoard(
+    return Array.from({ length: replicas }, (_, i) => {
+      if (request.repository)
+        this.useRepository(replicaBoardId(request.id, i), request.repository, request.private ?? false);
+      return this.addBoard(
         JobBoard.withResults(
           replicaBoardId(request.id, i),
           request.query,
@@ -129,8 +144,18 @@ export class SwarmCoordinator {
           request.private ?? false,
         ),
         kept,
-      ),
-    );
+      );
+    });
+  }
+
+  /**
+   * Board `jobId`'s tasks are tested inside `repository`: its snapshot is kept (shared by every
+   * board on the same content) and named in their grants. Also for boards restored from disk.
+   */
+  useRepository(jobId: JobId, repository: RepositoryView, trustedOnly: boolean): string {
+    const id = this.snapshotStore.add(jobId, repository, { trustedOnly });
+    this.snapshotOf.set(jobId, id);
+    return id;
   }
 
   private addBoard(board: JobBoard, kept: Map<number, Result> | undefined): JobBoard {
@@ -168,6 +193,8 @@ export class SwarmCoordinator {
     const board = this.boards.get(jobId);
     if (board) this.publishStatus(board, "done");
     this.boards.delete(jobId);
+    this.snapshotOf.delete(jobId);
+    this.snapshotStore.release(jobId);
     this.staleStatus.delete(jobId);
     this.persist();
     this.recordsChanged();
@@ -178,6 +205,7 @@ export class SwarmCoordinator {
     this.claims.releaseAll();
     clearTimeout(this.recordsTimer);
     await this.options.node.unhandle(COORDINATOR_PROTOCOL);
+    await this.options.node.unhandle(SNAPSHOT_PROTOCOL);
     await this.records.stop();
     await this.store?.save(this.snapshots());
   }
@@ -255,6 +283,7 @@ export class SwarmCoordinator {
       const claimed = board.claimWithLease(workerId, { leaseMs: this.leaseMs, holder: peer, skip });
       if (!claimed) continue;
       const { item, lease } = claimed;
+      const snapshot = this.snapshotOf.get(board.jobId);
       this.onEvent({ kind: "claimed", jobId: item.jobId, taskId: item.task.id, workerId, peer });
       return {
         type: "granted",
@@ -266,6 +295,7 @@ export class SwarmCoordinator {
         plan: item.plan,
         task: item.task,
         dependency_files: item.dependencyFiles,
+        ...(snapshot ? { snapshot } : {}),
       };
     }
     return { type: "none" };

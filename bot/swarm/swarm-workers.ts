@@ -1,5 +1,6 @@
 // Volunteer workers through the swarm: the coordinator serves the job's tasks (and, with
-// replicas, independent copies of them) until the results are in or the deadline passes.
+// replicas, independent copies of them) until the results are in or the deadline passes. A job with
+// a repository has its snapshot served to the workers, which test inside it (issue 11).
 import { reportProgress, type Collected, type Distribution } from "../pipeline/distribution.js";
 import type { Result } from "../../shared/schemas.js";
 import type { SwarmCoordinator } from "./coordinator.js";
@@ -10,6 +11,8 @@ export function swarmWorkers(coordinator: SwarmCoordinator): Distribution {
       // A job restored from the coordinator's saved state (bot restart) keeps its boards, claims and results.
       let boards = coordinator.group(request.id);
       if (boards.length === 0) boards = coordinator.addReplicatedJob(request, { kept, replicas });
+      else if (request.repository)
+        for (const board of boards) coordinator.useRepository(board.jobId, request.repository, board.trustedOnly);
       onEvent({
         kind: "published",
         jobId: request.id,

@@ -1,7 +1,7 @@
 // How one task's file is tested, the same way by the worker and by the bot's re-test: inside the
 // repository when the job carries a snapshot of it (the dependency results and the candidate laid
 // over it), with the task's own tests plus the repository tests that import the file; alone with its
-// dependency files otherwise (swarm workers, for now).
+// dependency files otherwise (a job without a repository snapshot).
 import { testsImporting } from "../python-imports.js";
 import { overlay } from "../repository-snapshot.js";
 import type { SourceFile, WorkItem } from "../schemas.js";
@@ -16,7 +16,7 @@ export interface RepositoryView {
   image?: string;
 }
 
-/** A work item that may carry the repository (in-process workers get it; the swarm's items do not yet). */
+/** A work item that may carry the repository (in-process workers get it; swarm workers from the grant's snapshot). */
 export type WorkItemInRepository = WorkItem & { repository?: RepositoryView };
 
 export function repositoryOf(item: WorkItem): RepositoryView | undefined {

@@ -6,6 +6,7 @@ import { lpStream } from "@libp2p/utils";
 import type { Libp2p } from "libp2p";
 import { z } from "zod";
 import { JobIdSchema, TaskSchema } from "../schemas.js";
+import { Sha256Schema } from "../snapshot-manifest.js";
 
 export const COORDINATOR_PROTOCOL = "/dellm/coordinator/1.0.0";
 /** Gossipsub topic where the coordinator announces that tasks became ready. */
@@ -42,6 +43,8 @@ export const CoordinatorResponseSchema = z.discriminatedUnion("type", [
     plan: z.array(TaskSchema),
     task: TaskSchema,
     dependency_files: z.array(z.object({ path: z.string(), content: z.string() })),
+    /** The repository snapshot the task is tested in (fetched over /dellm/snapshot/1.0.0); absent = files alone. */
+    snapshot: Sha256Schema.optional(),
   }),
   z.object({ type: z.literal("none") }),
   z.object({ type: z.literal("renewed"), expires_at: z.number() }),

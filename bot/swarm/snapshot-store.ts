@@ -1,0 +1,92 @@
+// The coordinator's repository snapshots, by content hash, kept while a job that uses one is open
+// (a second job on the same commit shares the first one's). Served over the snapshot protocol only
+// to peers allowed to see a job that uses it: anyone for a public job, trusted peers only when every
+// job using it is private. Counts what it serves, per peer, for tests and the benchmark.
+import type { PeerId } from "@libp2p/interface";
+import { packSnapshot, type PackedSnapshot, type SnapshotManifest } from "../../shared/snapshot-manifest.js";
+import type { RepositoryView } from "../../shared/sandbox/task-run.js";
+import type { SnapshotSource } from "../../shared/swarm/snapshot-protocol.js";
+
+interface Held {
+  packed: PackedSnapshot;
+  /** The boards using it, and whether each is private (trusted-only). */
+  users: Map<string, boolean>;
+}
+
+export interface ServedCounts {
+  manifests: number;
+  chunks: number;
+  bytes: number;
+}
+
+export class SnapshotStore implements SnapshotSource {
+  private readonly held = new Map<string, Held>();
+  private readonly served = new Map<string, ServedCounts>();
+
+  /** `mayReadPrivate`: whether a peer may see private (trusted-only) jobs. */
+  constructor(private readonly mayReadPrivate: (peer: string) => boolean) {}
+
+  /** Keep `view` for board `user`; returns the snapshot id (the same for the same content). */
+  add(user: string, view: RepositoryView, { trustedOnly = false }: { trustedOnly?: boolean } = {}): string {
+    const packed = packSnapshot(view);
+    const held = this.held.get(packed.id) ?? { packed, users: new Map<string, boolean>() };
+    held.users.set(user, trustedOnly);
+    this.held.set(packed.id, held);
+    return packed.id;
+  }
+
+  /** Board `user` is gone: a snapshot no open board uses is dropped. */
+  release(user: string): void {
+    for (const [id, held] of this.held) {
+      held.users.delete(user);
+      if (held.users.size === 0) this.held.delete(id);
+    }
+  }
+
+  has(id: string): boolean {
+    return this.held.has(id);
+  }
+
+  manifest(id: string, peer: PeerId): SnapshotManifest {
+    const { manifest } = this.readable(id, peer).packed;
+    this.count(peer).manifests++;
+    return manifest;
+  }
+
+  chunk(id: string, index: number, peer: PeerId): Uint8Array {
+    const { chunks } = this.readable(id, peer).packed;
+    const chunk = chunks[index];
+    if (!chunk) throw new Error(`snapshot ${id} has no chunk ${index} (it has ${chunks.length})`);
+    const counts = this.count(peer);
+    counts.chunks++;
+    counts.bytes += chunk.length;
+    return chunk;
+  }
+
+  /** What was served so far: per peer id, and in total. */
+  servedCounts(): { total: ServedCounts; byPeer: Map<string, ServedCounts> } {
+    const total = { manifests: 0, chunks: 0, bytes: 0 };
+    for (const c of this.served.values()) {
+      total.manifests += c.manifests;
+      total.chunks += c.chunks;
+      total.bytes += c.bytes;
+    }
+    return { total, byPeer: new Map([...this.served].map(([peer, c]) => [peer, { ...c }])) };
+  }
+
+  private readable(id: string, peer: PeerId): Held {
+    const held = this.held.get(id);
+    if (!held) throw new Error(`unknown snapshot ${id}: no open job uses it`);
+    const isPublic = [...held.users.values()].some((trustedOnly) => !trustedOnly);
+    if (!isPublic && !this.mayReadPrivate(peer.toString()))
+      throw new Error(`snapshot ${id} belongs to a private repository's job; this peer is not trusted with it`);
+    return held;
+  }
+
+  private count(peer: PeerId): ServedCounts {
+    const key = peer.toString();
+    let counts = this.served.get(key);
+    if (!counts) this.served.set(key, (counts = { manifests: 0, chunks: 0, bytes: 0 }));
+    return counts;
+  }
+}
