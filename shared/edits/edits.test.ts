@@ -109,6 +109,46 @@ describe("applying edits", () => {
   });
 });
 
+describe("SEARCH text off in whitespace only", () => {
+  it("applies where the lines match one place up to trailing spaces and a uniform indentation, re-indenting the REPLACE", async () => {
+    const edited = await applyEdits(
+      MODULE,
+      [
+        {
+          kind: "search_replace",
+          search: "def grow(self, by):  \n    self.r += by\n",
+          replace: "def grow(self, by):\n    if by < 0:\n        raise ValueError(by)\n    self.r += by\n",
+        },
+      ],
+      parsePython,
+    );
+    expect(edited).toContain(
+      "    def grow(self, by):\n        if by < 0:\n            raise ValueError(by)\n        self.r += by\n\n\ndef unit",
+    );
+    expect(edited.replace(/ {4}def grow[\s\S]*?self\.r \+= by\n/, "")).toBe(
+      MODULE.replace(/ {4}def grow[\s\S]*?self\.r \+= by\n/, ""),
+    );
+  });
+
+  it("still refuses a block that matches two places, or lines that differ in more than whitespace", async () => {
+    const twice = MODULE + "\n\nclass Ring:\n    def grow(self, by):\n        self.r += by\n";
+    await expect(
+      applyEdits(
+        twice,
+        [{ kind: "search_replace", search: "def grow(self, by):\n    self.r += by", replace: "" }],
+        parsePython,
+      ),
+    ).rejects.toThrow(/occurs 2 times \(ignoring indentation\); add neighbouring lines/);
+    await expect(
+      applyEdits(
+        MODULE,
+        [{ kind: "search_replace", search: "def grow(self, by):\n    self.r += 2 * by", replace: "" }],
+        parsePython,
+      ),
+    ).rejects.toThrow(/is not in the file; copy the lines exactly/);
+  });
+});
+
 describe("what the model is shown", () => {
   it("offers the whole file, then the outline with the definitions the task names, then the outline", async () => {
     const parsed = await parsePython(MODULE);
