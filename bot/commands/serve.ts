@@ -17,6 +17,7 @@ import { needsRegistration, registerApp } from "../github/app-registration.js";
 import type { CommandContext } from "./context.js";
 import { startCoordinator } from "./start-coordinator.js";
 import { swarmFlags, swarmOptionsFrom } from "./swarm-options.js";
+import { SetupImages } from "../../shared/sandbox/setup-image.js";
 
 const AppEnvSchema = z.object({
   APP_ID: z.coerce
@@ -106,6 +107,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
       auth: (installationId) => probot.auth(installationId),
       remoteUrl: remoteFrom(appEnv.DELLM_GIT_URL),
       verifier,
+      setupImages: new SetupImages({ baseImage: env.DELLM_SANDBOX_IMAGE }),
       joinHint: swarm.joinCommand,
       log,
     });

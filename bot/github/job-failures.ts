@@ -5,6 +5,8 @@ import { PushRejectedError } from "./checkout.js";
 import type { GitHubJob } from "./job-store.js";
 import { PlanRejectedError } from "../pipeline/plan-validation.js";
 import { ClaudeSetupError } from "../pipeline/claude-models.js";
+import { SetupFailedError } from "../../shared/sandbox/setup-image.js";
+import { explainSetupFailure } from "./job-setup.js";
 
 /** No volunteer sent anything usable in time. */
 export class NoResultsError extends Error {
@@ -41,5 +43,6 @@ export function explain(error: unknown, job: GitHubJob, joinHint: string | undef
     return `the Anthropic API failed (${error.message}). ${retry[0]!.toUpperCase()}${retry.slice(1)} later.`;
   }
   if (error instanceof SettingsError) return error.message;
+  if (error instanceof SetupFailedError) return explainSetupFailure(error);
   return `${(error as Error).message ?? String(error)}. ${retry[0]!.toUpperCase()}${retry.slice(1)} to try again; the bot's log has the details.`;
 }

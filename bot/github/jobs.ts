@@ -16,6 +16,8 @@ import { commentOnIssue, createCheckRun, installationToken, openOrUpdatePullRequ
 import { newIssueJob, retryJob } from "./job-records.js";
 import { LiveComment, type Octokit } from "./job-comment.js";
 import { explain, NoResultsError, NoTrustedResultsError } from "./job-failures.js";
+import { jobSetupImage, setupFailureDetails, setupNote } from "./job-setup.js";
+import { SetupImages } from "../../shared/sandbox/setup-image.js";
 import { collectVerified } from "../pipeline/collect.js";
 import type { Distribution, JobEvent } from "../pipeline/distribution.js";
 import { mergeResults, type MergeOutcome } from "../pipeline/merger.js";
@@ -85,6 +87,8 @@ export interface GitHubJobsOptions {
   verifier?: Sandbox;
   /** Runs the repository's own tests on the base and on the result (default: the verifier; neither = not run, said in the PR). */
   repositorySandbox?: Sandbox;
+  /** Builds and reuses repositories' derived images (`setup` in dellm.yml); default: from the default sandbox image. */
+  setupImages?: SetupImages;
   /** How a volunteer joins this bot's swarm, quoted when no worker answered. */
   joinHint?: string;
   log?: (line: string) => void;
@@ -102,8 +106,11 @@ export class GitHubJobs implements JobStarter {
   /** Each running job's repository snapshot (read once per run). */
   private readonly views = new Map<string, { view: RepositoryView | undefined }>();
 
+  private readonly setupImages: SetupImages;
+
   constructor(private readonly options: GitHubJobsOptions) {
     this.log = options.log ?? (() => {});
+    this.setupImages = options.setupImages ?? new SetupImages();
   }
 
   async start(request: IssueRequest): Promise<StartOutcome> {
@@ -236,7 +243,7 @@ export class GitHubJobs implements JobStarter {
         await save();
         return job;
       }
-      return this.fail(job, explain(error, job, this.options.joinHint), octokit, comment);
+      return this.fail(job, explain(error, job, this.options.joinHint), octokit, comment, setupFailureDetails(error));
     } finally {
       // Everything worth keeping is in the job store; a later run clones afresh.
       await rm(cloneDir, { recursive: true, force: true });
@@ -367,6 +374,13 @@ export class GitHubJobs implements JobStarter {
       const note = `Each file was tested alone, not inside the repository: ${error.message}.`;
       if (!job.notes.includes(note)) job.notes.push(note);
     }
+    // The repository's setup, before any task goes out: every test of the job runs in its image.
+    const setup = await jobSetupImage(job.settings, checkout.dir, checkout.baseBranch, this.setupImages);
+    if (setup) {
+      if (view) view = { ...view, image: setup.image };
+      const note = setupNote(setup, job.settings);
+      if (!job.notes.some((n) => n.startsWith(note.slice(0, 40)))) job.notes.push(note);
+    }
     this.views.set(job.id, { view });
     return view;
   }
@@ -480,6 +494,7 @@ export class GitHubJobs implements JobStarter {
       timeoutSeconds: job.settings.test_timeout_seconds,
       snapshotLimitBytes: job.settings.snapshot_limit_mb * 2 ** 20,
       baselines: this.baselines,
+      image: (await this.repositoryView(job, checkout))?.image,
     });
     signal.throwIfAborted();
     job.repository_tests = report;
@@ -526,6 +541,8 @@ export class GitHubJobs implements JobStarter {
     reason: string,
     octokit: Octokit | undefined,
     comment?: LiveComment,
+    /** Shown below the reason in the issue comment only (a setup's log). */
+    details?: string,
   ): Promise<GitHubJob> {
     if (job.stage !== "failed") job.failed_in = job.stage;
     job.stage = "failed";
@@ -534,7 +551,8 @@ export class GitHubJobs implements JobStarter {
     await this.options.store.save(job);
     if (octokit) {
       await comment?.flush(job);
-      await this.comment(octokit, job, `dellm job \`${job.id}\` failed while ${job.failed_in}: ${reason}`);
+      const body = `dellm job \`${job.id}\` failed while ${job.failed_in}: ${reason}`;
+      await this.comment(octokit, job, details ? `${body}\n\n${details}` : body);
     }
     return job;
   }

@@ -46,7 +46,9 @@ export interface RepositoryCheckInput {
   testCommand?: string;
   timeoutSeconds: number;
   snapshotLimitBytes: number;
-  /** Base-commit runs already made, by commit and command (a repair round reuses them). */
+  /** The repository's derived image (its `setup` installed), both runs use it; absent = the sandbox's own. */
+  image?: string;
+  /** Base-commit runs already made, by commit, image and command (a repair round reuses them). */
   baselines?: Map<string, TestResult>;
 }
 
@@ -92,10 +94,10 @@ export async function checkRepository(input: RepositoryCheckInput): Promise<Repo
       }),
       files,
     };
-  const options = { timeoutSeconds: input.timeoutSeconds };
+  const options = { timeoutSeconds: input.timeoutSeconds, ...(input.image ? { image: input.image } : {}) };
   const baseTargets = new Set(base.files.map((f) => f.path));
   const basePlan = { ...plan, targets: plan.targets.filter((t) => baseTargets.has(t)) };
-  const key = `${base.commit} ${plan.command} ${basePlan.targets.join(" ")}`;
+  const key = `${base.commit} ${input.image ?? "sandbox"} ${plan.command} ${basePlan.targets.join(" ")}`;
   let before = input.baselines?.get(key);
   if (!before) {
     before = basePlan.targets.length

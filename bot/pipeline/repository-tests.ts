@@ -97,7 +97,7 @@ export function runRepositoryTests(
   sandbox: Sandbox,
   files: SourceFile[],
   plan: RepositoryTestPlan,
-  options: { scanned: string[]; timeoutSeconds: number },
+  options: { scanned: string[]; timeoutSeconds: number; image?: string },
 ): Promise<TestResult> {
   return sandbox.run({
     files,
@@ -106,6 +106,7 @@ export function runRepositoryTests(
     pytestArgs: ["--continue-on-collection-errors", ...plan.args],
     repositoryConftest: true,
     timeoutSeconds: options.timeoutSeconds,
+    ...(options.image ? { image: options.image } : {}),
   });
 }
 

@@ -1,0 +1,163 @@
+// A repository's `setup` around a GitHub job (issue 11): real git, the real Docker sandbox and
+// setup images, GitHub's API at the HTTP boundary (nock), a stub solver. The setup's image is built
+// from the base branch before any task goes out and the bot's re-test and the repository's tests
+// run in it; a failing setup stops the job before distributing, with its log on the issue.
+import { randomBytes } from "node:crypto";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Docker from "dockerode";
+import nock from "nock";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Task, WorkItem } from "../../shared/schemas.js";
+import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
+import { SetupImages } from "../../shared/sandbox/setup-image.js";
+import { passingResult } from "../../test/fixtures.js";
+import { bareRepository } from "../../test/git-fixtures.js";
+import { captureComments, installationOctokit, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
+import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
+import type { TaskSolver } from "../../worker/worker-loop.js";
+import { inProcessWorkers } from "../pipeline/in-process-workers.js";
+import { Planner } from "../pipeline/planner.js";
+import { DEFAULT_SETTINGS, type AppSettings } from "./app-settings.js";
+import { GitHubJobStore, type GitHubJob } from "./job-store.js";
+import { GitHubJobs } from "./jobs.js";
+
+const runId = randomBytes(6).toString("hex");
+const labels = { "dellm.test": runId };
+
+// pip when the sandbox image has it, else a copy into site-packages (the offline fallback image has no pip).
+const INSTALL = [
+  "if python -m pip --version >/dev/null 2>&1; then",
+  "  python -m pip install --no-index --no-build-isolation ./vendor/tinypkg",
+  "else",
+  `  cp -r vendor/tinypkg/tinypkg "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"`,
+  "fi",
+].join("\n");
+
+const repository = {
+  "requirements.txt": `# run ${runId}\n`,
+  "vendor/tinypkg/pyproject.toml":
+    '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "tinypkg"\nversion = "1.0"\n',
+  "vendor/tinypkg/tinypkg/__init__.py": "def double(x):\n    return 2 * x\n",
+  "tests/test_tinypkg.py": "import tinypkg\n\n\ndef test_double():\n    assert tinypkg.double(2) == 4\n",
+};
+
+const task: Task = {
+  id: 1,
+  description: "Add quadruple() built on tinypkg.double",
+  file: "quad.py",
+  dependencies: [],
+  input_output_spec: "",
+  directory: "",
+  context: "",
+};
+const QUAD =
+  "import tinypkg\n\n\ndef quadruple(x):\n    return tinypkg.double(tinypkg.double(x))\n\n\ndef test_quadruple():\n    assert quadruple(3) == 12\n";
+
+let dir: string;
+const octokit = installationOctokit();
+
+beforeEach(async () => {
+  nock.disableNetConnect();
+  nock.enableNetConnect(LOCAL);
+  dir = await mkdtemp(join(tmpdir(), "dellm-job-setup-"));
+});
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+afterAll(async () => {
+  const docker = new Docker();
+  for (const image of await docker.listImages({ filters: { label: [`dellm.test=${runId}`] } }))
+    await docker.getImage(image.Id).remove({ force: true });
+});
+
+function solver(): TaskSolver & { seen: Task[] } {
+  const seen: Task[] = [];
+  return {
+    seen,
+    execute: async (item: WorkItem) => {
+      seen.push(item.task);
+      return passingResult(item.jobId, item.task.id, "local-1", QUAD);
+    },
+  };
+}
+
+async function runJob(settings: Partial<AppSettings>, worker: TaskSolver): Promise<GitHubJob> {
+  const remote = await bareRepository(dir, repository);
+  const model = new ScriptedCodeModel([
+    { kind: "decompose", reply: [JSON.stringify([task])] },
+    { kind: "summary", reply: "Added quadruple." },
+  ]);
+  const bot = new GitHubJobs({
+    store: new GitHubJobStore(join(dir, "jobs")),
+    workDir: join(dir, "clones"),
+    planner: async () => new Planner(model, { retries: 1 }),
+    distribution: inProcessWorkers([worker]),
+    auth: async () => octokit,
+    remoteUrl: () => remote,
+    commentIntervalMs: 10,
+    verifier: new DockerSandbox({ timeoutSeconds: 30 }),
+    setupImages: new SetupImages({ labels }),
+  });
+  const outcome = await bot.start({
+    owner: "octo",
+    repo: "demo",
+    installationId: 42,
+    issueNumber: 7,
+    title: "Add quadruple",
+    body: "",
+    requestedBy: "alice",
+    settings: { ...DEFAULT_SETTINGS, ...settings },
+  });
+  if (!outcome.started) throw new Error(outcome.reason);
+  return (await bot.settled(outcome.jobId)) as GitHubJob;
+}
+
+describe("a repository's setup in a GitHub job", () => {
+  it("builds the image before distributing; the re-test and the repository's tests import what it installed", async () => {
+    const api = pullRequestApi();
+    captureComments();
+    const worker = solver();
+    const job = await runJob({ setup: [INSTALL] }, worker);
+    expect(job.stage, job.error).toBe("done");
+    expect(worker.seen).toHaveLength(1);
+    // Passed by the bot's own re-test, in the derived image (the base image has no tinypkg).
+    expect(job.files.map((f) => [f.path, f.passed])).toEqual([["quad.py", true]]);
+    expect(job.repository_tests).toMatchObject({ status: "compared", regressions: [], passing: 1 });
+    expect(job.notes.join("\n")).toMatch(/The tests ran in `dellm-setup:[0-9a-f]+…`, .* built for this job/);
+    expect(String(api.created[0]!.body)).toContain("dellm-setup:");
+  }, 180_000);
+
+  it("without setup the same job fails its re-test as a missing dependency, named in the PR", async () => {
+    const api = pullRequestApi();
+    captureComments();
+    const job = await runJob({}, solver());
+    expect(job.stage, job.error).toBe("done");
+    expect(job.files.map((f) => [f.path, f.passed, f.verdict])).toEqual([["quad.py", false, "missing_dependency"]]);
+    const body = String(api.created[0]!.body);
+    expect(body).toContain("❌ missing dependency");
+    expect(body).toContain("missing dependency tinypkg: add it to setup in .github/dellm.yml");
+  }, 180_000);
+
+  it("stops before distributing when the setup fails, with its log on the issue", async () => {
+    pullRequestApi();
+    const comments = captureComments();
+    const worker = solver();
+    const job = await runJob({ setup: ["echo 'installing <b>deps</b> ```'", "exit 3"] }, worker);
+    expect(job.stage).toBe("failed");
+    expect(job.failed_in).toBe("distributing");
+    expect(worker.seen).toHaveLength(0);
+    expect(job.tasks).toHaveLength(1); // the plan is kept for /dellm retry
+    expect(job.error).toMatch(
+      /the repository's `setup` in \.github\/dellm\.yml failed: setup failed with exit status 3/,
+    );
+    const failure = comments.bodies.find((b) => b.includes("failed while distributing"))!;
+    expect(failure).toContain("comment `/dellm retry`");
+    expect(failure).toMatch(/The setup's log:\n\n````\n/); // a fence longer than the log's own backticks
+    expect(failure).toContain("$ exit 3");
+    // Inside the fence (GitHub renders no HTML there); the log's own ``` cannot close it early.
+    expect(failure).toContain("installing <b>deps</b> ```\n$ exit 3\n````");
+  }, 120_000);
+});
