@@ -1,9 +1,11 @@
 // `npm run bench`: every benchmark, figures printed and written to bench/results.json.
 // Pass names to run some: npm run bench -- sandbox generation
-// (`task`: per-task latency on the worker's real path against llama.cpp's llama-bench; see bench/task-latency.ts)
+// (`snapshot`: a 20 MB repository snapshot to 3 workers, see bench/snapshot.ts;
+// `task`: per-task latency on the worker's real path against llama.cpp's llama-bench; see bench/task-latency.ts)
 import { writeFile } from "node:fs/promises";
 import { benchGeneration } from "./generation.js";
 import { benchSandbox } from "./sandbox.js";
+import { benchSnapshot } from "./snapshot.js";
 import { benchSwarm } from "./swarm.js";
 import { benchTaskLatency } from "./task-latency.js";
 
@@ -11,6 +13,7 @@ const benches = {
   sandbox: () => benchSandbox(),
   generation: () => benchGeneration(),
   swarm: () => benchSwarm(),
+  snapshot: () => benchSnapshot(),
   task: () => benchTaskLatency(),
 } as const;
 type BenchName = keyof typeof benches;
