@@ -36,7 +36,9 @@ describe("DockerSandbox", () => {
       testTargets: ["tests/test_a.py", "tests/test_b.py"],
       pytestArgs: ["--continue-on-collection-errors"],
     });
-    expect(result.verdict).toBe("failed");
+    // A module no file provides and the image lacks: the repository's setup must install it (issue 11).
+    expect(result.verdict).toBe("missing_dependency");
+    expect(result.failure_reason).toMatch(/^missing dependency missing_module: add it to setup/);
     expect(result.test_outcomes).toEqual([
       { id: "tests/test_a.py::test_ok", outcome: "passed" },
       { id: "tests/test_a.py::test_bad", outcome: "failed" },
