@@ -1,12 +1,13 @@
 // The swarm end to end, in separate processes: `dellm run --swarm` (bot + coordinator), real
 // `dellm-worker` processes joining it over loopback, the real Docker sandbox and a real git
 // repository. Models are scripted (canned answers, some deliberately slow); the network is real.
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simpleGit } from "simple-git";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ScriptRule } from "../worker/model/scripted-code-model.js";
+import { generatedRepository, SHOP_CART } from "./generated-repository.js";
 import { startCommand, testEnv, type RunningProcess } from "./processes.js";
 
 const plan = [
@@ -227,6 +228,36 @@ describe("the swarm, one process per node", () => {
     expect(out).toMatch(/calc\/fmt\.py.*(not written|no result)/i);
     const branch = out.match(/Branch: (dellm\/job-[a-z0-9-]+)/)![1]!;
     expect(await simpleGit(repo).show([`${branch}:calc/core.py`])).toBe(code["calc/core.py"]);
+  }, 120_000);
+
+  it("tests a worker's file inside the repository: the worker fetches the job's snapshot (a new module importing an existing one passes)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dellm-swarm-"));
+    const repo = join(dir, "repo");
+    for (const file of generatedRepository(0, "e2e").files) {
+      await mkdir(join(repo, file.path, ".."), { recursive: true });
+      await writeFile(join(repo, file.path), file.content);
+    }
+    const git = simpleGit(repo);
+    await git.init().addConfig("user.email", "t@example.org").addConfig("user.name", "t").add(".").commit("shop");
+    const cart = { ...plan[0]!, description: "a cart of shop items", file: "cart.py", directory: "shop/" };
+    const rules: ScriptRule[] = [
+      { kind: "decompose", reply: JSON.stringify([cart]) },
+      { kind: "can-solve", reply: "yes" },
+      { kind: ["code", "repair"], file: "shop/cart.py", reply: SHOP_CART },
+      { kind: "summary", reply: "A cart." },
+    ];
+    const scriptPath = join(dir, "shop.json");
+    await writeFile(scriptPath, JSON.stringify({ rules }));
+    const { bot, address, coordinator } = await startBot(dir, scriptPath);
+    const worker = startWorker("w1", address, coordinator, scriptPath);
+    expect(await bot.exited).toBe(0);
+    const out = bot.output();
+    expect(out).toContain("task 1: result from w1: passed");
+    expect(out).toContain("[verify] re-tested 1 results in the bot's sandbox; all agree with the workers");
+    expect(worker.output()).toMatch(/\[worker\] repository snapshot [0-9a-f]{12}… fetched/);
+    expect(await git.show([`${out.match(/Branch: (dellm\/job-[a-z0-9-]+)/)![1]!}:shop/cart.py`])).toBe(SHOP_CART);
+    worker.child.kill("SIGINT");
+    expect(await worker.exited).toBe(0);
   }, 120_000);
 
   it("fails fast and says what to fix for a bad or missing bootstrap address and a wrong coordinator id", async () => {

@@ -39,7 +39,8 @@ export interface JobOutcome {
 }
 
 /**
- * The repository at the job's start point, for in-process workers and the re-test to test inside;
+ * The repository at the job's start point, for the workers (in-process, or swarm workers through its
+ * snapshot) and the re-test to test inside;
  * undefined (files tested alone) when it is over the size limit or has no commit yet.
  */
 async function repositoryAt(repoPath: string, startPoint: string): Promise<RepositoryView | undefined> {

@@ -16,14 +16,16 @@ import { canonicalView, packSnapshot } from "../../shared/snapshot-manifest.js";
 import { askCoordinator } from "../../shared/swarm/coordinator-protocol.js";
 import { askSnapshot } from "../../shared/swarm/snapshot-protocol.js";
 import { createSwarmNode, type SwarmNode } from "../../shared/swarm/swarm-node.js";
-import { taskFixture } from "../../test/fixtures.js";
+import { passingResult, taskFixture } from "../../test/fixtures.js";
 import { generatedRepository, SHOP_CART } from "../../test/generated-repository.js";
 import { TaskExecutor } from "../../worker/executor.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
 import { SnapshotCache } from "../../worker/snapshot-cache.js";
 import { SwarmTaskBoard, type SwarmBoardEvent } from "../../worker/swarm-task-board.js";
+import { runWorkerLoop } from "../../worker/worker-loop.js";
 import { SwarmCoordinator, type CoordinatorEvent } from "./coordinator.js";
 import { SnapshotStore } from "./snapshot-store.js";
+import { swarmWorkers } from "./swarm-workers.js";
 
 interface Peer {
   key: PrivateKey;
@@ -165,6 +167,40 @@ describe("repository snapshots in the swarm", () => {
       expect(store.has(packed.id)).toBe(false);
     } finally {
       await Promise.all(boards.map((board) => board.close()));
+    }
+  }, 60_000);
+
+  it("reach swarm workers through the swarm distribution, and leave the coordinator with the job", async () => {
+    const repository = generatedRepository(50_000, "distribution");
+    const { id } = packSnapshot(repository);
+    const seen: (RepositoryView | undefined)[] = [];
+    const board = await joinBoard(workers[2]!);
+    const stop = new AbortController();
+    const loop = runWorkerLoop({
+      board,
+      workerId: "w2",
+      pollMs: 50,
+      signal: stop.signal,
+      executor: {
+        execute: async (item) => {
+          seen.push(repositoryOf(item));
+          return passingResult(item.jobId, item.task.id, "w2");
+        },
+      },
+    });
+    try {
+      const collected = await swarmWorkers(coordinator).distribute(
+        { id: newJobId(), query: "q", tasks: [taskFixture(1), taskFixture(2, [1])], repository },
+        { timeoutMs: 20_000, onEvent: () => {} },
+      );
+      expect([...collected.results.keys()].sort()).toEqual([1, 2]);
+      expect(seen).toHaveLength(2);
+      for (const view of seen) expectSameRepository(view, repository);
+      expect(store.has(id)).toBe(false);
+    } finally {
+      stop.abort();
+      await loop;
+      await board.close();
     }
   }, 60_000);
 
