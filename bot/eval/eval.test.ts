@@ -103,7 +103,7 @@ describe("dellm eval", () => {
       /eval issue medium\/01-greeting-api .*plan\.json task 2 writes app\/greet\.py, but reference\/app\/greet\.py is missing/,
     );
     await expect(loadSuite(suite, "hard")).rejects.toThrow(
-      /"hard" is neither a tier \(simple, medium, complex\) nor an issue id/,
+      /"hard" is neither a tier \(simple, medium, complex, brownfield\) nor an issue id/,
     );
     expect((await loadSuite(suite, "simple/01-add")).map((i) => [i.id, i.title])).toEqual([
       ["simple/01-add", "Add two numbers"],

@@ -36,6 +36,19 @@ export const IssueOutcomeSchema = z.object({
   title: z.string(),
   passed: z.boolean(),
   hidden: z.object({ passed: z.number().int(), failed: z.number().int(), reason: z.string().optional() }),
+  /**
+   * The existing repository's own tests against the result (issues asked against one): kept when
+   * all passed; regressions are the tests that did not (ids as pytest names them).
+   */
+  repository: z
+    .object({
+      kept: z.boolean(),
+      passed: z.number().int(),
+      failed: z.number().int(),
+      regressions: z.array(z.string()),
+      reason: z.string().optional(),
+    })
+    .optional(),
   /** The planner's task count (null: baseline, or the planner gave no plan). */
   tasks: z.number().int().nullable(),
   /** Generated files that passed their own tests. */
@@ -146,9 +159,15 @@ const secs = (value: number | null | undefined) =>
 /** The reference planner (dellm eval --model reference/empty): it replays the suite's own plans. */
 const REPLAYED_PLANS = /^reference\b/;
 
-/** Why a failed issue failed, on its row: the job's error, else what the hidden tests said. */
+/**
+ * Why a failed issue failed, on its row: the job's error, else what the hidden tests said, else the
+ * repository test it broke.
+ */
 function failureNote(issue: IssueOutcome): string {
-  const why = issue.error ?? (issue.passed ? undefined : issue.hidden.reason);
+  const broke = issue.repository && !issue.repository.kept ? issue.repository.reason : undefined;
+  const why =
+    issue.error ??
+    (issue.passed ? undefined : [broke, issue.hidden.reason].filter((r) => r !== undefined).join("; ") || undefined);
   return why ? `  (${why.replace(/\s+/g, " ").trim().slice(0, 120)})` : "";
 }
 
@@ -159,16 +178,16 @@ export function describeReport(report: EvalReport): string {
     ...(report.complete ? [] : [`(incomplete run: ${report.issues.length} issues measured before it stopped)`]),
     `dellm eval: ${config.mode}, model ${config.model}, planner ${config.planner}, ${config.workers} worker(s), ${config.repairs} repair(s)`,
     "",
-    "Issue                                     Hidden tests  Tasks  Files passed  Total",
+    "Issue                                     Hidden tests  Repo tests  Tasks  Files passed  Total",
     ...report.issues.map(
       (i) =>
-        `${i.passed ? "PASS" : "FAIL"} ${i.id.padEnd(36)} ${`${i.hidden.passed}/${i.hidden.passed + i.hidden.failed}`.padStart(6)}  ${String(i.tasks ?? "—").padStart(9)}  ${`${i.files.passed}/${i.files.total}`.padStart(12)}  ${secs(i.stages.total_s).padStart(7)}${failureNote(i)}`,
+        `${i.passed ? "PASS" : "FAIL"} ${i.id.padEnd(36)} ${`${i.hidden.passed}/${i.hidden.passed + i.hidden.failed}`.padStart(6)}  ${(i.repository ? `${i.repository.passed}/${i.repository.passed + i.repository.failed}` : "—").padStart(10)}  ${String(i.tasks ?? "—").padStart(9)}  ${`${i.files.passed}/${i.files.total}`.padStart(12)}  ${secs(i.stages.total_s).padStart(7)}${failureNote(i)}`,
     ),
     "",
     `End-to-end success: ${summary.passed}/${summary.issues} (${percent(summary.success_rate)})`,
     ...Object.entries(summary.tiers).map(
       ([tier, t]) =>
-        `  ${tier.padEnd(8)} ${t.passed}/${t.issues} (${percent(t.success_rate)})${tier === "medium" ? ` — goal ≥ ${percent(GOALS.mediumSuccess)}` : ""}`,
+        `  ${tier.padEnd(10)} ${t.passed}/${t.issues} (${percent(t.success_rate)})${tier === "medium" ? ` — goal ≥ ${percent(GOALS.mediumSuccess)}` : ""}`,
     ),
     `Planner gave 3–6 tasks: ${percent(summary.decomposition_3_to_6)} of plans (goal ${percent(GOALS.decompositionIn3To6)})${
       REPLAYED_PLANS.test(config.planner)

@@ -1,8 +1,9 @@
 // Runs suite issues through the real pipeline (planner → local swarm → sandbox → merge) or the
 // one-shot baseline, then the issue's hidden acceptance tests in the sandbox against what was
-// merged, and times each stage the way the seed's latency targets name them.
+// merged (and, for an issue asked against an existing repository, that repository's own tests),
+// and times each stage the way the seed's latency targets name them.
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { simpleGit } from "simple-git";
 import type { Result, SourceFile, TestResult } from "../../shared/schemas.js";
 import { budgetFor } from "../../shared/token-budget.js";
@@ -17,6 +18,7 @@ import { baselinePrompt, parseFileBlocks } from "./baseline.js";
 import type { LocalSwarm } from "./local-swarm.js";
 import type { IssueOutcome, StageTimes } from "./report.js";
 import type { EvalIssue } from "./suite.js";
+import { overlay } from "../../shared/repository-snapshot.js";
 
 export const HIDDEN_TEST_PATH = "test_hidden_acceptance.py";
 
@@ -64,9 +66,10 @@ export async function runPipelineIssue(issue: EvalIssue, run: PipelineRun): Prom
     });
     const files = await filesOnBranch(repo, outcome.merge.commit ? outcome.merge.branch : null);
     const hidden = await hiddenTests(run.sandbox, files, issue);
+    const repository = await repositoryTests(run.sandbox, files, issue);
     const results = [...outcome.results.values()];
     return {
-      ...judged(issue, hidden),
+      ...judged(issue, hidden, repository),
       tasks: outcome.job.tasks.length,
       files: { total: outcome.job.tasks.length, passed: results.filter((r) => r.test_passed).length },
       stages: {
@@ -100,9 +103,12 @@ export async function runBaselineIssue(issue: EvalIssue, model: CodeModel, sandb
       testTimes.push(result.execution_time);
       if (result.success) passedFiles++;
     }
-    const hidden = await hiddenTests(sandbox, files, issue);
+    // Whatever the answer holds is laid over the repository the issue was asked against.
+    const tree = overlay(issue.repository ?? [], files);
+    const hidden = await hiddenTests(sandbox, tree, issue);
+    const repository = await repositoryTests(sandbox, tree, issue);
     return {
-      ...judged(issue, hidden),
+      ...judged(issue, hidden, repository),
       tasks: null,
       files: { total: files.length, passed: passedFiles },
       stages: {
@@ -116,21 +122,56 @@ export async function runBaselineIssue(issue: EvalIssue, model: CodeModel, sandb
   }
 }
 
-/** The issue's verdict: passed only when its hidden tests ran and all passed. */
+/**
+ * The issue's verdict: passed only when its hidden tests ran and all passed, and the repository's
+ * own tests (when it has any) all pass on the result.
+ */
 function judged(
   issue: EvalIssue,
   hidden: TestResult | null,
-): Pick<IssueOutcome, "id" | "tier" | "title" | "passed" | "hidden"> {
-  const passed = hidden !== null && hidden.success && hidden.tests_passed > 0;
+  repository: TestResult | null = null,
+): Pick<IssueOutcome, "id" | "tier" | "title" | "passed" | "hidden" | "repository"> {
+  const hiddenPassed = hidden !== null && hidden.success && hidden.tests_passed > 0;
   const summary = hidden ? { passed: hidden.tests_passed, failed: hidden.tests_failed } : { passed: 0, failed: 0 };
   const reason =
-    hidden && !passed ? (hidden.failure_reason ?? lastLines(`${hidden.stdout}\n${hidden.stderr}`)) : undefined;
+    hidden && !hiddenPassed ? (hidden.failure_reason ?? lastLines(`${hidden.stdout}\n${hidden.stderr}`)) : undefined;
+  const kept = issue.repositoryTests?.length ? repositoryOutcome(repository) : undefined;
   return {
     id: issue.id,
     tier: issue.tier,
     title: issue.title,
-    passed,
+    passed: hiddenPassed && (kept === undefined || kept.kept),
     hidden: { ...summary, ...(reason ? { reason } : {}) },
+    ...(kept ? { repository: kept } : {}),
+  };
+}
+
+/**
+ * What the repository's own tests said of the result: every test that did not pass is a regression
+ * (they all pass on the repository as the suite keeps it: validate.sh checks that).
+ */
+function repositoryOutcome(run: TestResult | null): NonNullable<IssueOutcome["repository"]> {
+  if (run === null) return { kept: false, passed: 0, failed: 0, regressions: [], reason: "not run: the job failed" };
+  const regressions = (run.test_outcomes ?? [])
+    .filter((t) => t.outcome === "failed" || t.outcome === "error" || t.outcome === "unfinished")
+    .map((t) => t.id);
+  const judgedRun = run.verdict === "passed" || run.verdict === "failed";
+  const kept = run.success && run.verdict === "passed" && regressions.length === 0 && run.tests_passed > 0;
+  return {
+    kept,
+    passed: run.tests_passed,
+    failed: run.tests_failed,
+    regressions,
+    ...(kept
+      ? {}
+      : {
+          reason:
+            regressions.length > 0
+              ? `regression: ${regressions.slice(0, 3).join(", ")}${regressions.length > 3 ? ` (and ${regressions.length - 3} more)` : ""}`
+              : judgedRun
+                ? (run.failure_reason ?? "the repository's tests failed")
+                : `no verdict: ${run.failure_reason ?? run.verdict ?? "the run gave none"}`,
+        }),
   };
 }
 
@@ -172,13 +213,18 @@ function swarmStages(
   return { distribute_s: mean(waits), generate_s: mean(generate), test_s: mean(testRuns), collect_s: mean(collect) };
 }
 
+/** A git repository holding the issue's repository/ (or only a README), committed as the job's base. */
 async function freshRepository(workDir: string, issue: EvalIssue): Promise<string> {
   await mkdir(workDir, { recursive: true });
   const repo = await mkdtemp(join(workDir, `${issue.id.replace(/[^a-z0-9-]/gi, "-")}-`));
   const git = simpleGit(repo, { config: ["user.name=dellm eval", "user.email=eval@dellm.invalid"] });
   await git.init();
-  await writeFile(join(repo, "README.md"), `# ${issue.title}\n`);
-  await git.add("README.md").commit("Start");
+  const files = issue.repository?.length ? issue.repository : [{ path: "README.md", content: `# ${issue.title}\n` }];
+  for (const file of files) {
+    await mkdir(dirname(join(repo, file.path)), { recursive: true });
+    await writeFile(join(repo, file.path), file.content);
+  }
+  await git.add(files.map((f) => f.path)).commit("Start");
   return repo;
 }
 
@@ -196,6 +242,26 @@ async function hiddenTests(sandbox: Sandbox, files: SourceFile[], issue: EvalIss
     { path: HIDDEN_TEST_PATH, content: issue.hiddenTest },
   ];
   return sandbox.run({ files: tree, testTargets: [HIDDEN_TEST_PATH] });
+}
+
+/**
+ * The repository's own tests, as repository/ has them (a job that rewrote one does not get to judge
+ * itself by its own version), against the result; null when the issue has none or nothing merged.
+ */
+async function repositoryTests(sandbox: Sandbox, files: SourceFile[], issue: EvalIssue): Promise<TestResult | null> {
+  const paths = issue.repositoryTests ?? [];
+  if (paths.length === 0) return null;
+  const tests = (issue.repository ?? []).filter((f) => paths.includes(f.path));
+  return sandbox.run({
+    files: overlay(
+      files.filter((f) => f.path !== HIDDEN_TEST_PATH),
+      tests,
+    ),
+    testTargets: paths,
+    // The repository's tests are the suite's own: only the code they test is scanned for tampering.
+    checkPaths: files.filter((f) => f.path.endsWith(".py") && !paths.includes(f.path)).map((f) => f.path),
+    pytestArgs: ["--continue-on-collection-errors"],
+  });
 }
 
 function lastLines(text: string): string {

@@ -1,14 +1,17 @@
 // The evaluation suite on disk (eval/suite/<tier>/<issue>/): what a user asked, the hidden
-// acceptance tests the generator never sees, and a known-good reference (plan + files) that
-// proves the harness. Every file is checked when loaded, so a broken issue fails with its path.
+// acceptance tests the generator never sees, a known-good reference (plan + files) that proves
+// the harness, and for brownfield issues the existing repository the issue is asked against (its
+// own tests must still pass after the change). Every file is checked when loaded, so a broken
+// issue fails with its path.
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { z } from "zod";
 import { repoRelativePath } from "../../shared/repo-path.js";
 import type { SourceFile, Task } from "../../shared/schemas.js";
 import { validatePlan } from "../pipeline/plan-validation.js";
+import { isTestFile } from "../pipeline/repository-tests.js";
 
-export const TIERS = ["simple", "medium", "complex"] as const;
+export const TIERS = ["simple", "medium", "complex", "brownfield"] as const;
 export type Tier = (typeof TIERS)[number];
 export const TierSchema = z.enum(TIERS);
 
@@ -22,8 +25,20 @@ export interface EvalIssue {
   body: string;
   /** pytest file run against the merged branch; never shown to the models. */
   hiddenTest: string;
+  /**
+   * The repository the job starts from (repository/, required for brownfield issues; absent or
+   * empty: a repository holding only a README). Its own tests (`repositoryTests`) must pass on the
+   * merged result as they do on it.
+   */
+  repository?: SourceFile[];
+  /** Test files of `repository` (pytest's naming rule), run as they are there against the result. */
+  repositoryTests?: string[];
+  /** The plan's tasks write these files (reference/): new ones and changed files of the repository. */
   reference: { plan: Task[]; files: SourceFile[] };
 }
+
+/** The tiers whose issues start from an existing repository (repository/ required). */
+export const BROWNFIELD_TIERS: readonly Tier[] = ["brownfield"];
 
 /** Issues of the suite in tier then name order; `only` picks a tier (`medium`) or one issue (`medium/02-csv-report`). */
 export async function loadSuite(dir = DEFAULT_SUITE_DIR, only?: string): Promise<EvalIssue[]> {
@@ -65,25 +80,54 @@ async function loadIssue(dir: string, id: string, tier: Tier): Promise<EvalIssue
   } catch (error) {
     fail(`plan.json: ${(error as Error).message}`);
   }
-  const referenceDir = join(dir, "reference");
-  const files: SourceFile[] = [];
-  for (const path of await listFiles(referenceDir).catch(() => fail("reference/ is missing"))) {
-    files.push({ path: relative(referenceDir, path).split("\\").join("/"), content: await readFile(path, "utf8") });
-  }
+  const files = await readTree(join(dir, "reference")).catch(() => fail("reference/ is missing"));
   for (const task of plan) {
     const path = repoRelativePath(task.directory, task.file);
     if (!files.some((f) => f.path === path))
       fail(`plan.json task ${task.id} writes ${path}, but reference/${path} is missing`);
   }
-  return { id, tier, title: heading![1]!.trim(), body: heading![2]!.trim(), hiddenTest, reference: { plan, files } };
+  const brownfield = BROWNFIELD_TIERS.includes(tier);
+  const repository = await readTree(join(dir, "repository")).catch((error: NodeJS.ErrnoException) =>
+    error.code === "ENOENT" && !brownfield ? [] : fail(`repository/ is missing (a ${tier} issue starts from one)`),
+  );
+  const repositoryTests = repository.map((f) => f.path).filter(isTestFile);
+  if (brownfield && repositoryTests.length === 0)
+    fail("repository/ has no test files (test_*.py or *_test.py): a brownfield issue keeps an existing test suite");
+  for (const task of plan) {
+    const path = repoRelativePath(task.directory, task.file);
+    if (repositoryTests.includes(path))
+      fail(
+        `plan.json task ${task.id} writes ${path}, one of the repository's own tests; they are run as repository/ has them, so change code, not them`,
+      );
+  }
+  return {
+    id,
+    tier,
+    title: heading![1]!.trim(),
+    body: heading![2]!.trim(),
+    hiddenTest,
+    repository,
+    repositoryTests,
+    reference: { plan, files },
+  };
+}
+
+/** The files under `dir` by repository-relative path (compiled Python left out). */
+async function readTree(dir: string): Promise<SourceFile[]> {
+  const files: SourceFile[] = [];
+  for (const path of await listFiles(dir)) {
+    files.push({ path: relative(dir, path).split("\\").join("/"), content: await readFile(path, "utf8") });
+  }
+  return files;
 }
 
 async function listFiles(dir: string): Promise<string[]> {
   const found: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...(await listFiles(path)));
-    else if (entry.isFile() && !entry.name.endsWith(".pyc")) found.push(path);
+    if (entry.isDirectory()) {
+      if (entry.name !== "__pycache__") found.push(...(await listFiles(path)));
+    } else if (entry.isFile() && !entry.name.endsWith(".pyc")) found.push(path);
   }
   return found.sort();
 }

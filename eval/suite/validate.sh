@@ -3,6 +3,9 @@
 #   a. reference/* + hidden_test.py pass together;
 #   b. each plan task's file passes its own tests with only its transitive dependencies present;
 #   c. hidden_test.py fails on an empty repository.
+# An issue with a repository/ (brownfield: required) is checked against it: the repository's own
+# tests (test_*.py, *_test.py) pass on repository/ alone; reference/ laid over repository/ passes
+# the hidden tests and the repository's tests; b. runs inside repository/; c. uses repository/ alone.
 # One container at a time. Usage: eval/suite/validate.sh [eval/suite/<tier>/<NN-slug> ...]
 # Env: DELLM_SANDBOX_IMAGE (default dellm-sandbox:latest), VALIDATE_TIMEOUT (seconds per run, default 120),
 #      VALIDATE_LOCAL_PYTHON=/path/to/python runs pytest with that interpreter instead of docker
@@ -15,18 +18,18 @@ LOCAL_PY="${VALIDATE_LOCAL_PYTHON:-}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/dellm-eval.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
-# run_pytest DIR TARGET LOG -> pytest's exit status (124 on timeout)
+# run_pytest DIR "TARGET [TARGET...]" LOG -> pytest's exit status (124 on timeout)
 run_pytest() {
   local dir="$1" target="$2" log="$3" rc
   chmod -R a+rX "$dir"
   if [[ -n "$LOCAL_PY" ]]; then
-    (cd "$dir" && PYTHONDONTWRITEBYTECODE=1 timeout "$RUN_TIMEOUT" "$LOCAL_PY" -m pytest -q -p no:cacheprovider "$target") >"$log" 2>&1
+    (cd "$dir" && PYTHONDONTWRITEBYTECODE=1 timeout "$RUN_TIMEOUT" "$LOCAL_PY" -m pytest -q -p no:cacheprovider --noconftest $target) >"$log" 2>&1
     return $?
   fi
   local name="dellm-eval-$$-$RANDOM"
   timeout "$RUN_TIMEOUT" docker run --rm --name "$name" --network none --read-only --tmpfs /tmp \
     -e HOME=/tmp -e PYTHONDONTWRITEBYTECODE=1 -v "$dir:/code:ro" -w /code --user 1000:1000 \
-    "$IMAGE" python -m pytest -q -p no:cacheprovider "$target" >"$log" 2>&1
+    "$IMAGE" python -m pytest -q -p no:cacheprovider --noconftest $target >"$log" 2>&1
   rc=$?
   if [[ $rc -eq 124 ]]; then docker rm -f "$name" >/dev/null 2>&1; fi
   return $rc
@@ -47,7 +50,13 @@ except Exception as error:
     sys.exit(f"plan.json unreadable: {error}")
 if not isinstance(plan, list) or not plan:
     sys.exit("plan.json is not a non-empty array")
-bounds = {"simple": (1, 1), "medium": (2, 4), "complex": (3, 6)}.get(tier, (1, 50))
+bounds = {"simple": (1, 1), "medium": (2, 4), "complex": (3, 6), "brownfield": (1, 4)}.get(tier, (1, 50))
+repo = os.path.join(issue, "repository")
+if tier == "brownfield" and not os.path.isdir(repo):
+    problems.append("repository/ is missing (a brownfield issue starts from one)")
+def is_test(path):
+    name = os.path.basename(path)
+    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 if not bounds[0] <= len(plan) <= bounds[1]:
     problems.append(f"{len(plan)} tasks, {tier} wants {bounds[0]}-{bounds[1]}")
 keys = {"id", "description", "file", "dependencies", "input_output_spec", "directory", "context"}
@@ -63,6 +72,8 @@ for t in plan:
         problems.append(f"task {t['id']}: bad path {path}")
     if path in paths.values():
         problems.append(f"task {t['id']}: {path} written twice")
+    if is_test(path) and os.path.isfile(os.path.join(repo, path)):
+        problems.append(f"task {t['id']}: {path} is one of the repository's own tests (they stay as they are)")
     if not os.path.isfile(os.path.join(issue, "reference", path)):
         problems.append(f"task {t['id']}: reference/{path} missing")
     for d in t["dependencies"]:
@@ -73,8 +84,12 @@ ref = os.path.join(issue, "reference")
 on_disk = {os.path.relpath(os.path.join(r, f), ref) for r, _, fs in os.walk(ref) for f in fs if "__pycache__" not in r}
 if on_disk != set(paths.values()):
     problems.append(f"reference files differ from the plan: {sorted(on_disk ^ set(paths.values()))}")
+repo_tests = sorted(os.path.relpath(os.path.join(r, f), repo) for r, _, fs in os.walk(repo) for f in fs if "__pycache__" not in r and is_test(f))
+if os.path.isdir(repo) and not repo_tests:
+    problems.append("repository/ has no test files (test_*.py or *_test.py)")
 if problems:
     sys.exit("; ".join(problems))
+print("\t".join(["#repository-tests", *repo_tests]))
 deps = {t["id"]: t["dependencies"] for t in plan}
 def closure(i, stack=()):
     if i in stack:
@@ -99,18 +114,40 @@ check_issue() {
     echo "FAIL $id: plan: $(tail -n 1 "$plan.err")"; return 1
   fi
 
-  # a. reference + hidden tests
+  # The repository's own tests (brownfield): the first line of the plan listing names them.
+  local repo_tests="" base="$issue/repository"
+  if [[ -d "$base" ]]; then
+    repo_tests="$(head -n 1 "$plan" | cut -f2- | tr '\t' ' ')"
+    dir="$WORK/$key/repository"; log="$WORK/$key.repository.log"
+    mkdir -p "$dir" && cp -R "$base/." "$dir/"
+    if ! run_pytest "$dir" "$repo_tests" "$log"; then
+      echo "FAIL $id: the repository's own tests fail on repository/ alone: $(last_line "$log")"; return 1
+    fi
+  fi
+  sed -i '1d' "$plan"
+  # lay_out DIR: the repository (if any) copied into DIR
+  lay_out() { mkdir -p "$1"; if [[ -d "$base" ]]; then cp -R "$base/." "$1/"; fi; }
+
+  # a. reference + hidden tests (+ the repository's own tests, as repository/ has them)
   dir="$WORK/$key/full"; log="$WORK/$key.full.log"
-  mkdir -p "$dir" && cp -R "$issue/reference/." "$dir/" && cp "$issue/hidden_test.py" "$dir/test_hidden_acceptance.py"
+  lay_out "$dir" && cp -R "$issue/reference/." "$dir/" && cp "$issue/hidden_test.py" "$dir/test_hidden_acceptance.py"
   if ! run_pytest "$dir" test_hidden_acceptance.py "$log"; then
     echo "FAIL $id: hidden tests fail on the reference: $(last_line "$log")"; return 1
   fi
   local hidden_summary; hidden_summary="$(last_line "$log")"
+  if [[ -n "$repo_tests" ]]; then
+    log="$WORK/$key.full-repository.log"
+    if ! run_pytest "$dir" "$repo_tests" "$log"; then
+      echo "FAIL $id: the repository's own tests fail on the reference: $(last_line "$log")"; return 1
+    fi
+    hidden_summary="$hidden_summary; repository tests: $(last_line "$log")"
+  fi
 
-  # b. each task's own tests with only its transitive dependencies
+  # b. each task's file's own tests with only its transitive dependencies (inside the repository, if any)
   local n=0
   while IFS=$'\t' read -r path deps; do
     n=$((n + 1)); dir="$WORK/$key/task$n"; log="$WORK/$key.task$n.log"
+    lay_out "$dir"
     for target in $path $deps; do
       mkdir -p "$dir/$(dirname "$target")" && cp "$issue/reference/$target" "$dir/$target"
     done
@@ -120,13 +157,14 @@ check_issue() {
     fi
   done <"$plan"
 
-  # c. the hidden tests must fail on an empty repository
+  # c. the hidden tests must fail on an empty repository (or on repository/ alone)
   dir="$WORK/$key/empty"; log="$WORK/$key.empty.log"
-  mkdir -p "$dir" && cp "$issue/hidden_test.py" "$dir/test_hidden_acceptance.py"
+  lay_out "$dir" && cp "$issue/hidden_test.py" "$dir/test_hidden_acceptance.py"
+  local start="an empty repository"; [[ -n "$repo_tests" ]] && start="repository/ alone"
   if run_pytest "$dir" test_hidden_acceptance.py "$log"; then
-    echo "FAIL $id: hidden tests pass on an empty repository"; return 1
+    echo "FAIL $id: hidden tests pass on $start"; return 1
   fi
-  echo "PASS $id: hidden [$hidden_summary], $n task file(s) pass their own tests, empty repo fails"
+  echo "PASS $id: hidden [$hidden_summary], $n task file(s) pass their own tests, hidden tests fail on $start"
 }
 
 issues=()

@@ -1,0 +1,30 @@
+"""A bank account holding an integer balance in cents."""
+
+
+class InsufficientFunds(Exception):
+    def __init__(self, balance: int, amount: int):
+        super().__init__(f"cannot withdraw {amount} from a balance of {balance}")
+        self.balance = balance
+        self.amount = amount
+
+
+class Account:
+    def __init__(self, owner: str, balance: int = 0):
+        if balance < 0:
+            raise ValueError("an account cannot open with a negative balance")
+        self.owner = owner
+        self.balance = balance
+
+    def deposit(self, amount: int) -> int:
+        if amount <= 0:
+            raise ValueError("deposit must be positive")
+        self.balance += amount
+        return self.balance
+
+    def withdraw(self, amount: int) -> int:
+        if amount <= 0:
+            raise ValueError("withdrawal must be positive")
+        if amount > self.balance:
+            raise InsufficientFunds(self.balance, amount)
+        self.balance -= amount
+        return self.balance
