@@ -14,8 +14,12 @@ export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, "a sha256 in lowe
 
 export const SnapshotManifestSchema = z.object({
   version: z.literal(1),
-  /** Bytes of the serialized snapshot. */
-  size: z.number().int().min(0),
+  /** Bytes of the serialized snapshot (at most 2 GiB: the bot's snapshot limit is far below). */
+  size: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 * 1024 ** 3),
   chunk_size: z
     .number()
     .int()
