@@ -24,6 +24,7 @@ import { swarmWorkers } from "../swarm/swarm-workers.js";
 import type { CommandContext } from "./context.js";
 import { describeJobEvent } from "./progress-printer.js";
 import { swarmFlags, swarmOptionsFrom } from "./swarm-options.js";
+import { SetupImages } from "../../shared/sandbox/setup-image.js";
 
 export const RUN_USAGE = `Usage:
   dellm run "<coding request>" --repo <path> [options]
@@ -170,6 +171,8 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
       verifier,
       replicas: options.replicas,
       taskTimeoutSeconds: options.taskTimeout,
+      // The repository's `setup` (.github/dellm.yml) wherever this machine tests: local workers or the re-test.
+      ...(verifier || !options.swarm ? { setupImages: new SetupImages({ baseImage: options.image }) } : {}),
       onEvent: printLines(describeJobEvent, log),
     });
     log("");

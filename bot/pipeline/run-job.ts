@@ -13,6 +13,8 @@ import { repositorySnapshot } from "../../shared/repository-snapshot.js";
 import type { RepositoryView } from "../../shared/sandbox/task-run.js";
 import { planRepositoryTests } from "./repository-tests.js";
 import { resultsBlock } from "./summary.js";
+import { localSetupImage } from "./local-setup.js";
+import type { SetupImages } from "../../shared/sandbox/setup-image.js";
 
 export interface JobInput {
   query: string;
@@ -27,6 +29,8 @@ export interface JobInput {
   taskTimeoutSeconds?: number;
   onEvent?: (event: JobEvent) => void;
   signal?: AbortSignal;
+  /** Builds the repository's `setup` (.github/dellm.yml) image that every test of the job runs in; omitted = no setup. */
+  setupImages?: SetupImages;
 }
 
 export interface JobOutcome {
@@ -71,6 +75,7 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
   // where the repository stands now, whatever is checked out while the job runs.
   await openOrInitRepo(job.repo_path);
   const startPoint = await jobStartPoint(job.repo_path);
+  const setup = input.setupImages ? await localSetupImage(job.repo_path, startPoint, input.setupImages) : undefined;
   onEvent({ kind: "planning", job });
   // The planner sees what the repository holds (as in the GitHub path), so it changes existing files where they fit.
   const context = await repositoryContext(job.repo_path, input.query, REPOSITORY_CONTEXT_CHARS);
@@ -89,7 +94,8 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
   onEvent({ kind: "planned", job });
 
   const timeoutMs = (input.taskTimeoutSeconds ?? 120) * 1000 * job.tasks.length;
-  const repository = await repositoryAt(job.repo_path, startPoint);
+  const view = await repositoryAt(job.repo_path, startPoint);
+  const repository = view && setup ? { ...view, image: setup.image } : view;
   const { results } = await collectVerified(
     { ...job, repository },
     {

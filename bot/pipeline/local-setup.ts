@@ -1,0 +1,49 @@
+// `dellm run`'s repository environment: the `setup` of the repository's .github/dellm.yml at the
+// job's start point (as the GitHub App reads it), built into a derived image (or reused) before
+// planning, so a setup that fails costs no model time. Without the file, or without `setup`, the
+// tests run in the sandbox image as before.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { SetupFailedError, type SetupImage, type SetupImages } from "../../shared/sandbox/setup-image.js";
+import { repositorySetupSource } from "../../shared/sandbox/setup-source.js";
+import { parseSettings } from "../github/app-settings.js";
+
+const run = promisify(execFile);
+const SHOWN_LOG_CHARS = 4_000;
+
+/** The derived image for the repository's setup at `startPoint`, or undefined when it has none. */
+export async function localSetupImage(
+  repoPath: string,
+  startPoint: string,
+  setups: SetupImages,
+): Promise<SetupImage | undefined> {
+  const text = await run("git", ["show", `${startPoint}:.github/dellm.yml`], { cwd: repoPath }).then(
+    (r) => r.stdout,
+    () => undefined, // no such file: no setup
+  );
+  if (text === undefined) return undefined;
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new Error(`.github/dellm.yml is not valid YAML (${(error as Error).message}); fix the file and run again`, {
+      cause: error,
+    });
+  }
+  const settings = parseSettings(raw);
+  if (settings.setup.length === 0) return undefined;
+  try {
+    const source = await repositorySetupSource(repoPath, startPoint, settings.snapshot_limit_mb * 2 ** 20);
+    return await setups.ensure({ commands: settings.setup, network: settings.setup_network, source });
+  } catch (error) {
+    if (!(error instanceof SetupFailedError)) throw error;
+    const log = error.log.trim();
+    const shown = log.length > SHOWN_LOG_CHARS ? `…${log.slice(-SHOWN_LOG_CHARS)}` : log;
+    throw new SetupFailedError(
+      `the repository's setup (.github/dellm.yml) failed: ${error.message}; fix the commands and run again${shown ? `\n--- setup log ---\n${shown}` : ""}`,
+      error.exitCode,
+      error.log,
+    );
+  }
+}
