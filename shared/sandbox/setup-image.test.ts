@@ -4,6 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import Docker from "dockerode";
@@ -131,6 +132,53 @@ describe("setup image", () => {
     expect(error.log).toMatch(/^1000$/m);
     expect(error.log).toMatch(/CapEff:\s+0+$/m);
     expect(error.log).toMatch(/Network is unreachable|ENETUNREACH|Errno 101/);
+  }, 120_000);
+});
+
+describe("setup limits", () => {
+  it("kills a setup at its time limit and says so", async () => {
+    const setups = new SetupImages({ labels, timeoutSeconds: 2 });
+    const source = await repositorySetupSource(repoDir, "main", 20 * 2 ** 20);
+    const started = performance.now();
+    const error = (await setups
+      .ensure({ commands: ["echo waiting", "sleep 60"], network: false, source })
+      .catch((e: unknown) => e)) as SetupFailedError;
+    expect(error).toBeInstanceOf(SetupFailedError);
+    expect(error.message).toBe("setup timed out after 2 s; the container was killed");
+    expect(error.exitCode).toBeNull();
+    expect(error.log).toContain("waiting");
+    expect((performance.now() - started) / 1000).toBeLessThan(20);
+  }, 60_000);
+
+  it("reaches the network (a server on the host, through the bridge's gateway) only with setup_network", async () => {
+    let connections = 0;
+    const server = createServer((socket) => {
+      connections++;
+      socket.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "0.0.0.0", resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const source = await repositorySetupSource(repoDir, "main", 20 * 2 ** 20);
+      // The default route's gateway (the host's docker0 address), from /proc: no tools needed in the image.
+      const connect = [
+        `python -c "import socket, struct`,
+        `route = [l.split() for l in open('/proc/net/route').read().splitlines()[1:] if l.split()[1] == '00000000']`,
+        `gateway = socket.inet_ntoa(struct.pack('<L', int(route[0][2], 16))) if route else '172.17.0.1'`,
+        `socket.create_connection((gateway, ${port}), timeout=5).close()`,
+        `print('connected to', gateway)"`,
+      ].join("\n");
+      const offline = (await new SetupImages({ labels })
+        .ensure({ commands: [connect], network: false, source })
+        .catch((e: unknown) => e)) as SetupFailedError;
+      expect(offline).toBeInstanceOf(SetupFailedError);
+      expect(connections).toBe(0);
+      const online = await new SetupImages({ labels }).ensure({ commands: [connect], network: true, source });
+      expect(online.log).toMatch(/connected to \d+\.\d+\.\d+\.\d+/);
+      expect(connections).toBe(1);
+    } finally {
+      server.close();
+    }
   }, 120_000);
 });
 
