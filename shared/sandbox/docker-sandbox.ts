@@ -35,6 +35,8 @@ export interface DockerSandboxOptions {
 
 export const SANDBOX_LABEL = "dellm.sandbox";
 const KILLED_EXIT = 137;
+/** Files written at once when laying the code out. */
+const WRITE_BATCH = 64;
 /** Raw stdout kept apart from the bounded log, where the runner's verdict line (a few kB) is found. */
 const VERDICT_TAIL_CHARS = 64_000;
 
@@ -149,11 +151,16 @@ export class DockerSandbox implements Sandbox {
       const codeDir = join(privateDir, "code");
       await mkdir(codeDir, { mode: 0o755 });
       await chmod(codeDir, 0o755); // whatever the umask
-      for (const [index, path] of paths.entries()) {
-        const target = join(codeDir, path);
-        await mkdir(dirname(target), { recursive: true, mode: 0o755 });
-        await writeFile(target, run.files[index]!.content, { mode: 0o644 });
-      }
+      // A repository run lays hundreds of files: each folder is made once, then the files are
+      // written a batch at a time rather than one after another (the run's main cost besides pytest).
+      for (const folder of new Set(paths.map((path) => dirname(join(codeDir, path)))))
+        await mkdir(folder, { recursive: true, mode: 0o755 });
+      for (let start = 0; start < paths.length; start += WRITE_BATCH)
+        await Promise.all(
+          paths
+            .slice(start, start + WRITE_BATCH)
+            .map((path, i) => writeFile(join(codeDir, path), run.files[start + i]!.content, { mode: 0o644 })),
+        );
       const runnerFile = join(privateDir, "runner.py");
       await writeFile(runnerFile, runnerSource(), { mode: 0o644 });
       return { privateDir, codeDir, runnerFile };
