@@ -132,13 +132,14 @@ describe("a repository's setup in a GitHub job", () => {
 
   it("without setup the same job fails its re-test as a missing dependency, named in the PR", async () => {
     const api = pullRequestApi();
-    captureComments();
+    const comments = captureComments();
     const job = await runJob({}, solver());
     expect(job.stage, job.error).toBe("done");
     expect(job.files.map((f) => [f.path, f.passed, f.verdict])).toEqual([["quad.py", false, "missing_dependency"]]);
     const body = String(api.created[0]!.body);
     expect(body).toContain("❌ missing dependency");
     expect(body).toContain("missing dependency tinypkg: add it to setup in .github/dellm.yml");
+    expect(comments.bodies.at(-1)).toContain("`quad.py` (missing dependency: add it to setup in .github/dellm.yml)");
   }, 180_000);
 
   it("stops before distributing when the setup fails, with its log on the issue", async () => {

@@ -531,7 +531,7 @@ export class GitHubJobs implements JobStarter {
   private async finalComment(octokit: Octokit, job: GitHubJob): Promise<void> {
     const failed = job.files.filter((f) => !f.passed);
     const body = failed.length
-      ? `dellm finished job \`${job.id}\` with problems: ${failed.map((f) => `\`${f.path}\` (${f.change === "not written" ? f.reason : "tests failed"})`).join(", ")}. The pull request ${job.pr_url} shows the logs; comment \`/dellm retry\` to re-run only those tasks.`
+      ? `dellm finished job \`${job.id}\` with problems: ${failed.map((f) => `\`${f.path}\` (${f.change === "not written" ? f.reason : f.verdict === "missing_dependency" ? "missing dependency: add it to setup in .github/dellm.yml" : "tests failed"})`).join(", ")}. The pull request ${job.pr_url} shows the logs; comment \`/dellm retry\` to re-run only those tasks.`
       : `dellm finished job \`${job.id}\`: ${job.pr_url} has ${job.files.length} files, all passing their tests.`;
     await this.comment(octokit, job, body);
   }
