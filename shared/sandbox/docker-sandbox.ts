@@ -123,11 +123,8 @@ export class DockerSandbox implements Sandbox {
         },
       });
       try {
-        return withMissingDependency(
-          await this.startAndCollect(container, timeoutSeconds, verdictKey),
-          run.files,
-          targets,
-        );
+        const result = await this.startAndCollect(container, timeoutSeconds, verdictKey);
+        return run.insideRepository ? withMissingDependency(result, run.files, targets) : result;
       } finally {
         await container.remove({ force: true }).catch(() => {});
       }
@@ -155,12 +152,16 @@ export class DockerSandbox implements Sandbox {
       // written a batch at a time rather than one after another (the run's main cost besides pytest).
       for (const folder of new Set(paths.map((path) => dirname(join(codeDir, path)))))
         await mkdir(folder, { recursive: true, mode: 0o755 });
-      for (let start = 0; start < paths.length; start += WRITE_BATCH)
-        await Promise.all(
+      for (let start = 0; start < paths.length; start += WRITE_BATCH) {
+        // Every write of the batch settles before a failure is thrown: none lands after the cleanup.
+        const writes = await Promise.allSettled(
           paths
             .slice(start, start + WRITE_BATCH)
             .map((path, i) => writeFile(join(codeDir, path), run.files[start + i]!.content, { mode: 0o644 })),
         );
+        const failed = writes.find((w) => w.status === "rejected");
+        if (failed) throw failed.reason;
+      }
       const runnerFile = join(privateDir, "runner.py");
       await writeFile(runnerFile, runnerSource(), { mode: 0o644 });
       return { privateDir, codeDir, runnerFile };
