@@ -8,10 +8,13 @@ import { stripMarkdownFences } from "../../shared/model/model-output.js";
 const MAX_FILES = 20;
 const FILE_MARKER = /^### FILE: *(.+?) *$/gm;
 
-export function baselinePrompt(request: string): Prompt {
+export function baselinePrompt(request: string, repository: readonly SourceFile[] = []): Prompt {
+  const existing = repository.length
+    ? `\n\nThe repository already holds these files; to change one, write it again in full:\n${renderFileBlocks(repository)}`
+    : "";
   return {
     kind: "baseline",
-    text: `Given the user query: ${request}
+    text: `Given the user query: ${request}${existing}
 
 Write ALL the files needed to solve it in one answer. Put pytest test functions for the code
 at the bottom of each file. Output each file as a line
@@ -21,7 +24,7 @@ followed by the file's complete content. Output ONLY the files, no explanations,
 }
 
 /** The answer format the baseline prompt asks for (the reference model writes it, tests read it). */
-export function renderFileBlocks(files: SourceFile[]): string {
+export function renderFileBlocks(files: readonly SourceFile[]): string {
   return files.map((f) => `### FILE: ${f.path}\n${f.content}`).join("\n");
 }
 

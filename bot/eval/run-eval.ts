@@ -91,20 +91,20 @@ export async function runPipelineIssue(issue: EvalIssue, run: PipelineRun): Prom
 export async function runBaselineIssue(issue: EvalIssue, model: CodeModel, sandbox: Sandbox): Promise<IssueOutcome> {
   const started = Date.now();
   try {
-    const answer = await model.complete(baselinePrompt(issueRequest(issue)), {
+    const answer = await model.complete(baselinePrompt(issueRequest(issue), issue.repository), {
       maxTokens: budgetFor(model.contextSize).output,
     });
     const generated = Date.now();
     const { files } = parseFileBlocks(answer);
+    // Whatever the answer holds is laid over the repository the issue was asked against.
+    const tree = overlay(issue.repository ?? [], files);
     const testTimes: number[] = [];
     let passedFiles = 0;
     for (const file of files) {
-      const result = await sandbox.run({ files, testTargets: [file.path] });
+      const result = await sandbox.run({ files: tree, testTargets: [file.path] });
       testTimes.push(result.execution_time);
       if (result.success) passedFiles++;
     }
-    // Whatever the answer holds is laid over the repository the issue was asked against.
-    const tree = overlay(issue.repository ?? [], files);
     const hidden = await hiddenTests(sandbox, tree, issue);
     const repository = await repositoryTests(sandbox, tree, issue);
     return {
