@@ -34,12 +34,14 @@ export const EVAL_USAGE = `Usage:
 
 Runs every issue of the suite (eval/suite/<tier>/<issue>/) through the real pipeline — planner,
 a local swarm of N workers on loopback, the Docker sandbox, the merge — then the issue's hidden
-acceptance tests in the sandbox against the merged files. Reports pass/fail per issue, task
-counts, the per-file test pass rate, success per tier and the time per stage against the seed's
-latency targets; writes a JSON results file and an SVG chart.
+acceptance tests in the sandbox against the merged files (a brownfield issue starts from an
+existing repository whose own tests must keep passing). Reports pass/fail per issue, task counts,
+the per-file test pass rate, success per tier and the time per stage against the seed's latency
+targets; writes a JSON results file and an SVG chart.
 
 Options:
-  --only <tier|issue>    simple, medium, complex, or one issue such as simple/01-fibonacci
+  --only <tier|issue>    simple, medium, complex, brownfield, or one issue such as
+                         simple/01-fibonacci
   --workers <n>          swarm workers (default 3)
   --model <spec>         worker model: .gguf path, hf: URI, script:<file.json>, a short name
                          (qwen2.5-coder-1.5b, the default; qwen2.5-1.5b), or reference /
