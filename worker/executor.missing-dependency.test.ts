@@ -2,6 +2,7 @@
 // the code: the worker spends no repair attempt on it (issue 11). SCRIPTED code model, REAL sandbox.
 import { describe, expect, it } from "vitest";
 import { newJobId, type Task } from "../shared/schemas.js";
+import type { WorkItemInRepository } from "../shared/sandbox/task-run.js";
 import { DockerSandbox } from "../shared/sandbox/docker-sandbox.js";
 import { TaskExecutor } from "./executor.js";
 import { ScriptedCodeModel } from "./model/scripted-code-model.js";
@@ -30,13 +31,17 @@ describe("TaskExecutor and a missing dependency", () => {
       workerId: "w-test",
       repairAttempts: 2,
     });
-    const result = await executor.execute({
+    // Inside the repository (a snapshot of it, without that module): the run can tell a package from a module.
+    const repository = { files: [{ path: "README.md", content: "A config loader.\n" }], tests: [] };
+    const item: WorkItemInRepository = {
+      repository,
       jobId: newJobId(),
       userQuery: "config",
       plan: [task],
       task,
       dependencyFiles: [],
-    });
+    };
+    const result = await executor.execute(item);
     expect(result.test_passed).toBe(false);
     expect(result.attempts).toHaveLength(1);
     expect(result.attempts[0]!.test.verdict).toBe("missing_dependency");

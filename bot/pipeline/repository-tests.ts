@@ -105,6 +105,7 @@ export function runRepositoryTests(
     checkPaths: options.scanned,
     pytestArgs: ["--continue-on-collection-errors", ...plan.args],
     repositoryConftest: true,
+    insideRepository: true,
     timeoutSeconds: options.timeoutSeconds,
     ...(options.image ? { image: options.image } : {}),
   });

@@ -36,9 +36,18 @@ describe("DockerSandbox", () => {
       testTargets: ["tests/test_a.py", "tests/test_b.py"],
       pytestArgs: ["--continue-on-collection-errors"],
     });
-    // A module no file provides and the image lacks: the repository's setup must install it (issue 11).
-    expect(result.verdict).toBe("missing_dependency");
-    expect(result.failure_reason).toMatch(/^missing dependency missing_module: add it to setup/);
+    // Files alone: a missing module may be the repository's, so it stays a failure (issue 11).
+    expect(result.verdict).toBe("failed");
+    // Inside the repository, a module no file provides and the image lacks is a missing dependency.
+    const inside = await sandbox.run({
+      files,
+      testTargets: ["tests/test_a.py", "tests/test_b.py"],
+      pytestArgs: ["--continue-on-collection-errors"],
+      insideRepository: true,
+    });
+    expect(inside.verdict).toBe("missing_dependency");
+    expect(inside.failure_reason).toMatch(/^missing dependency missing_module: add it to setup/);
+    expect(inside.test_outcomes).toEqual(result.test_outcomes);
     expect(result.test_outcomes).toEqual([
       { id: "tests/test_a.py::test_ok", outcome: "passed" },
       { id: "tests/test_a.py::test_bad", outcome: "failed" },

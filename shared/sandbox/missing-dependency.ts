@@ -1,5 +1,6 @@
 // A test run that failed because the image lacks a package is not the code's fault: the repository
-// has to install it (`setup` in .github/dellm.yml). A failed run whose log shows
+// has to install it (`setup` in .github/dellm.yml). A failed run inside the repository (the
+// sandbox applies this only then: files alone cannot tell a repository module from a package) whose log shows
 // `ModuleNotFoundError: No module named 'X'` for a top-level module that no file of the run
 // provides (no `X.py`, no `X/` folder where the tests import from) becomes the verdict
 // "missing_dependency", and its reason says what to add where. Repairs cannot fix it; the worker's

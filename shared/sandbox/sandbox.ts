@@ -19,6 +19,12 @@ export interface SandboxRun {
    * the sandbox drops this flag when one is among `checkPaths`).
    */
   repositoryConftest?: boolean;
+  /**
+   * The files are the repository's (with the job's laid over): a failure importing a module none of
+   * them provides is then a missing dependency (verdict "missing_dependency"), not the code's fault.
+   * Runs of files alone cannot tell a repository module from a package, and stay "failed".
+   */
+  insideRepository?: boolean;
   /** Override of the configured timeout, in seconds. */
   timeoutSeconds?: number;
   /**

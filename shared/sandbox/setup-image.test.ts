@@ -89,7 +89,11 @@ describe("setup image", () => {
 
     // The test file alone (the vendored source is not on the tests' path): only the image can provide tinypkg.
     const sandbox = new DockerSandbox();
-    const run = { files: [{ path: "test_uses.py", content: TEST }], testTargets: ["test_uses.py"] };
+    const run = {
+      files: [{ path: "test_uses.py", content: TEST }],
+      testTargets: ["test_uses.py"],
+      insideRepository: true,
+    };
     const inDerived = await sandbox.run({ ...run, image: first.image });
     expect(inDerived.verdict, inDerived.stdout + inDerived.stderr).toBe("passed");
     const inBase = await sandbox.run(run);
