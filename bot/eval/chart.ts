@@ -20,9 +20,11 @@ export function reportChart(report: EvalReport): string {
     ),
   );
   y += 30;
-  parts.push(text(20, y, "End-to-end success per tier (hidden tests)", 13, "bold"));
+  parts.push(
+    text(20, y, "End-to-end success per tier (hidden tests, and a brownfield repository's own tests)", 13, "bold"),
+  );
   y += 12;
-  const barX = 140;
+  const barX = 150; // room for "brownfield (10/10)"
   const barWidth = WIDTH - barX - 90;
   for (const [tier, t] of Object.entries(report.summary.tiers)) {
     const rate = t.success_rate ?? 0;
