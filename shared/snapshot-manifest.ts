@@ -5,6 +5,7 @@
 // commit reuses the first one's snapshot); one changed byte changes a chunk hash and so the id.
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { SETUP_LIMITS } from "./sandbox/setup-image.js";
 import type { RepositoryView } from "./sandbox/task-run.js";
 
 /** 2 MiB: a chunk and its header stay well inside the swarm's 4 MiB message limit. */
@@ -32,6 +33,12 @@ export type SnapshotManifest = z.infer<typeof SnapshotManifestSchema>;
 const RepositoryViewSchema = z.object({
   files: z.array(z.object({ path: z.string(), content: z.string() })),
   tests: z.array(z.string()),
+  setup: z
+    .object({
+      commands: z.array(z.string().max(SETUP_LIMITS.commandChars)).min(1).max(SETUP_LIMITS.commands),
+      network: z.boolean(),
+    })
+    .optional(),
 });
 
 /** A snapshot ready to serve: its id, its manifest and the chunks the manifest names. */
@@ -50,6 +57,10 @@ export function canonicalView(view: RepositoryView): RepositoryView {
   return {
     files: [...view.files].sort((a, b) => byPath(a.path, b.path)).map((f) => ({ path: f.path, content: f.content })),
     tests: [...new Set(view.tests)].sort(byPath),
+    // The setup travels with the files it reads: the same id means the same derived image.
+    ...(view.setup?.commands.length
+      ? { setup: { commands: [...view.setup.commands], network: view.setup.network } }
+      : {}),
   };
 }
 

@@ -11,6 +11,8 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import type { Result, WorkItem } from "../shared/schemas.js";
 import type { RepositoryView, WorkItemInRepository } from "../shared/sandbox/task-run.js";
 import { askCoordinator, TASKS_TOPIC, type CoordinatorResponse } from "../shared/swarm/coordinator-protocol.js";
+import { SetupFailedError } from "../shared/sandbox/setup-image.js";
+import type { PrepareRepository } from "./repository-setup.js";
 import { fitResult } from "../shared/swarm/fit-result.js";
 import { boardKey, openRecord, recordKey, signRecord } from "../shared/swarm/signed-record.js";
 import { DHT_PROTOCOL, type SwarmNode } from "../shared/swarm/swarm-node.js";
@@ -41,6 +43,11 @@ export interface SwarmTaskBoardOptions {
   snapshotCache?: SnapshotCache;
   /** Copies of a snapshot chunk tried before leaving the job (default 3). */
   snapshotAttempts?: number;
+  /**
+   * Builds a fetched repository's `setup` image (worker/repository-setup.ts). Omitted: this worker
+   * runs no setup (dellm-worker --no-setup), its claims say so, and it is given no job with one.
+   */
+  prepareRepository?: PrepareRepository;
   onEvent?: (event: SwarmBoardEvent) => void;
 }
 
@@ -116,7 +123,16 @@ export class SwarmTaskBoard implements TaskBoard {
     this.claimWaited = false;
     let response: CoordinatorResponse;
     try {
-      response = await this.ask({ type: "claim", worker_id: workerId, wait_ms: this.claimWaitMs }, signal);
+      response = await this.ask(
+        {
+          type: "claim",
+          worker_id: workerId,
+          wait_ms: this.claimWaitMs,
+          skip_jobs: [...this.leftJobs].slice(-100),
+          setup: this.options.prepareRepository !== undefined,
+        },
+        signal,
+      );
     } catch (error) {
       if (signal?.aborted) return null;
       // The bot may be restarting: keep the worker alive and ask again after the poll interval.
@@ -162,10 +178,12 @@ export class SwarmTaskBoard implements TaskBoard {
   ): Promise<RepositoryView | undefined> {
     if (!this.leftJobs.has(jobId)) {
       try {
-        return await this.snapshots.view(snapshot, signal);
+        const view = await this.snapshots.view(snapshot, signal);
+        return view.setup && this.options.prepareRepository ? await this.options.prepareRepository(view) : view;
       } catch (error) {
         if (!signal?.aborted) {
-          const left = error instanceof SnapshotFetchError;
+          // A snapshot that stays corrupt, or a setup that fails here, fails every task of the job alike.
+          const left = error instanceof SnapshotFetchError || error instanceof SetupFailedError;
           if (left) this.leftJobs.add(jobId);
           this.onEvent({ kind: "snapshot-failed", jobId, taskId, reason: (error as Error).message, left });
         }

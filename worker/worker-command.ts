@@ -7,7 +7,9 @@ import { bootstrapPeersFrom, type DellmEnv } from "../shared/config.js";
 import { startNode } from "../shared/swarm/start-node.js";
 import type { CodeModel } from "../shared/model/code-model.js";
 import { DockerSandbox } from "../shared/sandbox/docker-sandbox.js";
+import { SetupImages } from "../shared/sandbox/setup-image.js";
 import { TaskExecutor } from "./executor.js";
+import { setupPreparer } from "./repository-setup.js";
 import { modelSpecSchema } from "./model/known-models.js";
 import { gpuOptionSchema } from "./model/llama-backend.js";
 import { openCodeModelForCommand } from "./model/open-code-model.js";
@@ -35,6 +37,8 @@ Options:
   --gpu <where>            auto | off | cuda | vulkan | metal (default DELLM_GPU or auto: a
                            usable GPU, else the CPU; the start line says which and how many layers)
   --image <name>           sandbox image (default DELLM_SANDBOX_IMAGE or dellm-sandbox:latest)
+  --no-setup               run no repository's setup commands (setup in .github/dellm.yml, e.g.
+                           pip install): the bot then gives this worker no task of such a job
   --repairs <n>            regenerations after failing tests (default 2)
   --key <file>             identity key file (default: a new identity each run)
   --listen <addr>          where this node listens (default DELLM_LISTEN or /ip4/0.0.0.0/tcp/0)
@@ -65,6 +69,8 @@ const WorkerOptionsSchema = z.object({
   poll: z.coerce.number().positive("--poll must be above 0"),
   cacheDir: z.string().min(1),
   cacheMb: z.coerce.number().positive("--cache-mb must be above 0"),
+  /** Whether repository setup commands are run here (false: --no-setup). */
+  setup: z.boolean(),
 });
 export type WorkerOptions = z.infer<typeof WorkerOptionsSchema>;
 
@@ -85,6 +91,7 @@ export function parseWorkerArgs(argv: string[], env: DellmEnv): WorkerOptions {
       poll: { type: "string", default: "2" },
       "cache-dir": { type: "string" },
       "cache-mb": { type: "string", default: String(DEFAULT_CACHE_MB) },
+      setup: { type: "boolean", default: true }, // --no-setup turns it off
     },
     schema: WorkerOptionsSchema,
     input: (values) => ({
@@ -101,6 +108,7 @@ export function parseWorkerArgs(argv: string[], env: DellmEnv): WorkerOptions {
       poll: values.poll,
       cacheDir: values["cache-dir"] ?? defaultCacheDir(),
       cacheMb: values["cache-mb"],
+      setup: values.setup,
     }),
   }).options;
 }
@@ -123,7 +131,7 @@ export function describeBoardEvent(event: SwarmBoardEvent): string | null {
       return `[worker] refused chunk ${event.index + 1} of snapshot ${event.snapshot.slice(0, 12)}… (try ${event.attempt}): ${event.reason}`;
     case "snapshot-failed":
       return event.left
-        ? `[worker] left job ${event.jobId}: its repository snapshot could not be had intact (${event.reason}); task ${event.taskId} released`
+        ? `[worker] left job ${event.jobId}: its repository could not be made ready here (${event.reason}); task ${event.taskId} released`
         : `[worker] released task ${event.taskId} of ${event.jobId}: no repository snapshot (${event.reason})`;
     default:
       return null;
@@ -166,6 +174,13 @@ export async function workerCommand(
         privateKey,
         coordinator: options.coordinator,
         snapshotCache: new SnapshotCache({ dir: options.cacheDir, maxBytes: options.cacheMb * 2 ** 20 }),
+        ...(options.setup
+          ? {
+              prepareRepository: setupPreparer(new SetupImages({ baseImage: options.image }), (line) =>
+                log(`[worker] ${line}`),
+              ),
+            }
+          : {}),
         onEvent: printLines(describeBoardEvent, log),
       });
       model = await openCodeModelForCommand(options.model, options.threads, env, log, { gpu: options.gpu });

@@ -21,7 +21,7 @@ import { SNAPSHOT_PROTOCOL, serveSnapshots } from "../../shared/swarm/snapshot-p
 import type { SwarmNode } from "../../shared/swarm/swarm-node.js";
 import { CoordinatorStore } from "./coordinator-store.js";
 import { JobBoard, replicaBoardId } from "./job-board.js";
-import { ClaimQueue } from "./handlers/claim.js";
+import { type Claim, ClaimQueue } from "./handlers/claim.js";
 import { currentLease } from "./handlers/current-lease.js";
 import { handleRelease } from "./handlers/release.js";
 import { handleRenew } from "./handlers/renew.js";
@@ -70,7 +70,7 @@ export class SwarmCoordinator {
   /** The repository snapshot id of each board whose job has a repository. */
   private readonly snapshotOf = new Map<JobId, string>();
   private announcing = false;
-  private readonly claims = new ClaimQueue((workerId, peer) => this.grant(workerId, peer));
+  private readonly claims = new ClaimQueue((claim) => this.grant(claim));
   /** Jobs whose status record is stale; status and board records are written at most once a second. */
   private readonly staleStatus = new Set<JobId>();
   private recordsTimer: NodeJS.Timeout | undefined;
@@ -274,10 +274,13 @@ export class SwarmCoordinator {
     }
   }
 
-  private grant(workerId: string, peer: string): CoordinatorResponse {
+  private grant({ workerId, peer, skipJobs, setup }: Claim): CoordinatorResponse {
     for (const board of this.boards.values()) {
       // A private repository's code and issue go only to the operator's trusted peers.
       if (board.trustedOnly && !this.trustedPeers.has(peer)) continue;
+      if (skipJobs.has(board.jobId)) continue;
+      // A volunteer who refused setup (--no-setup) gets no task of a job whose repository needs one.
+      if (!setup && this.snapshotStore.needsSetup(this.snapshotOf.get(board.jobId))) continue;
       // Replicas are independent only if no peer solves the same task on two of them (looked up only for a ready task).
       const skip = (taskId: number) => this.group(board.group).some((b) => b !== board && b.holderOf(taskId) === peer);
       const claimed = board.claimWithLease(workerId, { leaseMs: this.leaseMs, holder: peer, skip });

@@ -9,6 +9,8 @@ import type { SnapshotSource } from "../../shared/swarm/snapshot-protocol.js";
 
 interface Held {
   packed: PackedSnapshot;
+  /** Whether the repository has `setup` commands (workers started with --no-setup are given none of its tasks). */
+  setup: boolean;
   /** The boards using it, and whether each is private (trusted-only). */
   users: Map<string, boolean>;
 }
@@ -29,7 +31,11 @@ export class SnapshotStore implements SnapshotSource {
   /** Keep `view` for board `user`; returns the snapshot id (the same for the same content). */
   add(user: string, view: RepositoryView, { trustedOnly = false }: { trustedOnly?: boolean } = {}): string {
     const packed = packSnapshot(view);
-    const held = this.held.get(packed.id) ?? { packed, users: new Map<string, boolean>() };
+    const held = this.held.get(packed.id) ?? {
+      packed,
+      setup: (view.setup?.commands.length ?? 0) > 0,
+      users: new Map<string, boolean>(),
+    };
     held.users.set(user, trustedOnly);
     this.held.set(packed.id, held);
     return packed.id;
@@ -45,6 +51,11 @@ export class SnapshotStore implements SnapshotSource {
 
   has(id: string): boolean {
     return this.held.has(id);
+  }
+
+  /** Whether snapshot `id` (none: false) carries setup commands. */
+  needsSetup(id: string | undefined): boolean {
+    return id !== undefined && this.held.get(id)?.setup === true;
   }
 
   manifest(id: string, peer: PeerId): SnapshotManifest {

@@ -14,6 +14,17 @@ export interface RepositoryView {
   tests: string[];
   /** The repository's derived image (its `setup` installed; see setup-image.ts): runs use it instead of the sandbox's. */
   image?: string;
+  /**
+   * The repository's `setup` (.github/dellm.yml), part of the snapshot: a swarm worker builds the same
+   * derived image from it (a worker started with --no-setup is given no task of such a job).
+   */
+  setup?: RepositorySetup;
+}
+
+export interface RepositorySetup {
+  commands: string[];
+  /** Network during setup (setup_network: true); none otherwise. */
+  network: boolean;
 }
 
 /** A work item that may carry the repository (in-process workers get it; swarm workers from the grant's snapshot). */
@@ -49,6 +60,7 @@ export function taskSandboxRun(
     checkPaths: written.map((f) => f.path),
     pytestArgs: ["--continue-on-collection-errors"],
     repositoryConftest: true,
+    insideRepository: true,
     ...(repository.image ? { image: repository.image } : {}),
   };
 }

@@ -25,6 +25,10 @@ export const CoordinatorRequestSchema = z.discriminatedUnion("type", [
     type: z.literal("claim"),
     worker_id: z.string().min(1).max(200),
     wait_ms: z.number().int().min(0).max(MAX_CLAIM_WAIT_MS).default(0),
+    /** Jobs this worker gave up (their snapshot stayed corrupt): none of their tasks is granted to it. */
+    skip_jobs: z.array(JobIdSchema).max(100).default([]),
+    /** false: this worker runs no repository `setup` (dellm-worker --no-setup), so jobs with one are not granted to it. */
+    setup: z.boolean().default(true),
   }),
   z.object({ type: z.literal("renew"), ...leaseRef }),
   z.object({ type: z.literal("release"), ...leaseRef }),

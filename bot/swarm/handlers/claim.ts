@@ -2,13 +2,22 @@
 // goes to the longest-waiting worker in one step instead of every idle worker racing for it.
 import type { CoordinatorRequest, CoordinatorResponse } from "../../../shared/swarm/coordinator-protocol.js";
 
-/** Grants one ready task to this worker and peer, or answers "none". */
-export type Grant = (workerId: string, peer: string) => CoordinatorResponse;
+/** Who claims, and which jobs it may be given. */
+export interface Claim {
+  workerId: string;
+  peer: string;
+  /** Jobs the worker gave up. */
+  skipJobs: ReadonlySet<string>;
+  /** Whether the worker runs repository `setup` commands. */
+  setup: boolean;
+}
+
+/** Grants one ready task to this claim, or answers "none". */
+export type Grant = (claim: Claim) => CoordinatorResponse;
 
 /** A claim held open until a task is ready. */
 interface Waiter {
-  workerId: string;
-  peer: string;
+  claim: Claim;
   resolve(response: CoordinatorResponse): void;
 }
 
@@ -23,12 +32,17 @@ export class ClaimQueue {
     peer: string,
     gone: AbortSignal,
   ): Promise<CoordinatorResponse> | CoordinatorResponse {
-    const now = this.grant(request.worker_id, peer);
+    const claim: Claim = {
+      workerId: request.worker_id,
+      peer,
+      skipJobs: new Set(request.skip_jobs),
+      setup: request.setup,
+    };
+    const now = this.grant(claim);
     if (now.type === "granted" || request.wait_ms === 0 || gone.aborted) return now;
     return new Promise((resolve) => {
       const waiter: Waiter = {
-        workerId: request.worker_id,
-        peer,
+        claim,
         resolve: (response) => {
           clearTimeout(timer);
           gone.removeEventListener("abort", giveUp);
@@ -55,7 +69,7 @@ export class ClaimQueue {
       this.servingScheduled = false;
       // A waiter that cannot take what is ready (a replica of its own task) lets the next one try.
       for (const waiter of [...this.waiting]) {
-        const response = this.grant(waiter.workerId, waiter.peer);
+        const response = this.grant(waiter.claim);
         if (response.type === "granted") waiter.resolve(response);
       }
     });

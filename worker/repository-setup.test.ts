@@ -1,0 +1,96 @@
+// A swarm worker builds the repository's setup image from the snapshot it fetched (real Docker): the
+// same image the bot builds from git when the setup reads only text files, and a test importing the
+// package setup installed passes in it. dellm-worker --no-setup is read from the command line.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import Docker from "dockerode";
+import { afterAll, describe, expect, it } from "vitest";
+import { readEnv } from "../shared/config.js";
+import { DockerSandbox } from "../shared/sandbox/docker-sandbox.js";
+import { SetupImages } from "../shared/sandbox/setup-image.js";
+import { repositorySetupSource } from "../shared/sandbox/setup-source.js";
+import { taskSandboxRun, type RepositoryView } from "../shared/sandbox/task-run.js";
+import { setupPreparer } from "./repository-setup.js";
+import { parseWorkerArgs } from "./worker-command.js";
+
+const docker = new Docker();
+const runId = randomBytes(6).toString("hex");
+const labels = { "dellm.test": runId };
+// pip when the image has it, else the package folder copied into site-packages: nothing downloaded.
+const INSTALL = [
+  "if python -m pip --version >/dev/null 2>&1; then",
+  "  python -m pip install --no-index --no-build-isolation ./vendor/tinypkg",
+  "else",
+  `  cp -r vendor/tinypkg/tinypkg "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"`,
+  "fi",
+].join("\n");
+const files = {
+  "requirements.txt": `# test run ${runId}\n`,
+  "vendor/tinypkg/pyproject.toml":
+    '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "tinypkg"\nversion = "1.0"\n',
+  "vendor/tinypkg/tinypkg/__init__.py": "VALUE = 42\n",
+  "app/__init__.py": "",
+};
+const USES =
+  "import tinypkg\n\n\ndef answer():\n    return tinypkg.VALUE\n\n\ndef test_answer():\n    assert answer() == 42\n";
+
+afterAll(async () => {
+  const images = await docker.listImages({ filters: { label: [`dellm.test=${runId}`] } });
+  for (const image of images) await docker.getImage(image.Id).remove({ force: true });
+});
+
+describe("a swarm worker's repository setup", () => {
+  it("builds from the snapshot the image the bot builds from git, and the task's tests import the package there", async () => {
+    const view: RepositoryView = {
+      files: Object.entries(files).map(([path, content]) => ({ path, content })),
+      tests: [],
+      setup: { commands: [INSTALL], network: false },
+    };
+    const lines: string[] = [];
+    const prepared = await setupPreparer(new SetupImages({ labels }), (line) => lines.push(line))(view);
+    expect(prepared.image).toMatch(/^dellm-setup:[0-9a-f]{64}$/);
+    expect(lines).toEqual([`built the repository's setup image ${prepared.image}`]);
+
+    // The bot's build from a git checkout of the same files is the same image, and is reused.
+    const repo = await mkdtemp(join(tmpdir(), "dellm-worker-setup-"));
+    try {
+      for (const [path, content] of Object.entries(files)) {
+        await mkdir(dirname(join(repo, path)), { recursive: true });
+        await writeFile(join(repo, path), content);
+      }
+      const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "pipe" });
+      git("init", "-q", "-b", "main");
+      git("add", ".");
+      git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "base");
+      const source = await repositorySetupSource(repo, "main", 2 ** 20);
+      expect(await new SetupImages({ labels }).ensure({ commands: [INSTALL], network: false, source })).toEqual({
+        image: prepared.image,
+        built: false,
+        log: "",
+      });
+    } finally {
+      await rm(repo, { recursive: true, force: true });
+    }
+
+    const sandbox = new DockerSandbox({ timeoutSeconds: 30 });
+    const inImage = await sandbox.run(taskSandboxRun("app/uses.py", USES, [], prepared));
+    expect(inImage, inImage.stdout).toMatchObject({ success: true, tests_passed: 1 });
+    const withoutSetup = await sandbox.run(taskSandboxRun("app/uses.py", USES, [], { ...view, setup: undefined }));
+    expect(withoutSetup.success).toBe(false);
+    expect(withoutSetup.failure_reason).toMatch(/missing dependency tinypkg/);
+  }, 300_000);
+
+  it("leaves a view without setup as it is", async () => {
+    const view: RepositoryView = { files: [], tests: [] };
+    expect(await setupPreparer(new SetupImages({ labels }))(view)).toBe(view);
+  });
+
+  it("dellm-worker runs setup unless told --no-setup", () => {
+    const args = ["--bootstrap", "/ip4/127.0.0.1/tcp/4001", "--coordinator", "12D3KooWpeer"];
+    expect(parseWorkerArgs(args, readEnv({})).setup).toBe(true);
+    expect(parseWorkerArgs([...args, "--no-setup"], readEnv({})).setup).toBe(false);
+  });
+});

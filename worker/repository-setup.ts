@@ -1,0 +1,59 @@
+// A swarm worker's side of a repository's `setup`: the derived image built from the snapshot (its
+// text files; binaries are not in a snapshot, so a setup that reads a folder of wheels works on the
+// bot only), once per content on this machine, and the view pointed at it. Without this (dellm-worker
+// --no-setup) the worker says so in its claims and the coordinator gives it no such job.
+import { createHash } from "node:crypto";
+import { pack } from "tar-stream";
+import type { SetupImages, SetupSource } from "../shared/sandbox/setup-image.js";
+import type { RepositoryView } from "../shared/sandbox/task-run.js";
+import type { SourceFile } from "../shared/schemas.js";
+
+/** Makes a fetched repository ready to test in. */
+export type PrepareRepository = (view: RepositoryView) => Promise<RepositoryView>;
+
+/** The repository with its setup image built (or reused) by `images`; a view without setup as it is. */
+export function setupPreparer(images: SetupImages, log: (line: string) => void = () => {}): PrepareRepository {
+  return async (view) => {
+    if (!view.setup) return view;
+    const built = await images.ensure({ ...view.setup, source: snapshotSetupSource(view.files) });
+    log(`${built.built ? "built" : "reused"} the repository's setup image ${built.image}`);
+    return { ...view, image: built.image };
+  };
+}
+
+/** The snapshot's files as a setup source: named by git blob id (as the bot names them), archived as tar. */
+export function snapshotSetupSource(files: SourceFile[]): SetupSource {
+  return {
+    files: files.map((f) => ({ path: f.path, digest: gitBlobId(f.content) })),
+    archive: () => tarOf(files),
+  };
+}
+
+function gitBlobId(content: string): string {
+  const bytes = Buffer.from(content, "utf8");
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
+
+async function tarOf(files: SourceFile[]): Promise<Buffer> {
+  const archive = pack();
+  const chunks: Buffer[] = [];
+  archive.on("data", (chunk) => chunks.push(chunk as Buffer));
+  const ended = new Promise<void>((resolve, reject) => {
+    archive.on("end", resolve);
+    archive.on("error", reject);
+  });
+  // Each folder first, as git archive writes them, so the files' owner and mode are as on the bot.
+  const folders = new Set(
+    files.flatMap((f) =>
+      f.path
+        .split("/")
+        .slice(0, -1)
+        .map((_, i, parts) => parts.slice(0, i + 1).join("/")),
+    ),
+  );
+  for (const folder of [...folders].sort()) archive.entry({ name: `${folder}/`, type: "directory", mode: 0o755 });
+  for (const file of files) archive.entry({ name: file.path, mode: 0o644 }, Buffer.from(file.content, "utf8"));
+  archive.finalize();
+  await ended;
+  return Buffer.concat(chunks);
+}
