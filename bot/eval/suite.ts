@@ -126,7 +126,8 @@ async function listFiles(dir: string): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (entry.name !== "__pycache__") found.push(...(await listFiles(path)));
+      // Python's and pytest's caches, from running an issue's tests by hand, are no part of it.
+      if (entry.name !== "__pycache__" && entry.name !== ".pytest_cache") found.push(...(await listFiles(path)));
     } else if (entry.isFile() && !entry.name.endsWith(".pyc")) found.push(path);
   }
   return found.sort();
