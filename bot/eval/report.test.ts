@@ -44,6 +44,34 @@ describe("describeReport", () => {
     expect(row).toMatch(/0\/1 .*\(ModuleNotFoundError: No module named 'fibonacci'\)$/);
   });
 
+  it("shows a brownfield issue's repository tests and names the test it broke", () => {
+    const text = describeReport(
+      report(
+        [
+          outcome("brownfield/02-item-quantity", false, {
+            tier: "brownfield",
+            hidden: { passed: 7, failed: 0 },
+            repository: {
+              kept: false,
+              passed: 6,
+              failed: 1,
+              regressions: ["tests/test_item.py::test_negative_price_is_rejected"],
+              reason: "regression: tests/test_item.py::test_negative_price_is_rejected",
+            },
+          }),
+          outcome("simple/01-fibonacci", true),
+        ],
+        "local",
+      ),
+    );
+    const rows = text.split("\n");
+    expect(rows.find((l) => l.startsWith("FAIL brownfield/02-item-quantity"))).toMatch(
+      / 7\/7 +6\/7 .*\(regression: tests\/test_item\.py::test_negative_price_is_rejected\)$/,
+    );
+    expect(rows.find((l) => l.startsWith("PASS simple/01-fibonacci"))).toMatch(/ 1\/1 +— /);
+    expect(text).toContain("  brownfield 0/1 (0%)");
+  });
+
   it("does not read the reference plans' task counts as a planner's score", () => {
     const line = (planner: string) =>
       describeReport(report([outcome("a", true)], planner))
