@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Task, WorkItem } from "../../shared/schemas.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import { SetupImages } from "../../shared/sandbox/setup-image.js";
+import { repositoryOf, type RepositoryView } from "../../shared/sandbox/task-run.js";
 import { passingResult } from "../../test/fixtures.js";
 import { bareRepository } from "../../test/git-fixtures.js";
 import { captureComments, installationOctokit, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
@@ -73,12 +74,15 @@ afterAll(async () => {
     await docker.getImage(image.Id).remove({ force: true });
 });
 
-function solver(): TaskSolver & { seen: Task[] } {
+function solver(): TaskSolver & { seen: Task[]; repositories: (RepositoryView | undefined)[] } {
   const seen: Task[] = [];
+  const repositories: (RepositoryView | undefined)[] = [];
   return {
     seen,
+    repositories,
     execute: async (item: WorkItem) => {
       seen.push(item.task);
+      repositories.push(repositoryOf(item));
       return passingResult(item.jobId, item.task.id, "local-1", QUAD);
     },
   };
@@ -123,6 +127,11 @@ describe("a repository's setup in a GitHub job", () => {
     const job = await runJob({ setup: [INSTALL] }, worker);
     expect(job.stage, job.error).toBe("done");
     expect(worker.seen).toHaveLength(1);
+    // The worker's repository names the image and carries the setup (swarm workers build the same image from it).
+    expect(worker.repositories[0]).toMatchObject({
+      image: expect.stringMatching(/^dellm-setup:[0-9a-f]{64}$/),
+      setup: { commands: [INSTALL], network: false },
+    });
     // Passed by the bot's own re-test, in the derived image (the base image has no tinypkg).
     expect(job.files.map((f) => [f.path, f.passed])).toEqual([["quad.py", true]]);
     expect(job.repository_tests).toMatchObject({ status: "compared", regressions: [], passing: 1 });

@@ -377,7 +377,9 @@ export class GitHubJobs implements JobStarter {
     // The repository's setup, before any task goes out: every test of the job runs in its image.
     const setup = await jobSetupImage(job.settings, checkout.dir, checkout.baseBranch, this.setupImages);
     if (setup) {
-      if (view) view = { ...view, image: setup.image };
+      // The setup travels in the snapshot too: swarm workers build the same image from it.
+      const commands = { commands: job.settings.setup, network: job.settings.setup_network };
+      if (view) view = { ...view, image: setup.image, setup: commands };
       const note = setupNote(setup, job.settings);
       if (!job.notes.some((n) => n.startsWith(note.slice(0, 40)))) job.notes.push(note);
     }

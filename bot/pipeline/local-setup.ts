@@ -7,17 +7,18 @@ import { promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { SetupFailedError, type SetupImage, type SetupImages } from "../../shared/sandbox/setup-image.js";
 import { repositorySetupSource } from "../../shared/sandbox/setup-source.js";
+import type { RepositorySetup } from "../../shared/sandbox/task-run.js";
 import { parseSettings } from "../github/app-settings.js";
 
 const run = promisify(execFile);
 const SHOWN_LOG_CHARS = 4_000;
 
-/** The derived image for the repository's setup at `startPoint`, or undefined when it has none. */
+/** The derived image for the repository's setup at `startPoint` and the setup itself, or undefined when it has none. */
 export async function localSetupImage(
   repoPath: string,
   startPoint: string,
   setups: SetupImages,
-): Promise<SetupImage | undefined> {
+): Promise<{ image: SetupImage; commands: RepositorySetup } | undefined> {
   const text = await run("git", ["show", `${startPoint}:.github/dellm.yml`], { cwd: repoPath }).then(
     (r) => r.stdout,
     () => undefined, // no such file: no setup
@@ -35,7 +36,8 @@ export async function localSetupImage(
   if (settings.setup.length === 0) return undefined;
   try {
     const source = await repositorySetupSource(repoPath, startPoint, settings.snapshot_limit_mb * 2 ** 20);
-    return await setups.ensure({ commands: settings.setup, network: settings.setup_network, source });
+    const commands = { commands: settings.setup, network: settings.setup_network };
+    return { image: await setups.ensure({ ...commands, source }), commands };
   } catch (error) {
     if (!(error instanceof SetupFailedError)) throw error;
     const log = error.log.trim();

@@ -95,7 +95,7 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
 
   const timeoutMs = (input.taskTimeoutSeconds ?? 120) * 1000 * job.tasks.length;
   const view = await repositoryAt(job.repo_path, startPoint);
-  const repository = view && setup ? { ...view, image: setup.image } : view;
+  const repository = view && setup ? { ...view, image: setup.image.image, setup: setup.commands } : view;
   const { results } = await collectVerified(
     { ...job, repository },
     {
