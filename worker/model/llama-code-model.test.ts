@@ -66,6 +66,14 @@ describe("LlamaCodeModel", () => {
   it("generates exactly maxTokens tokens when end tokens are banned", async () => {
     await model.complete(plainPrompt("count"), { maxTokens: 12, ignoreEos: true });
     expect(model.lastStats?.generatedTokens).toBe(12);
+    // The same bias again (it is built once per model), and the depth the answer reached.
+    await model.complete(plainPrompt("count again"), { maxTokens: 7, ignoreEos: true });
+    const stats = model.lastStats!;
+    expect(stats.generatedTokens).toBe(7);
+    const promptTokens = await model.countTokens("count again");
+    // The chat template adds its tokens (node-llama-cpp's default system prompt: about 320 byte tokens).
+    expect(stats.contextTokens).toBeGreaterThan(promptTokens + 7);
+    expect(stats.contextTokens).toBeLessThan(promptTokens + 7 + 500);
   });
 
   it("counts tokens with the model's tokenizer", async () => {

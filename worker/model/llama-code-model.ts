@@ -113,6 +113,11 @@ export interface CompletionStats {
   promptMs: number;
   /** From the first to the last generated token. */
   decodeMs: number;
+  /**
+   * Tokens in the sequence when the call ended: the chat template, the prompt and the answer. The
+   * answer was decoded at depths contextTokens - generatedTokens to contextTokens.
+   */
+  contextTokens: number;
 }
 
 export const DEFAULT_TEMPERATURE = 0.2;
@@ -162,6 +167,7 @@ export class LlamaCodeModel implements CodeModel {
 
   private readonly queue = new SerialQueue();
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
+  private endBias: TokenBias | undefined;
   private disposed = false;
 
   private constructor(
@@ -275,7 +281,11 @@ export class LlamaCodeModel implements CodeModel {
         seed: options.seed,
         grammar,
         signal: options.signal,
-        tokenBias: options.ignoreEos ? () => this.endTokenBias() : undefined,
+        // A TokenBias object, not a function: node-llama-cpp calls a function again for every token.
+        tokenBias: options.ignoreEos ? this.endTokenBias() : undefined,
+        // No repeat penalty (its default strength is 1, a no-op): false also spares the per-token
+        // list of the last 64 tokens that node-llama-cpp would pass to the sampler for nothing.
+        repeatPenalty: false,
         onToken: (tokens) => {
           const now = performance.now();
           firstTokenAt ??= now;
@@ -292,6 +302,7 @@ export class LlamaCodeModel implements CodeModel {
         guessedTokens: sequence.tokenPredictions.used - predictionsBefore.used,
         promptMs: (firstTokenAt ?? lastTokenAt) - started,
         decodeMs: lastTokenAt - (firstTokenAt ?? lastTokenAt),
+        contextTokens: sequence.nextTokenIndex,
       };
       return text;
     } finally {
@@ -299,7 +310,9 @@ export class LlamaCodeModel implements CodeModel {
     }
   }
 
+  /** Bans every end-of-generation token (ignoreEos); built once per model. */
   private endTokenBias(): TokenBias {
+    if (this.endBias) return this.endBias;
     const bias = new TokenBias(this.model.tokenizer);
     const tokens = this.model.tokens;
     const ends = new Set<Token>();
@@ -309,6 +322,7 @@ export class LlamaCodeModel implements CodeModel {
       if (ids.length === 1 && this.model.isSpecialToken(ids[0])) ends.add(ids[0]!);
     }
     for (const token of ends) bias.set(token, "never");
+    this.endBias = bias;
     return bias;
   }
 
