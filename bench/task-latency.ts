@@ -6,6 +6,13 @@
 // answers are noise, so each answer is forced to a realistic length: query 5.2 one token, query 5.6
 // as many tokens as the suite's reference file for the task (end-of-text suppressed until then).
 // Random code fails its test, so one attempt is measured (no repairs).
+//
+// The peer figures are like for like: right after each task, llama-bench runs that task's sizes
+// (pp of its 5.2 prompt from an empty cache, tg64 at its answer's mean depth in the cache), so the
+// same noise hits both and the totals weigh the same prompts and answers the same way. A prompt's
+// or an answer's tokens cost more the more tokens precede them (attention), so one figure at the
+// median task's sizes, the method before, is no fair peer of a total over longer and shorter tasks
+// (it is still reported, as "median"). llama-bench does not sample; the worker samples every token.
 import { stat } from "node:fs/promises";
 import { loadSuite, type EvalIssue, type Tier } from "../bot/eval/suite.js";
 import type { Prompt } from "../shared/prompts.js";
@@ -18,7 +25,13 @@ import { newJobId, type SourceFile, type Task, type TestResult } from "../shared
 import { TaskExecutor } from "../worker/executor.js";
 import { LlamaCodeModel, type CompletionStats } from "../worker/model/llama-code-model.js";
 import { benchmarkModel } from "./generation.js";
-import { runLlamaBench, type LlamaBenchReport } from "./llama-bench.js";
+import {
+  findLlamaBench,
+  llamaBenchDecode,
+  llamaBenchPrompt,
+  type LlamaBenchBinary,
+  type LlamaBenchSettings,
+} from "./llama-bench.js";
 
 /** Code generation (5.2 + 5.6) and one test run, per task: the seed's targets. */
 export const TARGET_GENERATION_SECONDS = 30;
@@ -49,8 +62,17 @@ export interface CallFigure extends CompletionStats {
   forcedTokens: number;
   /** The prompt's characters per token of the benchmark model's byte-level tokenizer (about 1). */
   promptCharsPerToken: number;
-  /** The whole prompt's tokens (promptTokens less a reused prefix): where in the cache decoding starts. */
+  /** The prompt text's tokens, without the chat template's (promptTokens is what was evaluated of both). */
   promptTotalTokens: number;
+}
+
+/** llama-bench on one task's sizes, run right after the task. */
+export interface PeerTaskFigure {
+  promptTokensPerSecond: number;
+  decodeTokensPerSecond: number;
+  /** The worker's ÷ llama-bench's on this task. */
+  promptRatio: number;
+  decodeRatio: number;
 }
 
 export interface TaskFigure {
@@ -81,7 +103,43 @@ export interface TaskFigure {
   wallSeconds: number;
   decodeTokensPerSecond: number;
   promptTokensPerSecond: number;
+  /** Query 5.2's prompt: tokens evaluated from an (almost) empty cache, and the rate. */
+  firstPromptTokens: number;
+  firstPromptTokensPerSecond: number;
+  /** The answers' depth in the cache (chat template, prompt and the answer so far), averaged over their tokens. */
+  decodeDepth: number;
+  /** Tokens the decode rate is measured over (each answer's tokens after its first). */
+  decodeTokens: number;
+  /** The native llama-bench on this task's sizes. */
+  peer?: PeerTaskFigure | { missing: string };
   calls: CallFigure[];
+}
+
+/** One llama-bench build against the worker. */
+export interface PeerSummary extends LlamaBenchBinary {
+  /** Tasks the figures cover. */
+  tasks: string[];
+  /** Over the same 5.2 prompts and answer tokens as the worker's figures: Σ tokens ÷ Σ llama-bench's time for them. */
+  promptTokensPerSecond: number;
+  decodeTokensPerSecond: number;
+  /** The worker's ÷ llama-bench's, over the same tasks. */
+  promptRatio: number;
+  decodeRatio: number;
+  /**
+   * The previous method: llama-bench at the median task's sizes only, against the worker's figures
+   * over all tasks (longer prompts and deeper answers run slower per token, so this understates the peer's time).
+   */
+  median?: {
+    issue: string;
+    promptTokens: number;
+    promptTokensPerSecond: number;
+    decodeDepth: number;
+    decodeTokensPerSecond: number;
+    promptRatio: number;
+    decodeRatio: number;
+  };
+  /** tg64 from an empty cache (llama-bench's usual figure). */
+  decodeTokensPerSecondEmpty?: number;
 }
 
 export interface TaskLatencyReport {
@@ -101,8 +159,15 @@ export interface TaskLatencyReport {
     allPromptTokensPerSecond: number;
     typicalPromptTokens: number;
     typicalDecodeDepth: number;
+    /** The answers' mean depth in the cache, over all decoded tokens. */
+    meanDecodeDepth: number;
   };
-  peer: (LlamaBenchReport & { decodeRatio: number; promptRatio: number }) | { missing: string };
+  /**
+   * native: llama-bench built here (-march=native, OpenMP), on every task's sizes, the goal's peer.
+   * nodeLlamaCpp: llama-bench on node-llama-cpp's own libraries, on the median task's sizes: the
+   * worker ÷ it is the cost of node-llama-cpp's JS side and the sampling.
+   */
+  peer: { native: PeerSummary | { missing: string }; nodeLlamaCpp: PeerSummary | { missing: string } };
 }
 
 /** Passes every call to the real model with its answer length forced, and keeps each call's figures. */
@@ -182,6 +247,9 @@ export async function benchTaskLatency(
       `(characters ÷ ${QWEN_CHARS_PER_TOKEN}); its tokenizer is byte-level, so prompts run about ${QWEN_CHARS_PER_TOKEN}× the tokens Qwen's would`,
   );
   log(`[bench] ${threads} threads, context ${llama.contextSize}, batch ${batchSize}, CPU; one attempt per task`);
+  const peerSettings: LlamaBenchSettings = { model: modelPath, threads, batchSize, log };
+  const native = await findLlamaBench("native");
+  if ("missing" in native) log(`[bench] llama-bench peer: ${native.missing}`);
 
   const tasks: TaskFigure[] = [];
   try {
@@ -215,6 +283,17 @@ export async function benchTaskLatency(
           `sandbox ${t.sandboxSeconds.toFixed(1)} s (reference tests ${t.referenceTestSeconds.toFixed(1)} s, ` +
           `${t.referenceTestPassed ? "passed" : "failed"}; target < ${TARGET_TEST_SECONDS} s); task ${t.wallSeconds.toFixed(1)} s`,
       );
+      if (!("missing" in native)) {
+        // Right after the task, so whatever else loads the machine now weighs on both.
+        const peer = await peerOnTask(native, peerSettings, t);
+        t.peer = peer;
+        log(
+          `[bench]   llama-bench on its sizes: pp${t.firstPromptTokens} ${peer.promptTokensPerSecond.toFixed(1)} tok/s ` +
+            `(worker ${t.firstPromptTokensPerSecond.toFixed(1)}, ${peer.promptRatio.toFixed(2)}×), ` +
+            `tg64 centred on depth ${t.decodeDepth} ${peer.decodeTokensPerSecond.toFixed(1)} tok/s ` +
+            `(worker ${t.decodeTokensPerSecond.toFixed(1)}, ${peer.decodeRatio.toFixed(2)}×)`,
+        );
+      } else t.peer = native;
     }
   } finally {
     await model.dispose();
@@ -264,18 +343,24 @@ export async function benchTaskLatency(
     // Where in the cache the answers are decoded: after the 5.6 prompt, halfway through the answer.
     typicalDecodeDepth: Math.round(
       quantile(
-        long.map((c) => c.promptTotalTokens + c.generatedTokens / 2),
+        long.map((c) => c.contextTokens - c.generatedTokens / 2),
         0.5,
       ),
     ),
+    meanDecodeDepth: Math.round(
+      tasks.reduce((a, t) => a + t.decodeDepth * t.decodeTokens, 0) / tasks.reduce((a, t) => a + t.decodeTokens, 0),
+    ),
   };
   log(
-    `[bench] worker: decode ${worker.decodeTokensPerSecond.toFixed(1)} tok/s (typical depth ${worker.typicalDecodeDepth} tokens), ` +
+    `[bench] worker: decode ${worker.decodeTokensPerSecond.toFixed(1)} tok/s (typical depth ${worker.typicalDecodeDepth} tokens, mean ${worker.meanDecodeDepth}), ` +
       `prompt ${worker.promptTokensPerSecond.toFixed(1)} tok/s on 5.2 prompts (typical ${worker.typicalPromptTokens} tokens), ` +
       `${worker.allPromptTokensPerSecond.toFixed(1)} tok/s over all prompt tokens`,
   );
 
-  const peer = await peerFigures(modelPath, threads, batchSize, worker, log);
+  const peer = {
+    native: "missing" in native ? native : await nativeSummary(native, peerSettings, tasks, worker, log),
+    nodeLlamaCpp: await nodeLlamaCppSummary(peerSettings, tasks, log),
+  };
   return {
     model: modelPath,
     modelBytes,
@@ -289,40 +374,135 @@ export async function benchTaskLatency(
   };
 }
 
-async function peerFigures(
-  modelPath: string,
-  threads: number,
-  batchSize: number,
+/** llama-bench's decode test: this many tokens after the cache is filled to a depth. */
+const PEER_DECODE_TOKENS = 64;
+
+/** The depth to start llama-bench's decode test at, so its tokens centre on the task's mean depth. */
+function peerDepth(task: TaskFigure): number {
+  return Math.max(0, task.decodeDepth - PEER_DECODE_TOKENS / 2);
+}
+
+/** llama-bench (one run each) on one task's sizes: its 5.2 prompt from an empty cache, tg64 at its answers' mean depth. */
+async function peerOnTask(
+  peer: LlamaBenchBinary,
+  settings: LlamaBenchSettings,
+  task: TaskFigure,
+): Promise<PeerTaskFigure> {
+  const prompt = await llamaBenchPrompt(peer, settings, [task.firstPromptTokens]);
+  const depth = peerDepth(task);
+  const decode = await llamaBenchDecode(peer, settings, [depth], PEER_DECODE_TOKENS, 1);
+  const promptTokensPerSecond = prompt.get(task.firstPromptTokens)!;
+  const decodeTokensPerSecond = decode.get(depth)!;
+  return {
+    promptTokensPerSecond,
+    decodeTokensPerSecond,
+    promptRatio: task.firstPromptTokensPerSecond / promptTokensPerSecond,
+    decodeRatio: task.decodeTokensPerSecond / decodeTokensPerSecond,
+  };
+}
+
+/** The task whose 5.2 prompt is the median one (the previous method's sizes). */
+function medianTask<T extends TaskFigure>(tasks: T[]): T {
+  const sorted = [...tasks].sort((a, b) => a.firstPromptTokens - b.firstPromptTokens);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(0.5 * sorted.length) - 1)]!;
+}
+
+/** Σ tokens ÷ Σ time, each task's tokens at its own rate: the peer's figure over the worker's workload. */
+function pooledRate(items: { tokens: number; tokensPerSecond: number }[]): number {
+  return items.reduce((a, i) => a + i.tokens, 0) / items.reduce((a, i) => a + i.tokens / i.tokensPerSecond, 0);
+}
+
+async function nativeSummary(
+  peer: LlamaBenchBinary,
+  settings: LlamaBenchSettings,
+  tasks: TaskFigure[],
   worker: TaskLatencyReport["worker"],
   log: (line: string) => void,
-): Promise<TaskLatencyReport["peer"]> {
-  const promptTokens = Math.max(64, Math.round(worker.typicalPromptTokens / 64) * 64);
-  const decodeDepth = Math.max(0, Math.round(worker.typicalDecodeDepth / 64) * 64);
-  const peer = await runLlamaBench({
-    model: modelPath,
-    threads,
-    batchSize,
-    promptTokens,
-    decodeDepth,
-    decodeTokens: 64,
-    log,
-  });
+): Promise<PeerSummary | { missing: string }> {
+  const paired = tasks.filter((t): t is TaskFigure & { peer: PeerTaskFigure } => !!t.peer && !("missing" in t.peer));
+  if (!paired.length) return { missing: "no task was measured" };
+  const promptTokensPerSecond = pooledRate(
+    paired.map((t) => ({ tokens: t.firstPromptTokens, tokensPerSecond: t.peer.promptTokensPerSecond })),
+  );
+  const decodeTokensPerSecond = pooledRate(
+    paired.map((t) => ({ tokens: t.decodeTokens, tokensPerSecond: t.peer.decodeTokensPerSecond })),
+  );
+  const middle = medianTask(paired);
+  const empty = (await llamaBenchDecode(peer, settings, [0], PEER_DECODE_TOKENS, 2)).get(0)!;
+  const median = {
+    issue: middle.issue,
+    promptTokens: middle.firstPromptTokens,
+    promptTokensPerSecond: middle.peer.promptTokensPerSecond,
+    decodeDepth: middle.decodeDepth,
+    decodeTokensPerSecond: middle.peer.decodeTokensPerSecond,
+    promptRatio: worker.promptTokensPerSecond / middle.peer.promptTokensPerSecond,
+    decodeRatio: worker.decodeTokensPerSecond / middle.peer.decodeTokensPerSecond,
+  };
+  const summary: PeerSummary = {
+    ...peer,
+    tasks: paired.map((t) => t.issue),
+    promptTokensPerSecond,
+    decodeTokensPerSecond,
+    promptRatio: worker.promptTokensPerSecond / promptTokensPerSecond,
+    decodeRatio: worker.decodeTokensPerSecond / decodeTokensPerSecond,
+    median,
+    decodeTokensPerSecondEmpty: empty,
+  };
+  log(
+    `[bench] llama-bench (native build, llama.cpp ${peer.commit.slice(0, 12)}, same GGUF, -t ${settings.threads} -b ${settings.batchSize}, ` +
+      `Q8_0 KV cache, flash attention, no mmap) on each task's sizes: 5.2 prompts ${promptTokensPerSecond.toFixed(1)} tok/s, ` +
+      `answers ${decodeTokensPerSecond.toFixed(1)} tok/s (tg64 from an empty cache ${empty.toFixed(1)})`,
+  );
+  log(
+    `[bench] worker ÷ llama-bench, same prompts and answers: decode ${summary.decodeRatio.toFixed(2)}× ` +
+      `(goal ≥ 0.95×${summary.decodeRatio >= 0.95 ? ", met" : ", MISSED"}), prompt ${summary.promptRatio.toFixed(2)}× ` +
+      `(goal ≥ 0.9×${summary.promptRatio >= 0.9 ? ", met" : ", MISSED"}); llama-bench does not sample, the worker samples ` +
+      `every token from all 151 936 logits`,
+  );
+  log(
+    `[bench]   the previous method (llama-bench at the median task's sizes only, pp${median.promptTokens} and tg64 centred on depth ` +
+      `${median.decodeDepth}): decode ${median.decodeRatio.toFixed(2)}×, prompt ${median.promptRatio.toFixed(2)}×`,
+  );
+  return summary;
+}
+
+/** llama-bench on node-llama-cpp's own libraries, on the median task's sizes, against the worker on that task. */
+async function nodeLlamaCppSummary(
+  settings: LlamaBenchSettings,
+  tasks: TaskFigure[],
+  log: (line: string) => void,
+): Promise<PeerSummary | { missing: string }> {
+  const peer = await findLlamaBench("node-llama-cpp");
   if ("missing" in peer) {
-    log(`[bench] llama-bench peer: ${peer.missing}`);
+    log(`[bench] llama-bench on node-llama-cpp's libraries: ${peer.missing}`);
     return peer;
   }
-  const decodeRatio = worker.decodeTokensPerSecond / peer.decodeTokensPerSecond;
-  const promptRatio = worker.promptTokensPerSecond / peer.promptTokensPerSecond;
+  if (!tasks.length) return { missing: "no task was measured" };
+  const middle = medianTask(tasks);
+  const prompt = (await llamaBenchPrompt(peer, settings, [middle.firstPromptTokens])).get(middle.firstPromptTokens)!;
+  const decode = await llamaBenchDecode(peer, settings, [0, peerDepth(middle)], PEER_DECODE_TOKENS, 2);
+  const deep = decode.get(peerDepth(middle))!;
+  const summary: PeerSummary = {
+    ...peer,
+    tasks: [middle.issue],
+    promptTokensPerSecond: prompt,
+    decodeTokensPerSecond: deep,
+    promptRatio: middle.firstPromptTokensPerSecond / prompt,
+    decodeRatio: middle.decodeTokensPerSecond / deep,
+    decodeTokensPerSecondEmpty: decode.get(0)!,
+  };
+  const native = middle.peer && !("missing" in middle.peer) ? middle.peer : undefined;
   log(
-    `[bench] llama-bench (llama.cpp ${peer.commit.slice(0, 12)}, same GGUF, -t ${threads} -b ${batchSize}, Q8_0 KV cache, flash attention, no mmap): ` +
-      `pp${promptTokens} ${peer.promptTokensPerSecond.toFixed(1)} tok/s, tg64 at depth ${decodeDepth} ${peer.decodeTokensPerSecond.toFixed(1)} tok/s ` +
-      `(at depth 0 ${peer.decodeTokensPerSecondEmpty.toFixed(1)})`,
+    `[bench] llama-bench on node-llama-cpp's own libraries (its CPU variant, compiler and thread pool), ${middle.issue}'s sizes: ` +
+      `pp${middle.firstPromptTokens} ${prompt.toFixed(1)} tok/s, tg64 centred on depth ${middle.decodeDepth} ${deep.toFixed(1)} tok/s; ` +
+      `worker ÷ it on that task: decode ${summary.decodeRatio.toFixed(2)}×, prompt ${summary.promptRatio.toFixed(2)}× ` +
+      `(node-llama-cpp's JS side and the sampling)` +
+      (native
+        ? `; native build ÷ it: decode ${(native.decodeTokensPerSecond / deep).toFixed(2)}×, ` +
+          `prompt ${(native.promptTokensPerSecond / prompt).toFixed(2)}× (compiler, flags, OpenMP)`
+        : ""),
   );
-  log(
-    `[bench] worker ÷ llama-bench: decode ${decodeRatio.toFixed(2)}× (goal ≥ 0.95×${decodeRatio >= 0.95 ? ", met" : ", MISSED"}), ` +
-      `prompt ${promptRatio.toFixed(2)}× (goal ≥ 0.9×${promptRatio >= 0.9 ? ", met" : ", MISSED"})`,
-  );
-  return { ...peer, decodeRatio, promptRatio };
+  return summary;
 }
 
 function taskFigure(
@@ -343,6 +523,13 @@ function taskFigure(
       long.reduce((a, c) => a + c.generatedTokens - 1, 0),
     );
   const promptMs = calls.reduce((a, c) => a + c.promptMs - stepMs, 0);
+  const first = calls.find((c) => c.kind === "can-solve") ?? calls[0]!;
+  const decodeTokens = long.reduce((a, c) => a + c.generatedTokens - 1, 0);
+  // Each answer's tokens sit at depths contextTokens - generatedTokens … contextTokens.
+  const decodeDepth = Math.round(
+    long.reduce((a, c) => a + (c.generatedTokens - 1) * (c.contextTokens - c.generatedTokens / 2), 0) /
+      Math.max(1, decodeTokens),
+  );
   const decodeMs = calls.reduce((a, c) => a + c.decodeMs + stepMs, 0);
   const promptTokens = calls.reduce((a, c) => a + c.promptTokens, 0);
   const qwenPromptTokens = Math.round(
@@ -367,6 +554,10 @@ function taskFigure(
     wallSeconds,
     decodeTokensPerSecond: 1000 / stepMs,
     promptTokensPerSecond: promptTokens / (promptMs / 1000),
+    firstPromptTokens: first.promptTokens,
+    firstPromptTokensPerSecond: first.promptTokens / ((first.promptMs - stepMs) / 1000),
+    decodeDepth,
+    decodeTokens,
     calls,
   };
 }
