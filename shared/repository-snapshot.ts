@@ -1,6 +1,6 @@
 // The repository as the sandbox sees it: the tracked text files of one commit, read from git (never
-// from the work tree, so nothing untracked or half-written slips in). Binaries, symbolic links and
-// submodules are left out and listed; a repository whose text files pass the size limit is refused
+// from the work tree, so nothing untracked or half-written slips in). Binaries, files over 1 MB,
+// symbolic links and submodules are left out and listed; a repository whose text files pass the size limit is refused
 // with the setting that lifts it.
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
@@ -9,6 +9,8 @@ import type { SourceFile } from "./schemas.js";
 const run = promisify(execFile);
 
 export const DEFAULT_SNAPSHOT_LIMIT_BYTES = 20 * 1024 * 1024;
+/** A tracked file bigger than this (data, a vendored bundle) is left out and listed, not counted. */
+export const MAX_SNAPSHOT_FILE_BYTES = 1024 * 1024;
 
 export interface RepositorySnapshot {
   /** The commit the files come from. */
@@ -40,6 +42,8 @@ export async function repositorySnapshot(
     const path = entry.slice(tab + 1);
     if (type !== "blob") leftOut.push({ path, reason: "submodule" });
     else if (mode === "120000") leftOut.push({ path, reason: "symbolic link" });
+    else if (Number(size) > MAX_SNAPSHOT_FILE_BYTES)
+      leftOut.push({ path, reason: `large (${megabytes(Number(size))} MB)` });
     else blobs.push({ path, oid: oid!, size: Number(size) });
   }
   const total = blobs.reduce((sum, blob) => sum + blob.size, 0);
