@@ -1,7 +1,11 @@
 // What a claim may leave out, on real libp2p nodes over loopback: a volunteer who refused setup
 // (dellm-worker --no-setup) is given no task of a job whose repository has `setup` commands, and a
-// worker that gave a job up (skip_jobs) gets none of its tasks again, while others still do.
+// worker that gave a job up (skip_jobs) gets none of its tasks again, while others still do; after a
+// restart, a job tested inside its repository waits for the repository before its tasks go out.
 import { generateKeyPair } from "@libp2p/crypto/keys";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newJobId } from "../../shared/schemas.js";
 import { askCoordinator, type CoordinatorRequestInput } from "../../shared/swarm/coordinator-protocol.js";
@@ -66,5 +70,38 @@ describe("claim filters", () => {
     expect(await claim()).toMatchObject({ type: "granted", job_id: given });
     coordinator.removeJob(given);
     coordinator.removeJob(other);
+  });
+
+  it("after a restart, grants a restored job's tasks only once its repository is back", async () => {
+    const statePath = join(await mkdtemp(join(tmpdir(), "dellm-claim-restart-")), "coordinator.json");
+    const key = await generateKeyPair("Ed25519");
+    const start = async () => {
+      const node = await createSwarmNode({ privateKey: key, listen: ["/ip4/127.0.0.1/tcp/0"] });
+      return {
+        node,
+        coordinator: await SwarmCoordinator.start({ node, privateKey: key, statePath, leaseSeconds: 60 }),
+      };
+    };
+    const jobId = newJobId();
+    const first = await start();
+    first.coordinator.addJob(jobId, "in a repository", [taskFixture(1)], undefined, { repository: repository() });
+    await first.coordinator.stop();
+    await first.node.stop();
+
+    const second = await start();
+    const peer = await createSwarmNode({
+      privateKey: await generateKeyPair("Ed25519"),
+      bootstrap: [second.node.getMultiaddrs()[0]!.toString()],
+    });
+    try {
+      const ask = () => askCoordinator(peer, second.node.peerId, { type: "claim", worker_id: "w2" });
+      expect(second.coordinator.jobIds()).toContain(jobId);
+      expect(await ask()).toEqual({ type: "none" });
+      const id = second.coordinator.useRepository(jobId, repository(), false);
+      expect(await ask()).toMatchObject({ type: "granted", job_id: jobId, snapshot: id });
+    } finally {
+      await second.coordinator.stop();
+      await Promise.all([second.node.stop(), peer.stop()]);
+    }
   });
 });

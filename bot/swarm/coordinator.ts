@@ -92,7 +92,12 @@ export class SwarmCoordinator {
   /** Load saved jobs, serve the protocol, and keep leases and DHT records fresh. */
   static async start(options: CoordinatorOptions): Promise<SwarmCoordinator> {
     const coordinator = new SwarmCoordinator(options);
-    for (const snapshot of (await coordinator.store?.load()) ?? []) coordinator.track(JobBoard.restore(snapshot));
+    for (const snapshot of (await coordinator.store?.load()) ?? []) {
+      coordinator.track(JobBoard.restore(snapshot));
+      // The repository itself is not on disk: its tasks wait until the job is handed out again
+      // (useRepository) rather than going out to be tested without it.
+      if (snapshot.snapshot) coordinator.snapshotOf.set(snapshot.job_id, snapshot.snapshot);
+    }
     await serveCoordinator(options.node, {
       answer: (request, peer, gone) => coordinator.answer(request, peer, gone),
       undelivered: (response, peer) => coordinator.undelivered(response, peer.toString()),
@@ -283,10 +288,12 @@ export class SwarmCoordinator {
       if (!setup && this.snapshotStore.needsSetup(this.snapshotOf.get(board.jobId))) continue;
       // Replicas are independent only if no peer solves the same task on two of them (looked up only for a ready task).
       const skip = (taskId: number) => this.group(board.group).some((b) => b !== board && b.holderOf(taskId) === peer);
+      const snapshot = this.snapshotOf.get(board.jobId);
+      // Restored from disk without its repository: not granted until the job is handed out again.
+      if (snapshot && !this.snapshotStore.has(snapshot)) continue;
       const claimed = board.claimWithLease(workerId, { leaseMs: this.leaseMs, holder: peer, skip });
       if (!claimed) continue;
       const { item, lease } = claimed;
-      const snapshot = this.snapshotOf.get(board.jobId);
       this.onEvent({ kind: "claimed", jobId: item.jobId, taskId: item.task.id, workerId, peer });
       return {
         type: "granted",
@@ -366,7 +373,10 @@ export class SwarmCoordinator {
   }
 
   private snapshots() {
-    return [...this.boards.values()].map((board) => board.snapshot());
+    return [...this.boards.values()].map((board) => {
+      const snapshot = this.snapshotOf.get(board.jobId);
+      return { ...board.snapshot(), ...(snapshot ? { snapshot } : {}) };
+    });
   }
 
   private persist(): void {

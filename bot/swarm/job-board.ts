@@ -43,6 +43,8 @@ export const JobBoardSnapshotSchema = z.object({
   group: z.string().optional(),
   /** A private repository's job: only the operator's trusted peers may claim it; absent = anyone. */
   trusted_only: z.boolean().optional(),
+  /** The repository snapshot id its tasks are tested in (kept by the coordinator; absent = files alone). */
+  snapshot: z.string().optional(),
   user_query: z.string(),
   tasks: z.array(TaskSchema),
   states: z.array(z.object({ task_id: z.number().int().positive(), state: TaskStateSchema })),
