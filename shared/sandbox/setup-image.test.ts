@@ -225,4 +225,19 @@ describe("setup hash", () => {
       setupHash({ baseImageId: "b", commands: ["x"], network: false, source: { files } }),
     );
   });
+
+  it("keeps at most keepImages derived images, removing the least recently used", async () => {
+    const setups = new SetupImages({ labels, keepImages: 2 });
+    const source = await repositorySetupSource(repoDir, "main", 20 * 2 ** 20);
+    const made: string[] = [];
+    for (const step of ["one", "two", "three"])
+      made.push((await setups.ensure({ commands: [`echo ${step} ${runId}`], network: false, source })).image);
+    const present = async (image: string) =>
+      docker
+        .getImage(image)
+        .inspect()
+        .then(() => true)
+        .catch(() => false);
+    expect(await Promise.all(made.map(present))).toEqual([false, true, true]);
+  }, 120_000);
 });

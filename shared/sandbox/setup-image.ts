@@ -85,6 +85,11 @@ export interface SetupImagesOptions {
   logLimitChars?: number;
   /** Extra labels on the setup containers and images (tests mark theirs for clean-up). */
   labels?: Record<string, string>;
+  /**
+   * Derived images kept on this machine (default 8): after a build, the oldest others are removed
+   * (one a container still uses stays), so a volunteer's or the bot's disk does not fill up.
+   */
+  keepImages?: number;
 }
 
 const KILL_WAIT_MS = 10_000;
@@ -100,6 +105,9 @@ export class SetupImages {
   private readonly pidsLimit: number;
   private readonly logLimitChars: number;
   private readonly labels: Record<string, string>;
+  private readonly keepImages: number;
+  /** When this object last handed out each image: a recently used one is the last to go. */
+  private readonly lastUsed = new Map<string, number>();
   /** Setup containers this object ran (a reused image adds none). */
   builds = 0;
 
@@ -112,6 +120,7 @@ export class SetupImages {
     this.pidsLimit = options.pidsLimit ?? 512;
     this.logLimitChars = options.logLimitChars ?? 20_000;
     this.labels = options.labels ?? {};
+    this.keepImages = options.keepImages ?? 8;
   }
 
   /** The derived image for these commands and files: reused when it exists, else built (once). */
@@ -134,7 +143,10 @@ export class SetupImages {
     const work = this.reuseOrBuild(image, hash, base, request);
     this.building.set(image, work);
     try {
-      return await work;
+      const made = await work;
+      this.lastUsed.set(image, Date.now());
+      if (made.built) await this.prune(image);
+      return made;
     } finally {
       this.building.delete(image);
     }
@@ -203,6 +215,23 @@ export class SetupImages {
     } finally {
       await container.remove({ force: true }).catch(() => {});
     }
+  }
+
+  /** Removes derived images beyond `keepImages`, least recently used (or made) first; never `keep`. */
+  private async prune(keep: string): Promise<void> {
+    const images = await this.docker.listImages({ filters: { label: [SETUP_LABEL] } }).catch(() => []);
+    const used = (info: Docker.ImageInfo) =>
+      Math.max(info.Created * 1000, ...(info.RepoTags ?? []).map((tag) => this.lastUsed.get(tag) ?? 0));
+    const stale = images
+      .filter((info) => !(info.RepoTags ?? []).includes(keep))
+      .sort((a, b) => used(b) - used(a))
+      .slice(Math.max(0, this.keepImages - 1));
+    // Not forced: an image a running test still uses is refused by Docker and stays.
+    for (const info of stale)
+      await this.docker
+        .getImage(info.Id)
+        .remove()
+        .catch(() => {});
   }
 
   private async exists(image: string): Promise<boolean> {
