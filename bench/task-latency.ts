@@ -13,7 +13,8 @@
 // or an answer's tokens cost more the more tokens precede them (attention), so one figure at the
 // median task's sizes, the method before, is no fair peer of a total over longer and shorter tasks
 // (it is still reported, as "median"). llama-bench does not sample; the worker samples every token.
-import { stat } from "node:fs/promises";
+import { access, constants, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { loadSuite, type EvalIssue, type Tier } from "../bot/eval/suite.js";
 import type { Prompt } from "../shared/prompts.js";
 import type { CodeModel, CompletionOptions } from "../shared/model/code-model.js";
@@ -140,6 +141,11 @@ export interface PeerSummary extends LlamaBenchBinary {
   };
   /** tg64 from an empty cache (llama-bench's usual figure). */
   decodeTokensPerSecondEmpty?: number;
+  /**
+   * node-llama-cpp's build only: the same decode test without an attached ggml thread pool, as
+   * node-llama-cpp runs (ggml then starts and joins its threads for every graph, every token).
+   */
+  withoutThreadPool?: { decodeTokensPerSecond: number; decodeRatio: number };
 }
 
 export interface TaskLatencyReport {
@@ -165,7 +171,8 @@ export interface TaskLatencyReport {
   /**
    * native: llama-bench built here (-march=native, OpenMP), on every task's sizes, the goal's peer.
    * nodeLlamaCpp: llama-bench on node-llama-cpp's own libraries, on the median task's sizes: the
-   * worker ÷ it is the cost of node-llama-cpp's JS side and the sampling.
+   * worker ÷ it is what node-llama-cpp costs besides the kernels: its JS side, the sampling, and
+   * running ggml without a thread pool (withoutThreadPool: the same llama-bench run that way).
    */
   peer: { native: PeerSummary | { missing: string }; nodeLlamaCpp: PeerSummary | { missing: string } };
 }
@@ -222,15 +229,27 @@ class TimedSandbox implements Sandbox {
 }
 
 export async function benchTaskLatency(
-  options: { threads?: number; issues?: string[]; log?: (line: string) => void } = {},
+  options: {
+    threads?: number;
+    issues?: string[];
+    log?: (line: string) => void;
+    /** Another GGUF than the benchmark model (a quick dry run of the method on a light model). */
+    model?: string;
+    /** Another sandbox than Docker (a dry run without Docker). */
+    sandbox?: Sandbox;
+  } = {},
 ): Promise<TaskLatencyReport> {
   const log = options.log ?? console.log;
   const threads = options.threads ?? 2;
-  const modelPath = await benchmarkModel(undefined, log);
+  const modelPath = options.model ?? (await benchmarkModel(undefined, log));
   const modelBytes = (await stat(modelPath)).size;
-  const image = process.env.DELLM_SANDBOX_IMAGE ?? DEFAULT_SANDBOX_IMAGE;
-  const docker = new DockerSandbox({ image });
-  await docker.check();
+  let docker = options.sandbox;
+  if (!docker) {
+    const image = process.env.DELLM_SANDBOX_IMAGE ?? DEFAULT_SANDBOX_IMAGE;
+    const dockerSandbox = new DockerSandbox({ image });
+    await dockerSandbox.check();
+    docker = dockerSandbox;
+  }
   const sandbox = new TimedSandbox(docker);
 
   const issues: EvalIssue[] = [];
@@ -491,17 +510,35 @@ async function nodeLlamaCppSummary(
     decodeRatio: middle.decodeTokensPerSecond / deep,
     decodeTokensPerSecondEmpty: decode.get(0)!,
   };
+  const bare = join(dirname(peer.binary), "llama-bench-no-threadpool");
+  if (
+    await access(bare, constants.X_OK).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    const tg = (
+      await llamaBenchDecode({ ...peer, binary: bare }, settings, [peerDepth(middle)], PEER_DECODE_TOKENS, 2)
+    ).get(peerDepth(middle))!;
+    summary.withoutThreadPool = { decodeTokensPerSecond: tg, decodeRatio: middle.decodeTokensPerSecond / tg };
+  }
   const native = middle.peer && !("missing" in middle.peer) ? middle.peer : undefined;
   log(
     `[bench] llama-bench on node-llama-cpp's own libraries (its CPU variant, compiler and thread pool), ${middle.issue}'s sizes: ` +
       `pp${middle.firstPromptTokens} ${prompt.toFixed(1)} tok/s, tg64 centred on depth ${middle.decodeDepth} ${deep.toFixed(1)} tok/s; ` +
       `worker ÷ it on that task: decode ${summary.decodeRatio.toFixed(2)}×, prompt ${summary.promptRatio.toFixed(2)}× ` +
-      `(node-llama-cpp's JS side and the sampling)` +
+      `(node-llama-cpp's JS side, the sampling, no thread pool)` +
       (native
         ? `; native build ÷ it: decode ${(native.decodeTokensPerSecond / deep).toFixed(2)}×, ` +
           `prompt ${(native.promptTokensPerSecond / prompt).toFixed(2)}× (compiler, flags, OpenMP)`
         : ""),
   );
+  if (summary.withoutThreadPool)
+    log(
+      `[bench]   the same llama-bench without an attached thread pool, as node-llama-cpp runs it: tg64 ` +
+        `${summary.withoutThreadPool.decodeTokensPerSecond.toFixed(1)} tok/s; worker ÷ it: decode ` +
+        `${summary.withoutThreadPool.decodeRatio.toFixed(2)}× (ggml starts and joins a thread for every token)`,
+    );
   return summary;
 }
 
