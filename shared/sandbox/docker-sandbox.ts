@@ -3,7 +3,8 @@
 // plus a pids limit, a read-only root, a small tmpfs for pytest's scratch files and our seccomp
 // profile. The verdict is the runner's keyed line (sandbox-runner.ts), never pytest's console text.
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, chmod, mkdir, mkdtemp, rm, statfs, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { Writable } from "node:stream";
@@ -26,7 +27,11 @@ export interface DockerSandboxOptions {
   pidsLimit?: number;
   /** Characters of stdout and of stderr kept (head and tail); the rest is cut in the middle. */
   outputLimitChars?: number;
-  /** Host folder under which each run's private temp folder is made (default: the OS temp folder). */
+  /**
+   * Host folder under which each run's private temp folder is made. Default: /dev/shm (memory) when
+   * it has room for four times the run's files, else the OS temp folder: laying a repository's
+   * hundreds of files on a disk costs more than the test run itself.
+   */
   tempRoot?: string;
   /** Milliseconds to wait for a killed container to be reported gone before giving up on it (default 10 000). */
   killWaitMs?: number;
@@ -48,7 +53,7 @@ export class DockerSandbox implements Sandbox {
   private readonly cpus: number;
   private readonly pidsLimit: number;
   private readonly outputLimitChars: number;
-  private readonly tempRoot: string;
+  private readonly tempRoot: string | undefined;
   private readonly killWaitMs: number;
 
   constructor(options: DockerSandboxOptions = {}) {
@@ -60,7 +65,7 @@ export class DockerSandbox implements Sandbox {
     this.pidsLimit = options.pidsLimit ?? 64;
     this.outputLimitChars = options.outputLimitChars ?? 32_000;
     this.killWaitMs = options.killWaitMs ?? 10_000;
-    this.tempRoot = options.tempRoot ?? tmpdir();
+    this.tempRoot = options.tempRoot;
   }
 
   /** Fails with the command that fixes it when the daemon or the image is missing. */
@@ -142,7 +147,7 @@ export class DockerSandbox implements Sandbox {
     run: SandboxRun,
     paths: string[],
   ): Promise<{ privateDir: string; codeDir: string; runnerFile: string }> {
-    const privateDir = await mkdtemp(join(this.tempRoot, "dellm-sandbox-"));
+    const privateDir = await mkdtemp(join(this.tempRoot ?? (await roomyTempRoot(run.files)), "dellm-sandbox-"));
     try {
       await chmod(privateDir, 0o700);
       const codeDir = join(privateDir, "code");
@@ -293,4 +298,19 @@ class BoundedText {
   text(): string {
     return this.cut > 0 ? `${this.head}\n… [${this.cut} characters cut] …\n${this.tail}` : this.head + this.tail;
   }
+}
+
+const MEMORY_FOLDER = "/dev/shm";
+
+/** /dev/shm when it exists and has room for four times these files, else the OS temp folder. */
+async function roomyTempRoot(files: SandboxRun["files"]): Promise<string> {
+  const bytes = files.reduce((sum, file) => sum + Buffer.byteLength(file.content), 0);
+  try {
+    const { bavail, bsize } = await statfs(MEMORY_FOLDER);
+    await access(MEMORY_FOLDER, constants.W_OK);
+    if (bavail * bsize > 4 * bytes + 16 * 2 ** 20) return MEMORY_FOLDER;
+  } catch {
+    // no such folder (macOS, Windows) or not writable: the disk it is
+  }
+  return tmpdir();
 }
