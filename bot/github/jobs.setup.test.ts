@@ -1,7 +1,7 @@
 // A repository's `setup` around a GitHub job (issue 11): real git, the real Docker sandbox and
 // setup images, GitHub's API at the HTTP boundary (nock), a stub solver. The setup's image is built
 // from the base branch before any task goes out and the bot's re-test and the repository's tests
-// run in it; a failing setup stops the job before distributing, with its log on the issue.
+// run in it; a failing setup stops the job before planning (no model asked), with its log on the issue.
 import { randomBytes } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -151,19 +151,19 @@ describe("a repository's setup in a GitHub job", () => {
     expect(comments.bodies.at(-1)).toContain("`quad.py` (missing dependency: add it to setup in .github/dellm.yml)");
   }, 180_000);
 
-  it("stops before distributing when the setup fails, with its log on the issue", async () => {
+  it("stops before planning when the setup fails, with its log on the issue", async () => {
     pullRequestApi();
     const comments = captureComments();
     const worker = solver();
     const job = await runJob({ setup: ["echo 'installing <b>deps</b> ```'", "exit 3"] }, worker);
     expect(job.stage).toBe("failed");
-    expect(job.failed_in).toBe("distributing");
+    expect(job.failed_in).toBe("planning");
     expect(worker.seen).toHaveLength(0);
-    expect(job.tasks).toHaveLength(1); // the plan is kept for /dellm retry
+    expect(job.tasks).toHaveLength(0); // no planner call spent on a repository whose setup fails
     expect(job.error).toMatch(
       /the repository's `setup` in \.github\/dellm\.yml failed: setup failed with exit status 3/,
     );
-    const failure = comments.bodies.find((b) => b.includes("failed while distributing"))!;
+    const failure = comments.bodies.find((b) => b.includes("failed while planning"))!;
     expect(failure).toContain("comment `/dellm retry`");
     expect(failure).toMatch(/The setup's log:\n\n````\n/); // a fence longer than the log's own backticks
     expect(failure).toContain("$ exit 3");

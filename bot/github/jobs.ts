@@ -254,6 +254,8 @@ export class GitHubJobs implements JobStarter {
     job.stage = "planning";
     await this.options.store.save(job);
     comment.update(job);
+    // The repository (and its setup image) first: a setup that fails costs no planner call.
+    await this.repositoryView(job, checkout);
     // A new job never writes over a branch that already exists (an earlier job's, or a person's).
     if (!job.retry_of && (await checkout.remoteBranch(job.branch)) !== null)
       job.branch = `dellm/issue-${job.issue_number}-${job.id.slice(-10)}`;
