@@ -4,9 +4,8 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Result, SourceFile, TestResult } from "../../shared/schemas.js";
-import { repositorySnapshot, SnapshotTooLargeError } from "../../shared/repository-snapshot.js";
 import { repositoryTestsFor, type RepositoryView } from "../../shared/sandbox/task-run.js";
-import { parseTestCommand, planRepositoryTests } from "../pipeline/repository-tests.js";
+import { repositoryViewAt } from "../pipeline/repository-view.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import { refusedBySettings, type AppSettings } from "./app-settings.js";
 import { fileReports } from "./file-reports.js";
@@ -358,32 +357,27 @@ export class GitHubJobs implements JobStarter {
   private async repositoryView(job: GitHubJob, checkout: Checkout): Promise<RepositoryView | undefined> {
     const cached = this.views.get(job.id);
     if (cached) return cached.view;
-    let view: RepositoryView | undefined;
-    try {
-      const snapshot = await repositorySnapshot(
-        checkout.dir,
-        checkout.baseBranch,
-        job.settings.snapshot_limit_mb * 2 ** 20,
-      );
-      const command = job.settings.test_command ? parseTestCommand(job.settings.test_command) : undefined;
-      const plan = planRepositoryTests(
-        snapshot.files.map((f) => f.path),
-        command,
-      );
-      view = { files: snapshot.files, tests: plan?.targets ?? [] };
-    } catch (error) {
-      if (!(error instanceof SnapshotTooLargeError)) throw error;
-      const note = `Each file was tested alone, not inside the repository: ${error.message}.`;
-      if (!job.notes.includes(note)) job.notes.push(note);
-    }
     // The repository's setup, before any task goes out: every test of the job runs in its image.
     const setup = await jobSetupImage(job.settings, checkout.dir, checkout.baseBranch, this.setupImages);
     if (setup) {
-      // The setup travels in the snapshot too: swarm workers build the same image from it.
-      const commands = { commands: job.settings.setup, network: job.settings.setup_network };
-      if (view) view = { ...view, image: setup.image, setup: commands };
       const note = setupNote(setup, job.settings);
       if (!job.notes.some((n) => n.startsWith(note.slice(0, 40)))) job.notes.push(note);
+    }
+    const { view, tooLarge } = await repositoryViewAt(checkout.dir, checkout.baseBranch, {
+      limitBytes: job.settings.snapshot_limit_mb * 2 ** 20,
+      ...(job.settings.test_command ? { testCommand: job.settings.test_command } : {}),
+      ...(setup
+        ? {
+            setup: {
+              image: setup.image,
+              commands: { commands: job.settings.setup, network: job.settings.setup_network },
+            },
+          }
+        : {}),
+    });
+    if (tooLarge) {
+      const note = `Each file was tested alone, not inside the repository: ${tooLarge}.`;
+      if (!job.notes.includes(note)) job.notes.push(note);
     }
     this.views.set(job.id, { view });
     return view;

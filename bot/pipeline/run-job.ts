@@ -9,9 +9,7 @@ import { jobStartPoint, mergeResults, openOrInitRepo, type MergeOutcome } from "
 import type { Planner } from "./planner.js";
 import { repositoryContext, withCurrentContent, withRepositoryInstructions } from "./repo-context.js";
 import { summarizeJob } from "./summarize.js";
-import { repositorySnapshot } from "../../shared/repository-snapshot.js";
-import type { RepositoryView } from "../../shared/sandbox/task-run.js";
-import { planRepositoryTests } from "./repository-tests.js";
+import { repositoryViewAt } from "./repository-view.js";
 import { resultsBlock } from "./summary.js";
 import { localSetupImage } from "./local-setup.js";
 import type { SetupImages } from "../../shared/sandbox/setup-image.js";
@@ -40,20 +38,6 @@ export interface JobOutcome {
   missing: number[];
   merge: MergeOutcome;
   summary: string;
-}
-
-/**
- * The repository at the job's start point, for the workers (in-process, or swarm workers through its
- * snapshot) and the re-test to test inside;
- * undefined (files tested alone) when it is over the size limit or has no commit yet.
- */
-async function repositoryAt(repoPath: string, startPoint: string): Promise<RepositoryView | undefined> {
-  try {
-    const snapshot = await repositorySnapshot(repoPath, startPoint);
-    return { files: snapshot.files, tests: planRepositoryTests(snapshot.files.map((f) => f.path))?.targets ?? [] };
-  } catch {
-    return undefined;
-  }
 }
 
 /** Characters of repository context given to the planner (the GitHub App's default). */
@@ -94,8 +78,12 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
   onEvent({ kind: "planned", job });
 
   const timeoutMs = (input.taskTimeoutSeconds ?? 120) * 1000 * job.tasks.length;
-  const view = await repositoryAt(job.repo_path, startPoint);
-  const repository = view && setup ? { ...view, image: setup.image.image, setup: setup.commands } : view;
+  // Over the size limit, or no commit yet: each file is tested alone.
+  const repository = (
+    await repositoryViewAt(job.repo_path, startPoint, {
+      ...(setup ? { setup: { image: setup.image.image, commands: setup.commands } } : {}),
+    }).catch(() => ({ view: undefined }))
+  ).view;
   const { results } = await collectVerified(
     { ...job, repository },
     {

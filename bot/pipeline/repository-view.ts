@@ -1,0 +1,39 @@
+// The repository a job's tasks are tested in, made the same way by `dellm run` and the GitHub App:
+// the tracked text files of the base commit, which of them are tests (pytest's naming rule, or
+// what test_command selects), and the setup image with the setup itself (swarm workers rebuild
+// it from the snapshot). Over the size limit there is none: each file is tested alone.
+import { repositorySnapshot, SnapshotTooLargeError } from "../../shared/repository-snapshot.js";
+import type { RepositorySetup, RepositoryView } from "../../shared/sandbox/task-run.js";
+import { parseTestCommand, planRepositoryTests } from "./repository-tests.js";
+
+export interface RepositoryViewOptions {
+  /** Default: the snapshot's own limit (20 MB). */
+  limitBytes?: number;
+  /** The repository's test_command (.github/dellm.yml), which picks its tests. */
+  testCommand?: string;
+  /** The derived image the repository's setup built, and that setup. */
+  setup?: { image: string; commands: RepositorySetup };
+}
+
+/** The view, or why there is none (the repository is over the limit; said to the user). */
+export async function repositoryViewAt(
+  repoDir: string,
+  ref: string,
+  options: RepositoryViewOptions = {},
+): Promise<{ view: RepositoryView; tooLarge?: undefined } | { view?: undefined; tooLarge: string }> {
+  let snapshot;
+  try {
+    snapshot = await repositorySnapshot(repoDir, ref, options.limitBytes);
+  } catch (error) {
+    if (error instanceof SnapshotTooLargeError) return { tooLarge: error.message };
+    throw error;
+  }
+  const command = options.testCommand ? parseTestCommand(options.testCommand) : undefined;
+  const tests =
+    planRepositoryTests(
+      snapshot.files.map((f) => f.path),
+      command,
+    )?.targets ?? [];
+  const setup = options.setup ? { image: options.setup.image, setup: options.setup.commands } : {};
+  return { view: { files: snapshot.files, tests, ...setup } };
+}
