@@ -1,11 +1,8 @@
 // A swarm worker builds the repository's setup image from the snapshot it fetched (real Docker): the
 // same image the bot builds from git when the setup reads only text files, and a test importing the
 // package setup installed passes in it. dellm-worker --no-setup is read from the command line.
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { rm } from "node:fs/promises";
 import Docker from "dockerode";
 import { afterAll, describe, expect, it } from "vitest";
 import { readEnv } from "../shared/config.js";
@@ -15,25 +12,12 @@ import { repositorySetupSource } from "../shared/sandbox/setup-source.js";
 import { taskSandboxRun, type RepositoryView } from "../shared/sandbox/task-run.js";
 import { setupPreparer } from "./repository-setup.js";
 import { parseWorkerArgs } from "./worker-command.js";
+import { committedRepository, TINYPKG_INSTALL, tinypkgFiles } from "../test/setup-fixtures.js";
 
 const docker = new Docker();
 const runId = randomBytes(6).toString("hex");
 const labels = { "dellm.test": runId };
-// pip when the image has it, else the package folder copied into site-packages: nothing downloaded.
-const INSTALL = [
-  "if python -m pip --version >/dev/null 2>&1; then",
-  "  python -m pip install --no-index --no-build-isolation ./vendor/tinypkg",
-  "else",
-  `  cp -r vendor/tinypkg/tinypkg "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"`,
-  "fi",
-].join("\n");
-const files = {
-  "requirements.txt": `# test run ${runId}\n`,
-  "vendor/tinypkg/pyproject.toml":
-    '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "tinypkg"\nversion = "1.0"\n',
-  "vendor/tinypkg/tinypkg/__init__.py": "VALUE = 42\n",
-  "app/__init__.py": "",
-};
+const files = { ...tinypkgFiles(runId), "app/__init__.py": "" };
 const USES =
   "import tinypkg\n\n\ndef answer():\n    return tinypkg.VALUE\n\n\ndef test_answer():\n    assert answer() == 42\n";
 
@@ -47,7 +31,7 @@ describe("a swarm worker's repository setup", () => {
     const view: RepositoryView = {
       files: Object.entries(files).map(([path, content]) => ({ path, content })),
       tests: [],
-      setup: { commands: [INSTALL], network: false },
+      setup: { commands: [TINYPKG_INSTALL], network: false },
     };
     const lines: string[] = [];
     const prepared = await setupPreparer(new SetupImages({ labels }), (line) => lines.push(line))(view);
@@ -55,22 +39,16 @@ describe("a swarm worker's repository setup", () => {
     expect(lines).toEqual([`built the repository's setup image ${prepared.image}`]);
 
     // The bot's build from a git checkout of the same files is the same image, and is reused.
-    const repo = await mkdtemp(join(tmpdir(), "dellm-worker-setup-"));
+    const repo = await committedRepository(files);
     try {
-      for (const [path, content] of Object.entries(files)) {
-        await mkdir(dirname(join(repo, path)), { recursive: true });
-        await writeFile(join(repo, path), content);
-      }
-      const git = (...args: string[]) => execFileSync("git", args, { cwd: repo, stdio: "pipe" });
-      git("init", "-q", "-b", "main");
-      git("add", ".");
-      git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "base");
       const source = await repositorySetupSource(repo, "main", 2 ** 20);
-      expect(await new SetupImages({ labels }).ensure({ commands: [INSTALL], network: false, source })).toEqual({
-        image: prepared.image,
-        built: false,
-        log: "",
-      });
+      expect(await new SetupImages({ labels }).ensure({ commands: [TINYPKG_INSTALL], network: false, source })).toEqual(
+        {
+          image: prepared.image,
+          built: false,
+          log: "",
+        },
+      );
     } finally {
       await rm(repo, { recursive: true, force: true });
     }

@@ -23,24 +23,13 @@ import { Planner } from "../pipeline/planner.js";
 import { DEFAULT_SETTINGS, type AppSettings } from "./app-settings.js";
 import { GitHubJobStore, type GitHubJob } from "./job-store.js";
 import { GitHubJobs } from "./jobs.js";
+import { TINYPKG_INSTALL, tinypkgFiles } from "../../test/setup-fixtures.js";
 
 const runId = randomBytes(6).toString("hex");
 const labels = { "dellm.test": runId };
 
-// pip when the sandbox image has it, else a copy into site-packages (the offline fallback image has no pip).
-const INSTALL = [
-  "if python -m pip --version >/dev/null 2>&1; then",
-  "  python -m pip install --no-index --no-build-isolation ./vendor/tinypkg",
-  "else",
-  `  cp -r vendor/tinypkg/tinypkg "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"`,
-  "fi",
-].join("\n");
-
 const repository = {
-  "requirements.txt": `# run ${runId}\n`,
-  "vendor/tinypkg/pyproject.toml":
-    '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "tinypkg"\nversion = "1.0"\n',
-  "vendor/tinypkg/tinypkg/__init__.py": "def double(x):\n    return 2 * x\n",
+  ...tinypkgFiles(runId),
   "tests/test_tinypkg.py": "import tinypkg\n\n\ndef test_double():\n    assert tinypkg.double(2) == 4\n",
 };
 
@@ -124,13 +113,13 @@ describe("a repository's setup in a GitHub job", () => {
     const api = pullRequestApi();
     captureComments();
     const worker = solver();
-    const job = await runJob({ setup: [INSTALL] }, worker);
+    const job = await runJob({ setup: [TINYPKG_INSTALL] }, worker);
     expect(job.stage, job.error).toBe("done");
     expect(worker.seen).toHaveLength(1);
     // The worker's repository names the image and carries the setup (swarm workers build the same image from it).
     expect(worker.repositories[0]).toMatchObject({
       image: expect.stringMatching(/^dellm-setup:[0-9a-f]{64}$/),
-      setup: { commands: [INSTALL], network: false },
+      setup: { commands: [TINYPKG_INSTALL], network: false },
     });
     // Passed by the bot's own re-test, in the derived image (the base image has no tinypkg).
     expect(job.files.map((f) => [f.path, f.passed])).toEqual([["quad.py", true]]);

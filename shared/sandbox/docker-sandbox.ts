@@ -14,6 +14,7 @@ import { repoRelativePath } from "../repo-path.js";
 import type { TestResult } from "../schemas.js";
 import type { Sandbox, SandboxRun } from "./sandbox.js";
 import { RUNNER_PATH, runnerCommand, runnerSource, VERDICT_KEY_ENV } from "./sandbox-runner.js";
+import { BoundedText } from "./bounded-text.js";
 import { findVerdict, toTestResult, withoutVerdictLine } from "./sandbox-verdict.js";
 import { withMissingDependency } from "./missing-dependency.js";
 import { SECCOMP_PROFILE } from "./seccomp-profile.js";
@@ -260,43 +261,6 @@ class TailText {
 
   text(): string {
     return this.kept;
-  }
-}
-
-/** Collects a stream's text, keeping the head and the tail (pytest's summary is at the end). */
-class BoundedText {
-  private head = "";
-  private tail = "";
-  private cut = 0;
-  private readonly decoder = new TextDecoder();
-
-  constructor(private readonly limit: number) {}
-
-  sink(): Writable {
-    return new Writable({
-      write: (chunk: Buffer, _encoding, done) => {
-        this.add(this.decoder.decode(chunk, { stream: true }));
-        done();
-      },
-    });
-  }
-
-  add(text: string): void {
-    const half = Math.floor(this.limit / 2);
-    if (this.head.length < half) {
-      const take = half - this.head.length;
-      this.head += text.slice(0, take);
-      text = text.slice(take);
-    }
-    this.tail += text;
-    if (this.tail.length > half) {
-      this.cut += this.tail.length - half;
-      this.tail = this.tail.slice(-half);
-    }
-  }
-
-  text(): string {
-    return this.cut > 0 ? `${this.head}\n… [${this.cut} characters cut] …\n${this.tail}` : this.head + this.tail;
   }
 }
 

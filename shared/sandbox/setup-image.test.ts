@@ -1,58 +1,26 @@
 // Real Docker: a repository's `setup` installs a tiny local package (offline) into a derived image,
 // built once and reused; a test importing the package passes there and, in the base image, fails
 // as "missing dependency tinypkg"; a failing setup raises SetupFailedError with its log.
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { createServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SANDBOX_IMAGE } from "../config.js";
 import { DockerSandbox } from "./docker-sandbox.js";
 import { SETUP_LABEL, SetupFailedError, SetupImages, setupHash, setupInputs, type SetupFile } from "./setup-image.js";
 import { repositorySetupSource } from "./setup-source.js";
+import { committedRepository, TINYPKG_INSTALL, tinypkgFiles } from "../../test/setup-fixtures.js";
 
 const docker = new Docker();
 const runId = randomBytes(6).toString("hex");
 const labels = { "dellm.test": runId };
 let repoDir: string;
 
-// pip when the image has it (python:3.11-slim), else the package folder copied into site-packages
-// (the offline Debian fallback image has no pip): either way nothing is downloaded.
-const INSTALL = [
-  "if python -m pip --version >/dev/null 2>&1; then",
-  "  python -m pip install --no-index --no-build-isolation ./vendor/tinypkg",
-  "else",
-  `  cp -r vendor/tinypkg/tinypkg "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"`,
-  "fi",
-].join("\n");
-
 const TEST = "import tinypkg\n\n\ndef test_value():\n    assert tinypkg.VALUE == 42\n";
 
-async function commitRepository(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "dellm-setup-repo-"));
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), content);
-  }
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "pipe" });
-  git("init", "-q", "-b", "main");
-  git("add", ".");
-  git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "base");
-  return dir;
-}
-
 beforeAll(async () => {
-  repoDir = await commitRepository({
-    // The run id makes this test's image new: the first ensure() must build it.
-    "requirements.txt": `# test run ${runId}\n`,
-    "vendor/tinypkg/pyproject.toml":
-      '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n[project]\nname = "tinypkg"\nversion = "1.0"\n',
-    "vendor/tinypkg/tinypkg/__init__.py": "VALUE = 42\n",
-    "test_uses.py": TEST,
-  });
+  repoDir = await committedRepository({ ...tinypkgFiles(runId), "test_uses.py": TEST });
 });
 
 afterAll(async () => {
@@ -65,7 +33,7 @@ describe("setup image", () => {
   it("builds the derived image once, reuses it, and its tests import what setup installed", async () => {
     const setups = new SetupImages({ labels });
     const source = await repositorySetupSource(repoDir, "main", 20 * 2 ** 20);
-    const request = { commands: [INSTALL], network: false, source };
+    const request = { commands: [TINYPKG_INSTALL], network: false, source };
     const started = performance.now();
     // Two jobs asking at once share one build.
     const [first, second] = await Promise.all([setups.ensure(request), setups.ensure(request)]);

@@ -16,9 +16,9 @@
 // commands, a fixed step of ours (as root, with only the CHOWN/SETUID/SETGID capabilities, no
 // network) hands those folders and /code to uid 1000, then drops to it for good.
 import { createHash } from "node:crypto";
-import { Writable } from "node:stream";
 import Docker from "dockerode";
 import { DEFAULT_SANDBOX_IMAGE } from "../config.js";
+import { BoundedText } from "./bounded-text.js";
 import { SECCOMP_PROFILE } from "./seccomp-profile.js";
 
 export const SETUP_LIMITS = { commands: 20, commandChars: 2_000 };
@@ -247,7 +247,7 @@ export class SetupImages {
     container: Docker.Container,
   ): Promise<{ exitCode: number | null; timedOut: boolean; log: string }> {
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
-    const log = new HeadTail(this.logLimitChars);
+    const log = new BoundedText(this.logLimitChars, 0.25);
     const sink = log.sink();
     this.docker.modem.demuxStream(stream, sink, sink);
     const streamEnded = new Promise<void>((resolve) => {
@@ -340,41 +340,3 @@ os.setgid(1000)
 os.setuid(1000)
 os.execvp("sh", ["sh", "-ec", sys.argv[1]])
 `;
-
-/** Head and tail of a stream's text. */
-class HeadTail {
-  private head = "";
-  private tail = "";
-  private cut = 0;
-  private readonly decoder = new TextDecoder();
-
-  constructor(private readonly limit: number) {}
-
-  sink(): Writable {
-    return new Writable({
-      write: (chunk: Buffer, _encoding, done) => {
-        this.add(this.decoder.decode(chunk, { stream: true }));
-        done();
-      },
-    });
-  }
-
-  private add(text: string): void {
-    const headLimit = Math.floor(this.limit / 4);
-    if (this.head.length < headLimit) {
-      const take = headLimit - this.head.length;
-      this.head += text.slice(0, take);
-      text = text.slice(take);
-    }
-    this.tail += text;
-    const tailLimit = this.limit - headLimit;
-    if (this.tail.length > tailLimit) {
-      this.cut += this.tail.length - tailLimit;
-      this.tail = this.tail.slice(-tailLimit);
-    }
-  }
-
-  text(): string {
-    return this.cut > 0 ? `${this.head}\n… [${this.cut} characters cut] …\n${this.tail}` : this.head + this.tail;
-  }
-}

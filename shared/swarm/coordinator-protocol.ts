@@ -7,6 +7,7 @@ import type { Libp2p } from "libp2p";
 import { z } from "zod";
 import { JobIdSchema, TaskSchema } from "../schemas.js";
 import { Sha256Schema } from "../snapshot-manifest.js";
+import { decodeMessage, encodeMessage } from "./json-message.js";
 
 export const COORDINATOR_PROTOCOL = "/dellm/coordinator/1.0.0";
 /** Gossipsub topic where the coordinator announces that tasks became ready. */
@@ -58,20 +59,6 @@ export const CoordinatorResponseSchema = z.discriminatedUnion("type", [
 ]);
 export type CoordinatorResponse = z.infer<typeof CoordinatorResponseSchema>;
 
-const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
-
-function decode<T>(schema: z.ZodType<T>, bytes: Uint8Array, what: string): T {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw new Error(`${what} is not JSON`);
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${what} is invalid: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
-}
-
 export interface CoordinatorHandlers {
   /** Answer a request; `remotePeer` is the authenticated peer, `gone` aborts when its stream closes. */
   answer(request: CoordinatorRequest, remotePeer: PeerId, gone: AbortSignal): Promise<CoordinatorResponse>;
@@ -88,13 +75,13 @@ export async function serveCoordinator(node: Libp2p, handlers: CoordinatorHandle
     let response: CoordinatorResponse | undefined;
     try {
       try {
-        const request = decode(CoordinatorRequestSchema, (await lp.read({ signal })).subarray(), "request");
+        const request = decodeMessage(CoordinatorRequestSchema, (await lp.read({ signal })).subarray(), "request");
         response = await handlers.answer(request, connection.remotePeer, AbortSignal.any([gone.signal, signal]));
       } catch (error) {
         response = { type: "refused", reason: (error as Error).message };
       }
       if (gone.signal.aborted) throw new Error("the peer closed the stream");
-      await lp.write(encode(response), { signal });
+      await lp.write(encodeMessage(response), { signal });
       await stream.close({ signal });
     } catch (error) {
       stream.abort(error as Error);
@@ -114,8 +101,8 @@ export async function askCoordinator(
   const stream = await node.dialProtocol(coordinator, COORDINATOR_PROTOCOL, { signal: limit });
   try {
     const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });
-    await lp.write(encode(request), { signal: limit });
-    const response = decode(
+    await lp.write(encodeMessage(request), { signal: limit });
+    const response = decodeMessage(
       CoordinatorResponseSchema,
       (await lp.read({ signal: limit })).subarray(),
       "coordinator response",

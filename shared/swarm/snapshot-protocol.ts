@@ -9,6 +9,7 @@ import type { Libp2p } from "libp2p";
 import { z } from "zod";
 import { Sha256Schema, SnapshotManifestSchema, type SnapshotManifest } from "../snapshot-manifest.js";
 import { MAX_MESSAGE_BYTES } from "./coordinator-protocol.js";
+import { decodeMessage, encodeMessage } from "./json-message.js";
 
 export const SNAPSHOT_PROTOCOL = "/dellm/snapshot/1.0.0";
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -41,20 +42,6 @@ export interface SnapshotSource {
   chunk(snapshot: string, index: number, peer: PeerId): Uint8Array;
 }
 
-const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
-
-function decode<T>(schema: z.ZodType<T>, bytes: Uint8Array, what: string): T {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw new Error(`${what} is not JSON`);
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${what} is invalid: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
-}
-
 export async function serveSnapshots(node: Libp2p, source: SnapshotSource): Promise<void> {
   await node.handle(SNAPSHOT_PROTOCOL, async (stream, connection: Connection) => {
     const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });
@@ -63,7 +50,11 @@ export async function serveSnapshots(node: Libp2p, source: SnapshotSource): Prom
       let header: z.infer<typeof SnapshotHeaderSchema>;
       let data: Uint8Array | undefined;
       try {
-        const request = decode(SnapshotRequestSchema, (await lp.read({ signal })).subarray(), "snapshot request");
+        const request = decodeMessage(
+          SnapshotRequestSchema,
+          (await lp.read({ signal })).subarray(),
+          "snapshot request",
+        );
         if (request.type === "manifest")
           header = { type: "manifest", manifest: source.manifest(request.snapshot, connection.remotePeer) };
         else {
@@ -74,7 +65,7 @@ export async function serveSnapshots(node: Libp2p, source: SnapshotSource): Prom
         header = { type: "refused", reason: (error as Error).message };
         data = undefined;
       }
-      await lp.write(encode(header), { signal });
+      await lp.write(encodeMessage(header), { signal });
       if (data) await lp.write(data, { signal });
       await stream.close({ signal });
     } catch (error) {
@@ -94,8 +85,12 @@ export async function askSnapshot(
   const stream = await node.dialProtocol(peer, SNAPSHOT_PROTOCOL, { signal: limit });
   try {
     const lp = lpStream(stream, { maxDataLength: MAX_MESSAGE_BYTES });
-    await lp.write(encode(request), { signal: limit });
-    const header = decode(SnapshotHeaderSchema, (await lp.read({ signal: limit })).subarray(), "snapshot answer");
+    await lp.write(encodeMessage(request), { signal: limit });
+    const header = decodeMessage(
+      SnapshotHeaderSchema,
+      (await lp.read({ signal: limit })).subarray(),
+      "snapshot answer",
+    );
     let answer: SnapshotAnswer;
     if (header.type === "chunk") {
       if (request.type !== "chunk" || header.index !== request.index)
