@@ -44,4 +44,25 @@ describe("schemas", () => {
     expect(ResultSchema.safeParse({ ...result, code: "x".repeat(1_000_001) }).success).toBe(false);
     expect(ResultSchema.safeParse({ ...result, job_id: "../../etc" }).success).toBe(false);
   });
+
+  it("reads a verdict kind it does not know (a newer worker's) as unknown, keeping the result", () => {
+    const test = { success: false, stdout: "", stderr: "", tests_passed: 0, tests_failed: 1, execution_time: 1 };
+    const result = ResultSchema.parse({
+      job_id: "job-abcdef",
+      task_id: 1,
+      code: "x = 1\n",
+      test_passed: false,
+      test_logs: "",
+      execution_time: 1,
+      worker_id: "w",
+      timestamp: 1,
+      tests_passed: 0,
+      tests_failed: 1,
+      attempts: [{ attempt: 1, code: "x = 1\n", test: { ...test, verdict: "verdict_from_the_future" } }],
+      verdict: "another_new_kind",
+    });
+    expect(result.attempts[0]!.test.verdict).toBe("unknown");
+    expect(result.verdict).toBe("unknown");
+    expect(ResultSchema.parse({ ...result, verdict: undefined }).verdict).toBeUndefined();
+  });
 });

@@ -85,8 +85,11 @@ export const TestResultSchema = z.object({
   execution_time: z.number().nonnegative(),
   /** Why the run failed when pytest itself could not say (timeout, syntax error, sandbox fault). */
   failure_reason: z.string().optional(),
-  /** The sandbox's verdict (absent in results from workers before issue 14). */
-  verdict: TestVerdictSchema.optional(),
+  /**
+   * The sandbox's verdict (absent in results from workers before issue 14). One this version does
+   * not know (a newer worker's) reads as "unknown": never as a pass, and the result is not lost.
+   */
+  verdict: TestVerdictSchema.catch("unknown").optional(),
   /** What faked or could fake the verdict, "<what> at line N of <path>" (verdict "tampering"). */
   tampering: z.array(z.string().max(500)).max(50).optional(),
   /** Per-test outcomes by pytest node id (absent from older workers and runs without a verdict). */
@@ -165,8 +168,8 @@ export const ResultSchema = z.object({
    */
   edits: EditsSchema.optional(),
   base_sha256: Sha256Schema.optional(),
-  /** The verdict behind `test_passed` when the bot re-tested the code (its own sandbox's). */
-  verdict: TestVerdictSchema.optional(),
+  /** The verdict behind `test_passed` when the bot re-tested the code (its own sandbox's; unknown kinds: "unknown"). */
+  verdict: TestVerdictSchema.catch("unknown").optional(),
 });
 export type Result = z.infer<typeof ResultSchema>;
 
