@@ -4,6 +4,7 @@
 import type { SourceFile, TestOutcome, TestResult } from "../../shared/schemas.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import { testLog } from "../../shared/sandbox/pytest-report.js";
+import { sourceRoots } from "../../shared/source-roots.js";
 
 /** What runs: test files and pytest's selection options, from test_command or found by name. */
 export interface RepositoryTestPlan {
@@ -99,6 +100,7 @@ export function runRepositoryTests(
   plan: RepositoryTestPlan,
   options: { scanned: string[]; timeoutSeconds: number; image?: string },
 ): Promise<TestResult> {
+  const roots = sourceRoots(files);
   return sandbox.run({
     files,
     testTargets: plan.targets,
@@ -106,6 +108,7 @@ export function runRepositoryTests(
     pytestArgs: ["--continue-on-collection-errors", ...plan.args],
     repositoryConftest: true,
     insideRepository: true,
+    ...(roots.length ? { sourceRoots: roots } : {}),
     timeoutSeconds: options.timeoutSeconds,
     ...(options.image ? { image: options.image } : {}),
   });

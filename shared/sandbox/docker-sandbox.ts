@@ -103,6 +103,7 @@ export class DockerSandbox implements Sandbox {
           check: (run.checkPaths?.map((p) => repoRelativePath("", p)) ?? paths).filter((p) => p.endsWith(".py")),
           test: targets,
           ...(run.pytestArgs?.length ? { args: run.pytestArgs } : {}),
+          ...(run.sourceRoots?.length ? { roots: run.sourceRoots.map((r) => repoRelativePath("", r)) } : {}),
           ...(run.repositoryConftest && !run.checkPaths?.some((p) => posix.basename(p) === "conftest.py")
             ? { conftest: true }
             : {}),
@@ -130,7 +131,7 @@ export class DockerSandbox implements Sandbox {
       });
       try {
         const result = await this.startAndCollect(container, timeoutSeconds, verdictKey);
-        return run.insideRepository ? withMissingDependency(result, run.files, targets) : result;
+        return run.insideRepository ? withMissingDependency(result, run.files, targets, run.sourceRoots) : result;
       } finally {
         await container.remove({ force: true }).catch(() => {});
       }

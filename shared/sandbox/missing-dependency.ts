@@ -14,8 +14,9 @@ export function missingModule(
   result: Pick<TestResult, "stdout" | "stderr">,
   files: readonly SourceFile[],
   testTargets: readonly string[] = [],
+  sourceRoots: readonly string[] = [],
 ): string | undefined {
-  const local = localModules(files, testTargets);
+  const local = localModules(files, testTargets, sourceRoots);
   for (const text of [result.stdout, result.stderr]) {
     for (const match of text.matchAll(NO_MODULE)) {
       const top = match[1]!.split(".")[0]!;
@@ -35,19 +36,25 @@ export function withMissingDependency(
   result: TestResult,
   files: readonly SourceFile[],
   testTargets: readonly string[] = [],
+  sourceRoots: readonly string[] = [],
 ): TestResult {
   if (result.success || (result.verdict !== "failed" && result.verdict !== "no_tests")) return result;
-  const module = missingModule(result, files, testTargets);
+  const module = missingModule(result, files, testTargets, sourceRoots);
   if (!module) return result;
   return { ...result, verdict: "missing_dependency", failure_reason: missingDependencyReason(module) };
 }
 
 /**
  * Names importable from the run's files: each `X.py` and each folder `X/` at the root of /code (on
- * sys.path) or in a test target's folder or one above it (pytest puts the test's folder there).
+ * sys.path), in a source root (src/), or in a test target's folder or one above it (pytest puts
+ * the test's folder there).
  */
-function localModules(files: readonly SourceFile[], testTargets: readonly string[]): Set<string> {
-  const roots = new Set([""]);
+function localModules(
+  files: readonly SourceFile[],
+  testTargets: readonly string[],
+  sourceRoots: readonly string[],
+): Set<string> {
+  const roots = new Set(["", ...sourceRoots]);
   for (const target of testTargets) {
     const parts = target.split("/").slice(0, -1);
     for (let depth = 1; depth <= parts.length; depth++) roots.add(parts.slice(0, depth).join("/"));

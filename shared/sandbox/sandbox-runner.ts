@@ -20,6 +20,8 @@ export interface RunnerSpec {
   args?: string[];
   /** Load conftest.py files: only in the owner's repository, none of them written by the job. */
   conftest?: boolean;
+  /** Folders of /code put on the import path after /code itself (the repository's source roots). */
+  roots?: string[];
 }
 
 /** Where the runner's source is mounted (read-only) in the container. */
@@ -116,10 +118,13 @@ def run_pytest(targets):
     plugin, ini, log = (os.path.join(private, name) for name in ("dellm_verdict_plugin.py", "pytest.ini", "results.jsonl"))
     with open(plugin, "w") as handle:
         handle.write(PLUGIN_PY)
+    # /code, then the repository's source roots (e.g. src/ of the src layout), each inside /code.
+    roots = ["/code"] + [os.path.normpath(os.path.join("/code", r)) for r in SPEC.get("roots", [])]
+    roots = [r for r in roots if r == "/code" or r.startswith("/code/")]
     with open(ini, "w") as handle:
-        handle.write("[pytest]\npythonpath = /code\n")
+        handle.write("[pytest]\npythonpath = " + " ".join(roots) + "\n")
     env = {"PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"), "HOME": "/tmp", "LANG": "C.UTF-8",
-           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "PYTHONPATH": "/code", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "PYTHONPATH": os.pathsep.join(roots), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     # Our ini instead of any pytest.ini/pyproject.toml/setup.cfg in /code; conftest.py only when the
     # host says they are all the repository owner's (one file's hooks reach every test below it); no
     # cache writes.

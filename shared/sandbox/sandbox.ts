@@ -25,6 +25,11 @@ export interface SandboxRun {
    * Runs of files alone cannot tell a repository module from a package, and stay "failed".
    */
   insideRepository?: boolean;
+  /**
+   * Folders (relative to the repository root) the tests import top-level modules from besides the
+   * root: `src/` in the src layout, or what the repository's pytest `pythonpath` names (source-roots.ts).
+   */
+  sourceRoots?: string[];
   /** Override of the configured timeout, in seconds. */
   timeoutSeconds?: number;
   /**

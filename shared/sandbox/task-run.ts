@@ -4,6 +4,7 @@
 // dependency files otherwise (a job without a repository snapshot).
 import { testsImporting } from "../python-imports.js";
 import { overlay } from "../repository-snapshot.js";
+import { sourceRoots } from "../source-roots.js";
 import type { SourceFile, WorkItem } from "../schemas.js";
 import type { SandboxRun } from "./sandbox.js";
 
@@ -53,14 +54,17 @@ export function taskSandboxRun(
 ): SandboxRun {
   const written = [...dependencyFiles.filter((f) => f.path !== targetPath), { path: targetPath, content: code }];
   if (!repository) return { files: written, testTargets: [targetPath] };
+  const files = overlay(repository.files, written);
+  const roots = sourceRoots(files);
   return {
-    files: overlay(repository.files, written),
+    files,
     testTargets: [targetPath, ...repositoryTestsFor(targetPath, repository, written)],
     // Only what the job wrote is scanned: the repository's own files are the owner's.
     checkPaths: written.map((f) => f.path),
     pytestArgs: ["--continue-on-collection-errors"],
     repositoryConftest: true,
     insideRepository: true,
+    ...(roots.length ? { sourceRoots: roots } : {}),
     ...(repository.image ? { image: repository.image } : {}),
   };
 }
