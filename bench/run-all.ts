@@ -1,9 +1,11 @@
 // `npm run bench`: every benchmark, figures printed and written to bench/results.json.
 // Pass names to run some: npm run bench -- sandbox generation
 // (`snapshot`: a 20 MB repository snapshot to 3 workers, see bench/snapshot.ts;
-// `task`: per-task latency on the worker's real path against llama.cpp's llama-bench; see bench/task-latency.ts)
+// `task`: per-task latency on the worker's real path against llama.cpp's llama-bench; see bench/task-latency.ts;
+// `lookup`: what prompt-lookup decoding gains on this CPU for answers that copy the prompt; bench/prompt-lookup.ts)
 import { writeFile } from "node:fs/promises";
 import { benchGeneration } from "./generation.js";
+import { benchPromptLookup } from "./prompt-lookup.js";
 import { benchSandbox } from "./sandbox.js";
 import { benchSnapshot } from "./snapshot.js";
 import { benchSwarm } from "./swarm.js";
@@ -15,6 +17,7 @@ const benches = {
   swarm: () => benchSwarm(),
   snapshot: () => benchSnapshot(),
   task: () => benchTaskLatency(),
+  lookup: () => benchPromptLookup(),
 } as const;
 type BenchName = keyof typeof benches;
 

@@ -20,7 +20,7 @@ import {
 } from "node-llama-cpp";
 import { backendName, sharedLlama, type GpuChoice } from "./llama-backend.js";
 import { SequencePool } from "./sequence-pool.js";
-import { SwitchablePromptLookup } from "./prompt-lookup.js";
+import { promptLookupSettings, SwitchablePromptLookup } from "./prompt-lookup.js";
 import { TOKEN_LIMITS } from "../../shared/token-budget.js";
 import type { CodeModel, CompletionOptions } from "../../shared/model/code-model.js";
 import {
@@ -53,11 +53,10 @@ export interface LlamaCodeModelOptions {
    */
   sequences?: number;
   /**
-   * Prompt-lookup decoding for calls whose answer copies the prompt (CompletionOptions.copiesPrompt).
-   * Each step then checks up to 3 guessed tokens with the next one, a batch of 4. "auto" (default):
-   * only on a GPU backend, where such a batch costs about what one token does; on a 2-vCPU CPU a
-   * batch of 4 took 3.3x one token (Qwen2.5-1.5B shape, Q8_0), so guesses would gain 1.2x at best
-   * and lose 3x when turned down. "on" / "off": always / never.
+   * Prompt-lookup decoding for calls whose answer copies the prompt (CompletionOptions.copiesPrompt):
+   * each step checks tokens guessed from the prompt with the next one, in one batch; how many
+   * depends on the backend (promptLookupSettings: long runs on a CPU, where a batch costs several
+   * tokens, node-llama-cpp's defaults on a GPU). "auto" (default) and "on": used; "off": never.
    */
   promptLookup?: "auto" | "on" | "off";
   /** Prompt-processing batch size. Default: min(256, contextSize) (a smaller compute buffer). */
@@ -185,7 +184,7 @@ export class LlamaCodeModel implements CodeModel {
     this.backend = backendName(llama.gpu);
     this.gpuLayers = model.gpuLayers;
     this.totalLayers = model.fileInsights.totalLayers;
-    this.promptLookup = promptLookup === "on" || (promptLookup === "auto" && this.backend !== "cpu");
+    this.promptLookup = promptLookup !== "off";
   }
 
   /** Resolves (downloading if needed), validates and loads the model, then creates its context. */
@@ -239,7 +238,7 @@ export class LlamaCodeModel implements CodeModel {
         ? await model.createContext({ ...settings, ...quantizedCache }).catch(() => model.createContext(settings))
         : await model.createContext(settings);
       const sequences = Array.from({ length: options.sequences ?? 1 }, () => {
-        const lookup = new SwitchablePromptLookup();
+        const lookup = new SwitchablePromptLookup(promptLookupSettings(backendName(llama.gpu) !== "cpu"));
         return { sequence: context.getSequence({ tokenPredictor: lookup }), lookup };
       });
       return new LlamaCodeModel(

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { plainPrompt } from "../../shared/prompts.js";
 import { makeTinyModel } from "../../test/gguf/tiny-model.js";
 import { LlamaCodeModel } from "./llama-code-model.js";
+import { promptLookupSettings } from "./prompt-lookup.js";
 
 let dir: string;
 let model: LlamaCodeModel;
@@ -39,14 +40,25 @@ describe("prompt-lookup decoding (copiesPrompt)", () => {
     expect(model.lastStats?.guessedTokens).toBe(0);
   });
 
-  it("is off by default on the CPU, where checking guesses costs more than it saves", async () => {
+  it("is on by default on the CPU too, guessing long runs only, with the same answer; off when told", async () => {
+    expect(promptLookupSettings(false)).toEqual({ patternLength: { min: 3 }, predictionLength: { min: 11, max: 15 } });
+    expect(promptLookupSettings(true)).toBeUndefined(); // node-llama-cpp's defaults on a GPU
     const onCpu = await LlamaCodeModel.load({ model: model.modelPath, threads: 1, gpu: "off", contextSize: 2048 });
+    const off = await LlamaCodeModel.load({
+      model: model.modelPath,
+      threads: 1,
+      gpu: "off",
+      contextSize: 2048,
+      promptLookup: "off",
+    });
     try {
-      expect(onCpu.promptLookup).toBe(false);
-      await onCpu.complete(copying, { ...greedy, copiesPrompt: true });
-      expect(onCpu.lastStats?.guessedTokens).toBe(0);
+      expect(onCpu.promptLookup).toBe(true);
+      const plain = await off.complete(copying, { ...greedy, copiesPrompt: true });
+      expect(off.lastStats?.guessedTokens).toBe(0);
+      expect(await onCpu.complete(copying, { ...greedy, copiesPrompt: true })).toBe(plain);
+      expect(onCpu.lastStats?.guessedTokens).toBeGreaterThan(0);
     } finally {
-      await onCpu.dispose();
+      await Promise.all([onCpu.dispose(), off.dispose()]);
     }
   });
 });

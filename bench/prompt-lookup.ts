@@ -1,0 +1,203 @@
+// Prompt-lookup decoding on a CPU (issue 12): is it worth turning on for answers that copy the
+// prompt (edits of an existing file, repairs)? Two real measurements, combined:
+// 1. What checking guesses costs here: node-llama-cpp evaluating a batch of k tokens at the depth
+//    of a typical edit prompt, on the Qwen2.5-1.5B-shaped Q8_0 model with the worker's context
+//    settings (2 threads, Q8_0 KV cache, flash attention), as a multiple of one decoded token.
+// 2. How many guesses an edit's answer accepts: node-llama-cpp's own InputLookupTokenPredictor run
+//    over the eval suite's brownfield changes (the repository's file in the prompt, the reference
+//    file as the answer; the answer a model making that change writes), tokenized with a real BPE
+//    (cl100k, a stand-in for Qwen's: the shape-only model has no real vocabulary).
+// The random weights cannot write a copying answer themselves, so tokens/s of a real copy run is not
+// measured; the figure is answer tokens ÷ the summed cost of the steps the predictor would take.
+import { readdir, readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { join, relative } from "node:path";
+import { encode } from "gpt-tokenizer/encoding/cl100k_base";
+import { getLlama, InputLookupTokenPredictor, type Token } from "node-llama-cpp";
+
+const MODEL = ".tools/bench/qwen2.5-1.5b-shape-q8_0.gguf";
+const BATCHES = [1, 2, 4, 8, 12, 16];
+
+export interface LookupSetting {
+  /** Guesses checked per step (InputLookupTokenPredictor predictionLength), min and max. */
+  prediction: { min: number; max: number };
+  /** Tokens of the answer's end that must occur in the prompt before guessing (patternLength.min). */
+  pattern: number;
+}
+
+export const SETTINGS: LookupSetting[] = [
+  { prediction: { min: 1, max: 3 }, pattern: 1 }, // node-llama-cpp's default
+  { prediction: { min: 1, max: 7 }, pattern: 2 },
+  { prediction: { min: 7, max: 7 }, pattern: 2 },
+  { prediction: { min: 7, max: 15 }, pattern: 2 },
+  { prediction: { min: 11, max: 15 }, pattern: 3 },
+];
+
+export interface PromptLookupReport {
+  depth: number;
+  threads: number;
+  /** Seconds of one batch of k tokens at `depth`, and as a multiple of one token. */
+  batches: { tokens: number; seconds: number; relative: number }[];
+  traces: { issue: string; answerTokens: number; copied: number }[];
+  settings: { setting: LookupSetting; speedup: number; worst: number; byIssue: number[] }[];
+}
+
+export async function benchPromptLookup(
+  options: { depth?: number; repeats?: number; log?: (line: string) => void } = {},
+): Promise<PromptLookupReport> {
+  const log = options.log ?? console.log;
+  const depth = options.depth ?? 1_500;
+  const threads = Math.min(2, availableParallelism());
+  const batches = await batchCosts(depth, threads, options.repeats ?? 5);
+  for (const b of batches)
+    log(
+      `[bench] lookup: a batch of ${b.tokens} at depth ${depth} costs ${b.seconds.toFixed(3)} s = ${b.relative.toFixed(2)}× one token`,
+    );
+  const cost = (k: number) => interpolate(batches, k);
+  const traces = await brownfieldTraces();
+  const settings = SETTINGS.map((setting) => {
+    const byIssue = traces.map((t) => simulate(t.prompt, t.answer, setting, cost));
+    const total = traces.reduce((sum, t) => sum + t.answer.length, 0);
+    const spent = traces.reduce((sum, t, i) => sum + t.answer.length / byIssue[i]!, 0);
+    return { setting, speedup: total / spent, worst: Math.min(...byIssue), byIssue };
+  });
+  for (const t of traces)
+    log(
+      `[bench] lookup: ${t.issue}: answer ${t.answer.length} tokens, ${(100 * t.copied).toFixed(0)} % copied from the prompt`,
+    );
+  for (const s of settings)
+    log(
+      `[bench] lookup: guesses ${s.setting.prediction.min}–${s.setting.prediction.max} after ${s.setting.pattern} matching token(s): ` +
+        `${s.speedup.toFixed(2)}× plain decoding over all answers (worst issue ${s.worst.toFixed(2)}×; ` +
+        `copying ≥ 80 %: ${mean(s.byIssue.filter((_, i) => traces[i]!.copied >= 0.8)).toFixed(2)}×)`,
+    );
+  log(
+    "[bench] lookup: random weights cannot write these answers; the speed-up is the answer's tokens ÷ the cost of the steps node-llama-cpp's predictor would take, at this machine's measured batch costs",
+  );
+  return {
+    depth,
+    threads,
+    batches,
+    traces: traces.map((t) => ({ issue: t.issue, answerTokens: t.answer.length, copied: t.copied })),
+    settings,
+  };
+}
+
+/** Seconds per batch of k tokens after `depth` tokens, through node-llama-cpp (median of `repeats`). */
+async function batchCosts(depth: number, threads: number, repeats: number) {
+  const llama = await getLlama({ gpu: false, logLevel: "error" as never });
+  const model = await llama.loadModel({ modelPath: MODEL, gpuLayers: 0, useMmap: false });
+  const context = await model.createContext({
+    contextSize: 4_096,
+    batchSize: 256,
+    threads,
+    flashAttention: true,
+    experimentalKvCacheKeyType: "Q8_0",
+    experimentalKvCacheValueType: "Q8_0",
+    ignoreMemorySafetyChecks: true,
+  });
+  const sequence = context.getSequence();
+  const token = (i: number) => (1_000 + ((i * 7_919) % 100_000)) as Token;
+  await sequence.evaluateWithoutGeneratingNewTokens(Array.from({ length: depth }, (_, i) => token(i)));
+  const rows: { tokens: number; seconds: number; relative: number }[] = [];
+  for (const k of BATCHES) {
+    const times: number[] = [];
+    for (let r = 0; r < repeats + 1; r++) {
+      const started = performance.now();
+      await sequence.evaluateWithoutGeneratingNewTokens(Array.from({ length: k }, (_, i) => token(depth + r * 31 + i)));
+      if (r > 0) times.push((performance.now() - started) / 1000); // the first is a warm-up
+      await sequence.eraseContextTokenRanges([{ start: depth, end: sequence.nextTokenIndex }]);
+    }
+    times.sort((a, b) => a - b);
+    rows.push({ tokens: k, seconds: times[Math.floor(times.length / 2)]!, relative: 0 });
+  }
+  for (const row of rows) row.relative = row.seconds / rows[0]!.seconds;
+  await context.dispose();
+  await model.dispose();
+  return rows;
+}
+
+/** Cost of a batch of k tokens, in token-times, from the measured sizes (linear between them). */
+function interpolate(rows: { tokens: number; relative: number }[], k: number): number {
+  let below = rows[0]!;
+  for (const row of rows) {
+    if (row.tokens === k) return row.relative;
+    if (row.tokens > k) {
+      const share = (k - below.tokens) / (row.tokens - below.tokens);
+      return below.relative + share * (row.relative - below.relative);
+    }
+    below = row;
+  }
+  return below.relative * (k / below.tokens);
+}
+
+/** The brownfield issues' changed files: the repository's version is the prompt, the reference the answer. */
+async function brownfieldTraces() {
+  const root = "eval/suite/brownfield";
+  const traces: { issue: string; prompt: Token[]; answer: Token[]; copied: number }[] = [];
+  for (const issue of (await readdir(root)).sort()) {
+    const reference = join(root, issue, "reference");
+    for (const path of await listFiles(reference)) {
+      const before = await readFile(join(root, issue, "repository", relative(reference, path)), "utf8").catch(
+        () => null,
+      );
+      if (before === null) continue; // a new file: nothing to copy
+      const prompt = encode(before) as Token[];
+      const answer = encode(await readFile(path, "utf8")) as Token[];
+      traces.push({
+        issue: `${issue}/${relative(reference, path)}`,
+        prompt,
+        answer,
+        copied: copiedShare(prompt, answer),
+      });
+    }
+  }
+  return traces;
+}
+
+/** The answer tokens inside runs of ≥ 4 tokens that also occur in the prompt. */
+function copiedShare(prompt: Token[], answer: Token[]): number {
+  const grams = new Set<string>();
+  for (let i = 0; i + 4 <= prompt.length; i++) grams.add(prompt.slice(i, i + 4).join(","));
+  const copied = new Array<boolean>(answer.length).fill(false);
+  for (let i = 0; i + 4 <= answer.length; i++)
+    if (grams.has(answer.slice(i, i + 4).join(","))) for (let j = i; j < i + 4; j++) copied[j] = true;
+  return copied.filter(Boolean).length / Math.max(1, answer.length);
+}
+
+/** Plain decoding's cost ÷ the predictor's: each step checks its guesses with the next token in one batch. */
+function simulate(prompt: Token[], answer: Token[], setting: LookupSetting, cost: (k: number) => number): number {
+  const predictor = new InputLookupTokenPredictor({
+    patternLength: { min: setting.pattern },
+    predictionLength: setting.prediction,
+  });
+  predictor.reset({ stateTokens: prompt });
+  predictor.updateInputTokens(prompt);
+  let at = 0;
+  let spent = 0;
+  while (at < answer.length) {
+    const guesses = predictor.predictTokens();
+    let accepted = 0;
+    while (accepted < guesses.length && at + accepted < answer.length && guesses[accepted] === answer[at + accepted])
+      accepted++;
+    const produced = Math.min(accepted + 1, answer.length - at);
+    spent += cost(1 + guesses.length);
+    predictor.pushTokens(answer.slice(at, at + produced));
+    at += produced;
+  }
+  predictor.dispose();
+  return answer.length / spent;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const files: string[] = [];
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await listFiles(path)));
+    else files.push(path);
+  }
+  return files;
+}
+
+const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN);
