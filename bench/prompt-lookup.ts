@@ -14,8 +14,8 @@ import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { encode } from "gpt-tokenizer/encoding/cl100k_base";
 import { getLlama, InputLookupTokenPredictor, type Token } from "node-llama-cpp";
+import { benchmarkModel } from "./generation.js";
 
-const MODEL = ".tools/bench/qwen2.5-1.5b-shape-q8_0.gguf";
 const BATCHES = [1, 2, 4, 8, 12, 16];
 
 export interface LookupSetting {
@@ -48,7 +48,7 @@ export async function benchPromptLookup(
   const log = options.log ?? console.log;
   const depth = options.depth ?? 1_500;
   const threads = Math.min(2, availableParallelism());
-  const batches = await batchCosts(depth, threads, options.repeats ?? 5);
+  const batches = await batchCosts(await benchmarkModel(undefined, log), depth, threads, options.repeats ?? 5);
   for (const b of batches)
     log(
       `[bench] lookup: a batch of ${b.tokens} at depth ${depth} costs ${b.seconds.toFixed(3)} s = ${b.relative.toFixed(2)}× one token`,
@@ -84,9 +84,9 @@ export async function benchPromptLookup(
 }
 
 /** Seconds per batch of k tokens after `depth` tokens, through node-llama-cpp (median of `repeats`). */
-async function batchCosts(depth: number, threads: number, repeats: number) {
+async function batchCosts(modelPath: string, depth: number, threads: number, repeats: number) {
   const llama = await getLlama({ gpu: false, logLevel: "error" as never });
-  const model = await llama.loadModel({ modelPath: MODEL, gpuLayers: 0, useMmap: false });
+  const model = await llama.loadModel({ modelPath, gpuLayers: 0, useMmap: false });
   const context = await model.createContext({
     contextSize: 4_096,
     batchSize: 256,
