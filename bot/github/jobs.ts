@@ -3,14 +3,14 @@
 // request and a check run. Every step is saved first, so a restarted bot resumes where it stopped.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Result, SourceFile, TestResult } from "../../shared/schemas.js";
-import { repositoryTestsFor, type RepositoryView } from "../../shared/sandbox/task-run.js";
+import type { Result, TestResult } from "../../shared/schemas.js";
+import type { RepositoryView } from "../../shared/sandbox/task-run.js";
 import { repositoryViewAt } from "../pipeline/repository-view.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import { refusedBySettings, type AppSettings } from "./app-settings.js";
 import { fileReports } from "./file-reports.js";
 import { Checkout, githubRemote, type RemoteUrl } from "./checkout.js";
-import { isActive, type FileReport, type GitHubJob, type GitHubJobStore } from "./job-store.js";
+import { isActive, type GitHubJob, type GitHubJobStore } from "./job-store.js";
 import { commentOnIssue, createCheckRun, installationToken, openOrUpdatePullRequest } from "./github-api.js";
 import { newIssueJob, retryJob } from "./job-records.js";
 import { LiveComment, type Octokit } from "./job-comment.js";
@@ -19,13 +19,9 @@ import { jobSetupImage, setupFailureDetails, setupNote } from "./job-setup.js";
 import { SetupImages } from "../../shared/sandbox/setup-image.js";
 import { collectVerified } from "../pipeline/collect.js";
 import type { Distribution, JobEvent } from "../pipeline/distribution.js";
-import { mergeResults, type MergeOutcome } from "../pipeline/merger.js";
-import {
-  checkRepository,
-  repairTasks,
-  repositoryRegressed,
-  type RepositoryTests,
-} from "../pipeline/repository-check.js";
+import { mergeResults } from "../pipeline/merger.js";
+import { repositoryRegressed } from "../pipeline/repository-check.js";
+import { checkJobRepository, withRepositoryTests } from "./job-repository-check.js";
 import { issueRequest, type Planner } from "../pipeline/planner.js";
 import { plannerModelLabel } from "../pipeline/claude-planner-model.js";
 import { pullRequestBody } from "./pull-request-body.js";
@@ -441,7 +437,18 @@ export class GitHubJobs implements JobStarter {
         job.commit = onRemote;
       } else {
         job.commit = merge.commit;
-        if (await this.testRepository(job, checkout, merge, comment, signal)) return true;
+        const repair = await checkJobRepository(job, checkout, merge, {
+          sandbox: this.options.repositorySandbox ?? this.options.verifier,
+          baselines: this.baselines,
+          image: (await this.repositoryView(job, checkout))?.image,
+          signal,
+        });
+        if (repair) {
+          // A repair round: the tasks the failing tests import go back to the swarm with the log.
+          await this.options.store.save(job);
+          comment.update(job);
+          return true;
+        }
         job.stage = "pushing";
         await this.options.store.save(job);
         await checkout.push(job.branch, buildOnBranch ? onRemote : null);
@@ -467,57 +474,6 @@ export class GitHubJobs implements JobStarter {
       this.log(`[github] could not create the check run for ${job.id}: ${error.message}`),
     );
     return false;
-  }
-
-  /**
-   * Run the repository's tests on the base commit and on the merged one. On regressions, while
-   * integration_repairs allows, hand the tasks the failing tests import back to the swarm with the
-   * failure log (returns true; the caller collects and merges again).
-   */
-  private async testRepository(
-    job: GitHubJob,
-    checkout: Checkout,
-    merge: MergeOutcome,
-    comment: LiveComment,
-    signal: AbortSignal,
-  ): Promise<boolean> {
-    const previous = job.repository_tests;
-    const { report, files } = await checkRepository({
-      sandbox: this.options.repositorySandbox ?? this.options.verifier,
-      repoDir: checkout.dir,
-      baseRef: checkout.baseBranch,
-      resultRef: merge.commit!,
-      changed: merge.written.map((w) => w.path),
-      testCommand: job.settings.test_command,
-      timeoutSeconds: job.settings.test_timeout_seconds,
-      snapshotLimitBytes: job.settings.snapshot_limit_mb * 2 ** 20,
-      baselines: this.baselines,
-      image: (await this.repositoryView(job, checkout))?.image,
-    });
-    signal.throwIfAborted();
-    job.repository_tests = report;
-    const rounds = job.repair_rounds ?? 0;
-    const after = `After repair round ${rounds}:`;
-    if (rounds > 0 && previous?.status === "compared" && job.notes.every((n) => !n.startsWith(after)))
-      job.notes.push(`${after} ${describeRegressions(report)} (before it: ${describeRegressions(previous)}).`);
-    if (!repositoryRegressed(report) || rounds >= job.settings.integration_repairs) return false;
-    const repaired = repairTasks(report, files, job.tasks);
-    if (repaired.length === 0) {
-      job.notes.push("No task's file is imported by the repository tests that fail, so no repair round was run.");
-      return false;
-    }
-    job.repair_rounds = rounds + 1;
-    const ids = repaired.map((t) => t.id);
-    job.notes.push(
-      `Repair round ${job.repair_rounds}: ${describeRegressions(report)}; task(s) ${ids.join(", ")} (whose files those tests import) went back to the swarm with the failure log.`,
-    );
-    job.tasks = job.tasks.map((t) => repaired.find((r) => r.id === t.id) ?? t);
-    job.repairing = ids;
-    job.stage = "distributing";
-    await checkout.deleteLocalBranch(job.branch);
-    await this.options.store.save(job);
-    comment.update(job);
-    return true;
   }
 
   private async summarize(job: GitHubJob): Promise<string> {
@@ -560,31 +516,6 @@ export class GitHubJobs implements JobStarter {
       this.log(`[github] could not comment on ${job.owner}/${job.repo}#${job.issue_number}: ${error.message}`);
     });
   }
-}
-
-/** Each written file's row names the repository tests that ran with it (those that import it). */
-function withRepositoryTests(
-  reports: FileReport[],
-  view: RepositoryView | undefined,
-  written: SourceFile[],
-): FileReport[] {
-  if (!view) return reports;
-  return reports.map((report) =>
-    report.change === "not written"
-      ? report
-      : { ...report, repository_tests: repositoryTestsFor(report.path, view, written) },
-  );
-}
-
-function describeRegressions(report: RepositoryTests): string {
-  if (report.after_broken && !report.before_broken) return "the repository's test run broke (it gave no verdict)";
-  const n = report.regressions.length;
-  return n === 0
-    ? "no repository test regressed"
-    : `${n} repository test(s) regressed (${report.regressions
-        .map((r) => r.id)
-        .slice(0, 5)
-        .join(", ")})`;
 }
 
 const issueKey = (owner: string, repo: string, issue: number) => `${owner}/${repo}#${issue}`.toLowerCase();
