@@ -21,9 +21,18 @@ export interface ServedCounts {
   bytes: number;
 }
 
+/**
+ * Whole copies of one snapshot a peer may fetch while it is held: a worker keeps it (memory, disk
+ * cache), refetches a corrupt chunk at most a few times, and starts afresh now and then; a peer
+ * that asks for more is using the bot's bandwidth for something else.
+ */
+export const MAX_COPIES_PER_PEER = 4;
+
 export class SnapshotStore implements SnapshotSource {
   private readonly held = new Map<string, Held>();
   private readonly served = new Map<string, ServedCounts>();
+  /** Bytes of each snapshot sent to each peer ("<id> <peer>"), while the snapshot is held. */
+  private readonly sent = new Map<string, number>();
 
   /** `mayReadPrivate`: whether a peer may see private (trusted-only) jobs. */
   constructor(private readonly mayReadPrivate: (peer: string) => boolean) {}
@@ -45,7 +54,10 @@ export class SnapshotStore implements SnapshotSource {
   release(user: string): void {
     for (const [id, held] of this.held) {
       held.users.delete(user);
-      if (held.users.size === 0) this.held.delete(id);
+      if (held.users.size === 0) {
+        this.held.delete(id);
+        for (const key of this.sent.keys()) if (key.startsWith(`${id} `)) this.sent.delete(key);
+      }
     }
   }
 
@@ -65,9 +77,16 @@ export class SnapshotStore implements SnapshotSource {
   }
 
   chunk(id: string, index: number, peer: PeerId): Uint8Array {
-    const { chunks } = this.readable(id, peer).packed;
+    const { chunks, bytes } = this.readable(id, peer).packed;
     const chunk = chunks[index];
     if (!chunk) throw new Error(`snapshot ${id} has no chunk ${index} (it has ${chunks.length})`);
+    const key = `${id} ${peer.toString()}`;
+    const sent = this.sent.get(key) ?? 0;
+    if (sent + chunk.length > MAX_COPIES_PER_PEER * Math.max(bytes.length, 1))
+      throw new Error(
+        `this peer has fetched snapshot ${id} ${MAX_COPIES_PER_PEER} times already; keep it between tasks (dellm-worker --cache-dir)`,
+      );
+    this.sent.set(key, sent + chunk.length);
     const counts = this.count(peer);
     counts.chunks++;
     counts.bytes += chunk.length;
