@@ -61,14 +61,22 @@ describe("a swarm worker's repository setup", () => {
     expect(withoutSetup.failure_reason).toMatch(/missing dependency tinypkg/);
   }, 300_000);
 
+  it("refuses a setup that needs the network unless the worker lends it, before building anything", async () => {
+    const images = new SetupImages({ labels });
+    const view: RepositoryView = { files: [], tests: [], setup: { commands: ["pip install requests"], network: true } };
+    await expect(setupPreparer(images)(view)).rejects.toThrow(/needs the network.*--setup-network/);
+    expect(images.builds).toBe(0);
+  });
+
   it("leaves a view without setup as it is", async () => {
     const view: RepositoryView = { files: [], tests: [] };
     expect(await setupPreparer(new SetupImages({ labels }))(view)).toBe(view);
   });
 
-  it("dellm-worker runs setup unless told --no-setup", () => {
+  it("dellm-worker runs setup unless told --no-setup, offline unless told --setup-network", () => {
     const args = ["--bootstrap", "/ip4/127.0.0.1/tcp/4001", "--coordinator", "12D3KooWpeer"];
-    expect(parseWorkerArgs(args, readEnv({})).setup).toBe(true);
+    expect(parseWorkerArgs(args, readEnv({}))).toMatchObject({ setup: true, setupNetwork: false });
     expect(parseWorkerArgs([...args, "--no-setup"], readEnv({})).setup).toBe(false);
+    expect(parseWorkerArgs([...args, "--setup-network"], readEnv({})).setupNetwork).toBe(true);
   });
 });

@@ -4,17 +4,31 @@
 // --no-setup) the worker says so in its claims and the coordinator gives it no such job.
 import { createHash } from "node:crypto";
 import { pack } from "tar-stream";
-import type { SetupImages, SetupSource } from "../shared/sandbox/setup-image.js";
+import { SetupFailedError, type SetupImages, type SetupSource } from "../shared/sandbox/setup-image.js";
 import type { RepositoryView } from "../shared/sandbox/task-run.js";
 import type { SourceFile } from "../shared/schemas.js";
 
 /** Makes a fetched repository ready to test in. */
 export type PrepareRepository = (view: RepositoryView) => Promise<RepositoryView>;
 
-/** The repository with its setup image built (or reused) by `images`; a view without setup as it is. */
-export function setupPreparer(images: SetupImages, log: (line: string) => void = () => {}): PrepareRepository {
+/**
+ * The repository with its setup image built (or reused) by `images`; a view without setup as it is.
+ * A setup that needs the network is refused unless `allowNetwork` (the coordinator should not have
+ * granted it: the volunteer's own network is theirs to lend).
+ */
+export function setupPreparer(
+  images: SetupImages,
+  log: (line: string) => void = () => {},
+  allowNetwork = false,
+): PrepareRepository {
   return async (view) => {
     if (!view.setup) return view;
+    if (view.setup.network && !allowNetwork)
+      throw new SetupFailedError(
+        "this repository's setup needs the network, which this worker does not lend to setup commands (start dellm-worker with --setup-network to allow it)",
+        null,
+        "",
+      );
     const built = await images.ensure({ ...view.setup, source: snapshotSetupSource(view.files) });
     log(`${built.built ? "built" : "reused"} the repository's setup image ${built.image}`);
     return { ...view, image: built.image };

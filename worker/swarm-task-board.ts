@@ -48,6 +48,8 @@ export interface SwarmTaskBoardOptions {
    * runs no setup (dellm-worker --no-setup), its claims say so, and it is given no job with one.
    */
   prepareRepository?: PrepareRepository;
+  /** Whether setup commands may reach the network here (dellm-worker --setup-network). Default false. */
+  setupNetwork?: boolean;
   onEvent?: (event: SwarmBoardEvent) => void;
 }
 
@@ -130,6 +132,7 @@ export class SwarmTaskBoard implements TaskBoard {
           wait_ms: this.claimWaitMs,
           skip_jobs: [...this.leftJobs].slice(-100),
           setup: this.options.prepareRepository !== undefined,
+          setup_network: this.options.prepareRepository !== undefined && this.options.setupNetwork === true,
         },
         signal,
       );

@@ -39,6 +39,9 @@ Options:
   --image <name>           sandbox image (default DELLM_SANDBOX_IMAGE or dellm-sandbox:latest)
   --no-setup               run no repository's setup commands (setup in .github/dellm.yml, e.g.
                            pip install): the bot then gives this worker no task of such a job
+  --setup-network          let those setup commands reach the network (pip install from PyPI)
+                           through this machine; without it, jobs whose setup needs it are not
+                           given to this worker
   --repairs <n>            regenerations after failing tests (default 2)
   --key <file>             identity key file (default: a new identity each run)
   --listen <addr>          where this node listens (default DELLM_LISTEN or /ip4/0.0.0.0/tcp/0)
@@ -71,6 +74,8 @@ const WorkerOptionsSchema = z.object({
   cacheMb: z.coerce.number().positive("--cache-mb must be above 0"),
   /** Whether repository setup commands are run here (false: --no-setup). */
   setup: z.boolean(),
+  /** Whether setup commands may reach the network (--setup-network). */
+  setupNetwork: z.boolean(),
 });
 export type WorkerOptions = z.infer<typeof WorkerOptionsSchema>;
 
@@ -92,6 +97,7 @@ export function parseWorkerArgs(argv: string[], env: DellmEnv): WorkerOptions {
       "cache-dir": { type: "string" },
       "cache-mb": { type: "string", default: String(DEFAULT_CACHE_MB) },
       setup: { type: "boolean", default: true }, // --no-setup turns it off
+      "setup-network": { type: "boolean", default: false },
     },
     schema: WorkerOptionsSchema,
     input: (values) => ({
@@ -109,6 +115,7 @@ export function parseWorkerArgs(argv: string[], env: DellmEnv): WorkerOptions {
       cacheDir: values["cache-dir"] ?? defaultCacheDir(),
       cacheMb: values["cache-mb"],
       setup: values.setup,
+      setupNetwork: values["setup-network"],
     }),
   }).options;
 }
@@ -176,9 +183,12 @@ export async function workerCommand(
         snapshotCache: new SnapshotCache({ dir: options.cacheDir, maxBytes: options.cacheMb * 2 ** 20 }),
         ...(options.setup
           ? {
-              prepareRepository: setupPreparer(new SetupImages({ baseImage: options.image }), (line) =>
-                log(`[worker] ${line}`),
+              prepareRepository: setupPreparer(
+                new SetupImages({ baseImage: options.image }),
+                (line) => log(`[worker] ${line}`),
+                options.setupNetwork,
               ),
+              setupNetwork: options.setupNetwork,
             }
           : {}),
         onEvent: printLines(describeBoardEvent, log),

@@ -35,10 +35,10 @@ afterAll(async () => {
 const claim = (options: Partial<Extract<CoordinatorRequestInput, { type: "claim" }>> = {}) =>
   askCoordinator(worker, bot.peerId, { type: "claim", worker_id: "w1", ...options });
 
-const repository = (setup?: string[]) => ({
+const repository = (setup?: string[], network = false) => ({
   files: [{ path: "shop/models.py", content: "class Item:\n    pass\n" }],
   tests: [],
-  ...(setup ? { setup: { commands: setup, network: false } } : {}),
+  ...(setup ? { setup: { commands: setup, network } } : {}),
 });
 
 describe("claim filters", () => {
@@ -50,6 +50,17 @@ describe("claim filters", () => {
     expect(await claim({ setup: false })).toEqual({ type: "none" });
     const granted = await claim({ setup: true });
     expect(granted).toMatchObject({ type: "granted", job_id: jobId, task_id: 1, snapshot: expect.any(String) });
+    coordinator.removeJob(jobId);
+  });
+
+  it("gives a job whose setup needs the network only to a worker that lends it (--setup-network)", async () => {
+    const jobId = newJobId();
+    coordinator.addJob(jobId, "pip install from PyPI", [taskFixture(1)], undefined, {
+      repository: repository(["pip install -r requirements.txt"], true),
+    });
+    expect(await claim({ setup: true })).toEqual({ type: "none" });
+    expect(await claim({ setup: false, setup_network: true })).toEqual({ type: "none" });
+    expect(await claim({ setup: true, setup_network: true })).toMatchObject({ type: "granted", job_id: jobId });
     coordinator.removeJob(jobId);
   });
 

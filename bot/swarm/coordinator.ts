@@ -279,13 +279,15 @@ export class SwarmCoordinator {
     }
   }
 
-  private grant({ workerId, peer, skipJobs, setup }: Claim): CoordinatorResponse {
+  private grant({ workerId, peer, skipJobs, setup, setupNetwork }: Claim): CoordinatorResponse {
     for (const board of this.boards.values()) {
       // A private repository's code and issue go only to the operator's trusted peers.
       if (board.trustedOnly && !this.trustedPeers.has(peer)) continue;
       if (skipJobs.has(board.jobId)) continue;
-      // A volunteer who refused setup (--no-setup) gets no task of a job whose repository needs one.
-      if (!setup && this.snapshotStore.needsSetup(this.snapshotOf.get(board.jobId))) continue;
+      // A volunteer who refused setup (--no-setup) gets no task of a job whose repository needs one,
+      // nor one who keeps setup offline (no --setup-network) a job whose setup needs the network.
+      const needs = this.snapshotStore.setupOf(this.snapshotOf.get(board.jobId));
+      if ((needs !== "none" && !setup) || (needs === "network" && !setupNetwork)) continue;
       // Replicas are independent only if no peer solves the same task on two of them (looked up only for a ready task).
       const skip = (taskId: number) => this.group(board.group).some((b) => b !== board && b.holderOf(taskId) === peer);
       const snapshot = this.snapshotOf.get(board.jobId);

@@ -9,11 +9,17 @@ import type { SnapshotSource } from "../../shared/swarm/snapshot-protocol.js";
 
 interface Held {
   packed: PackedSnapshot;
-  /** Whether the repository has `setup` commands (workers started with --no-setup are given none of its tasks). */
-  setup: boolean;
+  /** The repository's `setup`: none, offline, or with network (see SetupNeed). */
+  setup: SetupNeed;
   /** The boards using it, and whether each is private (trusted-only). */
   users: Map<string, boolean>;
 }
+
+/**
+ * What a repository's `setup` asks of a worker: nothing, commands run offline, or commands that
+ * reach the network (setup_network: true). A worker is given only jobs its claims accept.
+ */
+export type SetupNeed = "none" | "offline" | "network";
 
 export interface ServedCounts {
   manifests: number;
@@ -42,7 +48,7 @@ export class SnapshotStore implements SnapshotSource {
     const packed = packSnapshot(view);
     const held = this.held.get(packed.id) ?? {
       packed,
-      setup: (view.setup?.commands.length ?? 0) > 0,
+      setup: !view.setup?.commands.length ? "none" : view.setup.network ? "network" : "offline",
       users: new Map<string, boolean>(),
     };
     held.users.set(user, trustedOnly);
@@ -65,9 +71,9 @@ export class SnapshotStore implements SnapshotSource {
     return this.held.has(id);
   }
 
-  /** Whether snapshot `id` (none: false) carries setup commands. */
-  needsSetup(id: string | undefined): boolean {
-    return id !== undefined && this.held.get(id)?.setup === true;
+  /** What snapshot `id` (none given: "none") asks of a worker's setup. */
+  setupOf(id: string | undefined): SetupNeed {
+    return (id !== undefined && this.held.get(id)?.setup) || "none";
   }
 
   manifest(id: string, peer: PeerId): SnapshotManifest {

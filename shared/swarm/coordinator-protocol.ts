@@ -30,6 +30,8 @@ export const CoordinatorRequestSchema = z.discriminatedUnion("type", [
     skip_jobs: z.array(JobIdSchema).max(100).default([]),
     /** false: this worker runs no repository `setup` (dellm-worker --no-setup), so jobs with one are not granted to it. */
     setup: z.boolean().default(true),
+    /** true: setup commands may reach the network here (dellm-worker --setup-network); else no job whose setup needs it. */
+    setup_network: z.boolean().default(false),
   }),
   z.object({ type: z.literal("renew"), ...leaseRef }),
   z.object({ type: z.literal("release"), ...leaseRef }),

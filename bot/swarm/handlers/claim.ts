@@ -10,6 +10,8 @@ export interface Claim {
   skipJobs: ReadonlySet<string>;
   /** Whether the worker runs repository `setup` commands. */
   setup: boolean;
+  /** Whether it lets them reach the network. */
+  setupNetwork: boolean;
 }
 
 /** Grants one ready task to this claim, or answers "none". */
@@ -37,6 +39,7 @@ export class ClaimQueue {
       peer,
       skipJobs: new Set(request.skip_jobs),
       setup: request.setup,
+      setupNetwork: request.setup_network,
     };
     const now = this.grant(claim);
     if (now.type === "granted" || request.wait_ms === 0 || gone.aborted) return now;
