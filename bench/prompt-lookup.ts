@@ -16,7 +16,7 @@ import { encode } from "gpt-tokenizer/encoding/cl100k_base";
 import { getLlama, InputLookupTokenPredictor, type Token } from "node-llama-cpp";
 import { benchmarkModel } from "./generation.js";
 
-const BATCHES = [1, 2, 4, 8, 12, 16];
+const BATCHES = [1, 2, 4, 8, 12, 16, 24, 32];
 
 export interface LookupSetting {
   /** Guesses checked per step (InputLookupTokenPredictor predictionLength), min and max. */
@@ -28,9 +28,10 @@ export interface LookupSetting {
 export const SETTINGS: LookupSetting[] = [
   { prediction: { min: 1, max: 3 }, pattern: 1 }, // node-llama-cpp's default
   { prediction: { min: 1, max: 7 }, pattern: 2 },
-  { prediction: { min: 7, max: 7 }, pattern: 2 },
   { prediction: { min: 7, max: 15 }, pattern: 2 },
-  { prediction: { min: 11, max: 15 }, pattern: 3 },
+  { prediction: { min: 11, max: 15 }, pattern: 3 }, // the worker's CPU setting (promptLookupSettings)
+  { prediction: { min: 11, max: 15 }, pattern: 4 },
+  { prediction: { min: 23, max: 31 }, pattern: 4 },
 ];
 
 export interface PromptLookupReport {
@@ -102,7 +103,8 @@ async function batchCosts(modelPath: string, depth: number, threads: number, rep
   const rows: { tokens: number; seconds: number; relative: number }[] = [];
   for (const k of BATCHES) {
     const times: number[] = [];
-    for (let r = 0; r < repeats + 1; r++) {
+    // One token's time is the unit of every ratio: measured three times as often.
+    for (let r = 0; r < (k === 1 ? 3 * repeats : repeats) + 1; r++) {
       const started = performance.now();
       await sequence.evaluateWithoutGeneratingNewTokens(Array.from({ length: k }, (_, i) => token(depth + r * 31 + i)));
       if (r > 0) times.push((performance.now() - started) / 1000); // the first is a warm-up

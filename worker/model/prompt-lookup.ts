@@ -12,11 +12,12 @@ type LookupOptions = ConstructorParameters<typeof InputLookupTokenPredictor>[0];
 
 /**
  * The predictor's settings for a backend. On a CPU a checked batch is far from free (at the depth of
- * an edit prompt, 2 threads, Qwen2.5-1.5B shape: 8 tokens cost 4.7 times one, 16 cost 8 times), so it
- * guesses only after the answer's last 3 tokens match the prompt, and then 11 to 15 tokens at once:
- * over the eval suite's brownfield changes 1.55x plain decoding, 1.7x for answers that copy ≥ 80 %
- * of the prompt, never slower (npm run bench -- lookup). On a GPU a batch costs about one token:
- * node-llama-cpp's defaults (from 1 matching token, up to 3 guesses), not measured here.
+ * an edit prompt, 2 threads, Qwen2.5-1.5B shape: 8 tokens cost 4–4.7 times one, 16 cost 6.3–8 times),
+ * so it guesses only after the answer's last 3 tokens match the prompt, and then 11 to 15 tokens at
+ * once: over the eval suite's brownfield changes 1.55–1.85x plain decoding, 1.7–2.1x for answers
+ * that copy ≥ 80 % of the prompt, never slower (three runs of npm run bench -- lookup; node-llama-cpp's
+ * default settings gave 0.88–1.06x). On a GPU a batch costs about one token: node-llama-cpp's
+ * defaults (from 1 matching token, up to 3 guesses), not measured here.
  */
 export function promptLookupSettings(onGpu: boolean): LookupOptions {
   return onGpu ? undefined : { patternLength: { min: 3 }, predictionLength: { min: 11, max: 15 } };
