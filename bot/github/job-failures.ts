@@ -28,7 +28,14 @@ export function explain(error: unknown, job: GitHubJob, joinHint: string | undef
     return `${error.message}. ${job.owner}/${job.repo} is a private repository, so its code and this issue go only to the workers the bot's operator trusts: the peer ids in DELLM_TRUSTED_WORKERS. To add one, start a worker on a machine you trust${joinHint ? ` (\`${joinHint}\`)` : ""}, put the peer id it prints after "joined the swarm as" into DELLM_TRUSTED_WORKERS in the bot's environment and restart the bot, ${retry} once it is running.`;
   }
   if (error instanceof NoResultsError) {
-    return `${error.message}. Are volunteer workers online? ${joinHint ? `A worker joins with \`${joinHint}\`; ` : ""}${retry} once one is running.`;
+    // Volunteers choose whether to run a repository's setup, and whether to lend it their network.
+    const setup = job.settings.setup?.length
+      ? ` This repository has \`setup\` commands${job.settings.setup_network ? " that need the network" : ""}: only workers that run them take its tasks (not those started with \`--no-setup\`${job.settings.setup_network ? "; only those started with `--setup-network`" : ""}).`
+      : "";
+    const join = joinHint
+      ? ` A worker joins with \`${joinHint}${job.settings.setup_network ? " --setup-network" : ""}\`;`
+      : "";
+    return `${error.message}. Are volunteer workers online?${setup}${join} ${retry} once one is running.`;
   }
   if (error instanceof PushRejectedError) {
     return `pushing branch \`${job.branch}\` was rejected (${error.message}). If the branch was changed or is protected, delete it or lift the protection, ${retry}; the results are kept.`;
