@@ -103,3 +103,21 @@ async function readBlobs(repoDir: string, oids: string[]): Promise<Buffer[]> {
 function megabytes(bytes: number): string {
   return (bytes / 2 ** 20).toFixed(1);
 }
+
+/** The bytes of tracked files of `ref` (binaries included), by path. */
+export async function trackedFileBytes(repoDir: string, ref: string, paths: string[]): Promise<Buffer[]> {
+  const listing = (
+    await run("git", ["ls-tree", "-z", ref, "--", ...paths], { cwd: repoDir, maxBuffer: 64 * 1024 * 1024 })
+  ).stdout;
+  const oids = new Map<string, string>();
+  for (const entry of listing.split("\0").filter(Boolean)) {
+    const tab = entry.indexOf("\t");
+    oids.set(entry.slice(tab + 1), entry.slice(0, tab).split(/\s+/)[2]!);
+  }
+  const missing = paths.filter((p) => !oids.has(p));
+  if (missing.length) throw new Error(`not tracked at ${ref}: ${missing.join(", ")}`);
+  return readBlobs(
+    repoDir,
+    paths.map((p) => oids.get(p)!),
+  );
+}

@@ -37,6 +37,7 @@ const RepositoryViewSchema = z.object({
     .object({
       commands: z.array(z.string().max(SETUP_LIMITS.commandChars)).min(1).max(SETUP_LIMITS.commands),
       network: z.boolean(),
+      binaries: z.array(z.object({ path: z.string(), base64: z.string().regex(/^[A-Za-z0-9+/]*=*$/) })).optional(),
     })
     .optional(),
 });
@@ -59,7 +60,19 @@ export function canonicalView(view: RepositoryView): RepositoryView {
     tests: [...new Set(view.tests)].sort(byPath),
     // The setup travels with the files it reads: the same id means the same derived image.
     ...(view.setup?.commands.length
-      ? { setup: { commands: [...view.setup.commands], network: view.setup.network } }
+      ? {
+          setup: {
+            commands: [...view.setup.commands],
+            network: view.setup.network,
+            ...(view.setup.binaries?.length
+              ? {
+                  binaries: [...view.setup.binaries]
+                    .sort((a, b) => byPath(a.path, b.path))
+                    .map((b) => ({ path: b.path, base64: b.base64 })),
+                }
+              : {}),
+          },
+        }
       : {}),
   };
 }

@@ -10,6 +10,8 @@ import { DockerSandbox } from "../shared/sandbox/docker-sandbox.js";
 import { SetupImages } from "../shared/sandbox/setup-image.js";
 import { repositorySetupSource } from "../shared/sandbox/setup-source.js";
 import { taskSandboxRun, type RepositoryView } from "../shared/sandbox/task-run.js";
+import { repositoryViewAt } from "../bot/pipeline/repository-view.js";
+import { packSnapshot, parseSnapshot } from "../shared/snapshot-manifest.js";
 import { setupPreparer } from "./repository-setup.js";
 import { parseWorkerArgs } from "./worker-command.js";
 import { committedRepository, TINYPKG_INSTALL, tinypkgFiles } from "../test/setup-fixtures.js";
@@ -59,6 +61,40 @@ describe("a swarm worker's repository setup", () => {
     const withoutSetup = await sandbox.run(taskSandboxRun("app/uses.py", USES, [], { ...view, setup: undefined }));
     expect(withoutSetup.success).toBe(false);
     expect(withoutSetup.failure_reason).toMatch(/missing dependency tinypkg/);
+  }, 300_000);
+
+  it("gets the binary files the setup reads with the snapshot, and builds the bot's image from them", async () => {
+    const data = "BIN\u0000\u0001\u0002 wheel-like bytes";
+    const command = `python -c "import sysconfig; d = open('vendor/data.bin', 'rb').read(); open(sysconfig.get_paths()['purelib'] + '/binsize.py', 'w').write('SIZE = %d\\n' % len(d))"`;
+    const repo = await committedRepository({
+      "requirements.txt": `# ${runId} binary\n`,
+      "vendor/data.bin": data,
+      "app/__init__.py": "",
+    });
+    try {
+      const setup = { commands: [command], network: false };
+      // The bot's view: the snapshot's text files, and the binary the setup names, base64.
+      const { view } = await repositoryViewAt(repo, "main", { setup: { image: "bot-image", commands: setup } });
+      expect(view!.files.map((f) => f.path)).not.toContain("vendor/data.bin");
+      expect(view!.setup?.binaries).toEqual([
+        { path: "vendor/data.bin", base64: Buffer.from(data).toString("base64") },
+      ]);
+      // Through the snapshot's bytes, as a swarm worker receives it.
+      const received = parseSnapshot(packSnapshot(view!).bytes);
+      const prepared = await setupPreparer(new SetupImages({ labels }))(received);
+      const source = await repositorySetupSource(repo, "main", 2 ** 20);
+      expect(await new SetupImages({ labels }).ensure({ ...setup, source })).toMatchObject({
+        image: prepared.image,
+        built: false,
+      });
+      const uses = "import binsize\n\n\ndef test_size():\n    assert binsize.SIZE == " + Buffer.byteLength(data) + "\n";
+      const result = await new DockerSandbox({ timeoutSeconds: 30 }).run(
+        taskSandboxRun("app/test_bin.py", uses, [], prepared),
+      );
+      expect(result, result.stdout).toMatchObject({ success: true, tests_passed: 1 });
+    } finally {
+      await rm(repo, { recursive: true, force: true });
+    }
   }, 300_000);
 
   it("refuses a setup that needs the network unless the worker lends it, before building anything", async () => {

@@ -6,7 +6,6 @@ import { createHash } from "node:crypto";
 import { pack } from "tar-stream";
 import { SetupFailedError, type SetupImages, type SetupSource } from "../shared/sandbox/setup-image.js";
 import type { RepositoryView } from "../shared/sandbox/task-run.js";
-import type { SourceFile } from "../shared/schemas.js";
 
 /** Makes a fetched repository ready to test in. */
 export type PrepareRepository = (view: RepositoryView) => Promise<RepositoryView>;
@@ -29,26 +28,36 @@ export function setupPreparer(
         null,
         "",
       );
-    const built = await images.ensure({ ...view.setup, source: snapshotSetupSource(view.files) });
+    const { commands, network, binaries = [] } = view.setup;
+    const files = [
+      ...view.files.map((f) => ({ path: f.path, bytes: Buffer.from(f.content, "utf8") })),
+      ...binaries.map((b) => ({ path: b.path, bytes: Buffer.from(b.base64, "base64") })),
+    ];
+    const built = await images.ensure({ commands, network, source: snapshotSetupSource(files) });
     log(`${built.built ? "built" : "reused"} the repository's setup image ${built.image}`);
     return { ...view, image: built.image };
   };
 }
 
+/** A file of the repository as the setup container gets it. */
+interface SetupFileBytes {
+  path: string;
+  bytes: Buffer;
+}
+
 /** The snapshot's files as a setup source: named by git blob id (as the bot names them), archived as tar. */
-export function snapshotSetupSource(files: SourceFile[]): SetupSource {
+export function snapshotSetupSource(files: SetupFileBytes[]): SetupSource {
   return {
-    files: files.map((f) => ({ path: f.path, digest: gitBlobId(f.content) })),
+    files: files.map((f) => ({ path: f.path, digest: gitBlobId(f.bytes) })),
     archive: () => tarOf(files),
   };
 }
 
-function gitBlobId(content: string): string {
-  const bytes = Buffer.from(content, "utf8");
+function gitBlobId(bytes: Buffer): string {
   return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }
 
-async function tarOf(files: SourceFile[]): Promise<Buffer> {
+async function tarOf(files: SetupFileBytes[]): Promise<Buffer> {
   const archive = pack();
   const chunks: Buffer[] = [];
   archive.on("data", (chunk) => chunks.push(chunk as Buffer));
@@ -66,7 +75,7 @@ async function tarOf(files: SourceFile[]): Promise<Buffer> {
     ),
   );
   for (const folder of [...folders].sort()) archive.entry({ name: `${folder}/`, type: "directory", mode: 0o755 });
-  for (const file of files) archive.entry({ name: file.path, mode: 0o644 }, Buffer.from(file.content, "utf8"));
+  for (const file of files) archive.entry({ name: file.path, mode: 0o644 }, file.bytes);
   archive.finalize();
   await ended;
   return Buffer.concat(chunks);

@@ -2,7 +2,8 @@
 // the tracked text files of the base commit, which of them are tests (pytest's naming rule, or
 // what test_command selects), and the setup image with the setup itself (swarm workers rebuild
 // it from the snapshot). Over the size limit there is none: each file is tested alone.
-import { repositorySnapshot, SnapshotTooLargeError } from "../../shared/repository-snapshot.js";
+import { repositorySnapshot, SnapshotTooLargeError, trackedFileBytes } from "../../shared/repository-snapshot.js";
+import { setupInputs } from "../../shared/sandbox/setup-image.js";
 import type { RepositorySetup, RepositoryView } from "../../shared/sandbox/task-run.js";
 import { parseTestCommand, planRepositoryTests } from "./repository-tests.js";
 
@@ -34,6 +35,21 @@ export async function repositoryViewAt(
       snapshot.files.map((f) => f.path),
       command,
     )?.targets ?? [];
-  const setup = options.setup ? { image: options.setup.image, setup: options.setup.commands } : {};
-  return { view: { files: snapshot.files, tests, ...setup } };
+  if (!options.setup) return { view: { files: snapshot.files, tests } };
+  // The binaries the setup reads travel with it, so a swarm worker can build the same image.
+  const { commands } = options.setup.commands;
+  const binaries = setupInputs(
+    commands,
+    snapshot.leftOut
+      .filter((f) => f.reason !== "symbolic link" && f.reason !== "submodule")
+      .map((f) => ({ path: f.path, digest: "" })),
+  ).map((f) => f.path);
+  const bytes = binaries.length ? await trackedFileBytes(repoDir, snapshot.commit, binaries) : [];
+  const setup: RepositorySetup = {
+    ...options.setup.commands,
+    ...(binaries.length
+      ? { binaries: binaries.map((path, i) => ({ path, base64: bytes[i]!.toString("base64") })) }
+      : {}),
+  };
+  return { view: { files: snapshot.files, tests, image: options.setup.image, setup } };
 }

@@ -26,6 +26,11 @@ export interface RepositorySetup {
   commands: string[];
   /** Network during setup (setup_network: true); none otherwise. */
   network: boolean;
+  /**
+   * The binary (or over 1 MB) tracked files the commands read, e.g. a folder of wheels, base64: a
+   * snapshot's `files` hold text only, and a swarm worker's setup needs these too.
+   */
+  binaries?: { path: string; base64: string }[];
 }
 
 /** A work item that may carry the repository (in-process workers get it; swarm workers from the grant's snapshot). */
