@@ -33,6 +33,7 @@ export type SnapshotManifest = z.infer<typeof SnapshotManifestSchema>;
 const RepositoryViewSchema = z.object({
   files: z.array(z.object({ path: z.string(), content: z.string() })),
   tests: z.array(z.string()),
+  testTimeoutSeconds: z.number().int().min(1).max(3_600).optional(),
   setup: z
     .object({
       commands: z.array(z.string().max(SETUP_LIMITS.commandChars)).min(1).max(SETUP_LIMITS.commands),
@@ -58,6 +59,7 @@ export function canonicalView(view: RepositoryView): RepositoryView {
   return {
     files: [...view.files].sort((a, b) => byPath(a.path, b.path)).map((f) => ({ path: f.path, content: f.content })),
     tests: [...new Set(view.tests)].sort(byPath),
+    ...(view.testTimeoutSeconds ? { testTimeoutSeconds: view.testTimeoutSeconds } : {}),
     // The setup travels with the files it reads: the same id means the same derived image.
     ...(view.setup?.commands.length
       ? {

@@ -361,6 +361,7 @@ export class GitHubJobs implements JobStarter {
     }
     const { view, tooLarge } = await repositoryViewAt(checkout.dir, checkout.baseBranch, {
       limitBytes: job.settings.snapshot_limit_mb * 2 ** 20,
+      testTimeoutSeconds: job.settings.test_timeout_seconds,
       ...(job.settings.test_command ? { testCommand: job.settings.test_command } : {}),
       ...(setup
         ? {

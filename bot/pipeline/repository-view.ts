@@ -12,6 +12,8 @@ export interface RepositoryViewOptions {
   limitBytes?: number;
   /** The repository's test_command (.github/dellm.yml), which picks its tests. */
   testCommand?: string;
+  /** Its test_timeout_seconds: the limit of a run that includes repository tests. */
+  testTimeoutSeconds?: number;
   /** The derived image the repository's setup built, and that setup. */
   setup?: { image: string; commands: RepositorySetup };
 }
@@ -35,7 +37,12 @@ export async function repositoryViewAt(
       snapshot.files.map((f) => f.path),
       command,
     )?.targets ?? [];
-  if (!options.setup) return { view: { files: snapshot.files, tests } };
+  const base = {
+    files: snapshot.files,
+    tests,
+    ...(options.testTimeoutSeconds ? { testTimeoutSeconds: options.testTimeoutSeconds } : {}),
+  };
+  if (!options.setup) return { view: base };
   // The binaries the setup reads travel with it, so a swarm worker can build the same image.
   const { commands } = options.setup.commands;
   const binaries = setupInputs(
@@ -51,5 +58,5 @@ export async function repositoryViewAt(
       ? { binaries: binaries.map((path, i) => ({ path, base64: bytes[i]!.toString("base64") })) }
       : {}),
   };
-  return { view: { files: snapshot.files, tests, image: options.setup.image, setup } };
+  return { view: { ...base, image: options.setup.image, setup } };
 }

@@ -13,6 +13,11 @@ export interface RepositoryView {
   files: SourceFile[];
   /** Test files among `files` (pytest's naming rule, or what test_command selects). */
   tests: string[];
+  /**
+   * Seconds a run that includes repository tests may take (test_timeout_seconds in .github/dellm.yml);
+   * absent: the sandbox's own limit. A file's own tests alone keep the sandbox's limit.
+   */
+  testTimeoutSeconds?: number;
   /** The repository's derived image (its `setup` installed; see setup-image.ts): runs use it instead of the sandbox's. */
   image?: string;
   /**
@@ -61,9 +66,14 @@ export function taskSandboxRun(
   if (!repository) return { files: written, testTargets: [targetPath] };
   const files = overlay(repository.files, written);
   const roots = sourceRoots(files);
+  const repositoryTests = repositoryTestsFor(targetPath, repository, written);
   return {
     files,
-    testTargets: [targetPath, ...repositoryTestsFor(targetPath, repository, written)],
+    testTargets: [targetPath, ...repositoryTests],
+    // The repository's tests get the time the repository asks for them.
+    ...(repositoryTests.length && repository.testTimeoutSeconds
+      ? { timeoutSeconds: repository.testTimeoutSeconds }
+      : {}),
     // Only what the job wrote is scanned: the repository's own files are the owner's.
     checkPaths: written.map((f) => f.path),
     pytestArgs: ["--continue-on-collection-errors"],
