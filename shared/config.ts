@@ -51,6 +51,11 @@ const EnvSchema = z.object({
     .enum(["true", "false", "1", "0"], { error: "DELLM_VERIFY_RESULTS must be true or false" })
     .default("true")
     .transform((v) => v === "true" || v === "1"),
+  // Whether a repository's `setup` may reach the network on the bot's machine (setup_network: true).
+  DELLM_SETUP_NETWORK: z
+    .enum(["true", "false", "1", "0"], { error: "DELLM_SETUP_NETWORK must be true or false" })
+    .default("true")
+    .transform((v) => v === "true" || v === "1"),
 });
 export type DellmEnv = z.infer<typeof EnvSchema>;
 

@@ -108,6 +108,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
       remoteUrl: remoteFrom(appEnv.DELLM_GIT_URL),
       verifier,
       setupImages: new SetupImages({ baseImage: env.DELLM_SANDBOX_IMAGE }),
+      setupNetwork: env.DELLM_SETUP_NETWORK,
       joinHint: swarm.joinCommand,
       log,
     });

@@ -16,8 +16,16 @@ export async function jobSetupImage(
   repoDir: string,
   baseRef: string,
   setups: SetupImages,
+  /** The bot's operator lets setup commands reach the network (DELLM_SETUP_NETWORK, default true). */
+  networkAllowed = true,
 ): Promise<SetupImage | undefined> {
   if (settings.setup.length === 0) return undefined;
+  if (settings.setup_network && !networkAllowed)
+    throw new SetupFailedError(
+      "this bot's operator does not let setup commands reach the network (DELLM_SETUP_NETWORK=false); install from files in the repository instead (pip install --no-index --find-links wheels -r requirements.txt) and set setup_network: false",
+      null,
+      "",
+    );
   const source = await repositorySetupSource(repoDir, baseRef, settings.snapshot_limit_mb * 2 ** 20);
   return setups.ensure({ commands: settings.setup, network: settings.setup_network, source });
 }

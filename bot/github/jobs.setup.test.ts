@@ -22,7 +22,7 @@ import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner } from "../pipeline/planner.js";
 import { DEFAULT_SETTINGS, type AppSettings } from "./app-settings.js";
 import { GitHubJobStore, type GitHubJob } from "./job-store.js";
-import { GitHubJobs } from "./jobs.js";
+import { GitHubJobs, type GitHubJobsOptions } from "./jobs.js";
 import { TINYPKG_INSTALL, tinypkgFiles } from "../../test/setup-fixtures.js";
 
 const runId = randomBytes(6).toString("hex");
@@ -77,7 +77,11 @@ function solver(): TaskSolver & { seen: Task[]; repositories: (RepositoryView | 
   };
 }
 
-async function runJob(settings: Partial<AppSettings>, worker: TaskSolver): Promise<GitHubJob> {
+async function runJob(
+  settings: Partial<AppSettings>,
+  worker: TaskSolver,
+  options: Partial<GitHubJobsOptions> = {},
+): Promise<GitHubJob> {
   const remote = await bareRepository(dir, repository);
   const model = new ScriptedCodeModel([
     { kind: "decompose", reply: [JSON.stringify([task])] },
@@ -93,6 +97,7 @@ async function runJob(settings: Partial<AppSettings>, worker: TaskSolver): Promi
     commentIntervalMs: 10,
     verifier: new DockerSandbox({ timeoutSeconds: 30 }),
     setupImages: new SetupImages({ labels }),
+    ...options,
   });
   const outcome = await bot.start({
     owner: "octo",
@@ -159,4 +164,19 @@ describe("a repository's setup in a GitHub job", () => {
     // Inside the fence (GitHub renders no HTML there); the log's own ``` cannot close it early.
     expect(failure).toContain("installing <b>deps</b> ```\n$ exit 3\n````");
   }, 120_000);
+
+  it("refuses a setup that needs the network when the bot's operator does not allow it (DELLM_SETUP_NETWORK=false)", async () => {
+    pullRequestApi();
+    const comments = captureComments();
+    const images = new SetupImages({ labels });
+    const job = await runJob({ setup: ["pip install -r requirements.txt"], setup_network: true }, solver(), {
+      setupNetwork: false,
+      setupImages: images,
+    });
+    expect(job).toMatchObject({ stage: "failed", failed_in: "planning" });
+    expect(images.builds).toBe(0);
+    const failure = comments.bodies.find((b) => b.includes("failed while planning"))!;
+    expect(failure).toContain("does not let setup commands reach the network (DELLM_SETUP_NETWORK=false)");
+    expect(failure).toContain("set setup_network: false");
+  }, 60_000);
 });

@@ -84,6 +84,8 @@ export interface GitHubJobsOptions {
   repositorySandbox?: Sandbox;
   /** Builds and reuses repositories' derived images (`setup` in dellm.yml); default: from the default sandbox image. */
   setupImages?: SetupImages;
+  /** Whether a repository's setup may reach the network here (DELLM_SETUP_NETWORK). Default true. */
+  setupNetwork?: boolean;
   /** How a volunteer joins this bot's swarm, quoted when no worker answered. */
   joinHint?: string;
   log?: (line: string) => void;
@@ -354,7 +356,13 @@ export class GitHubJobs implements JobStarter {
     const cached = this.views.get(job.id);
     if (cached) return cached.view;
     // The repository's setup, before any task goes out: every test of the job runs in its image.
-    const setup = await jobSetupImage(job.settings, checkout.dir, checkout.baseBranch, this.setupImages);
+    const setup = await jobSetupImage(
+      job.settings,
+      checkout.dir,
+      checkout.baseBranch,
+      this.setupImages,
+      this.options.setupNetwork ?? true,
+    );
     if (setup) {
       const note = setupNote(setup, job.settings);
       if (!job.notes.some((n) => n.startsWith(note.slice(0, 40)))) job.notes.push(note);
