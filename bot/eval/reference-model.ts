@@ -9,6 +9,7 @@ import type { Prompt } from "../../shared/prompts.js";
 import { renderEdits } from "../../shared/edits/edit-answer.js";
 import { renderFileBlocks } from "./baseline.js";
 import { searchReplaceHunks } from "./reference-edits.js";
+import type { EvalIssue } from "./suite.js";
 
 /** Text only the edit instructions of 5.6 and repair contain. */
 const EDIT_MARKER = "<<<<<<< SEARCH";
@@ -19,8 +20,6 @@ function shownWholeFile(text: string): string | null {
   const end = text.lastIndexOf("\n\nSolve the task:");
   return start && end > start.index ? text.slice(start.index + start[0].length, end) : null;
 }
-import type { EvalIssue } from "./suite.js";
-
 export class ReferenceModel implements CodeModel {
   readonly name: string;
   readonly contextSize = 32_768;
