@@ -16,6 +16,9 @@ import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
 import { inProcessWorkers } from "./in-process-workers.js";
 import { Planner } from "./planner.js";
 import { runJob } from "./run-job.js";
+import { TINYPKG_INSTALL } from "../../test/setup-fixtures.js";
+import { passingResult } from "../../test/fixtures.js";
+import { repositoryOf, type RepositoryView } from "../../shared/sandbox/task-run.js";
 
 const runId = randomBytes(6).toString("hex");
 const labels = { "dellm.test": runId };
@@ -26,10 +29,7 @@ afterAll(async () => {
     await docker.getImage(image.Id).remove({ force: true });
 });
 
-// pip when the sandbox image has it, else a copy into site-packages (the offline fallback image has no pip).
-const INSTALL =
-  "if python -m pip --version >/dev/null 2>&1; then python -m pip install --no-index --no-build-isolation ./vendor/tinypkg; " +
-  `else cp -r vendor/tinypkg/tinypkg "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"; fi`;
+const INSTALL = TINYPKG_INSTALL;
 const PLAN = JSON.stringify([
   {
     id: 1,
@@ -97,5 +97,42 @@ describe("dellm run with a repository setup", () => {
       /^the repository's setup \(\.github\/dellm\.yml\) failed: setup failed with exit status 4; fix the commands and run again\n--- setup log ---\n\$ echo resolving packages\nresolving packages\n\$ exit 4$/,
     );
     expect(model.prompts).toHaveLength(0);
+  }, 60_000);
+
+  it("reads which repository tests run, and their time limit, from .github/dellm.yml as the App does", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dellm-run-settings-"));
+    const files: Record<string, string> = {
+      ".github/dellm.yml": "test_command: pytest tests/test_fast.py\ntest_timeout_seconds: 77\n",
+      "tests/test_fast.py": "def test_fast():\n    pass\n",
+      "tests/test_slow.py": "def test_slow():\n    pass\n",
+    };
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), content);
+    }
+    const git = simpleGit(dir);
+    await git.init(["--initial-branch=main"]);
+    await git.addConfig("user.email", "me@example.com").addConfig("user.name", "Me");
+    await git.add(".").commit("base");
+    const seen: (RepositoryView | undefined)[] = [];
+    const model = new ScriptedCodeModel([
+      { kind: "decompose", reply: PLAN },
+      { kind: "summary", reply: "Added triple()." },
+    ]);
+    await runJob({
+      query: "Add triple()",
+      repoPath: dir,
+      planner: new Planner(model),
+      distribution: inProcessWorkers([
+        {
+          execute: async (item) => {
+            seen.push(repositoryOf(item));
+            return passingResult(item.jobId, item.task.id, "local-1", "def triple(x):\n    return 3 * x\n");
+          },
+        },
+      ]),
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ tests: ["tests/test_fast.py"], testTimeoutSeconds: 77 });
   }, 60_000);
 });

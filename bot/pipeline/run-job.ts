@@ -11,7 +11,7 @@ import { repositoryContext, withCurrentContent, withRepositoryInstructions } fro
 import { summarizeJob } from "./summarize.js";
 import { repositoryViewAt } from "./repository-view.js";
 import { resultsBlock } from "./summary.js";
-import { localSetupImage } from "./local-setup.js";
+import { localSetupImage, repositorySettingsAt } from "./local-setup.js";
 import type { SetupImages } from "../../shared/sandbox/setup-image.js";
 
 export interface JobInput {
@@ -59,7 +59,11 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
   // where the repository stands now, whatever is checked out while the job runs.
   await openOrInitRepo(job.repo_path);
   const startPoint = await jobStartPoint(job.repo_path);
-  const setup = input.setupImages ? await localSetupImage(job.repo_path, startPoint, input.setupImages) : undefined;
+  const settings = await repositorySettingsAt(job.repo_path, startPoint);
+  const setup =
+    input.setupImages && settings
+      ? await localSetupImage(job.repo_path, startPoint, settings, input.setupImages)
+      : undefined;
   onEvent({ kind: "planning", job });
   // The planner sees what the repository holds (as in the GitHub path), so it changes existing files where they fit.
   const context = await repositoryContext(job.repo_path, input.query, REPOSITORY_CONTEXT_CHARS);
@@ -81,6 +85,14 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
   // Over the size limit, or no commit yet: each file is tested alone.
   const repository = (
     await repositoryViewAt(job.repo_path, startPoint, {
+      // What picks and times the repository's tests, as the GitHub App reads it.
+      ...(settings
+        ? {
+            limitBytes: settings.snapshot_limit_mb * 2 ** 20,
+            testTimeoutSeconds: settings.test_timeout_seconds,
+            ...(settings.test_command ? { testCommand: settings.test_command } : {}),
+          }
+        : {}),
       ...(setup ? { setup: { image: setup.image.image, commands: setup.commands } } : {}),
     }).catch(() => ({ view: undefined }))
   ).view;
