@@ -13,25 +13,23 @@ import { readdir, readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { encode } from "gpt-tokenizer/encoding/cl100k_base";
-import { getLlama, InputLookupTokenPredictor, type Token } from "node-llama-cpp";
+import { getLlama, type Token } from "node-llama-cpp";
+import { promptLookupSettings, SwitchablePromptLookup, type LookupSizing } from "../worker/model/prompt-lookup.js";
 import { benchmarkModel } from "./generation.js";
 
 const BATCHES = [1, 2, 4, 8, 12, 16, 24, 32];
 
+/** A sizing to compare (the worker's own is promptLookupSettings(false)). */
 export interface LookupSetting {
-  /** Guesses checked per step (InputLookupTokenPredictor predictionLength), min and max. */
-  prediction: { min: number; max: number };
-  /** Tokens of the answer's end that must occur in the prompt before guessing (patternLength.min). */
-  pattern: number;
+  label: string;
+  sizing: LookupSizing | undefined;
 }
 
 export const SETTINGS: LookupSetting[] = [
-  { prediction: { min: 1, max: 3 }, pattern: 1 }, // node-llama-cpp's default
-  { prediction: { min: 1, max: 7 }, pattern: 2 },
-  { prediction: { min: 7, max: 15 }, pattern: 2 },
-  { prediction: { min: 11, max: 15 }, pattern: 3 }, // the worker's CPU setting (promptLookupSettings)
-  { prediction: { min: 11, max: 15 }, pattern: 4 },
-  { prediction: { min: 23, max: 31 }, pattern: 4 },
+  { label: "node-llama-cpp's defaults (1–3 guesses after 1 matching token)", sizing: undefined },
+  { label: "1–7 after 2", sizing: { pattern: 2, min: 1, max: 7 } },
+  { label: "11–15 after 3", sizing: { pattern: 3, min: 11, max: 15 } },
+  { label: "the worker's: 7–31 after 3, adaptive", sizing: promptLookupSettings(false) },
 ];
 
 export interface PromptLookupReport {
@@ -40,7 +38,7 @@ export interface PromptLookupReport {
   /** Seconds of one batch of k tokens at `depth`, and as a multiple of one token. */
   batches: { tokens: number; seconds: number; relative: number }[];
   traces: { issue: string; answerTokens: number; copied: number }[];
-  settings: { setting: LookupSetting; speedup: number; worst: number; byIssue: number[] }[];
+  settings: { setting: string; speedup: number; worst: number; byIssue: number[] }[];
 }
 
 export async function benchPromptLookup(
@@ -60,7 +58,7 @@ export async function benchPromptLookup(
     const byIssue = traces.map((t) => simulate(t.prompt, t.answer, setting, cost));
     const total = traces.reduce((sum, t) => sum + t.answer.length, 0);
     const spent = traces.reduce((sum, t, i) => sum + t.answer.length / byIssue[i]!, 0);
-    return { setting, speedup: total / spent, worst: Math.min(...byIssue), byIssue };
+    return { setting: setting.label, speedup: total / spent, worst: Math.min(...byIssue), byIssue };
   });
   for (const t of traces)
     log(
@@ -68,7 +66,7 @@ export async function benchPromptLookup(
     );
   for (const s of settings)
     log(
-      `[bench] lookup: guesses ${s.setting.prediction.min}–${s.setting.prediction.max} after ${s.setting.pattern} matching token(s): ` +
+      `[bench] lookup: ${s.setting}: ` +
         `${s.speedup.toFixed(2)}× plain decoding over all answers (worst issue ${s.worst.toFixed(2)}×; ` +
         `copying ≥ 80 %: ${mean(s.byIssue.filter((_, i) => traces[i]!.copied >= 0.8)).toFixed(2)}×)`,
     );
@@ -169,11 +167,11 @@ function copiedShare(prompt: Token[], answer: Token[]): number {
 
 /** Plain decoding's cost ÷ the predictor's: each step checks its guesses with the next token in one batch. */
 function simulate(prompt: Token[], answer: Token[], setting: LookupSetting, cost: (k: number) => number): number {
-  const predictor = new InputLookupTokenPredictor({
-    patternLength: { min: setting.pattern },
-    predictionLength: setting.prediction,
-  });
-  predictor.reset({ stateTokens: prompt });
+  // The worker's own predictor class, sized as the setting says.
+  const predictor = new SwitchablePromptLookup(setting.sizing);
+  predictor.enabled = true;
+  // Outside a sequence: the input lookup reads only the state's tokens.
+  predictor.reset({ stateTokens: prompt } as Parameters<SwitchablePromptLookup["reset"]>[0]);
   predictor.updateInputTokens(prompt);
   let at = 0;
   let spent = 0;

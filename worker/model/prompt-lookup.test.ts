@@ -41,7 +41,7 @@ describe("prompt-lookup decoding (copiesPrompt)", () => {
   });
 
   it("is on by default on the CPU too, guessing long runs only, with the same answer; off when told", async () => {
-    expect(promptLookupSettings(false)).toEqual({ patternLength: { min: 3 }, predictionLength: { min: 11, max: 15 } });
+    expect(promptLookupSettings(false)).toEqual({ pattern: 3, min: 7, max: 31, adaptive: { start: 15 } });
     expect(promptLookupSettings(true)).toBeUndefined(); // node-llama-cpp's defaults on a GPU
     const onCpu = await LlamaCodeModel.load({ model: model.modelPath, threads: 1, gpu: "off", contextSize: 2048 });
     const off = await LlamaCodeModel.load({
