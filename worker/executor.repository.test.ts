@@ -7,19 +7,13 @@ import { DockerSandbox } from "../shared/sandbox/docker-sandbox.js";
 import type { RepositoryView, WorkItemInRepository } from "../shared/sandbox/task-run.js";
 import { TaskExecutor } from "./executor.js";
 import { ScriptedCodeModel } from "./model/scripted-code-model.js";
+import { SHOP_CART, SHOP_MODELS } from "../test/generated-repository.js";
 
 const sandbox = new DockerSandbox({ timeoutSeconds: 30 });
-const MODELS = `class Item:
-    def __init__(self, name, price):
-        if price < 0:
-            raise ValueError("price must not be negative")
-        self.name = name
-        self.price = price
-`;
 const repository: RepositoryView = {
   files: [
     { path: "shop/__init__.py", content: "" },
-    { path: "shop/models.py", content: MODELS },
+    { path: "shop/models.py", content: SHOP_MODELS },
     {
       path: "tests/test_models.py",
       content:
@@ -29,26 +23,6 @@ const repository: RepositoryView = {
   ],
   tests: ["tests/test_models.py", "tests/test_unrelated.py"],
 };
-const CART = `from shop.models import Item
-
-
-class Cart:
-    def __init__(self):
-        self.items = []
-
-    def add(self, item):
-        self.items.append(item)
-
-    def total(self):
-        return sum(i.price for i in self.items)
-
-
-def test_total():
-    cart = Cart()
-    cart.add(Item("pen", 2))
-    cart.add(Item("ink", 3))
-    assert cart.total() == 5
-`;
 
 const task = (file: string, description: string): Task => ({
   id: 1,
@@ -79,11 +53,11 @@ function run(file: string, replies: string[], withRepository: boolean) {
 
 describe("a worker testing inside the repository", () => {
   it("passes a new module that imports an existing one (which fails when tested alone)", async () => {
-    const alone = await run("cart.py", [CART], false).result;
+    const alone = await run("cart.py", [SHOP_CART], false).result;
     expect(alone.test_passed).toBe(false);
     expect(alone.test_logs).toMatch(/No module named 'shop'|ModuleNotFoundError/);
 
-    const inside = await run("cart.py", [CART], true).result;
+    const inside = await run("cart.py", [SHOP_CART], true).result;
     expect(inside.test_passed, inside.test_logs).toBe(true);
     expect(inside.attempts).toHaveLength(1);
     expect(inside.tests_passed).toBe(1);

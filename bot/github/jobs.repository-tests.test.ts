@@ -20,14 +20,8 @@ import { Planner } from "../pipeline/planner.js";
 import { DEFAULT_SETTINGS, type AppSettings } from "./app-settings.js";
 import { GitHubJobStore, type GitHubJob } from "./job-store.js";
 import { GitHubJobs } from "./jobs.js";
+import { SHOP_MODELS } from "../../test/generated-repository.js";
 
-const MODELS = `class Item:
-    def __init__(self, name, price):
-        if price < 0:
-            raise ValueError("price must not be negative")
-        self.name = name
-        self.price = price
-`;
 const MODEL_TESTS = `import pytest
 from shop.models import Item
 
@@ -126,7 +120,7 @@ async function runJob(
   return (await bot.settled(outcome.jobId)) as GitHubJob;
 }
 
-const shop = { "shop/__init__.py": "", "shop/models.py": MODELS, "tests/test_models.py": MODEL_TESTS };
+const shop = { "shop/__init__.py": "", "shop/models.py": SHOP_MODELS, "tests/test_models.py": MODEL_TESTS };
 
 describe("the repository's own tests", () => {
   it("catches a change that breaks an existing test: regression with its log, draft PR, failing check run", async () => {
@@ -212,7 +206,7 @@ describe("the repository's own tests", () => {
       ...shop,
       "tests/test_slow.py": "import time\n\n\ndef test_waits_forever():\n    time.sleep(3600)\n",
     };
-    const fine = `${MODELS}\n\ndef test_still_fine():\n    assert Item("a", 1).name == "a"\n`;
+    const fine = `${SHOP_MODELS}\n\ndef test_still_fine():\n    assert Item("a", 1).name == "a"\n`;
     const job = await runJob(
       files,
       [quantityTask],
@@ -234,7 +228,7 @@ describe("the repository's own tests", () => {
     const api = pullRequestApi();
     captureComments();
     const job = await runJob(
-      { "shop/__init__.py": "", "shop/models.py": MODELS },
+      { "shop/__init__.py": "", "shop/models.py": SHOP_MODELS },
       [quantityTask],
       worker(() => QUANTITY_FIXED),
       {},
