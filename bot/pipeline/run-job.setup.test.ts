@@ -3,11 +3,7 @@
 // point before planning and the worker tests in it; a failing setup stops the run before any model
 // is asked, with its log in the error.
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
 import Docker from "dockerode";
-import { simpleGit } from "simple-git";
 import { afterAll, describe, expect, it } from "vitest";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import { SetupFailedError, SetupImages } from "../../shared/sandbox/setup-image.js";
@@ -16,7 +12,7 @@ import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
 import { inProcessWorkers } from "./in-process-workers.js";
 import { Planner } from "./planner.js";
 import { runJob } from "./run-job.js";
-import { TINYPKG_INSTALL } from "../../test/setup-fixtures.js";
+import { committedRepository, TINYPKG_INSTALL } from "../../test/setup-fixtures.js";
 import { passingResult } from "../../test/fixtures.js";
 import { repositoryOf, type RepositoryView } from "../../shared/sandbox/task-run.js";
 
@@ -45,20 +41,11 @@ const TRIPLE =
   "import tinypkg\n\n\ndef triple(x):\n    return tinypkg.times(x, 3)\n\n\ndef test_triple():\n    assert triple(2) == 6\n";
 
 async function run(setup: string[]) {
-  const dir = await mkdtemp(join(tmpdir(), "dellm-run-setup-"));
-  const files: Record<string, string> = {
+  const dir = await committedRepository({
     ".github/dellm.yml": `# run ${runId}\nsetup:\n${setup.map((c) => `  - ${JSON.stringify(c)}`).join("\n")}\n`,
     "vendor/tinypkg/tinypkg/__init__.py": "def times(x, n):\n    return x * n\n",
     "vendor/tinypkg/pyproject.toml": '[project]\nname = "tinypkg"\nversion = "1.0"\n',
-  };
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), content);
-  }
-  const git = simpleGit(dir);
-  await git.init(["--initial-branch=main"]);
-  await git.addConfig("user.email", "me@example.com").addConfig("user.name", "Me");
-  await git.add(".").commit("base");
+  });
   const model = new ScriptedCodeModel([
     { kind: "decompose", reply: PLAN },
     { kind: "can-solve", reply: "yes" },
@@ -100,20 +87,11 @@ describe("dellm run with a repository setup", () => {
   }, 60_000);
 
   it("reads which repository tests run, and their time limit, from .github/dellm.yml as the App does", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "dellm-run-settings-"));
-    const files: Record<string, string> = {
+    const dir = await committedRepository({
       ".github/dellm.yml": "test_command: pytest tests/test_fast.py\ntest_timeout_seconds: 77\n",
       "tests/test_fast.py": "def test_fast():\n    pass\n",
       "tests/test_slow.py": "def test_slow():\n    pass\n",
-    };
-    for (const [path, content] of Object.entries(files)) {
-      await mkdir(dirname(join(dir, path)), { recursive: true });
-      await writeFile(join(dir, path), content);
-    }
-    const git = simpleGit(dir);
-    await git.init(["--initial-branch=main"]);
-    await git.addConfig("user.email", "me@example.com").addConfig("user.name", "Me");
-    await git.add(".").commit("base");
+    });
     const seen: (RepositoryView | undefined)[] = [];
     const model = new ScriptedCodeModel([
       { kind: "decompose", reply: PLAN },
