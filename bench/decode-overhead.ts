@@ -11,17 +11,14 @@
 // --light writes and uses a model with Qwen2.5's 151 936-token vocabulary but a single 128-wide
 // layer (25 MB): its layers cost next to nothing, so each variant's time per token is that
 // variant's overhead plus the output layer, which llama-bench computes too.
-import { execFile } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { promisify } from "node:util";
 import { getLlama, type LlamaContextSequence, type Token } from "node-llama-cpp";
 import { GgufWriter, float32ToFloat16Bits } from "../test/gguf/gguf-writer.js";
 import { byteLevelAlphabet, CHATML_TEMPLATE, createRandom } from "../test/gguf/tiny-model.js";
 import { LlamaCodeModel } from "../worker/model/llama-code-model.js";
-import { findLlamaBench } from "./llama-bench.js";
+import { findLlamaBench, llamaBenchDecode } from "./llama-bench.js";
 
-const run = promisify(execFile);
 const VOCAB = 151936;
 export const LIGHT_MODEL_PATH = join(".tools", "bench", "qwen-vocab-light-q8_0.gguf");
 
@@ -193,29 +190,14 @@ async function main() {
           ))
         )
           continue;
-        const { stdout } = await run(binary, [
-          ...["-m", path, "-p", "0", "-n", String(tokens), "-d", String(d), "-t", String(threads)],
-          ...[
-            "-b",
-            "256",
-            "-ub",
-            "256",
-            "-fa",
-            "1",
-            "-ctk",
-            "q8_0",
-            "-ctv",
-            "q8_0",
-            "-lm",
-            "none",
-            "-r",
-            "1",
-            "-o",
-            "json",
-          ],
-        ]);
-        const [row] = JSON.parse(stdout) as { avg_ts: number }[];
-        add(`${label}, depth ${d}`, 1000 / row!.avg_ts);
+        const decode = await llamaBenchDecode(
+          { ...peer, binary },
+          { model: path, threads, batchSize: 256 },
+          [d],
+          tokens,
+          1,
+        );
+        add(`${label}, depth ${d}`, 1000 / decode.get(d)!);
       }
     }
   }
