@@ -33,17 +33,18 @@ describe("a repository's conftest.py", () => {
   }, 60_000);
 
   it("is not loaded when the job wrote a conftest.py, nor in a run without the repository flag", async () => {
-    const written = {
-      path: "tests/conftest.py",
-      content: "def pytest_runtest_logreport(report):\n    report.outcome = 'passed'\n",
-    };
-    const tampered = await sandbox.run({
-      ...taskSandboxRun("shop/cart.py", CART, [written], repository),
+    // A repository without a conftest of its own, and a job that writes one providing the fixture:
+    // loaded, the repository test would pass on code the owner never wrote.
+    const withoutConftest = { ...repository, files: repository.files.filter((f) => f.path !== "tests/conftest.py") };
+    const written = { path: "conftest.py", content: CONFTEST };
+    const run = {
+      ...taskSandboxRun("shop/cart.py", CART, [written], withoutConftest),
       testTargets: ["tests/test_models.py"],
-    });
-    // Without the conftest the fixture is missing: the test errors instead of being faked green.
-    expect(tampered.success).toBe(false);
-    expect(tampered.stdout).toMatch(/fixture 'item' not found/);
+    };
+    expect(run.repositoryConftest).toBe(true);
+    const byTheJob = await sandbox.run(run);
+    expect(byTheJob.success).toBe(false);
+    expect(byTheJob.stdout).toMatch(/fixture 'item' not found/);
     const plain = await sandbox.run({ files: repository.files, testTargets: ["tests/test_models.py"] });
     expect(plain.success).toBe(false);
     expect(plain.stdout).toMatch(/fixture 'item' not found/);
