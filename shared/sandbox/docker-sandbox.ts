@@ -149,7 +149,13 @@ export class DockerSandbox implements Sandbox {
     run: SandboxRun,
     paths: string[],
   ): Promise<{ privateDir: string; codeDir: string; runnerFile: string }> {
-    const privateDir = await mkdtemp(join(this.tempRoot ?? (await roomyTempRoot(run.files)), "dellm-sandbox-"));
+    const privateDir = await mkdtemp(
+      join(
+        this.tempRoot ??
+          (await roomyTempRoot(run.files.reduce((sum, file) => sum + Buffer.byteLength(file.content), 0))),
+        "dellm-sandbox-",
+      ),
+    );
     try {
       await chmod(privateDir, 0o700);
       const codeDir = join(privateDir, "code");
@@ -267,9 +273,8 @@ class TailText {
 
 const MEMORY_FOLDER = "/dev/shm";
 
-/** /dev/shm when it exists and has room for four times these files, else the OS temp folder. */
-async function roomyTempRoot(files: SandboxRun["files"]): Promise<string> {
-  const bytes = files.reduce((sum, file) => sum + Buffer.byteLength(file.content), 0);
+/** /dev/shm when it exists and has room for four times `bytes` of files, else the OS temp folder. */
+export async function roomyTempRoot(bytes: number): Promise<string> {
   try {
     const { bavail, bsize } = await statfs(MEMORY_FOLDER);
     await access(MEMORY_FOLDER, constants.W_OK);

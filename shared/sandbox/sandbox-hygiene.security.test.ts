@@ -2,14 +2,14 @@
 // folders that never outlive a run, and our seccomp profile (docker/seccomp.json) refusing the
 // syscalls it removes from Docker's default while ordinary pytest runs on.
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat, statfs } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_SANDBOX_IMAGE } from "../config.js";
-import { DockerSandbox } from "./docker-sandbox.js";
+import { DockerSandbox, roomyTempRoot } from "./docker-sandbox.js";
 
 const lines = (...text: string[]) => `${text.join("\n")}\n`;
 const one = (path: string, content: string) => ({ files: [{ path, content }], testTargets: [path] });
@@ -143,5 +143,15 @@ describe("seccomp profile", () => {
     const seen = JSON.parse(stdout) as Record<string, [number, string]>;
     expect(seen.ptrace).toEqual([0, "0"]); // PTRACE_TRACEME succeeds
     expect(seen.io_uring_setup![1]).not.toBe("EPERM"); // EFAULT for a NULL params pointer: the kernel saw it
+  });
+});
+
+describe("where a run's files are laid out by default", () => {
+  it("is /dev/shm when it has room for four times them, else the OS temp folder", async () => {
+    const shm = await statfs("/dev/shm").catch(() => undefined);
+    if (!shm) return expect(await roomyTempRoot(1_000)).toBe(tmpdir()); // no /dev/shm here: always the disk
+    const free = shm.bavail * shm.bsize;
+    expect(await roomyTempRoot(1_000)).toBe("/dev/shm");
+    expect(await roomyTempRoot(free / 4)).toBe(tmpdir()); // four times it would not fit
   });
 });
