@@ -6,7 +6,7 @@
 // (ggml then starts a thread per graph, i.e. per token). Rounds are interleaved so that load from
 // other processes hits every variant.
 //
-//   node --import tsx bench/decode-overhead.ts [model.gguf|--light] [--tokens N] [--prompt N] [--rounds N] [--threads N]
+//   node bin/node22.cjs --import tsx bench/decode-overhead.ts [model.gguf|--light] [--tokens N] [--prompt N] [--rounds N] [--threads N]
 //
 // --light writes and uses a model with Qwen2.5's 151 936-token vocabulary but a single 128-wide
 // layer (25 MB): its layers cost next to nothing, so each variant's time per token is that

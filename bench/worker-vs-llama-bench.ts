@@ -3,7 +3,7 @@
 // there is (bench/llama-bench.ts), round after round, so load from other processes hits all of
 // them. Much quicker than `npm run bench -- task` (no Docker, no suite), for checking a change.
 //
-//   node --import tsx bench/worker-vs-llama-bench.ts [model.gguf] [--prompt N] [--tokens N] [--rounds N] [--threads N]
+//   node bin/node22.cjs --import tsx bench/worker-vs-llama-bench.ts [model.gguf] [--prompt N] [--tokens N] [--rounds N] [--threads N]
 //
 // Default model: the benchmark's random-weight Qwen2.5-1.5B-shaped Q8_0 file (bench/generation.ts).
 import { dirname, join } from "node:path";
