@@ -7,15 +7,17 @@
 //    over the eval suite's brownfield changes (the repository's file in the prompt, the reference
 //    file as the answer; the answer a model making that change writes), tokenized with a real BPE
 //    (cl100k, a stand-in for Qwen's: the shape-only model has no real vocabulary).
-// The random weights cannot write a copying answer themselves, so tokens/s of a real copy run is not
-// measured; the figure is answer tokens ÷ the summed cost of the steps the predictor would take.
+// The modelled figure is answer tokens ÷ the summed cost of the steps the predictor would take. The
+// answers that copy ≥ 80 % of their prompt are then also decoded for real, forced token by token
+// (prompt-lookup-copy.ts): plain decoding against the worker's predictor, in wall-clock time.
 import { readdir, readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { encode } from "gpt-tokenizer/encoding/cl100k_base";
-import { getLlama, type Token } from "node-llama-cpp";
+import { getLlama, type LlamaContextSequence, type Token } from "node-llama-cpp";
 import { promptLookupSettings, SwitchablePromptLookup, type LookupSizing } from "../worker/model/prompt-lookup.js";
 import { benchmarkModel } from "./generation.js";
+import { copyRuns, type CopyRun } from "./prompt-lookup-copy.js";
 
 const BATCHES = [1, 2, 4, 8, 12, 16, 24, 32];
 
@@ -39,15 +41,18 @@ export interface PromptLookupReport {
   batches: { tokens: number; seconds: number; relative: number }[];
   traces: { issue: string; answerTokens: number; copied: number }[];
   settings: { setting: string; speedup: number; worst: number; byIssue: number[] }[];
+  /** Wall-clock runs of the copying answers with the worker's sizing (absent with copyRuns: false). */
+  copyRuns?: CopyRun[];
 }
 
 export async function benchPromptLookup(
-  options: { depth?: number; repeats?: number; log?: (line: string) => void } = {},
+  options: { depth?: number; repeats?: number; copyRuns?: boolean; log?: (line: string) => void } = {},
 ): Promise<PromptLookupReport> {
   const log = options.log ?? console.log;
   const depth = options.depth ?? 1_500;
   const threads = Math.min(2, availableParallelism());
-  const batches = await batchCosts(await benchmarkModel(undefined, log), depth, threads, options.repeats ?? 5);
+  const { model, context, sequence, lookup } = await openWorkerContext(await benchmarkModel(undefined, log), threads);
+  const batches = await batchCosts(sequence, depth, options.repeats ?? 5);
   for (const b of batches)
     log(
       `[bench] lookup: a batch of ${b.tokens} at depth ${depth} costs ${b.seconds.toFixed(3)} s = ${b.relative.toFixed(2)}× one token`,
@@ -71,23 +76,40 @@ export async function benchPromptLookup(
         `copying ≥ 80 %: ${mean(s.byIssue.filter((_, i) => traces[i]!.copied >= 0.8)).toFixed(2)}×)`,
     );
   log(
-    "[bench] lookup: random weights cannot write these answers; the speed-up is the answer's tokens ÷ the cost of the steps node-llama-cpp's predictor would take, at this machine's measured batch costs",
+    "[bench] lookup: the figures above are modelled: the answer's tokens ÷ the cost of the steps node-llama-cpp's predictor would take, at this machine's measured batch costs",
   );
+  const copying = traces.filter((t) => t.copied >= 0.8);
+  const runs = options.copyRuns === false ? undefined : await copyRuns(model, sequence, lookup, copying, log);
+  if (runs) {
+    const plain = runs.reduce((sum, r) => sum + r.plainSeconds, 0);
+    const looked = runs.reduce((sum, r) => sum + r.lookupSeconds, 0);
+    const tokens = runs.reduce((sum, r) => sum + r.answerTokens, 0);
+    log(
+      `[bench] lookup copy runs (wall clock, answers forced, the worker's sizing): ${tokens} tokens, ` +
+        `plain ${(tokens / plain).toFixed(1)} tok/s, with lookup ${(tokens / looked).toFixed(1)} tok/s = ${(plain / looked).toFixed(2)}×`,
+    );
+  }
+  await context.dispose();
+  await model.dispose();
   return {
     depth,
     threads,
     batches,
     traces: traces.map((t) => ({ issue: t.issue, answerTokens: t.answer.length, copied: t.copied })),
     settings,
+    copyRuns: runs,
   };
 }
 
-/** Seconds per batch of k tokens after `depth` tokens, through node-llama-cpp (median of `repeats`). */
-async function batchCosts(modelPath: string, depth: number, threads: number, repeats: number) {
+/**
+ * The benchmark model in a context with the worker's settings (LlamaCodeModel's defaults on a CPU),
+ * and its sequence with the worker's prompt-lookup predictor (off until a copy run turns it on).
+ */
+async function openWorkerContext(modelPath: string, threads: number) {
   const llama = await getLlama({ gpu: false, logLevel: "error" as never });
   const model = await llama.loadModel({ modelPath, gpuLayers: 0, useMmap: false });
   const context = await model.createContext({
-    contextSize: 4_096,
+    contextSize: 8_192,
     batchSize: 256,
     threads,
     flashAttention: true,
@@ -95,7 +117,13 @@ async function batchCosts(modelPath: string, depth: number, threads: number, rep
     experimentalKvCacheValueType: "Q8_0",
     ignoreMemorySafetyChecks: true,
   });
-  const sequence = context.getSequence();
+  const lookup = new SwitchablePromptLookup(promptLookupSettings(false));
+  return { model, context, sequence: context.getSequence({ tokenPredictor: lookup }), lookup };
+}
+
+/** Seconds per batch of k tokens after `depth` tokens, through node-llama-cpp (median of `repeats`). */
+async function batchCosts(sequence: LlamaContextSequence, depth: number, repeats: number) {
+  await sequence.clearHistory();
   const token = (i: number) => (1_000 + ((i * 7_919) % 100_000)) as Token;
   await sequence.evaluateWithoutGeneratingNewTokens(Array.from({ length: depth }, (_, i) => token(i)));
   const rows: { tokens: number; seconds: number; relative: number }[] = [];
@@ -112,8 +140,6 @@ async function batchCosts(modelPath: string, depth: number, threads: number, rep
     rows.push({ tokens: k, seconds: times[Math.floor(times.length / 2)]!, relative: 0 });
   }
   for (const row of rows) row.relative = row.seconds / rows[0]!.seconds;
-  await context.dispose();
-  await model.dispose();
   return rows;
 }
 

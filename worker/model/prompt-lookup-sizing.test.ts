@@ -27,3 +27,45 @@ describe("SwitchablePromptLookup's adaptive sizing", () => {
     lookup.dispose();
   });
 });
+
+describe("SwitchablePromptLookup on a library that checks only a batch's first guess", () => {
+  const prompt = tokens(...Array.from({ length: 40 }, (_, i) => 100 + i), 7, 100);
+  const start = (oneGuessWhenCut?: boolean) => {
+    const lookup = new SwitchablePromptLookup({ pattern: 1, min: 2, max: 8, adaptive: { start: 4 }, oneGuessWhenCut });
+    lookup.reset({ stateTokens: prompt } as Parameters<SwitchablePromptLookup["reset"]>[0]);
+    lookup.updateInputTokens(prompt);
+    lookup.enabled = true;
+    return lookup;
+  };
+
+  it("keeps guessing long runs where the whole chain is taken", () => {
+    const lookup = start();
+    expect(lookup.predictTokens()).toEqual(tokens(101, 102, 103, 104));
+    lookup.pushTokens(tokens(101, 102, 103, 104, 105)); // all four taken, then the model's own token
+    expect(lookup.predictTokens()).toHaveLength(8);
+    expect(lookup.chainsCut).toBe(false);
+  });
+
+  it("notices a right guess left unchecked and then guesses one token, or none when told", () => {
+    for (const [oneGuessWhenCut, after] of [
+      [undefined, tokens(103)],
+      [false, tokens()],
+    ] as const) {
+      const lookup = start(oneGuessWhenCut);
+      expect(lookup.predictTokens()).toEqual(tokens(101, 102, 103, 104));
+      // The library took 101 and stopped, though the answer's next token (102) was the next guess.
+      lookup.pushTokens(tokens(101));
+      lookup.pushTokens(tokens(102));
+      expect(lookup.predictTokens()).toEqual(after);
+      expect(lookup.chainsCut).toBe(true);
+    }
+  });
+
+  it("does not mistake a guess the answer left for a cut chain", () => {
+    const lookup = start();
+    lookup.predictTokens();
+    lookup.pushTokens(tokens(101, 5)); // one taken, the second refuted
+    expect(lookup.predictTokens()).toEqual([]); // 5 occurs nowhere in the prompt
+    expect(lookup.chainsCut).toBe(false);
+  });
+});

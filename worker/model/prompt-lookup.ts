@@ -5,6 +5,9 @@
 // is the same; only its speed changes. A sequence's predictor is fixed when the sequence is made,
 // so this one is switched per call: on for prompts the answer copies, off (no guesses) otherwise,
 // where refuted guesses would only cost time. How many guesses fit the hardware: promptLookupSettings.
+// node-llama-cpp up to 3.22.1 takes at most the first guess of a checked batch (it never records the
+// guesses it validated; patches/node-llama-cpp+*.patch fixes that at install). Where the fix is
+// missing, this predictor notices and guesses at most one token (`oneGuessWhenCut`) or none.
 import { InputLookupTokenPredictor, TokenPredictor, type Token } from "node-llama-cpp";
 
 type ResetParameters = Parameters<TokenPredictor["reset"]>[0];
@@ -21,6 +24,12 @@ export interface LookupSizing {
    * one more than the tokens taken (at least `min`) after one cut short. Starts at `start`.
    */
   adaptive?: { start: number };
+  /**
+   * What to do where the library takes only the first guess of a batch (an unpatched node-llama-cpp):
+   * guess one token at a time (true, for hardware where a batch of 2 costs about one token) or stop
+   * guessing (false). Default true.
+   */
+  oneGuessWhenCut?: boolean;
 }
 
 /**
@@ -33,7 +42,7 @@ export interface LookupSizing {
  * costs about one token: node-llama-cpp's defaults (from 1 matching token, up to 3), not measured here.
  */
 export function promptLookupSettings(onGpu: boolean): LookupSizing | undefined {
-  return onGpu ? undefined : { pattern: 3, min: 7, max: 31, adaptive: { start: 15 } };
+  return onGpu ? undefined : { pattern: 3, min: 7, max: 31, adaptive: { start: 15 }, oneGuessWhenCut: false };
 }
 
 export class SwitchablePromptLookup extends TokenPredictor {
@@ -42,9 +51,15 @@ export class SwitchablePromptLookup extends TokenPredictor {
   private readonly lookup: InputLookupTokenPredictor;
   /** The most tokens the next guess may have (adaptive sizing; else unlimited). */
   private budget: number;
-  /** The last guess, and how many of its tokens the answer has matched so far. */
+  /** The last guess, how many of its tokens the answer has matched, and how many came since. */
   private guess: Token[] = [];
   private matched = 0;
+  private pushed = 0;
+  /**
+   * Set once the library was seen dropping a guess the answer then matched: it checks only the
+   * first guess of a batch, so longer guesses cost time for nothing (see the file's comment).
+   */
+  chainsCut = false;
 
   constructor(private readonly sizing?: LookupSizing) {
     super();
@@ -59,6 +74,8 @@ export class SwitchablePromptLookup extends TokenPredictor {
     this.lookup.reset(parameters);
     this.budget = this.sizing?.adaptive?.start ?? Infinity;
     this.guess = [];
+    this.matched = 0;
+    this.pushed = 0;
   }
 
   override updateInputTokens(tokens: Token[]): void {
@@ -67,6 +84,7 @@ export class SwitchablePromptLookup extends TokenPredictor {
 
   pushTokens(tokens: Token[]): void {
     this.lookup.pushTokens(tokens);
+    this.pushed += tokens.length;
     // The answer's tokens against the last guess: taken whole, or cut short at the first difference.
     for (const token of tokens) {
       if (this.guess.length === 0) break;
@@ -76,11 +94,22 @@ export class SwitchablePromptLookup extends TokenPredictor {
   }
 
   predictTokens(): Token[] {
-    if (!this.enabled) return [];
-    const guess = this.lookup.predictTokens().slice(0, this.budget);
-    this.guess = guess;
+    // Each check of a batch yields the model's next token plus the guesses it took, so a library that
+    // follows the whole chain hands over at least one token more than the guess matched. As many or
+    // fewer: it stopped at a guess that was right.
+    if (!this.chainsCut && this.guess.length > 1 && this.matched >= this.pushed && this.matched < this.guess.length) {
+      this.chainsCut = true;
+      process.emitWarning(
+        "node-llama-cpp checks only the first guessed token of a batch (its patch in patches/ is missing: reinstall with npm ci); prompt lookup now guesses one token at most",
+      );
+    }
+    this.guess = [];
     this.matched = 0;
-    return guess;
+    this.pushed = 0;
+    if (!this.enabled) return [];
+    const limit = this.chainsCut ? ((this.sizing?.oneGuessWhenCut ?? true) ? 1 : 0) : this.budget;
+    this.guess = this.lookup.predictTokens().slice(0, limit);
+    return this.guess;
   }
 
   override dispose(): void {
