@@ -1,15 +1,17 @@
 // Prompt-lookup decoding on a CPU (issue 12): is it worth turning on for answers that copy the
 // prompt (edits of an existing file, repairs)? Two real measurements, combined:
-// 1. What checking guesses costs here: node-llama-cpp evaluating a batch of k tokens at the depth
-//    of a typical edit prompt, on the Qwen2.5-1.5B-shaped Q8_0 model with the worker's context
-//    settings (2 threads, Q8_0 KV cache, flash attention), as a multiple of one decoded token.
+// 1. What checking guesses costs here: node-llama-cpp evaluating a batch of k tokens with a sample
+//    after every position (as its check does) at the depth of a typical edit prompt, on the
+//    Qwen2.5-1.5B-shaped Q8_0 model with the worker's context settings (2 threads, Q8_0 KV cache,
+//    flash attention), as a multiple of one decoded token.
 // 2. How many guesses an edit's answer accepts: node-llama-cpp's own InputLookupTokenPredictor run
 //    over the eval suite's brownfield changes (the repository's file in the prompt, the reference
 //    file as the answer; the answer a model making that change writes), tokenized with a real BPE
 //    (cl100k, a stand-in for Qwen's: the shape-only model has no real vocabulary).
 // The modelled figure is answer tokens ÷ the summed cost of the steps the predictor would take. The
 // answers that copy ≥ 80 % of their prompt are then also decoded for real, forced token by token
-// (prompt-lookup-copy.ts): plain decoding against the worker's predictor, in wall-clock time.
+// (prompt-lookup-copy.ts): plain decoding against the worker's predictor, in wall-clock time. That
+// run is the figure to trust; the model is for comparing sizings quickly.
 import { readdir, readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
@@ -121,7 +123,7 @@ async function openWorkerContext(modelPath: string, threads: number) {
   return { model, context, sequence: context.getSequence({ tokenPredictor: lookup }), lookup };
 }
 
-/** Seconds per batch of k tokens after `depth` tokens, through node-llama-cpp (median of `repeats`). */
+/** Seconds to check a batch of k tokens after `depth` tokens, through node-llama-cpp (median of `repeats`). */
 async function batchCosts(sequence: LlamaContextSequence, depth: number, repeats: number) {
   await sequence.clearHistory();
   const token = (i: number) => (1_000 + ((i * 7_919) % 100_000)) as Token;
@@ -132,7 +134,11 @@ async function batchCosts(sequence: LlamaContextSequence, depth: number, repeats
     // One token's time is the unit of every ratio: measured three times as often.
     for (let r = 0; r < (k === 1 ? 3 * repeats : repeats) + 1; r++) {
       const started = performance.now();
-      await sequence.evaluateWithoutGeneratingNewTokens(Array.from({ length: k }, (_, i) => token(depth + r * 31 + i)));
+      // A check samples a next token after every position (each guess is compared with the model's
+      // choice there), so every position gets logits and a sample, as in node-llama-cpp's check.
+      await sequence.controlledEvaluate(
+        Array.from({ length: k }, (_, i) => [token(depth + r * 31 + i), { generateNext: { token: true } }] as const),
+      );
       if (r > 0) times.push((performance.now() - started) / 1000); // the first is a warm-up
       await sequence.eraseContextTokenRanges([{ start: depth, end: sequence.nextTokenIndex }]);
     }

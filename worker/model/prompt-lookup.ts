@@ -33,13 +33,15 @@ export interface LookupSizing {
 }
 
 /**
- * The predictor's settings for a backend. On a CPU a checked batch is far from free (at the depth of
- * an edit prompt, 2 threads, Qwen2.5-1.5B shape: 8 tokens cost 4–4.7 times one, 16 cost 6.3–8 times,
- * 32 cost 12.7–15), so it guesses only after the answer's last 3 tokens match the prompt, at least 7
- * tokens, and longer runs while the answer keeps copying: over the eval suite's brownfield changes
- * 1.6–1.9x plain decoding, 1.8–2.1x for answers that copy ≥ 80 % of the prompt, never slower
- * (npm run bench -- lookup; node-llama-cpp's default sizing gave 0.88–1.06x there). On a GPU a batch
- * costs about one token: node-llama-cpp's defaults (from 1 matching token, up to 3), not measured here.
+ * The predictor's settings for a backend. On a CPU a check is far from free: every position of the
+ * batch gets the whole vocabulary's logits and a sample (at the depth of an edit prompt, 2 threads,
+ * Qwen2.5-1.5B shape: checking 8 tokens costs 5.2 times one decoded token, 16 cost 8.5, 32 cost 15.5),
+ * so it guesses only after the answer's last 3 tokens match the prompt, at least 7 tokens, and longer
+ * runs while the answer keeps copying. Over the eval suite's brownfield changes that is 1.6x plain
+ * decoding modelled, worst file 1.03x; decoded for real, answers that copy 92-97 % of the prompt went
+ * 1.45-1.70x (npm run bench -- lookup). At 15.5 token-times per 32 positions even a perfect copy
+ * cannot reach 2.1x on this CPU. On a GPU a check costs about one token: node-llama-cpp's defaults
+ * (from 1 matching token, up to 3), not measured here.
  */
 export function promptLookupSettings(onGpu: boolean): LookupSizing | undefined {
   return onGpu ? undefined : { pattern: 3, min: 7, max: 31, adaptive: { start: 15 }, oneGuessWhenCut: false };
