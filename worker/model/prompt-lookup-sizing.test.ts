@@ -48,14 +48,18 @@ describe("SwitchablePromptLookup on a library that checks only a batch's first g
 
   it("notices a right guess left unchecked and then guesses one token, or none when told", () => {
     for (const [oneGuessWhenCut, after] of [
-      [undefined, tokens(103)],
+      [undefined, tokens(107)],
       [false, tokens()],
     ] as const) {
       const lookup = start(oneGuessWhenCut);
       expect(lookup.predictTokens()).toEqual(tokens(101, 102, 103, 104));
-      // The library took 101 and stopped, though the answer's next token (102) was the next guess.
-      lookup.pushTokens(tokens(101));
-      lookup.pushTokens(tokens(102));
+      // The library took 101 and stopped, though the answer's next token (102) was the next guess;
+      // so twice more (once could be a batch cut short at the context's end).
+      for (const next of [101, 103, 105]) {
+        lookup.pushTokens(tokens(next));
+        lookup.pushTokens(tokens(next + 1));
+        if (next < 105) expect(lookup.predictTokens()).toEqual(tokens(next + 2, next + 3, next + 4, next + 5));
+      }
       expect(lookup.predictTokens()).toEqual(after);
       expect(lookup.chainsCut).toBe(true);
     }

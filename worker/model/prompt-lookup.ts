@@ -47,6 +47,9 @@ export function promptLookupSettings(onGpu: boolean): LookupSizing | undefined {
   return onGpu ? undefined : { pattern: 3, min: 7, max: 31, adaptive: { start: 15 }, oneGuessWhenCut: false };
 }
 
+/** How often a cut chain must be seen before the predictor stops guessing long runs. */
+const CUT_CHAINS_SEEN = 3;
+
 export class SwitchablePromptLookup extends TokenPredictor {
   /** Whether predictTokens guesses at all. Default false. */
   enabled = false;
@@ -58,10 +61,13 @@ export class SwitchablePromptLookup extends TokenPredictor {
   private matched = 0;
   private pushed = 0;
   /**
-   * Set once the library was seen dropping a guess the answer then matched: it checks only the
-   * first guess of a batch, so longer guesses cost time for nothing (see the file's comment).
+   * Set once the library was seen CUT_CHAINS_SEEN times taking a guess's first token and dropping a
+   * second one the answer then matched: it checks only the first guess of a batch, so longer guesses
+   * cost time for nothing (see the file's comment). More than once, since a batch cut short near the
+   * end of the context looks alike.
    */
   chainsCut = false;
+  private cutChainsSeen = 0;
 
   constructor(private readonly sizing?: LookupSizing) {
     super();
@@ -97,21 +103,27 @@ export class SwitchablePromptLookup extends TokenPredictor {
 
   predictTokens(): Token[] {
     // Each check of a batch yields the model's next token plus the guesses it took, so a library that
-    // follows the whole chain hands over at least one token more than the guess matched. As many or
-    // fewer: it stopped at a guess that was right.
-    if (!this.chainsCut && this.guess.length > 1 && this.matched >= this.pushed && this.matched < this.guess.length) {
+    // follows the whole chain hands over one token more than the guess matched. An unpatched one
+    // hands over 2 (the next token and the first guess's) even when the second guess was right too.
+    const cut = this.guess.length >= 2 && this.pushed === 2 && this.matched === 2;
+    if (cut && !this.chainsCut && ++this.cutChainsSeen >= CUT_CHAINS_SEEN) {
       this.chainsCut = true;
+      const now = this.oneGuessWhenCut ? "guesses one token at a time" : "is off";
       process.emitWarning(
-        "node-llama-cpp checks only the first guessed token of a batch (its patch in patches/ is missing: reinstall with npm ci); prompt lookup now guesses one token at most",
+        `node-llama-cpp checks only the first guessed token of a batch (its patch in patches/ is missing: reinstall with install scripts allowed); prompt lookup now ${now}`,
       );
     }
     this.guess = [];
     this.matched = 0;
     this.pushed = 0;
     if (!this.enabled) return [];
-    const limit = this.chainsCut ? ((this.sizing?.oneGuessWhenCut ?? true) ? 1 : 0) : this.budget;
+    const limit = this.chainsCut ? (this.oneGuessWhenCut ? 1 : 0) : this.budget;
     this.guess = this.lookup.predictTokens().slice(0, limit);
     return this.guess;
+  }
+
+  private get oneGuessWhenCut(): boolean {
+    return this.sizing?.oneGuessWhenCut ?? true;
   }
 
   override dispose(): void {
