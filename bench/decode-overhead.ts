@@ -16,7 +16,7 @@ import { dirname, join } from "node:path";
 import { getLlama, type LlamaContextSequence, type Token } from "node-llama-cpp";
 import { GgufWriter, float32ToFloat16Bits } from "../test/gguf/gguf-writer.js";
 import { byteLevelAlphabet, CHATML_TEMPLATE, createRandom } from "../test/gguf/tiny-model.js";
-import { LlamaCodeModel } from "../worker/model/llama-code-model.js";
+import { LlamaCodeModel, QUANTIZED_KV_CACHE } from "../worker/model/llama-code-model.js";
 import { findLlamaBench, llamaBenchDecode } from "./llama-bench.js";
 
 const VOCAB = 151936;
@@ -140,9 +140,7 @@ async function main() {
     contextSize: worker.contextSize,
     batchSize: 256,
     threads,
-    flashAttention: true,
-    experimentalKvCacheKeyType: "Q8_0",
-    experimentalKvCacheValueType: "Q8_0",
+    ...QUANTIZED_KV_CACHE,
   });
   const text = (round: number) => `# round ${round}\n` + "x = 1\n".repeat(Math.ceil(promptLength / 6));
   const results = new Map<string, number[]>();

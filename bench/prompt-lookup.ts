@@ -17,6 +17,7 @@ import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { encode } from "gpt-tokenizer/encoding/cl100k_base";
 import { getLlama, type LlamaContextSequence, type Token } from "node-llama-cpp";
+import { DEFAULT_CONTEXT_CAP, QUANTIZED_KV_CACHE } from "../worker/model/llama-code-model.js";
 import { promptLookupSettings, SwitchablePromptLookup, type LookupSizing } from "../worker/model/prompt-lookup.js";
 import { benchmarkModel } from "./generation.js";
 import { copyRuns, type CopyRun } from "./prompt-lookup-copy.js";
@@ -111,12 +112,10 @@ async function openWorkerContext(modelPath: string, threads: number) {
   const llama = await getLlama({ gpu: false, logLevel: "error" as never });
   const model = await llama.loadModel({ modelPath, gpuLayers: 0, useMmap: false });
   const context = await model.createContext({
-    contextSize: 8_192,
+    contextSize: DEFAULT_CONTEXT_CAP,
     batchSize: 256,
     threads,
-    flashAttention: true,
-    experimentalKvCacheKeyType: "Q8_0",
-    experimentalKvCacheValueType: "Q8_0",
+    ...QUANTIZED_KV_CACHE,
     ignoreMemorySafetyChecks: true,
   });
   const lookup = new SwitchablePromptLookup(promptLookupSettings(false));

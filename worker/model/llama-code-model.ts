@@ -125,6 +125,13 @@ export const DEFAULT_MAX_TOKENS = TOKEN_LIMITS.outputReserve;
 /** Default context cap (see LlamaCodeModelOptions.contextSize). */
 export const DEFAULT_CONTEXT_CAP = 8192;
 
+/** The worker's default KV cache (kvCacheType "Q8_0"): 8-bit keys and values, which need flash attention. */
+export const QUANTIZED_KV_CACHE = {
+  experimentalKvCacheKeyType: "Q8_0",
+  experimentalKvCacheValueType: "Q8_0",
+  flashAttention: true,
+} as const;
+
 /** Runs tasks one at a time, in order; a task whose signal fires while it waits never starts. */
 class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
@@ -227,15 +234,10 @@ export class LlamaCodeModel implements CodeModel {
         sequences: options.sequences ?? 1,
         ignoreMemorySafetyChecks: true, // sizes are explicit; node-llama-cpp's estimate is conservative on CPU
       };
-      const quantizedCache = {
-        experimentalKvCacheKeyType: "Q8_0",
-        experimentalKvCacheValueType: "Q8_0",
-        flashAttention: true,
-      } as const;
       const wantsQuantizedCache = (options.kvCacheType ?? "Q8_0") === "Q8_0";
       // A Q8_0 cache needs head sizes that are whole 32-value blocks; other models keep F16.
       const context = wantsQuantizedCache
-        ? await model.createContext({ ...settings, ...quantizedCache }).catch(() => model.createContext(settings))
+        ? await model.createContext({ ...settings, ...QUANTIZED_KV_CACHE }).catch(() => model.createContext(settings))
         : await model.createContext(settings);
       const sequences = Array.from({ length: options.sequences ?? 1 }, () => {
         const lookup = new SwitchablePromptLookup(promptLookupSettings(backendName(llama.gpu) !== "cpu"));
