@@ -65,11 +65,19 @@ describe("SwitchablePromptLookup on a library that checks only a batch's first g
     }
   });
 
-  it("does not mistake a guess the answer left for a cut chain", () => {
+  it("does not mistake a guess the answer left for a cut chain, however often", () => {
     const lookup = start();
-    lookup.predictTokens();
-    lookup.pushTokens(tokens(101, 5)); // one taken, the second refuted
-    expect(lookup.predictTokens()).toEqual([]); // 5 occurs nowhere in the prompt
+    expect(lookup.predictTokens()).toEqual(tokens(101, 102, 103, 104));
+    // Three times: the first guess taken, then the answer goes elsewhere in the prompt (2 tokens
+    // handed over, as from an unpatched library, but the second guess was wrong).
+    for (const [taken, elsewhere] of [
+      [101, 110],
+      [111, 120],
+      [121, 130],
+    ]) {
+      lookup.pushTokens(tokens(taken!, elsewhere!));
+      expect(lookup.predictTokens()).toEqual(tokens(elsewhere! + 1, elsewhere! + 2)); // one more than taken
+    }
     expect(lookup.chainsCut).toBe(false);
   });
 });
