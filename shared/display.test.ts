@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { escapeHtml, firstUnprintable, showUntrusted, showUntrustedLines } from "./display.js";
+import { escapeHtml, firstUnprintable, safeId, showUntrusted, showUntrustedLines } from "./display.js";
 
 describe("showUntrusted (one line)", () => {
   it("escapes everything that colours, moves the cursor, breaks the line or reorders text", () => {
@@ -35,5 +35,21 @@ describe("firstUnprintable", () => {
     expect(escapeHtml(`<a href="x" title='y'>&amp;</a>`)).toBe(
       "&#60;a href=&#34;x&#34; title=&#39;y&#39;&#62;&#38;amp;&#60;/a&#62;",
     );
+  });
+});
+
+describe("safeId", () => {
+  it("keeps an ordinary id and shortens a peer id to its start and end", () => {
+    expect(safeId("local-1")).toBe("local-1");
+    const peer = "12D3KooWRBy97UB99e3J6hiPesre1MZeuNQvfan4gBziswrRJsNK";
+    expect(safeId(peer)).toBe("12D3KooWRBy9…swrRJsNK".replace("swrRJsNK", peer.slice(-11)));
+    expect(safeId(peer)).toHaveLength(24);
+  });
+
+  it("leaves nothing of a worker id that could close, mention, link or paint", () => {
+    const shown = safeId("closes #2 @acme/security ![t](https://evil.example/t.png)\x1b[31m");
+    expect(shown).toMatch(/^[A-Za-z0-9._-]+…[A-Za-z0-9._-]+$/);
+    expect(shown).toHaveLength(24);
+    expect(safeId("a b@c")).toBe("a_b_c");
   });
 });

@@ -45,3 +45,17 @@ export function firstUnprintable(text: string): string | null {
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+/** Characters an id may show as: nothing else can mention, reference, link or paint anything. */
+const UNSAFE_ID_CHARS = /[^A-Za-z0-9._-]+/g;
+const MAX_ID_CHARS = 24;
+
+/**
+ * An id someone else chose (a worker's, up to 200 characters of any text) as the bot shows it:
+ * runs of other characters become `_`, and a long one keeps its start and end (a peer id's start
+ * is the same for every peer), so `closes #2 @acme/team` cannot close, mention or link anything.
+ */
+export function safeId(id: string): string {
+  const safe = id.replace(UNSAFE_ID_CHARS, "_");
+  return safe.length > MAX_ID_CHARS ? `${safe.slice(0, 12)}…${safe.slice(-(MAX_ID_CHARS - 13))}` : safe;
+}

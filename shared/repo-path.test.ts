@@ -40,6 +40,10 @@ describe("repoRelativePath", () => {
     ["\uff0e\uff0e/", "x.py", "only of dots and spaces"],
     ["... /", "x.py", "only of dots and spaces"],
     ["", `${"é".repeat(128)}.py`, "259 bytes long; file systems allow at most 255"],
+    // names git, pytest or python would read as an option
+    ["", "--pathspec-from-file=/etc/hostname", 'starts with "-"'],
+    ["./", "-x.py", 'starts with "-"'],
+    ["-c/", "x.py", 'starts with "-"'],
   ])("refuses %j + %j", (directory, file, reason) => {
     expect(() => repoRelativePath(directory, file)).toThrow(UnsafePathError);
     expect(() => repoRelativePath(directory, file)).toThrow(reason);
@@ -56,5 +60,7 @@ describe("repoRelativePath", () => {
     expect(repoRelativePath(".github/", "x.py")).toBe(".github/x.py");
     expect(repoRelativePath("", `${"a".repeat(252)}.py`)).toHaveLength(255);
     expect(repoRelativePath("données/", "café.py")).toBe("données/café.py");
+    // Only a leading "-" reads as an option; one inside a name or a later folder does not.
+    expect(repoRelativePath("app/-old/", "a-b.py")).toBe("app/-old/a-b.py");
   });
 });

@@ -57,6 +57,14 @@ export function repoRelativePath(directory: string, file: string): string {
     );
   }
   if (segments.length === 0) throw new UnsafePathError(requested, "the path names no file");
+  // git, pytest and python read an argument starting with "-" as an option (git add
+  // --pathspec-from-file=/etc/... read a host file): no name the bot passes on may start so.
+  if (segments[0]!.startsWith("-")) {
+    throw new UnsafePathError(
+      requested,
+      `"${segments[0]}" starts with "-", which commands read as an option; choose a name that starts with a letter, digit or underscore`,
+    );
+  }
   return posix.join(...segments);
 }
 

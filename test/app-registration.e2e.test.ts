@@ -3,7 +3,7 @@
 // the key, then serves webhooks as the new App; a second start reads that .env. GitHub is a local
 // server here (GHE_HOST/GHE_PROTOCOL), answering the manifest conversion at its HTTP boundary.
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtemp, readFile, stat } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -20,13 +20,14 @@ afterEach(() => {
   for (const close of closers.splice(0)) close();
 });
 
-/** GitHub's manifest conversion: a fresh app's id, key and secrets for a code it issued. */
-async function fakeGitHub(code: string, app: { id: number; pem: string; webhook_secret: string }) {
+/** GitHub's manifest conversion: a fresh app's id, key and secrets for a code it issued (after `delayMs`). */
+async function fakeGitHub(code: string, app: { id: number; pem: string; webhook_secret: string }, delayMs = 0) {
   const conversions: string[] = [];
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     const route = `${req.method} ${req.url}`;
     if (route.startsWith("POST /api/v3/app-manifests/")) {
       conversions.push(route);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
       const known = route === `POST /api/v3/app-manifests/${code}/conversions`;
       res.writeHead(known ? 201 : 404, { "content-type": "application/json" });
       return res.end(
@@ -49,6 +50,14 @@ async function fakeGitHub(code: string, app: { id: number; pem: string; webhook_
   const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   closers.push(() => server.close());
   return { host, conversions };
+}
+
+function rsaKey(): string {
+  return generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  }).privateKey;
 }
 
 const unescape = (html: string) => html.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)));
@@ -100,7 +109,8 @@ describe("dellm serve without a GitHub App", () => {
     const state = new URL(action).searchParams.get("state")!;
 
     // A callback without the state GitHub got from this page is refused before any conversion.
-    expect((await fetch(`${base}/probot/setup?code=code-from-github&state=forged`)).status).toBe(403);
+    expect((await fetch(`${base}/probot/setup?code=code-from-github&state=${"0".repeat(32)}`)).status).toBe(403);
+    expect((await fetch(`${base}/probot/setup?code=code-from-github&state=forged`)).status).toBe(400);
     expect(github.conversions).toEqual([]);
 
     // GitHub sends the browser back with the code: converted, saved, and on to installing the app.
@@ -146,5 +156,75 @@ describe("dellm serve without a GitHub App", () => {
     expect(again.output()).not.toContain("no GitHub App is configured");
     again.child.kill("SIGTERM");
     expect(await again.exited).toBe(0);
+  }, 120_000);
+  it("resists a reused link, a forged X-Forwarded-Host, racing callbacks and a pre-existing key file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dellm-register-"));
+    closers.push(() => void rm(dir, { recursive: true, force: true }));
+    // A slow conversion, so that two callbacks are both in flight.
+    const github = await fakeGitHub("code-1", { id: 77, pem: rsaKey(), webhook_secret: "s1" }, 500);
+    const stateDir = join(dir, "state");
+    // A state folder and key file left readable by others (an earlier tool, a copied backup).
+    await mkdir(stateDir, { mode: 0o755 });
+    await chmod(stateDir, 0o755);
+    await writeFile(join(stateDir, "github-app.private-key.pem"), "old key\n", { mode: 0o644 });
+    await chmod(join(stateDir, "github-app.private-key.pem"), 0o644);
+    const port = await freePort();
+    const serve = startCommand(
+      "bot/cli.ts",
+      ["serve", "--listen", "/ip4/127.0.0.1/tcp/0"],
+      testEnv({
+        DELLM_STATE_DIR: stateDir,
+        APP_ID: "",
+        PRIVATE_KEY: "",
+        PRIVATE_KEY_PATH: "",
+        WEBHOOK_SECRET: "",
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        GHE_HOST: github.host,
+        GHE_PROTOCOL: "http",
+        LOG_LEVEL: "warn",
+      }),
+      { cwd: dir },
+    );
+    running.push(serve);
+    const [, link] = await serve.waitFor(/open (http:\/\/127\.0\.0\.1:\d+\/probot\?setup=\w+) in a browser/);
+    const base = `http://127.0.0.1:${port}`;
+
+    // Soft: each attack's outcome is reported, not only the first that succeeds.
+    // A client's X-Forwarded-Host does not become the app's redirect or webhook URL.
+    const page = await (await fetch(link!, { headers: { "x-forwarded-host": "evil.example" } })).text();
+    const manifest = JSON.parse(unescape(page.match(/name="manifest" value="([^"]+)"/)![1]!)) as {
+      redirect_url: string;
+      hook_attributes: { url: string };
+    };
+    expect.soft(manifest.redirect_url).toBe(`${base}/probot/setup`);
+    expect.soft(manifest.hook_attributes.url).toBe(`${base}/api/github/webhooks`);
+    expect.soft(page).not.toContain("evil.example");
+    const state = new URL(unescape(page.match(/<form action="([^"]+)"/)![1]!)).searchParams.get("state")!;
+
+    // The printed link works once.
+    expect.soft((await fetch(link!)).status).toBe(403);
+
+    // Two callbacks with the page's state at once: one converts, the other is refused.
+    const callbacks = await Promise.all(
+      [1, 2].map(() =>
+        fetch(`${base}/probot/setup?code=code-1&state=${state}`, { redirect: "manual" }).then(
+          (r) => r.status,
+          () => "closed unanswered",
+        ),
+      ),
+    );
+    expect.soft(callbacks.sort()).toEqual([302, 403]);
+    expect.soft(github.conversions).toEqual(["POST /api/v3/app-manifests/code-1/conversions"]);
+
+    // The key is replaced and owner-only, as is the state folder.
+    await serve.waitFor(/webhooks on http:\/\/127\.0\.0\.1:\d+\/api\/github\/webhooks \(app 77\)/);
+    const written = parseEnv(await readFile(join(dir, ".env"), "utf8"));
+    expect(written.APP_ID).toBe("77");
+    expect(await readFile(written.PRIVATE_KEY_PATH!, "utf8")).toContain("PRIVATE KEY");
+    expect.soft((await stat(written.PRIVATE_KEY_PATH!)).mode & 0o777).toBe(0o600);
+    expect.soft((await stat(stateDir)).mode & 0o777).toBe(0o700);
+    serve.child.kill("SIGTERM");
+    expect(await serve.exited).toBe(0);
   }, 120_000);
 });

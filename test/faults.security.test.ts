@@ -147,7 +147,7 @@ describe("faults", () => {
     expect(github.pulls[0]!.body).toContain(
       "The bot restarted while this job was distributing; it resumed from there.",
     );
-    expect(github.pulls[0]!.body).toMatch(/\| `calc\/core\.py` \| 1 \| w1 \| 1 \| 0 \| 1 \| created \| ✅ passed \|/);
+    expect(github.pulls[0]!.body).toMatch(/\| `calc\/core\.py` \| 1 \| `w1` \| 1 \| 0 \| 1 \| created \| ✅ passed \|/);
     expect(await simpleGit(remote).show(["dellm/issue-7:calc/core.py"])).toBe(core);
     expect(github.comments.at(-1)!.body).toMatch(/all passing their tests/);
     expect(github.requests.filter((r) => r.method === "POST" && r.path.endsWith("/pulls"))).toHaveLength(1);

@@ -192,9 +192,9 @@ describe("the GitHub App, webhook to pull request", () => {
     const pr = api.created[0] as { title: string; head: string; base: string; body: string };
     expect(pr).toMatchObject({ head: "dellm/issue-7", base: "main", title: "dellm: Add a fibonacci function" });
     expect(pr.body).toMatch(/^Closes #7\n\nAdded calc\.core\.add/);
-    expect(pr.body).toMatch(/\| `calc\/core\.py` \| 1 \| w[12] \| 1 \| 0 \| 1 \| created \| ✅ passed \|/);
-    expect(pr.body).toMatch(/\| `calc\/existing\.py` \| 2 \| w[12] \| 1 \| 0 \| 1 \| modified \| ✅ passed \|/);
-    expect(pr.body).toMatch(/\| `report\.py` \| 3 \| w[12] \| 0 \| 1 \| 1 \| created \| ❌ failed \|/);
+    expect(pr.body).toMatch(/\| `calc\/core\.py` \| 1 \| `w[12]` \| 1 \| 0 \| 1 \| created \| ✅ passed \|/);
+    expect(pr.body).toMatch(/\| `calc\/existing\.py` \| 2 \| `w[12]` \| 1 \| 0 \| 1 \| modified \| ✅ passed \|/);
+    expect(pr.body).toMatch(/\| `report\.py` \| 3 \| `w[12]` \| 0 \| 1 \| 1 \| created \| ❌ failed \|/);
     expect(pr.body).toMatch(
       /<details><summary>Test log of report\.py \(task 3\)<\/summary>[\s\S]*AssertionError[\s\S]*<\/details>/,
     );
@@ -236,8 +236,8 @@ describe("the GitHub App, webhook to pull request", () => {
     // The same PR was updated (no second one), all rows passing now; the check run is green.
     expect(api.created).toHaveLength(1);
     const updatedBody = (api.updated.at(-1) as { body: string }).body;
-    expect(updatedBody).toMatch(/\| `report\.py` \| 3 \| w[34] \| 1 \| 0 \| 1 \| created \| ✅ passed \|/);
-    expect(updatedBody).toMatch(/\| `calc\/core\.py` \| 1 \| w[12] \|/);
+    expect(updatedBody).toMatch(/\| `report\.py` \| 3 \| `w[34]` \| 1 \| 0 \| 1 \| created \| ✅ passed \|/);
+    expect(updatedBody).toMatch(/\| `calc\/core\.py` \| 1 \| `w[12]` \|/);
     expect(updatedBody).not.toContain("❌");
     expect(api.checkRuns.at(-1)).toMatchObject({ head_sha: newHead, conclusion: "success" });
     expect(comments.bodies.at(-1)).toMatch(/all passing their tests/);

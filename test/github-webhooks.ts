@@ -5,6 +5,7 @@ import { sign } from "@octokit/webhooks-methods";
 import nock from "nock";
 import { pino } from "pino";
 import { Probot, ProbotOctokit, Server, type ApplicationFunction } from "probot";
+import { withWebhookIntake } from "../bot/github/webhook-intake.js";
 import { freePort } from "./processes.js";
 
 export const WEBHOOK_SECRET = "test-webhook-secret";
@@ -32,13 +33,17 @@ export async function startWebhookServer(app: ApplicationFunction): Promise<Webh
     port,
     webhookPath: "/api/github/webhooks",
     log: pino({ level: "silent" }),
-    Probot: Probot.defaults({
-      appId: 1,
-      privateKey,
-      secret: WEBHOOK_SECRET,
-      log: pino({ level: "silent" }),
-      Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
-    }),
+    // As `dellm serve` has it: the intake guard in front of Probot's middleware.
+    Probot: withWebhookIntake(
+      Probot.defaults({
+        appId: 1,
+        privateKey,
+        secret: WEBHOOK_SECRET,
+        log: pino({ level: "silent" }),
+        Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+      }),
+      { secret: WEBHOOK_SECRET },
+    ),
   });
   await server.load(app);
   await server.start();

@@ -37,20 +37,25 @@ describe("a swarm worker's repository setup", () => {
     };
     const lines: string[] = [];
     const prepared = await setupPreparer(new SetupImages({ labels }), (line) => lines.push(line))(view);
-    expect(prepared.image).toMatch(/^dellm-setup:[0-9a-f]{64}$/);
+    expect(prepared.image).toMatch(/^dellm-setup:[0-9a-f]{16}-[0-9a-f]{64}$/);
     expect(lines).toEqual([`built the repository's setup image ${prepared.image}`]);
 
     // The bot's build from a git checkout of the same files is the same image, and is reused.
     const repo = await committedRepository(files);
     try {
       const source = await repositorySetupSource(repo, "main", 2 ** 20);
-      expect(await new SetupImages({ labels }).ensure({ commands: [TINYPKG_INSTALL], network: false, source })).toEqual(
-        {
-          image: prepared.image,
-          built: false,
-          log: "",
-        },
-      );
+      expect(
+        await new SetupImages({ labels }).ensure({
+          repository: "swarm snapshot",
+          commands: [TINYPKG_INSTALL],
+          network: false,
+          source,
+        }),
+      ).toEqual({
+        image: prepared.image,
+        built: false,
+        log: "",
+      });
     } finally {
       await rm(repo, { recursive: true, force: true });
     }
@@ -83,7 +88,9 @@ describe("a swarm worker's repository setup", () => {
       const received = parseSnapshot(packSnapshot(view!).bytes);
       const prepared = await setupPreparer(new SetupImages({ labels }))(received);
       const source = await repositorySetupSource(repo, "main", 2 ** 20);
-      expect(await new SetupImages({ labels }).ensure({ ...setup, source })).toMatchObject({
+      expect(
+        await new SetupImages({ labels }).ensure({ repository: "swarm snapshot", ...setup, source }),
+      ).toMatchObject({
         image: prepared.image,
         built: false,
       });

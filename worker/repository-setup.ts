@@ -33,7 +33,13 @@ export function setupPreparer(
       ...view.files.map((f) => ({ path: f.path, bytes: Buffer.from(f.content, "utf8") })),
       ...binaries.map((b) => ({ path: b.path, bytes: Buffer.from(b.base64, "base64") })),
     ];
-    const built = await images.ensure({ commands, network, source: snapshotSetupSource(files) });
+    // The snapshot names no repository: the images' scope (the coordinator) and the whole tree tell them apart.
+    const built = await images.ensure({
+      repository: "swarm snapshot",
+      commands,
+      network,
+      source: snapshotSetupSource(files),
+    });
     log(`${built.built ? "built" : "reused"} the repository's setup image ${built.image}`);
     return { ...view, image: built.image };
   };

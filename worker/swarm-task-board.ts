@@ -6,9 +6,12 @@
 // snapshot gets it laid into the work item (fetched once per hash, worker/snapshot-fetcher.ts), so the
 // task is tested inside the repository; a snapshot that cannot be had intact makes the worker leave
 // the job: the lease is released, the reason reported, and later grants of that job handed back.
+// The coordinator is not trusted with the volunteer's machine: a grant naming a path outside the
+// repository is handed back the same way, and snapshots meet the volunteer's own caps (the fetcher).
 import type { PeerId, PrivateKey } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
-import type { Result, WorkItem } from "../shared/schemas.js";
+import { z } from "zod";
+import { RepoPathSchema, type Result, type WorkItem } from "../shared/schemas.js";
 import type { RepositoryView, WorkItemInRepository } from "../shared/sandbox/task-run.js";
 import { askCoordinator, TASKS_TOPIC, type CoordinatorResponse } from "../shared/swarm/coordinator-protocol.js";
 import { SetupFailedError } from "../shared/sandbox/setup-image.js";
@@ -30,6 +33,8 @@ export type SwarmBoardEvent =
   | { kind: "lease-lost"; jobId: string; taskId: number; reason: string }
   /** The task's repository snapshot could not be had: its lease was released; `left`: the job is given up for good. */
   | { kind: "snapshot-failed"; jobId: string; taskId: number; reason: string; left: boolean }
+  /** The grant failed this worker's checks (a path outside the repository): released, and the job left. */
+  | { kind: "grant-refused"; jobId: string; taskId: number; reason: string }
   | SnapshotEvent;
 
 export interface SwarmTaskBoardOptions {
@@ -43,6 +48,10 @@ export interface SwarmTaskBoardOptions {
   snapshotCache?: SnapshotCache;
   /** Copies of a snapshot chunk tried before leaving the job (default 3). */
   snapshotAttempts?: number;
+  /** The largest repository snapshot taken, in bytes (dellm-worker --max-snapshot-mb). */
+  maxSnapshotBytes?: number;
+  /** The longest repository test run accepted, in seconds (dellm-worker --max-test-timeout). */
+  maxTestTimeoutSeconds?: number;
   /**
    * Builds a fetched repository's `setup` image (worker/repository-setup.ts). Omitted: this worker
    * runs no setup (dellm-worker --no-setup), its claims say so, and it is given no job with one.
@@ -86,6 +95,8 @@ export class SwarmTaskBoard implements TaskBoard {
       coordinator: this.coordinator,
       cache: options.snapshotCache,
       attempts: options.snapshotAttempts,
+      maxBytes: options.maxSnapshotBytes,
+      maxTestTimeoutSeconds: options.maxTestTimeoutSeconds,
       onEvent: (event) => this.onEvent(event),
     });
     this.onMessage = (event) => {
@@ -156,6 +167,16 @@ export class SwarmTaskBoard implements TaskBoard {
     }
     if (response.type !== "granted") throw new Error(`coordinator refused the claim: ${describe(response)}`);
     this.holdLease(response.job_id, response.task_id, response.lease_id, response.expires_at);
+    const unsafe = this.leftJobs.has(response.job_id) ? undefined : grantPathProblem(response);
+    if (unsafe) {
+      this.leftJobs.add(response.job_id);
+      this.onEvent({ kind: "grant-refused", jobId: response.job_id, taskId: response.task_id, reason: unsafe });
+    }
+    // A job left here (bad paths, or a snapshot that failed): its grants go straight back.
+    if (this.leftJobs.has(response.job_id)) {
+      await this.release(response.job_id, response.task_id);
+      return null;
+    }
     let repository: RepositoryView | undefined;
     if (response.snapshot) {
       repository = await this.repository(response.job_id, response.task_id, response.snapshot, signal);
@@ -295,6 +316,20 @@ export class SwarmTaskBoard implements TaskBoard {
 }
 
 const leaseKey = (jobId: string, taskId: number) => `${jobId}#${taskId}`;
+
+/** The files a grant has this worker write besides its task's: its dependencies' results. */
+const GrantFilesSchema = z.array(z.object({ path: RepoPathSchema }));
+
+/** Why a grant names a path outside the repository, or undefined when every path stays inside. */
+function grantPathProblem(grant: Extract<CoordinatorResponse, { type: "granted" }>): string | undefined {
+  const { directory, file } = grant.task;
+  const own = RepoPathSchema.safeParse(directory ? `${directory.replace(/\/+$/, "")}/${file}` : file);
+  if (!own.success) return `the grant's task file is refused: ${own.error.issues[0]!.message}`;
+  const files = GrantFilesSchema.safeParse(grant.dependency_files);
+  if (!files.success)
+    return `the grant's dependency file ${String(files.error.issues[0]!.path[0])} is refused: ${files.error.issues[0]!.message}`;
+  return undefined;
+}
 
 function parseCoordinatorId(id: string): PeerId {
   try {

@@ -7,11 +7,14 @@
 //   4. the browser is sent on to install the app, and `dellm serve` goes on as the App.
 // The one-time token in the printed URL keeps others who can reach the port from registering an
 // app of theirs as this bot's (the conversion needs only the code, so the state is checked too).
-import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+// Each link opens the page once (a fresh one is printed for another try), the page's state is
+// taken by the first callback that shows it (one conversion, one App), and the URLs GitHub is
+// given come from settings, never from request headers a client chooses (X-Forwarded-Host).
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { z } from "zod";
+import { privateFolder, writeFileAtomic } from "../../shared/atomic-file.js";
 import { presentVariables } from "../../shared/config.js";
 import { appManifest, createAppUrl, findAppYml, registrationPage } from "./app-manifest.js";
 import { updateEnvFile } from "./env-file.js";
@@ -38,6 +41,12 @@ const ConversionSchema = z.object({
   pem: z.string().includes("PRIVATE KEY"),
   client_id: z.string().optional(),
   client_secret: z.string().optional(),
+});
+
+/** GitHub's callback: the code to convert and the state this page gave GitHub. */
+const CallbackSchema = z.object({
+  code: z.string({ error: "code missing" }).regex(/^[\w-]{1,200}$/, "code invalid"),
+  state: z.string({ error: "state missing" }).regex(/^[0-9a-f]{32}$/, "state invalid"),
 });
 
 /** No App at all yet (no id, no key): the setup flow applies. A half-configured App is an error instead. */
@@ -74,8 +83,17 @@ export async function registerApp({
   const manifestFile = findAppYml();
   const github = { protocol: settings.GHE_PROTOCOL, host: settings.GHE_HOST ?? "github.com" };
   const api = settings.GHE_HOST ? `${settings.GHE_PROTOCOL}://${settings.GHE_HOST}/api/v3` : "https://api.github.com";
-  const token = randomBytes(16).toString("hex");
-  const states = new Set<string>();
+  const base = (
+    settings.DELLM_PUBLIC_URL ??
+    `http://${["0.0.0.0", "::"].includes(settings.HOST) ? "localhost" : settings.HOST}:${settings.PORT}`
+  ).replace(/\/$/, "");
+  /** The printed link's token (used up when its page is shown) and the state of the page last shown. */
+  let token: string | undefined;
+  let pendingState: string | undefined;
+  const newLink = (): string => {
+    token = randomBytes(16).toString("hex");
+    return `${base}/probot?setup=${token}`;
+  };
 
   let finish!: (values: Record<string, string>) => void;
   const registered = new Promise<Record<string, string>>((resolve) => (finish = resolve));
@@ -90,8 +108,9 @@ export async function registerApp({
       throw new Error(`GitHub answered ${response.status} to the manifest conversion: ${text.slice(0, 300)}`);
     const app = ConversionSchema.parse(JSON.parse(text));
     const keyFile = resolve(stateDir, "github-app.private-key.pem");
-    await mkdir(dirname(keyFile), { recursive: true });
-    await writeFile(keyFile, app.pem, { mode: 0o600 });
+    // Owner-only, also when the folder or an older key file was readable by others.
+    await privateFolder(resolve(stateDir));
+    await writeFileAtomic(keyFile, app.pem, { mode: 0o600 });
     const values: Record<string, string> = {
       APP_ID: String(app.id),
       PRIVATE_KEY_PATH: keyFile,
@@ -106,30 +125,25 @@ export async function registerApp({
     return { ...values, html_url: app.html_url };
   }
 
-  function baseUrl(req: IncomingMessage): string {
-    if (settings.DELLM_PUBLIC_URL) return settings.DELLM_PUBLIC_URL.replace(/\/$/, "");
-    const forwarded = (name: string) =>
-      String(req.headers[name] ?? "")
-        .split(",")[0]!
-        .trim();
-    return `${forwarded("x-forwarded-proto") || "http"}://${forwarded("x-forwarded-host") || req.headers.host || `localhost:${settings.PORT}`}`;
-  }
-
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://setup");
     const send = (status: number, body: string, type = "text/plain; charset=utf-8"): void =>
       void res.writeHead(status, { "content-type": type }).end(body);
     if (req.method !== "GET") return send(405, "only GET here");
     if (url.pathname === "/probot") {
-      if (url.searchParams.get("setup") !== token)
-        return send(403, "open the registration link that `dellm serve` printed (it carries a one-time token)");
-      const base = baseUrl(req);
+      if (!token || !sameSecret(url.searchParams.get("setup") ?? "", token))
+        return send(
+          403,
+          "open the latest registration link that `dellm serve` printed (each link works once; a new one is printed after each use)",
+        );
+      // Used up: a second visit (or someone who saw the link) gets nothing; the operator gets a new link.
+      log(`[github] the registration link was opened; for another try open ${newLink()}`);
       const webhookUrl = settings.WEBHOOK_PROXY_URL ?? `${base}${settings.WEBHOOK_PATH}`;
       const state = randomBytes(16).toString("hex");
-      states.add(state);
+      pendingState = state; // only the page shown last can complete
       const manifest = appManifest(manifestFile, { webhookUrl, redirectUrl: `${base}/probot/setup`, homepage: base });
       const warning = /^http:\/\/(localhost|127\.|\[::1\]|10\.|192\.168\.)/.test(webhookUrl)
-        ? `GitHub cannot deliver webhooks to ${webhookUrl}. Open this page through the bot's public HTTPS address, set DELLM_PUBLIC_URL, or WEBHOOK_PROXY_URL (a smee.io channel) for development; the webhook URL can also be changed later on the app's settings page.`
+        ? `GitHub cannot deliver webhooks to ${webhookUrl}. Set DELLM_PUBLIC_URL to the bot's public HTTPS address (or WEBHOOK_PROXY_URL, a smee.io channel, for development) and restart; the webhook URL can also be changed later on the app's settings page.`
         : undefined;
       return send(
         200,
@@ -138,21 +152,29 @@ export async function registerApp({
       );
     }
     if (url.pathname === "/probot/setup") {
-      const code = url.searchParams.get("code");
-      const state = url.searchParams.get("state") ?? "";
-      if (!code || !/^[\w-]{1,200}$/.test(code)) return send(400, "code missing or invalid");
-      if (!states.has(state))
-        return send(403, "unknown state: start again from the registration link that `dellm serve` printed");
+      const callback = CallbackSchema.safeParse(Object.fromEntries(url.searchParams));
+      if (!callback.success)
+        return send(
+          400,
+          `${callback.error.issues.map((i) => i.message).join("; ")}: start again from the registration link`,
+        );
+      const { code, state } = callback.data;
+      if (!pendingState || !sameSecret(state, pendingState))
+        return send(
+          403,
+          "unknown or used state: start again from the latest registration link that `dellm serve` printed",
+        );
+      // Taken before the conversion is awaited: a second callback racing this one is refused, so one App wins.
+      pendingState = undefined;
       try {
         const values = await convert(code);
-        states.clear();
         const { html_url: htmlUrl, ...env } = values;
         res.once("finish", () => finish(env));
         return void res
           .writeHead(302, { location: `${htmlUrl}/installations/new` })
           .end(`Registered. Install the app: ${htmlUrl}/installations/new`);
       } catch (error) {
-        log(`[github] registering the app failed: ${(error as Error).message}`);
+        log(`[github] registering the app failed: ${(error as Error).message}; to try again open ${newLink()}`);
         return send(
           502,
           `registering the app failed: ${(error as Error).message}\nThe code is valid for one hour and once; start again from the registration link.`,
@@ -173,11 +195,8 @@ export async function registerApp({
     server.once("error", fail);
     server.listen(settings.PORT, settings.HOST, done);
   });
-  const shown =
-    settings.DELLM_PUBLIC_URL?.replace(/\/$/, "") ??
-    `http://${["0.0.0.0", "::"].includes(settings.HOST) ? "localhost" : settings.HOST}:${settings.PORT}`;
   log("[github] no GitHub App is configured yet (APP_ID, PRIVATE_KEY_PATH, WEBHOOK_SECRET).");
-  log(`[github] register one from ${manifestFile}: open ${shown}/probot?setup=${token} in a browser`);
+  log(`[github] register one from ${manifestFile}: open ${newLink()} in a browser`);
 
   let stop!: () => void;
   const stopped = new Promise<never>((_, reject) => {
@@ -193,4 +212,11 @@ export async function registerApp({
     server.closeAllConnections();
     await new Promise<void>((done) => server.close(() => done()));
   }
+}
+
+/** Constant-time comparison of a token or state from a request with ours. */
+function sameSecret(given: string, ours: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(ours);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

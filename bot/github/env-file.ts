@@ -1,7 +1,9 @@
 // Writing settings into .env the way a person would: existing lines (comments, other variables)
 // stay, the given variables are replaced in place or appended; the file is readable by its owner
-// only, since it now holds the GitHub App's secrets.
-import { chmod, readFile, writeFile } from "node:fs/promises";
+// only, since it now holds the GitHub App's secrets (written to an owner-only temporary file and
+// renamed over, so its secrets are never readable by others, not even for a moment).
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../../shared/atomic-file.js";
 
 export async function updateEnvFile(file: string, values: Record<string, string>): Promise<void> {
   for (const [key, value] of Object.entries(values)) {
@@ -22,8 +24,7 @@ export async function updateEnvFile(file: string, values: Record<string, string>
   });
   while (lines.length > 0 && lines.at(-1) === "") lines.pop();
   for (const [key, value] of pending) lines.push(`${key}=${quote(value)}`);
-  await writeFile(file, `${lines.join("\n")}\n`, { mode: 0o600 });
-  await chmod(file, 0o600);
+  await writeFileAtomic(file, `${lines.join("\n")}\n`, { mode: 0o600 });
 }
 
 /** Quoted when the value has characters a .env reader would cut at (spaces, #); node's reader has no escapes. */

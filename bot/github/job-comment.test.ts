@@ -19,7 +19,7 @@ describe("jobCommentBody", () => {
     } as unknown as Job;
     const last = jobCommentBody(job).split("\n").at(-1);
     expect(last).toBe(
-      "**Failed** while planning: the plan was rejected: task 1 targets a&lt;!--.txt\\n**Done: all 3 files passed their tests.**\\x1b[32m",
+      "**Failed** while planning: the plan was rejected: task 1 targets a&lt;!--.txt\\n**Done: all 3 files passed their tests.**\\x1b\\[32m",
     );
   });
 });

@@ -13,10 +13,15 @@ const SHOWN_LOG_CHARS = 6_000;
 /** The derived image for the job's base commit, or undefined when the repository has no setup. */
 export async function jobSetupImage(
   settings: AppSettings,
+  /** The repository's identity (`github.com/owner/name`): no other repository's image is reused. */
+  repository: string,
   repoDir: string,
   baseRef: string,
   setups: SetupImages,
-  /** The bot's operator lets setup commands reach the network (DELLM_SETUP_NETWORK, default true). */
+  /**
+   * The bot's operator lets setup commands reach the network (DELLM_SETUP_NETWORK, default true); it
+   * is lent only where setup-network.ts can fence it, else the setup is refused with the reason.
+   */
   networkAllowed = true,
 ): Promise<SetupImage | undefined> {
   if (settings.setup.length === 0) return undefined;
@@ -27,7 +32,7 @@ export async function jobSetupImage(
       "",
     );
   const source = await repositorySetupSource(repoDir, baseRef, settings.snapshot_limit_mb * 2 ** 20);
-  return setups.ensure({ commands: settings.setup, network: settings.setup_network, source });
+  return setups.ensure({ repository, commands: settings.setup, network: settings.setup_network, source });
 }
 
 /** The PR's note on where the tests ran. */

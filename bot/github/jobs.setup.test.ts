@@ -123,7 +123,7 @@ describe("a repository's setup in a GitHub job", () => {
     expect(worker.seen).toHaveLength(1);
     // The worker's repository names the image and carries the setup (swarm workers build the same image from it).
     expect(worker.repositories[0]).toMatchObject({
-      image: expect.stringMatching(/^dellm-setup:[0-9a-f]{64}$/),
+      image: expect.stringMatching(/^dellm-setup:[0-9a-f]{16}-[0-9a-f]{64}$/),
       setup: { commands: [TINYPKG_INSTALL], network: false },
     });
     // Passed by the bot's own re-test, in the derived image (the base image has no tinypkg).

@@ -210,7 +210,7 @@ describe("GitHub jobs", () => {
     ]);
     const body = String(api.created[0]!.body);
     expect(body).toMatch(
-      /\| `scripts\/tool\.py` \| 2 \| local-1 \| 1 \| 0 \| 0 \| not written: refusing path "scripts\/tool\.py": outside the paths \.github\/dellm\.yml allows \(app\/\) \| ❌ failed \|/,
+      /\| `scripts\/tool\.py` \| 2 \| `local-1` \| 1 \| 0 \| 0 \| not written: refusing path "scripts\/tool\.py": outside the paths \.github\/dellm\.yml allows \(app\/\) \| ❌ failed \|/,
     );
     expect(body).toMatch(/`\.github\/ci\.py`.*allow_github_dir: true/);
     expect(await simpleGit(remote).raw(["ls-tree", "-r", "--name-only", "dellm/issue-7"])).toBe(
@@ -298,7 +298,7 @@ describe("GitHub jobs", () => {
       ["app/extra.py", false, 0, 1],
     ]);
     const body = String(api.created[0]!.body);
-    expect(body).toMatch(/\| `app\/extra\.py` \| 2 \| local-1 \| 0 \| 1 \| 0 \| created \| ❌ failed \|/);
+    expect(body).toMatch(/\| `app\/extra\.py` \| 2 \| `local-1` \| 0 \| 1 \| 0 \| created \| ❌ failed \|/);
     expect(body).toMatch(/Test log of app\/extra\.py[\s\S]*assert 1 \+ 1 == 3/);
     expect(body).toContain("The bot's own re-test overruled the workers on task(s) 2");
     expect(done.results.find((r) => r.task_id === 2)!.notes.at(-1)).toBe(

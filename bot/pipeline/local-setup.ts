@@ -3,6 +3,7 @@
 // a setup that fails costs no model time, and what picks and times the repository's tests. Without
 // the file, or without `setup`, the tests run in the sandbox image as before.
 import { execFile } from "node:child_process";
+import { realpath } from "node:fs/promises";
 import { promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { SetupFailedError, type SetupImage, type SetupImages } from "../../shared/sandbox/setup-image.js";
@@ -42,7 +43,9 @@ export async function localSetupImage(
   try {
     const source = await repositorySetupSource(repoPath, startPoint, settings.snapshot_limit_mb * 2 ** 20);
     const commands = { commands: settings.setup, network: settings.setup_network };
-    return { image: await setups.ensure({ ...commands, source }), commands };
+    // A local repository is who its folder is: no other folder's image is reused.
+    const repository = `local:${await realpath(repoPath)}`;
+    return { image: await setups.ensure({ ...commands, repository, source }), commands };
   } catch (error) {
     if (!(error instanceof SetupFailedError)) throw error;
     const log = error.log.trim();

@@ -1,5 +1,5 @@
 // Real git: a temporary repository, real commits, real branches.
-import { mkdtemp, readFile, symlink, writeFile, mkdir } from "node:fs/promises";
+import { mkdtemp, readFile, rm, symlink, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simpleGit } from "simple-git";
@@ -160,6 +160,29 @@ describe("mergeResults", () => {
     const files = (await git.raw(["ls-tree", "-r", "--name-only", "dellm/partial"])).trim().split("\n");
     expect(files).not.toContain("evil.py");
     expect(files).not.toContain("escape/x.py");
+  });
+
+  it("never lets a planned path become a git option: --pathspec-from-file=<host file> reads nothing", async () => {
+    // The probe's attack: a planned folder `--pathspec-from-file=/…/` made `git add <path>` read a
+    // host file as pathspecs, and git's error quoting its first line reached the PR table.
+    const { dir, git } = await tempRepo(true);
+    const host = await mkdtemp(join(tmpdir(), "dellm-host-"));
+    const secret = `SECRET-${Math.random().toString(36).slice(2)}`;
+    await writeFile(join(host, "secret.py"), `${secret}\nsecond line\n`);
+    const tasks = [task(1, "", "ok.py"), task(2, `--pathspec-from-file=${host}/`, "secret.py")];
+    const results = new Map([
+      [1, result(1, "OK = 1\n")],
+      [2, result(2, "X = 1\n")],
+    ]);
+    const outcome = await mergeResults({ repoPath: dir, branch: "dellm/probe", message: "m", tasks, results });
+    expect(JSON.stringify(outcome)).not.toContain(secret);
+    expect(outcome.written.map((f) => f.path)).toEqual(["ok.py"]);
+    expect(outcome.skipped).toEqual([
+      { taskId: 2, path: `--pathspec-from-file=${host}/secret.py`, reason: expect.stringMatching(/starts with "-"/) },
+    ]);
+    const files = (await git.raw(["ls-tree", "-r", "--name-only", "dellm/probe"])).trim().split("\n");
+    expect(files).toEqual(["README.md", "app/models.py", "ok.py"]);
+    await rm(host, { recursive: true, force: true });
   });
 
   it.each([

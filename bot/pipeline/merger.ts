@@ -61,7 +61,8 @@ export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
   const base = input.startPoint ?? (await jobStartPoint(input.repoPath));
   const planBase = input.planBase ?? base;
   const worktree = await mkdtemp(join(tmpdir(), "dellm-merge-"));
-  await repo.raw(["worktree", "add", "--quiet", "-b", input.branch, worktree, base]);
+  // Paths and refs go after "--" (or --end-of-options), where git never reads them as options.
+  await repo.raw(["worktree", "add", "--quiet", "-b", input.branch, "--", worktree, base]);
   let commit: string | null = null;
   try {
     const tree = simpleGit(worktree);
@@ -113,7 +114,7 @@ export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
       try {
         await mkdir(dirname(target), { recursive: true });
         await writeFile(target, content);
-        await tree.add(path);
+        await tree.raw(["add", "--", path]);
       } catch (error) {
         // One file that cannot be written (a file where its folder should be…) must not cost the others.
         skipped.push({ taskId: id, path, reason: writeFailure(error, worktree) });
@@ -140,7 +141,7 @@ export async function mergeResults(input: MergeInput): Promise<MergeOutcome> {
       .catch(() => rm(worktree, { recursive: true, force: true }));
     // A branch without the job's commit would pass for its result: with nothing written (or a
     // failure on the way) the branch this merge created goes again.
-    if (commit === null) await repo.raw(["branch", "-D", input.branch]).catch(() => undefined);
+    if (commit === null) await repo.raw(["branch", "-D", "--", input.branch]).catch(() => undefined);
   }
 }
 
@@ -249,9 +250,9 @@ async function refuseSymlinks(root: string, path: string): Promise<void> {
 /** A file's text at a commit, or null when the commit has no such file. */
 async function fileAt(repo: SimpleGit, commit: string, path: string): Promise<string | null> {
   const spec = `${commit}:${path}`;
-  const type = await repo.raw(["cat-file", "-t", spec]).catch(() => "");
+  const type = await repo.raw(["cat-file", "-t", "--end-of-options", spec]).catch(() => "");
   if (type.trim() !== "blob") return null;
-  return repo.raw(["cat-file", "blob", spec]);
+  return repo.raw(["cat-file", "blob", "--end-of-options", spec]);
 }
 
 async function exists(path: string): Promise<boolean> {

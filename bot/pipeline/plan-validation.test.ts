@@ -53,6 +53,15 @@ describe("validatePlan", () => {
     expect(problemsOf([task(1, "hook.py", [], ".git/hooks/")])).toMatch(/\.git/);
     expect(problemsOf([task(1, "requirements.txt")])).toMatch(/only Python/);
   });
+
+  it("refuses a path git would read as an option (the probe's --pathspec-from-file=<host file>)", () => {
+    // The probe's plan: git add read /etc/… as a list of pathspecs and quoted its first line.
+    expect(problemsOf([task(1, "secret.py", [], "--pathspec-from-file=/etc/")])).toMatch(
+      /task 1: refusing path "--pathspec-from-file=\/etc\/secret.py": "--pathspec-from-file=" starts with "-"/,
+    );
+    expect(problemsOf([task(1, "-x.py", [], "./")])).toMatch(/starts with "-"/);
+    expect(validatePlan([task(1, "a-b.py", [], "app/-old/")])).toHaveLength(1);
+  });
 });
 
 describe("validatePlan: names a terminal, git or Python would be fooled by", () => {

@@ -1,8 +1,8 @@
 // The coordinator's claims, leases and results on disk, so that a bot restart keeps them.
-// One JSON file, replaced atomically (write + rename) after every change, writes serialized.
-import { readFile } from "node:fs/promises";
+// One JSON file, replaced atomically and durably (see shared/atomic-file.ts) after every change, writes serialized.
+import { basename, dirname } from "node:path";
 import { z } from "zod";
-import { writeFileAtomic } from "../../shared/atomic-file.js";
+import { readStateFile, removeLeftoverTemporaries, writeFileAtomic } from "../../shared/atomic-file.js";
 import { JobBoardSnapshotSchema, type JobBoardSnapshot } from "./job-board.js";
 
 const StateFileSchema = z.object({ version: z.literal(1), jobs: z.array(JobBoardSnapshotSchema) });
@@ -13,22 +13,17 @@ export class CoordinatorStore {
 
   constructor(readonly path: string) {}
 
-  /** The saved jobs; none when the file does not exist yet. A damaged file is an error, never overwritten silently. */
+  /**
+   * The saved jobs; none when the file does not exist yet. A damaged file (truncated, not JSON, not
+   * this schema) is an error naming it and the fix, never overwritten silently.
+   */
   async load(): Promise<JobBoardSnapshot[]> {
-    let text: string;
-    try {
-      text = await readFile(this.path, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw error;
-    }
-    const parsed = StateFileSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) {
-      throw new Error(
-        `coordinator state ${this.path} is damaged (${z.prettifyError(parsed.error)}); move it aside to start with no saved jobs`,
-      );
-    }
-    return parsed.data.jobs;
+    await removeLeftoverTemporaries(dirname(this.path), basename(this.path));
+    const state = await readStateFile(this.path, StateFileSchema, {
+      what: "coordinator state",
+      fix: "move it aside to start with no saved jobs",
+    });
+    return state?.jobs ?? [];
   }
 
   /** Queue a save of `jobs`; saves coalesce, the latest state always lands. */

@@ -4,7 +4,7 @@
 // A private repository's job (a trusted-only board) goes only to the operator's trusted peers and
 // leaves no trace in the DHT or on gossipsub: no task, result, status or board entry.
 // A job with a repository has its snapshot kept by content hash (SnapshotStore) while it is open;
-// grants name the hash and workers fetch it over the snapshot protocol.
+// grants name the hash and their holders (only they) fetch it over the snapshot protocol.
 import type { PeerId, PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import type { JobId, JobStatus, Result, Task } from "../../shared/schemas.js";
@@ -83,6 +83,8 @@ export class SwarmCoordinator {
     this.leaseMs = (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
     this.trustedPeers = new Set(options.trustedPeers ?? []);
     this.snapshotStore = options.snapshots ?? new SnapshotStore((peer) => this.trustedPeers.has(peer));
+    // Snapshots go only to peers holding a current lease on a job that uses them.
+    this.snapshotStore.useLeases((jobId, peer) => this.holdsLease(jobId, peer));
     this.onEvent = options.onEvent ?? (() => {});
     this.records = new RecordPublisher(options.node, options.privateKey, (key, reason) =>
       this.onEvent({ kind: "publish-failed", key, reason }),
@@ -218,6 +220,10 @@ export class SwarmCoordinator {
   private track(board: JobBoard): void {
     this.boards.set(board.jobId, board);
     board.onLeaseExpired((taskId) => this.onEvent({ kind: "lease-expired", jobId: board.jobId, taskId }));
+    // A lease that ends frees what its holder was counted for the job's snapshot.
+    board.onLeaseEnded((_taskId, lease) => {
+      if (lease.holder) this.snapshotStore.leaseEnded(board.jobId, lease.holder);
+    });
     let lastReady = "";
     board.onChange(() => {
       this.persist();
@@ -311,6 +317,18 @@ export class SwarmCoordinator {
       };
     }
     return { type: "none" };
+  }
+
+  /** Whether `peer` holds a lease on a task of board `jobId` that has not expired. */
+  private holdsLease(jobId: string, peer: string): boolean {
+    const board = this.boards.get(jobId);
+    const now = Date.now();
+    return (
+      board?.tasks.some((task) => {
+        const lease = board.leaseOf(task.id);
+        return lease?.holder === peer && lease.expiresAt > now;
+      }) ?? false
+    );
   }
 
   private expireLeases(): void {

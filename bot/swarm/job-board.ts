@@ -63,6 +63,11 @@ export interface ClaimOptions {
   skip?: (taskId: number) => boolean;
 }
 
+/** The lease a claimed task's state holds. */
+function leaseIn({ leaseId, workerId, expiresAt, holder }: Lease): Lease {
+  return { leaseId, workerId, expiresAt, ...(holder !== undefined ? { holder } : {}) };
+}
+
 /** The board id of a job's replica `index` (0 = the job's own board). */
 export function replicaBoardId(jobId: JobId, index: number): JobId {
   return index === 0 ? jobId : `${jobId}-r${index + 1}`;
@@ -74,6 +79,7 @@ export class JobBoard implements TaskBoard {
   private readonly byId: Map<number, Task>;
   private readonly listeners = new Set<() => void>();
   private readonly expiryListeners = new Set<(taskId: number) => void>();
+  private readonly leaseEndListeners = new Set<(taskId: number, lease: Lease) => void>();
 
   constructor(
     readonly jobId: JobId,
@@ -206,16 +212,19 @@ export class JobBoard implements TaskBoard {
 
   /** Put tasks whose lease ran out back on the board; returns their ids. */
   expireLeases(now = Date.now()): number[] {
-    const expired: number[] = [];
+    const expired: [number, Lease][] = [];
     for (const [id, s] of this.states) {
       if (s.state === "claimed" && s.expiresAt <= now) {
         this.states.set(id, { state: "waiting" });
-        expired.push(id);
+        expired.push([id, leaseIn(s)]);
       }
     }
-    for (const id of expired) for (const listener of this.expiryListeners) listener(id);
+    for (const [id, lease] of expired) {
+      for (const listener of this.expiryListeners) listener(id);
+      this.leaseEnded(id, lease);
+    }
     if (expired.length > 0) this.changed();
-    return expired;
+    return expired.map(([id]) => id);
   }
 
   async submit(result: Result, leaseId?: string): Promise<void> {
@@ -235,6 +244,7 @@ export class JobBoard implements TaskBoard {
       result: checked,
       ...(current.holder ? { holder: current.holder } : {}),
     });
+    this.leaseEnded(checked.task_id, leaseIn(current));
     this.changed();
   }
 
@@ -247,6 +257,7 @@ export class JobBoard implements TaskBoard {
       (leaseId === undefined || current.leaseId === leaseId)
     ) {
       this.states.set(taskId, { state: "waiting" });
+      this.leaseEnded(taskId, leaseIn(current));
       this.changed();
     }
   }
@@ -277,6 +288,18 @@ export class JobBoard implements TaskBoard {
   /** Called for each task whose lease ran out, whichever call noticed it. */
   onLeaseExpired(listener: (taskId: number) => void): void {
     this.expiryListeners.add(listener);
+  }
+
+  /**
+   * Called when a lease ends in any way (expired, released, result accepted), after the task left
+   * it: the coordinator frees what it counted for the holder (its snapshot copies).
+   */
+  onLeaseEnded(listener: (taskId: number, lease: Lease) => void): void {
+    this.leaseEndListeners.add(listener);
+  }
+
+  private leaseEnded(taskId: number, lease: Lease): void {
+    for (const listener of [...this.leaseEndListeners]) listener(taskId, lease);
   }
 
   /**

@@ -36,8 +36,8 @@ interface Peer {
 /** The coordinator's store, serving the next `badCopies` chunks with one bit flipped (the fault under test). */
 class CorruptingStore extends SnapshotStore {
   badCopies = 0;
-  override chunk(id: string, index: number, peer: PeerId): Uint8Array {
-    const chunk = super.chunk(id, index, peer);
+  override chunk(id: string, index: number, peer: PeerId, host: string): Uint8Array {
+    const chunk = super.chunk(id, index, peer, host);
     if (this.badCopies === 0) return chunk;
     this.badCopies--;
     const bad = Uint8Array.from(chunk);
@@ -64,17 +64,18 @@ async function startPeer(bootstrap: string[]): Promise<Peer> {
 beforeAll(async () => {
   bot = await createSwarmNode({ privateKey: botKey });
   store = new CorruptingStore((peer) => trusted.has(peer));
+  const address = bot.getMultiaddrs()[0]!.toString();
+  for (let i = 0; i < 3; i++) workers.push(await startPeer([address]));
+  stranger = await startPeer([address]);
+  trusted.add(workers[0]!.node.peerId.toString());
   coordinator = await SwarmCoordinator.start({
     node: bot,
     privateKey: botKey,
     leaseSeconds: 60,
     snapshots: store,
+    trustedPeers: trusted,
     onEvent: (e) => coordinatorEvents.push(e),
   });
-  const address = bot.getMultiaddrs()[0]!.toString();
-  for (let i = 0; i < 3; i++) workers.push(await startPeer([address]));
-  stranger = await startPeer([address]);
-  trusted.add(workers[0]!.node.peerId.toString());
 });
 
 afterAll(async () => {
@@ -265,6 +266,9 @@ describe("repository snapshots in the swarm", () => {
         type: "refused",
       });
       expect(served(stranger)).toEqual({ manifests: 0, chunks: 0, bytes: 0 });
+      // A trusted peer gets it under its lease (the grant names it).
+      const grant = await askCoordinator(workers[0]!.node, bot.peerId, { type: "claim", worker_id: "trusted" });
+      expect(grant).toMatchObject({ type: "granted", job_id: job, snapshot: id });
       expect(await askSnapshot(workers[0]!.node, bot.peerId, manifest)).toMatchObject({ type: "manifest" });
       const unknown = "0".repeat(64);
       expect(await askSnapshot(workers[0]!.node, bot.peerId, { type: "manifest", snapshot: unknown })).toEqual({

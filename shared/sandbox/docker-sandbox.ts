@@ -18,6 +18,7 @@ import { BoundedText } from "./bounded-text.js";
 import { findVerdict, toTestResult, withoutVerdictLine } from "./sandbox-verdict.js";
 import { withMissingDependency } from "./missing-dependency.js";
 import { SECCOMP_PROFILE } from "./seccomp-profile.js";
+import { ownerLabel, selfEndingCommand } from "./leftover-containers.js";
 
 export interface DockerSandboxOptions {
   image?: string;
@@ -36,10 +37,23 @@ export interface DockerSandboxOptions {
   tempRoot?: string;
   /** Milliseconds to wait for a killed container to be reported gone before giving up on it (default 10 000). */
   killWaitMs?: number;
+  /** Extra labels on each run's container (tests find theirs by it). */
+  labels?: Record<string, string>;
   docker?: Docker;
 }
 
 export const SANDBOX_LABEL = "dellm.sandbox";
+/** setpriv (util-linux, in the sandbox image): uid/gid 1000, no groups, no capabilities, no-new-privs. */
+const DROP_TO_SANDBOX_USER = [
+  "setpriv",
+  "--reuid=1000",
+  "--regid=1000",
+  "--clear-groups",
+  "--inh-caps=-all",
+  "--bounding-set=-all",
+  "--no-new-privs",
+  "--",
+];
 const KILLED_EXIT = 137;
 /** Files written at once when laying the code out. */
 const WRITE_BATCH = 64;
@@ -56,6 +70,7 @@ export class DockerSandbox implements Sandbox {
   private readonly outputLimitChars: number;
   private readonly tempRoot: string | undefined;
   private readonly killWaitMs: number;
+  private readonly labels: Record<string, string>;
 
   constructor(options: DockerSandboxOptions = {}) {
     this.image = options.image ?? DEFAULT_SANDBOX_IMAGE;
@@ -67,6 +82,7 @@ export class DockerSandbox implements Sandbox {
     this.outputLimitChars = options.outputLimitChars ?? 32_000;
     this.killWaitMs = options.killWaitMs ?? 10_000;
     this.tempRoot = options.tempRoot;
+    this.labels = options.labels ?? {};
   }
 
   /** Fails with the command that fixes it when the daemon or the image is missing. */
@@ -99,25 +115,35 @@ export class DockerSandbox implements Sandbox {
     try {
       const container = await this.docker.createContainer({
         Image: run.image ?? this.image,
-        Cmd: runnerCommand({
-          check: (run.checkPaths?.map((p) => repoRelativePath("", p)) ?? paths).filter((p) => p.endsWith(".py")),
-          test: targets,
-          ...(run.pytestArgs?.length ? { args: run.pytestArgs } : {}),
-          ...(run.sourceRoots?.length ? { roots: run.sourceRoots.map((r) => repoRelativePath("", r)) } : {}),
-          ...(run.repositoryConftest && !run.checkPaths?.some((p) => posix.basename(p) === "conftest.py")
-            ? { conftest: true }
-            : {}),
-        }),
-        User: "1000:1000",
+        // PID 1 is `timeout` as root (uid 1000 cannot signal it): the kernel's timer ends the run
+        // even when the process that started it is gone. It starts the runner as uid 1000 with no
+        // capabilities at all (setpriv: empty bounding set, no-new-privs), and its own environment,
+        // where the verdict key is, cannot be read by uid 1000.
+        Cmd: selfEndingCommand(timeoutSeconds, [
+          ...DROP_TO_SANDBOX_USER,
+          ...runnerCommand({
+            check: (run.checkPaths?.map((p) => repoRelativePath("", p)) ?? paths).filter((p) => p.endsWith(".py")),
+            test: targets,
+            ...(run.pytestArgs?.length ? { args: run.pytestArgs } : {}),
+            ...(run.sourceRoots?.length ? { roots: run.sourceRoots.map((r) => repoRelativePath("", r)) } : {}),
+            ...(run.repositoryConftest && !run.checkPaths?.some((p) => posix.basename(p) === "conftest.py")
+              ? { conftest: true }
+              : {}),
+          }),
+        ]),
+        User: "0:0",
         WorkingDir: "/code",
         Env: [`${VERDICT_KEY_ENV}=${verdictKey}`, "PYTHONDONTWRITEBYTECODE=1", "PYTHONUNBUFFERED=1", "HOME=/tmp"],
-        Labels: { [SANDBOX_LABEL]: "1" },
+        Labels: { ...this.labels, [SANDBOX_LABEL]: "1", ...ownerLabel() },
         AttachStdout: true,
         AttachStderr: true,
         NetworkDisabled: true,
         HostConfig: {
           NetworkMode: "none",
           CapDrop: ["ALL"],
+          // For PID 1 alone: KILL to end uid 1000's processes at the limit, the rest for setpriv's
+          // drop to uid 1000; the runner and the tests hold none of them.
+          CapAdd: ["KILL", "SETUID", "SETGID", "SETPCAP"],
           SecurityOpt: ["no-new-privileges", `seccomp=${SECCOMP_PROFILE}`],
           Memory: this.memoryBytes,
           MemorySwap: this.memoryBytes,

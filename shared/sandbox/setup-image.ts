@@ -4,12 +4,18 @@
 // image with the sandbox's usual flags (no network, read-only root, uid 1000, seccomp): only the
 // setup ever has a network, and only when the repository asks for it (`setup_network: true`).
 //
-// The hash covers the base image's id, the commands, the network flag and the contents of the files
-// the commands read. Which files those are follows one documented rule (setupInputs): every
-// dependency manifest of the repository (requirements*.txt, pyproject.toml, setup.py, setup.cfg,
-// Pipfile(.lock), poetry.lock, …) plus every path a command names (a folder stands for the files
-// under it; `.` for the whole repository). A command that reads any other file must name it, or a
-// change to that file will not rebuild the image.
+// The image's name carries the repository's identity and a hash of everything the build could read:
+// the base image's id, the commands, the network flag and every tracked file (the whole tree is
+// copied in, and `python -m tools.bootstrap`, `make` or `-r other.txt` read files no command
+// names), so an image is never reused for another repository, nor for other contents.
+//
+// Limits hold without us: the container's PID 1 is `timeout` (it ends at the limit even when the
+// process that started it is SIGKILLed; leftover-containers.ts removes what such a process left),
+// its writable layer is bounded while it runs (the driver's size option where it has one, else, as
+// root on overlay2, an ext4 file system of fixed size under it: layer-volume.ts), the bytes it wrote
+// are checked before anything is committed, and the images kept are bounded in number and bytes.
+// A network, when lent, is setup-network.ts's fenced bridge: the internet, not the host or private
+// ranges.
 //
 // The setup runs as the sandbox user (uid 1000). The sandbox runs Python isolated (`python -I`: no
 // user site-packages), so packages must land in the interpreter's own site-packages: before the
@@ -17,14 +23,20 @@
 // network) hands those folders and /code to uid 1000, then drops to it for good.
 import { createHash } from "node:crypto";
 import Docker from "dockerode";
+import { z } from "zod";
 import { DEFAULT_SANDBOX_IMAGE } from "../config.js";
 import { BoundedText } from "./bounded-text.js";
+import { boundWritableLayer } from "./layer-volume.js";
+import { ownerLabel, selfEndingCommand } from "./leftover-containers.js";
+import { SETUP_DNS, SetupNetwork } from "./setup-network.js";
 import { SECCOMP_PROFILE } from "./seccomp-profile.js";
 
 export const SETUP_LIMITS = { commands: 20, commandChars: 2_000 };
 /** Label on setup containers and the images committed from them (its value is the hash). */
 export const SETUP_LABEL = "dellm.setup";
 export const SETUP_IMAGE_REPOSITORY = "dellm-setup";
+/** Label on setup images: a digest of the repository's identity (which repository an image is for). */
+export const SETUP_REPOSITORY_LABEL = "dellm.setup.repository";
 
 /** A repository file as far as the hash is concerned: its path and a digest of its content (a git blob id). */
 export interface SetupFile {
@@ -41,8 +53,14 @@ export interface SetupSource {
 }
 
 export interface SetupRequest {
+  /**
+   * Who the repository is (`github.com/owner/name`, a local repository's real path, a swarm job's
+   * repository as its coordinator names it): part of the image's name, so no other repository's
+   * image is ever reused.
+   */
+  repository: string;
   commands: string[];
-  /** The setup container gets the default bridge network (else none at all). */
+  /** The setup container gets the fenced setup network (setup-network.ts; else none at all). */
   network: boolean;
   source: SetupSource;
 }
@@ -90,7 +108,37 @@ export interface SetupImagesOptions {
    * (one a container still uses stays), so a volunteer's or the bot's disk does not fill up.
    */
   keepImages?: number;
+  /** Bytes all derived images may take together (default 16 GiB): the oldest go first past it. */
+  keepBytes?: number;
+  /**
+   * Bytes a setup may write into its image (default 4 GiB): a larger setup fails and nothing is
+   * committed. Also the writable layer's size where the storage driver supports a quota.
+   */
+  maxImageBytes?: number;
+  /**
+   * Where Docker has no size quota (overlay2 on ext4), put the writable layer on an ext4 file system
+   * of `maxImageBytes` (layer-volume.ts; root and overlay2 only). Default true; tests turn it off to
+   * reach the check after the run.
+   */
+  layerVolume?: boolean;
+  /** Who hands this object its repositories (a worker: its coordinator's peer id); part of every name. */
+  scope?: string;
+  /** The fenced network lent to `setup_network: true` (default: setup-network.ts's own bridge). */
+  network?: SetupNetwork;
 }
+
+const SetupRequestSchema = z.object({
+  repository: z
+    .string()
+    .trim()
+    .min(1, { error: "a setup needs the repository's identity (e.g. github.com/owner/name)" })
+    .max(1_000),
+  commands: z
+    .array(z.string().min(1).max(SETUP_LIMITS.commandChars))
+    .min(1, { error: "a setup needs at least one command" })
+    .max(SETUP_LIMITS.commands),
+  network: z.boolean(),
+});
 
 const KILL_WAIT_MS = 10_000;
 
@@ -106,6 +154,15 @@ export class SetupImages {
   private readonly logLimitChars: number;
   private readonly labels: Record<string, string>;
   private readonly keepImages: number;
+  private readonly keepBytes: number;
+  private readonly maxImageBytes: number;
+  private readonly scope: string;
+  private readonly network: SetupNetwork;
+  /** False once the daemon refused a size quota on the writable layer (overlay2 without pquota). */
+  private quotaSupported = true;
+  private readonly layerVolume: boolean;
+  /** How the last build's writable layer was bounded while it ran ("none": only the check after it). */
+  storageBound: "quota" | "volume" | "none" | undefined;
   /** When this object last handed out each image: a recently used one is the last to go. */
   private readonly lastUsed = new Map<string, number>();
   /** Setup containers this object ran (a reused image adds none). */
@@ -121,11 +178,17 @@ export class SetupImages {
     this.logLimitChars = options.logLimitChars ?? 20_000;
     this.labels = options.labels ?? {};
     this.keepImages = options.keepImages ?? 8;
+    this.keepBytes = options.keepBytes ?? 16 * 2 ** 30;
+    this.maxImageBytes = options.maxImageBytes ?? 4 * 2 ** 30;
+    this.scope = options.scope ?? "";
+    this.layerVolume = options.layerVolume ?? true;
+    this.network = options.network ?? new SetupNetwork({ docker: this.docker });
   }
 
   /** The derived image for these commands and files: reused when it exists, else built (once). */
   async ensure(request: SetupRequest): Promise<SetupImage> {
-    if (request.commands.length === 0) throw new Error("a setup needs at least one command");
+    const checked = SetupRequestSchema.safeParse(request);
+    if (!checked.success) throw new Error(`invalid setup request: ${z.prettifyError(checked.error)}`);
     let base;
     try {
       base = await this.docker.getImage(this.baseImage).inspect();
@@ -136,16 +199,17 @@ export class SetupImages {
         "",
       );
     }
-    const hash = setupHash({ baseImageId: base.Id, ...request });
-    const image = `${SETUP_IMAGE_REPOSITORY}:${hash}`;
+    const hash = setupHash({ baseImageId: base.Id, ...request, scope: this.scope });
+    const owner = repositoryDigest(this.scope, request.repository);
+    const image = `${SETUP_IMAGE_REPOSITORY}:${owner}-${hash}`;
     const pending = this.building.get(image);
     if (pending) return pending;
-    const work = this.reuseOrBuild(image, hash, base, request);
+    const work = this.reuseOrBuild(image, hash, owner, base, request);
     this.building.set(image, work);
     try {
       const made = await work;
       this.lastUsed.set(image, Date.now());
-      if (made.built) await this.prune(image);
+      if (made.built) await this.prune(image, base.Size);
       return made;
     } finally {
       this.building.delete(image);
@@ -155,26 +219,38 @@ export class SetupImages {
   private async reuseOrBuild(
     image: string,
     hash: string,
+    owner: string,
     base: Docker.ImageInspectInfo,
     request: SetupRequest,
   ): Promise<SetupImage> {
     if (await this.exists(image)) return { image, built: false, log: "" };
+    // Fails closed (SetupFailedError) when the network cannot be fenced on this machine.
+    const networkName = request.network ? await this.network.ensure() : undefined;
     const archive = await request.source.archive();
     this.builds++;
-    const container = await this.docker.createContainer({
+    const created = await this.createContainer({
       Image: base.Id,
-      Cmd: ["python", "-I", "-c", DROP_TO_SANDBOX_USER_PY, setupScript(request.commands)],
+      Cmd: selfEndingCommand(this.timeoutSeconds, [
+        "python",
+        "-I",
+        "-c",
+        DROP_TO_SANDBOX_USER_PY,
+        setupScript(request.commands),
+      ]),
       User: "0:0",
       WorkingDir: "/code",
-      Labels: { ...this.labels, [SETUP_LABEL]: hash },
+      Labels: { ...this.labels, [SETUP_LABEL]: hash, [SETUP_REPOSITORY_LABEL]: owner, ...ownerLabel() },
       AttachStdout: true,
       AttachStderr: true,
-      NetworkDisabled: !request.network,
+      NetworkDisabled: !networkName,
       HostConfig: {
-        NetworkMode: request.network ? "bridge" : "none",
+        NetworkMode: networkName ?? "none",
+        // Public resolvers: the fenced network reaches no private address, the host's resolver included.
+        ...(networkName ? { Dns: [...SETUP_DNS], Sysctls: { "net.ipv6.conf.all.disable_ipv6": "1" } } : {}),
         CapDrop: ["ALL"],
-        // Only for our own first step (chown, then setuid to 1000); the commands run without any.
-        CapAdd: ["CHOWN", "SETUID", "SETGID"],
+        // Only for our own first step (chown, then setuid to 1000) and PID 1's `timeout` (KILL, to
+        // end uid 1000's commands at the limit); the commands run without any.
+        CapAdd: ["CHOWN", "SETUID", "SETGID", "KILL"],
         SecurityOpt: ["no-new-privileges", `seccomp=${SECCOMP_PROFILE}`],
         Memory: this.memoryBytes,
         MemorySwap: this.memoryBytes,
@@ -185,7 +261,13 @@ export class SetupImages {
         LogConfig: { Type: "none", Config: {} },
       },
     });
+    const container = created.container;
     try {
+      // Before anything is written into the layer (the archive included).
+      let bound: "quota" | "volume" | "none" = created.bound;
+      if (bound === "none" && this.layerVolume && (await boundWritableLayer(container, this.maxImageBytes)))
+        bound = "volume";
+      this.storageBound = bound;
       await container.putArchive(archive, { path: "/code" });
       const { exitCode, timedOut, log } = await this.runToEnd(container);
       if (timedOut)
@@ -195,13 +277,23 @@ export class SetupImages {
           log,
         );
       if (exitCode !== 0) throw new SetupFailedError(`setup failed with exit status ${exitCode}`, exitCode, log);
+      // What the image would take on top of the base: refused past the bound, before any commit.
+      // (`size` is the Engine API's query parameter; dockerode's types do not list it.)
+      const sized = (await container.inspect({ size: true } as Docker.ContainerInspectOptions)) as { SizeRw?: number };
+      const written = sized.SizeRw ?? 0;
+      if (written > this.maxImageBytes)
+        throw new SetupFailedError(
+          `setup wrote ${mib(written)} MiB, over the ${mib(this.maxImageBytes)} MiB a setup image may take; install less (or ask the bot's operator to raise the bound)`,
+          null,
+          log,
+        );
       // The container's command, user and working folder were ours: the image keeps the base's.
       const config = base.Config;
       await container.commit({
         _query: {
           container: container.id,
           repo: SETUP_IMAGE_REPOSITORY,
-          tag: hash,
+          tag: image.slice(SETUP_IMAGE_REPOSITORY.length + 1),
           comment: "dellm setup",
           changes: [
             ...(config.Cmd ? [`CMD ${JSON.stringify(config.Cmd)}`] : []),
@@ -217,15 +309,49 @@ export class SetupImages {
     }
   }
 
-  /** Removes derived images beyond `keepImages`, least recently used (or made) first; never `keep`. */
-  private async prune(keep: string): Promise<void> {
+  /**
+   * The setup container; with a size quota on its writable layer where the storage driver has one
+   * (overlay2 on xfs with pquota, btrfs, zfs), else without (the bytes written are checked after).
+   */
+  private async createContainer(
+    options: Docker.ContainerCreateOptions,
+  ): Promise<{ container: Docker.Container; bound: "quota" | "none" }> {
+    if (this.quotaSupported)
+      try {
+        const container = await this.docker.createContainer({
+          ...options,
+          HostConfig: { ...options.HostConfig, StorageOpt: { size: String(this.maxImageBytes) } },
+        });
+        return { container, bound: "quota" };
+      } catch (error) {
+        if (!/storage-opt|storage option|quota/i.test((error as Error).message)) throw error;
+        this.quotaSupported = false;
+      }
+    return { container: await this.docker.createContainer(options), bound: "none" };
+  }
+
+  /**
+   * Removes derived images beyond `keepImages` or past `keepBytes` together, least recently used (or
+   * made) first; never `keep`.
+   */
+  private async prune(keep: string, baseBytes: number): Promise<void> {
     const images = await this.docker.listImages({ filters: { label: [SETUP_LABEL] } }).catch(() => []);
     const used = (info: Docker.ImageInfo) =>
       Math.max(info.Created * 1000, ...(info.RepoTags ?? []).map((tag) => this.lastUsed.get(tag) ?? 0));
+    const kept = images.find((info) => (info.RepoTags ?? []).includes(keep));
+    // Each image's own layer (its size over the base they share), so the base is not counted eight times.
+    const own = (info: Docker.ImageInfo) => Math.max(0, info.Size - baseBytes);
+    let bytes = kept ? own(kept) : 0;
     const stale = images
-      .filter((info) => !(info.RepoTags ?? []).includes(keep))
+      .filter((info) => info !== kept)
       .sort((a, b) => used(b) - used(a))
-      .slice(Math.max(0, this.keepImages - 1));
+      .filter((info, index) => {
+        if (index < this.keepImages - 1 && bytes + own(info) <= this.keepBytes) {
+          bytes += own(info);
+          return false;
+        }
+        return true;
+      });
     // Not forced: an image a running test still uses is refused by Docker and stays.
     for (const info of stale)
       await this.docker
@@ -277,19 +403,43 @@ export class SetupImages {
   }
 }
 
-/** sha256 over the base image id, the commands, the network flag and the files the commands read. */
+/**
+ * sha256 over the repository's identity, the base image id, the commands, the network flag and every
+ * file of the repository (all are copied in, so any of them may be read).
+ */
 export function setupHash(input: {
+  repository: string;
+  scope?: string;
   baseImageId: string;
   commands: string[];
   network: boolean;
   source: Pick<SetupSource, "files">;
 }): string {
-  const read = setupInputs(input.commands, input.source.files)
-    .map((f) => [f.path, f.digest])
-    .sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0));
+  const read = input.source.files.map((f) => [f.path, f.digest]).sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0));
   return createHash("sha256")
-    .update(JSON.stringify({ base: input.baseImageId, commands: input.commands, network: input.network, files: read }))
+    .update(
+      JSON.stringify({
+        repository: input.repository,
+        scope: input.scope ?? "",
+        base: input.baseImageId,
+        commands: input.commands,
+        network: input.network,
+        files: read,
+      }),
+    )
     .digest("hex");
+}
+
+/** 16 hex digits naming the repository (and scope) in the image's tag: `dellm-setup:<repository>-<hash>`. */
+export function repositoryDigest(scope: string, repository: string): string {
+  return createHash("sha256")
+    .update(JSON.stringify([scope, repository]))
+    .digest("hex")
+    .slice(0, 16);
+}
+
+function mib(bytes: number): string {
+  return (bytes / 2 ** 20).toFixed(0);
 }
 
 /** Dependency manifests, by file name, wherever they are in the repository. */
@@ -297,7 +447,8 @@ const MANIFEST =
   /^(requirements[\w.-]*\.(txt|in)|[\w.-]*requirements\.(txt|in)|constraints[\w.-]*\.txt|pyproject\.toml|setup\.py|setup\.cfg|Pipfile|Pipfile\.lock|poetry\.lock|pdm\.lock|uv\.lock|environment\.ya?ml|conda\.ya?ml)$/;
 
 /**
- * The files a setup is taken to read: every dependency manifest, a `requirements/` folder's files,
+ * The files a setup most likely reads (the binaries among them travel with a swarm snapshot; the
+ * image's hash covers every file): every dependency manifest, a `requirements/` folder's files,
  * and every file a command names by path (a named folder: the files under it; `.`: all of them).
  */
 export function setupInputs(commands: string[], files: SetupFile[]): SetupFile[] {

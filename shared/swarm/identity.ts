@@ -2,8 +2,8 @@
 // peer id — which workers pin as their coordinator — survives restarts.
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from "@libp2p/crypto/keys";
 import type { PrivateKey } from "@libp2p/interface";
-import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { chmod, readFile, stat } from "node:fs/promises";
+import { writeFileAtomic } from "../atomic-file.js";
 
 export async function loadOrCreateIdentity(path: string): Promise<{ privateKey: PrivateKey; created: boolean }> {
   let bytes: Buffer | undefined;
@@ -28,9 +28,7 @@ export async function loadOrCreateIdentity(path: string): Promise<{ privateKey: 
     return { privateKey, created: false };
   }
   const privateKey = await generateKeyPair("Ed25519");
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, privateKeyToProtobuf(privateKey), { mode: 0o600 });
-  await rename(temporary, path);
+  // Durable (fsynced with its folder): a key lost in a crash would change the peer id workers pin.
+  await writeFileAtomic(path, privateKeyToProtobuf(privateKey));
   return { privateKey, created: true };
 }

@@ -2,8 +2,10 @@
 // answer per libp2p stream, length-prefixed like the coordinator protocol. A worker asks for a
 // snapshot's manifest, then for each chunk; a chunk travels as a JSON header followed by one raw
 // frame (≤ 3 MiB, inside MAX_MESSAGE_BYTES). The answerer learns who asks from the connection
-// (Noise), and the asker checks every chunk against the manifest's hash (shared/snapshot-manifest.ts).
+// (Noise) and its host from the connection's address, and the asker checks every chunk against the
+// manifest's hash (shared/snapshot-manifest.ts).
 import type { Connection, PeerId } from "@libp2p/interface";
+import type { Multiaddr } from "@multiformats/multiaddr";
 import { lpStream } from "@libp2p/utils";
 import type { Libp2p } from "libp2p";
 import { z } from "zod";
@@ -36,10 +38,36 @@ export type SnapshotAnswer =
   | { type: "chunk"; index: number; data: Uint8Array }
   | { type: "refused"; reason: string };
 
-/** What the coordinator serves; a thrown error becomes a "refused" answer carrying its message. */
+/**
+ * What the coordinator serves; a thrown error becomes a "refused" answer carrying its message.
+ * `peer`: the peer Noise authenticated; `host`: where it connects from (hostOf).
+ */
 export interface SnapshotSource {
-  manifest(snapshot: string, peer: PeerId): SnapshotManifest;
-  chunk(snapshot: string, index: number, peer: PeerId): Uint8Array;
+  manifest(snapshot: string, peer: PeerId, host: string): SnapshotManifest;
+  chunk(snapshot: string, index: number, peer: PeerId, host: string): Uint8Array;
+}
+
+/**
+ * The host a connection comes from, for bounds per machine: its IPv4 address, the /64 prefix of its
+ * IPv6 address (one subscriber gets a whole /64), else the address's first part.
+ */
+export function hostOf(address: Multiaddr): string {
+  const first = address.getComponents()[0];
+  if (!first?.value) return address.toString();
+  if (first.name !== "ip6") return first.value;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(first.value);
+  if (mapped) return mapped[1]!;
+  // Expand "::" (a trailing dotted IPv4 part counts as two groups) and keep the first four groups.
+  const [head = "", tail = ""] = first.value.toLowerCase().split("::");
+  const left = head ? head.split(":") : [];
+  const right = (tail ? tail.split(":") : []).flatMap((g) => (g.includes(".") ? ["0", "0"] : [g]));
+  const groups = first.value.includes("::")
+    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(":")}::/64`;
 }
 
 export async function serveSnapshots(node: Libp2p, source: SnapshotSource): Promise<void> {
@@ -55,10 +83,11 @@ export async function serveSnapshots(node: Libp2p, source: SnapshotSource): Prom
           (await lp.read({ signal })).subarray(),
           "snapshot request",
         );
+        const host = hostOf(connection.remoteAddr);
         if (request.type === "manifest")
-          header = { type: "manifest", manifest: source.manifest(request.snapshot, connection.remotePeer) };
+          header = { type: "manifest", manifest: source.manifest(request.snapshot, connection.remotePeer, host) };
         else {
-          data = source.chunk(request.snapshot, request.index, connection.remotePeer);
+          data = source.chunk(request.snapshot, request.index, connection.remotePeer, host);
           header = { type: "chunk", index: request.index, size: data.length };
         }
       } catch (error) {

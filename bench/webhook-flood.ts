@@ -1,0 +1,145 @@
+// Forged webhook flood benchmark (security issue, item 1): `dellm serve` as a process on loopback,
+// one POST of 200 MB with a wrong signature (declared length, then chunked), and what it cost the
+// bot: the answer, resident memory before and at its peak, and the bytes it logged. Before the
+// intake guard this took the bot from ~94 MB to ~3.1 GB and wrote ~600 MB of log.
+// Alone: node bin/node22.cjs --import tsx bench/webhook-flood.ts
+import { generateKeyPairSync } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { freePort, startCommand, testEnv } from "../test/processes.js";
+
+const MB = 1024 * 1024;
+
+export interface FloodFigures {
+  bodyMb: number;
+  chunked: boolean;
+  /** The HTTP status answered, or "reset" when the connection closed unanswered. */
+  answer: number | "reset";
+  /** Megabytes the client had sent when answered (or cut off). */
+  sentMb: number;
+  rssBeforeMb: number;
+  rssPeakMb: number;
+  bytesLogged: number;
+  seconds: number;
+}
+
+export async function benchWebhookFlood(options: { bodyMb?: number } = {}): Promise<FloodFigures[]> {
+  const bodyMb = options.bodyMb ?? 200;
+  const dir = await mkdtemp(join(tmpdir(), "dellm-bench-flood-"));
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
+  await writeFile(join(dir, "app.pem"), privateKey);
+  const port = await freePort();
+  const serve = startCommand(
+    "bot/cli.ts",
+    ["serve", "--listen", "/ip4/127.0.0.1/tcp/0"],
+    testEnv({
+      DELLM_STATE_DIR: join(dir, "state"),
+      APP_ID: "1234",
+      PRIVATE_KEY_PATH: join(dir, "app.pem"),
+      WEBHOOK_SECRET: "bench-secret",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+    }),
+  );
+  try {
+    await serve.waitFor(/webhooks on http:\/\/127\.0\.0\.1/);
+    const pid = serve.child.pid!;
+    const figures: FloodFigures[] = [];
+    for (const chunked of [false, true]) {
+      await quiet(serve.output, 1000, 10_000);
+      const logged = serve.output().length;
+      const rssBefore = rssMb(pid);
+      let peak = rssBefore;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 10);
+      const started = performance.now();
+      const { answer, sentMb } = await forged(port, bodyMb * MB, chunked);
+      await quiet(serve.output, 1000, 60_000); // the log written after the answer counts too
+      clearInterval(sampler);
+      figures.push({
+        bodyMb,
+        chunked,
+        answer,
+        sentMb,
+        rssBeforeMb: round(rssBefore),
+        rssPeakMb: round(Math.max(peak, rssMb(pid))),
+        bytesLogged: serve.output().length - logged,
+        seconds: round((performance.now() - started) / 1000),
+      });
+    }
+    return figures;
+  } finally {
+    serve.child.kill("SIGKILL");
+    await serve.exited;
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function rssMb(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+/** Resolves once `output` has not grown for `ms` (at most `limitMs`). */
+async function quiet(output: () => string, ms: number, limitMs: number): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  let length = -1;
+  while (Date.now() < deadline && output().length !== length) {
+    length = output().length;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+}
+
+/** One forged delivery of `size` bytes, sent 1 MB at a time until answered or cut off. */
+function forged(port: number, size: number, chunked: boolean): Promise<{ answer: number | "reset"; sentMb: number }> {
+  return new Promise((resolve) => {
+    let answered = false;
+    let sent = 0;
+    const req = request({
+      host: "127.0.0.1",
+      port,
+      path: "/api/github/webhooks",
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "issues",
+        "x-github-delivery": "bench-flood",
+        "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
+        ...(chunked ? {} : { "content-length": String(size) }),
+      },
+    });
+    req.on("response", (res) => {
+      answered = true;
+      const sentMb = round(sent / MB);
+      res.resume();
+      res.on("end", () => resolve({ answer: res.statusCode!, sentMb }));
+      res.on("error", () => resolve({ answer: res.statusCode!, sentMb }));
+    });
+    req.on("error", () => {
+      if (!answered) resolve({ answer: "reset", sentMb: round(sent / MB) });
+    });
+    const chunk = Buffer.alloc(MB, "a");
+    const pump = (): void => {
+      while (sent < size && !answered && !req.destroyed) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once("drain", pump);
+      }
+      if (!req.destroyed) req.end();
+    };
+    pump();
+  });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  for (const figures of await benchWebhookFlood()) console.log(JSON.stringify(figures));
+  process.exit(0);
+}
