@@ -2,14 +2,18 @@
 // Pass names to run some: npm run bench -- sandbox generation
 // (`snapshot`: a 20 MB repository snapshot to 3 workers, see bench/snapshot.ts;
 // `task`: per-task latency on the worker's real path against llama.cpp's llama-bench; see bench/task-latency.ts;
-// `lookup`: what prompt-lookup decoding gains on this CPU for answers that copy the prompt; bench/prompt-lookup.ts)
+// `lookup`: what prompt-lookup decoding gains on this CPU for answers that copy the prompt; bench/prompt-lookup.ts;
+// `flood`: `dellm serve`'s memory and log under a 200 MB forged webhook; bench/webhook-flood.ts;
+// `verify`: the generation check's time against generating the answer; bench/generation-check.ts)
 import { writeFile } from "node:fs/promises";
 import { benchGeneration } from "./generation.js";
+import { benchGenerationCheck } from "./generation-check.js";
 import { benchPromptLookup } from "./prompt-lookup.js";
 import { benchSandbox } from "./sandbox.js";
 import { benchSnapshot } from "./snapshot.js";
 import { benchSwarm } from "./swarm.js";
 import { benchTaskLatency } from "./task-latency.js";
+import { benchWebhookFlood } from "./webhook-flood.js";
 
 const benches = {
   sandbox: () => benchSandbox(),
@@ -18,6 +22,8 @@ const benches = {
   snapshot: () => benchSnapshot(),
   task: () => benchTaskLatency(),
   lookup: () => benchPromptLookup(),
+  flood: () => benchWebhookFlood(),
+  verify: () => benchGenerationCheck(),
 } as const;
 type BenchName = keyof typeof benches;
 

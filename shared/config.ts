@@ -27,6 +27,11 @@ const EnvSchema = z.object({
   ANTHROPIC_BASE_URL: z.string().url("ANTHROPIC_BASE_URL must be a URL").optional(),
   DELLM_TASK_TIMEOUT: positiveInt("DELLM_TASK_TIMEOUT").default(120),
   MODEL_PATH: z.string().min(1).default(DEFAULT_MODEL_URI),
+  /**
+   * `dellm serve`: the volunteers' model (a GGUF path or model spec), which the bot loads to check
+   * that each volunteer's file is that model's own answer (issue 22). Unset: files say "not checked".
+   */
+  DELLM_CHECK_MODEL: z.string().min(1).optional(),
   DELLM_MODELS_DIR: z.string().min(1).default(DEFAULT_MODELS_DIR),
   // A Hugging Face mirror for hf: URIs (HF_ENDPOINT is the name huggingface tools use).
   MODEL_ENDPOINT: z.string().url("MODEL_ENDPOINT must be an http(s) URL").optional(),
@@ -52,6 +57,10 @@ const EnvSchema = z.object({
     .default("true")
     .transform((v) => v === "true" || v === "1"),
   // Whether a repository's `setup` may reach the network on the bot's machine (setup_network: true).
+  // Default true, and it holds only where the network can be fenced (shared/sandbox/setup-network.ts:
+  // root, iptables, a local daemon managing its rules): the internet, never the host or private
+  // ranges. Elsewhere such a setup is refused with the reason and the offline way (wheels in the
+  // repository, pip install --no-index --find-links wheels, setup_network: false).
   DELLM_SETUP_NETWORK: z
     .enum(["true", "false", "1", "0"], { error: "DELLM_SETUP_NETWORK must be true or false" })
     .default("true")

@@ -2,6 +2,8 @@
 // Field names follow the seed plan (shared/models.py) so records stay readable across versions.
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { repoRelativePath } from "./repo-path.js";
+import { AnswerTranscriptSchema, GenerationStatusSchema } from "./model/answer-transcript.js";
 
 /** Limits that keep a single record bounded (an LLM or a volunteer can send anything). */
 export const LIMITS = {
@@ -28,6 +30,22 @@ export function newJobId(now: Date = new Date()): JobId {
 }
 
 const relativePathPart = z.string().max(LIMITS.pathChars);
+
+/**
+ * A path inside the repository that a peer names (a snapshot's files and setup binaries, a grant's
+ * dependency files): refused with repoRelativePath's reason when it could leave the repository
+ * (absolute, `..`), touch `.git` or read as an option, so nothing is written outside it.
+ */
+export const RepoPathSchema = z
+  .string()
+  .max(4_096)
+  .superRefine((path, context) => {
+    try {
+      repoRelativePath("", path);
+    } catch (error) {
+      context.addIssue({ code: "custom", message: (error as Error).message });
+    }
+  });
 
 export const TaskSchema = z.object({
   id: z.number().int().positive(),
@@ -57,6 +75,8 @@ export type Task = z.infer<typeof TaskSchema>;
  * missing, partial or contradicted the exit status, so no verdict could be trusted.
  * "missing_dependency": the tests failed importing a module the sandbox image lacks and no file of
  * the run provides (the repository's `setup` must install it; per-test outcomes stay valid).
+ * "not_model_answer": set by the bot, not a sandbox: the generation check showed the file is not the
+ * named model's own answer (bot/pipeline/generation-verifier.ts), so it was never tested or merged.
  */
 export const TestVerdictSchema = z.enum([
   "passed",
@@ -69,6 +89,7 @@ export const TestVerdictSchema = z.enum([
   "out_of_memory",
   "killed",
   "missing_dependency",
+  "not_model_answer",
 ]);
 export type TestVerdict = z.infer<typeof TestVerdictSchema>;
 
@@ -134,6 +155,11 @@ export const AttemptSchema = z.object({
   test: TestResultSchema,
   /** The edits the model answered with, when the task changes an existing file. */
   edits: EditsSchema.optional(),
+  /**
+   * The model's answer as generated and its tokens, which a verifier checks against its own copy of
+   * the model (issue 22). Absent from scripted models and workers before it.
+   */
+  answer: z.object({ text: z.string().max(LIMITS.codeBytes), transcript: AnswerTranscriptSchema }).optional(),
 });
 export type Attempt = z.infer<typeof AttemptSchema>;
 
@@ -168,8 +194,12 @@ export const ResultSchema = z.object({
    */
   edits: EditsSchema.optional(),
   base_sha256: Sha256Schema.optional(),
+  /** The SHA-256 of the model file the worker generated with (absent: a scripted model, or an older worker). */
+  model_sha256: Sha256Schema.optional(),
   /** The verdict behind `test_passed` when the bot re-tested the code (its own sandbox's; unknown kinds: "unknown"). */
   verdict: TestVerdictSchema.catch("unknown").optional(),
+  /** Whether the bot showed the file to be the named model's own answer (set by the bot; a worker's is dropped). */
+  generation: GenerationStatusSchema.optional(),
 });
 export type Result = z.infer<typeof ResultSchema>;
 

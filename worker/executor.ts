@@ -1,14 +1,5 @@
 // Solves one task the way the seed describes: ask the model whether it can (5.2), split it if
 // not (5.3), generate code with tests (5.6), test it in the sandbox, and repair on failure.
-import {
-  canSolvePrompt,
-  codePrompt,
-  renderPlan,
-  repairPrompt,
-  splitPrompt,
-  type CodePromptInput,
-  type Prompt,
-} from "../shared/prompts.js";
 import { repoRelativePath } from "../shared/repo-path.js";
 import {
   LIMITS,
@@ -20,15 +11,15 @@ import {
   type TestResult,
   type WorkItem,
 } from "../shared/schemas.js";
-import { budgetFor, fitPrompt } from "../shared/token-budget.js";
 import { applyEdits, EditApplyError } from "../shared/edits/apply-edits.js";
 import { EditAnswerError, parseEditAnswer, renderEdits } from "../shared/edits/edit-answer.js";
-import { fileViews, type FileView } from "../shared/edits/file-view.js";
 import { parsePython, type ParsePython } from "../shared/edits/python-outline.js";
 import { z } from "zod";
 import type { CodeModel } from "../shared/model/code-model.js";
+import type { AnswerTranscript } from "../shared/model/answer-transcript.js";
 import { parseModelJson, parseYesNo, stripMarkdownFences } from "../shared/model/model-output.js";
 import { testLog } from "../shared/sandbox/pytest-report.js";
+import { TaskPrompts } from "./task-prompts.js";
 import type { Sandbox } from "../shared/sandbox/sandbox.js";
 import { repositoryOf, taskSandboxRun } from "../shared/sandbox/task-run.js";
 
@@ -46,9 +37,6 @@ export interface ExecutorOptions {
   /** Python's parser for outlines and symbol edits (default: the host's python3). */
   parsePython?: ParsePython;
 }
-
-/** Prompt tokens kept free when choosing a file view, for the repair round's answer and log. */
-const REPAIR_ROOM_TOKENS = 1_500;
 
 export type ExecutorEvent =
   | { kind: "deciding"; taskId: number }
@@ -79,8 +67,10 @@ export class TaskExecutor {
   private readonly decisionRetries: number;
   private readonly splitRetries: number;
   private readonly repairLogChars: number;
+  private readonly prompts: TaskPrompts;
 
   constructor(private readonly options: ExecutorOptions) {
+    this.prompts = new TaskPrompts(options.model, options.parsePython ?? parsePython);
     this.repairAttempts = options.repairAttempts ?? 2;
     this.decisionRetries = options.decisionRetries ?? 1;
     this.splitRetries = options.splitRetries ?? 2;
@@ -105,38 +95,28 @@ export class TaskExecutor {
         subtasks = await this.split(item, notes, signal);
         if (subtasks) onEvent({ kind: "split", taskId: item.task.id, subtasks: subtasks.length });
       }
-      const input: Omit<CodePromptInput, "plan" | "userQuery"> = {
-        task: item.task,
-        subtasks,
-        dependencyPaths: item.dependencyFiles.map((f) => f.path),
-      };
+      const input = await this.prompts.codeInput(item, targetPath, subtasks, notes);
       const existing = item.task.existing_file;
-      if (existing) input.fileView = (await this.chooseView(item, targetPath, input, notes)).text;
       let previousAnswer = "";
       for (let attempt = 1; attempt <= 1 + this.repairAttempts; attempt++) {
         const previous = attempts.at(-1);
         onEvent({ kind: "generating", taskId: item.task.id, attempt });
-        const prompt = await this.fit(
+        const prompt = await this.prompts.attempt(
           item,
-          (userQuery, plan, instructions) =>
-            previous
-              ? repairPrompt({
-                  ...input,
-                  userQuery,
-                  plan,
-                  instructions,
-                  previousCode: existing ? previousAnswer : previous.code,
-                  failureLog: this.failureLog(previous.test),
-                })
-              : codePrompt({ ...input, userQuery, plan, instructions }),
+          input,
+          previous
+            ? { answer: existing ? previousAnswer : previous.code, failureLog: this.failureLog(previous.test) }
+            : undefined,
           notes,
         );
         // Edits and repairs copy long runs of the file or code the prompt shows: the model may guess ahead from it.
         const copiesPrompt = Boolean(existing || item.task.current_content !== undefined || previous);
+        let transcript: AnswerTranscript | undefined;
         const answer = await this.options.model.complete(prompt, {
           maxTokens: this.outputTokens(),
           signal,
           copiesPrompt,
+          onTranscript: (t) => (transcript = t),
         });
         onEvent({ kind: "testing", taskId: item.task.id, attempt });
         const tried = existing
@@ -144,7 +124,7 @@ export class TaskExecutor {
           : await this.tryWholeFile(item, targetPath, stripMarkdownFences(answer));
         previousAnswer = tried.edits ? renderEdits(tried.edits) : answer;
         onEvent({ kind: "tested", taskId: item.task.id, attempt, result: tried.test });
-        attempts.push({ attempt, ...tried });
+        attempts.push({ attempt, ...tried, ...(transcript ? { answer: { text: answer, transcript } } : {}) });
         // A package the image lacks is the repository's setup to fix, not the code: no repair spent on it.
         if (tried.test.success || tried.test.verdict === "missing_dependency") break;
       }
@@ -152,16 +132,16 @@ export class TaskExecutor {
       if (signal?.aborted) throw caught;
       error = caught instanceof Error ? caught.message : String(caught);
     }
-    return this.toResult(item, attempts, { subtasks, notes, error, started });
+    const modelSha256 = await this.options.model.modelSha256?.().catch(() => undefined);
+    return {
+      ...this.toResult(item, attempts, { subtasks, notes, error, started }),
+      ...(modelSha256 ? { model_sha256: modelSha256 } : {}),
+    };
   }
 
   /** Query 5.2, strictly yes/no; unparseable answers are re-asked, then treated as "yes" (try it). */
   private async canSolve(item: WorkItem, notes: string[], signal?: AbortSignal): Promise<"yes" | "no"> {
-    const prompt = await this.fit(
-      item,
-      (userQuery, plan, instructions) => canSolvePrompt({ userQuery, plan, task: item.task, instructions }),
-      notes,
-    );
+    const prompt = await this.prompts.canSolve(item, notes);
     for (let ask = 0; ask <= this.decisionRetries; ask++) {
       const answer = await this.options.model.complete(prompt, { maxTokens: 8, jsonSchema: yesNoSchema, signal });
       const decision = parseYesNo(answer);
@@ -174,7 +154,7 @@ export class TaskExecutor {
 
   /** Query 5.3; malformed splits are re-asked, then reported and the task is solved whole. */
   private async split(item: WorkItem, notes: string[], signal?: AbortSignal): Promise<Subtask[] | undefined> {
-    const prompt = await this.fit(item, (userQuery, plan) => splitPrompt({ userQuery, plan, task: item.task }), notes);
+    const prompt = await this.prompts.split(item, notes);
     for (let ask = 0; ask <= this.splitRetries; ask++) {
       const answer = await this.options.model.complete(prompt, {
         maxTokens: this.outputTokens(),
@@ -189,30 +169,6 @@ export class TaskExecutor {
     }
     notes.push(`no valid split after ${this.splitRetries + 1} answers; solving the task whole`);
     return undefined;
-  }
-
-  private async fit(
-    item: WorkItem,
-    build: (userQuery: string, plan: string, instructions: string | undefined) => Prompt,
-    notes: string[],
-  ): Promise<Prompt> {
-    const fitted = await fitPrompt({
-      userQuery: item.userQuery,
-      plan: item.plan,
-      task: item.task,
-      build,
-      contextSize: this.options.model.contextSize,
-      count: (text) => this.options.model.countTokens(text),
-    });
-    const shortened = "the repository's instructions shortened to fit the token budget";
-    if (fitted.instructionsShortened && !notes.includes(shortened)) notes.push(shortened);
-    const note = fitted.queryTruncated
-      ? "user query and plan shortened to fit the token budget"
-      : fitted.planSummarised
-        ? "plan summarised to fit the token budget"
-        : undefined;
-    if (note && !notes.includes(note)) notes.push(note);
-    return fitted.prompt;
   }
 
   private async tryWholeFile(item: WorkItem, targetPath: string, code: string): Promise<Omit<Attempt, "attempt">> {
@@ -244,39 +200,12 @@ export class TaskExecutor {
     }
   }
 
-  /**
-   * What the model is shown of an existing file: the richest view (whole file, outline and the
-   * definitions the task names, outline alone) whose code prompt leaves room for a repair round.
-   */
-  private async chooseView(
-    item: WorkItem,
-    targetPath: string,
-    input: Omit<CodePromptInput, "plan" | "userQuery">,
-    notes: string[],
-  ): Promise<FileView> {
-    const content = item.task.existing_file!.content;
-    const parsed = await this.parse(content);
-    if (!parsed.ok) notes.push(`${targetPath} does not parse (${parsed.error}); its model gets no outline`);
-    const views = fileViews(targetPath, content, parsed.ok ? parsed.outline : null, item.task);
-    const room = budgetFor(this.options.model.contextSize).prompt - REPAIR_ROOM_TOKENS;
-    const plan = renderPlan(item.plan);
-    for (const view of views) {
-      const prompt = codePrompt({ ...input, fileView: view.text, userQuery: item.userQuery, plan });
-      if ((await this.options.model.countTokens(prompt.text)) <= room || view === views.at(-1)) {
-        if (view.label !== "whole")
-          notes.push(`the model was shown ${view.label} of ${targetPath}, not the whole file`);
-        return view;
-      }
-    }
-    throw new Error("unreachable: the last view is always taken");
-  }
-
   private get parse(): ParsePython {
     return this.options.parsePython ?? parsePython;
   }
 
   private outputTokens(): number {
-    return budgetFor(this.options.model.contextSize).output;
+    return this.prompts.outputTokens();
   }
 
   private async test(item: WorkItem, targetPath: string, code: string): Promise<TestResult> {

@@ -11,6 +11,8 @@ import { TaskExecutor } from "../../worker/executor.js";
 import { modelSpecSchema } from "../../worker/model/known-models.js";
 import { gpuOptionSchema } from "../../worker/model/llama-backend.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
+import { LlamaCodeModel } from "../../worker/model/llama-code-model.js";
+import { GenerationVerifier } from "../pipeline/generation-verifier.js";
 import { printLines } from "../../worker/progress-lines.js";
 import { checkedClaudePlanner, localPlanner, plannerKind } from "../pipeline/choose-planner.js";
 import type { Distribution } from "../pipeline/distribution.js";
@@ -25,6 +27,7 @@ import type { CommandContext } from "./context.js";
 import { describeJobEvent } from "./progress-printer.js";
 import { swarmFlags, swarmOptionsFrom } from "./swarm-options.js";
 import { SetupImages } from "../../shared/sandbox/setup-image.js";
+import { sweepLeftoverContainers } from "../../shared/sandbox/leftover-containers.js";
 
 export const RUN_USAGE = `Usage:
   dellm run "<coding request>" --repo <path> [options]
@@ -129,6 +132,7 @@ export function parseRunArgs(argv: string[], env: DellmEnv): RunOptions {
 export async function runCommand(argv: string[], { env, log }: CommandContext): Promise<number> {
   const options = parseRunArgs(argv, env);
   await checkRepoTarget(options.repo); // a wrong --repo is named before a model loads
+  await sweepLeftoverContainers(); // sandbox/setup containers a killed earlier run left behind
   // Claude's key and model are checked before the sandbox or any model is touched: a wrong one stops here.
   const claude = plannerKind(options.planner, env) === "claude" ? await checkedClaudePlanner(env, log) : undefined;
   let model: CodeModel | undefined;
@@ -162,6 +166,9 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
     if (!claude)
       model ??= await openCodeModelForCommand(options.model, options.threads, env, log, { gpu: options.gpu });
     const planner: Planner = claude ?? localPlanner(model!);
+    // Swarm results are checked to be the model's own answers when this machine has the model loaded anyway.
+    const generation =
+      options.swarm && verifier && model instanceof LlamaCodeModel ? new GenerationVerifier({ model }) : undefined;
     log(`[model] planner ${planner.model.name}${model && !options.swarm ? `; worker model ${model.name}` : ""}`);
     const outcome = await runJob({
       query: options.query,
@@ -169,6 +176,7 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
       planner,
       distribution,
       verifier,
+      generation,
       replicas: options.replicas,
       taskTimeoutSeconds: options.taskTimeout,
       // The repository's `setup` (.github/dellm.yml) wherever this machine tests: local workers or the re-test.

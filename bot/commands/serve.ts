@@ -9,15 +9,18 @@ import { presentVariables } from "../../shared/config.js";
 import { openPlannerSource } from "../pipeline/choose-planner.js";
 import { dellmApp } from "../github/webhooks.js";
 import { openVerifier } from "../pipeline/result-verifier.js";
+import { openGenerationVerifier } from "../pipeline/generation-verifier.js";
 import { githubRemote, type RemoteUrl } from "../github/checkout.js";
 import { GitHubJobStore } from "../github/job-store.js";
 import { GitHubJobs } from "../github/jobs.js";
 import { swarmWorkers } from "../swarm/swarm-workers.js";
 import { needsRegistration, registerApp } from "../github/app-registration.js";
+import { withWebhookIntake } from "../github/webhook-intake.js";
 import type { CommandContext } from "./context.js";
 import { startCoordinator } from "./start-coordinator.js";
 import { swarmFlags, swarmOptionsFrom } from "./swarm-options.js";
 import { SetupImages } from "../../shared/sandbox/setup-image.js";
+import { sweepLeftoverContainers } from "../../shared/sandbox/leftover-containers.js";
 
 const AppEnvSchema = z.object({
   APP_ID: z.coerce
@@ -39,6 +42,12 @@ const AppEnvSchema = z.object({
   DELLM_GIT_URL: z
     .string()
     .includes("{repo}", { message: "DELLM_GIT_URL must contain {owner}, {repo} and usually {token}" })
+    // Only a URL's user or password is handed to git through its environment (checkout.ts); a token
+    // anywhere else would sit on git's command line, where any local user reads it.
+    .refine((url) => !url.includes("{token}") || /^https?:\/\/[^/@]*\{token\}[^/@]*@/i.test(url), {
+      message:
+        "DELLM_GIT_URL may carry {token} only as the user or password of an http(s) URL, e.g. https://x-access-token:{token}@git.example.com/{owner}/{repo}.git",
+    })
     .optional(),
 });
 type AppEnv = z.infer<typeof AppEnvSchema>;
@@ -54,7 +63,7 @@ With no APP_ID and no key yet, it first serves the registration page (it prints 
 app is created on GitHub from app.yml, its settings are written into .env, and serving begins.
 --announce: the swarm address volunteers dial when it is not one this node listens on (NAT).`;
 
-function readAppEnv(env: NodeJS.ProcessEnv): AppEnv {
+export function readAppEnv(env: NodeJS.ProcessEnv): AppEnv {
   const present = presentVariables(env);
   const parsed = AppEnvSchema.safeParse(present);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => i.message);
@@ -85,6 +94,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
     ? { ...variables, ...(await registerApp({ variables, stateDir: env.DELLM_STATE_DIR, log })) }
     : variables;
   const appEnv = readAppEnv(appVariables);
+  await sweepLeftoverContainers(); // sandbox/setup containers a killed earlier bot left behind
   const privateKey =
     appEnv.PRIVATE_KEY?.replace(/\\n/g, "\n") ??
     (await readFile(appEnv.PRIVATE_KEY_PATH!, "utf8").catch((error: Error) => {
@@ -96,6 +106,10 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
     ? await openVerifier(env.DELLM_SANDBOX_IMAGE, env.DOCKER_TIMEOUT, "set DELLM_VERIFY_RESULTS=false")
     : undefined;
   if (!verifier) log("[github] DELLM_VERIFY_RESULTS=false: volunteers' results are merged as they report them");
+  const generation =
+    verifier && env.DELLM_CHECK_MODEL ? await openGenerationVerifier(env.DELLM_CHECK_MODEL, env, log) : undefined;
+  if (verifier && !generation)
+    log("[github] DELLM_CHECK_MODEL unset: volunteers' files are re-tested but not checked to be the model's answers");
   const swarm = await startCoordinator(swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")), env, log);
   let jobs: GitHubJobs | undefined;
   const app: ApplicationFunction = (probot, options) => {
@@ -107,6 +121,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
       auth: (installationId) => probot.auth(installationId),
       remoteUrl: remoteFrom(appEnv.DELLM_GIT_URL),
       verifier,
+      generation: generation?.verifier,
       setupImages: new SetupImages({ baseImage: env.DELLM_SANDBOX_IMAGE }),
       setupNetwork: env.DELLM_SETUP_NETWORK,
       joinHint: swarm.joinCommand,
@@ -119,13 +134,17 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
     port: appEnv.PORT,
     webhookPath: appEnv.WEBHOOK_PATH,
     webhookProxy: appEnv.WEBHOOK_PROXY_URL,
-    Probot: Probot.defaults({
-      appId: appEnv.APP_ID,
-      privateKey,
-      secret: appEnv.WEBHOOK_SECRET,
-      logLevel: appEnv.LOG_LEVEL,
-      ...(appEnv.GHE_HOST ? { baseUrl: `${appEnv.GHE_PROTOCOL}://${appEnv.GHE_HOST}/api/v3` } : {}),
-    }),
+    // Bodies over GitHub's 25 MB cap refused while streaming, signatures checked before Probot, logs cut to excerpts.
+    Probot: withWebhookIntake(
+      Probot.defaults({
+        appId: appEnv.APP_ID,
+        privateKey,
+        secret: appEnv.WEBHOOK_SECRET,
+        logLevel: appEnv.LOG_LEVEL,
+        ...(appEnv.GHE_HOST ? { baseUrl: `${appEnv.GHE_PROTOCOL}://${appEnv.GHE_HOST}/api/v3` } : {}),
+      }),
+      { secret: appEnv.WEBHOOK_SECRET },
+    ),
   });
   try {
     await server.load(app);
@@ -150,5 +169,6 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
   await jobs!.stop();
   await swarm.stop();
   await planning.dispose();
+  await generation?.dispose();
   return 0;
 }

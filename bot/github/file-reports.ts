@@ -57,6 +57,7 @@ function fromResult(taskId: number, result: Result | undefined): Omit<FileReport
     tests_passed: result?.tests_passed ?? 0,
     tests_failed: result?.tests_failed ?? 0,
     attempts: result?.attempts.length ?? 0,
+    ...(result?.generation ? { generation: result.generation } : {}),
     ...(result && !result.test_passed && log?.trim() ? { log: log.trim().slice(-MAX_REPORT_LOG_CHARS) } : {}),
   };
 }

@@ -1,9 +1,10 @@
 // The GitHub App's jobs on disk: one JSON file per job under <DELLM_STATE_DIR>/github-jobs, saved
 // after every step, so a restarted bot knows what each issue asked, how far it got and what came back.
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { writeFileAtomic } from "../../shared/atomic-file.js";
+import { GenerationStatusSchema } from "../../shared/model/answer-transcript.js";
+import { readStateFile, removeLeftoverTemporaries, writeFileAtomic } from "../../shared/atomic-file.js";
 import { JobIdSchema, ResultSchema, TaskSchema, TestVerdictSchema, type JobId } from "../../shared/schemas.js";
 import { AppSettingsSchema } from "./app-settings.js";
 import { RepositoryTestsSchema } from "../pipeline/repository-check.js";
@@ -29,6 +30,8 @@ export const FileReportSchema = z.object({
   verdict: TestVerdictSchema.optional(),
   /** The repository's test files that ran with this file (they import it). */
   repository_tests: z.array(z.string()).optional(),
+  /** Whether the file was shown to be the named model's own answer (absent: jobs saved before). */
+  generation: GenerationStatusSchema.optional(),
 });
 export type FileReport = z.infer<typeof FileReportSchema>;
 
@@ -125,8 +128,10 @@ export class GitHubJobStore {
     return this.loaded;
   }
 
-  /** A damaged file is an error naming it, never skipped silently. */
+  /** A damaged file (truncated, not JSON, not a job) is an error naming it, never skipped silently. */
   private async load(): Promise<Map<JobId, GitHubJob>> {
+    // Temporary files of a write a crash interrupted: the job file itself is the old version, whole.
+    await removeLeftoverTemporaries(this.dir);
     const names = await readdir(this.dir).catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") return [];
       throw error;
@@ -134,10 +139,11 @@ export class GitHubJobStore {
     const jobs = new Map<JobId, GitHubJob>();
     for (const name of names.filter((n) => n.endsWith(".json"))) {
       const path = join(this.dir, name);
-      const parsed = GitHubJobSchema.safeParse(JSON.parse(await readFile(path, "utf8")));
-      if (!parsed.success)
-        throw new Error(`job file ${path} is damaged (${z.prettifyError(parsed.error)}); move it aside and restart`);
-      jobs.set(parsed.data.id, parsed.data);
+      const job = await readStateFile(path, GitHubJobSchema, {
+        what: "job file",
+        fix: "move it aside and restart",
+      });
+      if (job) jobs.set(job.id, job);
     }
     return jobs;
   }

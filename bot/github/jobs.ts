@@ -25,6 +25,8 @@ import { checkJobRepository, withRepositoryTests } from "./job-repository-check.
 import { issueRequest, type Planner } from "../pipeline/planner.js";
 import { plannerModelLabel } from "../pipeline/claude-planner-model.js";
 import { pullRequestBody } from "./pull-request-body.js";
+import type { GenerationVerifier } from "../pipeline/generation-verifier.js";
+import { codeSpanCell, markdownInline } from "./markdown-text.js";
 import { repositoryContext, withCurrentContent, withRepositoryInstructions } from "../pipeline/repo-context.js";
 import { summarizeJob } from "../pipeline/summarize.js";
 
@@ -80,6 +82,11 @@ export interface GitHubJobsOptions {
   commentIntervalMs?: number;
   /** Re-tests volunteer results before merging (the bot's verdict marks each file); omitted = results trusted as sent. */
   verifier?: Sandbox;
+  /**
+   * Checks with the bot's copy of the model that each re-tested file is the model's own answer
+   * (issue 22); omitted: the PR table says "not checked" (DELLM_CHECK_MODEL unset).
+   */
+  generation?: GenerationVerifier;
   /** Runs the repository's own tests on the base and on the result (default: the verifier; neither = not run, said in the PR). */
   repositorySandbox?: Sandbox;
   /** Builds and reuses repositories' derived images (`setup` in dellm.yml); default: from the default sandbox image. */
@@ -316,6 +323,8 @@ export class GitHubJobs implements JobStarter {
     const { results, disagreed } = await collectVerified(request, {
       distribution: this.options.distribution,
       verifier: this.options.verifier,
+      generation: this.options.generation,
+      unchecked: "the bot holds no copy of the job's model (DELLM_CHECK_MODEL)",
       only: running,
       timeoutMs: timeoutSeconds * 1000,
       onEvent,
@@ -358,6 +367,7 @@ export class GitHubJobs implements JobStarter {
     // The repository's setup, before any task goes out: every test of the job runs in its image.
     const setup = await jobSetupImage(
       job.settings,
+      `github.com/${job.owner}/${job.repo}`,
       checkout.dir,
       checkout.baseBranch,
       this.setupImages,
@@ -494,7 +504,7 @@ export class GitHubJobs implements JobStarter {
   private async finalComment(octokit: Octokit, job: GitHubJob): Promise<void> {
     const failed = job.files.filter((f) => !f.passed);
     const body = failed.length
-      ? `dellm finished job \`${job.id}\` with problems: ${failed.map((f) => `\`${f.path}\` (${f.change === "not written" ? f.reason : f.verdict === "missing_dependency" ? "missing dependency: add it to setup in .github/dellm.yml" : "tests failed"})`).join(", ")}. The pull request ${job.pr_url} shows the logs; comment \`/dellm retry\` to re-run only those tasks.`
+      ? `dellm finished job \`${job.id}\` with problems: ${failed.map((f) => `${codeSpanCell(f.path)} (${f.change === "not written" ? markdownInline(f.reason ?? "") : f.verdict === "missing_dependency" ? "missing dependency: add it to setup in .github/dellm.yml" : "tests failed"})`).join(", ")}. The pull request ${job.pr_url} shows the logs; comment \`/dellm retry\` to re-run only those tasks.`
       : `dellm finished job \`${job.id}\`: ${job.pr_url} has ${job.files.length} files, all passing their tests.`;
     await this.comment(octokit, job, body);
   }
@@ -514,7 +524,8 @@ export class GitHubJobs implements JobStarter {
     await this.options.store.save(job);
     if (octokit) {
       await comment?.flush(job);
-      const body = `dellm job \`${job.id}\` failed while ${job.failed_in}: ${reason}`;
+      // The reason can quote the model or a worker: inert, as in the job's comment.
+      const body = `dellm job \`${job.id}\` failed while ${job.failed_in}: ${markdownInline(reason)}`;
       await this.comment(octokit, job, details ? `${body}\n\n${details}` : body);
     }
     return job;

@@ -39,8 +39,8 @@ describe("pull request body", () => {
     expect(body.startsWith("Closes #7\n\nAdded a and b.\n\n### Files\n")).toBe(true);
     const rows = body.split("\n").filter((l) => l.startsWith("| `"));
     expect(rows).toEqual([
-      "| `a.py` | 1 | w1 | 2 | 0 | 1 | created | ✅ passed |",
-      "| `b\\|c.py` | 2 | w1 | 0 | 1 | 3 | created | ❌ failed |",
+      "| `a.py` | 1 | `w1` | 2 | 0 | 1 | created | ✅ passed | not checked |",
+      "| `b\\|c.py` | 2 | `w1` | 0 | 1 | 3 | created | ❌ failed | not checked |",
     ]);
     expect(body).toContain(
       "<details><summary>Test log of b|c.py (task 2)</summary>\n\n````\nE   assert 1 == 2\n``` not the end\n````\n</details>",
@@ -65,8 +65,8 @@ describe("pull request body", () => {
     const results = body
       .split("\n")
       .filter((l) => l.startsWith("| `"))
-      .map((l) => l.split(" | ").at(-1));
-    expect(results).toEqual(["❌ verdict tampering |", "❌ no verdict |", "❌ timed out |", "❌ failed |"]);
+      .map((l) => l.split(" | ").at(-2));
+    expect(results).toEqual(["❌ verdict tampering", "❌ no verdict", "❌ timed out", "❌ failed"]);
   });
 
   it("names the reason a file was not written, and stays under GitHub's body limit", () => {
@@ -97,6 +97,39 @@ describe("pull request body", () => {
 describe("pull request body from hostile text", () => {
   const spoof = "\x1b[32m\r\n- fake.py (passed tests)";
 
+  it("says in its last column how each file was shown to be the model's own answer, in inert text", () => {
+    const body = pullRequestBody({
+      issueNumber: 3,
+      jobId: "job-g",
+      summary: "ok",
+      files: [
+        row({ task_id: 1, path: "a.py", generation: { status: "checked", by: "the bot" } }),
+        row({
+          task_id: 2,
+          path: "b.py",
+          change: "not written",
+          passed: false,
+          verdict: "not_model_answer",
+          generation: {
+            status: "failed",
+            by: "the bot",
+            reason: "not the model's answer: at answer token 0 … @team #2",
+          },
+        }),
+        row({ task_id: 3, path: "c.py", generation: { status: "not_checked", reason: "a repair round's answer" } }),
+      ],
+    });
+    const cells = body
+      .split("\n")
+      .filter((l) => l.startsWith("| `"))
+      .map((l) => l.split(" | ").slice(-2));
+    expect(cells[0]).toEqual(["✅ passed", "checked by the bot |"]);
+    expect(cells[1]![0]).toBe("❌ not the model's answer");
+    expect(cells[1]![1]).toMatch(/^❌ not: not the model's answer: at answer token 0/);
+    expect(cells[1]![1]).not.toMatch(/@team|#2\b/); // inert: no mention, no issue reference
+    expect(cells[2]).toEqual(["✅ passed", "not checked: a repair round's answer |"]);
+  });
+
   it("keeps file names, workers and reasons inside their cells, escaped", () => {
     const body = pullRequestBody({
       issueNumber: 3,
@@ -109,8 +142,8 @@ describe("pull request body from hostile text", () => {
     });
     const rows = body.split("\n").filter((l) => /^\| .* \| \d+ \|/.test(l));
     expect(rows).toEqual([
-      "| ``a`b\\x1b[32m\\r\\n- fake.py (passed tests).py`` | 1 | w\\|&lt;!-- | 2 | 0 | 1 | created | ✅ passed |",
-      "| `c.py` | 2 | w1 | 2 | 0 | 1 | not written: no code\\x1b[32m\\r\\n- fake.py (passed tests) &lt;!-- hide | ❌ failed |",
+      "| ``a`b\\x1b[32m\\r\\n- fake.py (passed tests).py`` | 1 | `w_--` | 2 | 0 | 1 | created | ✅ passed | not checked |",
+      "| `c.py` | 2 | `w1` | 2 | 0 | 1 | not written: no code\\x1b\\[32m\\r\\n- fake.py (passed tests) &lt;!-- hide | ❌ failed | not checked |",
     ]);
     expect(body).not.toMatch(/[\x1b\r]/);
   });
@@ -125,7 +158,7 @@ describe("pull request body from hostile text", () => {
     });
     expect(
       body.startsWith(
-        "Closes #3\n\nDone.\\x1b[2K\n&lt;!-- the table below is hidden\n&lt;details>&lt;summary>x&lt;/summary>\nIf a < b then\n```python\nprint('<!-- in code stays')\n```\n\n### Files\n",
+        "Closes #3\n\nDone.\\x1b\\[2K\n&lt;!-- the table below is hidden\n&lt;details>&lt;summary>x&lt;/summary>\nIf a < b then\n```python\nprint('<!-- in code stays')\n```\n\n### Files\n",
       ),
     ).toBe(true);
   });
@@ -149,6 +182,35 @@ describe("pull request body from hostile text", () => {
       notes: [`The planner could not write the summary (oops${spoof}).`],
     });
     expect(body).toContain("```\nE   boom\n\\x1b[31mFAILED\\x1b[0m\\rpassed\n```");
-    expect(body).toContain("- The planner could not write the summary (oops\\x1b[32m\\r\\n- fake.py (passed tests)).");
+    expect(body).toContain(
+      "- The planner could not write the summary (oops\\x1b\\[32m\\r\\n- fake.py (passed tests)).",
+    );
+  });
+});
+
+describe("pull request body: only the bot's own Closes #N makes GitHub act", () => {
+  // The probe's text, as the worker id (1-200 characters, any text) and as the model's summary.
+  const probe = "closes #2 … @acme/security ![t](https://evil.example/t.png)";
+
+  it("closes, mentions, links and loads nothing a worker or the model wrote", () => {
+    const body = pullRequestBody({
+      issueNumber: 7,
+      jobId: "job-p",
+      summary: `${probe}\n[click](https://evil.example)`,
+      files: [
+        row({ worker: probe }),
+        row({ task_id: 2, path: "b.py", change: "not written", passed: false, reason: `no code: ${probe}` }),
+      ],
+      notes: [`The planner could not write the summary (${probe}).`],
+    });
+    // GitHub renders the zero-width space entity as a character that ends a reference or mention.
+    const rendered = body.replaceAll("&#8203;", "\u200b");
+    expect(rendered.match(/#\d+/g)).toEqual(["#7"]);
+    expect(body.startsWith("Closes #7\n")).toBe(true);
+    expect(rendered).not.toMatch(/@[\w-]/);
+    expect(rendered).not.toMatch(/:\/\//);
+    expect(rendered).not.toMatch(/(^|[^\\])\]\(/m); // no link or image syntax: every bracket escaped
+    // The worker is shown by a short id in a safe alphabet.
+    expect(body.match(/\| `a\.py` \| 1 \| `([^`]*)` \|/)![1]).toMatch(/^[A-Za-z0-9._-]+…[A-Za-z0-9._-]+$/);
   });
 });

@@ -1,8 +1,11 @@
 // The pull request's body: the Query 5.7 summary, then one table row per file (task, worker, tests,
 // attempts, created or modified) and the shortened test log of each failure, collapsed. Everything
-// but the bot's own words comes from models, workers or the sandbox and goes through markdown-text.
-import { escapeHtml, showUntrusted } from "../../shared/display.js";
+// but the bot's own words comes from models, workers or the sandbox and goes through markdown-text,
+// which keeps it from closing issues, mentioning people or linking anything; worker ids are shown
+// in a safe alphabet. Only the bot's own `Closes #N` references the issue.
+import { escapeHtml, safeId, showUntrusted } from "../../shared/display.js";
 import type { TestVerdict } from "../../shared/schemas.js";
+import type { GenerationStatus } from "../../shared/model/answer-transcript.js";
 import type { FileReport } from "./job-store.js";
 import type { RepositoryTests } from "../pipeline/repository-check.js";
 import { codeSpanCell, fencedBlock, markdownBlock, markdownCell, markdownInline } from "./markdown-text.js";
@@ -23,6 +26,7 @@ const VERDICT_WORDS: Record<TestVerdict, string> = {
   out_of_memory: "out of memory",
   killed: "killed",
   missing_dependency: "missing dependency",
+  not_model_answer: "not the model's answer",
 };
 
 export interface PullRequestBodyInput {
@@ -50,7 +54,7 @@ export function pullRequestBody({
     .sort((a, b) => a.task_id - b.task_id)
     .map(
       (f) =>
-        `| ${codeSpanCell(f.path)} | ${f.task_id} | ${markdownCell(f.worker ?? "—")} | ${f.tests_passed} | ${f.tests_failed} | ${f.attempts} | ${f.change === "not written" ? `not written: ${markdownCell(f.reason ?? "")}` : f.change} | ${f.passed ? "✅ passed" : `❌ ${VERDICT_WORDS[f.verdict ?? "failed"]}`} |`,
+        `| ${codeSpanCell(f.path)} | ${f.task_id} | ${f.worker ? codeSpanCell(safeId(f.worker)) : "—"} | ${f.tests_passed} | ${f.tests_failed} | ${f.attempts} | ${f.change === "not written" ? `not written: ${markdownCell(f.reason ?? "")}` : f.change} | ${f.passed ? "✅ passed" : `❌ ${VERDICT_WORDS[f.verdict ?? "failed"]}`} | ${generationCell(f.generation)} |`,
     );
   const head = [
     `Closes #${issueNumber}`,
@@ -59,8 +63,8 @@ export function pullRequestBody({
     "",
     "### Files",
     "",
-    "| File | Task | Worker | Tests passed | Tests failed | Attempts | Change | Result |",
-    "|---|---|---|---|---|---|---|---|",
+    "| File | Task | Worker | Tests passed | Tests failed | Attempts | Change | Result | Model's answer |",
+    "|---|---|---|---|---|---|---|---|---|",
     ...rows,
     ...testsRanLines(files),
     ...(repositoryTests ? repositorySection(repositoryTests) : []),
@@ -93,6 +97,14 @@ export function pullRequestBody({
       .join("\n")
       .slice(0, MAX_BODY_CHARS);
   return body;
+}
+
+/** How the file was shown to be the named model's own answer (issue 22), in the table's last column. */
+function generationCell(generation: GenerationStatus | undefined): string {
+  if (!generation) return "not checked";
+  if (generation.status === "checked") return `checked by ${markdownCell(generation.by)}`;
+  if (generation.status === "failed") return `❌ not: ${markdownCell(generation.reason)}`;
+  return `not checked: ${markdownCell(generation.reason)}`;
 }
 
 /** Which repository tests ran with each file, besides its own (the files that import it). */

@@ -2,7 +2,8 @@
 // own sandbox (with the code of the tasks it depends on, as the worker had it) and the file is
 // marked by the bot's verdict; a worker's "passed" counts for nothing on its own.
 import { repoRelativePath } from "../../shared/repo-path.js";
-import type { Result, Task, TestResult } from "../../shared/schemas.js";
+import type { Result, SourceFile, Task, TestResult } from "../../shared/schemas.js";
+import type { GenerationStatus } from "../../shared/model/answer-transcript.js";
 import { dependencyOrder, transitiveDependencies } from "../../shared/task-graph.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import { testLog } from "../../shared/sandbox/pytest-report.js";
@@ -22,6 +23,11 @@ export interface VerifyOptions {
   replicas?: Map<number, Result[]>;
   /** The repository to re-test inside (as in-process workers tested); omitted = each file with its dependencies only. */
   repository?: RepositoryView;
+  /**
+   * The generation check (issue 22): is a candidate the named model's own answer, given its task and
+   * the dependency files it was granted with? One that is not is neither tested nor merged.
+   */
+  checkGeneration?: (task: Task, dependencyFiles: SourceFile[], result: Result) => Promise<GenerationStatus>;
 }
 
 /** Re-test results against the dependency code already chosen, in dependency order. */
@@ -49,8 +55,13 @@ export async function verifyResults(
         tested.push({ ...candidate, test_passed: false });
         continue;
       }
+      const generation = await options.checkGeneration?.(byId.get(id)!, dependencies, candidate);
+      if (generation?.status === "failed") {
+        tested.push(notTheModelsAnswer(candidate, generation));
+        continue;
+      }
       const test = await sandbox.run(taskSandboxRun(path, candidate.code, dependencies, options.repository));
-      tested.push(withVerdict(candidate, test));
+      tested.push({ ...withVerdict(candidate, test), ...(generation ? { generation } : {}) });
     }
     const chosen = pickReplica(tested);
     const claimed = candidates[tested.indexOf(chosen)]!.test_passed;
@@ -96,6 +107,21 @@ function replicaNote(candidates: Result[], chosen: Result, judge: string): strin
   const passed = candidates.filter((r) => r.test_passed).length;
   const same = candidates.filter((r) => r.test_passed && r.code.trim() === chosen.code.trim()).length;
   return `${candidates.length} replicas (${candidates.map((r) => r.worker_id).join(", ")}): ${passed} passed ${judge}; kept ${chosen.worker_id}'s${same > 1 ? `, the same code as ${same - 1} other(s)` : ""}`;
+}
+
+/** A file the generation check refused: its code is dropped (never tested, never merged), the reason kept. */
+function notTheModelsAnswer(result: Result, generation: Extract<GenerationStatus, { status: "failed" }>): Result {
+  const reason = `not the model's answer (checked by ${generation.by}): ${generation.reason}`;
+  return {
+    ...result,
+    code: "",
+    test_passed: false,
+    verdict: "not_model_answer",
+    generation,
+    error: reason,
+    test_logs: reason,
+    notes: [...result.notes, reason].slice(-50),
+  };
 }
 
 function withVerdict(result: Result, test: TestResult): Result {

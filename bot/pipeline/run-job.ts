@@ -13,6 +13,7 @@ import { repositoryViewAt } from "./repository-view.js";
 import { resultsBlock } from "./summary.js";
 import { localSetupImage, repositorySettingsAt } from "./local-setup.js";
 import type { SetupImages } from "../../shared/sandbox/setup-image.js";
+import type { GenerationVerifier } from "./generation-verifier.js";
 
 export interface JobInput {
   query: string;
@@ -21,6 +22,8 @@ export interface JobInput {
   distribution: Distribution;
   /** Re-tests the collected results in the bot's own sandbox before merging (volunteers' claims are not trusted). */
   verifier?: Sandbox;
+  /** Checks with the bot's copy of the model that each re-tested file is the model's own answer (issue 22). */
+  generation?: GenerationVerifier;
   /** Volunteers solving each task independently (swarm distribution only); the best result is kept. */
   replicas?: number;
   /** Seed: 120 s per task; the job waits at most this times the number of tasks. */
@@ -101,6 +104,7 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
     {
       distribution: input.distribution,
       verifier: input.verifier,
+      generation: input.generation,
       timeoutMs,
       onEvent,
       signal,

@@ -1,6 +1,7 @@
 // The one interface the worker (and the local planner) use to talk to a language model.
 // Implementations: LlamaCodeModel (node-llama-cpp, the real one) and ScriptedCodeModel (replays answers).
 import type { Prompt } from "../prompts.js";
+import type { AnswerTranscript } from "./answer-transcript.js";
 
 export interface CompletionOptions {
   /** Upper bound on generated tokens (seed: 2048). */
@@ -16,6 +17,12 @@ export interface CompletionOptions {
    * Default false.
    */
   copiesPrompt?: boolean;
+  /**
+   * Receives this call's answer as tokens, when the model can show it (a local model decoding
+   * greedily), before complete() resolves; a verifier with the same model checks it. Scripted models
+   * never call it.
+   */
+  onTranscript?: (transcript: AnswerTranscript) => void;
 }
 
 export interface CodeModel {
@@ -25,6 +32,8 @@ export interface CodeModel {
   readonly contextSize: number;
   /** Answer one stand-alone prompt (no history kept between calls); the prompt's kind names it. */
   complete(prompt: Prompt, options?: CompletionOptions): Promise<string>;
+  /** The SHA-256 of the model's weights file, which names the model (absent: no file, e.g. scripted). */
+  modelSha256?(): Promise<string>;
   /** Count tokens with the model's own tokenizer. */
   countTokens(text: string): Promise<number>;
   /** Free native memory; the model is unusable afterwards. */

@@ -92,6 +92,12 @@ export interface TinyModelOptions {
   chatTemplate?: boolean;
   /** Leave out metadata keys, e.g. to build deliberately broken files for tests. */
   omitKeys?: readonly string[];
+  /**
+   * A random output matrix of this scale instead of the tied embedding. Tied, one layer mostly
+   * repeats its last token ("\n\n\n…"); untied, greedy answers vary like text and the logits
+   * spread over several units, as a trained model's do. Default: tied.
+   */
+  outputScale?: number;
 }
 
 export const TINY_MODEL_SHAPE = {
@@ -172,6 +178,7 @@ export async function makeTinyModel(
   };
   matrix("token_embd.weight", [embedding, tokens.length], 1);
   norm("output_norm.weight", embedding);
+  if (options.outputScale !== undefined) matrix("output.weight", [embedding, tokens.length], options.outputScale);
   for (let b = 0; b < blocks; b++) {
     norm(`blk.${b}.attn_norm.weight`, embedding);
     matrix(`blk.${b}.attn_q.weight`, [embedding, heads * headDim], 0.2);

