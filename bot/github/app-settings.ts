@@ -108,7 +108,7 @@ export function parseSettings(raw: unknown): AppSettings {
   const parsed = AppSettingsSchema.safeParse(raw ?? {});
   if (parsed.success) return parsed.data;
   throw new SettingsError(
-    `.github/dellm.yml is invalid: ${z.prettifyError(parsed.error)}. Fix the file (see the defaults in dellm's README) and try again.`,
+    `.github/dellm.yml is invalid: ${z.prettifyError(parsed.error)}. Fix the file (the settings and their defaults: docs/configuration.md in dellm's repository) and try again.`,
   );
 }
 
