@@ -8,12 +8,14 @@ import { bootstrapCommand, BOOTSTRAP_USAGE } from "./commands/bootstrap.js";
 import { evalCommand, EVAL_USAGE } from "./commands/eval.js";
 import { runCommand, RUN_USAGE } from "./commands/run.js";
 import { serveCommand, SERVE_USAGE } from "./commands/serve.js";
+import { workersCommand, WORKERS_USAGE } from "./commands/workers.js";
 
 const COMMANDS = {
   run: { main: runCommand, usage: RUN_USAGE },
   bootstrap: { main: bootstrapCommand, usage: BOOTSTRAP_USAGE },
   serve: { main: serveCommand, usage: SERVE_USAGE },
   eval: { main: evalCommand, usage: EVAL_USAGE },
+  workers: { main: workersCommand, usage: WORKERS_USAGE },
 } as const;
 
 const OVERVIEW = `Usage:
@@ -21,6 +23,7 @@ const OVERVIEW = `Usage:
   dellm serve [options]            the GitHub App (settings: .env.example)
   dellm bootstrap [options]        a bare swarm node that others can join
   dellm eval [options]             measure the pipeline on the evaluation suite
+  dellm workers [options]          the volunteers seen, their record and standing; block or trust one
 
 dellm <command> --help shows the command's options.`;
 

@@ -51,6 +51,14 @@ const EnvSchema = z.object({
   DELLM_LEASE_SECONDS: positiveInt("DELLM_LEASE_SECONDS").default(300),
   // Private repositories' tasks go only to these peers (shared/swarm/trusted-workers.ts).
   DELLM_TRUSTED_WORKERS: TrustedWorkersSchema,
+  /** Share of a clean volunteer's results the bot still checks (issue 22; above 0, at most 1). */
+  DELLM_SPOT_CHECK_RATE: z.coerce
+    .number()
+    .gt(0, "DELLM_SPOT_CHECK_RATE must be above 0: a volunteer with a clean record is still checked sometimes")
+    .max(1, "DELLM_SPOT_CHECK_RATE is a share: at most 1")
+    .default(0.1),
+  /** Failed generation checks after which a volunteer gets no grants until `dellm workers --clear`. */
+  DELLM_BLOCK_AFTER: positiveInt("DELLM_BLOCK_AFTER").default(3),
   // The bot re-tests volunteers' results in its own sandbox before merging (needs Docker on the bot).
   DELLM_VERIFY_RESULTS: z
     .enum(["true", "false", "1", "0"], { error: "DELLM_VERIFY_RESULTS must be true or false" })

@@ -198,6 +198,11 @@ export const ResultSchema = z.object({
   model_sha256: Sha256Schema.optional(),
   /** The verdict behind `test_passed` when the bot re-tested the code (its own sandbox's; unknown kinds: "unknown"). */
   verdict: TestVerdictSchema.catch("unknown").optional(),
+  /**
+   * The peer that sent the result, as the coordinator's connection authenticated it (set by the
+   * coordinator; whatever a worker writes here is replaced). Absent for the bot's own workers.
+   */
+  producer: z.object({ peer: z.string().min(1).max(200), host: z.string().max(100).optional() }).optional(),
   /** Whether the bot showed the file to be the named model's own answer (set by the bot; a worker's is dropped). */
   generation: GenerationStatusSchema.optional(),
 });

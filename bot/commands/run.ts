@@ -13,6 +13,8 @@ import { gpuOptionSchema } from "../../worker/model/llama-backend.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
 import { LlamaCodeModel } from "../../worker/model/llama-code-model.js";
 import { GenerationVerifier } from "../pipeline/generation-verifier.js";
+import { openVetting } from "../swarm/result-vetting.js";
+import type { Reputation } from "../swarm/reputation.js";
 import { printLines } from "../../worker/progress-lines.js";
 import { checkedClaudePlanner, localPlanner, plannerKind } from "../pipeline/choose-planner.js";
 import type { Distribution } from "../pipeline/distribution.js";
@@ -137,6 +139,9 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
   const claude = plannerKind(options.planner, env) === "claude" ? await checkedClaudePlanner(env, log) : undefined;
   let model: CodeModel | undefined;
   let coordinator: RunningCoordinator | undefined;
+  let reputation: Reputation | undefined;
+  // Set once the local model is loaded (after the coordinator starts); the vetting reads it per result.
+  let generation: GenerationVerifier | undefined;
   try {
     let distribution: Distribution;
     let verifier: DockerSandbox | undefined;
@@ -144,7 +149,21 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
       // The volunteers test the code; the bot re-tests it in its own sandbox (unless told not to), and needs a model only to plan locally.
       if (options.verify) verifier = await openVerifier(options.image, env.DOCKER_TIMEOUT, "pass --no-verify");
       else log("[verify] --no-verify: the workers' results are merged as they report them");
-      coordinator = await startCoordinator(options.swarmNode, env, log);
+      const opened = await openVetting(
+        env,
+        {
+          check: (item, result) =>
+            generation
+              ? generation.check(item, result)
+              : Promise.resolve({
+                  status: "not_checked",
+                  reason: "the bot plans with Claude and holds no local model",
+                }),
+        },
+        "",
+      );
+      reputation = opened.reputation;
+      coordinator = await startCoordinator({ ...options.swarmNode, vetting: opened.vetting }, env, log);
       distribution = swarmWorkers(coordinator.coordinator);
     } else {
       const sandbox = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });
@@ -167,8 +186,7 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
       model ??= await openCodeModelForCommand(options.model, options.threads, env, log, { gpu: options.gpu });
     const planner: Planner = claude ?? localPlanner(model!);
     // Swarm results are checked to be the model's own answers when this machine has the model loaded anyway.
-    const generation =
-      options.swarm && verifier && model instanceof LlamaCodeModel ? new GenerationVerifier({ model }) : undefined;
+    if (options.swarm && model instanceof LlamaCodeModel) generation = new GenerationVerifier({ model });
     log(`[model] planner ${planner.model.name}${model && !options.swarm ? `; worker model ${model.name}` : ""}`);
     const outcome = await runJob({
       query: options.query,
@@ -177,6 +195,7 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
       distribution,
       verifier,
       generation,
+      reputation,
       replicas: options.replicas,
       taskTimeoutSeconds: options.taskTimeout,
       // The repository's `setup` (.github/dellm.yml) wherever this machine tests: local workers or the re-test.
@@ -193,5 +212,6 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
   } finally {
     await coordinator?.stop();
     await model?.dispose();
+    reputation?.close();
   }
 }

@@ -10,6 +10,7 @@ import { openPlannerSource } from "../pipeline/choose-planner.js";
 import { dellmApp } from "../github/webhooks.js";
 import { openVerifier } from "../pipeline/result-verifier.js";
 import { openGenerationVerifier } from "../pipeline/generation-verifier.js";
+import { openVetting } from "../swarm/result-vetting.js";
 import { githubRemote, type RemoteUrl } from "../github/checkout.js";
 import { GitHubJobStore } from "../github/job-store.js";
 import { GitHubJobs } from "../github/jobs.js";
@@ -110,7 +111,17 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
     verifier && env.DELLM_CHECK_MODEL ? await openGenerationVerifier(env.DELLM_CHECK_MODEL, env, log) : undefined;
   if (verifier && !generation)
     log("[github] DELLM_CHECK_MODEL unset: volunteers' files are re-tested but not checked to be the model's answers");
-  const swarm = await startCoordinator(swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")), env, log);
+  // Volunteers' results are vetted as they arrive (their standing decides how often they are checked).
+  const { vetting, reputation } = await openVetting(
+    env,
+    generation?.verifier,
+    "the bot holds no copy of the job's model (DELLM_CHECK_MODEL)",
+  );
+  const swarm = await startCoordinator(
+    { ...swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")), vetting },
+    env,
+    log,
+  );
   let jobs: GitHubJobs | undefined;
   const app: ApplicationFunction = (probot, options) => {
     jobs = new GitHubJobs({
@@ -122,6 +133,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
       remoteUrl: remoteFrom(appEnv.DELLM_GIT_URL),
       verifier,
       generation: generation?.verifier,
+      reputation,
       setupImages: new SetupImages({ baseImage: env.DELLM_SANDBOX_IMAGE }),
       setupNetwork: env.DELLM_SETUP_NETWORK,
       joinHint: swarm.joinCommand,
@@ -170,5 +182,6 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
   await swarm.stop();
   await planning.dispose();
   await generation?.dispose();
+  reputation.close();
   return 0;
 }

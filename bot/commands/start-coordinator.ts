@@ -7,6 +7,7 @@ import { dialableAddresses, startNode, type StartNodeOptions } from "../../share
 import type { SwarmNode } from "../../shared/swarm/swarm-node.js";
 import { describeCoordinatorEvent } from "./progress-printer.js";
 import { SwarmCoordinator } from "../swarm/coordinator.js";
+import type { ResultVetting } from "../swarm/result-vetting.js";
 
 export interface RunningCoordinator {
   node: SwarmNode;
@@ -18,7 +19,7 @@ export interface RunningCoordinator {
 
 /** Start the bot's node and coordinator, and print how workers join it. */
 export async function startCoordinator(
-  options: StartNodeOptions & { leaseSeconds: number; announce?: string },
+  options: StartNodeOptions & { leaseSeconds: number; announce?: string; vetting?: ResultVetting },
   env: DellmEnv,
   log: (line: string) => void,
 ): Promise<RunningCoordinator> {
@@ -31,6 +32,7 @@ export async function startCoordinator(
       statePath,
       leaseSeconds: options.leaseSeconds,
       trustedPeers: env.DELLM_TRUSTED_WORKERS,
+      vetting: options.vetting,
       onEvent: (event) => log(describeCoordinatorEvent(event)),
     });
     announceNode(node, `coordinator (identity ${identity} in ${options.keyFile})`, log);

@@ -26,6 +26,7 @@ import { issueRequest, type Planner } from "../pipeline/planner.js";
 import { plannerModelLabel } from "../pipeline/claude-planner-model.js";
 import { pullRequestBody } from "./pull-request-body.js";
 import type { GenerationVerifier } from "../pipeline/generation-verifier.js";
+import type { Reputation } from "../swarm/reputation.js";
 import { codeSpanCell, markdownInline } from "./markdown-text.js";
 import { repositoryContext, withCurrentContent, withRepositoryInstructions } from "../pipeline/repo-context.js";
 import { summarizeJob } from "../pipeline/summarize.js";
@@ -87,6 +88,8 @@ export interface GitHubJobsOptions {
    * (issue 22); omitted: the PR table says "not checked" (DELLM_CHECK_MODEL unset).
    */
   generation?: GenerationVerifier;
+  /** Volunteers' standing: the bot's re-tests count in each peer's record. */
+  reputation?: Reputation;
   /** Runs the repository's own tests on the base and on the result (default: the verifier; neither = not run, said in the PR). */
   repositorySandbox?: Sandbox;
   /** Builds and reuses repositories' derived images (`setup` in dellm.yml); default: from the default sandbox image. */
@@ -324,6 +327,7 @@ export class GitHubJobs implements JobStarter {
       distribution: this.options.distribution,
       verifier: this.options.verifier,
       generation: this.options.generation,
+      reputation: this.options.reputation,
       unchecked: "the bot holds no copy of the job's model (DELLM_CHECK_MODEL)",
       only: running,
       timeoutMs: timeoutSeconds * 1000,

@@ -3,7 +3,8 @@
 // and the GitHub App all merge what this returns.
 import type { Result } from "../../shared/schemas.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
-import type { Collected, DistributeOptions, Distribution, DistributionRequest } from "./distribution.js";
+import type { DistributeOptions, Distribution, DistributionRequest } from "./distribution.js";
+import type { Reputation } from "../swarm/reputation.js";
 import type { GenerationVerifier } from "./generation-verifier.js";
 import { chooseByClaims, verifyResults } from "./result-verifier.js";
 
@@ -20,6 +21,8 @@ export interface CollectOptions extends DistributeOptions {
   generation?: GenerationVerifier;
   /** Why results are not checked when `generation` is omitted (the PR table shows it). */
   unchecked?: string;
+  /** Volunteers' standing: each re-test counts in its peer's record (tests run, claims overruled). */
+  reputation?: Pick<Reputation, "recordRetest">;
 }
 
 export interface CollectOutcome {
@@ -31,8 +34,8 @@ export interface CollectOutcome {
 
 export async function collectVerified(request: DistributionRequest, options: CollectOptions): Promise<CollectOutcome> {
   const { distribution, verifier, only, ...distribute } = options;
-  const { generation, unchecked, ...distributeOptions } = distribute;
-  const collected = dropWorkersGenerationClaims(await distribution.distribute(request, distributeOptions));
+  const { generation, unchecked, reputation, ...distributeOptions } = distribute;
+  const collected = await distribution.distribute(request, distributeOptions);
   options.onEvent({
     kind: "collected",
     received: collected.results.size,
@@ -44,32 +47,27 @@ export async function collectVerified(request: DistributionRequest, options: Col
       only,
       replicas: collected.replicas,
       repository: request.repository,
+      // The coordinator checked swarm results as they arrived (and dropped any status a worker wrote).
       checkGeneration: async (task, dependencyFiles, result) =>
-        generation
+        result.generation ??
+        (generation
           ? generation.check(
               { jobId: request.id, userQuery: request.query, plan: request.tasks, task, dependencyFiles },
               result,
             )
-          : { status: "not_checked", reason: unchecked ?? "the bot holds no copy of the job's model" },
+          : { status: "not_checked", reason: unchecked ?? "the bot holds no copy of the job's model" }),
+      onRetested: (claimed, judged) => {
+        if (claimed.producer)
+          reputation?.recordRetest(
+            claimed.producer.peer,
+            judged.tests_passed + judged.tests_failed,
+            claimed.test_passed !== judged.test_passed,
+          );
+      },
     });
     options.onEvent({ kind: "verified", checked: verification.results.size, disagreed: verification.disagreed });
     return { results: verification.results, disagreed: verification.disagreed, timedOut: collected.timedOut };
   }
   const results = collected.replicas ? chooseByClaims(collected.results, collected.replicas) : collected.results;
   return { results, disagreed: [], timedOut: collected.timedOut };
-}
-
-/** A generation status is the bot's to give: whatever a worker wrote there is dropped. */
-function dropWorkersGenerationClaims(collected: Collected): Collected {
-  const clean = (result: Result): Result => {
-    const { generation: _claimed, ...rest } = result;
-    return rest;
-  };
-  return {
-    ...collected,
-    results: new Map([...collected.results].map(([id, result]) => [id, clean(result)])),
-    ...(collected.replicas
-      ? { replicas: new Map([...collected.replicas].map(([id, results]) => [id, results.map(clean)])) }
-      : {}),
-  };
 }

@@ -158,10 +158,9 @@ describe("GenerationVerifier", () => {
 
   it("in the bot's collect step: an honest file is checked and tested, a tampered one never tested or merged", async () => {
     const tampered = withAttempt((a) => ({ ...a, code: `import os\n${a.code}` }));
-    const claims = { ...tampered, generation: { status: "checked" as const, by: "the worker itself" } };
     for (const [result, expected] of [
       [honest, { status: "checked", by: "the bot" }],
-      [claims, { status: "failed", by: "the bot", reason: "the file is not the code of the model's answer" }],
+      [tampered, { status: "failed", by: "the bot", reason: "the file is not the code of the model's answer" }],
     ] as const) {
       const distribution: Distribution = {
         distribute: async () => ({ results: new Map([[1, result]]), timedOut: false }),
@@ -185,20 +184,5 @@ describe("GenerationVerifier", () => {
         expect(kept.error).toMatch(/^not the model's answer \(checked by the bot\): the file is not the code/);
       } else expect(kept.code).toBe(honest.code);
     }
-  });
-
-  it("keeps no generation status a worker claims when the bot has no model to check with", async () => {
-    const claims = { ...honest, generation: { status: "checked" as const, by: "the worker itself" } };
-    const { results } = await collectVerified(
-      { id: item.jobId, query: item.userQuery, tasks: [task] },
-      {
-        distribution: { distribute: async () => ({ results: new Map([[1, claims]]), timedOut: false }) },
-        verifier: new DockerSandbox({ timeoutSeconds: 20 }),
-        unchecked: "no model here",
-        timeoutMs: 1_000,
-        onEvent: () => {},
-      },
-    );
-    expect(results.get(1)!.generation).toEqual({ status: "not_checked", reason: "no model here" });
   });
 });

@@ -28,6 +28,8 @@ export interface VerifyOptions {
    * the dependency files it was granted with? One that is not is neither tested nor merged.
    */
   checkGeneration?: (task: Task, dependencyFiles: SourceFile[], result: Result) => Promise<GenerationStatus>;
+  /** Each candidate the bot's sandbox re-tested, as the worker sent it and as judged. */
+  onRetested?: (claimed: Result, judged: Result) => void;
 }
 
 /** Re-test results against the dependency code already chosen, in dependency order. */
@@ -61,7 +63,9 @@ export async function verifyResults(
         continue;
       }
       const test = await sandbox.run(taskSandboxRun(path, candidate.code, dependencies, options.repository));
-      tested.push({ ...withVerdict(candidate, test), ...(generation ? { generation } : {}) });
+      const judged: Result = { ...withVerdict(candidate, test), ...(generation ? { generation } : {}) };
+      options.onRetested?.(candidate, judged);
+      tested.push(judged);
     }
     const chosen = pickReplica(tested);
     const claimed = candidates[tested.indexOf(chosen)]!.test_passed;

@@ -14,6 +14,7 @@ import { resultsBlock } from "./summary.js";
 import { localSetupImage, repositorySettingsAt } from "./local-setup.js";
 import type { SetupImages } from "../../shared/sandbox/setup-image.js";
 import type { GenerationVerifier } from "./generation-verifier.js";
+import type { Reputation } from "../swarm/reputation.js";
 
 export interface JobInput {
   query: string;
@@ -24,6 +25,8 @@ export interface JobInput {
   verifier?: Sandbox;
   /** Checks with the bot's copy of the model that each re-tested file is the model's own answer (issue 22). */
   generation?: GenerationVerifier;
+  /** Volunteers' standing: the bot's re-tests count in each peer's record. */
+  reputation?: Reputation;
   /** Volunteers solving each task independently (swarm distribution only); the best result is kept. */
   replicas?: number;
   /** Seed: 120 s per task; the job waits at most this times the number of tasks. */
@@ -105,6 +108,7 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
       distribution: input.distribution,
       verifier: input.verifier,
       generation: input.generation,
+      reputation: input.reputation,
       timeoutMs,
       onEvent,
       signal,

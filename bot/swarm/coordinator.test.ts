@@ -172,6 +172,26 @@ describe("swarm coordinator", () => {
     coordinator.removeJob(jobId);
   });
 
+  it("keeps what only the bot may say of a result: the sender is the authenticated peer, no status the worker wrote", async () => {
+    const jobId = newJobId();
+    coordinator.addJob(jobId, "claims", [task(1)]);
+    const carol = workers[1]!;
+    const granted = await claimAs(carol);
+    if (granted.type !== "granted") throw new Error("no grant");
+    const boasting: Result = {
+      ...result(jobId, 1, carol.node.peerId.toString()),
+      producer: { peer: "12D3KooWSomeoneTrustedByTheBot" },
+      generation: { status: "checked", by: "the bot" },
+      verdict: "passed",
+    };
+    expect(await submitAs(carol, jobId, 1, granted.lease_id, carol.key, boasting)).toEqual({ type: "accepted" });
+    const kept = coordinator.board(jobId)!.results().get(1)!;
+    expect(kept.producer).toEqual({ peer: carol.node.peerId.toString() });
+    expect(kept.generation).toBeUndefined();
+    expect(kept.verdict).toBeUndefined();
+    coordinator.removeJob(jobId);
+  });
+
   it("returns a task whose lease lapsed to the board, and keeps it with a worker that renews", async () => {
     const jobId = newJobId();
     coordinator.addJob(jobId, "leases", [task(1), task(2)]);

@@ -28,6 +28,7 @@ import { handleRenew } from "./handlers/renew.js";
 import { handleSubmit } from "./handlers/submit.js";
 import { RecordPublisher } from "./record-publisher.js";
 import { SnapshotStore } from "./snapshot-store.js";
+import type { ResultVetting } from "./result-vetting.js";
 
 /** Status and board records lag the board by at most this. */
 const RECORD_DELAY_MS = 1_000;
@@ -52,6 +53,11 @@ export interface CoordinatorOptions {
   leaseSeconds?: number;
   /** Peer ids that may claim trusted-only (private repository) jobs: DELLM_TRUSTED_WORKERS. */
   trustedPeers?: Iterable<string>;
+  /**
+   * What a result must pass before the board takes it, and who is blocked (issue 22: the generation
+   * check and volunteers' standing, bot/swarm/result-vetting.ts); omitted = results taken as sent.
+   */
+  vetting?: ResultVetting;
   /** Where repository snapshots are kept and served from; default: one trusting `trustedPeers` with private ones. */
   snapshots?: SnapshotStore;
   onEvent?: (event: CoordinatorEvent) => void;
@@ -101,7 +107,7 @@ export class SwarmCoordinator {
       if (snapshot.snapshot) coordinator.snapshotOf.set(snapshot.job_id, snapshot.snapshot);
     }
     await serveCoordinator(options.node, {
-      answer: (request, peer, gone) => coordinator.answer(request, peer, gone),
+      answer: (request, peer, gone, host) => coordinator.answer(request, peer, gone, host),
       undelivered: (response, peer) => coordinator.undelivered(response, peer.toString()),
     });
     await serveSnapshots(options.node, coordinator.snapshotStore);
@@ -219,7 +225,10 @@ export class SwarmCoordinator {
 
   private track(board: JobBoard): void {
     this.boards.set(board.jobId, board);
-    board.onLeaseExpired((taskId) => this.onEvent({ kind: "lease-expired", jobId: board.jobId, taskId }));
+    board.onLeaseExpired((taskId, lease) => {
+      this.onEvent({ kind: "lease-expired", jobId: board.jobId, taskId });
+      if (lease.holder) this.options.vetting?.leaseLapsed(lease.holder);
+    });
     // A lease that ends frees what its holder was counted for the job's snapshot.
     board.onLeaseEnded((_taskId, lease) => {
       if (lease.holder) this.snapshotStore.leaseEnded(board.jobId, lease.holder);
@@ -239,9 +248,14 @@ export class SwarmCoordinator {
     });
   }
 
-  private async answer(request: CoordinatorRequest, peer: PeerId, gone: AbortSignal): Promise<CoordinatorResponse> {
+  private async answer(
+    request: CoordinatorRequest,
+    peer: PeerId,
+    gone: AbortSignal,
+    host: string,
+  ): Promise<CoordinatorResponse> {
     this.records.noteRequest();
-    const response = await this.answerUnlogged(request, peer.toString(), gone).catch(
+    const response = await this.answerUnlogged(request, peer.toString(), gone, host).catch(
       (error: Error): CoordinatorResponse => ({ type: "refused", reason: error.message }),
     );
     if (response.type === "refused")
@@ -254,7 +268,15 @@ export class SwarmCoordinator {
     request: CoordinatorRequest,
     peer: string,
     gone: AbortSignal,
+    host: string,
   ): Promise<CoordinatorResponse> {
+    // A blocked peer gets nothing: no grant, no renewal, no result taken (an operator clears it: dellm workers).
+    if (this.options.vetting?.isBlocked(peer))
+      return {
+        type: "refused",
+        reason:
+          "this peer is blocked after failed generation checks (its files were not its model's answers); the bot's operator can clear it with dellm workers --clear",
+      };
     if (request.type === "claim") return this.claims.handleClaim(request, peer, gone);
     const held = currentLease(this.boards.get(request.job_id), request, peer);
     if ("type" in held) return held;
@@ -270,6 +292,7 @@ export class SwarmCoordinator {
             if (!held.board.trustedOnly) this.records.publish(key, bytes);
           },
           onEvent: this.onEvent,
+          vet: this.options.vetting ? (item, result) => this.options.vetting!.vet(item, result, peer, host) : undefined,
         });
     }
   }

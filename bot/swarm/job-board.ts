@@ -78,7 +78,7 @@ export class JobBoard implements TaskBoard {
   private readonly order: number[];
   private readonly byId: Map<number, Task>;
   private readonly listeners = new Set<() => void>();
-  private readonly expiryListeners = new Set<(taskId: number) => void>();
+  private readonly expiryListeners = new Set<(taskId: number, lease: Lease) => void>();
   private readonly leaseEndListeners = new Set<(taskId: number, lease: Lease) => void>();
 
   constructor(
@@ -153,7 +153,6 @@ export class JobBoard implements TaskBoard {
     this.expireLeases(now);
     const id = this.readyTaskIds().find((taskId) => !options.skip?.(taskId));
     if (id === undefined) return null;
-    const task = this.byId.get(id)!;
     const lease: Lease = {
       leaseId: randomUUID(),
       workerId,
@@ -162,15 +161,19 @@ export class JobBoard implements TaskBoard {
     };
     this.states.set(id, { state: "claimed", ...lease });
     this.changed();
+    return { lease, item: this.workItem(id) };
+  }
+
+  /** What the holder of task `taskId`'s lease was granted (the dependency files are those done now, as then). */
+  workItem(taskId: number): WorkItem {
+    const task = this.byId.get(taskId);
+    if (!task) throw new Error(`job ${this.jobId} has no task ${taskId}`);
     return {
-      lease,
-      item: {
-        jobId: this.jobId,
-        userQuery: this.userQuery,
-        plan: this.tasks,
-        task,
-        dependencyFiles: this.dependencyFiles(task),
-      },
+      jobId: this.jobId,
+      userQuery: this.userQuery,
+      plan: this.tasks,
+      task,
+      dependencyFiles: this.dependencyFiles(task),
     };
   }
 
@@ -220,7 +223,7 @@ export class JobBoard implements TaskBoard {
       }
     }
     for (const [id, lease] of expired) {
-      for (const listener of this.expiryListeners) listener(id);
+      for (const listener of this.expiryListeners) listener(id, lease);
       this.leaseEnded(id, lease);
     }
     if (expired.length > 0) this.changed();
@@ -286,7 +289,7 @@ export class JobBoard implements TaskBoard {
   }
 
   /** Called for each task whose lease ran out, whichever call noticed it. */
-  onLeaseExpired(listener: (taskId: number) => void): void {
+  onLeaseExpired(listener: (taskId: number, lease: Lease) => void): void {
     this.expiryListeners.add(listener);
   }
 

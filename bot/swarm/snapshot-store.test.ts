@@ -4,7 +4,7 @@ import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import { describe, expect, it } from "vitest";
-import { hostOf } from "../../shared/swarm/snapshot-protocol.js";
+import { hostOf } from "../../shared/swarm/peer-host.js";
 import { MAX_COPIES_PER_HOST, MAX_COPIES_PER_PEER, SnapshotStore } from "./snapshot-store.js";
 
 const view = { files: [{ path: "shop/models.py", content: "class Item:\n    pass\n" }], tests: [] };

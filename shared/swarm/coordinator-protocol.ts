@@ -8,6 +8,7 @@ import { z } from "zod";
 import { JobIdSchema, TaskSchema } from "../schemas.js";
 import { Sha256Schema } from "../snapshot-manifest.js";
 import { decodeMessage, encodeMessage } from "./json-message.js";
+import { hostOf } from "./peer-host.js";
 
 export const COORDINATOR_PROTOCOL = "/dellm/coordinator/1.0.0";
 /** Gossipsub topic where the coordinator announces that tasks became ready. */
@@ -62,8 +63,16 @@ export const CoordinatorResponseSchema = z.discriminatedUnion("type", [
 export type CoordinatorResponse = z.infer<typeof CoordinatorResponseSchema>;
 
 export interface CoordinatorHandlers {
-  /** Answer a request; `remotePeer` is the authenticated peer, `gone` aborts when its stream closes. */
-  answer(request: CoordinatorRequest, remotePeer: PeerId, gone: AbortSignal): Promise<CoordinatorResponse>;
+  /**
+   * Answer a request; `remotePeer` is the authenticated peer, `gone` aborts when its stream closes,
+   * `host` is the connection's remote host (hostOf: an IPv4 address or an IPv6 /64).
+   */
+  answer(
+    request: CoordinatorRequest,
+    remotePeer: PeerId,
+    gone: AbortSignal,
+    host: string,
+  ): Promise<CoordinatorResponse>;
   /** The answer could not be sent (the peer left while it waited): undo what it granted. */
   undelivered(response: CoordinatorResponse, remotePeer: PeerId): void;
 }
@@ -78,7 +87,12 @@ export async function serveCoordinator(node: Libp2p, handlers: CoordinatorHandle
     try {
       try {
         const request = decodeMessage(CoordinatorRequestSchema, (await lp.read({ signal })).subarray(), "request");
-        response = await handlers.answer(request, connection.remotePeer, AbortSignal.any([gone.signal, signal]));
+        response = await handlers.answer(
+          request,
+          connection.remotePeer,
+          AbortSignal.any([gone.signal, signal]),
+          hostOf(connection.remoteAddr),
+        );
       } catch (error) {
         response = { type: "refused", reason: (error as Error).message };
       }

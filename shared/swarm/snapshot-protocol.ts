@@ -5,13 +5,13 @@
 // (Noise) and its host from the connection's address, and the asker checks every chunk against the
 // manifest's hash (shared/snapshot-manifest.ts).
 import type { Connection, PeerId } from "@libp2p/interface";
-import type { Multiaddr } from "@multiformats/multiaddr";
 import { lpStream } from "@libp2p/utils";
 import type { Libp2p } from "libp2p";
 import { z } from "zod";
 import { Sha256Schema, SnapshotManifestSchema, type SnapshotManifest } from "../snapshot-manifest.js";
 import { MAX_MESSAGE_BYTES } from "./coordinator-protocol.js";
 import { decodeMessage, encodeMessage } from "./json-message.js";
+import { hostOf } from "./peer-host.js";
 
 export const SNAPSHOT_PROTOCOL = "/dellm/snapshot/1.0.0";
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -45,29 +45,6 @@ export type SnapshotAnswer =
 export interface SnapshotSource {
   manifest(snapshot: string, peer: PeerId, host: string): SnapshotManifest;
   chunk(snapshot: string, index: number, peer: PeerId, host: string): Uint8Array;
-}
-
-/**
- * The host a connection comes from, for bounds per machine: its IPv4 address, the /64 prefix of its
- * IPv6 address (one subscriber gets a whole /64), else the address's first part.
- */
-export function hostOf(address: Multiaddr): string {
-  const first = address.getComponents()[0];
-  if (!first?.value) return address.toString();
-  if (first.name !== "ip6") return first.value;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(first.value);
-  if (mapped) return mapped[1]!;
-  // Expand "::" (a trailing dotted IPv4 part counts as two groups) and keep the first four groups.
-  const [head = "", tail = ""] = first.value.toLowerCase().split("::");
-  const left = head ? head.split(":") : [];
-  const right = (tail ? tail.split(":") : []).flatMap((g) => (g.includes(".") ? ["0", "0"] : [g]));
-  const groups = first.value.includes("::")
-    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right]
-    : left;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => parseInt(g, 16).toString(16))
-    .join(":")}::/64`;
 }
 
 export async function serveSnapshots(node: Libp2p, source: SnapshotSource): Promise<void> {

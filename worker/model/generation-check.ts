@@ -51,7 +51,7 @@ export async function checkAnswer(sequence: LlamaContextSequence, input: CheckAn
     );
   if (answer.length > maxTokens)
     return refuse(`the answer has ${answer.length} tokens, over the limit of ${maxTokens}`);
-  if (promptTokens.length + answer.length > sequence.context.contextSize)
+  if (promptTokens.length + answer.length >= sequence.context.contextSize)
     return refuse(
       `prompt and answer (${promptTokens.length + answer.length} tokens) do not fit the verifier's context`,
     );

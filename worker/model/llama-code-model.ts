@@ -356,7 +356,9 @@ export class LlamaCodeModel implements CodeModel {
    * prompt's start: the model would answer a prompt nobody sent, which no check could confirm.
    */
   answerRoom(prompt: string, maxTokens: number): number {
-    const room = this.contextSize - this.promptTokens(prompt).length;
+    // One slot stays free: a check evaluates prompt + answer, and llama.cpp crashed (SIGSEGV) on a
+    // sequence filled to the last slot when it was erased and filled again.
+    const room = this.contextSize - 1 - this.promptTokens(prompt).length;
     if (room < 1)
       throw new Error(
         `the prompt takes the whole ${this.contextSize}-token context of ${this.name}; load it with a larger context or split the task`,

@@ -1,0 +1,86 @@
+// The bot's embedded database: one SQLite file under DELLM_STATE_DIR (`dellm.db`), WAL journal,
+// schema changes as numbered migrations (PRAGMA user_version). Through Node's own `node:sqlite`
+// (no native add-on to build: better-sqlite3 would compile from source on every machine without
+// prebuilt binaries). Reputation lives here first; jobs, deliveries and the board follow (issue 23).
+import { chmod, mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
+
+type Sqlite = typeof import("node:sqlite"); // eslint-disable-line @typescript-eslint/consistent-type-imports -- the module is loaded lazily, its warning muted
+
+/** One schema change; index + 1 is the user_version it brings the file to. Never edit a released one. */
+export type Migration = (db: DatabaseSync) => void;
+
+const MIGRATIONS: Migration[] = [
+  // 1: volunteers' standing (issue 22).
+  (db) =>
+    db.exec(`
+      CREATE TABLE peers (
+        peer TEXT PRIMARY KEY,
+        host TEXT,
+        results INTEGER NOT NULL DEFAULT 0,
+        checked INTEGER NOT NULL DEFAULT 0,
+        failed_checks INTEGER NOT NULL DEFAULT 0,
+        overruled INTEGER NOT NULL DEFAULT 0,
+        leases_lapsed INTEGER NOT NULL DEFAULT 0,
+        verified_tokens INTEGER NOT NULL DEFAULT 0,
+        tests_run INTEGER NOT NULL DEFAULT 0,
+        standing TEXT NOT NULL DEFAULT 'auto' CHECK (standing IN ('auto', 'trusted', 'blocked')),
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+      )`),
+];
+
+let sqlite: Sqlite | undefined;
+
+/** node:sqlite, loaded once; its "experimental" warning (Node 22) is not the user's concern. */
+async function loadSqlite(): Promise<Sqlite> {
+  if (sqlite) return sqlite;
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (/SQLite is an experimental feature/.test(String(warning))) return;
+    return (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    sqlite = await import("node:sqlite");
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+  return sqlite;
+}
+
+/** Opens (creating) the database at `path` and brings its schema up to date. ":memory:" for tests. */
+export async function openStateDatabase(path: string): Promise<DatabaseSync> {
+  const { DatabaseSync } = await loadSqlite();
+  if (path !== ":memory:") await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path);
+  } catch (error) {
+    throw new Error(`the state database ${path} cannot be opened (${(error as Error).message})`, { cause: error });
+  }
+  try {
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
+    const { user_version: version } = db.prepare("PRAGMA user_version").get() as { user_version: number };
+    if (version > MIGRATIONS.length)
+      throw new Error(
+        `the state database ${path} was written by a newer dellm (schema ${version}, this one knows ${MIGRATIONS.length}); upgrade dellm`,
+      );
+    for (let next = version; next < MIGRATIONS.length; next++) {
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        MIGRATIONS[next]!(db);
+        db.exec(`PRAGMA user_version = ${next + 1}`);
+        db.exec("COMMIT");
+      } catch (error) {
+        db.exec("ROLLBACK");
+        throw error;
+      }
+    }
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  if (path !== ":memory:") await chmod(path, 0o600);
+  return db;
+}

@@ -1,0 +1,76 @@
+// What the coordinator asks before a volunteer's result counts (issue 22): is the peer blocked, and
+// is the file the named model's own answer? Checked as the result arrives, so a refused file's task
+// goes straight back to the board for another volunteer and the job still finishes. How often a
+// peer is checked follows its standing (Reputation: every time while new or caught, spot checks
+// once clean); every check, lapse and re-test counts in its record.
+import type { GenerationStatus } from "../../shared/model/answer-transcript.js";
+import type { Result, WorkItem } from "../../shared/schemas.js";
+import { join } from "node:path";
+import type { DellmEnv } from "../../shared/config.js";
+import { Reputation } from "./reputation.js";
+
+/** The coordinator's view of vetting (SwarmCoordinator's `vetting` option). */
+export interface ResultVetting {
+  /** No grants, renewals or results for this peer. */
+  isBlocked(peer: string): boolean;
+  /**
+   * The bot's judgement of a result before the board takes it (`item`: the task as granted). A
+   * "failed" status refuses the result and hands the task out again.
+   */
+  vet(item: WorkItem, result: Result, peer: string, host?: string): Promise<GenerationStatus>;
+  /** A lease the peer held ran out without a result. */
+  leaseLapsed(peer: string): void;
+}
+
+/** What checks a generation (bot/pipeline/generation-verifier.ts's GenerationVerifier). */
+export interface GenerationChecker {
+  check(item: WorkItem, result: Result): Promise<GenerationStatus>;
+}
+
+export interface VettingOptions {
+  /** The bot's copy of the job's model; omitted = results are not checked (said with `unchecked`). */
+  generation?: GenerationChecker;
+  /** Why results are not checked when `generation` is omitted. */
+  unchecked?: string;
+  /** Volunteers' standing; omitted = every result checked, nobody blocked. */
+  reputation?: Reputation;
+}
+
+export function resultVetting({ generation, unchecked, reputation }: VettingOptions): ResultVetting {
+  return {
+    isBlocked: (peer) => reputation?.isBlocked(peer) ?? false,
+    leaseLapsed: (peer) => reputation?.recordLeaseLapsed(peer),
+    async vet(item, result, peer, host) {
+      reputation?.recordResult(peer, host);
+      if (!generation)
+        return { status: "not_checked", reason: unchecked ?? "the bot holds no copy of the job's model" };
+      const decision = reputation?.shouldCheck(peer);
+      if (decision && !decision.check) return { status: "not_checked", reason: decision.why };
+      const status = await generation.check(item, result);
+      if (status.status !== "not_checked")
+        reputation?.recordCheck(peer, status.status === "checked", answerTokens(result));
+      return status;
+    },
+  };
+}
+
+/** Tokens of the answer behind the result's file (what a passed check verified). */
+function answerTokens(result: Result): number {
+  return result.attempts.findLast((a) => a.code === result.code)?.answer?.transcript.tokens.length ?? 0;
+}
+
+/**
+ * The bot's vetting from its settings: volunteers' standing in `<DELLM_STATE_DIR>/dellm.db`, the
+ * spot-check rate and block limit from the environment. Close the returned ledger when done.
+ */
+export async function openVetting(
+  env: Pick<DellmEnv, "DELLM_STATE_DIR" | "DELLM_SPOT_CHECK_RATE" | "DELLM_BLOCK_AFTER">,
+  generation: GenerationChecker | undefined,
+  unchecked: string,
+): Promise<{ vetting: ResultVetting; reputation: Reputation }> {
+  const reputation = await Reputation.open(join(env.DELLM_STATE_DIR, "dellm.db"), {
+    spotCheckRate: env.DELLM_SPOT_CHECK_RATE,
+    blockAfter: env.DELLM_BLOCK_AFTER,
+  });
+  return { vetting: resultVetting({ generation, unchecked, reputation }), reputation };
+}
