@@ -17,7 +17,7 @@ import { TaskExecutor } from "../worker/executor.js";
 import { LlamaCodeModel } from "../worker/model/llama-code-model.js";
 import { SwarmTaskBoard } from "../worker/swarm-task-board.js";
 import { runWorkerLoop, type TaskSolver, type WorkerEvent } from "../worker/worker-loop.js";
-import { GenerationVerifier } from "../bot/pipeline/generation-verifier.js";
+import { GenerationVerifier, jobModelOf } from "../bot/pipeline/generation-verifier.js";
 import { SwarmCoordinator, type CoordinatorEvent } from "../bot/swarm/coordinator.js";
 import { Reputation } from "../bot/swarm/reputation.js";
 import { resultVetting } from "../bot/swarm/result-vetting.js";
@@ -55,6 +55,8 @@ beforeAll(async () => {
     vetting: resultVetting({ generation: new GenerationVerifier({ model: botModel }), reputation }),
     onEvent: (e) => events.push(e),
   });
+  // Jobs name the bot's model: only workers running the same file and context get tasks.
+  coordinator.requireModel(await jobModelOf(botModel));
   const address = bot.getMultiaddrs()[0]!.toString();
   for (let i = 0; i < 3; i++) {
     const key = await generateKeyPair("Ed25519");
@@ -104,6 +106,7 @@ describe("three volunteers, one tampering", () => {
         privateKey: peer.key,
         coordinator: bot.peerId.toString(),
       });
+      board.runsModel({ sha256: await peer.model.modelSha256(), contextSize: peer.model.contextSize });
       const executor = new TaskExecutor({ model: peer.model, sandbox, workerId: id, repairAttempts: 0 });
       try {
         await runWorkerLoop({
@@ -172,4 +175,32 @@ describe("three volunteers, one tampering", () => {
     }
     coordinator.removeJob(jobId);
   }, 240_000);
+
+  it("grants nothing to a worker running another model file, and tells it which one it needs", async () => {
+    const otherPath = join(dir, "other.gguf");
+    await makeTinyModel(otherPath, { seed: 5, chatTemplate: true, outputScale: 2 });
+    const other = await LlamaCodeModel.load({ model: otherPath, threads: 1, contextSize: 1024 });
+    const key = await generateKeyPair("Ed25519");
+    const node = await createSwarmNode({ privateKey: key, bootstrap: [bot.getMultiaddrs()[0]!.toString()] });
+    const jobId = newJobId();
+    coordinator.addJob(jobId, "one file", [taskFixture(1)]);
+    try {
+      const board = await SwarmTaskBoard.join({
+        node,
+        privateKey: key,
+        coordinator: bot.peerId.toString(),
+        claimWaitMs: 0,
+      });
+      board.runsModel({ sha256: await other.modelSha256(), contextSize: other.contextSize });
+      await expect(board.claim(node.peerId.toString())).rejects.toThrow(
+        new RegExp(`written by model \\(sha256 ${await botModel.modelSha256()}\\) with a 1024-token context`),
+      );
+      expect(coordinator.board(jobId)!.leaseOf(1)).toBeUndefined(); // never granted
+      await board.close();
+    } finally {
+      coordinator.removeJob(jobId);
+      await node.stop();
+      await other.dispose();
+    }
+  }, 60_000);
 });

@@ -251,4 +251,25 @@ describe("a malicious coordinator against a volunteer (issue 7)", () => {
     expect(await board.claim("w")).toMatchObject({ dependencyFiles: [{ path: "pkg/dep.py" }] });
     await board.close();
   });
+
+  it("a grant naming another model than the one this worker runs is handed back and its job left (issue 22)", async () => {
+    const events: SwarmBoardEvent[] = [];
+    const board = await join(events);
+    board.runsModel({ sha256: "a".repeat(64), contextSize: 8192 });
+    const other = grant(undefined, { model: { sha256: "b".repeat(64), context_size: 8192, temperature: 0 } });
+    grants.push(other);
+    const releases = asked.releases;
+    expect(await board.claim("w")).toBeNull();
+    expect(events).toContainEqual({
+      kind: "grant-refused",
+      jobId: other.job_id,
+      taskId: 1,
+      reason: `the job names the model with sha256 ${"b".repeat(64)} and a 8192-token context, which this worker does not run`,
+    });
+    expect(asked.releases).toBe(releases + 1);
+    // The same model with the same context: taken.
+    grants.push(grant(undefined, { model: { sha256: "a".repeat(64), context_size: 8192, temperature: 0 } }));
+    expect(await board.claim("w")).not.toBeNull();
+    await board.close();
+  });
 });

@@ -62,6 +62,12 @@ export interface SwarmTaskBoardOptions {
   onEvent?: (event: SwarmBoardEvent) => void;
 }
 
+/** The model a worker runs, as claims name it (runsModel). */
+export interface WorkerModel {
+  sha256: string;
+  contextSize: number;
+}
+
 interface HeldLease {
   jobId: string;
   taskId: number;
@@ -78,6 +84,8 @@ export class SwarmTaskBoard implements TaskBoard {
   private readonly snapshots: SnapshotFetcher;
   /** Jobs whose snapshot stayed corrupt: their grants are handed back at once. */
   private readonly leftJobs = new Set<string>();
+  /** The model this worker runs, named in its claims (set once it is loaded). */
+  private model: WorkerModel | undefined;
   /** The last claim already waited at the coordinator, so the loop need not wait again. */
   private claimWaited = false;
   /** Reported once per outage, not on every retry. */
@@ -132,6 +140,11 @@ export class SwarmTaskBoard implements TaskBoard {
     return board;
   }
 
+  /** Name the model this worker runs in its claims: the bot grants a job's tasks only to its model. */
+  runsModel(model: WorkerModel | undefined): void {
+    this.model = model;
+  }
+
   async claim(workerId: string, signal?: AbortSignal): Promise<WorkItem | null> {
     this.claimWaited = false;
     let response: CoordinatorResponse;
@@ -144,6 +157,7 @@ export class SwarmTaskBoard implements TaskBoard {
           skip_jobs: [...this.leftJobs].slice(-100),
           setup: this.options.prepareRepository !== undefined,
           setup_network: this.options.prepareRepository !== undefined && this.options.setupNetwork === true,
+          ...(this.model ? { model: { sha256: this.model.sha256, context_size: this.model.contextSize } } : {}),
         },
         signal,
       );
@@ -167,7 +181,9 @@ export class SwarmTaskBoard implements TaskBoard {
     }
     if (response.type !== "granted") throw new Error(`coordinator refused the claim: ${describe(response)}`);
     this.holdLease(response.job_id, response.task_id, response.lease_id, response.expires_at);
-    const unsafe = this.leftJobs.has(response.job_id) ? undefined : grantPathProblem(response);
+    const unsafe = this.leftJobs.has(response.job_id)
+      ? undefined
+      : (grantPathProblem(response) ?? grantModelProblem(response, this.model));
     if (unsafe) {
       this.leftJobs.add(response.job_id);
       this.onEvent({ kind: "grant-refused", jobId: response.job_id, taskId: response.task_id, reason: unsafe });
@@ -319,6 +335,16 @@ const leaseKey = (jobId: string, taskId: number) => `${jobId}#${taskId}`;
 
 /** The files a grant has this worker write besides its task's: its dependencies' results. */
 const GrantFilesSchema = z.array(z.object({ path: RepoPathSchema }));
+
+/** Why this worker cannot write the granted job's code (the job names another model), or undefined. */
+function grantModelProblem(
+  grant: Extract<CoordinatorResponse, { type: "granted" }>,
+  model: WorkerModel | undefined,
+): string | undefined {
+  if (!grant.model) return undefined;
+  if (model?.sha256 === grant.model.sha256 && model.contextSize === grant.model.context_size) return undefined;
+  return `the job names the model with sha256 ${grant.model.sha256} and a ${grant.model.context_size}-token context, which this worker does not run`;
+}
 
 /** Why a grant names a path outside the repository, or undefined when every path stays inside. */
 function grantPathProblem(grant: Extract<CoordinatorResponse, { type: "granted" }>): string | undefined {

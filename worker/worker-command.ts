@@ -259,6 +259,9 @@ export async function workerCommand(
         onEvent: printLines(describeBoardEvent, log),
       });
       model = await openCodeModelForCommand(options.model, options.threads, env, log, { gpu: options.gpu });
+      // Jobs name their model: claims say which one this worker runs (hashed once, then cached).
+      const sha256 = await model.modelSha256?.();
+      board.runsModel(sha256 ? { sha256, contextSize: model.contextSize } : undefined);
       const executor = new TaskExecutor({ model, sandbox, workerId, repairAttempts: options.repairs });
       log(`[worker] waiting for tasks (model ${model.name})`);
       try {

@@ -12,7 +12,7 @@ import { modelSpecSchema } from "../../worker/model/known-models.js";
 import { gpuOptionSchema } from "../../worker/model/llama-backend.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
 import { LlamaCodeModel } from "../../worker/model/llama-code-model.js";
-import { GenerationVerifier } from "../pipeline/generation-verifier.js";
+import { GenerationVerifier, jobModelOf } from "../pipeline/generation-verifier.js";
 import { openVetting } from "../swarm/result-vetting.js";
 import type { Reputation } from "../swarm/reputation.js";
 import { printLines } from "../../worker/progress-lines.js";
@@ -186,7 +186,10 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
       model ??= await openCodeModelForCommand(options.model, options.threads, env, log, { gpu: options.gpu });
     const planner: Planner = claude ?? localPlanner(model!);
     // Swarm results are checked to be the model's own answers when this machine has the model loaded anyway.
-    if (options.swarm && model instanceof LlamaCodeModel) generation = new GenerationVerifier({ model });
+    if (options.swarm && model instanceof LlamaCodeModel) {
+      generation = new GenerationVerifier({ model });
+      coordinator?.coordinator.requireModel(await jobModelOf(model));
+    }
     log(`[model] planner ${planner.model.name}${model && !options.swarm ? `; worker model ${model.name}` : ""}`);
     const outcome = await runJob({
       query: options.query,

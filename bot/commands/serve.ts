@@ -118,7 +118,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
     "the bot holds no copy of the job's model (DELLM_CHECK_MODEL)",
   );
   const swarm = await startCoordinator(
-    { ...swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")), vetting },
+    { ...swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")), vetting, jobModel: generation?.model },
     env,
     log,
   );

@@ -6,7 +6,7 @@ import { joinAddress } from "../../shared/swarm/join-address.js";
 import { dialableAddresses, startNode, type StartNodeOptions } from "../../shared/swarm/start-node.js";
 import type { SwarmNode } from "../../shared/swarm/swarm-node.js";
 import { describeCoordinatorEvent } from "./progress-printer.js";
-import { SwarmCoordinator } from "../swarm/coordinator.js";
+import { SwarmCoordinator, type JobModel } from "../swarm/coordinator.js";
 import type { ResultVetting } from "../swarm/result-vetting.js";
 
 export interface RunningCoordinator {
@@ -19,7 +19,7 @@ export interface RunningCoordinator {
 
 /** Start the bot's node and coordinator, and print how workers join it. */
 export async function startCoordinator(
-  options: StartNodeOptions & { leaseSeconds: number; announce?: string; vetting?: ResultVetting },
+  options: StartNodeOptions & { leaseSeconds: number; announce?: string; vetting?: ResultVetting; jobModel?: JobModel },
   env: DellmEnv,
   log: (line: string) => void,
 ): Promise<RunningCoordinator> {
@@ -33,6 +33,7 @@ export async function startCoordinator(
       leaseSeconds: options.leaseSeconds,
       trustedPeers: env.DELLM_TRUSTED_WORKERS,
       vetting: options.vetting,
+      jobModel: options.jobModel,
       onEvent: (event) => log(describeCoordinatorEvent(event)),
     });
     announceNode(node, `coordinator (identity ${identity} in ${options.keyFile})`, log);

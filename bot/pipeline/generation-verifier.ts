@@ -19,6 +19,7 @@ import { TaskPrompts, type PromptModel } from "../../worker/task-prompts.js";
 import { LlamaCodeModel } from "../../worker/model/llama-code-model.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
 import type { DellmEnv } from "../../shared/config.js";
+import type { JobModel } from "../swarm/coordinator.js";
 
 /** What the verifier needs of its model (LlamaCodeModel has it all). */
 export interface CheckingModel extends PromptModel {
@@ -102,14 +103,23 @@ export async function openGenerationVerifier(
   spec: string,
   env: DellmEnv,
   log: (line: string) => void,
-): Promise<{ verifier: GenerationVerifier; dispose(): Promise<void> }> {
+): Promise<{ verifier: GenerationVerifier; model: JobModel; dispose(): Promise<void> }> {
   const model = await openCodeModelForCommand(spec, env.MODEL_THREADS, env, log);
   if (!(model instanceof LlamaCodeModel)) {
     await model.dispose();
     throw new Error(`${spec} cannot check generations: name the volunteers' GGUF model (a path or model spec)`);
   }
   log(`[verify] volunteers' files are checked to be ${model.name}'s own answers`);
-  return { verifier: new GenerationVerifier({ model }), dispose: () => model.dispose() };
+  return {
+    verifier: new GenerationVerifier({ model }),
+    model: await jobModelOf(model),
+    dispose: () => model.dispose(),
+  };
+}
+
+/** The model jobs name in their grants: workers must run the same file with the same context. */
+export async function jobModelOf(model: LlamaCodeModel): Promise<JobModel> {
+  return { sha256: await model.modelSha256(), context_size: model.contextSize, name: model.name };
 }
 
 /** The attempt whose code the result carries (the last such, as bestAttempt keeps later ones on a tie). */

@@ -192,6 +192,36 @@ describe("swarm coordinator", () => {
     coordinator.removeJob(jobId);
   });
 
+  it("grants a job's tasks only to workers running its model, and tells the others which model it needs", async () => {
+    const jobId = newJobId();
+    const model = { sha256: "c".repeat(64), context_size: 4096, name: "qwen-test" };
+    coordinator.requireModel(model);
+    try {
+      coordinator.addJob(jobId, "named model", [task(1)]);
+      const [dave] = workers.slice(3) as [Peer];
+      const claim = (m?: { sha256: string; context_size: number }) =>
+        askCoordinator(dave.node, bot.peerId, {
+          type: "claim",
+          worker_id: dave.node.peerId.toString(),
+          ...(m ? { model: m } : {}),
+        });
+      for (const wrong of [undefined, { sha256: "d".repeat(64), context_size: 4096 }, { ...model, context_size: 8192 }])
+        expect(await claim(wrong)).toMatchObject({
+          type: "refused",
+          reason: expect.stringMatching(
+            new RegExp(`written by qwen-test \\(sha256 c{64}\\) with a 4096-token context.*--model <that file>`),
+          ),
+        });
+      expect(await claim({ sha256: model.sha256, context_size: 4096 })).toMatchObject({
+        type: "granted",
+        model: { sha256: model.sha256, context_size: 4096, temperature: 0 },
+      });
+    } finally {
+      coordinator.requireModel(undefined);
+      coordinator.removeJob(jobId);
+    }
+  });
+
   it("returns a task whose lease lapsed to the board, and keeps it with a worker that renews", async () => {
     const jobId = newJobId();
     coordinator.addJob(jobId, "leases", [task(1), task(2)]);

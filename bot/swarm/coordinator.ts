@@ -12,6 +12,7 @@ import type { RepositoryView } from "../../shared/sandbox/task-run.js";
 import {
   COORDINATOR_PROTOCOL,
   serveCoordinator,
+  type NamedModel,
   TASKS_TOPIC,
   type CoordinatorRequest,
   type CoordinatorResponse,
@@ -58,13 +59,22 @@ export interface CoordinatorOptions {
    * check and volunteers' standing, bot/swarm/result-vetting.ts); omitted = results taken as sent.
    */
   vetting?: ResultVetting;
+  /** The model every job's code must come from (the bot checks it); omitted = any (see requireModel). */
+  jobModel?: JobModel;
   /** Where repository snapshots are kept and served from; default: one trusting `trustedPeers` with private ones. */
   snapshots?: SnapshotStore;
   onEvent?: (event: CoordinatorEvent) => void;
 }
 
+/** The model named in grants: what a worker must run to be given a task (issue 22). */
+export interface JobModel extends NamedModel {
+  /** For people: the file's name, said when a worker runs another model. */
+  name: string;
+}
+
 export class SwarmCoordinator {
   readonly peerId: PeerId;
+  private jobModel: JobModel | undefined;
   private readonly boards = new Map<JobId, JobBoard>();
   private readonly store?: CoordinatorStore;
   private readonly leaseMs: number;
@@ -87,6 +97,7 @@ export class SwarmCoordinator {
       throw new Error("the coordinator's key must be its node's identity key");
     this.store = options.statePath ? new CoordinatorStore(options.statePath) : undefined;
     this.leaseMs = (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
+    this.jobModel = options.jobModel;
     this.trustedPeers = new Set(options.trustedPeers ?? []);
     this.snapshotStore = options.snapshots ?? new SnapshotStore((peer) => this.trustedPeers.has(peer));
     // Snapshots go only to peers holding a current lease on a job that uses them.
@@ -187,6 +198,15 @@ export class SwarmCoordinator {
     return board;
   }
 
+  /**
+   * From now on tasks go only to workers running this model with this context (undefined: any). A
+   * worker running another is refused with the model it needs, so it never spends time on a file
+   * the bot's check would refuse.
+   */
+  requireModel(model: JobModel | undefined): void {
+    this.jobModel = model;
+  }
+
   /** The board of a job (also those restored from disk), to wait for its results. */
   board(jobId: JobId): JobBoard | undefined {
     return this.boards.get(jobId);
@@ -277,7 +297,11 @@ export class SwarmCoordinator {
         reason:
           "this peer is blocked after failed generation checks (its files were not its model's answers); the bot's operator can clear it with dellm workers --clear",
       };
-    if (request.type === "claim") return this.claims.handleClaim(request, peer, gone);
+    if (request.type === "claim") {
+      const wrongModel = this.modelMismatch(request.model);
+      if (wrongModel) return { type: "refused", reason: wrongModel };
+      return this.claims.handleClaim(request, peer, gone);
+    }
     const held = currentLease(this.boards.get(request.job_id), request, peer);
     if ("type" in held) return held;
     switch (request.type) {
@@ -337,9 +361,22 @@ export class SwarmCoordinator {
         task: item.task,
         dependency_files: item.dependencyFiles,
         ...(snapshot ? { snapshot } : {}),
+        ...(this.jobModel
+          ? { model: { sha256: this.jobModel.sha256, context_size: this.jobModel.context_size, temperature: 0 } }
+          : {}),
       };
     }
     return { type: "none" };
+  }
+
+  /** Why a worker running `model` can be given no task here, or undefined when it can. */
+  private modelMismatch(model: NamedModel | undefined): string | undefined {
+    const wanted = this.jobModel;
+    if (!wanted || (model?.sha256 === wanted.sha256 && model.context_size === wanted.context_size)) return undefined;
+    const runs = model
+      ? `runs a model with sha256 ${model.sha256.slice(0, 12)}… and a ${model.context_size}-token context`
+      : "names no model (a scripted model, or an older dellm-worker)";
+    return `this bot's jobs are written by ${wanted.name} (sha256 ${wanted.sha256}) with a ${wanted.context_size}-token context, and the bot checks every file against it; this worker ${runs}: start dellm-worker with --model <that file> (and DELLM_CONTEXT_SIZE=${wanted.context_size})`;
   }
 
   /** Whether `peer` holds a lease on a task of board `jobId` that has not expired. */

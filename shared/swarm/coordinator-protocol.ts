@@ -21,6 +21,13 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 const leaseRef = { job_id: JobIdSchema, task_id: z.number().int().positive(), lease_id: z.string().uuid() };
 
+/** A model as jobs name it (issue 22): its GGUF file's SHA-256 and the context it is loaded with. */
+export const NamedModelSchema = z.object({
+  sha256: Sha256Schema,
+  context_size: z.number().int().positive().max(1_048_576),
+});
+export type NamedModel = z.infer<typeof NamedModelSchema>;
+
 export const CoordinatorRequestSchema = z.discriminatedUnion("type", [
   /** `wait_ms`: when nothing is ready, wait up to this long for a task instead of answering "none". */
   z.object({
@@ -33,6 +40,8 @@ export const CoordinatorRequestSchema = z.discriminatedUnion("type", [
     setup: z.boolean().default(true),
     /** true: setup commands may reach the network here (dellm-worker --setup-network); else no job whose setup needs it. */
     setup_network: z.boolean().default(false),
+    /** The model this worker runs (absent: a scripted model, or a worker before models were named). */
+    model: NamedModelSchema.optional(),
   }),
   z.object({ type: z.literal("renew"), ...leaseRef }),
   z.object({ type: z.literal("release"), ...leaseRef }),
@@ -53,6 +62,8 @@ export const CoordinatorResponseSchema = z.discriminatedUnion("type", [
     dependency_files: z.array(z.object({ path: z.string(), content: z.string() })),
     /** The repository snapshot the task is tested in (fetched over /dellm/snapshot/1.0.0); absent = files alone. */
     snapshot: Sha256Schema.optional(),
+    /** The model the job's code must come from, decoded greedily; absent = any (the bot checks no generation). */
+    model: NamedModelSchema.extend({ temperature: z.literal(0) }).optional(),
   }),
   z.object({ type: z.literal("none") }),
   z.object({ type: z.literal("renewed"), expires_at: z.number() }),
