@@ -117,6 +117,11 @@ describe("pull request body from hostile text", () => {
           },
         }),
         row({ task_id: 3, path: "c.py", generation: { status: "not_checked", reason: "a repair round's answer" } }),
+        row({
+          task_id: 4,
+          path: "d.py",
+          generation: { status: "replicas_agree", agree: 2, of: 3, reason: "the bot holds no copy of the job's model" },
+        }),
       ],
     });
     const cells = body
@@ -128,6 +133,7 @@ describe("pull request body from hostile text", () => {
     expect(cells[1]![1]).toMatch(/^❌ not: not the model's answer: at answer token 0/);
     expect(cells[1]![1]).not.toMatch(/@team|#2\b/); // inert: no mention, no issue reference
     expect(cells[2]).toEqual(["✅ passed", "not checked: a repair round's answer |"]);
+    expect(cells[3]).toEqual(["✅ passed", "2 of 3 replicas agree (the bot holds no copy of the job's model) |"]);
   });
 
   it("keeps file names, workers and reasons inside their cells, escaped", () => {

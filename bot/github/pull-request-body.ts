@@ -104,6 +104,8 @@ function generationCell(generation: GenerationStatus | undefined): string {
   if (!generation) return "not checked";
   if (generation.status === "checked") return `checked by ${markdownCell(generation.by)}`;
   if (generation.status === "failed") return `❌ not: ${markdownCell(generation.reason)}`;
+  if (generation.status === "replicas_agree")
+    return `${generation.agree} of ${generation.of} replicas agree (${markdownCell(generation.reason)})`;
   return `not checked: ${markdownCell(generation.reason)}`;
 }
 

@@ -67,8 +67,9 @@ export async function verifyResults(
       options.onRetested?.(candidate, judged);
       tested.push(judged);
     }
-    const chosen = pickReplica(tested);
-    const claimed = candidates[tested.indexOf(chosen)]!.test_passed;
+    const picked = pickReplica(tested);
+    const chosen = withReplicaAgreement(picked, tested);
+    const claimed = candidates[tested.indexOf(picked)]!.test_passed;
     if (claimed !== chosen.test_passed) disagreed.push(id);
     verified.set(
       id,
@@ -96,20 +97,49 @@ export function chooseByClaims(results: Map<number, Result>, replicas: Map<numbe
 }
 
 /**
- * The seed's V2 voting: among results that pass, the code most of them agree on (same text), the
- * earliest on a tie; when none passes, the first.
+ * The seed's V2 voting: among results that pass, the code most of them agree on (the same text up to
+ * whitespace at line ends and the file's end), the earliest on a tie; when none passes, the first.
  */
 export function pickReplica(candidates: Result[]): Result {
   const passing = candidates.filter((r) => r.test_passed);
   if (passing.length === 0) return candidates[0]!;
   const votes = new Map<string, Result[]>();
-  for (const result of passing) votes.set(result.code.trim(), [...(votes.get(result.code.trim()) ?? []), result]);
+  for (const result of passing) {
+    const key = sameCode(result.code);
+    votes.set(key, [...(votes.get(key) ?? []), result]);
+  }
   return [...votes.values()].reduce((best, group) => (group.length > best.length ? group : best))[0]!;
+}
+
+/**
+ * Code as replicas are compared: line ends and trailing blanks normalised, indentation and every
+ * other character kept (in Python, indentation is meaning: two files that differ there differ).
+ */
+export function sameCode(code: string): string {
+  return code
+    .replace(/\r\n?/g, "\n")
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .join("\n")
+    .trim();
+}
+
+/**
+ * The fallback when the model could not check a file (issue 22): greedy decoding makes honest
+ * replicas write the same file, so a kept file that others wrote too says how many agree.
+ */
+function withReplicaAgreement(chosen: Result, tested: Result[]): Result {
+  if (tested.length < 2 || !chosen.test_passed || chosen.generation?.status === "checked") return chosen;
+  const agree = tested.filter((r) => r.test_passed && sameCode(r.code) === sameCode(chosen.code)).length;
+  if (agree < 2) return chosen;
+  const reason =
+    chosen.generation?.status === "not_checked" ? chosen.generation.reason : "not checked against the model";
+  return { ...chosen, generation: { status: "replicas_agree", agree, of: tested.length, reason } };
 }
 
 function replicaNote(candidates: Result[], chosen: Result, judge: string): string {
   const passed = candidates.filter((r) => r.test_passed).length;
-  const same = candidates.filter((r) => r.test_passed && r.code.trim() === chosen.code.trim()).length;
+  const same = candidates.filter((r) => r.test_passed && sameCode(r.code) === sameCode(chosen.code)).length;
   return `${candidates.length} replicas (${candidates.map((r) => r.worker_id).join(", ")}): ${passed} passed ${judge}; kept ${chosen.worker_id}'s${same > 1 ? `, the same code as ${same - 1} other(s)` : ""}`;
 }
 

@@ -10,7 +10,7 @@ import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import { SwarmTaskBoard } from "../../worker/swarm-task-board.js";
 import { runWorkerLoop, type TaskSolver } from "../../worker/worker-loop.js";
 import { swarmWorkers } from "./swarm-workers.js";
-import { pickReplica, verifyResults } from "../pipeline/result-verifier.js";
+import { pickReplica, sameCode, verifyResults } from "../pipeline/result-verifier.js";
 import { SwarmCoordinator, type CoordinatorEvent } from "./coordinator.js";
 
 const honestCode = (id: number) =>
@@ -131,4 +131,31 @@ describe("voting among replicas", () => {
     expect(pickReplica([r("a", "x = 1", false), r("b", "x = 2", true)]).worker_id).toBe("b");
     expect(pickReplica([r("a", "x = 1", false), r("b", "x = 2", false)]).worker_id).toBe("a");
   });
+
+  it("counts files that differ only in line ends and trailing blanks as the same, never a change of indentation", () => {
+    expect(sameCode("def f():\r\n    return 1   \n\n")).toBe(sameCode("def f():\n    return 1"));
+    expect(sameCode("if x:\n    a()\nb()")).not.toBe(sameCode("if x:\n    a()\n    b()"));
+  });
+
+  it("says how many greedy replicas wrote the kept file when the model could not check it", async () => {
+    const code = honestCode(1);
+    const replica = (worker: string, text: string) => ({
+      ...passingResult("job-abcdef", 1, worker, text),
+      generation: { status: "not_checked" as const, reason: "the bot holds no copy of the job's model" },
+    });
+    const candidates = [
+      replica("a", code),
+      replica("b", `${code.replace(/\n/g, "  \n")}\n`),
+      replica("c", lyingCode(1)),
+    ];
+    const { results } = await verifyResults([taskFixture(1)], new Map([[1, candidates[0]!]]), new DockerSandbox(), {
+      replicas: new Map([[1, candidates]]),
+    });
+    expect(results.get(1)!.generation).toEqual({
+      status: "replicas_agree",
+      agree: 2,
+      of: 3,
+      reason: "the bot holds no copy of the job's model",
+    });
+  }, 60_000);
 });

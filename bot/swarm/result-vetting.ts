@@ -47,7 +47,7 @@ export function resultVetting({ generation, unchecked, reputation }: VettingOpti
       const decision = reputation?.shouldCheck(peer);
       if (decision && !decision.check) return { status: "not_checked", reason: decision.why };
       const status = await generation.check(item, result);
-      if (status.status !== "not_checked")
+      if (status.status === "checked" || status.status === "failed")
         reputation?.recordCheck(peer, status.status === "checked", answerTokens(result));
       return status;
     },

@@ -47,5 +47,12 @@ export const GenerationStatusSchema = z.discriminatedUnion("status", [
   z.object({ status: z.literal("checked"), by: z.string().max(200) }),
   z.object({ status: z.literal("failed"), by: z.string().max(200), reason: z.string().max(2_000) }),
   z.object({ status: z.literal("not_checked"), reason: z.string().max(2_000) }),
+  /** Not checked against the model, but `agree` of `of` independent volunteers wrote the same file (greedy replicas). */
+  z.object({
+    status: z.literal("replicas_agree"),
+    agree: z.number().int().min(2),
+    of: z.number().int().min(2),
+    reason: z.string().max(2_000),
+  }),
 ]);
 export type GenerationStatus = z.infer<typeof GenerationStatusSchema>;

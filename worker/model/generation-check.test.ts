@@ -95,6 +95,13 @@ describe("the generation check", () => {
       `[generation-check] ${answers.length} honest answers × ${verifiers.length} verifiers, ${positions} positions: worst gap ${worstGap.toFixed(4)} logits (allowed ${DEFAULT_MAX_LOGIT_GAP})`,
     );
     expect(worstGap).toBeLessThan(DEFAULT_MAX_LOGIT_GAP);
+    // The replicas fallback: how often honest greedy answers from 1, 2 and 4 threads are the same text.
+    const agreeing = PROMPTS.filter(
+      (prompt) => new Set(answers.filter((a) => a.prompt === prompt).map((a) => a.text)).size === 1,
+    );
+    console.log(
+      `[generation-check] greedy replicas on 1/2/4 threads agree on ${agreeing.length} of ${PROMPTS.length} prompts`,
+    );
   });
 
   it("answers the same greedy text with prompt lookup on, and that answer passes too", async () => {
