@@ -14,7 +14,8 @@ export const API = "https://api.github.com";
 export const LOCAL = /^(127\.0\.0\.1|localhost)(:\d+)?$/;
 
 export interface WebhookServer {
-  deliver(event: string, payload: unknown, signature?: string): Promise<Response>;
+  /** `deliveryId`: X-GitHub-Delivery (default: a fresh one; GitHub's "Redeliver" sends the same again). */
+  deliver(event: string, payload: unknown, signature?: string, deliveryId?: string): Promise<Response>;
   stop(): Promise<void>;
 }
 
@@ -49,14 +50,14 @@ export async function startWebhookServer(app: ApplicationFunction): Promise<Webh
   await server.start();
   const url = `http://127.0.0.1:${port}/api/github/webhooks`;
   return {
-    async deliver(event, payload, signature) {
+    async deliver(event, payload, signature, deliveryId) {
       const body = JSON.stringify(payload);
       return fetch(url, {
         method: "POST",
         headers: {
           "content-type": "application/json",
           "x-github-event": event,
-          "x-github-delivery": crypto.randomUUID(),
+          "x-github-delivery": deliveryId ?? crypto.randomUUID(),
           "x-hub-signature-256": signature ?? (await sign(WEBHOOK_SECRET, body)),
         },
         body,

@@ -13,7 +13,8 @@ import { gpuOptionSchema } from "../../worker/model/llama-backend.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
 import { LlamaCodeModel } from "../../worker/model/llama-code-model.js";
 import { GenerationVerifier, jobModelOf } from "../pipeline/generation-verifier.js";
-import { openVetting } from "../swarm/result-vetting.js";
+import { vettingFrom } from "../swarm/result-vetting.js";
+import { openStateDatabase, stateDatabasePath } from "../state/database.js";
 import type { Reputation } from "../swarm/reputation.js";
 import { printLines } from "../../worker/progress-lines.js";
 import { checkedClaudePlanner, localPlanner, plannerKind } from "../pipeline/choose-planner.js";
@@ -149,7 +150,8 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
       // The volunteers test the code; the bot re-tests it in its own sandbox (unless told not to), and needs a model only to plan locally.
       if (options.verify) verifier = await openVerifier(options.image, env.DOCKER_TIMEOUT, "pass --no-verify");
       else log("[verify] --no-verify: the workers' results are merged as they report them");
-      const opened = await openVetting(
+      const opened = vettingFrom(
+        await openStateDatabase(stateDatabasePath(env.DELLM_STATE_DIR)),
         env,
         {
           check: (item, result) =>

@@ -10,7 +10,9 @@ import { openPlannerSource } from "../pipeline/choose-planner.js";
 import { dellmApp } from "../github/webhooks.js";
 import { openVerifier } from "../pipeline/result-verifier.js";
 import { openGenerationVerifier } from "../pipeline/generation-verifier.js";
-import { openVetting } from "../swarm/result-vetting.js";
+import { vettingFrom } from "../swarm/result-vetting.js";
+import { openStateDatabase, stateDatabasePath } from "../state/database.js";
+import { DeliveryLog } from "../github/deliveries.js";
 import { githubRemote, type RemoteUrl } from "../github/checkout.js";
 import { GitHubJobStore } from "../github/job-store.js";
 import { GitHubJobs } from "../github/jobs.js";
@@ -111,8 +113,11 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
     verifier && env.DELLM_CHECK_MODEL ? await openGenerationVerifier(env.DELLM_CHECK_MODEL, env, log) : undefined;
   if (verifier && !generation)
     log("[github] DELLM_CHECK_MODEL unset: volunteers' files are re-tested but not checked to be the model's answers");
+  // One database for the bot's state (volunteers' standing, deliveries handled).
+  const db = await openStateDatabase(stateDatabasePath(env.DELLM_STATE_DIR));
   // Volunteers' results are vetted as they arrive (their standing decides how often they are checked).
-  const { vetting, reputation } = await openVetting(
+  const { vetting, reputation } = vettingFrom(
+    db,
     env,
     generation?.verifier,
     "the bot holds no copy of the job's model (DELLM_CHECK_MODEL)",
@@ -139,7 +144,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
       joinHint: swarm.joinCommand,
       log,
     });
-    return dellmApp(jobs)(probot, options);
+    return dellmApp(jobs, { deliveries: new DeliveryLog(db) })(probot, options);
   };
   const server = new Server({
     host: appEnv.HOST,
@@ -182,6 +187,6 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
   await swarm.stop();
   await planning.dispose();
   await generation?.dispose();
-  reputation.close();
+  db.close();
   return 0;
 }

@@ -2,11 +2,11 @@
 // re-tests that overruled them, leases lapsed, credit) and standing; --block, --trust and --clear
 // are the operator's word on one peer. Reads the state database the bot keeps (dellm.db); safe while
 // `dellm serve` runs (SQLite's WAL lets both open it).
-import { join } from "node:path";
 import { z } from "zod";
 import { readCommandLine } from "../../shared/command-line.js";
 import { CREDIT, Reputation, type OperatorStanding, type PeerRecord } from "../swarm/reputation.js";
 import type { CommandContext } from "./context.js";
+import { stateDatabasePath } from "../state/database.js";
 
 export const WORKERS_USAGE = `Usage:
   dellm workers [--json]
@@ -52,7 +52,7 @@ export async function workersCommand(argv: string[], { env, log }: CommandContex
     schema: OptionsSchema,
     input: (values) => values,
   });
-  const ledger = await Reputation.open(join(env.DELLM_STATE_DIR, "dellm.db"));
+  const ledger = await Reputation.open(stateDatabasePath(env.DELLM_STATE_DIR));
   try {
     const change: [string, OperatorStanding] | undefined = options.block
       ? [options.block, "blocked"]

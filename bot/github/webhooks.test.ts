@@ -18,6 +18,11 @@ import {
 } from "../../test/github-webhooks.js";
 import { DEFAULT_SETTINGS } from "./app-settings.js";
 import { dellmApp } from "./webhooks.js";
+import { DeliveryLog } from "./deliveries.js";
+import { openStateDatabase } from "../state/database.js";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { IssueRequest, JobStarter, RetryRequest, StartOutcome } from "./jobs.js";
 
 const starts: IssueRequest[] = [];
@@ -200,5 +205,53 @@ describe("GitHub App webhooks", () => {
     await server.deliver("issue_comment", commentPayload("looks good, but dellm should retry"));
     expect(retries).toEqual([]);
     expect(comments.bodies).toHaveLength(1);
+  });
+});
+
+describe("GitHub App webhooks, delivered twice", () => {
+  it("handles a delivery id once, also after a restart: GitHub's Redeliver starts no second job", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dellm-deliveries-"));
+    const path = join(dir, "dellm.db");
+    const started: IssueRequest[] = [];
+    const recording: JobStarter = {
+      async start(request) {
+        started.push(request);
+        return { started: true, jobId: "job-test-123456" };
+      },
+      async retry() {
+        return { started: true, jobId: "job-test-123456" };
+      },
+    };
+    const serve = async () => {
+      const db = await openStateDatabase(path);
+      const webhooks = await startWebhookServer(dellmApp(recording, { deliveries: new DeliveryLog(db) }));
+      return { webhooks, db };
+    };
+    let { webhooks, db } = await serve();
+    try {
+      installationTokens();
+      settingsFile(null);
+      permission("alice", "write");
+      const id = "72d3162e-cc78-11e3-81ab-4c9367dc0958";
+      expect((await webhooks.deliver("issues", labeledPayload("dellm"), undefined, id)).status).toBe(200);
+      expect((await webhooks.deliver("issues", labeledPayload("dellm"), undefined, id)).status).toBe(200);
+      expect(started).toHaveLength(1);
+      // The bot restarts: the same delivery again is still a redelivery.
+      await webhooks.stop();
+      db.close();
+      ({ webhooks, db } = await serve());
+      expect((await webhooks.deliver("issues", labeledPayload("dellm"), undefined, id)).status).toBe(200);
+      expect(started).toHaveLength(1);
+      // A new delivery of the same event is a new request.
+      installationTokens();
+      settingsFile(null);
+      permission("alice", "write");
+      expect((await webhooks.deliver("issues", labeledPayload("dellm"))).status).toBe(200);
+      expect(started).toHaveLength(2);
+    } finally {
+      await webhooks.stop();
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

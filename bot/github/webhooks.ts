@@ -4,6 +4,7 @@ import type { ApplicationFunction, Context } from "probot";
 import { z } from "zod";
 import { parseSettings, SettingsError, type AppSettings } from "./app-settings.js";
 import type { JobStarter, StartOutcome } from "./jobs.js";
+import type { DeliveryLog } from "./deliveries.js";
 
 /** Permissions that may start or retry a job (GitHub's collaborator permission levels). */
 const MAY_RUN = new Set(["admin", "maintain", "write"]);
@@ -39,9 +40,21 @@ const CommentSchema = z.object({
 /** `/dellm <command>` at the start of a line. */
 const COMMAND = /^\/dellm(?:\s+(\S+))?/m;
 
-export function dellmApp(jobs: JobStarter): ApplicationFunction {
+export interface DellmAppOptions {
+  /** Deliveries already handled (by X-GitHub-Delivery): a redelivered one is ignored. Omitted: none remembered. */
+  deliveries?: Pick<DeliveryLog, "firstTime">;
+}
+
+export function dellmApp(jobs: JobStarter, { deliveries }: DellmAppOptions = {}): ApplicationFunction {
+  /** False for a delivery handled before (GitHub's "Redeliver", or a retry): no second job or comment. */
+  const firstTime = (context: { id: string; name: string; log: Context["log"] }): boolean => {
+    if (!deliveries || deliveries.firstTime(context.id, context.name)) return true;
+    context.log.info(`delivery ${context.id.slice(0, 64)} (${context.name}) was handled before; ignored`);
+    return false;
+  };
   return (app) => {
     app.on("issues.labeled", async (context) => {
+      if (!firstTime(context)) return;
       const payload = checked(context, LabeledSchema);
       if (!payload || payload.issue.pull_request !== undefined) return;
       const { issue, sender, repository } = payload;
@@ -69,6 +82,7 @@ export function dellmApp(jobs: JobStarter): ApplicationFunction {
     });
 
     app.on("issue_comment.created", async (context) => {
+      if (!firstTime(context)) return;
       const payload = checked(context, CommentSchema);
       // Bots (dellm included) never command dellm: no loops through its own comments.
       if (!payload || payload.sender.type === "Bot") return;

@@ -3,7 +3,7 @@
 // (no native add-on to build: better-sqlite3 would compile from source on every machine without
 // prebuilt binaries). Reputation lives here first; jobs, deliveries and the board follow (issue 23).
 import { chmod, mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 
 type Sqlite = typeof import("node:sqlite"); // eslint-disable-line @typescript-eslint/consistent-type-imports -- the module is loaded lazily, its warning muted
@@ -29,7 +29,17 @@ const MIGRATIONS: Migration[] = [
         first_seen INTEGER NOT NULL,
         last_seen INTEGER NOT NULL
       )`),
+  // 2: webhook deliveries handled, so a redelivered one is not a second job (issue 23).
+  (db) =>
+    db.exec(`
+      CREATE TABLE deliveries (id TEXT PRIMARY KEY, event TEXT NOT NULL, received_at INTEGER NOT NULL);
+      CREATE INDEX deliveries_by_time ON deliveries (received_at)`),
 ];
+
+/** Where the bot's database lives in its state folder. */
+export function stateDatabasePath(stateDir: string): string {
+  return join(stateDir, "dellm.db");
+}
 
 let sqlite: Sqlite | undefined;
 

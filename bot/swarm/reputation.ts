@@ -78,7 +78,7 @@ export class Reputation {
     this.policy = ReputationPolicySchema.parse({ ...DEFAULT_REPUTATION_POLICY, ...policy });
   }
 
-  /** The ledger in the state database at `path` (`<DELLM_STATE_DIR>/dellm.db`). */
+  /** The ledger in the state database at `path` (stateDatabasePath), owning its connection (close() closes it). */
   static async open(path: string, policy: Partial<ReputationPolicy> = {}): Promise<Reputation> {
     return new Reputation(await openStateDatabase(path), policy);
   }

@@ -5,7 +5,7 @@
 // once clean); every check, lapse and re-test counts in its record.
 import type { GenerationStatus } from "../../shared/model/answer-transcript.js";
 import type { Result, WorkItem } from "../../shared/schemas.js";
-import { join } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
 import type { DellmEnv } from "../../shared/config.js";
 import { Reputation } from "./reputation.js";
 
@@ -59,16 +59,14 @@ function answerTokens(result: Result): number {
   return result.attempts.findLast((a) => a.code === result.code)?.answer?.transcript.tokens.length ?? 0;
 }
 
-/**
- * The bot's vetting from its settings: volunteers' standing in `<DELLM_STATE_DIR>/dellm.db`, the
- * spot-check rate and block limit from the environment. Close the returned ledger when done.
- */
-export async function openVetting(
-  env: Pick<DellmEnv, "DELLM_STATE_DIR" | "DELLM_SPOT_CHECK_RATE" | "DELLM_BLOCK_AFTER">,
+/** The bot's vetting from its settings: volunteers' standing in the state database `db`, the policy from the environment. */
+export function vettingFrom(
+  db: DatabaseSync,
+  env: Pick<DellmEnv, "DELLM_SPOT_CHECK_RATE" | "DELLM_BLOCK_AFTER">,
   generation: GenerationChecker | undefined,
   unchecked: string,
-): Promise<{ vetting: ResultVetting; reputation: Reputation }> {
-  const reputation = await Reputation.open(join(env.DELLM_STATE_DIR, "dellm.db"), {
+): { vetting: ResultVetting; reputation: Reputation } {
+  const reputation = new Reputation(db, {
     spotCheckRate: env.DELLM_SPOT_CHECK_RATE,
     blockAfter: env.DELLM_BLOCK_AFTER,
   });
