@@ -3,14 +3,13 @@
 // bot: the answer, resident memory before and at its peak, and the bytes it logged. Before the
 // intake guard this took the bot from ~94 MB to ~3.1 GB and wrote ~600 MB of log.
 // Alone: node bin/node22.cjs --import tsx bench/webhook-flood.ts
-import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { freePort, startCommand, testEnv } from "../test/processes.js";
+import { startServe } from "../test/processes.js";
 
 const MB = 1024 * 1024;
 
@@ -30,28 +29,8 @@ export interface FloodFigures {
 export async function benchWebhookFlood(options: { bodyMb?: number } = {}): Promise<FloodFigures[]> {
   const bodyMb = options.bodyMb ?? 200;
   const dir = await mkdtemp(join(tmpdir(), "dellm-bench-flood-"));
-  const { privateKey } = generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: "pkcs1", format: "pem" },
-    publicKeyEncoding: { type: "spki", format: "pem" },
-  });
-  await writeFile(join(dir, "app.pem"), privateKey);
-  const port = await freePort();
-  const serve = startCommand(
-    "bot/cli.ts",
-    ["serve", "--listen", "/ip4/127.0.0.1/tcp/0"],
-    testEnv({
-      DELLM_STATE_DIR: join(dir, "state"),
-      APP_ID: "1234",
-      PRIVATE_KEY_PATH: join(dir, "app.pem"),
-      WEBHOOK_SECRET: "bench-secret",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-    }),
-  );
+  const { serve, port } = await startServe(dir, { secret: "bench-secret" });
   try {
-    await serve.waitFor(/webhooks on http:\/\/127\.0\.0\.1/);
     const pid = serve.child.pid!;
     const figures: FloodFigures[] = [];
     for (const chunked of [false, true]) {

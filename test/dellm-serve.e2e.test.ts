@@ -1,12 +1,11 @@
 // `dellm serve` as a process: the configuration it needs is named when missing; configured, it
 // runs the swarm coordinator and Probot's webhook server, checks signatures and stops cleanly.
-import { generateKeyPairSync } from "node:crypto";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort, startCommand, testEnv, type RunningProcess } from "./processes.js";
+import { startCommand, startServe, testEnv, type RunningProcess } from "./processes.js";
 
 const running: RunningProcess[] = [];
 afterEach(() => {
@@ -36,33 +35,13 @@ describe("dellm serve", () => {
 
   it("serves signed webhooks, refuses wrongly signed ones, and stops on SIGTERM", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-serve-"));
-    const { privateKey } = generateKeyPairSync("rsa", {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: "pkcs1", format: "pem" },
-      publicKeyEncoding: { type: "spki", format: "pem" },
-    });
-    await writeFile(join(dir, "app.pem"), privateKey);
-    const port = await freePort();
-    const serve = startCommand(
-      "bot/cli.ts",
-      ["serve", "--listen", "/ip4/127.0.0.1/tcp/0"],
-      testEnv({
-        DELLM_STATE_DIR: join(dir, "state"),
-        APP_ID: "1234",
-        PRIVATE_KEY_PATH: join(dir, "app.pem"),
-        WEBHOOK_SECRET: "s3cret",
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        LOG_LEVEL: "warn",
-      }),
-    );
+    const { serve, port, url } = await startServe(dir, { secret: "s3cret" });
     running.push(serve);
     await serve.waitFor(
       /workers join with: dellm-worker --bootstrap \/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\S+ --coordinator \S+/,
     );
     await serve.waitFor(new RegExp(`webhooks on http://127\\.0\\.0\\.1:${port}/api/github/webhooks \\(app 1234\\)`));
 
-    const url = `http://127.0.0.1:${port}/api/github/webhooks`;
     const body = JSON.stringify({ zen: "Keep it logically awesome.", hook_id: 1 });
     const post = async (signature: string) =>
       fetch(url, {

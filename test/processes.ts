@@ -2,6 +2,9 @@
 // itself with tsx as a loader (the tsx binary would put a second process in between, and a
 // SIGKILL would hit that one instead of the worker), output kept so a test can wait for lines.
 import { spawn, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
@@ -90,4 +93,43 @@ export async function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * `dellm serve` as a process, configured as a registered App (a fresh key in `dir`, a free port on
+ * loopback, the swarm on loopback), once its webhooks listen. `env` adds or overrides variables.
+ */
+export async function startServe(
+  dir: string,
+  { secret, env = {} }: { secret: string; env?: Record<string, string> },
+): Promise<{ serve: RunningProcess; port: number; url: string }> {
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
+  await writeFile(join(dir, "app.pem"), privateKey);
+  const port = await freePort();
+  const serve = startCommand(
+    "bot/cli.ts",
+    ["serve", "--listen", "/ip4/127.0.0.1/tcp/0"],
+    testEnv({
+      DELLM_STATE_DIR: join(dir, "state"),
+      APP_ID: "1234",
+      PRIVATE_KEY_PATH: join(dir, "app.pem"),
+      WEBHOOK_SECRET: secret,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      ...env,
+    }),
+  );
+  const url = `http://127.0.0.1:${port}/api/github/webhooks`;
+  try {
+    await serve.waitFor(new RegExp(`webhooks on ${url.replace(/[.]/g, "\\.")}`));
+  } catch (error) {
+    serve.child.kill("SIGKILL");
+    throw error;
+  }
+  return { serve, port, url };
 }

@@ -2,15 +2,14 @@
 // refused while it streams (413, declared or chunked), a wrong signature costs one short log line
 // (400), and neither grows the process's memory by the body's size. Before the guard, a 5 MB
 // forged body wrote ~15 MB of log and a 200 MB one took the bot to 3 GB.
-import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort, startCommand, testEnv, type RunningProcess } from "./processes.js";
+import { startServe, type RunningProcess } from "./processes.js";
 
 const MB = 1024 * 1024;
 const running: RunningProcess[] = [];
@@ -93,28 +92,8 @@ describe("dellm serve under forged webhook floods", () => {
   it("refuses oversized bodies while streaming and logs no more than a line per forged delivery", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-flood-"));
     folders.push(dir);
-    const { privateKey } = generateKeyPairSync("rsa", {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: "pkcs1", format: "pem" },
-      publicKeyEncoding: { type: "spki", format: "pem" },
-    });
-    await writeFile(join(dir, "app.pem"), privateKey);
-    const port = await freePort();
-    const serve = startCommand(
-      "bot/cli.ts",
-      ["serve", "--listen", "/ip4/127.0.0.1/tcp/0"],
-      testEnv({
-        DELLM_STATE_DIR: join(dir, "state"),
-        APP_ID: "1234",
-        PRIVATE_KEY_PATH: join(dir, "app.pem"),
-        WEBHOOK_SECRET: "s3cret",
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        LOG_LEVEL: "warn",
-      }),
-    );
+    const { serve, port } = await startServe(dir, { secret: "s3cret" });
     running.push(serve);
-    await serve.waitFor(new RegExp(`webhooks on http://127\\.0\\.0\\.1:${port}/api/github/webhooks`));
     const pid = serve.child.pid!;
 
     const attacks = [
