@@ -159,7 +159,14 @@ export const AttemptSchema = z.object({
    * The model's answer as generated and its tokens, which a verifier checks against its own copy of
    * the model (issue 22). Absent from scripted models and workers before it.
    */
-  answer: z.object({ text: z.string().max(LIMITS.codeBytes), transcript: AnswerTranscriptSchema }).optional(),
+  answer: z
+    .object({
+      text: z.string().max(LIMITS.codeBytes),
+      transcript: AnswerTranscriptSchema,
+      /** A repair round's: what its prompt quoted of the previous attempt's test run. */
+      failure_log: z.string().max(LIMITS.logChars).optional(),
+    })
+    .optional(),
 });
 export type Attempt = z.infer<typeof AttemptSchema>;
 

@@ -12,14 +12,14 @@ import {
   type WorkItem,
 } from "../shared/schemas.js";
 import { applyEdits, EditApplyError } from "../shared/edits/apply-edits.js";
-import { EditAnswerError, parseEditAnswer, renderEdits } from "../shared/edits/edit-answer.js";
+import { EditAnswerError, parseEditAnswer } from "../shared/edits/edit-answer.js";
 import { parsePython, type ParsePython } from "../shared/edits/python-outline.js";
 import { z } from "zod";
 import type { CodeModel } from "../shared/model/code-model.js";
 import type { AnswerTranscript } from "../shared/model/answer-transcript.js";
 import { parseModelJson, parseYesNo, stripMarkdownFences } from "../shared/model/model-output.js";
 import { testLog } from "../shared/sandbox/pytest-report.js";
-import { TaskPrompts } from "./task-prompts.js";
+import { previousAnswerOf, TaskPrompts } from "./task-prompts.js";
 import type { Sandbox } from "../shared/sandbox/sandbox.js";
 import { repositoryOf, taskSandboxRun } from "../shared/sandbox/task-run.js";
 
@@ -101,11 +101,12 @@ export class TaskExecutor {
       for (let attempt = 1; attempt <= 1 + this.repairAttempts; attempt++) {
         const previous = attempts.at(-1);
         onEvent({ kind: "generating", taskId: item.task.id, attempt });
+        const failureLog = previous ? this.failureLog(previous.test) : undefined;
         const prompt = await this.prompts.attempt(
           item,
           input,
           previous
-            ? { answer: existing ? previousAnswer : previous.code, failureLog: this.failureLog(previous.test) }
+            ? { answer: previousAnswerOf(Boolean(existing), previous, previousAnswer), failureLog: failureLog! }
             : undefined,
           notes,
         );
@@ -122,9 +123,13 @@ export class TaskExecutor {
         const tried = existing
           ? await this.tryEdits(item, targetPath, existing.content, answer)
           : await this.tryWholeFile(item, targetPath, stripMarkdownFences(answer));
-        previousAnswer = tried.edits ? renderEdits(tried.edits) : answer;
+        previousAnswer = answer;
         onEvent({ kind: "tested", taskId: item.task.id, attempt, result: tried.test });
-        attempts.push({ attempt, ...tried, ...(transcript ? { answer: { text: answer, transcript } } : {}) });
+        // The answer with its tokens (and what a repair quoted) lets a verifier check this attempt.
+        const shown = transcript
+          ? { answer: { text: answer, transcript, ...(failureLog !== undefined ? { failure_log: failureLog } : {}) } }
+          : {};
+        attempts.push({ attempt, ...tried, ...shown });
         // A package the image lacks is the repository's setup to fix, not the code: no repair spent on it.
         if (tried.test.success || tried.test.verdict === "missing_dependency") break;
       }

@@ -10,7 +10,8 @@ import {
   type CodePromptInput,
   type Prompt,
 } from "../shared/prompts.js";
-import type { Subtask, WorkItem } from "../shared/schemas.js";
+import type { Attempt, Subtask, WorkItem } from "../shared/schemas.js";
+import { renderEdits } from "../shared/edits/edit-answer.js";
 import { budgetFor, fitPrompt } from "../shared/token-budget.js";
 import { fileViews, type FileView } from "../shared/edits/file-view.js";
 import type { ParsePython } from "../shared/edits/python-outline.js";
@@ -23,6 +24,19 @@ export interface PromptModel {
 
 /** Prompt tokens kept free when choosing a file view, for the repair round's answer and log. */
 const REPAIR_ROOM_TOKENS = 1_500;
+
+/**
+ * What a repair prompt shows of the previous attempt: its code, or for an existing file its edits
+ * (as parsed, else the model's raw answer, so the model sees what it wrote).
+ */
+export function previousAnswerOf(
+  existingFile: boolean,
+  previous: Pick<Attempt, "code" | "edits">,
+  rawAnswer: string,
+): string {
+  if (!existingFile) return previous.code;
+  return previous.edits ? renderEdits(previous.edits) : rawAnswer;
+}
 
 /** The code prompt's fixed part for one task: the task, its subtasks, dependencies and file view. */
 export type CodeInput = Omit<CodePromptInput, "plan" | "userQuery">;

@@ -102,7 +102,8 @@ export function pullRequestBody({
 /** How the file was shown to be the named model's own answer (issue 22), in the table's last column. */
 function generationCell(generation: GenerationStatus | undefined): string {
   if (!generation) return "not checked";
-  if (generation.status === "checked") return `checked by ${markdownCell(generation.by)}`;
+  if (generation.status === "checked")
+    return `checked by ${markdownCell(generation.by)}${generation.caveat ? ` (${markdownCell(generation.caveat)})` : ""}`;
   if (generation.status === "failed") return `❌ not: ${markdownCell(generation.reason)}`;
   if (generation.status === "replicas_agree")
     return `${generation.agree} of ${generation.of} replicas agree (${markdownCell(generation.reason)})`;

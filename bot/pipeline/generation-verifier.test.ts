@@ -34,13 +34,13 @@ let verifierModel: LlamaCodeModel;
 let verifier: GenerationVerifier;
 let honest: Result;
 
-/** What a worker with this model answers to `workItem` (one attempt, no repair). */
-async function solve(model: LlamaCodeModel, workItem: WorkItem): Promise<Result> {
+/** What a worker with this model answers to `workItem` (one attempt, or `repairAttempts` more after a failure). */
+async function solve(model: LlamaCodeModel, workItem: WorkItem, repairAttempts = 0): Promise<Result> {
   const executor = new TaskExecutor({
     model,
     sandbox: new DockerSandbox({ timeoutSeconds: 20 }),
     workerId: "w1",
-    repairAttempts: 0,
+    repairAttempts,
   });
   return executor.execute(workItem);
 }
@@ -56,7 +56,11 @@ beforeAll(async () => {
   honest = await solve(worker, item);
 }, 180_000);
 
+/** Models a test loaded for itself, disposed with the rest. */
+const stops: (() => Promise<void>)[] = [];
+
 afterAll(async () => {
+  for (const stop of stops) await stop();
   await worker?.dispose();
   await verifierModel?.dispose();
   await rm(dir, { recursive: true, force: true });
@@ -131,20 +135,11 @@ describe("GenerationVerifier", () => {
     });
   });
 
-  it("says what it did not check: no transcript, a repair round, a split", async () => {
+  it("says what it did not check: no transcript, a split", async () => {
     const { answer: _answer, ...bare } = honest.attempts[0]!;
     expect(await verifier.check(item, { ...honest, attempts: [bare] })).toMatchObject({
       status: "not_checked",
       reason: expect.stringMatching(/^no transcript/),
-    });
-    expect(
-      await verifier.check(
-        item,
-        withAttempt((a) => ({ ...a, attempt: 2 })),
-      ),
-    ).toMatchObject({
-      status: "not_checked",
-      reason: expect.stringMatching(/repair round/),
     });
     const split = {
       ...honest,
@@ -154,6 +149,45 @@ describe("GenerationVerifier", () => {
       ],
     };
     expect(await verifier.check(item, split)).toMatchObject({ status: "not_checked" });
+  });
+
+  it("checks a repair round attempt by attempt, and says the quoted failure log was not reproduced", async () => {
+    // A context with room for the repair prompt (the previous code and its log); the verifier's the same.
+    const [bigWorker, bigVerifierModel] = [
+      await LlamaCodeModel.load({ model: join(dir, "model.gguf"), threads: 1, contextSize: 8192 }),
+      await LlamaCodeModel.load({ model: join(dir, "model.gguf"), threads: 2, contextSize: 8192 }),
+    ];
+    stops.push(
+      () => bigWorker.dispose(),
+      () => bigVerifierModel.dispose(),
+    );
+    const verifier = new GenerationVerifier({ model: bigVerifierModel });
+    const repaired = await solve(bigWorker, item, 1);
+    expect(repaired.error).toBeUndefined();
+    expect(repaired.attempts).toHaveLength(2); // random weights never pass: the repair round ran
+    const kept = repaired.attempts.findLast((a) => a.code === repaired.code)!;
+    expect(kept.attempt).toBe(2);
+    expect(kept.answer?.failure_log).toBeTruthy();
+    expect(await verifier.check(item, repaired)).toEqual({
+      status: "checked",
+      by: "the bot",
+      caveat: "a repair round: the failure log its prompt quotes was not reproduced",
+    });
+    // The repair's file changed after generation; the first attempt left out. (Whether editing the quoted
+    // log afterwards is caught depends on how much the model's answer depends on it: this one-layer
+    // random model barely looks that far back, so it is not asserted; the log itself is not reproduced.)
+    const [first, second] = repaired.attempts as [Result["attempts"][number], Result["attempts"][number]];
+    const changedFile = { ...second, code: `import os\n${second.code}` };
+    expect(
+      await verifier.check(item, { ...repaired, code: changedFile.code, attempts: [first, changedFile] }),
+    ).toMatchObject({
+      status: "failed",
+      reason: "attempt 2: the file is not the code of the model's answer",
+    });
+    expect(await verifier.check(item, { ...repaired, attempts: [second] })).toMatchObject({
+      status: "failed",
+      reason: expect.stringMatching(/missing or out of order/),
+    });
   });
 
   it("in the bot's collect step: an honest file is checked and tested, a tampered one never tested or merged", async () => {

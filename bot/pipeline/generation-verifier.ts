@@ -4,9 +4,10 @@
 // position (one prefill: worker/model/generation-check.ts), that the answer's text is those tokens,
 // and that the file is what that text yields. Nothing the worker says about its prompt is taken.
 //
-// Checked today: a file from the first code attempt (Query 5.6), whole file or edits. Not yet: a
-// repair round (its prompt quotes the worker's failure log, which the bot must first reproduce) and
-// a task the worker split (5.3 answers are grammar-constrained); such files say "not checked".
+// Checked: a file from a first code attempt (Query 5.6) or a repair round, whole file or edits. A
+// repair round's chain is checked attempt by attempt (each prompt shows the one before); the
+// failure log it quotes is taken as the worker sent it (not reproduced), which the PR table says.
+// Not yet: a task the worker split (5.3 answers are grammar-constrained): "not checked".
 import { isDeepStrictEqual } from "node:util";
 import type { Prompt } from "../../shared/prompts.js";
 import { repoRelativePath } from "../../shared/repo-path.js";
@@ -15,7 +16,7 @@ import type { AnswerTranscript, GenerationCheck, GenerationStatus } from "../../
 import { stripMarkdownFences } from "../../shared/model/model-output.js";
 import { EditAnswerError, parseEditAnswer } from "../../shared/edits/edit-answer.js";
 import { parsePython, type ParsePython } from "../../shared/edits/python-outline.js";
-import { TaskPrompts, type PromptModel } from "../../worker/task-prompts.js";
+import { previousAnswerOf, TaskPrompts, type PromptModel } from "../../worker/task-prompts.js";
 import { LlamaCodeModel } from "../../worker/model/llama-code-model.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
 import type { DellmEnv } from "../../shared/config.js";
@@ -48,8 +49,8 @@ export class GenerationVerifier {
   /** `item`: the work item as the bot granted it (never the worker's account of it). */
   async check(item: WorkItem, result: Result): Promise<GenerationStatus> {
     if (!result.code.trim()) return { status: "not_checked", reason: "no code" };
-    const attempt = keptAttempt(result);
-    if (!attempt?.answer)
+    const kept = keptAttempt(result);
+    if (!kept?.answer)
       return {
         status: "not_checked",
         reason: "no transcript (a scripted model, or a worker older than the generation check)",
@@ -61,37 +62,66 @@ export class GenerationVerifier {
         `written with another model (${result.model_sha256 ? `sha256 ${result.model_sha256.slice(0, 12)}…` : "none named"}; the job's is ${ours.slice(0, 12)}…)`,
       );
     if (result.subtasks) return { status: "not_checked", reason: "the worker split the task (5.3): not checked yet" };
-    if (attempt.attempt > 1)
-      return { status: "not_checked", reason: "a repair round's answer (its failure log is not reproduced yet)" };
 
-    const { text, transcript } = attempt.answer;
-    if (this.options.model.detokenize(transcript.tokens) !== text)
-      return failed("the answer's text is not the text of its tokens");
-    const derived = this.derive(item, result, text, attempt);
-    if (derived) return failed(derived);
-
+    // A repair round's prompt shows the attempt before it: every attempt up to the kept one is checked, in order.
+    const chain = result.attempts.slice(0, result.attempts.indexOf(kept) + 1);
     const notes: string[] = [];
     const targetPath = repoRelativePath(item.task.directory, item.task.file);
     const input = await this.prompts.codeInput(item, targetPath, undefined, notes);
-    const prompt = await this.prompts.attempt(item, input, undefined, notes);
-    const check = await this.options.model.checkAnswer(prompt, transcript, { maxTokens: this.prompts.outputTokens() });
-    return check.ok ? { status: "checked", by: this.by } : failed(check.reason ?? "not the model's answer");
+    const existing = Boolean(item.task.existing_file);
+    for (const [index, attempt] of chain.entries()) {
+      const what = chain.length > 1 ? `attempt ${index + 1}: ` : "";
+      if (attempt.attempt !== index + 1 || !attempt.answer)
+        return failed(`${what}the attempts before the kept one are missing or out of order`);
+      const { text, transcript, failure_log: failureLog } = attempt.answer;
+      if ((index === 0) !== (failureLog === undefined))
+        return failed(`${what}a first attempt quotes no failure log, a repair round one`);
+      if (this.options.model.detokenize(transcript.tokens) !== text)
+        return failed(`${what}the answer's text is not the text of its tokens`);
+      const derived = this.derive(item, result, text, attempt, attempt === kept);
+      if (derived) return failed(`${what}${derived}`);
+      const previous = chain[index - 1];
+      const prompt = await this.prompts.attempt(
+        item,
+        input,
+        previous
+          ? { answer: previousAnswerOf(existing, previous, previous.answer!.text), failureLog: failureLog! }
+          : undefined,
+        notes,
+      );
+      const check = await this.options.model.checkAnswer(prompt, transcript, {
+        maxTokens: this.prompts.outputTokens(),
+      });
+      if (!check.ok) return failed(`${what}${check.reason ?? "not the model's answer"}`);
+    }
+    return chain.length > 1
+      ? {
+          status: "checked",
+          by: this.by,
+          caveat: `a repair round: the failure log its prompt quotes was not reproduced`,
+        }
+      : { status: "checked", by: this.by };
   }
 
-  /** Why the attempt's file is not what its answer text yields, or undefined when it is. */
-  private derive(item: WorkItem, result: Result, text: string, attempt: Attempt): string | undefined {
+  /**
+   * Why the attempt's file is not what its answer text yields, or undefined when it is. For an
+   * existing file the edits count: those of the kept attempt are the ones the bot applies.
+   */
+  private derive(item: WorkItem, result: Result, text: string, attempt: Attempt, kept: boolean): string | undefined {
     if (!item.task.existing_file)
       return stripMarkdownFences(text) === attempt.code ? undefined : "the file is not the code of the model's answer";
+    let edits: Attempt["edits"];
     try {
-      // The bot applies the result's edits to its own copy of the file: those must be the answer's.
-      const edits = parseEditAnswer(text);
-      return isDeepStrictEqual(edits, attempt.edits) && isDeepStrictEqual(edits, result.edits)
-        ? undefined
-        : "the edits are not those of the model's answer";
+      edits = parseEditAnswer(text);
     } catch (error) {
-      if (error instanceof EditAnswerError) return `the model's answer has no edits that apply (${error.message})`;
-      throw error;
+      if (!(error instanceof EditAnswerError)) throw error;
+      // An earlier attempt whose answer had no edits is what the executor records: no edits, no code.
+      if (!kept && attempt.edits === undefined && !attempt.code) return undefined;
+      return `the model's answer has no edits that apply (${error.message})`;
     }
+    return isDeepStrictEqual(edits, attempt.edits) && (!kept || isDeepStrictEqual(edits, result.edits))
+      ? undefined
+      : "the edits are not those of the model's answer";
   }
 }
 

@@ -44,7 +44,8 @@ export interface GenerationCheck {
 
 /** How a result's file was shown to be (or not to be) the model's own answer; set by the bot only. */
 export const GenerationStatusSchema = z.discriminatedUnion("status", [
-  z.object({ status: z.literal("checked"), by: z.string().max(200) }),
+  /** `caveat`: what the check could not cover (a repair round's quoted failure log, which is not reproduced). */
+  z.object({ status: z.literal("checked"), by: z.string().max(200), caveat: z.string().max(500).optional() }),
   z.object({ status: z.literal("failed"), by: z.string().max(200), reason: z.string().max(2_000) }),
   z.object({ status: z.literal("not_checked"), reason: z.string().max(2_000) }),
   /** Not checked against the model, but `agree` of `of` independent volunteers wrote the same file (greedy replicas). */
