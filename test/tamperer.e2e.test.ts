@@ -13,6 +13,7 @@ import { newJobId } from "../shared/schemas.js";
 import { DockerSandbox } from "../shared/sandbox/docker-sandbox.js";
 import { askCoordinator } from "../shared/swarm/coordinator-protocol.js";
 import { createSwarmNode, type SwarmNode } from "../shared/swarm/swarm-node.js";
+import { creditKey, openRecord, type RecordPayload } from "../shared/swarm/signed-record.js";
 import { TaskExecutor } from "../worker/executor.js";
 import { LlamaCodeModel } from "../worker/model/llama-code-model.js";
 import { SwarmTaskBoard } from "../worker/swarm-task-board.js";
@@ -169,6 +170,33 @@ describe("three volunteers, one tampering", () => {
       type: "refused",
       reason: expect.stringMatching(/blocked after failed generation checks/),
     });
+    // Each volunteer can show what it did for this bot: its credit, signed by the bot, in the DHT
+    // (written in the background: read until the latest one is there, 10 s at most).
+    const creditOf = async (peer: Peer, until: (credit: RecordPayload<"credit">) => boolean) => {
+      const key = creditKey(bot.peerId.toString(), peer.node.peerId.toString());
+      for (let tries = 0; ; tries++) {
+        const record = await honestA.node.contentRouting
+          .get(new TextEncoder().encode(key), { signal: AbortSignal.timeout(2_000) })
+          .then((bytes) => openRecord(key, bytes))
+          .catch(() => undefined);
+        if (record && until(record.payload as RecordPayload<"credit">)) return record;
+        if (tries >= 20)
+          throw new Error(
+            `no current credit record for ${peer.node.peerId} (last: ${JSON.stringify(record?.payload)})`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    };
+    for (const peer of [honestA, honestB]) {
+      const kept = reputation.get(peer.node.peerId.toString());
+      if (!kept) continue; // the other honest worker did every task
+      const record = await creditOf(peer, (credit) => credit.checked === kept.checked);
+      expect(record.signer).toBe(bot.peerId.toString());
+      expect(record.payload).toMatchObject({ credit: kept.credit, failed_checks: 0 });
+      expect(kept.credit).toBeGreaterThan(0);
+    }
+    const blocked = await creditOf(tamperer, (credit) => credit.standing === "blocked");
+    expect(blocked.payload).toMatchObject({ credit: 0, failed_checks: 2 });
     for (const peer of [honestA, honestB]) {
       const honest = reputation.get(peer.node.peerId.toString());
       if (honest) expect(honest).toMatchObject({ failedChecks: 0 });

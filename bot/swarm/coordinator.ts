@@ -17,7 +17,7 @@ import {
   type CoordinatorRequest,
   type CoordinatorResponse,
 } from "../../shared/swarm/coordinator-protocol.js";
-import { boardKey, RECORD_TTL_SECONDS, recordKey } from "../../shared/swarm/signed-record.js";
+import { boardKey, creditKey, RECORD_TTL_SECONDS, recordKey } from "../../shared/swarm/signed-record.js";
 import { SNAPSHOT_PROTOCOL, serveSnapshots } from "../../shared/swarm/snapshot-protocol.js";
 import type { SwarmNode } from "../../shared/swarm/swarm-node.js";
 import { CoordinatorStore } from "./coordinator-store.js";
@@ -309,8 +309,8 @@ export class SwarmCoordinator {
         return handleRenew(request, held, this.leaseMs);
       case "release":
         return handleRelease(request, held, this.onEvent);
-      case "submit":
-        return handleSubmit(request, held, {
+      case "submit": {
+        const response = await handleSubmit(request, held, {
           // A private job's result is its repository's code: kept off the DHT.
           publish: (key, bytes) => {
             if (!held.board.trustedOnly) this.records.publish(key, bytes);
@@ -318,7 +318,19 @@ export class SwarmCoordinator {
           onEvent: this.onEvent,
           vet: this.options.vetting ? (item, result) => this.options.vetting!.vet(item, result, peer, host) : undefined,
         });
+        this.publishCredit(peer);
+        return response;
+      }
     }
+  }
+
+  /**
+   * The peer's credit, signed by this bot into the DHT (`/dellm/credit/<bot>/<peer>`), so a volunteer
+   * can show what it did for whom; written again on every result it sends.
+   */
+  private publishCredit(peer: string): void {
+    const credit = this.options.vetting?.creditOf(peer);
+    if (credit) this.records.publish(creditKey(this.peerId.toString(), peer), credit);
   }
 
   /** A grant that never reached its worker goes straight back to the board. */

@@ -5,6 +5,7 @@
 // once clean); every check, lapse and re-test counts in its record.
 import type { GenerationStatus } from "../../shared/model/answer-transcript.js";
 import type { Result, WorkItem } from "../../shared/schemas.js";
+import type { RecordPayload } from "../../shared/swarm/signed-record.js";
 import type { DatabaseSync } from "node:sqlite";
 import type { DellmEnv } from "../../shared/config.js";
 import { Reputation } from "./reputation.js";
@@ -20,6 +21,8 @@ export interface ResultVetting {
   vet(item: WorkItem, result: Result, peer: string, host?: string): Promise<GenerationStatus>;
   /** A lease the peer held ran out without a result. */
   leaseLapsed(peer: string): void;
+  /** The peer's credit as the bot signs it into the DHT (`/dellm/credit/<bot>/<peer>`); undefined: none kept. */
+  creditOf(peer: string): RecordPayload<"credit"> | undefined;
 }
 
 /** What checks a generation (bot/pipeline/generation-verifier.ts's GenerationVerifier). */
@@ -40,6 +43,20 @@ export function resultVetting({ generation, unchecked, reputation }: VettingOpti
   return {
     isBlocked: (peer) => reputation?.isBlocked(peer) ?? false,
     leaseLapsed: (peer) => reputation?.recordLeaseLapsed(peer),
+    creditOf(peer) {
+      const record = reputation?.get(peer);
+      return record
+        ? {
+            peer,
+            credit: record.credit,
+            verified_tokens: record.verifiedTokens,
+            tests_run: record.testsRun,
+            checked: record.checked,
+            failed_checks: record.failedChecks,
+            standing: record.standing,
+          }
+        : undefined;
+    },
     async vet(item, result, peer, host) {
       reputation?.recordResult(peer, host);
       if (!generation)

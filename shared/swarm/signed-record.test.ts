@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { newJobId, type Task } from "../schemas.js";
 import {
   boardKey,
+  creditKey,
   openRecord,
   recordKey,
   RecordRejectedError,
@@ -89,7 +90,34 @@ describe("signed DHT records", () => {
     expect(record).toMatchObject({ kind: "board", jobId: coordinator, payload: board });
     await expect(
       openRecord(boardKey(coordinator), await signRecord(mallory, boardKey(coordinator), board)),
-    ).rejects.toThrow(/only a coordinator writes its own board/);
+    ).rejects.toThrow(/only a coordinator writes its own board records/);
     await expect(signRecord(bot, boardKey(coordinator), { jobs: [{ job_id: "BAD id", ready: [] }] })).rejects.toThrow();
+  });
+
+  it("accepts a volunteer's credit only from the coordinator it names, and only under the volunteer's own key", async () => {
+    const coordinator = peerIdFromPrivateKey(bot).toString();
+    const volunteer = peerIdFromPrivateKey(mallory).toString();
+    const credit = {
+      peer: volunteer,
+      credit: 310,
+      verified_tokens: 250,
+      tests_run: 6,
+      checked: 1,
+      failed_checks: 0,
+      standing: "new" as const,
+    };
+    const key = creditKey(coordinator, volunteer);
+    expect(await openRecord(key, await signRecord(bot, key, credit))).toMatchObject({
+      kind: "credit",
+      payload: credit,
+    });
+    // The volunteer cannot write its own credit, nor can a bot's record about one peer stand for another.
+    await expect(openRecord(key, await signRecord(mallory, key, credit))).rejects.toThrow(
+      /only a coordinator writes its own credit records/,
+    );
+    const otherKey = creditKey(coordinator, coordinator);
+    await expect(openRecord(otherKey, await signRecord(bot, otherKey, credit))).rejects.toThrow(
+      /credit of .* stored under/,
+    );
   });
 });

@@ -10,11 +10,20 @@ import { JobIdSchema, JobStatusSchema, LIMITS, ResultSchema, TaskSchema } from "
 
 /** First key segment: kad-dht routes validators and selectors by it. */
 export const RECORD_NAMESPACE = "dellm";
-export const RECORD_KINDS = ["task", "result", "status", "board"] as const;
+export const RECORD_KINDS = ["task", "result", "status", "board", "credit"] as const;
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
-/** Seed expiries in seconds: tasks 300, results 600, status 300 (the board like status). */
-export const RECORD_TTL_SECONDS: Record<RecordKind, number> = { task: 300, result: 600, status: 300, board: 300 };
+/**
+ * Seed expiries in seconds: tasks 300, results 600, status 300 (the board like status); a
+ * volunteer's credit a day (written again whenever it changes).
+ */
+export const RECORD_TTL_SECONDS: Record<RecordKind, number> = {
+  task: 300,
+  result: 600,
+  status: 300,
+  board: 300,
+  credit: 86_400,
+};
 /** Records dated further ahead than this are refused (clock skew allowance). */
 export const MAX_CLOCK_SKEW_MS = 60_000;
 /** kad-dht's practical limit is ~4 MiB; results (code + logs) stay well below this. */
@@ -33,6 +42,16 @@ const PAYLOADS = {
       .array(z.object({ job_id: JobIdSchema, ready: z.array(z.number().int().positive()).max(LIMITS.maxTasks) }))
       .max(1_000),
   }),
+  /** What a bot says of a volunteer's work for it (issue 22): the volunteer can show it to anyone. */
+  credit: z.object({
+    peer: z.string().min(1).max(128),
+    credit: z.number().int().nonnegative(),
+    verified_tokens: z.number().int().nonnegative(),
+    tests_run: z.number().int().nonnegative(),
+    checked: z.number().int().nonnegative(),
+    failed_checks: z.number().int().nonnegative(),
+    standing: z.enum(["new", "clean", "caught", "blocked", "trusted"]),
+  }),
 } satisfies Record<RecordKind, z.ZodType>;
 export type RecordPayload<K extends RecordKind> = z.infer<(typeof PAYLOADS)[K]>;
 
@@ -49,7 +68,7 @@ const EnvelopeSchema = z.object({
 export interface SignedRecord<K extends RecordKind = RecordKind> {
   key: string;
   kind: K;
-  /** The job the record belongs to; for a board record, the coordinator's peer id. */
+  /** The job the record belongs to; for a board or credit record, the coordinator's peer id. */
   jobId: string;
   /** Peer id (base58) of the author. */
   signer: string;
@@ -63,7 +82,7 @@ export class RecordRejectedError extends Error {
 }
 
 /** "/dellm/<kind>/<job id>[/<task id>]" — task and result records per task, status per job. */
-export function recordKey(kind: Exclude<RecordKind, "board">, jobId: string, taskId?: number): string {
+export function recordKey(kind: Exclude<RecordKind, "board" | "credit">, jobId: string, taskId?: number): string {
   JobIdSchema.parse(jobId);
   if (kind === "status") return `/${RECORD_NAMESPACE}/status/${jobId}`;
   if (!Number.isInteger(taskId) || (taskId as number) < 1)
@@ -76,9 +95,16 @@ export function boardKey(coordinatorPeerId: string): string {
   return `/${RECORD_NAMESPACE}/board/${coordinatorPeerId}`;
 }
 
-function parseKey(key: string): { kind: RecordKind; jobId: string; taskId?: number } {
+/** "/dellm/credit/<coordinator peer id>/<volunteer peer id>": only that coordinator signs it. */
+export function creditKey(coordinatorPeerId: string, peer: string): string {
+  return `/${RECORD_NAMESPACE}/credit/${coordinatorPeerId}/${peer}`;
+}
+
+function parseKey(key: string): { kind: RecordKind; jobId: string; taskId?: number; peer?: string } {
   const board = /^\/dellm\/board\/([1-9A-HJ-NP-Za-km-z]{40,60})$/.exec(key);
   if (board) return { kind: "board", jobId: board[1]! };
+  const credit = /^\/dellm\/credit\/([1-9A-HJ-NP-Za-km-z]{40,60})\/([1-9A-HJ-NP-Za-km-z]{40,60})$/.exec(key);
+  if (credit) return { kind: "credit", jobId: credit[1]!, peer: credit[2]! };
   const match = /^\/dellm\/(task|result|status)\/([a-z0-9-]+)(?:\/([1-9][0-9]{0,8}))?$/.exec(key);
   if (!match) throw new RecordRejectedError(`key ${JSON.stringify(key.slice(0, 100))} is not a dellm record key`);
   const kind = match[1] as RecordKind;
@@ -133,7 +159,7 @@ export async function openRecord(
   const now = options.now ?? Date.now();
   if (bytes.length > MAX_RECORD_BYTES)
     throw new RecordRejectedError(`record of ${bytes.length} bytes is over the ${MAX_RECORD_BYTES}-byte limit`);
-  const { kind, jobId, taskId } = parseKey(key);
+  const { kind, jobId, taskId, peer } = parseKey(key);
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
@@ -166,11 +192,13 @@ export async function openRecord(
 
   const payload = PAYLOADS[kind].safeParse(envelope.payload);
   if (!payload.success) throw new RecordRejectedError(`${kind} payload is invalid: ${z.prettifyError(payload.error)}`);
-  if (kind === "board") {
+  if (kind === "board" || kind === "credit") {
     if (envelope.signer !== jobId)
       throw new RecordRejectedError(
-        `board of ${jobId} signed by ${envelope.signer}; only a coordinator writes its own board`,
+        `${kind} record of ${jobId} signed by ${envelope.signer}; only a coordinator writes its own ${kind} records`,
       );
+    if (kind === "credit" && (payload.data as { peer: string }).peer !== peer)
+      throw new RecordRejectedError(`credit of ${(payload.data as { peer: string }).peer} stored under ${peer}`);
   } else {
     const named = payload.data as { job_id: string; task?: { id: number }; task_id?: number };
     if (named.job_id !== jobId)
