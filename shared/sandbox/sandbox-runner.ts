@@ -1,10 +1,12 @@
-// The program the sandbox container runs (PID 1), as Python source. It starts isolated (`python -I`:
+// The program the sandbox container runs (under PID 1, `timeout`, which ends the run by itself), as
+// Python source. It starts isolated (`python -I`:
 // no /code on sys.path, so a generated pytest.py or json.py cannot replace it), checks syntax, scans
 // for verdict tampering, then runs pytest in a CHILD process with our result-log plugin and judges
 // the run from that log, cross-checked with the child's exit status and the collected test ids.
 // The verdict goes to stdout as one line behind a key that only this process knows (from its
 // environment; it makes itself non-dumpable first, so the tests, same uid, cannot read the key
-// from /proc/1/environ or /proc/1/mem). Whatever the tests print, they cannot forge that line.
+// from its /proc/<pid>/environ or /mem, nor PID 1's, which runs as root). Whatever the tests print,
+// they cannot forge that line.
 import { TAMPER_SCAN_PY } from "./tamper-scan.js";
 import { VERDICT_PLUGIN_PY } from "./verdict-plugin.js";
 
