@@ -69,11 +69,11 @@ export async function checkAnswer(sequence: LlamaContextSequence, input: CheckAn
   const scored = [promptTokens.at(-1)!, ...answer];
   const wantsEnd = transcript.stop === "end";
   const ends = [...endTokens];
-  const scoredItem = (token: Token, position: number): ControlledEvaluateInputItem => {
-    const expected = position < answer.length ? [answer[position]!] : ends;
+  /** What position p must predict: the answer's token there, or (past its last) any end token. */
+  const expectedAt = (position: number): Token[] => (position < answer.length ? [answer[position]!] : ends);
+  const scoredItem = (token: Token, position: number): ControlledEvaluateInputItem =>
     // includeTop 1, not includeMax: node-llama-cpp 3.22.1 returns no extra entry for includeMax.
-    return [token, { generateNext: { logits: { filter: { tokens: expected, includeTop: 1 } } } }];
-  };
+    [token, { generateNext: { logits: { filter: { tokens: expectedAt(position), includeTop: 1 } } } }];
   const evaluation: ControlledEvaluateInputItem[] = [
     ...promptTokens.slice(keep, -1),
     ...scored.map((token, position) => (position < answer.length || wantsEnd ? scoredItem(token, position) : token)),
@@ -87,8 +87,7 @@ export async function checkAnswer(sequence: LlamaContextSequence, input: CheckAn
     const logits = results[offset + position]?.next.logits;
     if (!logits) return refuse(`the model gave no logits at answer position ${position}`);
     const [top, topLogit] = logits.entries().next().value as [Token, number];
-    const candidates = position < answer.length ? [answer[position]!] : ends;
-    const best = Math.max(...candidates.map((token) => logits.get(token) ?? -Infinity));
+    const best = Math.max(...expectedAt(position).map((token) => logits.get(token) ?? -Infinity));
     const gap = topLogit - best;
     worstGap = Math.max(worstGap, gap);
     if (gap > maxGap) {

@@ -299,7 +299,7 @@ export class LlamaCodeModel implements CodeModel {
     this.lastTranscript = undefined;
     try {
       const { responseText: text, stopReason } = await session.promptWithMeta(prompt, {
-        maxTokens: this.answerRoom(prompt, options.maxTokens ?? DEFAULT_MAX_TOKENS),
+        maxTokens: this.answerRoom(this.promptTokens(prompt).length, options.maxTokens ?? DEFAULT_MAX_TOKENS),
         temperature: options.temperature ?? DEFAULT_TEMPERATURE,
         seed: options.seed,
         grammar,
@@ -351,14 +351,14 @@ export class LlamaCodeModel implements CodeModel {
   }
 
   /**
-   * Tokens an answer to `prompt` may take: `maxTokens`, or less where the chat template and the
-   * prompt leave less of the context. Past that node-llama-cpp would shift the context, dropping the
+   * Tokens an answer may take after a prompt of `promptTokens` (chat template included): `maxTokens`,
+   * or less where the prompt leaves less of the context. Past that node-llama-cpp would shift the context, dropping the
    * prompt's start: the model would answer a prompt nobody sent, which no check could confirm.
    */
-  answerRoom(prompt: string, maxTokens: number): number {
+  private answerRoom(promptTokens: number, maxTokens: number): number {
     // One slot stays free: a check evaluates prompt + answer, and llama.cpp crashed (SIGSEGV) on a
     // sequence filled to the last slot when it was erased and filled again.
-    const room = this.contextSize - 1 - this.promptTokens(prompt).length;
+    const room = this.contextSize - 1 - promptTokens;
     if (room < 1)
       throw new Error(
         `the prompt takes the whole ${this.contextSize}-token context of ${this.name}; load it with a larger context or split the task`,
@@ -379,10 +379,11 @@ export class LlamaCodeModel implements CodeModel {
     if (this.disposed) return Promise.reject(new Error(`model ${this.name} is disposed`));
     return this.queue.run(async () => {
       const { sequence } = this.sequences.take(prompt.file);
+      const promptTokens = this.promptTokens(prompt.text);
       return checkAnswer(sequence, {
-        promptTokens: this.promptTokens(prompt.text),
+        promptTokens,
         transcript,
-        maxTokens: this.answerRoom(prompt.text, options.maxTokens ?? DEFAULT_MAX_TOKENS),
+        maxTokens: this.answerRoom(promptTokens.length, options.maxTokens ?? DEFAULT_MAX_TOKENS),
         endTokens: this.endTokens(),
         maxGap: options.maxGap,
       });
