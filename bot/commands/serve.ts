@@ -9,7 +9,7 @@ import { presentVariables } from "../../shared/config.js";
 import { openPlannerSource } from "../pipeline/choose-planner.js";
 import { dellmApp } from "../github/webhooks.js";
 import { openVerifier } from "../pipeline/result-verifier.js";
-import { openGenerationVerifier } from "../pipeline/generation-verifier.js";
+import { NO_MODEL_TO_CHECK, openGenerationVerifier } from "../pipeline/generation-verifier.js";
 import { vettingFrom } from "../swarm/result-vetting.js";
 import { openStateDatabase, stateDatabasePath } from "../state/database.js";
 import { DeliveryLog } from "../github/deliveries.js";
@@ -120,7 +120,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
     db,
     env,
     generation?.verifier,
-    "the bot holds no copy of the job's model (DELLM_CHECK_MODEL)",
+    `${NO_MODEL_TO_CHECK} (DELLM_CHECK_MODEL)`,
   );
   const swarm = await startCoordinator(
     { ...swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")), vetting, jobModel: generation?.model },

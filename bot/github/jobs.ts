@@ -25,7 +25,7 @@ import { checkJobRepository, withRepositoryTests } from "./job-repository-check.
 import { issueRequest, type Planner } from "../pipeline/planner.js";
 import { plannerModelLabel } from "../pipeline/claude-planner-model.js";
 import { pullRequestBody } from "./pull-request-body.js";
-import type { GenerationVerifier } from "../pipeline/generation-verifier.js";
+import { NO_MODEL_TO_CHECK, type GenerationVerifier } from "../pipeline/generation-verifier.js";
 import type { Reputation } from "../swarm/reputation.js";
 import { codeSpanCell, markdownInline } from "./markdown-text.js";
 import { repositoryContext, withCurrentContent, withRepositoryInstructions } from "../pipeline/repo-context.js";
@@ -328,7 +328,7 @@ export class GitHubJobs implements JobStarter {
       verifier: this.options.verifier,
       generation: this.options.generation,
       reputation: this.options.reputation,
-      unchecked: "the bot holds no copy of the job's model (DELLM_CHECK_MODEL)",
+      unchecked: `${NO_MODEL_TO_CHECK} (DELLM_CHECK_MODEL)`,
       only: running,
       timeoutMs: timeoutSeconds * 1000,
       onEvent,

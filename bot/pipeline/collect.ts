@@ -5,7 +5,7 @@ import type { Result } from "../../shared/schemas.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import type { DistributeOptions, Distribution, DistributionRequest } from "./distribution.js";
 import type { Reputation } from "../swarm/reputation.js";
-import type { GenerationVerifier } from "./generation-verifier.js";
+import { NO_MODEL_TO_CHECK, type GenerationVerifier } from "./generation-verifier.js";
 import { chooseByClaims, verifyResults } from "./result-verifier.js";
 
 export interface CollectOptions extends DistributeOptions {
@@ -55,7 +55,7 @@ export async function collectVerified(request: DistributionRequest, options: Col
               { jobId: request.id, userQuery: request.query, plan: request.tasks, task, dependencyFiles },
               result,
             )
-          : { status: "not_checked", reason: unchecked ?? "the bot holds no copy of the job's model" }),
+          : { status: "not_checked", reason: unchecked ?? NO_MODEL_TO_CHECK }),
       onRetested: (claimed, judged) => {
         if (claimed.producer)
           reputation?.recordRetest(

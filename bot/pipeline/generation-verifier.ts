@@ -37,6 +37,9 @@ export interface GenerationVerifierOptions {
   parsePython?: ParsePython;
 }
 
+/** Why a file is "not checked" where the bot loaded no copy of the job's model. */
+export const NO_MODEL_TO_CHECK = "the bot holds no copy of the job's model";
+
 export class GenerationVerifier {
   readonly by: string;
   private readonly prompts: TaskPrompts;
@@ -153,6 +156,6 @@ export async function jobModelOf(model: LlamaCodeModel): Promise<JobModel> {
 }
 
 /** The attempt whose code the result carries (the last such, as bestAttempt keeps later ones on a tie). */
-function keptAttempt(result: Result): Attempt | undefined {
+export function keptAttempt(result: Result): Attempt | undefined {
   return result.attempts.findLast((a) => a.code === result.code);
 }

@@ -9,6 +9,7 @@ import type { RecordPayload } from "../../shared/swarm/signed-record.js";
 import type { DatabaseSync } from "node:sqlite";
 import type { DellmEnv } from "../../shared/config.js";
 import { Reputation } from "./reputation.js";
+import { keptAttempt, NO_MODEL_TO_CHECK } from "../pipeline/generation-verifier.js";
 
 /** The coordinator's view of vetting (SwarmCoordinator's `vetting` option). */
 export interface ResultVetting {
@@ -59,8 +60,7 @@ export function resultVetting({ generation, unchecked, reputation }: VettingOpti
     },
     async vet(item, result, peer, host) {
       reputation?.recordResult(peer, host);
-      if (!generation)
-        return { status: "not_checked", reason: unchecked ?? "the bot holds no copy of the job's model" };
+      if (!generation) return { status: "not_checked", reason: unchecked ?? NO_MODEL_TO_CHECK };
       const decision = reputation?.shouldCheck(peer);
       if (decision && !decision.check) return { status: "not_checked", reason: decision.why };
       const status = await generation.check(item, result);
@@ -73,7 +73,7 @@ export function resultVetting({ generation, unchecked, reputation }: VettingOpti
 
 /** Tokens of the answer behind the result's file (what a passed check verified). */
 function answerTokens(result: Result): number {
-  return result.attempts.findLast((a) => a.code === result.code)?.answer?.transcript.tokens.length ?? 0;
+  return keptAttempt(result)?.answer?.transcript.tokens.length ?? 0;
 }
 
 /** The bot's vetting from its settings: volunteers' standing in the state database `db`, the policy from the environment. */
