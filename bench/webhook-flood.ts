@@ -3,13 +3,12 @@
 // bot: the answer, resident memory before and at its peak, and the bytes it logged. Before the
 // intake guard this took the bot from ~94 MB to ~3.1 GB and wrote ~600 MB of log.
 // Alone: node bin/node22.cjs --import tsx bench/webhook-flood.ts
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { startServe } from "../test/processes.js";
+import { forgedDelivery, rssKb } from "../test/forged-webhook.js";
 
 const MB = 1024 * 1024;
 
@@ -40,7 +39,8 @@ export async function benchWebhookFlood(options: { bodyMb?: number } = {}): Prom
       let peak = rssBefore;
       const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 10);
       const started = performance.now();
-      const { answer, sentMb } = await forged(port, bodyMb * MB, chunked);
+      const { answer, sentBytes } = await forgedDelivery(port, bodyMb * MB, { chunked });
+      const sentMb = round(sentBytes / MB);
       await quiet(serve.output, 1000, 60_000); // the log written after the answer counts too
       clearInterval(sampler);
       figures.push({
@@ -63,7 +63,7 @@ export async function benchWebhookFlood(options: { bodyMb?: number } = {}): Prom
 }
 
 function rssMb(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
+  return rssKb(pid) / 1024;
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
@@ -76,46 +76,6 @@ async function quiet(output: () => string, ms: number, limitMs: number): Promise
     length = output().length;
     await new Promise((resolve) => setTimeout(resolve, ms));
   }
-}
-
-/** One forged delivery of `size` bytes, sent 1 MB at a time until answered or cut off. */
-function forged(port: number, size: number, chunked: boolean): Promise<{ answer: number | "reset"; sentMb: number }> {
-  return new Promise((resolve) => {
-    let answered = false;
-    let sent = 0;
-    const req = request({
-      host: "127.0.0.1",
-      port,
-      path: "/api/github/webhooks",
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-github-event": "issues",
-        "x-github-delivery": "bench-flood",
-        "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
-        ...(chunked ? {} : { "content-length": String(size) }),
-      },
-    });
-    req.on("response", (res) => {
-      answered = true;
-      const sentMb = round(sent / MB);
-      res.resume();
-      res.on("end", () => resolve({ answer: res.statusCode!, sentMb }));
-      res.on("error", () => resolve({ answer: res.statusCode!, sentMb }));
-    });
-    req.on("error", () => {
-      if (!answered) resolve({ answer: "reset", sentMb: round(sent / MB) });
-    });
-    const chunk = Buffer.alloc(MB, "a");
-    const pump = (): void => {
-      while (sent < size && !answered && !req.destroyed) {
-        sent += chunk.length;
-        if (!req.write(chunk)) return void req.once("drain", pump);
-      }
-      if (!req.destroyed) req.end();
-    };
-    pump();
-  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
