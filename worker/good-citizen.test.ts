@@ -2,7 +2,7 @@
 // and a lower CPU priority for the whole process (every thread, including those started later), and
 // the flags that change them. The priority is checked on real processes: a child that lowers its
 // own, and a real `dellm-worker` right after it started.
-import { spawn, execFile } from "node:child_process";
+import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { availableParallelism } from "node:os";
@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { readEnv } from "../shared/config.js";
 import { DEFAULT_WORKER_NICE, defaultWorkerThreads } from "./good-citizen.js";
 import { parseWorkerArgs, WORKER_USAGE } from "./worker-command.js";
+import { startCommand, testEnv } from "../test/processes.js";
 
 const env = readEnv({});
 const workerArgs = ["--bootstrap", "/ip4/127.0.0.1/tcp/4001", "--coordinator", "12D3KooWpeer"];
@@ -101,12 +102,9 @@ describe("dellm-worker's share of the machine", () => {
       const port = (silent.address() as { port: number }).port;
       const peer = "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp";
       const niceAfterStart = async (extra: string[]): Promise<{ line: string; nice: number[] }> => {
-        const child = spawn(
-          process.execPath,
+        const worker = startCommand(
+          "worker/cli.ts",
           [
-            "--import",
-            "tsx",
-            "worker/cli.ts",
             "--bootstrap",
             `/ip4/127.0.0.1/tcp/${port}/p2p/${peer}`,
             "--coordinator",
@@ -117,25 +115,13 @@ describe("dellm-worker's share of the machine", () => {
             "script:scripts/demo-fibonacci.script.json",
             ...extra,
           ],
-          { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, MODEL_THREADS: "" } },
+          testEnv({ MODEL_THREADS: "" }),
         );
         try {
-          let output = "";
-          const line = await new Promise<string>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`no start line in 30 s:\n${output}`)), 30_000);
-            child.stdout.on("data", (data: Buffer) => {
-              output += data.toString();
-              const found = output.split("\n").find((l) => l.startsWith("[worker] running"));
-              if (found) {
-                clearTimeout(timer);
-                resolve(found);
-              }
-            });
-            child.on("exit", () => reject(new Error(`the worker exited before its start line:\n${output}`)));
-          });
-          return { line, nice: threadNiceValues(child.pid!) };
+          const [line] = await worker.waitFor(/^\[worker\] running.*$/m, 30_000);
+          return { line, nice: threadNiceValues(worker.child.pid!) };
         } finally {
-          child.kill("SIGKILL");
+          worker.child.kill("SIGKILL");
         }
       };
       const lowered = await niceAfterStart([]);

@@ -3,18 +3,17 @@
 // named with its fix and fails the run; and one all-green run against a real coordinator on
 // loopback, with a tiny real GGUF model and the sandbox image that setup built.
 import { generateKeyPair } from "@libp2p/crypto/keys";
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SwarmCoordinator } from "../../bot/swarm/coordinator.js";
 import { readEnv } from "../../shared/config.js";
 import { createSwarmNode, type SwarmNode } from "../../shared/swarm/swarm-node.js";
 import { makeTinyModel } from "../../test/gguf/tiny-model.js";
+import { startCommand, testEnv } from "../../test/processes.js";
 import { modelFileHash } from "../model/model-hash.js";
 import { doctorCommand, parseDoctorArgs, type DoctorDependencies } from "./doctor-command.js";
 import { checkMemory, checkNode, kvCacheBytes } from "./local-checks.js";
@@ -192,13 +191,9 @@ describe("dellm-worker doctor", () => {
   it("the real command: exits 1 and names each failure (no Docker via DOCKER_HOST, no model, no bootstrap)", async () => {
     const port = await closedPort();
     const peer = bot.peerId.toString();
-    const run = promisify(execFile);
-    const failure = await run(
-      process.execPath,
+    const doctor = startCommand(
+      "worker/cli.ts",
       [
-        "--import",
-        "tsx",
-        "worker/cli.ts",
         "doctor",
         "--bootstrap",
         `/ip4/127.0.0.1/tcp/${port}/p2p/${peer}`,
@@ -211,11 +206,9 @@ describe("dellm-worker doctor", () => {
         "--cache-dir",
         join(dir, "cache"),
       ],
-      { env: { ...process.env, DOCKER_HOST: "unix:///nonexistent.sock" }, timeout: 60_000 },
-    ).then(
-      () => ({ code: 0, stdout: "" }),
-      (error: { code: number; stdout: string }) => error,
+      testEnv({ DOCKER_HOST: "unix:///nonexistent.sock" }),
     );
+    const failure = { code: await doctor.exited, stdout: doctor.output() };
     expect(failure.code).toBe(1);
     expect(failure.stdout).toMatch(/FAIL +docker +the Docker daemon does not answer/);
     expect(failure.stdout).toMatch(/FAIL +model +Model file not found/);
