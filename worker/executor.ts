@@ -5,23 +5,20 @@ import {
   LIMITS,
   SubtaskSchema,
   type Attempt,
-  type Edit,
   type Result,
   type Subtask,
   type TestResult,
   type WorkItem,
 } from "../shared/schemas.js";
-import { applyEdits, EditApplyError } from "../shared/edits/apply-edits.js";
-import { EditAnswerError, parseEditAnswer } from "../shared/edits/edit-answer.js";
 import { parsePython, type ParsePython } from "../shared/edits/python-outline.js";
 import { z } from "zod";
 import type { CodeModel } from "../shared/model/code-model.js";
 import type { AnswerTranscript } from "../shared/model/answer-transcript.js";
-import { parseModelJson, parseYesNo, stripMarkdownFences } from "../shared/model/model-output.js";
+import { parseModelJson, parseYesNo } from "../shared/model/model-output.js";
 import { testLog } from "../shared/sandbox/pytest-report.js";
 import { previousAnswerOf, TaskPrompts } from "./task-prompts.js";
 import type { Sandbox } from "../shared/sandbox/sandbox.js";
-import { repositoryOf, taskSandboxRun } from "../shared/sandbox/task-run.js";
+import { DEFAULT_REPAIR_LOG_CHARS, quotedFailureLog, testAnswer } from "./attempt-test.js";
 
 export interface ExecutorOptions {
   model: CodeModel;
@@ -74,7 +71,7 @@ export class TaskExecutor {
     this.repairAttempts = options.repairAttempts ?? 2;
     this.decisionRetries = options.decisionRetries ?? 1;
     this.splitRetries = options.splitRetries ?? 2;
-    this.repairLogChars = options.repairLogChars ?? 4_000;
+    this.repairLogChars = options.repairLogChars ?? DEFAULT_REPAIR_LOG_CHARS;
   }
 
   /** Never throws for anything the model or the code does: failures become a failed Result. */
@@ -101,7 +98,7 @@ export class TaskExecutor {
       for (let attempt = 1; attempt <= 1 + this.repairAttempts; attempt++) {
         const previous = attempts.at(-1);
         onEvent({ kind: "generating", taskId: item.task.id, attempt });
-        const failureLog = previous ? this.failureLog(previous.test) : undefined;
+        const failureLog = previous ? quotedFailureLog(previous.test, this.repairLogChars) : undefined;
         const prompt = await this.prompts.attempt(
           item,
           input,
@@ -120,9 +117,7 @@ export class TaskExecutor {
           onTranscript: (t) => (transcript = t),
         });
         onEvent({ kind: "testing", taskId: item.task.id, attempt });
-        const tried = existing
-          ? await this.tryEdits(item, targetPath, existing.content, answer)
-          : await this.tryWholeFile(item, targetPath, stripMarkdownFences(answer));
+        const tried = await testAnswer(item, answer, { sandbox: this.options.sandbox, parse: this.parse });
         previousAnswer = answer;
         onEvent({ kind: "tested", taskId: item.task.id, attempt, result: tried.test });
         // The answer with its tokens (and what a repair quoted) lets a verifier check this attempt.
@@ -176,52 +171,12 @@ export class TaskExecutor {
     return undefined;
   }
 
-  private async tryWholeFile(item: WorkItem, targetPath: string, code: string): Promise<Omit<Attempt, "attempt">> {
-    return { code, test: code.trim() ? await this.test(item, targetPath, code) : emptyCodeResult() };
-  }
-
-  /**
-   * An existing file: the answer's edits applied to the base, then tested. Edits that do not parse or
-   * apply fail the attempt with the reason (the repair prompt quotes it); the file stays the base.
-   */
-  private async tryEdits(
-    item: WorkItem,
-    targetPath: string,
-    base: string,
-    answer: string,
-  ): Promise<Omit<Attempt, "attempt">> {
-    let edits: Edit[] | undefined;
-    try {
-      edits = parseEditAnswer(answer);
-      const code = await applyEdits(base, edits, this.parse);
-      return { code, edits, test: await this.test(item, targetPath, code) };
-    } catch (problem) {
-      if (!(problem instanceof EditAnswerError || problem instanceof EditApplyError)) throw problem;
-      return {
-        code: "",
-        ...(edits ? { edits } : {}),
-        test: failedBeforeTesting(`the edits were not applied: ${problem.message}`),
-      };
-    }
-  }
-
   private get parse(): ParsePython {
     return this.options.parsePython ?? parsePython;
   }
 
   private outputTokens(): number {
     return this.prompts.outputTokens();
-  }
-
-  private async test(item: WorkItem, targetPath: string, code: string): Promise<TestResult> {
-    // Inside the repository when the item carries it (in-process workers, and swarm workers from the
-    // grant's snapshot): its tests that import the file run too.
-    return this.options.sandbox.run(taskSandboxRun(targetPath, code, item.dependencyFiles, repositoryOf(item)));
-  }
-
-  private failureLog(test: TestResult): string {
-    const log = testLog(test);
-    return log.length > this.repairLogChars ? `…${log.slice(-this.repairLogChars)}` : log;
   }
 
   private toResult(
@@ -258,20 +213,4 @@ export class TaskExecutor {
 export function bestAttempt(attempts: Attempt[]): Attempt | undefined {
   const score = (a: Attempt) => (a.test.success ? 1e9 : 0) + a.test.tests_passed - a.test.tests_failed;
   return attempts.reduce<Attempt | undefined>((best, a) => (!best || score(a) >= score(best) ? a : best), undefined);
-}
-
-function failedBeforeTesting(reason: string): TestResult {
-  return {
-    success: false,
-    stdout: "",
-    stderr: "",
-    tests_passed: 0,
-    tests_failed: 0,
-    execution_time: 0,
-    failure_reason: reason,
-  };
-}
-
-function emptyCodeResult(): TestResult {
-  return failedBeforeTesting("the model returned no code");
 }

@@ -99,6 +99,8 @@ export class SnapshotCache {
   }
 
   private async touch(path: string): Promise<void> {
+    // Past every time on disk (also one an earlier run set a few ms ahead of the clock): a use is always the latest.
+    if (this.clock === 0) this.clock = Math.max(0, ...(await this.entries()).map((e) => e.lastUsed));
     this.clock = Math.max(Date.now(), this.clock + 1);
     const at = new Date(this.clock);
     await utimes(path, at, at);

@@ -189,7 +189,8 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
     const planner: Planner = claude ?? localPlanner(model!);
     // Swarm results are checked to be the model's own answers when this machine has the model loaded anyway.
     if (options.swarm && model instanceof LlamaCodeModel) {
-      generation = new GenerationVerifier({ model });
+      // The bot's re-test sandbox also replays the attempts a repair round's failure log came from.
+      generation = new GenerationVerifier({ model, ...(verifier ? { sandbox: verifier } : {}) });
       coordinator?.coordinator.requireModel(await jobModelOf(model));
     }
     log(`[model] planner ${planner.model.name}${model && !options.swarm ? `; worker model ${model.name}` : ""}`);

@@ -3,6 +3,7 @@
 // and the GitHub App all merge what this returns.
 import type { Result } from "../../shared/schemas.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
+import type { WorkItemInRepository } from "../../shared/sandbox/task-run.js";
 import type { DistributeOptions, Distribution, DistributionRequest } from "./distribution.js";
 import type { Reputation } from "../swarm/reputation.js";
 import { NO_MODEL_TO_CHECK, type GenerationVerifier } from "./generation-verifier.js";
@@ -48,14 +49,20 @@ export async function collectVerified(request: DistributionRequest, options: Col
       replicas: collected.replicas,
       repository: request.repository,
       // The coordinator checked swarm results as they arrived (and dropped any status a worker wrote).
-      checkGeneration: async (task, dependencyFiles, result) =>
-        result.generation ??
-        (generation
-          ? generation.check(
-              { jobId: request.id, userQuery: request.query, plan: request.tasks, task, dependencyFiles },
-              result,
-            )
-          : { status: "not_checked", reason: unchecked ?? NO_MODEL_TO_CHECK }),
+      checkGeneration: async (task, dependencyFiles, result) => {
+        if (result.generation) return result.generation;
+        if (!generation) return { status: "not_checked", reason: unchecked ?? NO_MODEL_TO_CHECK };
+        // As the worker was granted it, in the repository a repair's failure log is replayed in.
+        const item: WorkItemInRepository = {
+          jobId: request.id,
+          userQuery: request.query,
+          plan: request.tasks,
+          task,
+          dependencyFiles,
+          repository: request.repository,
+        };
+        return generation.check(item, result);
+      },
       onRetested: (claimed, judged) => {
         if (claimed.producer)
           reputation?.recordRetest(

@@ -5,9 +5,10 @@
 // and that the file is what that text yields. Nothing the worker says about its prompt is taken.
 //
 // Checked: a file from a first code attempt (Query 5.6) or a repair round, whole file or edits. A
-// repair round's chain is checked attempt by attempt (each prompt shows the one before); the
-// failure log it quotes is taken as the worker sent it (not reproduced), which the PR table says.
-// Not yet: a task the worker split (5.3 answers are grammar-constrained): "not checked".
+// repair round's chain is checked attempt by attempt (each prompt shows the one before), and the
+// failure log each repair prompt quotes is reproduced: the bot replays the attempt it repairs in its
+// own sandbox (failure-log-match.ts). Without a sandbox the log is taken as sent, which the PR
+// table says. Not yet: a task the worker split (5.3 answers are grammar-constrained): "not checked".
 import { isDeepStrictEqual } from "node:util";
 import type { Prompt } from "../../shared/prompts.js";
 import { repoRelativePath } from "../../shared/repo-path.js";
@@ -20,6 +21,10 @@ import { previousAnswerOf, TaskPrompts, type PromptModel } from "../../worker/ta
 import { LlamaCodeModel } from "../../worker/model/llama-code-model.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
 import type { DellmEnv } from "../../shared/config.js";
+import type { Sandbox } from "../../shared/sandbox/sandbox.js";
+import { testLog } from "../../shared/sandbox/pytest-report.js";
+import { testAnswer } from "../../worker/attempt-test.js";
+import { unreproducedLine } from "./failure-log-match.js";
 import type { JobModel } from "../swarm/coordinator.js";
 
 /** What the verifier needs of its model (LlamaCodeModel has it all). */
@@ -35,6 +40,12 @@ export interface GenerationVerifierOptions {
   by?: string;
   /** Python's parser for outlines (the file view of an existing file). Default: the host's python3. */
   parsePython?: ParsePython;
+  /**
+   * Where a repair round's quoted failure log is reproduced (the bot's re-test sandbox); the item
+   * checked should carry its repository (WorkItemInRepository) as the worker was granted it.
+   * Omitted: the log is taken as the worker sent it, and the status says so.
+   */
+  sandbox?: Sandbox;
 }
 
 /** Why a file is "not checked" where the bot loaded no copy of the job's model. */
@@ -43,10 +54,12 @@ export const NO_MODEL_TO_CHECK = "the bot holds no copy of the job's model";
 export class GenerationVerifier {
   readonly by: string;
   private readonly prompts: TaskPrompts;
+  private readonly parse: ParsePython;
 
   constructor(private readonly options: GenerationVerifierOptions) {
     this.by = options.by ?? "the bot";
-    this.prompts = new TaskPrompts(options.model, options.parsePython ?? parsePython);
+    this.parse = options.parsePython ?? parsePython;
+    this.prompts = new TaskPrompts(options.model, this.parse);
   }
 
   /** `item`: the work item as the bot granted it (never the worker's account of it). */
@@ -97,13 +110,32 @@ export class GenerationVerifier {
       });
       if (!check.ok) return failed(`${what}${check.reason ?? "not the model's answer"}`);
     }
-    return chain.length > 1
-      ? {
-          status: "checked",
-          by: this.by,
-          caveat: `a repair round: the failure log its prompt quotes was not reproduced`,
-        }
-      : { status: "checked", by: this.by };
+    if (chain.length === 1) return { status: "checked", by: this.by };
+    if (!this.options.sandbox)
+      return {
+        status: "checked",
+        by: this.by,
+        caveat: "a repair round: the failure log its prompt quotes was not reproduced",
+      };
+    const forged = await this.forgedFailureLog(item, chain);
+    return forged ? failed(forged) : { status: "checked", by: this.by };
+  }
+
+  /**
+   * Why a repair prompt's quoted failure log is not what the attempt it repairs gives in the bot's
+   * sandbox (each attempt replayed from its answer, as the worker's executor did), or undefined.
+   */
+  private async forgedFailureLog(item: WorkItem, chain: Attempt[]): Promise<string | undefined> {
+    const testing = { sandbox: this.options.sandbox!, parse: this.parse };
+    for (const [index, attempt] of chain.entries()) {
+      if (index === 0) continue;
+      const replay = await testAnswer(item, chain[index - 1]!.answer!.text, testing);
+      const what = `attempt ${index + 1}'s repair prompt quotes a failure log the bot could not reproduce`;
+      if (replay.test.success) return `${what}: attempt ${index} passes its tests in the bot's sandbox`;
+      const line = unreproducedLine(attempt.answer!.failure_log!, testLog(replay.test));
+      if (line !== undefined) return `${what} (the bot's run has no line ${JSON.stringify(line.slice(0, 200))})`;
+    }
+    return undefined;
   }
 
   /**
@@ -136,6 +168,8 @@ export async function openGenerationVerifier(
   spec: string,
   env: DellmEnv,
   log: (line: string) => void,
+  /** The bot's re-test sandbox: repair rounds' failure logs are reproduced in it. */
+  sandbox?: Sandbox,
 ): Promise<{ verifier: GenerationVerifier; model: JobModel; dispose(): Promise<void> }> {
   const model = await openCodeModelForCommand(spec, env.MODEL_THREADS, env, log);
   if (!(model instanceof LlamaCodeModel)) {
@@ -144,7 +178,7 @@ export async function openGenerationVerifier(
   }
   log(`[verify] volunteers' files are checked to be ${model.name}'s own answers`);
   return {
-    verifier: new GenerationVerifier({ model }),
+    verifier: new GenerationVerifier({ model, ...(sandbox ? { sandbox } : {}) }),
     model: await jobModelOf(model),
     dispose: () => model.dispose(),
   };

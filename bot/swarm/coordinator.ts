@@ -8,7 +8,7 @@
 import type { PeerId, PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import type { JobId, JobStatus, Result, Task } from "../../shared/schemas.js";
-import type { RepositoryView } from "../../shared/sandbox/task-run.js";
+import type { RepositoryView, WorkItemInRepository } from "../../shared/sandbox/task-run.js";
 import {
   COORDINATOR_PROTOCOL,
   serveCoordinator,
@@ -85,6 +85,8 @@ export class SwarmCoordinator {
   readonly snapshotStore: SnapshotStore;
   /** The repository snapshot id of each board whose job has a repository. */
   private readonly snapshotOf = new Map<JobId, string>();
+  /** The repository of each board whose job has one, as the bot holds it: its checks replay tests in it. */
+  private readonly repositoryOf = new Map<JobId, RepositoryView>();
   private announcing = false;
   private readonly claims = new ClaimQueue((claim) => this.grant(claim));
   /** Jobs whose status record is stale; status and board records are written at most once a second. */
@@ -179,6 +181,7 @@ export class SwarmCoordinator {
   useRepository(jobId: JobId, repository: RepositoryView, trustedOnly: boolean): string {
     const id = this.snapshotStore.add(jobId, repository, { trustedOnly });
     this.snapshotOf.set(jobId, id);
+    this.repositoryOf.set(jobId, repository);
     return id;
   }
 
@@ -227,6 +230,7 @@ export class SwarmCoordinator {
     if (board) this.publishStatus(board, "done");
     this.boards.delete(jobId);
     this.snapshotOf.delete(jobId);
+    this.repositoryOf.delete(jobId);
     this.snapshotStore.release(jobId);
     this.staleStatus.delete(jobId);
     this.persist();
@@ -316,7 +320,13 @@ export class SwarmCoordinator {
             if (!held.board.trustedOnly) this.records.publish(key, bytes);
           },
           onEvent: this.onEvent,
-          vet: this.options.vetting ? (item, result) => this.options.vetting!.vet(item, result, peer, host) : undefined,
+          // The item as granted, in its repository: a check replays the tests a repair's log came from.
+          vet: this.options.vetting
+            ? (item, result) => {
+                const granted: WorkItemInRepository = { ...item, repository: this.repositoryOf.get(held.board.jobId) };
+                return this.options.vetting!.vet(granted, result, peer, host);
+              }
+            : undefined,
         });
         this.publishCredit(peer);
         return response;

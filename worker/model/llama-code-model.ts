@@ -297,9 +297,10 @@ export class LlamaCodeModel implements CodeModel {
     let lastTokenAt = started;
     const answerTokens: Token[] = [];
     this.lastTranscript = undefined;
+    const promptLength = this.promptTokens(prompt).length;
     try {
-      const { responseText: text, stopReason } = await session.promptWithMeta(prompt, {
-        maxTokens: this.answerRoom(this.promptTokens(prompt).length, options.maxTokens ?? DEFAULT_MAX_TOKENS),
+      const { responseText, stopReason } = await session.promptWithMeta(prompt, {
+        maxTokens: this.answerRoom(promptLength, options.maxTokens ?? DEFAULT_MAX_TOKENS),
         temperature: options.temperature ?? DEFAULT_TEMPERATURE,
         seed: options.seed,
         grammar,
@@ -329,12 +330,34 @@ export class LlamaCodeModel implements CodeModel {
         contextTokens: sequence.nextTokenIndex,
       };
       const stop = stopReason === "eogToken" ? "end" : stopReason === "maxTokens" ? "max_tokens" : undefined;
-      this.lastTranscript = stop ? { tokens: answerTokens, stop } : undefined;
+      const { tokens, text } =
+        stop === "max_tokens"
+          ? this.withHeldBackTokens(sequence, promptLength, answerTokens, responseText)
+          : { tokens: answerTokens, text: responseText };
+      this.lastTranscript = stop ? { tokens, stop } : undefined;
       if (this.lastTranscript) options.onTranscript?.(this.lastTranscript);
       return text;
     } finally {
       session.dispose({ disposeSequence: false });
     }
+  }
+
+  /**
+   * An answer the token limit cut, with the tokens node-llama-cpp held back at its end (waiting for
+   * the rest of a UTF-8 character or of a possible stop text) and then dropped: the sequence holds
+   * them, and a verifier must see every token the limit counted (a random-weight model emitting
+   * broken UTF-8 had 175 held back). The answer's text is then the text of all its tokens.
+   */
+  private withHeldBackTokens(
+    sequence: LlamaContextSequence,
+    promptLength: number,
+    shown: Token[],
+    text: string,
+  ): { tokens: Token[]; text: string } {
+    const evaluated = sequence.contextTokens.slice(promptLength);
+    if (evaluated.length <= shown.length || shown.some((token, i) => evaluated[i] !== token))
+      return { tokens: shown, text };
+    return { tokens: evaluated, text: this.model.detokenize(evaluated) };
   }
 
   /**
