@@ -148,6 +148,16 @@ export type Edit = z.infer<typeof EditSchema>;
 const EditsSchema = z.array(EditSchema).max(50);
 const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/);
 
+/**
+ * A model's answer as generated and its tokens, which a verifier checks against its own copy of the
+ * model (issue 22). Absent from scripted models and workers before it.
+ */
+export const ModelAnswerSchema = z.object({
+  text: z.string().max(LIMITS.codeBytes),
+  transcript: AnswerTranscriptSchema,
+});
+export type ModelAnswer = z.infer<typeof ModelAnswerSchema>;
+
 /** One generate → test round of a worker; the result keeps all of them. */
 export const AttemptSchema = z.object({
   attempt: z.number().int().positive(),
@@ -155,18 +165,11 @@ export const AttemptSchema = z.object({
   test: TestResultSchema,
   /** The edits the model answered with, when the task changes an existing file. */
   edits: EditsSchema.optional(),
-  /**
-   * The model's answer as generated and its tokens, which a verifier checks against its own copy of
-   * the model (issue 22). Absent from scripted models and workers before it.
-   */
-  answer: z
-    .object({
-      text: z.string().max(LIMITS.codeBytes),
-      transcript: AnswerTranscriptSchema,
-      /** A repair round's: what its prompt quoted of the previous attempt's test run. */
-      failure_log: z.string().max(LIMITS.logChars).optional(),
-    })
-    .optional(),
+  /** The model's answer behind this attempt's code (see ModelAnswerSchema). */
+  answer: ModelAnswerSchema.extend({
+    /** A repair round's: what its prompt quoted of the previous attempt's test run. */
+    failure_log: z.string().max(LIMITS.logChars).optional(),
+  }).optional(),
 });
 export type Attempt = z.infer<typeof AttemptSchema>;
 
@@ -191,6 +194,8 @@ export const ResultSchema = z.object({
   attempts: z.array(AttemptSchema),
   /** Set when the worker's model judged the task too big (Query 5.2 → 5.3). */
   subtasks: z.array(SubtaskSchema).optional(),
+  /** The answers behind `subtasks`: 5.2's "no" and the 5.3 split, checked like the code (issue 22). */
+  split_answers: z.object({ can_solve: ModelAnswerSchema, split: ModelAnswerSchema }).optional(),
   /** What the worker noticed on the way (retried answers, a split that failed, a shortened plan). */
   notes: z.array(z.string().max(2_000)).max(50).default([]),
   /** Set when the worker could not produce code at all (model or sandbox fault). */

@@ -3,20 +3,20 @@
 import { repoRelativePath } from "../shared/repo-path.js";
 import {
   LIMITS,
-  SubtaskSchema,
   type Attempt,
+  type ModelAnswer,
   type Result,
   type Subtask,
   type TestResult,
   type WorkItem,
 } from "../shared/schemas.js";
 import { parsePython, type ParsePython } from "../shared/edits/python-outline.js";
-import { z } from "zod";
 import type { CodeModel } from "../shared/model/code-model.js";
 import type { AnswerTranscript } from "../shared/model/answer-transcript.js";
 import { parseModelJson, parseYesNo } from "../shared/model/model-output.js";
 import { testLog } from "../shared/sandbox/pytest-report.js";
-import { previousAnswerOf, TaskPrompts } from "./task-prompts.js";
+import { CAN_SOLVE_ANSWER, previousAnswerOf, SPLIT_ANSWER, SplitAnswerSchema, TaskPrompts } from "./task-prompts.js";
+import type { Prompt } from "../shared/prompts.js";
 import type { Sandbox } from "../shared/sandbox/sandbox.js";
 import { DEFAULT_REPAIR_LOG_CHARS, quotedFailureLog, testAnswer } from "./attempt-test.js";
 
@@ -41,23 +41,6 @@ export type ExecutorEvent =
   | { kind: "generating"; taskId: number; attempt: number }
   | { kind: "testing"; taskId: number; attempt: number }
   | { kind: "tested"; taskId: number; attempt: number; result: TestResult };
-
-const SplitAnswerSchema = z.array(SubtaskSchema).min(2).max(4);
-const yesNoSchema = { type: "string", enum: ["yes", "no"] } as const;
-const splitJsonSchema = {
-  type: "array",
-  minItems: 2,
-  maxItems: 4,
-  items: {
-    type: "object",
-    properties: {
-      subtask_description: { type: "string" },
-      subtask_input_output: { type: "string" },
-      subtask_order: { type: "integer" },
-    },
-    required: ["subtask_description", "subtask_input_output", "subtask_order"],
-  },
-} as const;
 
 export class TaskExecutor {
   private readonly repairAttempts: number;
@@ -84,12 +67,16 @@ export class TaskExecutor {
     const notes: string[] = [];
     const attempts: Attempt[] = [];
     let subtasks: Subtask[] | undefined;
+    let splitAnswers: Result["split_answers"];
     let error: string | undefined;
     try {
       const targetPath = repoRelativePath(item.task.directory, item.task.file);
       onEvent({ kind: "deciding", taskId: item.task.id });
-      if ((await this.canSolve(item, notes, signal)) === "no") {
-        subtasks = await this.split(item, notes, signal);
+      const { decision, answer: decided } = await this.canSolve(item, notes, signal);
+      if (decision === "no") {
+        const split = await this.split(item, notes, signal);
+        subtasks = split?.subtasks;
+        if (split?.answer && decided) splitAnswers = { can_solve: decided, split: split.answer };
         if (subtasks) onEvent({ kind: "split", taskId: item.task.id, subtasks: subtasks.length });
       }
       const input = await this.prompts.codeInput(item, targetPath, subtasks, notes);
@@ -135,40 +122,64 @@ export class TaskExecutor {
     const modelSha256 = await this.options.model.modelSha256?.().catch(() => undefined);
     return {
       ...this.toResult(item, attempts, { subtasks, notes, error, started }),
+      ...(splitAnswers ? { split_answers: splitAnswers } : {}),
       ...(modelSha256 ? { model_sha256: modelSha256 } : {}),
     };
   }
 
-  /** Query 5.2, strictly yes/no; unparseable answers are re-asked, then treated as "yes" (try it). */
-  private async canSolve(item: WorkItem, notes: string[], signal?: AbortSignal): Promise<"yes" | "no"> {
+  /**
+   * Query 5.2, strictly yes/no; unparseable answers are re-asked, then treated as "yes" (try it).
+   * The deciding answer is kept: a split is checked from it (issue 22).
+   */
+  private async canSolve(
+    item: WorkItem,
+    notes: string[],
+    signal?: AbortSignal,
+  ): Promise<{ decision: "yes" | "no"; answer?: ModelAnswer }> {
     const prompt = await this.prompts.canSolve(item, notes);
     for (let ask = 0; ask <= this.decisionRetries; ask++) {
-      const answer = await this.options.model.complete(prompt, { maxTokens: 8, jsonSchema: yesNoSchema, signal });
-      const decision = parseYesNo(answer);
-      if (decision) return decision;
-      notes.push(`can-solve answer ${ask + 1} was neither yes nor no: ${JSON.stringify(answer.slice(0, 80))}`);
+      const { text, answer } = await this.answer(prompt, CAN_SOLVE_ANSWER, signal);
+      const decision = parseYesNo(text);
+      if (decision) return { decision, answer };
+      notes.push(`can-solve answer ${ask + 1} was neither yes nor no: ${JSON.stringify(text.slice(0, 80))}`);
     }
     notes.push("no clear can-solve answer; solving the task whole");
-    return "yes";
+    return { decision: "yes" };
   }
 
   /** Query 5.3; malformed splits are re-asked, then reported and the task is solved whole. */
-  private async split(item: WorkItem, notes: string[], signal?: AbortSignal): Promise<Subtask[] | undefined> {
+  private async split(
+    item: WorkItem,
+    notes: string[],
+    signal?: AbortSignal,
+  ): Promise<{ subtasks: Subtask[]; answer?: ModelAnswer } | undefined> {
     const prompt = await this.prompts.split(item, notes);
+    const format = { ...SPLIT_ANSWER, maxTokens: this.outputTokens() };
     for (let ask = 0; ask <= this.splitRetries; ask++) {
-      const answer = await this.options.model.complete(prompt, {
-        maxTokens: this.outputTokens(),
-        jsonSchema: splitJsonSchema,
-        signal,
-      });
+      const { text, answer } = await this.answer(prompt, format, signal);
       try {
-        return parseModelJson(answer, SplitAnswerSchema);
+        return { subtasks: parseModelJson(text, SplitAnswerSchema), answer };
       } catch (problem) {
         notes.push(`split answer ${ask + 1} rejected: ${(problem as Error).message}`.slice(0, 2_000));
       }
     }
     notes.push(`no valid split after ${this.splitRetries + 1} answers; solving the task whole`);
     return undefined;
+  }
+
+  /** One answer in a JSON format, with its tokens when the model keeps them. */
+  private async answer(
+    prompt: Prompt,
+    format: { jsonSchema: Record<string, unknown>; maxTokens: number },
+    signal?: AbortSignal,
+  ): Promise<{ text: string; answer?: ModelAnswer }> {
+    let transcript: AnswerTranscript | undefined;
+    const text = await this.options.model.complete(prompt, {
+      ...format,
+      signal,
+      onTranscript: (t) => (transcript = t),
+    });
+    return { text, ...(transcript ? { answer: { text, transcript } } : {}) };
   }
 
   private get parse(): ParsePython {

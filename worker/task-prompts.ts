@@ -10,11 +10,46 @@ import {
   type CodePromptInput,
   type Prompt,
 } from "../shared/prompts.js";
-import type { Attempt, Subtask, WorkItem } from "../shared/schemas.js";
+import { z } from "zod";
+import { SubtaskSchema, type Attempt, type Subtask, type WorkItem } from "../shared/schemas.js";
 import { renderEdits } from "../shared/edits/edit-answer.js";
 import { budgetFor, fitPrompt } from "../shared/token-budget.js";
 import { fileViews, type FileView } from "../shared/edits/file-view.js";
 import type { ParsePython } from "../shared/edits/python-outline.js";
+
+/** Characters a subtask's description and its input/output may have in a split answer. */
+export const SUBTASK_TEXT_CHARS = 200;
+
+/** Query 5.2's answer: "yes" or "no" under a JSON schema's grammar, in a few tokens. */
+export const CAN_SOLVE_ANSWER = {
+  jsonSchema: { type: "string", enum: ["yes", "no"] },
+  maxTokens: 8,
+} as const satisfies { jsonSchema: Record<string, unknown>; maxTokens: number };
+
+/**
+ * Query 5.3's answer: 2 to 4 subtasks under a JSON schema's grammar (the token limit is the output
+ * budget). The grammar bounds every field, so a split always ends within the budget: a subtask is a
+ * step of one file's task, said in a few sentences.
+ */
+export const SPLIT_ANSWER = {
+  jsonSchema: {
+    type: "array",
+    minItems: 2,
+    maxItems: 4,
+    items: {
+      type: "object",
+      properties: {
+        subtask_description: { type: "string", minLength: 1, maxLength: SUBTASK_TEXT_CHARS },
+        subtask_input_output: { type: "string", maxLength: SUBTASK_TEXT_CHARS },
+        subtask_order: { enum: [1, 2, 3, 4] },
+      },
+      required: ["subtask_description", "subtask_input_output", "subtask_order"],
+    },
+  },
+} as const satisfies { jsonSchema: Record<string, unknown> };
+
+/** What a split answer must parse to. */
+export const SplitAnswerSchema = z.array(SubtaskSchema).min(2).max(4);
 
 /** What prompts depend on of the model: its context and its tokenizer. */
 export interface PromptModel {

@@ -8,16 +8,24 @@
 // repair round's chain is checked attempt by attempt (each prompt shows the one before), and the
 // failure log each repair prompt quotes is reproduced: the bot replays the attempt it repairs in its
 // own sandbox (failure-log-match.ts). Without a sandbox the log is taken as sent, which the PR
-// table says. Not yet: a task the worker split (5.3 answers are grammar-constrained): "not checked".
+// table says. A task the worker split is checked from the answers behind the split too: 5.2's "no"
+// and the 5.3 subtasks, each the model's greedy answer under its JSON grammar.
 import { isDeepStrictEqual } from "node:util";
 import type { Prompt } from "../../shared/prompts.js";
 import { repoRelativePath } from "../../shared/repo-path.js";
 import type { Attempt, Result, WorkItem } from "../../shared/schemas.js";
 import type { AnswerTranscript, GenerationCheck, GenerationStatus } from "../../shared/model/answer-transcript.js";
-import { stripMarkdownFences } from "../../shared/model/model-output.js";
+import { parseModelJson, parseYesNo, stripMarkdownFences } from "../../shared/model/model-output.js";
 import { EditAnswerError, parseEditAnswer } from "../../shared/edits/edit-answer.js";
 import { parsePython, type ParsePython } from "../../shared/edits/python-outline.js";
-import { previousAnswerOf, TaskPrompts, type PromptModel } from "../../worker/task-prompts.js";
+import {
+  CAN_SOLVE_ANSWER,
+  previousAnswerOf,
+  SPLIT_ANSWER,
+  SplitAnswerSchema,
+  TaskPrompts,
+  type PromptModel,
+} from "../../worker/task-prompts.js";
 import { LlamaCodeModel } from "../../worker/model/llama-code-model.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
 import type { DellmEnv } from "../../shared/config.js";
@@ -30,7 +38,11 @@ import type { JobModel } from "../swarm/coordinator.js";
 /** What the verifier needs of its model (LlamaCodeModel has it all). */
 export interface CheckingModel extends PromptModel {
   modelSha256(): Promise<string>;
-  checkAnswer(prompt: Prompt, transcript: AnswerTranscript, options: { maxTokens: number }): Promise<GenerationCheck>;
+  checkAnswer(
+    prompt: Prompt,
+    transcript: AnswerTranscript,
+    options: { maxTokens: number; jsonSchema?: Record<string, unknown> },
+  ): Promise<GenerationCheck>;
   detokenize(tokens: readonly number[]): string;
 }
 
@@ -77,13 +89,16 @@ export class GenerationVerifier {
       return failed(
         `written with another model (${result.model_sha256 ? `sha256 ${result.model_sha256.slice(0, 12)}…` : "none named"}; the job's is ${ours.slice(0, 12)}…)`,
       );
-    if (result.subtasks) return { status: "not_checked", reason: "the worker split the task (5.3): not checked yet" };
+    if (result.subtasks) {
+      const split = await this.checkSplit(item, result, failed);
+      if (split) return split;
+    }
 
     // A repair round's prompt shows the attempt before it: every attempt up to the kept one is checked, in order.
     const chain = result.attempts.slice(0, result.attempts.indexOf(kept) + 1);
     const notes: string[] = [];
     const targetPath = repoRelativePath(item.task.directory, item.task.file);
-    const input = await this.prompts.codeInput(item, targetPath, undefined, notes);
+    const input = await this.prompts.codeInput(item, targetPath, result.subtasks, notes);
     const existing = Boolean(item.task.existing_file);
     for (const [index, attempt] of chain.entries()) {
       const what = chain.length > 1 ? `attempt ${index + 1}: ` : "";
@@ -134,6 +149,55 @@ export class GenerationVerifier {
       if (replay.test.success) return `${what}: attempt ${index} passes its tests in the bot's sandbox`;
       const line = unreproducedLine(attempt.answer!.failure_log!, testLog(replay.test));
       if (line !== undefined) return `${what} (the bot's run has no line ${JSON.stringify(line.slice(0, 200))})`;
+    }
+    return undefined;
+  }
+
+  /**
+   * The status of a result whose task the worker split, when the split is not the model's (failed)
+   * or could not be checked; undefined when 5.2's "no" and the 5.3 subtasks are the model's answers.
+   */
+  private async checkSplit(
+    item: WorkItem,
+    result: Result,
+    failed: (reason: string) => GenerationStatus,
+  ): Promise<GenerationStatus | undefined> {
+    const answers = result.split_answers;
+    if (!answers)
+      return { status: "not_checked", reason: "the worker split the task (5.3) and sent no transcript of its answers" };
+    if (parseYesNo(answers.can_solve.text) !== "no")
+      return failed(`the task was split, but the model's can-solve answer (5.2) is not "no"`);
+    // Parsed as the worker's executor parses it.
+    const subtasks = (() => {
+      try {
+        return parseModelJson(answers.split.text, SplitAnswerSchema);
+      } catch {
+        return undefined;
+      }
+    })();
+    if (!isDeepStrictEqual(subtasks, result.subtasks))
+      return failed("the subtasks are not those of the model's split answer (5.3)");
+    const notes: string[] = [];
+    const steps = [
+      {
+        what: "the can-solve answer (5.2)",
+        prompt: await this.prompts.canSolve(item, notes),
+        answer: answers.can_solve,
+        format: CAN_SOLVE_ANSWER,
+      },
+      {
+        what: "the split answer (5.3)",
+        prompt: await this.prompts.split(item, notes),
+        answer: answers.split,
+        format: { ...SPLIT_ANSWER, maxTokens: this.prompts.outputTokens() },
+      },
+    ];
+    for (const { what, prompt, answer, format } of steps) {
+      if (this.options.model.detokenize(answer.transcript.tokens) !== answer.text)
+        return failed(`${what}: the answer's text is not the text of its tokens`);
+      const check = await this.options.model.checkAnswer(prompt, answer.transcript, format);
+      if (check.undecided) return { status: "not_checked", reason: `${what} could not be checked: ${check.reason}` };
+      if (!check.ok) return failed(`${what}: ${check.reason ?? "not the model's answer"}`);
     }
     return undefined;
   }

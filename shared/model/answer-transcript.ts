@@ -19,9 +19,11 @@ export const AnswerTranscriptSchema = z.object({
     .max(MAX_TRANSCRIPT_TOKENS),
   /**
    * "end": the model chose an end-of-generation token after the last one; "max_tokens": the token
-   * limit cut it (a verifier accepts that only at its own limit).
+   * limit cut it (a verifier accepts that only at its own limit); "stop_text": under a grammar, the
+   * model's next token would complete the grammar's stop text (node-llama-cpp's JSON grammars stop
+   * at four newlines after the value).
    */
-  stop: z.enum(["end", "max_tokens"]),
+  stop: z.enum(["end", "max_tokens", "stop_text"]),
 });
 export type AnswerTranscript = z.infer<typeof AnswerTranscriptSchema>;
 
@@ -40,6 +42,11 @@ export interface GenerationCheck {
   mismatch?: { index: number; token: number; expected: number; gap: number };
   /** Why the check failed, for logs and the PR table (absent when ok). */
   reason?: string;
+  /**
+   * The check could not decide (under a grammar, more tokens ranked above the answer's than it
+   * looked at): not evidence against the producer; the file is "not checked".
+   */
+  undecided?: boolean;
 }
 
 /** How a result's file was shown to be (or not to be) the model's own answer; set by the bot only. */

@@ -11,6 +11,7 @@ import { plainPrompt, type Prompt } from "../../shared/prompts.js";
 import type { AnswerTranscript } from "../../shared/model/answer-transcript.js";
 import { LlamaCodeModel } from "./llama-code-model.js";
 import { DEFAULT_MAX_LOGIT_GAP } from "./generation-check.js";
+import { CAN_SOLVE_ANSWER, SPLIT_ANSWER } from "../task-prompts.js";
 
 const MAX_TOKENS = 48;
 const PROMPTS = [
@@ -217,6 +218,47 @@ describe("the generation check", () => {
       expect(caught).toBe(PROMPTS.length);
     } finally {
       await other.dispose();
+    }
+  });
+
+  it("checks answers generated under a JSON grammar (Queries 5.2 and 5.3) with that grammar, and catches them changed", async () => {
+    // A model that answers "no" to the can-solve question and then splits (the grammar bounds the split).
+    const splitterPath = join(dir, "splitter.gguf");
+    await makeTinyModel(splitterPath, { seed: 5, chatTemplate: true, outputScale: 2 });
+    const [producer, verifier] = [
+      await LlamaCodeModel.load({ model: splitterPath, threads: 1, contextSize: 4096 }),
+      await LlamaCodeModel.load({ model: splitterPath, threads: 2, contextSize: 4096 }),
+    ];
+    try {
+      const canSolve = { ...plainPrompt("Can you solve this task in one file? Answer yes or no."), file: "a.py" };
+      const split = { ...plainPrompt("Split the task into 2 to 4 subtasks, as JSON."), file: "a.py" };
+      const formats = [
+        { prompt: canSolve, format: CAN_SOLVE_ANSWER },
+        { prompt: split, format: { ...SPLIT_ANSWER, maxTokens: 2048 } },
+      ] as const;
+      for (const { prompt, format } of formats) {
+        const text = await producer.complete(prompt, format);
+        const transcript = producer.lastTranscript!;
+        // The grammar's stop text ended it; the transcript holds every token, the text is theirs.
+        expect(transcript.stop).toBe("stop_text");
+        expect(verifier.detokenize(transcript.tokens)).toBe(text);
+        expect(await verifier.checkAnswer(prompt, transcript, format)).toMatchObject({ ok: true, worstGap: 0 });
+
+        const tokens = transcript.tokens;
+        const swapped = [...tokens];
+        swapped[1] = other(tokens[1]!, verifier.tokenize("y")[0]!, verifier.tokenize("n")[0]!);
+        const changed = [
+          { ...transcript, tokens: swapped },
+          { ...transcript, tokens: tokens.slice(0, -1) },
+          { ...transcript, stop: "end" as const },
+        ];
+        for (const tampered of changed) expect((await verifier.checkAnswer(prompt, tampered, format)).ok).toBe(false);
+        // Checked as if no grammar applied, the same honest answer is not the model's free choice.
+        expect((await verifier.checkAnswer(prompt, transcript, { maxTokens: format.maxTokens })).ok).toBe(false);
+      }
+    } finally {
+      await producer.dispose();
+      await verifier.dispose();
     }
   });
 });

@@ -5,6 +5,7 @@
 // token, and needs no bit-exact agreement between machines (the idea of TOPLOC, ICML 2025).
 import type { ControlledEvaluateInputItem, LlamaContextSequence, Token } from "node-llama-cpp";
 import type { AnswerTranscript, GenerationCheck } from "../../shared/model/answer-transcript.js";
+import type { GrammarGate } from "./grammar-gate.js";
 
 /**
  * Default allowed gap, in logits, between the top choice and the answer's token. Greedy decoding
@@ -32,7 +33,23 @@ export interface CheckAnswerInput {
   endTokens: ReadonlySet<Token>;
   /** Default DEFAULT_MAX_LOGIT_GAP. */
   maxGap?: number;
+  /**
+   * The grammar the answer was generated under (a JSON schema): the answer's token must then be the
+   * top choice among those the grammar allows. Omitted: among all tokens.
+   */
+  grammar?: GrammarGate;
+  /** The grammar's stop text, for a "stop_text" answer (the model's next token must complete it). */
+  stopText?: string;
+  /** Tokens to text, for a "stop_text" answer. */
+  detokenize?: (tokens: readonly Token[]) => string;
 }
+
+/**
+ * Tokens ranked at each position when a grammar applies: every token the model ranks above the
+ * answer's (beyond the gap) must be one the grammar refuses. More than this many ranked above it
+ * leaves the check undecided (the whole vocabulary of a random-weight Qwen would be 151,936).
+ */
+export const GRAMMAR_CANDIDATES = 1024;
 
 /**
  * Runs the check on `sequence` (its evaluated prefix in common with the prompt is kept, the rest
@@ -57,6 +74,12 @@ export async function checkAnswer(sequence: LlamaContextSequence, input: CheckAn
     );
   for (const token of answer)
     if (endTokens.has(token)) return refuse(`the answer contains an end-of-generation token (${token}) before its end`);
+  const { stopText, detokenize } = input;
+  if (transcript.stop === "stop_text") {
+    if (!stopText || !detokenize) return refuse("the answer says a stop text ended it, but it was generated with none");
+    if (detokenize(answer).includes(stopText))
+      return refuse("the answer goes on past its stop text (generation stops at the first)");
+  }
 
   // Keep what the sequence already holds of the prompt, but re-evaluate at least its last token: its
   // logits decide the answer's first token.
@@ -67,13 +90,17 @@ export async function checkAnswer(sequence: LlamaContextSequence, input: CheckAn
   // Position p (the last prompt token, then each answer token) predicts answer[p]; after the last
   // answer token, an end token is due when the answer says it ended.
   const scored = [promptTokens.at(-1)!, ...answer];
-  const wantsEnd = transcript.stop === "end";
+  // After the last answer token: an end token is due when the answer says it ended, a token that
+  // completes the stop text when that stopped it.
+  const wantsEnd = transcript.stop !== "max_tokens";
+  const completesStop = (token: Token) => detokenize!([...answer, token]).includes(stopText!);
   const ends = [...endTokens];
   /** What position p must predict: the answer's token there, or (past its last) any end token. */
   const expectedAt = (position: number): Token[] => (position < answer.length ? [answer[position]!] : ends);
+  const includeTop = input.grammar ? GRAMMAR_CANDIDATES : 1;
   const scoredItem = (token: Token, position: number): ControlledEvaluateInputItem =>
-    // includeTop 1, not includeMax: node-llama-cpp 3.22.1 returns no extra entry for includeMax.
-    [token, { generateNext: { logits: { filter: { tokens: expectedAt(position), includeTop: 1 } } } }];
+    // includeTop, not includeMax: node-llama-cpp 3.22.1 returns no extra entry for includeMax.
+    [token, { generateNext: { logits: { filter: { tokens: expectedAt(position), includeTop } } } }];
   const evaluation: ControlledEvaluateInputItem[] = [
     ...promptTokens.slice(keep, -1),
     ...scored.map((token, position) => (position < answer.length || wantsEnd ? scoredItem(token, position) : token)),
@@ -86,8 +113,35 @@ export async function checkAnswer(sequence: LlamaContextSequence, input: CheckAn
   for (let position = 0; position < positions; position++) {
     const logits = results[offset + position]?.next.logits;
     if (!logits) return refuse(`the model gave no logits at answer position ${position}`);
-    const [top, topLogit] = logits.entries().next().value as [Token, number];
-    const best = Math.max(...expectedAt(position).map((token) => logits.get(token) ?? -Infinity));
+    if (position === answer.length && transcript.stop === "stop_text") {
+      const next = stopCompletion(logits, maxGap, completesStop, input.grammar);
+      if (next) return { ok: true, checkedPositions: positions, worstGap: Math.max(worstGap, next.gap) };
+      return {
+        ok: false,
+        checkedPositions: positions,
+        worstGap,
+        reason:
+          "not the model's answer: the model's next token does not complete the stop text that the answer says ended it",
+      };
+    }
+    const allowed = input.grammar
+      ? expectedAt(position).filter((token) => input.grammar!.allows(token))
+      : expectedAt(position);
+    if (allowed.length === 0)
+      return refuse(
+        `the grammar the answer was generated under does not allow ${position < answer.length ? `answer token ${position}` : "the answer to end"} there`,
+      );
+    const best = Math.max(...allowed.map((token) => logits.get(token) ?? -Infinity));
+    const rival = topRival(logits, best, input.grammar);
+    if (rival === "undecided")
+      return {
+        ...refuse(
+          `undecided: at answer position ${position} more than ${GRAMMAR_CANDIDATES} tokens rank above the answer's, and the grammar may allow one of them`,
+        ),
+        undecided: true,
+      };
+    const [top, topLogit] = rival;
+    if (position < answer.length) input.grammar?.accept(answer[position]!);
     const gap = topLogit - best;
     worstGap = Math.max(worstGap, gap);
     if (gap > maxGap) {
@@ -103,4 +157,45 @@ export async function checkAnswer(sequence: LlamaContextSequence, input: CheckAn
     }
   }
   return { ok: true, checkedPositions: positions, worstGap };
+}
+
+/**
+ * The model's top choice at a position, against the answer's best logit `best`: the highest-ranked
+ * token; with a grammar, the highest-ranked one the grammar allows (looked for only down to `best`:
+ * below it no token could have been chosen over the answer's).
+ */
+function topRival(
+  logits: Map<Token, number>,
+  best: number,
+  grammar: GrammarGate | undefined,
+): [Token, number] | "undecided" {
+  const ranked = [...logits].sort((a, b) => b[1] - a[1]);
+  if (!grammar) return ranked[0]!;
+  for (const [token, logit] of ranked) {
+    if (logit <= best) return [token, best];
+    if (grammar.allows(token)) return [token, logit];
+  }
+  // Every ranked token beat the answer's and the grammar refused each: the ranking was cut before
+  // reaching it (an uncut one holds the answer's token itself).
+  return ranked.length >= GRAMMAR_CANDIDATES ? "undecided" : [ranked.at(-1)![0], best];
+}
+
+/**
+ * The model's choice after an answer a stop text ended: the top token (the grammar allowing) must
+ * complete the stop text, or one within `maxGap` of it must (a near-tie). Undefined when none does.
+ */
+function stopCompletion(
+  logits: Map<Token, number>,
+  maxGap: number,
+  completes: (token: Token) => boolean,
+  grammar: GrammarGate | undefined,
+): { gap: number } | undefined {
+  const ranked = [...logits].sort((a, b) => b[1] - a[1]).filter(([token]) => !grammar || grammar.allows(token));
+  const top = ranked[0]?.[1];
+  if (top === undefined) return undefined;
+  for (const [token, logit] of ranked) {
+    if (top - logit > maxGap) return undefined;
+    if (completes(token)) return { gap: top - logit };
+  }
+  return undefined;
 }

@@ -27,6 +27,7 @@ import { TOKEN_LIMITS } from "../../shared/token-budget.js";
 import type { CodeModel, CompletionOptions } from "../../shared/model/code-model.js";
 import type { AnswerTranscript, GenerationCheck } from "../../shared/model/answer-transcript.js";
 import { checkAnswer } from "./generation-check.js";
+import { grammarGate } from "./grammar-gate.js";
 import { modelFileHash } from "./model-hash.js";
 import {
   DEFAULT_MODEL_URI,
@@ -35,6 +36,13 @@ import {
   validateGgufFile,
   type ModelSourceOptions,
 } from "./model-source.js";
+
+/** How node-llama-cpp's stop reasons are named in a transcript (others leave no transcript: aborted, a function call). */
+const STOPS: Record<string, AnswerTranscript["stop"]> = {
+  eogToken: "end",
+  maxTokens: "max_tokens",
+  stopGenerationTrigger: "stop_text",
+};
 
 export interface LlamaCodeModelOptions {
   /** A local GGUF path or a model URI (hf:…, https://…). Default: DEFAULT_MODEL_URI (the commands pass MODEL_PATH). */
@@ -329,9 +337,11 @@ export class LlamaCodeModel implements CodeModel {
         decodeMs: lastTokenAt - (firstTokenAt ?? lastTokenAt),
         contextTokens: sequence.nextTokenIndex,
       };
-      const stop = stopReason === "eogToken" ? "end" : stopReason === "maxTokens" ? "max_tokens" : undefined;
+      const stop = STOPS[stopReason ?? ""];
+      // Cut by the limit or stopped by a grammar's stop text: the tokens held back (and the text
+      // trimmed) are part of the answer a verifier checks.
       const { tokens, text } =
-        stop === "max_tokens"
+        stop === "max_tokens" || stop === "stop_text"
           ? this.withHeldBackTokens(sequence, promptLength, answerTokens, responseText)
           : { tokens: answerTokens, text: responseText };
       this.lastTranscript = stop ? { tokens, stop } : undefined;
@@ -355,7 +365,7 @@ export class LlamaCodeModel implements CodeModel {
     text: string,
   ): { tokens: Token[]; text: string } {
     const evaluated = sequence.contextTokens.slice(promptLength);
-    if (evaluated.length <= shown.length || shown.some((token, i) => evaluated[i] !== token))
+    if (evaluated.length < shown.length || shown.some((token, i) => evaluated[i] !== token))
       return { tokens: shown, text };
     return { tokens: evaluated, text: this.model.detokenize(evaluated) };
   }
@@ -391,16 +401,22 @@ export class LlamaCodeModel implements CodeModel {
 
   /**
    * The generation check: is `transcript` this model's greedy answer to `prompt`, generated with a
-   * limit of `maxTokens`? One prefill over prompt + answer (generation-check.ts). Runs in turn with
-   * complete() calls, on the sequence that serves the prompt's file.
+   * limit of `maxTokens` (and under the grammar of `jsonSchema`, as complete() was given it)? One
+   * prefill over prompt + answer (generation-check.ts). Runs in turn with complete() calls, on the
+   * sequence that serves the prompt's file.
    */
   checkAnswer(
     prompt: Prompt,
     transcript: AnswerTranscript,
-    options: { maxTokens?: number; maxGap?: number; signal?: AbortSignal } = {},
+    options: { maxTokens?: number; maxGap?: number; jsonSchema?: Record<string, unknown>; signal?: AbortSignal } = {},
   ): Promise<GenerationCheck> {
     if (this.disposed) return Promise.reject(new Error(`model ${this.name} is disposed`));
     return this.queue.run(async () => {
+      const llamaGrammar = options.jsonSchema ? await this.grammarFor(options.jsonSchema) : undefined;
+      const grammar = llamaGrammar ? grammarGate(this.llama, this.model, llamaGrammar) : undefined;
+      const stopText = llamaGrammar?.stopGenerationTriggers.map((trigger) =>
+        typeof trigger === "string" ? trigger : "toString" in trigger ? trigger.toString() : "",
+      )[0];
       const { sequence } = this.sequences.take(prompt.file);
       const promptTokens = this.promptTokens(prompt.text);
       return checkAnswer(sequence, {
@@ -409,6 +425,8 @@ export class LlamaCodeModel implements CodeModel {
         maxTokens: this.answerRoom(promptTokens.length, options.maxTokens ?? DEFAULT_MAX_TOKENS),
         endTokens: this.endTokens(),
         maxGap: options.maxGap,
+        ...(grammar ? { grammar } : {}),
+        ...(stopText ? { stopText, detokenize: (tokens: readonly Token[]) => this.detokenize(tokens) } : {}),
       });
     }, options.signal);
   }
