@@ -10,6 +10,7 @@
 var childProcess = require("node:child_process");
 var fs = require("node:fs");
 var path = require("node:path");
+var timers = require("node:timers");
 
 var MINIMUM = [22, 12];
 var ROOT = path.resolve(__dirname, "..");
@@ -62,13 +63,32 @@ function runChild(binary, args) {
   // Tools the child starts (npx, node, tsx) should find the same node.
   env.PATH = path.dirname(binary) + path.delimiter + (env.PATH || "");
   var child = childProcess.spawn(binary, args, { stdio: "inherit", env: env });
-  // Ctrl-C reaches the child through the terminal; a kill aimed at this process is passed on.
-  process.on("SIGINT", function () {});
+  var passed = false;
+  function pass(signal) {
+    passed = true;
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  }
+  // A signal aimed at this process is passed on; this one exits when the child does, with its code.
+  // Except Ctrl-C on a terminal: the terminal sends it to the child too, and a second copy would
+  // count as "Ctrl-C again, quit at once".
+  var onTerminal = Boolean(process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY);
+  process.on("SIGINT", function () {
+    if (!onTerminal) pass("SIGINT");
+  });
   ["SIGTERM", "SIGHUP"].forEach(function (signal) {
     process.on(signal, function () {
-      child.kill(signal);
+      pass(signal);
     });
   });
+  // npm runs a script through `sh -c`, and a SIGTERM to npm kills that shell without passing it on:
+  // this process is then orphaned (its parent changes). Stop the child as that SIGTERM would have.
+  var parent = process.ppid;
+  var orphaned = timers.setInterval(function () {
+    if (process.ppid === parent) return;
+    timers.clearInterval(orphaned);
+    if (!passed) pass("SIGTERM");
+  }, 200);
+  orphaned.unref();
   child.on("error", function (error) {
     console.error("dellm: cannot start " + binary + " (" + error.message + ")");
     process.exit(1);

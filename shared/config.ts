@@ -19,6 +19,9 @@ const positiveInt = (name: string) =>
     .int(`${name} must be a whole number`)
     .positive(`${name} must be above 0`);
 
+/** DELLM_MAX_JOBS unset: half the cores (each job clones, re-tests and runs repository tests on the bot). */
+export const DEFAULT_MAX_JOBS = Math.max(1, Math.floor(availableParallelism() / 2));
+
 const EnvSchema = z.object({
   ANTHROPIC_API_KEY: z.string().optional(),
   // Unset = the newest Sonnet the key can use, found with the Models API at start (bot/pipeline/claude-models.ts).
@@ -57,6 +60,8 @@ const EnvSchema = z.object({
     .gt(0, "DELLM_SPOT_CHECK_RATE must be above 0: a volunteer with a clean record is still checked sometimes")
     .max(1, "DELLM_SPOT_CHECK_RATE is a share: at most 1")
     .default(0.1),
+  /** `dellm serve`: jobs running at once; the rest wait in the queue (bot/github/job-queue.ts). */
+  DELLM_MAX_JOBS: positiveInt("DELLM_MAX_JOBS").default(DEFAULT_MAX_JOBS),
   /** Failed generation checks after which a volunteer gets no grants until `dellm workers --clear`. */
   DELLM_BLOCK_AFTER: positiveInt("DELLM_BLOCK_AFTER").default(3),
   // The bot re-tests volunteers' results in its own sandbox before merging (needs Docker on the bot).

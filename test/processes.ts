@@ -3,6 +3,7 @@
 // SIGKILL would hit that one instead of the worker), output kept so a test can wait for lines.
 import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createServer } from "node:net";
@@ -43,6 +44,49 @@ export function startCommand(
     ["--import", tsx, fileURLToPath(new URL(`../${script}`, import.meta.url)), ...args],
     { env, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] },
   );
+  return watched(child);
+}
+
+/** `npm run <script> -- <args>` in this checkout, as an operator starts it: npm → sh → bin/node22.cjs → node. */
+export function startNpmScript(script: "dellm" | "worker", args: string[], env: NodeJS.ProcessEnv): RunningProcess {
+  const child = spawn("npm", ["run", "--silent", script, "--", ...args], {
+    env,
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return watched(child);
+}
+
+/** The process and every process below it now (Linux /proc). */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    const parent = statOf(Number(name))?.ppid;
+    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), Number(name)]);
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+  return tree;
+}
+
+/** Whether the process still runs (a zombie, ended but not yet reaped, does not). */
+export function isRunning(pid: number): boolean {
+  const state = statOf(pid)?.state;
+  return state !== undefined && state !== "Z" && state !== "X";
+}
+
+function statOf(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    // "pid (comm) state ppid …": comm may hold spaces or parentheses, so read after the last ")".
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const [state, ppid] = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return { state: state!, ppid: Number(ppid) };
+  } catch {
+    return undefined; // gone
+  }
+}
+
+function watched(child: ChildProcess): RunningProcess {
   let text = "";
   const waiters = new Set<() => void>();
   const append = (chunk: Buffer) => {
@@ -101,7 +145,16 @@ export async function freePort(): Promise<number> {
  */
 export async function startServe(
   dir: string,
-  { secret, env = {} }: { secret: string; env?: Record<string, string> },
+  {
+    secret,
+    env = {},
+    via = "node",
+  }: {
+    secret: string;
+    env?: Record<string, string>;
+    /** "npm": through `npm run dellm -- serve` and the bin/node22.cjs launcher, as an operator starts it. */
+    via?: "node" | "npm";
+  },
 ): Promise<{ serve: RunningProcess; port: number; url: string }> {
   const { privateKey } = generateKeyPairSync("rsa", {
     modulusLength: 2048,
@@ -110,8 +163,9 @@ export async function startServe(
   });
   await writeFile(join(dir, "app.pem"), privateKey);
   const port = await freePort();
-  const serve = startCommand(
-    "bot/cli.ts",
+  const start = (args: string[], variables: NodeJS.ProcessEnv) =>
+    via === "npm" ? startNpmScript("dellm", args, variables) : startCommand("bot/cli.ts", args, variables);
+  const serve = start(
     ["serve", "--listen", "/ip4/127.0.0.1/tcp/0"],
     testEnv({
       DELLM_STATE_DIR: join(dir, "state"),
@@ -128,7 +182,7 @@ export async function startServe(
   try {
     await serve.waitFor(new RegExp(`webhooks on ${url.replace(/[.]/g, "\\.")}`));
   } catch (error) {
-    serve.child.kill("SIGKILL");
+    for (const pid of processTree(serve.child.pid!).reverse()) process.kill(pid, "SIGKILL");
     throw error;
   }
   return { serve, port, url };

@@ -24,6 +24,11 @@ import { startCoordinator } from "./start-coordinator.js";
 import { swarmFlags, swarmOptionsFrom } from "./swarm-options.js";
 import { SetupImages } from "../../shared/sandbox/setup-image.js";
 import { sweepLeftoverContainers } from "../../shared/sandbox/leftover-containers.js";
+import { healthHandler, HEALTH_PATH } from "./serve-health.js";
+
+/** A stop (SIGTERM) that takes longer than this exits anyway: saved jobs resume on the next start. */
+const STOP_GRACE_MS = 20_000;
+const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
 
 const AppEnvSchema = z.object({
   APP_ID: z.coerce
@@ -59,9 +64,11 @@ export const SERVE_USAGE = `Usage:
   dellm serve [--model <spec>] [--listen <multiaddr>] [--announce <multiaddr>] [--key <file>]
               [--bootstrap <multiaddr>] [--lease <s>]
 
-Runs the GitHub App: webhooks on http://HOST:PORT/WEBHOOK_PATH, jobs handed to the swarm of
-dellm-worker volunteers joining this node. Environment (or .env): APP_ID, PRIVATE_KEY or
-PRIVATE_KEY_PATH, WEBHOOK_SECRET, PORT, ANTHROPIC_API_KEY; see .env.example.
+Runs the GitHub App: webhooks on http://HOST:PORT/WEBHOOK_PATH, GET /health for probes, jobs
+(at most DELLM_MAX_JOBS at once, the rest queued) handed to the swarm of dellm-worker volunteers
+joining this node. SIGTERM, SIGINT or SIGHUP stops it; running jobs are saved and resume.
+Environment (or .env): APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, PORT,
+ANTHROPIC_API_KEY; see .env.example.
 With no APP_ID and no key yet, it first serves the registration page (it prints the link): the
 app is created on GitHub from app.yml, its settings are written into .env, and serving begins.
 --announce: the swarm address volunteers dial when it is not one this node listens on (NAT).`;
@@ -110,7 +117,9 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
     : undefined;
   if (!verifier) log("[github] DELLM_VERIFY_RESULTS=false: volunteers' results are merged as they report them");
   const generation =
-    verifier && env.DELLM_CHECK_MODEL ? await openGenerationVerifier(env.DELLM_CHECK_MODEL, env, log) : undefined;
+    verifier && env.DELLM_CHECK_MODEL
+      ? await openGenerationVerifier(env.DELLM_CHECK_MODEL, env, log, verifier)
+      : undefined;
   if (verifier && !generation)
     log("[github] DELLM_CHECK_MODEL unset: volunteers' files are re-tested but not checked to be the model's answers");
   // One database for the bot's state (volunteers' standing, deliveries handled).
@@ -142,6 +151,11 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
       setupImages: new SetupImages({ baseImage: env.DELLM_SANDBOX_IMAGE }),
       setupNetwork: env.DELLM_SETUP_NETWORK,
       joinHint: swarm.joinCommand,
+      maxJobs: env.DELLM_MAX_JOBS,
+      // A `/dellm stop`ped job's tasks come off the swarm's board (every replica's).
+      withdraw: (jobId) => {
+        for (const board of swarm.coordinator.group(jobId)) swarm.coordinator.removeJob(board.jobId);
+      },
       log,
     });
     return dellmApp(jobs, { deliveries: new DeliveryLog(db) })(probot, options);
@@ -163,27 +177,40 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
       { secret: appEnv.WEBHOOK_SECRET },
     ),
   });
+  // Signals from here on stop the bot cleanly (a second one while it stops changes nothing).
+  let stopSignal: (signal: NodeJS.Signals) => void = () => {};
+  const stopped = new Promise<NodeJS.Signals>((resolve) => (stopSignal = resolve));
+  for (const signal of STOP_SIGNALS) process.on(signal, stopSignal);
+  let http: Awaited<ReturnType<Server["start"]>>;
   try {
     await server.load(app);
+    server.addHandler(healthHandler(() => jobs!.counts()));
     const resumed = await jobs!.resume();
     // Jobs on the coordinator that no GitHub job owns (a `dellm run` in the same state folder) would keep volunteers busy for nobody.
     for (const jobId of swarm.coordinator.jobIds().filter((id) => !resumed.includes(id))) {
       log(`[github] job ${jobId} on the coordinator belongs to no GitHub issue; taking it off the board`);
       swarm.coordinator.removeJob(jobId);
     }
-    await server.start();
+    http = await server.start();
   } catch (error) {
+    for (const signal of STOP_SIGNALS) process.off(signal, stopSignal);
     await swarm.stop();
     throw error;
   }
   log(`[github] webhooks on http://${appEnv.HOST}:${appEnv.PORT}${appEnv.WEBHOOK_PATH} (app ${appEnv.APP_ID})`);
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
-  log("[github] stopping: running jobs are saved and resume on the next start");
-  await server.stop();
-  await jobs!.stop();
+  log(
+    `[github] health on http://${appEnv.HOST}:${appEnv.PORT}${HEALTH_PATH}; at most ${env.DELLM_MAX_JOBS} running at once (DELLM_MAX_JOBS)`,
+  );
+  const signal = await stopped;
+  log(`[github] stopping: running jobs are saved and resume on the next start (${signal})`);
+  setTimeout(() => {
+    log(`[github] stopping took over ${STOP_GRACE_MS / 1000} s; exiting now (saved jobs resume on the next start)`);
+    process.exit(1);
+  }, STOP_GRACE_MS).unref();
+  // No new connections; requests in flight finish (a slow one is cut at the grace's end).
+  const closing = server.stop();
+  http.closeIdleConnections();
+  await Promise.all([closing, jobs!.stop()]);
   await swarm.stop();
   await planning.dispose();
   await generation?.dispose();

@@ -1,5 +1,6 @@
-// The issue comment that shows a job moving: posted when the job starts, then edited in place
-// (at most every few seconds, always on the final state) so people see planning, tasks done, the PR.
+// The issue comment that shows a job moving: posted when the job is queued (with its place in the
+// queue), then edited in place (at most every few seconds, always on the final state) so people see
+// planning, tasks done, the PR.
 import type { ProbotOctokit } from "probot";
 import type { GitHubJob } from "./job-store.js";
 import { codeSpanCell, markdownInline } from "./markdown-text.js";
@@ -12,8 +13,15 @@ export interface Progress {
   failed: number;
 }
 
-/** The comment's text for the job's current stage. */
-export function jobCommentBody(job: GitHubJob, progress?: Progress): string {
+/** Where a queued job stands: queued jobs that start before it, jobs running, and how many may run at once. */
+export interface QueuePlace {
+  ahead: number;
+  running: number;
+  limit: number;
+}
+
+/** The comment's text for the job's current stage (`place`: while it is queued). */
+export function jobCommentBody(job: GitHubJob, progress?: Progress, place?: QueuePlace): string {
   const run = job.rerun ? `${job.rerun.length} re-run (of ${job.tasks.length})` : `${job.tasks.length}`;
   const lines = [
     `**dellm** job \`${job.id}\`${job.retry_of ? ` (retry of \`${job.retry_of}\`)` : ""}, started by @${job.requested_by}`,
@@ -32,7 +40,7 @@ export function jobCommentBody(job: GitHubJob, progress?: Progress): string {
   lines.push(
     `${check(job.stage === "done" && job.pr_url !== undefined)} pull request${job.pr_url ? `: ${job.pr_url}` : ""}`,
   );
-  lines.push("", headline(job));
+  lines.push("", headline(job, place));
   return lines.join("\n");
 }
 
@@ -45,10 +53,15 @@ export function progressOf(job: GitHubJob): Progress {
 
 const order: GitHubJob["stage"][] = ["queued", "planning", "distributing", "merging", "pushing", "done"];
 
-function headline(job: GitHubJob): string {
+function headline(job: GitHubJob, place?: QueuePlace): string {
   switch (job.stage) {
-    case "queued":
-      return "Queued: starting shortly.";
+    case "queued": {
+      if (!place) return "Queued: starting shortly.";
+      const at = `at most ${place.limit} ${place.limit === 1 ? "runs" : "run"} at a time`;
+      if (place.ahead === 0 && place.running < place.limit) return `Queued: starting now; ${at}.`;
+      const jobs = (n: number) => `${n} ${n === 1 ? "job" : "jobs"}`;
+      return `Queued: ${jobs(place.ahead)} ahead of this one and ${place.running} running; ${at}. Comment \`/dellm stop\` to take it off the queue.`;
+    }
     case "planning":
       return "Planning: reading the repository and splitting the issue into tasks…";
     case "distributing":
@@ -63,6 +76,8 @@ function headline(job: GitHubJob): string {
         : `Done: all ${job.files.length} files passed their tests.`;
     }
     case "failed":
+      if (job.stopped_by)
+        return `**Stopped** by @${job.stopped_by} while ${job.failed_in ?? "queued"}. Comment \`/dellm retry\` to continue: finished tasks are kept.`;
       // The error can quote a model (a refused plan) or a worker: one line, no HTML.
       return `**Failed** while ${job.failed_in ?? "running"}: ${markdownInline(job.error ?? "unknown error")}`;
   }
@@ -72,7 +87,7 @@ function headline(job: GitHubJob): string {
 export class LiveComment {
   private timer: NodeJS.Timeout | undefined;
   private lastShown = 0;
-  private latest: { job: GitHubJob; progress?: Progress } | undefined;
+  private latest: { job: GitHubJob; progress?: Progress; place?: QueuePlace } | undefined;
   private writing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -93,20 +108,20 @@ export class LiveComment {
   }
 
   /** Show the latest state now; creates the comment (and sets job.comment_id) the first time. */
-  flush(job?: GitHubJob, progress?: Progress): Promise<void> {
-    if (job) this.latest = { job, progress };
+  flush(job?: GitHubJob, progress?: Progress, place?: QueuePlace): Promise<void> {
+    if (job) this.latest = { job, progress, place };
     clearTimeout(this.timer);
     this.timer = undefined;
     const shown = this.latest;
     if (!shown) return this.writing;
     this.latest = undefined;
-    this.writing = this.writing.then(() => this.write(shown.job, shown.progress));
+    this.writing = this.writing.then(() => this.write(shown.job, shown.progress, shown.place));
     return this.writing;
   }
 
-  private async write(job: GitHubJob, progress?: Progress): Promise<void> {
+  private async write(job: GitHubJob, progress?: Progress, place?: QueuePlace): Promise<void> {
     this.lastShown = Date.now();
-    const body = jobCommentBody(job, progress);
+    const body = jobCommentBody(job, progress, place);
     const where = { owner: job.owner, repo: job.repo };
     try {
       if (job.comment_id === undefined) {

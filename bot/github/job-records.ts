@@ -50,6 +50,7 @@ export function retryJob(latest: GitHubJob, request: RetryRequest): GitHubJob | 
     stage: "queued",
     failed_in: undefined,
     error: undefined,
+    stopped_by: undefined,
     comment_id: undefined,
     commit: undefined,
     summary: undefined,

@@ -76,6 +76,8 @@ export const GitHubJobSchema = z.object({
   /** Tasks handed back to the swarm in the repair round under way. */
   repairing: z.array(z.number().int().positive()).optional(),
   error: z.string().optional(),
+  /** Who stopped the job with `/dellm stop` (it is then failed, its results kept for `/dellm retry`). */
+  stopped_by: z.string().optional(),
   created_at: z.number(),
   updated_at: z.number(),
 });

@@ -1,6 +1,8 @@
 // The GitHub App's jobs: an issue (or a retry) becomes a job that is planned with the repository in
 // view, handed to the swarm, merged on a branch of a fresh clone, pushed, and answered with a pull
 // request and a check run. Every step is saved first, so a restarted bot resumes where it stopped.
+// Jobs wait in a fair queue (job-queue.ts) for one of DELLM_MAX_JOBS slots; `/dellm stop` takes one
+// off the queue or stops it where it stands.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Result, TestResult } from "../../shared/schemas.js";
@@ -13,7 +15,10 @@ import { Checkout, githubRemote, type RemoteUrl } from "./checkout.js";
 import { isActive, type GitHubJob, type GitHubJobStore } from "./job-store.js";
 import { commentOnIssue, createCheckRun, installationToken, openOrUpdatePullRequest } from "./github-api.js";
 import { newIssueJob, retryJob } from "./job-records.js";
-import { LiveComment, type Octokit } from "./job-comment.js";
+import { LiveComment, type Octokit, type QueuePlace } from "./job-comment.js";
+import { JobQueue } from "./job-queue.js";
+import { markStopped, stopReport } from "./job-stop.js";
+import { DEFAULT_MAX_JOBS } from "../../shared/config.js";
 import { explain, NoResultsError, NoTrustedResultsError } from "./job-failures.js";
 import { jobSetupImage, setupFailureDetails, setupNote } from "./job-setup.js";
 import { SetupImages } from "../../shared/sandbox/setup-image.js";
@@ -59,12 +64,30 @@ export interface RetryRequest {
   private?: boolean;
 }
 
+export interface StopRequest {
+  owner: string;
+  repo: string;
+  /** The issue, or the pull request a job opened for it. */
+  number: number;
+  requestedBy: string;
+}
+
 export type StartOutcome = { started: true; jobId: string } | { started: false; reason: string };
+export type StopOutcome = { stopped: true; jobId: string } | { stopped: false; reason: string };
 
 /** What the webhook handlers need from the job side (tests may stand in for it). */
 export interface JobStarter {
   start(request: IssueRequest): Promise<StartOutcome>;
   retry(request: RetryRequest): Promise<StartOutcome>;
+  /** `/dellm stop`: take the issue's job off the queue, or stop it where it stands (its results are kept). */
+  stopJob(request: StopRequest): Promise<StopOutcome>;
+}
+
+/** What the health endpoint shows. */
+export interface QueueCounts {
+  queued: number;
+  running: number;
+  max_jobs: number;
 }
 
 export interface GitHubJobsOptions {
@@ -98,14 +121,29 @@ export interface GitHubJobsOptions {
   setupNetwork?: boolean;
   /** How a volunteer joins this bot's swarm, quoted when no worker answered. */
   joinHint?: string;
+  /** Jobs running at once (DELLM_MAX_JOBS); the others wait in the queue. */
+  maxJobs?: number;
+  /** Takes a stopped job's tasks off the swarm, so volunteers stop solving them. */
+  withdraw?: (jobId: string) => void;
   log?: (line: string) => void;
 }
 
 export class GitHubJobs implements JobStarter {
   private readonly running = new Map<string, Promise<GitHubJob>>();
-  /** Issues with a job starting or running; set before any await, so two webhooks cannot both start one. */
+  /** Issues with a job starting, queued or running; set before any await, so two webhooks cannot both start one. */
   private readonly busy = new Set<string>();
   private readonly jobOfIssue = new Map<string, string>();
+  private readonly queue: JobQueue;
+  /** Queued jobs' records, by id. */
+  private readonly waiting = new Map<string, GitHubJob>();
+  /** Each running job's own stop (`/dellm stop`); the bot's own stop is `stopping`. */
+  private readonly controllers = new Map<string, AbortController>();
+  /** Who stopped each job being stopped. */
+  private readonly stoppedBy = new Map<string, string>();
+  /** The "queued" comment being posted: a job's progress edits it only once it exists. */
+  private readonly acknowledgments = new Map<string, Promise<void>>();
+  /** Each queued or running job's final state. */
+  private readonly ends = new Map<string, Deferred<GitHubJob>>();
   private readonly stopping = new AbortController();
   private readonly log: (line: string) => void;
   /** The repository's test runs on base commits, reused by repair rounds. */
@@ -118,6 +156,11 @@ export class GitHubJobs implements JobStarter {
   constructor(private readonly options: GitHubJobsOptions) {
     this.log = options.log ?? (() => {});
     this.setupImages = options.setupImages ?? new SetupImages();
+    this.queue = new JobQueue(options.maxJobs ?? DEFAULT_MAX_JOBS);
+  }
+
+  counts(): QueueCounts {
+    return { queued: this.queue.queued, running: this.queue.running, max_jobs: this.queue.limit };
   }
 
   async start(request: IssueRequest): Promise<StartOutcome> {
@@ -135,29 +178,65 @@ export class GitHubJobs implements JobStarter {
     return this.claimIssue(latest.owner, latest.repo, latest.issue_number, async () => retryJob(latest, request));
   }
 
-  /** Pick up the jobs a stopped bot left unfinished (call once at start). */
+  /**
+   * Pick up the jobs a stopped bot left unfinished (call once at start): those that had started
+   * first, then the queue in the order it was saved (oldest first), all through the queue.
+   */
   async resume(): Promise<string[]> {
     const unfinished = (await this.options.store.all()).filter(isActive);
-    for (const job of unfinished) {
+    const ordered = [
+      ...unfinished.filter((j) => j.stage !== "queued"),
+      ...unfinished.filter((j) => j.stage === "queued"),
+    ];
+    for (const job of ordered) {
       const key = issueKey(job.owner, job.repo, job.issue_number);
       if (this.busy.has(key)) continue;
       this.busy.add(key);
-      job.notes.push(`The bot restarted while this job was ${job.stage}; it resumed from there.`);
+      if (job.stage !== "queued")
+        job.notes.push(`The bot restarted while this job was ${job.stage}; it resumed from there.`);
       this.log(`[github] resuming job ${job.id} (${job.owner}/${job.repo}#${job.issue_number}) at ${job.stage}`);
-      this.launch(job, key);
+      this.enqueue(job, key, true);
     }
+    this.pump();
     return unfinished.map((j) => j.id);
   }
 
-  /** The job's final state once its run ends (undefined when it is not running). */
+  /** The job's final state once it ends (undefined when it is neither queued nor running). */
   settled(jobId: string): Promise<GitHubJob> | undefined {
-    return this.running.get(jobId);
+    return this.ends.get(jobId)?.promise;
   }
 
-  /** Stop running jobs where they stand (their saved state resumes them on the next start). */
+  /** Stop running jobs where they stand and start no more (their saved state resumes them on the next start). */
   async stop(): Promise<void> {
     this.stopping.abort(new Error("the bot is stopping"));
-    await Promise.allSettled(this.running.values());
+    await Promise.allSettled([...this.running.values(), ...this.acknowledgments.values()]);
+    // Queued jobs stay queued on disk; whoever waits on one gets it as it stands.
+    for (const [id, job] of this.waiting) this.ends.get(id)?.resolve(job);
+  }
+
+  async stopJob(request: StopRequest): Promise<StopOutcome> {
+    const latest = await this.options.store.latestFor(request.owner, request.repo, request.number);
+    const id = latest && this.jobOfIssue.get(issueKey(latest.owner, latest.repo, latest.issue_number));
+    if (!id) return { stopped: false, reason: `no dellm job is queued or running for #${request.number}.` };
+    const queued = this.waiting.get(id);
+    if (queued && this.queue.remove(id)) {
+      this.waiting.delete(id);
+      markStopped(queued, request.requestedBy);
+      this.log(`[github] job ${id} taken off the queue by @${request.requestedBy}`);
+      await this.options.store.save(queued);
+      await this.acknowledgments.get(id);
+      await this.tellStopped(queued);
+      this.settle(queued, queued);
+      return { stopped: true, jobId: id };
+    }
+    const control = this.controllers.get(id);
+    if (!control) return { stopped: false, reason: `job \`${id}\` is finishing; there is nothing left to stop.` };
+    if (this.stoppedBy.has(id)) return { stopped: false, reason: `job \`${id}\` is already stopping.` };
+    // The run notices at its next step (or at once, where it waits on the swarm or the planner) and reports.
+    this.stoppedBy.set(id, request.requestedBy);
+    this.log(`[github] job ${id} stopped by @${request.requestedBy}`);
+    control.abort(new Error(`stopped by @${request.requestedBy}`));
+    return { stopped: true, jobId: id };
   }
 
   private async claimIssue(
@@ -169,10 +248,16 @@ export class GitHubJobs implements JobStarter {
     const key = issueKey(owner, repo, issueNumber);
     const refusal = (id?: string): StartOutcome => ({
       started: false,
-      reason: `a dellm job${id ? ` (\`${id}\`)` : ""} is already running for #${issueNumber}; wait for it to finish, then comment \`/dellm retry\` if it leaves failures.`,
+      reason: `a dellm job${id ? ` (\`${id}\`)` : ""} is already ${id && this.waiting.has(id) ? "queued" : "running"} for #${issueNumber}; wait for it to finish, then comment \`/dellm retry\` if it leaves failures (or \`/dellm stop\` to stop it).`,
     });
+    if (this.queue.queued >= this.queue.capacity)
+      return {
+        started: false,
+        reason: `${this.queue.queued} dellm jobs are already waiting for this bot; try again when some have finished.`,
+      };
     if (this.busy.has(key)) return refusal(this.jobOfIssue.get(key));
     this.busy.add(key);
+    let job: GitHubJob | string;
     try {
       const active = (await this.options.store.all()).find(
         (j) => issueKey(j.owner, j.repo, j.issue_number) === key && isActive(j),
@@ -181,33 +266,115 @@ export class GitHubJobs implements JobStarter {
         this.busy.delete(key);
         return refusal(active.id);
       }
-      const job = await create();
+      job = await create();
       if (typeof job === "string") {
         this.busy.delete(key);
         return { started: false, reason: job };
       }
       await this.options.store.save(job);
-      this.launch(job, key);
-      return { started: true, jobId: job.id };
     } catch (error) {
       this.busy.delete(key);
       throw error;
     }
+    // Saved as queued before it is queued: a restart from here on resumes it.
+    const place = { ahead: this.enqueue(job, key, true), running: this.queue.running, limit: this.queue.limit };
+    const acknowledged = this.acknowledge(job, place); // registered before the job can start and edit it
+    this.pump();
+    await acknowledged;
+    return { started: true, jobId: job.id };
   }
 
-  private launch(job: GitHubJob, key: string): void {
+  /** Puts the job in the queue; returns how many queued jobs go before it. */
+  private enqueue(job: GitHubJob, key: string, evenIfFull = false): number {
+    const ahead = this.queue.enqueue(
+      { id: job.id, installation: job.installation_id, repository: `${job.owner}/${job.repo}`.toLowerCase() },
+      evenIfFull,
+    );
+    this.waiting.set(job.id, job);
     this.jobOfIssue.set(key, job.id);
-    const run = this.run(job).finally(() => {
-      this.views.delete(job.id);
-      this.busy.delete(key);
-      this.jobOfIssue.delete(key);
-      this.running.delete(job.id);
-    });
-    this.running.set(job.id, run);
+    const end = deferred<GitHubJob>();
+    end.promise.catch(() => {}); // nobody need wait on it; the run logs its own errors
+    this.ends.set(job.id, end);
+    return ahead;
   }
 
-  private async run(job: GitHubJob): Promise<GitHubJob> {
-    const signal = this.stopping.signal;
+  /** Posts the job's comment at once with its place in the queue; the progress comment later edits it. */
+  private acknowledge(job: GitHubJob, place: QueuePlace): Promise<void> {
+    const posted = (async () => {
+      try {
+        const octokit = await this.options.auth(job.installation_id);
+        await new LiveComment(octokit, 0, (reason) =>
+          this.log(`[github] could not post the queued comment of ${job.id}: ${reason}`),
+        ).flush(job, undefined, place);
+        await this.options.store.save(job); // its comment_id, so a restart edits the same comment
+      } catch (error) {
+        // The run reports what it can; a comment GitHub refused now must not lose the job.
+        this.log(`[github] could not acknowledge job ${job.id}: ${(error as Error).message}`);
+      }
+    })();
+    this.acknowledgments.set(job.id, posted);
+    return posted;
+  }
+
+  /** Starts queued jobs while slots are free (never once the bot is stopping). */
+  private pump(): void {
+    if (this.stopping.signal.aborted) return;
+    for (let entry = this.queue.next(); entry; entry = this.queue.next()) {
+      const job = this.waiting.get(entry.id)!;
+      this.waiting.delete(entry.id);
+      this.launch(job);
+    }
+  }
+
+  private launch(job: GitHubJob): void {
+    const control = new AbortController();
+    this.controllers.set(job.id, control);
+    const run = this.run(job, AbortSignal.any([this.stopping.signal, control.signal]));
+    this.running.set(job.id, run);
+    run.then(
+      (final) => this.settle(job, final),
+      (error: unknown) => {
+        this.log(`[github] job ${job.id} ended with an error: ${(error as Error).message}`);
+        this.settle(job, undefined, error);
+      },
+    );
+  }
+
+  /** The job ended (or left the queue): its slot and its issue are free, the next job starts. */
+  private settle(job: GitHubJob, final: GitHubJob | undefined, error?: unknown): void {
+    const key = issueKey(job.owner, job.repo, job.issue_number);
+    this.views.delete(job.id);
+    this.running.delete(job.id);
+    this.controllers.delete(job.id);
+    this.stoppedBy.delete(job.id);
+    this.acknowledgments.delete(job.id);
+    this.queue.finished(job.id);
+    if (this.jobOfIssue.get(key) === job.id) {
+      this.jobOfIssue.delete(key);
+      this.busy.delete(key);
+    }
+    const end = this.ends.get(job.id);
+    this.ends.delete(job.id);
+    if (final) end?.resolve(final);
+    else end?.reject(error);
+    this.pump();
+  }
+
+  private async tellStopped(job: GitHubJob, octokit?: Octokit, comment?: LiveComment): Promise<void> {
+    try {
+      octokit ??= await this.options.auth(job.installation_id);
+    } catch (error) {
+      this.log(`[github] could not report the stop of ${job.id}: ${(error as Error).message}`);
+      return;
+    }
+    comment ??= new LiveComment(octokit, 0, (reason) =>
+      this.log(`[github] could not update the progress comment of ${job.id}: ${reason}`),
+    );
+    await comment.flush(job);
+    await this.comment(octokit, job, stopReport(job));
+  }
+
+  private async run(job: GitHubJob, signal: AbortSignal): Promise<GitHubJob> {
     const save = () => this.options.store.save(job);
     let octokit: Octokit;
     try {
@@ -224,14 +391,18 @@ export class GitHubJobs implements JobStarter {
       this.log(`[github] could not update the progress comment of ${job.id}: ${reason}`),
     );
     try {
+      // The queued comment first: the progress edits it rather than posting a second one.
+      await this.acknowledgments.get(job.id);
       await comment.flush(job);
       await save();
+      signal.throwIfAborted();
       const remoteUrl = this.options.remoteUrl ?? githubRemote;
       const checkout = await Checkout.clone(cloneDir, async () =>
         remoteUrl(job.owner, job.repo, await installationToken(octokit)),
       );
       job.base_branch = checkout.baseBranch;
       if (job.stage === "queued" || job.stage === "planning") await this.plan(job, checkout, comment, signal);
+      signal.throwIfAborted();
       if (job.stage === "distributing") await this.collect(job, checkout, comment, signal);
       // deliver() asks for a repair round when the repository's tests regressed: collect, then deliver again.
       while (
@@ -246,6 +417,14 @@ export class GitHubJobs implements JobStarter {
       this.log(`[github] job ${job.id} done: ${job.pr_url ?? "no pull request"}`);
       return job;
     } catch (error) {
+      const by = this.stoppedBy.get(job.id);
+      if (by) {
+        markStopped(job, by);
+        await save();
+        this.options.withdraw?.(job.id);
+        await this.tellStopped(job, octokit, comment);
+        return job;
+      }
       if (signal.aborted) {
         await save();
         return job;
@@ -336,6 +515,11 @@ export class GitHubJobs implements JobStarter {
       kept,
       replicas: job.settings.replicas,
     });
+    if (signal.aborted && this.stoppedBy.has(job.id)) {
+      // A `/dellm stop`: what finished is kept, for the report and for `/dellm retry`.
+      if (repairing) this.keepBetterResults(job, results, repairing);
+      else job.results = [...results.values()];
+    }
     signal.throwIfAborted();
     if (disagreed.length)
       job.notes.push(
@@ -426,6 +610,7 @@ export class GitHubJobs implements JobStarter {
     comment: LiveComment,
     signal: AbortSignal,
   ): Promise<boolean> {
+    signal.throwIfAborted();
     job.stage = "merging";
     comment.update(job);
     const onRemote = await checkout.remoteBranch(job.branch);
@@ -540,6 +725,19 @@ export class GitHubJobs implements JobStarter {
       this.log(`[github] could not comment on ${job.owner}/${job.repo}#${job.issue_number}: ${error.message}`);
     });
   }
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((yes, no) => ((resolve = yes), (reject = no)));
+  return { promise, resolve, reject };
 }
 
 const issueKey = (owner: string, repo: string, issue: number) => `${owner}/${repo}#${issue}`.toLowerCase();

@@ -23,11 +23,13 @@ import { openStateDatabase } from "../state/database.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { IssueRequest, JobStarter, RetryRequest, StartOutcome } from "./jobs.js";
+import type { IssueRequest, JobStarter, RetryRequest, StartOutcome, StopOutcome, StopRequest } from "./jobs.js";
 
 const starts: IssueRequest[] = [];
 const retries: RetryRequest[] = [];
+const stops: StopRequest[] = [];
 let answer: StartOutcome = { started: true, jobId: "job-test-123456" };
+let stopAnswer: StopOutcome = { stopped: true, jobId: "job-test-123456" };
 const jobs: JobStarter = {
   async start(request) {
     starts.push(request);
@@ -36,6 +38,10 @@ const jobs: JobStarter = {
   async retry(request) {
     retries.push(request);
     return answer;
+  },
+  async stopJob(request) {
+    stops.push(request);
+    return stopAnswer;
   },
 };
 
@@ -47,7 +53,9 @@ afterAll(() => server.stop());
 afterEach(() => {
   starts.length = 0;
   retries.length = 0;
+  stops.length = 0;
   answer = { started: true, jobId: "job-test-123456" };
+  stopAnswer = { stopped: true, jobId: "job-test-123456" };
   nock.cleanAll();
 });
 
@@ -194,12 +202,36 @@ describe("GitHub App webhooks", () => {
     );
   });
 
+  it("`/dellm stop` from a writer asks the job side to stop the issue's job, and says why when nothing stops", async () => {
+    installationTokens();
+    permission("alice", "write");
+    const comments = captureComments();
+    await server.deliver("issue_comment", commentPayload("/dellm stop", "alice", 7));
+    expect(stops).toEqual([{ owner: "octo", repo: "demo", number: 7, requestedBy: "alice" }]);
+    // The job side reports a stop itself; the edge adds nothing.
+    expect(comments.bodies).toEqual([]);
+
+    stopAnswer = { stopped: false, reason: "no dellm job is queued or running for #7." };
+    permission("alice", "write");
+    await server.deliver("issue_comment", commentPayload("/dellm stop", "alice", 7));
+    expect(comments.bodies).toEqual(["dellm did not stop anything: no dellm job is queued or running for #7."]);
+  });
+
+  it("refuses `/dellm stop` from someone without write access: a reply, nothing stopped", async () => {
+    installationTokens();
+    permission("mallory", "read");
+    const comments = captureComments();
+    await server.deliver("issue_comment", commentPayload("/dellm stop", "mallory"));
+    expect(stops).toEqual([]);
+    expect(comments.bodies[0]).toMatch(/@mallory only people with write access/);
+  });
+
   it("answers an unknown /dellm command with the ones it knows, and ignores bots and ordinary comments", async () => {
     installationTokens();
     permission("alice", "write");
     const comments = captureComments();
     await server.deliver("issue_comment", commentPayload("/dellm deploy"));
-    expect(comments.bodies[0]).toMatch(/does not know `\/dellm deploy`.*`\/dellm retry`/);
+    expect(comments.bodies[0]).toMatch(/does not know `\/dellm deploy`.*`\/dellm retry`.*`\/dellm stop`/);
 
     await server.deliver("issue_comment", commentPayload("/dellm retry", "dellm[bot]", 7, "Bot"));
     await server.deliver("issue_comment", commentPayload("looks good, but dellm should retry"));
@@ -220,6 +252,9 @@ describe("GitHub App webhooks, delivered twice", () => {
       },
       async retry() {
         return { started: true, jobId: "job-test-123456" };
+      },
+      async stopJob() {
+        return { stopped: true, jobId: "job-test-123456" };
       },
     };
     const serve = async () => {

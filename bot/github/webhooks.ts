@@ -1,4 +1,4 @@
-// The GitHub App's webhook edge (Probot): who may start or retry dellm on an issue, the repository's
+// The GitHub App's webhook edge (Probot): who may start, retry or stop dellm on an issue, the repository's
 // settings, and the replies when it will not. What a job then does is behind `JobStarter`.
 import type { ApplicationFunction, Context } from "probot";
 import { z } from "zod";
@@ -6,7 +6,7 @@ import { parseSettings, SettingsError, type AppSettings } from "./app-settings.j
 import type { JobStarter, StartOutcome } from "./jobs.js";
 import type { DeliveryLog } from "./deliveries.js";
 
-/** Permissions that may start or retry a job (GitHub's collaborator permission levels). */
+/** Permissions that may start, retry or stop a job (GitHub's collaborator permission levels). */
 const MAY_RUN = new Set(["admin", "maintain", "write"]);
 export const SETTINGS_FILE = "dellm.yml";
 
@@ -96,9 +96,20 @@ export function dellmApp(jobs: JobStarter, { deliveries }: DellmAppOptions = {})
         );
         return;
       }
+      if (command[1] === "stop") {
+        // The job side reports the stop on the issue (what had finished); only a refusal is said here.
+        const outcome = await jobs.stopJob({
+          owner: repository.owner.login,
+          repo: repository.name,
+          number: payload.issue.number,
+          requestedBy: sender.login,
+        });
+        if (!outcome.stopped) await on.say(`dellm did not stop anything: ${outcome.reason}`);
+        return;
+      }
       if (command[1] !== "retry") {
         await on.say(
-          `@${sender.login} dellm does not know \`/dellm${command[1] ? ` ${command[1]}` : ""}\`. It understands \`/dellm retry\` (re-run the failed or missing tasks of the latest job).`,
+          `@${sender.login} dellm does not know \`/dellm${command[1] ? ` ${command[1]}` : ""}\`. It understands \`/dellm retry\` (re-run the failed or missing tasks of the latest job) and \`/dellm stop\` (take the issue's job off the queue, or stop it where it stands; finished tasks are kept).`,
         );
         return;
       }
