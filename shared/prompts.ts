@@ -208,13 +208,17 @@ Fix the code so that all tests pass. Output ONLY the complete corrected code, no
 }
 
 /** Query 5.7: tell the user what was done. */
-export function summaryPrompt(userQuery: string, plan: string): Prompt {
+export function summaryPrompt(userQuery: string, plan: string, problems: string[] = []): Prompt {
+  // The seed's prompt, plus what did not work out: a summary must not say "Added X" over a file that failed or was never written.
+  const notDone = problems.length
+    ? `- Not done (say so, and do not claim these were added or work): ${problems.join("; ")}\n`
+    : "";
   return {
     kind: "summary",
     text: `Given:
 - User query: ${userQuery}
 - Plan of action: ${plan}
-
+${notDone}
 Now that all the code has been generated, tell the user what has been done 
 to solve their query and how to run and test the code. Also mention the 
 repository where the code was modified.

@@ -107,7 +107,7 @@ describe("dellm run (scripted model, real sandbox and git)", () => {
     expect(stdout).toContain("I wrote a small calc package with add, mean and a report.");
     expect(stdout).toContain("Task completed!");
     expect(stdout).toContain(
-      "Generated 3 files:\n- calc/core.py (passed tests)\n- calc/stats.py (passed tests)\n- report.py (passed tests)",
+      "Generated 3 files:\n- calc/core.py (passed tests, new file)\n- calc/stats.py (passed tests, new file)\n- report.py (passed tests, new file)",
     );
     expect(stdout).toContain("- 3 tests passed\n- 0 tests failed");
     const branch = stdout.match(/Branch: (dellm\/job-[a-z0-9-]+)/)?.[1];

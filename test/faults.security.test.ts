@@ -3,7 +3,8 @@
 // mid-job does not stop the job. GitHub is a local server speaking its API (the bot is its own
 // process here, out of nock's reach); the swarm, sandbox and git are real.
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { DatabaseSync } from "node:sqlite";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sign } from "@octokit/webhooks-methods";
@@ -12,6 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { ScriptRule } from "../worker/model/scripted-code-model.js";
 import { startFakeGitHub, type FakeGitHub } from "./fake-github.js";
 import { bareRepository } from "./git-fixtures.js";
+import { stateDatabasePath } from "../bot/state/database.js";
 import { labeledPayload } from "./github-webhooks.js";
 import { freePort, startCommand, testEnv, type RunningProcess } from "./processes.js";
 
@@ -57,11 +59,17 @@ function start(script: "bot/cli.ts" | "worker/cli.ts", args: string[], env: Node
   return child;
 }
 
-async function jobStage(stateDir: string): Promise<string | undefined> {
-  const dir = join(stateDir, "github-jobs");
-  const names = (await readdir(dir).catch(() => [])).filter((n) => n.endsWith(".json"));
-  if (names.length === 0) return undefined;
-  return (JSON.parse(await readFile(join(dir, names[0]!), "utf8")) as { stage: string }).stage;
+/** The stage of the job the bot saved, read from its state database beside it (undefined before there is one). */
+function jobStage(stateDir: string): string | undefined {
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(stateDatabasePath(stateDir), { readOnly: true });
+    return (db.prepare("SELECT stage FROM jobs LIMIT 1").get() as { stage: string } | undefined)?.stage;
+  } catch {
+    return undefined; // no database or no jobs table yet: the bot is still starting
+  } finally {
+    db?.close();
+  }
 }
 
 describe("faults", () => {
@@ -115,7 +123,7 @@ describe("faults", () => {
     });
     expect(delivered.status).toBe(200);
     // No worker yet: the job waits in the swarm. Kill the bot there.
-    for (let i = 0; (await jobStage(stateDir)) !== "distributing"; i++) {
+    for (let i = 0; jobStage(stateDir) !== "distributing"; i++) {
       if (i > 200) throw new Error(`the job never reached the swarm:\n${first.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -207,6 +215,6 @@ describe("faults", () => {
 
     expect(await bot.exited).toBe(0);
     expect(bot.output()).toContain("[collect] 1/1 results");
-    expect(bot.output()).toMatch(/calc\/core\.py \(passed tests\)/);
+    expect(bot.output()).toMatch(/calc\/core\.py \(passed tests, new file\)/);
   }, 120_000);
 });

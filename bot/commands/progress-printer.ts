@@ -33,6 +33,21 @@ export function describeJobEvent(event: JobEvent): string | null {
       return event.merge.commit
         ? `[merge] ${event.merge.written.length} files on ${event.merge.branch} at ${event.merge.commit.slice(0, 12)}${event.merge.skipped.length ? `, ${event.merge.skipped.length} not written` : ""}`
         : `[merge] no file could be written (${event.merge.skipped.length} not written); no branch was created`;
+    case "repository-tests": {
+      const { report } = event;
+      if (report.status !== "compared")
+        return `[repository] the repository's own tests: ${report.status === "no_tests" ? "none found" : `not run (${showUntrusted(report.reason ?? "")})`}`;
+      return `[repository] the repository's own tests before and after: ${report.passing} passing, ${report.regressions.length} regressed${
+        report.regressions.length
+          ? ` (${report.regressions
+              .slice(0, 5)
+              .map((r) => showUntrusted(r.id))
+              .join(", ")})`
+          : ""
+      }`;
+    }
+    case "repair-round":
+      return `[repair] round ${event.round}: task(s) ${event.tasks.join(", ")} go back to the workers with the failing tests' log`;
     case "summary-failed":
       return `[summary] the planner could not write the summary (${showUntrusted(event.reason)}); printing the results only`;
   }

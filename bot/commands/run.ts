@@ -146,6 +146,8 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
   try {
     let distribution: Distribution;
     let verifier: DockerSandbox | undefined;
+    // Where the repository's own tests run before and after: the local workers' sandbox, or the re-test's.
+    let repositorySandbox: DockerSandbox | undefined;
     if (options.swarm) {
       // The volunteers test the code; the bot re-tests it in its own sandbox (unless told not to), and needs a model only to plan locally.
       if (options.verify) verifier = await openVerifier(options.image, env.DOCKER_TIMEOUT, "pass --no-verify");
@@ -170,6 +172,7 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
     } else {
       const sandbox = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });
       await sandbox.check();
+      repositorySandbox = sandbox;
       // One sequence per worker: their tasks' calls interleave, and each keeps its evaluated prompt prefix.
       model = await openCodeModelForCommand(options.model, options.threads, env, log, {
         gpu: options.gpu,
@@ -202,6 +205,8 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
       verifier,
       generation,
       reputation,
+      repositorySandbox: repositorySandbox ?? verifier,
+      logDir: join(env.DELLM_STATE_DIR, "jobs"),
       replicas: options.replicas,
       taskTimeoutSeconds: options.taskTimeout,
       // The repository's `setup` (.github/dellm.yml) wherever this machine tests: local workers or the re-test.

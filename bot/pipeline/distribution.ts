@@ -3,6 +3,7 @@
 // implement it; the pipeline gives them only what they read.
 import type { Job, JobId, Result, Task } from "../../shared/schemas.js";
 import type { WorkerEvent } from "../../worker/worker-loop.js";
+import type { RepositoryTests } from "./repository-check.js";
 import type { MergeOutcome } from "./merger.js";
 import type { RepositoryView } from "../../shared/sandbox/task-run.js";
 
@@ -50,6 +51,8 @@ export type JobEvent =
   | { kind: "collected"; received: number; total: number; timedOut: boolean }
   | { kind: "verified"; checked: number; disagreed: number[] }
   | { kind: "merged"; merge: MergeOutcome }
+  | { kind: "repository-tests"; report: RepositoryTests }
+  | { kind: "repair-round"; round: number; tasks: number[] }
   | { kind: "summary-failed"; reason: string };
 
 /** Something whose results can be watched (a JobBoard). */

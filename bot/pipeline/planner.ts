@@ -100,8 +100,11 @@ export class Planner {
   }
 
   /** Query 5.7 text; the caller appends the fixed results block. */
-  async summarize(userQuery: string, tasks: Task[], signal?: AbortSignal): Promise<string> {
-    const answer = await this.model.complete(summaryPrompt(userQuery, renderPlan(tasks)), { maxTokens: 400, signal });
+  async summarize(userQuery: string, tasks: Task[], signal?: AbortSignal, problems: string[] = []): Promise<string> {
+    const answer = await this.model.complete(summaryPrompt(userQuery, renderPlan(tasks), problems), {
+      maxTokens: 400,
+      signal,
+    });
     return answer.trim();
   }
 }

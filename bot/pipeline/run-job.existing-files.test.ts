@@ -75,7 +75,7 @@ describe("dellm run on an existing file", () => {
     expect(written.replace("\n    def count(self):\n        return len(self.rows)\n", "")).toContain(
       base.slice(0, base.indexOf("\n\n\ndef test_existing_4")),
     );
-    expect(outcome.summary).toContain("- inventory.py (passed tests, replaced the existing file)");
+    expect(outcome.summary).toContain("- inventory.py (passed tests, edited (9 lines))");
   }, 90_000);
 
   it("leaves the file untouched when the model answers with a whole file, and says why", async () => {

@@ -9,10 +9,12 @@ export async function summarizeJob(
   query: string,
   tasks: Task[],
   signal?: AbortSignal,
+  /** What did not work out (files that failed or were not written), told to the model so it never claims them. */
+  problems: string[] = [],
 ): Promise<{ text: string; failure?: string }> {
   try {
     // Model text: its lines stay, anything that would drive the terminal is escaped.
-    return { text: showUntrustedLines(await planner.summarize(query, tasks, signal)) };
+    return { text: showUntrustedLines(await planner.summarize(query, tasks, signal, problems)) };
   } catch (error) {
     return { text: "", failure: (error as Error).message };
   }
