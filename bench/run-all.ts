@@ -4,10 +4,12 @@
 // `task`: per-task latency on the worker's real path against llama.cpp's llama-bench; see bench/task-latency.ts;
 // `lookup`: what prompt-lookup decoding gains on this CPU for answers that copy the prompt; bench/prompt-lookup.ts;
 // `flood`: `dellm serve`'s memory and log under a 200 MB forged webhook; bench/webhook-flood.ts;
-// `verify`: the generation check's time against generating the answer; bench/generation-check.ts)
+// `verify`: the generation check's time against generating the answer; bench/generation-check.ts;
+// `jobs`: the App's job store in SQLite, its size after 1,000 jobs and the time of a save; bench/job-store.ts)
 import { writeFile } from "node:fs/promises";
 import { benchGeneration } from "./generation.js";
 import { benchGenerationCheck } from "./generation-check.js";
+import { benchJobStore } from "./job-store.js";
 import { benchPromptLookup } from "./prompt-lookup.js";
 import { benchSandbox } from "./sandbox.js";
 import { benchSnapshot } from "./snapshot.js";
@@ -24,6 +26,7 @@ const benches = {
   lookup: () => benchPromptLookup(),
   flood: () => benchWebhookFlood(),
   verify: () => benchGenerationCheck(),
+  jobs: () => benchJobStore(),
 } as const;
 type BenchName = keyof typeof benches;
 

@@ -62,6 +62,8 @@ const EnvSchema = z.object({
     .default(0.1),
   /** `dellm serve`: jobs running at once; the rest wait in the queue (bot/github/job-queue.ts). */
   DELLM_MAX_JOBS: positiveInt("DELLM_MAX_JOBS").default(DEFAULT_MAX_JOBS),
+  /** `dellm serve`: days a finished (done or failed) job is kept in the state database; active ones are never pruned. */
+  DELLM_KEEP_JOBS_DAYS: positiveInt("DELLM_KEEP_JOBS_DAYS").default(90),
   /** Failed generation checks after which a volunteer gets no grants until `dellm workers --clear`. */
   DELLM_BLOCK_AFTER: positiveInt("DELLM_BLOCK_AFTER").default(3),
   // The bot re-tests volunteers' results in its own sandbox before merging (needs Docker on the bot).

@@ -139,7 +139,7 @@ describe("the GitHub App, webhook to pull request", () => {
       { kind: "decompose", reply: JSON.stringify(plan) },
       { kind: "summary", reply: "Added calc.core.add, calc.existing.mul and report.report; run python -m pytest." },
     ]);
-    const store = new GitHubJobStore(join(dir, "state", "github-jobs"));
+    const store = await GitHubJobStore.open(join(dir, "state", "dellm.db"));
     let jobs!: GitHubJobs;
     const server = await startWebhookServer((app, options) => {
       jobs = new GitHubJobs({

@@ -1,5 +1,5 @@
 // `dellm serve`: the GitHub App. A Probot webhook server, the swarm coordinator the jobs go to, and
-// the on-disk job store that a restart resumes from. Settings come from the environment / .env.
+// the job store in the state database that a restart resumes from. Settings come from the environment / .env.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Probot, Server, type ApplicationFunction } from "probot";
@@ -15,6 +15,8 @@ import { openStateDatabase, stateDatabasePath } from "../state/database.js";
 import { DeliveryLog } from "../github/deliveries.js";
 import { githubRemote, type RemoteUrl } from "../github/checkout.js";
 import { GitHubJobStore } from "../github/job-store.js";
+import { importJobFiles } from "../github/job-import.js";
+import { schedulePruning } from "../state/pruning.js";
 import { GitHubJobs } from "../github/jobs.js";
 import { swarmWorkers } from "../swarm/swarm-workers.js";
 import { needsRegistration, registerApp } from "../github/app-registration.js";
@@ -25,6 +27,7 @@ import { swarmFlags, swarmOptionsFrom } from "./swarm-options.js";
 import { SetupImages } from "../../shared/sandbox/setup-image.js";
 import { sweepLeftoverContainers } from "../../shared/sandbox/leftover-containers.js";
 import { healthHandler, HEALTH_PATH } from "./serve-health.js";
+import { limitedOctokit } from "../github/octokit-limits.js";
 
 /** A stop (SIGTERM) that takes longer than this exits anyway: saved jobs resume on the next start. */
 const STOP_GRACE_MS = 20_000;
@@ -92,6 +95,21 @@ function remoteFrom(template: string | undefined): RemoteUrl {
     template.replaceAll("{owner}", owner).replaceAll("{repo}", repo).replaceAll("{token}", encodeURIComponent(token));
 }
 
+/**
+ * The App's Probot. Its clients (webhook contexts, `auth(installationId)` for jobs) retry GitHub's
+ * 5xx answers and rate limits, secondary ones included (octokit-limits.ts).
+ */
+export function appProbot(appEnv: AppEnv, privateKey: string, log: (line: string) => void): typeof Probot {
+  return Probot.defaults({
+    appId: appEnv.APP_ID,
+    privateKey,
+    secret: appEnv.WEBHOOK_SECRET,
+    logLevel: appEnv.LOG_LEVEL,
+    Octokit: limitedOctokit({ log }),
+    ...(appEnv.GHE_HOST ? { baseUrl: `${appEnv.GHE_PROTOCOL}://${appEnv.GHE_HOST}/api/v3` } : {}),
+  });
+}
+
 export async function serveCommand(argv: string[], { env, variables, log }: CommandContext): Promise<number> {
   const { values } = readCommandLine(argv, {
     command: "dellm serve",
@@ -122,8 +140,11 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
       : undefined;
   if (verifier && !generation)
     log("[github] DELLM_CHECK_MODEL unset: volunteers' files are re-tested but not checked to be the model's answers");
-  // One database for the bot's state (volunteers' standing, deliveries handled).
+  // One database for the bot's state (volunteers' standing, deliveries handled, jobs).
   const db = await openStateDatabase(stateDatabasePath(env.DELLM_STATE_DIR));
+  const store = new GitHubJobStore(db);
+  await importJobFiles(store, env.DELLM_STATE_DIR, log); // an older bot's job files, once
+  const pruning = schedulePruning(db, { keepJobsDays: env.DELLM_KEEP_JOBS_DAYS }, log);
   // Volunteers' results are vetted as they arrive (their standing decides how often they are checked).
   const { vetting, reputation } = vettingFrom(
     db,
@@ -139,7 +160,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
   let jobs: GitHubJobs | undefined;
   const app: ApplicationFunction = (probot, options) => {
     jobs = new GitHubJobs({
-      store: new GitHubJobStore(join(env.DELLM_STATE_DIR, "github-jobs")),
+      store,
       workDir: join(env.DELLM_STATE_DIR, "clones"),
       planner: planning.planner,
       distribution: swarmWorkers(swarm.coordinator),
@@ -166,16 +187,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
     webhookPath: appEnv.WEBHOOK_PATH,
     webhookProxy: appEnv.WEBHOOK_PROXY_URL,
     // Bodies over GitHub's 25 MB cap refused while streaming, signatures checked before Probot, logs cut to excerpts.
-    Probot: withWebhookIntake(
-      Probot.defaults({
-        appId: appEnv.APP_ID,
-        privateKey,
-        secret: appEnv.WEBHOOK_SECRET,
-        logLevel: appEnv.LOG_LEVEL,
-        ...(appEnv.GHE_HOST ? { baseUrl: `${appEnv.GHE_PROTOCOL}://${appEnv.GHE_HOST}/api/v3` } : {}),
-      }),
-      { secret: appEnv.WEBHOOK_SECRET },
-    ),
+    Probot: withWebhookIntake(appProbot(appEnv, privateKey, log), { secret: appEnv.WEBHOOK_SECRET }),
   });
   // Signals from here on stop the bot cleanly (a second one while it stops changes nothing).
   let stopSignal: (signal: NodeJS.Signals) => void = () => {};
@@ -194,6 +206,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
     http = await server.start();
   } catch (error) {
     for (const signal of STOP_SIGNALS) process.off(signal, stopSignal);
+    pruning.stop();
     await swarm.stop();
     throw error;
   }
@@ -214,6 +227,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
   await swarm.stop();
   await planning.dispose();
   await generation?.dispose();
+  pruning.stop();
   db.close();
   return 0;
 }

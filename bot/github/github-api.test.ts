@@ -1,5 +1,6 @@
 // The pull request's draft state follows the repository's tests across retries: REST updates the
 // body, GraphQL flips the draft state (REST cannot), and nothing is called when it already matches.
+// A create that GitHub carried out but answered with a 5xx (Octokit retries it) updates that PR.
 import nock from "nock";
 import { afterEach, describe, expect, it } from "vitest";
 import { API, installationOctokit } from "../../test/github-webhooks.js";
@@ -52,5 +53,41 @@ describe("openOrUpdatePullRequest", () => {
     const ready = openPullRequest(false);
     await openOrUpdatePullRequest(installationOctokit(), job, "body");
     expect(ready).toEqual([]);
+  });
+
+  it("updates the PR a create left behind: GitHub opened it but answered 5xx, and the retry heard 'already exists'", async () => {
+    const fresh = { ...job, pr_number: undefined, pr_url: undefined };
+    const lists: string[] = [];
+    nock(API)
+      .get("/repos/octo/demo/pulls")
+      .query(true)
+      .reply(200, [])
+      .get("/repos/octo/demo/pulls")
+      .query(true)
+      .reply(200, [{ number: 13, html_url: "https://github.com/octo/demo/pull/13" }])
+      .on("request", (request: { path: string }) => lists.push(request.path));
+    nock(API)
+      .post("/repos/octo/demo/pulls")
+      .reply(422, {
+        message: "Validation Failed",
+        errors: [
+          { resource: "PullRequest", code: "custom", message: "A pull request already exists for octo:dellm/issue-7." },
+        ],
+      });
+    const updated = nock(API).patch("/repos/octo/demo/pulls/13").reply(200, { number: 13 });
+    const pr = await openOrUpdatePullRequest(installationOctokit(), fresh, "body");
+    expect(pr).toEqual({ pr_number: 13, pr_url: "https://github.com/octo/demo/pull/13" });
+    expect(updated.isDone()).toBe(true);
+    expect(lists).toHaveLength(2);
+  });
+
+  it("still fails on any other refusal of the create", async () => {
+    nock(API).get("/repos/octo/demo/pulls").query(true).reply(200, []);
+    nock(API)
+      .post("/repos/octo/demo/pulls")
+      .reply(422, { message: "Validation Failed", errors: [{ code: "invalid", field: "base" }] });
+    await expect(
+      openOrUpdatePullRequest(installationOctokit(), { ...job, pr_number: undefined, pr_url: undefined }, "body"),
+    ).rejects.toThrow(/Validation Failed/);
   });
 });

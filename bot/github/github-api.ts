@@ -29,40 +29,74 @@ export async function openOrUpdatePullRequest(
   options: { draft?: boolean } = {},
 ): Promise<{ pr_number: number; pr_url: string | undefined }> {
   const where = { owner: job.owner, repo: job.repo };
-  let pr = job.pr_number === undefined ? undefined : { pr_number: job.pr_number, pr_url: job.pr_url };
-  if (!pr) {
-    const { data: open } = await octokit.rest.pulls.list({
+  const pr =
+    job.pr_number === undefined
+      ? await openPullRequest(octokit, job)
+      : { pr_number: job.pr_number, pr_url: job.pr_url };
+  if (pr) return updatePullRequest(octokit, job, pr, body, options.draft ?? false);
+  try {
+    const { data } = await octokit.rest.pulls.create({
       ...where,
-      head: `${job.owner}:${job.branch}`,
-      state: "open",
+      title: `dellm: ${job.title}`.slice(0, 250),
+      head: job.branch,
+      base: job.base_branch!,
+      body,
+      maintainer_can_modify: true,
+      // Draft: the repository's own tests regressed, it is not ready to merge.
+      ...(options.draft ? { draft: true } : {}),
     });
-    if (open[0]) pr = { pr_number: open[0].number, pr_url: open[0].html_url };
+    return { pr_number: data.number, pr_url: data.html_url };
+  } catch (error) {
+    // A create that GitHub answered with a 5xx may have opened it all the same; Octokit's retry then
+    // hears "already exists". That one is updated: never a second PR, never a failed job.
+    const opened =
+      (error as { status?: number }).status === 422 && /pull request already exists/i.test((error as Error).message)
+        ? await openPullRequest(octokit, job)
+        : undefined;
+    if (!opened) throw error;
+    return updatePullRequest(octokit, job, opened, body, options.draft ?? false);
   }
-  if (pr) {
-    const { data } = await octokit.rest.pulls.update({ ...where, pull_number: pr.pr_number, body });
-    // REST cannot change whether an open PR is a draft; GraphQL can: a retry that now breaks the
-    // repository's tests makes it a draft, one that fixed them makes it ready for review again.
-    const draft = options.draft ?? false;
-    if (data.node_id && data.draft !== undefined && data.draft !== draft)
-      await octokit.graphql(
-        draft
-          ? "mutation($id: ID!) { convertPullRequestToDraft(input: { pullRequestId: $id }) { clientMutationId } }"
-          : "mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { clientMutationId } }",
-        { id: data.node_id },
-      );
-    return pr;
-  }
-  const { data } = await octokit.rest.pulls.create({
-    ...where,
-    title: `dellm: ${job.title}`.slice(0, 250),
-    head: job.branch,
-    base: job.base_branch!,
-    body,
-    maintainer_can_modify: true,
-    // Draft: the repository's own tests regressed, it is not ready to merge.
-    ...(options.draft ? { draft: true } : {}),
+}
+
+type PullRequestRef = { pr_number: number; pr_url: string | undefined };
+
+/** The open pull request from the job's branch, if there is one. */
+async function openPullRequest(
+  octokit: Octokit,
+  job: JobOnGitHub & Pick<GitHubJob, "branch">,
+): Promise<PullRequestRef | undefined> {
+  const { data: open } = await octokit.rest.pulls.list({
+    owner: job.owner,
+    repo: job.repo,
+    head: `${job.owner}:${job.branch}`,
+    state: "open",
   });
-  return { pr_number: data.number, pr_url: data.html_url };
+  return open[0] ? { pr_number: open[0].number, pr_url: open[0].html_url } : undefined;
+}
+
+async function updatePullRequest(
+  octokit: Octokit,
+  job: JobOnGitHub,
+  pr: PullRequestRef,
+  body: string,
+  draft: boolean,
+): Promise<PullRequestRef> {
+  const { data } = await octokit.rest.pulls.update({
+    owner: job.owner,
+    repo: job.repo,
+    pull_number: pr.pr_number,
+    body,
+  });
+  // REST cannot change whether an open PR is a draft; GraphQL can: a retry that now breaks the
+  // repository's tests makes it a draft, one that fixed them makes it ready for review again.
+  if (data.node_id && data.draft !== undefined && data.draft !== draft)
+    await octokit.graphql(
+      draft
+        ? "mutation($id: ID!) { convertPullRequestToDraft(input: { pullRequestId: $id }) { clientMutationId } }"
+        : "mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { clientMutationId } }",
+      { id: data.node_id },
+    );
+  return pr;
 }
 
 /** A completed check run on the pushed commit: the per-file verdicts where the PR shows checks. */

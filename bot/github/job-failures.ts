@@ -7,6 +7,7 @@ import { PlanRejectedError } from "../pipeline/plan-validation.js";
 import { ClaudeSetupError } from "../pipeline/claude-models.js";
 import { SetupFailedError } from "../../shared/sandbox/setup-image.js";
 import { explainSetupFailure } from "./job-setup.js";
+import { rateLimited } from "./octokit-limits.js";
 
 /** No volunteer sent anything usable in time. */
 export class NoResultsError extends Error {
@@ -49,7 +50,23 @@ export function explain(error: unknown, job: GitHubJob, joinHint: string | undef
   if (error instanceof Anthropic.APIError) {
     return `the Anthropic API failed (${error.message}). ${retry[0]!.toUpperCase()}${retry.slice(1)} later.`;
   }
+  const limit = rateLimited(error);
+  if (limit) {
+    // The retries waited already: the person needs the wait GitHub asked for, and that nothing is lost.
+    const wait = limit.waitSeconds === undefined ? "a few minutes" : waitWords(limit.waitSeconds);
+    const kept =
+      job.stage === "pushing" && job.commit
+        ? `branch \`${job.branch}\` is pushed and the results are kept`
+        : "the results so far are kept";
+    return `GitHub's ${limit.secondary ? "secondary rate limit" : "API rate limit for this app's installation"} refused the bot's requests, still after its retries (GitHub said: "${limit.message}"). Nothing is lost: ${kept}. Wait ${wait}, ${retry}; it goes on from there. If this keeps happening, the bot runs too many jobs at once for GitHub: its operator can lower DELLM_MAX_JOBS.`;
+  }
   if (error instanceof SettingsError) return error.message;
   if (error instanceof SetupFailedError) return explainSetupFailure(error);
   return `${(error as Error).message ?? String(error)}. ${retry[0]!.toUpperCase()}${retry.slice(1)} to try again; the bot's log has the details.`;
+}
+
+/** A wait in words: "about 2 minutes", never under "a minute". */
+function waitWords(seconds: number): string {
+  const minutes = Math.ceil(seconds / 60);
+  return minutes <= 1 ? "a minute" : `about ${minutes} minutes`;
 }

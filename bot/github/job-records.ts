@@ -59,7 +59,9 @@ export function retryJob(latest: GitHubJob, request: RetryRequest): GitHubJob | 
     results: latest.results.filter((r) => !failed.has(r.task_id)),
     files: latest.files.filter((f) => !failed.has(f.task_id)),
     notes: [],
-    repository_tests: undefined,
+    // Kept: a retry that adds no commit (the PR was all that was missing, say GitHub's rate limit
+    // stopped it) opens the PR for the branch as tested, a draft if it regressed; a new commit is tested afresh.
+    repository_tests: latest.repository_tests,
     repair_rounds: undefined,
     repairing: undefined,
     created_at: now,

@@ -1,11 +1,12 @@
-// The GitHub App's jobs on disk: one JSON file per job under <DELLM_STATE_DIR>/github-jobs, saved
-// after every step, so a restarted bot knows what each issue asked, how far it got and what came back.
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
+// The GitHub App's jobs in the bot's state database (the `jobs` table, bot/state/database.ts): each
+// job's record as JSON beside the columns its look-ups need, saved after every step, so a restarted
+// bot knows what each issue asked, how far it got and what came back. A save is on disk when it
+// returns (one commit, the WAL synced: synchronous=FULL). Job files of older bots: job-import.ts.
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { z } from "zod";
 import { GenerationStatusSchema } from "../../shared/model/answer-transcript.js";
-import { readStateFile, removeLeftoverTemporaries, writeFileAtomic } from "../../shared/atomic-file.js";
 import { JobIdSchema, ResultSchema, TaskSchema, TestVerdictSchema, type JobId } from "../../shared/schemas.js";
+import { openStateDatabase } from "../state/database.js";
 import { AppSettingsSchema } from "./app-settings.js";
 import { RepositoryTestsSchema } from "../pipeline/repository-check.js";
 
@@ -83,74 +84,130 @@ export const GitHubJobSchema = z.object({
 });
 export type GitHubJob = z.infer<typeof GitHubJobSchema>;
 
-export const isActive = (job: GitHubJob) => job.stage !== "done" && job.stage !== "failed";
+export interface GitHubJobStoreOptions {
+  /** The clock that stamps `updated_at` (ms). */
+  now?: () => number;
+}
+
+const COLUMNS = "id, owner, repo, issue_number, pr_number, stage, created_at, updated_at, record";
+const UPSERT = `INSERT INTO jobs (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, repo = excluded.repo, issue_number = excluded.issue_number,
+    pr_number = excluded.pr_number, stage = excluded.stage, created_at = excluded.created_at,
+    updated_at = excluded.updated_at, record = excluded.record`;
+// Oldest first; rowid breaks ties in the order jobs were first saved (an update keeps its row).
+const ORDER = "ORDER BY created_at, rowid";
 
 export class GitHubJobStore {
-  private readonly writes = new Map<JobId, Promise<void>>();
-  /** The saved jobs, read from disk once; this process is their only writer, so saves keep it current. */
-  private loaded: Promise<Map<JobId, GitHubJob>> | undefined;
+  private readonly now: () => number;
+  private readonly statements = new Map<string, StatementSync>();
 
-  constructor(readonly dir: string) {}
+  constructor(
+    private readonly db: DatabaseSync,
+    options: GitHubJobStoreOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+  }
 
-  /** Save a copy of the job (saves of one job are serialised; the latest lands last). */
+  /** The store (or a subclass) in the state database at `path` (stateDatabasePath), opening it. */
+  static async open<T extends GitHubJobStore>(
+    this: new (db: DatabaseSync, options?: GitHubJobStoreOptions) => T,
+    path: string,
+    options: GitHubJobStoreOptions = {},
+  ): Promise<T> {
+    return new this(await openStateDatabase(path), options);
+  }
+
+  /** Save a copy of the job, stamped with the time; it is on disk when this returns. */
   async save(job: GitHubJob): Promise<void> {
-    const text = JSON.stringify({ ...job, updated_at: Date.now() / 1000 }, null, 1);
-    (await this.jobs()).set(job.id, JSON.parse(text) as GitHubJob);
-    const previous = this.writes.get(job.id) ?? Promise.resolve();
-    const next = previous.then(() => writeFileAtomic(this.path(job.id), text));
-    this.writes.set(
-      job.id,
-      next.catch(() => {}),
-    );
-    return next;
+    this.write(UPSERT, { ...job, updated_at: this.now() / 1000 });
+  }
+
+  /**
+   * Write jobs read elsewhere (an older bot's files) in one transaction, as they are: a stored job
+   * updated since is kept, so importing the same files twice changes nothing. Returns how many were written.
+   */
+  importJobs(jobs: GitHubJob[]): number {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      let written = 0;
+      for (const job of jobs)
+        written += Number(this.write(`${UPSERT} WHERE excluded.updated_at > jobs.updated_at`, job));
+      this.db.exec("COMMIT");
+      return written;
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    }
   }
 
   async get(id: JobId): Promise<GitHubJob | undefined> {
-    const job = (await this.jobs()).get(id);
-    return job && structuredClone(job);
+    return this.read("SELECT id, record FROM jobs WHERE id = ?", id)[0];
   }
 
   /** Every saved job, oldest first (copies: changing one changes nothing here). */
   async all(): Promise<GitHubJob[]> {
-    return structuredClone([...(await this.jobs()).values()]).sort((a, b) => a.created_at - b.created_at);
+    return this.read(`SELECT id, record FROM jobs ${ORDER}`);
+  }
+
+  /** The jobs neither done nor failed (queued or running), oldest first. */
+  async active(): Promise<GitHubJob[]> {
+    // The same condition as the jobs_active index's, so that index answers it.
+    return this.read(`SELECT id, record FROM jobs WHERE stage NOT IN ('done', 'failed') ${ORDER}`);
   }
 
   /** The newest job for an issue, or for the issue whose pull request this is. */
   async latestFor(owner: string, repo: string, number: number): Promise<GitHubJob | undefined> {
-    const jobs = (await this.all()).filter((j) => j.owner === owner && j.repo === repo);
-    const issue = jobs.find((j) => j.pr_number === number)?.issue_number ?? number;
-    return jobs.filter((j) => j.issue_number === issue).at(-1);
+    const pull = this.statement(
+      `SELECT issue_number FROM jobs WHERE owner = ? AND repo = ? AND pr_number = ? ${ORDER} LIMIT 1`,
+    ).get(owner, repo, number) as { issue_number: number } | undefined;
+    const issue = pull?.issue_number ?? number;
+    return this.read(
+      "SELECT id, record FROM jobs WHERE owner = ? AND repo = ? AND issue_number = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+      owner,
+      repo,
+      issue,
+    )[0];
   }
 
-  private jobs(): Promise<Map<JobId, GitHubJob>> {
-    this.loaded ??= this.load().catch((error: unknown) => {
-      this.loaded = undefined; // a damaged file, once moved aside, is read again on the next call
-      throw error;
+  private write(sql: string, job: GitHubJob): number | bigint {
+    const { id, owner, repo, issue_number, pr_number, stage, created_at, updated_at } = job;
+    return this.statement(sql).run(
+      id,
+      owner,
+      repo,
+      issue_number,
+      pr_number ?? null,
+      stage,
+      created_at,
+      updated_at,
+      JSON.stringify(job),
+    ).changes;
+  }
+
+  /** Each record is checked against the schema; a damaged one is an error naming the job and the fix. */
+  private read(sql: string, ...params: (string | number)[]): GitHubJob[] {
+    const rows = this.statement(sql).all(...params) as { id: string; record: string }[];
+    return rows.map(({ id, record }) => {
+      const damaged = (detail: string, cause?: unknown) =>
+        new Error(
+          `job ${id} in the state database is damaged (${detail}); delete it (sqlite3 <DELLM_STATE_DIR>/dellm.db "DELETE FROM jobs WHERE id = '${id}'") and restart`,
+          { cause },
+        );
+      let raw: unknown;
+      try {
+        raw = JSON.parse(record);
+      } catch (error) {
+        throw damaged(`not JSON: ${(error as Error).message}`, error);
+      }
+      const parsed = GitHubJobSchema.safeParse(raw);
+      if (!parsed.success) throw damaged(z.prettifyError(parsed.error));
+      return parsed.data;
     });
-    return this.loaded;
   }
 
-  /** A damaged file (truncated, not JSON, not a job) is an error naming it, never skipped silently. */
-  private async load(): Promise<Map<JobId, GitHubJob>> {
-    // Temporary files of a write a crash interrupted: the job file itself is the old version, whole.
-    await removeLeftoverTemporaries(this.dir);
-    const names = await readdir(this.dir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return [];
-      throw error;
-    });
-    const jobs = new Map<JobId, GitHubJob>();
-    for (const name of names.filter((n) => n.endsWith(".json"))) {
-      const path = join(this.dir, name);
-      const job = await readStateFile(path, GitHubJobSchema, {
-        what: "job file",
-        fix: "move it aside and restart",
-      });
-      if (job) jobs.set(job.id, job);
-    }
-    return jobs;
-  }
-
-  private path(id: JobId): string {
-    return join(this.dir, `${id}.json`);
+  private statement(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
   }
 }

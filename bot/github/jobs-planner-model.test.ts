@@ -46,7 +46,7 @@ beforeEach(async () => {
   nock.enableNetConnect(LOCAL); // the fake Anthropic API
   dir = await mkdtemp(join(tmpdir(), "dellm-jobs-model-"));
   remote = await bareRepository(dir, { "README.md": "# demo\n" });
-  store = new GitHubJobStore(join(dir, "jobs"));
+  store = await GitHubJobStore.open(join(dir, "dellm.db"));
   api = await FakeAnthropicApi.start({
     apiKey: KEY,
     reply: answer,
@@ -141,7 +141,7 @@ describe("the planner's model in GitHub jobs", () => {
     expect(String(github.created[0]!.body)).toContain("planned by `claude-sonnet-4-5-20250929`");
     expect(github.edits.at(-1)).toMatch(/- \[x\] plan: 2 tasks \(planner `claude-sonnet-4-5-20250929`\)/);
     // Saved with the job, so a restarted bot still knows.
-    expect((await new GitHubJobStore(join(dir, "jobs")).get(retried.id))?.planner_model).toBe(
+    expect((await (await GitHubJobStore.open(join(dir, "dellm.db"))).get(retried.id))?.planner_model).toBe(
       "claude-sonnet-4-5-20250929",
     );
   });

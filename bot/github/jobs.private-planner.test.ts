@@ -69,7 +69,7 @@ async function runJob(
   captureComments();
   pullRequestApi();
   const jobs = new GitHubJobs({
-    store: new GitHubJobStore(await mkdtemp(join(dir, "jobs-"))),
+    store: await GitHubJobStore.open(join(await mkdtemp(join(dir, "jobs-")), "dellm.db")),
     workDir: await mkdtemp(join(dir, "clones-")),
     planner: async () => new Planner(model, { retries: 1 }),
     distribution: inProcessWorkers([stubFileSolver]),

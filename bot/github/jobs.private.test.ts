@@ -59,7 +59,7 @@ describe("a private repository's GitHub job", () => {
     const model = new ScriptedCodeModel([{ kind: "decompose", reply: [JSON.stringify(plan)] }]);
     const hint = `dellm-worker --coordinator ${bot.peerId}`;
     const jobs = new GitHubJobs({
-      store: new GitHubJobStore(join(dir, "jobs")),
+      store: await GitHubJobStore.open(join(dir, "dellm.db")),
       workDir: join(dir, "clones"),
       planner: async () => new Planner(model, { retries: 1 }),
       distribution: swarmWorkers(coordinator),

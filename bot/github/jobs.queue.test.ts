@@ -138,7 +138,7 @@ describe("GitHub jobs in the queue", () => {
     const issues = [7, 8, 9, 10, 11];
     const comments = new Map(issues.map((n) => [n, captureComments(n, n * 100)]));
     pullRequestApi();
-    const store = new WatchedStore(join(dir, "jobs"));
+    const store = await WatchedStore.open(join(dir, "dellm.db"));
     const distribution = gated();
     const bot = jobs(store, { maxJobs: 2, distribution });
     const ids = await startAll(bot, issues, true);
@@ -173,7 +173,7 @@ describe("GitHub jobs in the queue", () => {
     const a = captureComments(7, 700);
     const b = captureComments(8, 800);
     const api = pullRequestApi();
-    const store = new WatchedStore(join(dir, "jobs"));
+    const store = await WatchedStore.open(join(dir, "dellm.db"));
     const distribution = gated();
     const withdrawn: string[] = [];
     const bot = jobs(store, { maxJobs: 1, distribution, withdraw: (id) => withdrawn.push(id) });
@@ -212,7 +212,7 @@ describe("GitHub jobs in the queue", () => {
     const a = captureComments(7, 700);
     captureComments(8, 800);
     const api = pullRequestApi();
-    const store = new WatchedStore(join(dir, "jobs"));
+    const store = await WatchedStore.open(join(dir, "dellm.db"));
     // The first job gets task 1 back, then waits for task 2 until it is stopped; later jobs get everything.
     let calls = 0;
     const signals: AbortSignal[] = [];
@@ -272,12 +272,12 @@ describe("GitHub jobs in the queue", () => {
     for (const n of issues) captureComments(n, n * 100);
     pullRequestApi();
     const distribution = gated();
-    const first = jobs(new WatchedStore(join(dir, "jobs")), { maxJobs: 1, distribution });
+    const first = jobs(await WatchedStore.open(join(dir, "dellm.db")), { maxJobs: 1, distribution });
     const ids = await startAll(first, issues);
     await until(() => distribution.waiting === 1);
     await first.stop();
 
-    const store = new WatchedStore(join(dir, "jobs"));
+    const store = await WatchedStore.open(join(dir, "dellm.db"));
     const saved = await store.all();
     expect(saved.map((j) => [j.id, j.stage])).toEqual([
       [ids[0], "distributing"],

@@ -1,7 +1,8 @@
 // The repository's own tests around a job (issue 11): real git, the real Docker sandbox, in-process
 // workers with scripted answers, GitHub's API at the HTTP boundary (nock). A change that breaks an
-// existing repository test is caught (regression with its log, draft PR, failing check run), a repair
-// round hands the failing log back, and a repair that restores the test turns the PR green.
+// existing repository test is caught (regression with its log, draft PR said on the issue, failing
+// check run; the base branch's run names only its own test files), a repair round hands the failing
+// log back, and a repair that restores the test turns the PR green.
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,6 +51,14 @@ const QUANTITY_FIXED = QUANTITY_BROKEN.replace(
   '        if price < 0:\n            raise ValueError("price must not be negative")\n        self.name = name\n',
 );
 
+/** A new test file the job adds; it passes with the base's model and with the job's. */
+const NAME_TEST = `from shop.models import Item
+
+
+def test_item_keeps_name():
+    assert Item("pen", 2).name == "pen"
+`;
+
 const quantityTask: Task = {
   id: 1,
   description: "Give Item a quantity field",
@@ -58,6 +67,15 @@ const quantityTask: Task = {
   input_output_spec: "",
   directory: "shop/",
   context: "",
+};
+
+const nameTestTask: Task = {
+  ...quantityTask,
+  id: 2,
+  description: "Test Item's name",
+  file: "test_names.py",
+  directory: "tests/",
+  dependencies: [1],
 };
 
 let dir: string;
@@ -97,7 +115,7 @@ async function runJob(
     { kind: "summary", reply: "Changed the shop." },
   ]);
   const bot = new GitHubJobs({
-    store: new GitHubJobStore(join(dir, "jobs")),
+    store: await GitHubJobStore.open(join(dir, "dellm.db")),
     workDir: join(dir, "clones"),
     planner: async () => new Planner(model, { retries: 1 }),
     distribution: inProcessWorkers([solver]),
@@ -123,29 +141,40 @@ async function runJob(
 const shop = { "shop/__init__.py": "", "shop/models.py": SHOP_MODELS, "tests/test_models.py": MODEL_TESTS };
 
 describe("the repository's own tests", () => {
-  it("catches a change that breaks an existing test: regression with its log, draft PR, failing check run", async () => {
+  it("catches a change that breaks an existing test: regression with its log, draft PR said on the issue, failing check run", async () => {
     const api = pullRequestApi();
-    captureComments();
-    const solver = worker(() => QUANTITY_BROKEN);
-    const job = await runJob(shop, [quantityTask], solver, { integration_repairs: 0 });
+    const comments = captureComments();
+    // The job also adds a test file: the base branch's run must not claim to have run it.
+    const solver = worker((item) => (item.task.file === "test_names.py" ? NAME_TEST : QUANTITY_BROKEN));
+    const job = await runJob(shop, [quantityTask, nameTestTask], solver, { integration_repairs: 0 });
     expect(job.stage, job.error).toBe("done");
     // The bot's re-test runs the repository tests that import the file too: it fails there already.
     expect(job.files.map((f) => [f.path, f.passed, f.repository_tests])).toEqual([
       ["shop/models.py", false, ["tests/test_models.py"]],
+      ["tests/test_names.py", true, []],
     ]);
     expect(job.repository_tests).toMatchObject({
       status: "compared",
       regressions: [{ id: "tests/test_models.py::test_negative_price" }],
-      passing: 1,
+      passing: 2,
+      before_run: { command: "pytest -q tests/test_models.py", test_files: 1, passed: 2, failed: 0 },
+      after_run: { command: "pytest -q tests/test_models.py tests/test_names.py", test_files: 2, passed: 2, failed: 1 },
     });
     const pr = api.created[0]!;
     expect(pr.draft).toBe(true);
     const body = String(pr.body);
     expect(body).toContain("❌ The repository's tests");
+    expect(body).toContain(
+      "Ran on the base branch: `pytest -q tests/test_models.py`, 2 passed, 0 failed; on this branch: `pytest -q tests/test_models.py tests/test_names.py`, 2 passed, 1 failed.",
+    );
     expect(body).toMatch(/Newly failing \(regressions\):\n- `tests\/test_models\.py::test_negative_price`/);
     expect(body).toMatch(/Regression: tests\/test_models\.py::test_negative_price[\s\S]*DID NOT RAISE/);
     expect(api.checkRuns[0]).toMatchObject({ conclusion: "failure" });
-    expect(solver.seen).toHaveLength(1);
+    expect(solver.seen).toHaveLength(2);
+    // The issue is told the PR is a draft, and which test regressed.
+    expect(comments.bodies.at(-1)).toContain(
+      "The pull request is a **draft**: 1 of the repository's own tests regressed (failing on its branch, not on the base branch): `tests/test_models.py::test_negative_price`.",
+    );
   }, 120_000);
 
   it("hands the failing log back in a repair round; a repair that restores the test turns the PR green", async () => {

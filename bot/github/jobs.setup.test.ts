@@ -88,7 +88,7 @@ async function runJob(
     { kind: "summary", reply: "Added quadruple." },
   ]);
   const bot = new GitHubJobs({
-    store: new GitHubJobStore(join(dir, "jobs")),
+    store: await GitHubJobStore.open(join(dir, "dellm.db")),
     workDir: join(dir, "clones"),
     planner: async () => new Planner(model, { retries: 1 }),
     distribution: inProcessWorkers([worker]),

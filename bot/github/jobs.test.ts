@@ -45,7 +45,7 @@ beforeEach(async () => {
   nock.enableNetConnect(LOCAL); // the Docker daemon's socket
   dir = await mkdtemp(join(tmpdir(), "dellm-jobs-"));
   remote = await bareRepository(dir, { "README.md": "# demo\n", "app/core.py": "x = 0\n" });
-  store = new GitHubJobStore(join(dir, "jobs"));
+  store = await GitHubJobStore.open(join(dir, "dellm.db"));
 });
 afterEach(() => {
   nock.cleanAll();
@@ -235,7 +235,7 @@ describe("GitHub jobs", () => {
 
     // Second life: the store read afresh from disk; resume picks the job up where it stood (not planned again).
     const second = jobs({
-      store: new GitHubJobStore(join(dir, "jobs")),
+      store: await GitHubJobStore.open(join(dir, "dellm.db")),
       planner: planner("the plan must not be asked for again"),
     });
     expect(await second.resume()).toEqual([id]);

@@ -12,7 +12,7 @@ import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import { refusedBySettings, type AppSettings } from "./app-settings.js";
 import { fileReports } from "./file-reports.js";
 import { Checkout, githubRemote, type RemoteUrl } from "./checkout.js";
-import { isActive, type GitHubJob, type GitHubJobStore } from "./job-store.js";
+import type { GitHubJob, GitHubJobStore } from "./job-store.js";
 import { commentOnIssue, createCheckRun, installationToken, openOrUpdatePullRequest } from "./github-api.js";
 import { newIssueJob, retryJob } from "./job-records.js";
 import { LiveComment, type Octokit, type QueuePlace } from "./job-comment.js";
@@ -30,9 +30,10 @@ import { checkJobRepository, withRepositoryTests } from "./job-repository-check.
 import { issueRequest, type Planner } from "../pipeline/planner.js";
 import { plannerModelLabel } from "../pipeline/claude-planner-model.js";
 import { pullRequestBody } from "./pull-request-body.js";
+import { finalCommentBody } from "./final-comment.js";
 import { NO_MODEL_TO_CHECK, type GenerationVerifier } from "../pipeline/generation-verifier.js";
 import type { Reputation } from "../swarm/reputation.js";
-import { codeSpanCell, markdownInline } from "./markdown-text.js";
+import { markdownInline } from "./markdown-text.js";
 import { repositoryContext, withCurrentContent, withRepositoryInstructions } from "../pipeline/repo-context.js";
 import { summarizeJob } from "../pipeline/summarize.js";
 
@@ -183,7 +184,7 @@ export class GitHubJobs implements JobStarter {
    * first, then the queue in the order it was saved (oldest first), all through the queue.
    */
   async resume(): Promise<string[]> {
-    const unfinished = (await this.options.store.all()).filter(isActive);
+    const unfinished = await this.options.store.active();
     const ordered = [
       ...unfinished.filter((j) => j.stage !== "queued"),
       ...unfinished.filter((j) => j.stage === "queued"),
@@ -259,9 +260,7 @@ export class GitHubJobs implements JobStarter {
     this.busy.add(key);
     let job: GitHubJob | string;
     try {
-      const active = (await this.options.store.all()).find(
-        (j) => issueKey(j.owner, j.repo, j.issue_number) === key && isActive(j),
-      );
+      const active = (await this.options.store.active()).find((j) => issueKey(j.owner, j.repo, j.issue_number) === key);
       if (active) {
         this.busy.delete(key);
         return refusal(active.id);
@@ -691,11 +690,7 @@ export class GitHubJobs implements JobStarter {
   }
 
   private async finalComment(octokit: Octokit, job: GitHubJob): Promise<void> {
-    const failed = job.files.filter((f) => !f.passed);
-    const body = failed.length
-      ? `dellm finished job \`${job.id}\` with problems: ${failed.map((f) => `${codeSpanCell(f.path)} (${f.change === "not written" ? markdownInline(f.reason ?? "") : f.verdict === "missing_dependency" ? "missing dependency: add it to setup in .github/dellm.yml" : "tests failed"})`).join(", ")}. The pull request ${job.pr_url} shows the logs; comment \`/dellm retry\` to re-run only those tasks.`
-      : `dellm finished job \`${job.id}\`: ${job.pr_url} has ${job.files.length} files, all passing their tests.`;
-    await this.comment(octokit, job, body);
+    await this.comment(octokit, job, finalCommentBody(job));
   }
 
   private async fail(

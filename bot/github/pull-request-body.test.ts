@@ -1,6 +1,7 @@
 // The pull request body: summary first, one escaped row per file, failure logs that cannot break
 // out of their block, and GitHub's size limit respected.
 import { describe, expect, it } from "vitest";
+import { RepositoryTestsSchema, type RepositoryTests } from "../pipeline/repository-check.js";
 import type { FileReport } from "./job-store.js";
 import { pullRequestBody } from "./pull-request-body.js";
 
@@ -218,5 +219,67 @@ describe("pull request body: only the bot's own Closes #N makes GitHub act", () 
     expect(rendered).not.toMatch(/(^|[^\\])\]\(/m); // no link or image syntax: every bracket escaped
     // The worker is shown by a short id in a safe alphabet.
     expect(body.match(/\| `a\.py` \| 1 \| `([^`]*)` \|/)![1]).toMatch(/^[A-Za-z0-9._-]+…[A-Za-z0-9._-]+$/);
+  });
+});
+
+describe("pull request body: the repository's tests", () => {
+  const section = (report: Partial<RepositoryTests>) =>
+    pullRequestBody({
+      issueNumber: 7,
+      jobId: "job-abc123",
+      summary: "",
+      files: [row({})],
+      repositoryTests: RepositoryTestsSchema.parse({ status: "compared", ...report }),
+    })
+      .split("### Repository tests\n\n")[1]!
+      .split("\n---\n")[0]!;
+
+  it("names what ran on the base branch (only its own test files) and on this branch, with each run's counts", () => {
+    const text = section({
+      command: "pytest -q tests/test_models.py tests/test_cart.py",
+      passing: 3,
+      newly_passing: [],
+      before_run: { command: "pytest -q tests/test_models.py", test_files: 1, passed: 2, failed: 0 },
+      after_run: { command: "pytest -q tests/test_models.py tests/test_cart.py", test_files: 2, passed: 3, failed: 0 },
+    });
+    expect(text).toContain(
+      "✅ The repository's tests did not get worse with this change: no test regressed.\n\n" +
+        "Ran on the base branch: `pytest -q tests/test_models.py`, 2 passed, 0 failed; on this branch: `pytest -q tests/test_models.py tests/test_cart.py`, 3 passed, 0 failed.\n\n" +
+        "0 newly failing, 0 newly passing, 0 failing before and after.",
+    );
+    expect(text.split("Ran on the base branch: ")[1]!.split(";")[0]).not.toContain("test_cart.py");
+  });
+
+  it("gives the counts of a regressed run and says when the base branch had none of the test files", () => {
+    const text = section({
+      regressions: [{ id: "tests/test_new.py::test_it", log: "E assert False" }],
+      before_run: { command: "pytest -q ", test_files: 0, passed: 0, failed: 0 },
+      after_run: { command: "pytest -q tests/test_new.py", test_files: 1, passed: 0, failed: 1 },
+    });
+    expect(text).toContain(
+      "❌ The repository's tests got worse with this change: it stays a draft until they pass again.",
+    );
+    expect(text).toContain(
+      "Ran on the base branch: none of these test files is there, so nothing ran; on this branch: `pytest -q tests/test_new.py`, 0 passed, 1 failed.",
+    );
+  });
+
+  it("says no verdict instead of counts for a run that gave none", () => {
+    const text = section({
+      before_broken: "timed out after 5 s",
+      before_run: { command: "pytest tests/test_slow.py", test_files: 1, passed: 0, failed: 0 },
+      after_run: { command: "pytest tests/test_slow.py", test_files: 1, passed: 1, failed: 0 },
+    });
+    expect(text).toContain(
+      "Ran on the base branch: `pytest tests/test_slow.py`, no verdict; on this branch: `pytest tests/test_slow.py`, 1 passed, 0 failed.",
+    );
+  });
+
+  it("keeps the one-command line for reports saved before the runs were recorded", () => {
+    const text = section({ command: "pytest -q tests/test_models.py", passing: 2 });
+    expect(text).toContain(
+      "✅ The repository's tests (`pytest -q tests/test_models.py`) ran on the base branch and on this branch: no test regressed.\n\n2 passing on this branch, 0 newly failing",
+    );
+    expect(text).not.toContain("Ran on the base branch:");
   });
 });

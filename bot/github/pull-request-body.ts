@@ -132,11 +132,22 @@ function repositorySection(report: RepositoryTests): string[] {
     lines.push(`Not run${command}: ${markdownInline(report.reason ?? "")}`);
   } else {
     const regressed = report.regressions.length > 0 || (report.after_broken && !report.before_broken);
+    const runs =
+      report.before_run && report.after_run ? { before: report.before_run, after: report.after_run } : undefined;
+    // Reports saved before the runs were recorded name the command once, for both branches.
+    const named = runs ? "" : command;
     lines.push(
       regressed
-        ? `❌ The repository's tests${command} got worse with this change: it stays a draft until they pass again.`
-        : `✅ The repository's tests${command} ran on the base branch and on this branch: no test regressed.`,
+        ? `❌ The repository's tests${named} got worse with this change: it stays a draft until they pass again.`
+        : runs
+          ? "✅ The repository's tests did not get worse with this change: no test regressed."
+          : `✅ The repository's tests${named} ran on the base branch and on this branch: no test regressed.`,
     );
+    if (runs)
+      lines.push(
+        "",
+        `Ran on the base branch: ${runWords(runs.before, report.before_broken)}; on this branch: ${runWords(runs.after, report.after_broken)}.`,
+      );
     if (report.before_broken)
       lines.push(
         "",
@@ -155,7 +166,7 @@ function repositorySection(report: RepositoryTests): string[] {
         : [];
     lines.push(
       "",
-      `${report.passing} passing on this branch, ${report.regressions.length} newly failing, ${report.newly_passing.length} newly passing, ${report.failing_before_and_after.length} failing before and after.`,
+      `${runs ? "" : `${report.passing} passing on this branch, `}${report.regressions.length} newly failing, ${report.newly_passing.length} newly passing, ${report.failing_before_and_after.length} failing before and after.`,
       ...list(
         "Newly failing (regressions)",
         report.regressions.map((r) => r.id),
@@ -173,4 +184,10 @@ function repositorySection(report: RepositoryTests): string[] {
         .join(", ")}${report.left_out.length > 20 ? ` and ${report.left_out.length - 20} more` : ""}.`,
     );
   return lines;
+}
+
+/** One run of the repository's tests: its command (the test files on that branch) and its counts. */
+function runWords(run: NonNullable<RepositoryTests["before_run"]>, broken: string | undefined): string {
+  if (run.test_files === 0) return "none of these test files is there, so nothing ran";
+  return `${codeSpanCell(run.command)}, ${broken ? "no verdict" : `${run.passed} passed, ${run.failed} failed`}`;
 }

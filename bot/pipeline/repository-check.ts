@@ -15,8 +15,18 @@ import {
   parseTestCommand,
   planRepositoryTests,
   runRepositoryTests,
+  tally,
+  testCommandText,
   testFileOf,
 } from "./repository-tests.js";
+
+/** One run of the repository's tests: what ran (test files there) and how many tests passed or failed. */
+const TestRunSchema = z.object({
+  command: z.string(),
+  test_files: z.number().int().nonnegative(),
+  passed: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+});
 
 export const RepositoryTestsSchema = z.object({
   /** compared: both runs happened; no_tests: nothing to run; not_run: something stopped it (see reason). */
@@ -31,6 +41,10 @@ export const RepositoryTestsSchema = z.object({
   after_broken: z.string().optional(),
   /** The run on the base commit gave none: nothing to compare with. */
   before_broken: z.string().optional(),
+  /** The run on the base commit: only the test files it has (the job may add some). Absent in reports saved before. */
+  before_run: TestRunSchema.optional(),
+  /** The run on the result. */
+  after_run: TestRunSchema.optional(),
   /** Tracked files not copied into the sandbox (binaries, links), "path (why)". */
   left_out: z.array(z.string()).default([]),
 });
@@ -120,6 +134,14 @@ export async function checkRepository(input: RepositoryCheckInput): Promise<Repo
       passing: comparison.passingAfter,
       after_broken: comparison.afterBroken && `${comparison.afterBroken}\n${after.stdout.slice(-1_500)}`.trim(),
       before_broken: comparison.beforeBroken,
+      // The base's own command when the job added test files: it must not name files the base lacks.
+      before_run: {
+        command:
+          basePlan.targets.length === plan.targets.length ? plan.command : testCommandText(basePlan.targets, plan.args),
+        test_files: basePlan.targets.length,
+        ...tally(before),
+      },
+      after_run: { command: plan.command, test_files: plan.targets.length, ...tally(after) },
       left_out,
     }),
     files,

@@ -8,6 +8,8 @@ import {
   hasRegressions,
   parseTestCommand,
   planRepositoryTests,
+  tally,
+  testCommandText,
 } from "./repository-tests.js";
 
 const run = (outcomes: [string, string][], extra: Partial<TestResult> = {}): TestResult => ({
@@ -86,5 +88,18 @@ describe("repository tests", () => {
     const log = failureLogOf(run([], { stdout }), "tests/test_models.py::test_negative_price");
     expect(log).toContain("DID NOT RAISE");
     expect(log).not.toContain("assert 1 == 2");
+  });
+
+  it("counts a run as the comparison does (skipped tests neither way) and shows its test files, five at most", () => {
+    const outcomes: [string, string][] = [
+      ["a::ok", "passed"],
+      ["a::xf", "xfailed"],
+      ["a::skip", "skipped"],
+      ["a::bad", "failed"],
+      ["a::err", "error"],
+    ];
+    expect(tally(run(outcomes))).toEqual({ passed: 2, failed: 2 });
+    expect(testCommandText(["tests/test_a.py"], ["-k", "not slow"])).toBe("pytest -q tests/test_a.py -k 'not slow'");
+    expect(testCommandText(Array.from({ length: 6 }, (_, i) => `tests/test_${i}.py`))).toBe("pytest -q (6 test files)");
   });
 });

@@ -37,12 +37,13 @@ export function planRepositoryTests(
     : tests;
   if (targets.length === 0) return null;
   const args = testCommand?.args ?? [];
-  return {
-    command:
-      testCommand?.text ?? `pytest -q ${targets.length > 5 ? `(${targets.length} test files)` : targets.join(" ")}`,
-    targets,
-    args,
-  };
+  return { command: testCommand?.text ?? testCommandText(targets, args), targets, args };
+}
+
+/** A run of these test files as shown to people: up to 5 named, else their count. */
+export function testCommandText(targets: readonly string[], args: readonly string[] = []): string {
+  const selection = args.map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(" ");
+  return `pytest -q ${targets.length > 5 ? `(${targets.length} test files)` : targets.join(" ")}${selection ? ` ${selection}` : ""}`;
 }
 
 export interface ParsedTestCommand {
@@ -158,6 +159,13 @@ export function compareRuns(before: TestResult, after: TestResult): TestComparis
     else if (was !== undefined && FAILING.has(was)) comparison.newlyPassing.push(id);
   }
   return comparison;
+}
+
+/** A run's tests counted: failed, error or unfinished fail (as the comparison has it); skipped ones count neither way. */
+export function tally(run: TestResult): { passed: number; failed: number } {
+  const outcomes = run.test_outcomes ?? [];
+  const failed = outcomes.filter((t) => FAILING.has(t.outcome)).length;
+  return { passed: outcomes.filter((t) => t.outcome !== "skipped").length - failed, failed };
 }
 
 /** True when the change made things worse in a way the comparison can show. */

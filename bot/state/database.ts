@@ -1,7 +1,8 @@
 // The bot's embedded database: one SQLite file under DELLM_STATE_DIR (`dellm.db`), WAL journal,
 // schema changes as numbered migrations (PRAGMA user_version). Through Node's own `node:sqlite`
 // (no native add-on to build: better-sqlite3 would compile from source on every machine without
-// prebuilt binaries). Reputation lives here first; jobs, deliveries and the board follow (issue 23).
+// prebuilt binaries). Volunteers' standing, webhook deliveries and the App's jobs live here; the
+// board follows (issue 23).
 import { chmod, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
@@ -34,6 +35,25 @@ const MIGRATIONS: Migration[] = [
     db.exec(`
       CREATE TABLE deliveries (id TEXT PRIMARY KEY, event TEXT NOT NULL, received_at INTEGER NOT NULL);
       CREATE INDEX deliveries_by_time ON deliveries (received_at)`),
+  // 3: the App's jobs (issue 23): each record as JSON (checked with GitHubJobSchema when read) beside
+  // the columns the store looks jobs up by; times in seconds, as in the record.
+  (db) =>
+    db.exec(`
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        repo TEXT NOT NULL,
+        issue_number INTEGER NOT NULL,
+        pr_number INTEGER,
+        stage TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        record TEXT NOT NULL
+      );
+      CREATE INDEX jobs_by_issue ON jobs (owner, repo, issue_number, created_at);
+      CREATE INDEX jobs_by_pull_request ON jobs (owner, repo, pr_number) WHERE pr_number IS NOT NULL;
+      CREATE INDEX jobs_active ON jobs (created_at) WHERE stage NOT IN ('done', 'failed');
+      CREATE INDEX jobs_finished ON jobs (updated_at) WHERE stage IN ('done', 'failed')`),
 ];
 
 /** Where the bot's database lives in its state folder. */
@@ -70,6 +90,11 @@ export async function openStateDatabase(path: string): Promise<DatabaseSync> {
     throw new Error(`the state database ${path} cannot be opened (${(error as Error).message})`, { cause: error });
   }
   try {
+    // synchronous=FULL, not NORMAL: in WAL mode NORMAL survives the process being killed but a power
+    // loss or OS crash may undo the last commits, and a job, a delivery id or a volunteer's standing
+    // acknowledged is never to be lost (the job files before this were fsynced too). FULL syncs the
+    // WAL at each commit: a 60 KB job's save took 0.4 ms (median) against 0.25 ms with NORMAL on the
+    // 2-core test machine's disk (bench/job-store.ts).
     db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
     const { user_version: version } = db.prepare("PRAGMA user_version").get() as { user_version: number };
     if (version > MIGRATIONS.length)
