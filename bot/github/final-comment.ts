@@ -15,7 +15,19 @@ export function finalCommentBody(job: GitHubJob): string {
     ? `dellm finished job \`${job.id}\` with problems: ${failed.map((f) => `${codeSpanCell(f.path)} (${problem(f)})`).join(", ")}. The pull request ${job.pr_url} shows the logs; comment \`/dellm retry\` to re-run only those tasks.`
     : `dellm finished job \`${job.id}\`: ${job.pr_url} has ${job.files.length} files, all passing their tests.`;
   const draft = draftSentence(job);
-  return draft ? `${files}\n\n${draft}` : files;
+  const said = [followUpSentence(job), files, draft].filter(Boolean);
+  return said.join("\n\n");
+}
+
+/** What a follow-up changed: its commit and the files its tasks wrote. */
+function followUpSentence(job: GitHubJob): string | undefined {
+  if (!job.follow_up) return undefined;
+  const mine = new Set(job.rerun ?? []);
+  const changed = job.files
+    .filter((f) => mine.has(f.task_id) && f.change !== "not written")
+    .map((f) => codeSpanCell(f.path));
+  const instruction = markdownInline(job.follow_up.instruction.split("\n")[0]!.slice(0, 200));
+  return `Follow-up of @${job.follow_up.by} ("${instruction}"): ${changed.length ? `commit ${job.commit?.slice(0, 12) ?? "(none)"} changes ${changed.join(", ")}` : "no file could be written, so no commit was added"} on ${job.pr_url}.`;
 }
 
 function problem(file: GitHubJob["files"][number]): string {

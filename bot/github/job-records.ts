@@ -1,7 +1,7 @@
 // The job records the GitHub App starts from: a new job for an issue, and a retry of the issue's
 // latest job that keeps its passing work and re-runs only what failed or is missing.
 import { newJobId } from "../../shared/schemas.js";
-import type { IssueRequest, RetryRequest } from "./jobs.js";
+import type { FollowUpRequest, IssueRequest, RetryRequest } from "./jobs.js";
 import type { GitHubJob } from "./job-store.js";
 
 export function newIssueJob(request: IssueRequest): GitHubJob {
@@ -62,6 +62,42 @@ export function retryJob(latest: GitHubJob, request: RetryRequest): GitHubJob | 
     // Kept: a retry that adds no commit (the PR was all that was missing, say GitHub's rate limit
     // stopped it) opens the PR for the branch as tested, a draft if it regressed; a new commit is tested afresh.
     repository_tests: latest.repository_tests,
+    repair_rounds: undefined,
+    repairing: undefined,
+    created_at: now,
+    updated_at: now,
+  } satisfies GitHubJob;
+}
+
+/**
+ * A follow-up of `latest` (`/dellm <instruction>`): the job's tasks, results and PR rows are kept;
+ * planning adds the instruction's tasks, which alone run and land as one more commit on the branch.
+ */
+export function followUpJob(latest: GitHubJob, request: FollowUpRequest): GitHubJob | string {
+  if (latest.pr_number === undefined)
+    return `job \`${latest.id}\` has no pull request to change yet; comment \`/dellm retry\` to finish it first, then ask again.`;
+  const now = Date.now() / 1000;
+  return {
+    ...latest,
+    id: newJobId(),
+    retry_of: latest.id,
+    installation_id: request.installationId,
+    requested_by: request.requestedBy,
+    settings: request.settings,
+    private: request.private || latest.private || undefined,
+    stage: "queued",
+    failed_in: undefined,
+    error: undefined,
+    stopped_by: undefined,
+    comment_id: undefined,
+    commit: undefined,
+    summary: undefined,
+    follow_up: { instruction: request.instruction, by: request.requestedBy },
+    // Set by planning: the instruction's tasks.
+    rerun: undefined,
+    notes: [],
+    // The new commit is tested afresh.
+    repository_tests: undefined,
     repair_rounds: undefined,
     repairing: undefined,
     created_at: now,

@@ -14,6 +14,9 @@ export const JobStageSchema = z.enum(["queued", "planning", "distributing", "mer
 export type JobStage = z.infer<typeof JobStageSchema>;
 
 /** One row of the pull request's table. */
+/** The longest `/dellm <instruction>` taken; a longer one is refused with this number. */
+export const MAX_INSTRUCTION_CHARS = 4_000;
+
 export const FileReportSchema = z.object({
   task_id: z.number().int().positive(),
   path: z.string(),
@@ -79,6 +82,11 @@ export const GitHubJobSchema = z.object({
   error: z.string().optional(),
   /** Who stopped the job with `/dellm stop` (it is then failed, its results kept for `/dellm retry`). */
   stopped_by: z.string().optional(),
+  /**
+   * A follow-up (`/dellm <instruction>` on the issue or its PR): new tasks planned from the
+   * instruction, written as one more commit on the same branch and PR.
+   */
+  follow_up: z.object({ instruction: z.string().min(1).max(MAX_INSTRUCTION_CHARS), by: z.string().min(1) }).optional(),
   created_at: z.number(),
   updated_at: z.number(),
 });

@@ -14,7 +14,8 @@ import { fileReports } from "./file-reports.js";
 import { Checkout, githubRemote, type RemoteUrl } from "./checkout.js";
 import type { GitHubJob, GitHubJobStore } from "./job-store.js";
 import { commentOnIssue, createCheckRun, installationToken, openOrUpdatePullRequest } from "./github-api.js";
-import { newIssueJob, retryJob } from "./job-records.js";
+import { followUpJob, newIssueJob, retryJob } from "./job-records.js";
+import { followUpQuery, renumberAfter } from "./follow-up.js";
 import { LiveComment, type Octokit, type QueuePlace } from "./job-comment.js";
 import { JobQueue } from "./job-queue.js";
 import { markStopped, stopReport } from "./job-stop.js";
@@ -36,6 +37,7 @@ import type { Reputation } from "../swarm/reputation.js";
 import { markdownInline } from "./markdown-text.js";
 import { repositoryContext, withCurrentContent, withRepositoryInstructions } from "../pipeline/repo-context.js";
 import { summarizeJob } from "../pipeline/summarize.js";
+import { keepBetterResults } from "../pipeline/repair-round.js";
 
 /** Issue bodies beyond this are cut before planning (and the cut is noted). */
 const MAX_ISSUE_CHARS = 16_000;
@@ -65,6 +67,19 @@ export interface RetryRequest {
   private?: boolean;
 }
 
+export interface FollowUpRequest {
+  owner: string;
+  repo: string;
+  installationId: number;
+  /** The issue, or the pull request a job opened for it. */
+  number: number;
+  /** What to change, as the person wrote it after `/dellm` (at most MAX_INSTRUCTION_CHARS). */
+  instruction: string;
+  requestedBy: string;
+  settings: AppSettings;
+  private?: boolean;
+}
+
 export interface StopRequest {
   owner: string;
   repo: string;
@@ -80,6 +95,8 @@ export type StopOutcome = { stopped: true; jobId: string } | { stopped: false; r
 export interface JobStarter {
   start(request: IssueRequest): Promise<StartOutcome>;
   retry(request: RetryRequest): Promise<StartOutcome>;
+  /** `/dellm <instruction>`: one more commit on the issue's dellm branch and PR, planned from the instruction. */
+  followUp(request: FollowUpRequest): Promise<StartOutcome>;
   /** `/dellm stop`: take the issue's job off the queue, or stop it where it stands (its results are kept). */
   stopJob(request: StopRequest): Promise<StopOutcome>;
 }
@@ -177,6 +194,16 @@ export class GitHubJobs implements JobStarter {
         reason: `there is no dellm job for #${request.number} yet; add the \`${request.settings.label}\` label to the issue to start one.`,
       };
     return this.claimIssue(latest.owner, latest.repo, latest.issue_number, async () => retryJob(latest, request));
+  }
+
+  async followUp(request: FollowUpRequest): Promise<StartOutcome> {
+    const latest = await this.options.store.latestFor(request.owner, request.repo, request.number);
+    if (!latest)
+      return {
+        started: false,
+        reason: `there is no dellm pull request for #${request.number} yet; add the \`${request.settings.label}\` label to the issue to start one.`,
+      };
+    return this.claimIssue(latest.owner, latest.repo, latest.issue_number, async () => followUpJob(latest, request));
   }
 
   /**
@@ -400,7 +427,7 @@ export class GitHubJobs implements JobStarter {
         remoteUrl(job.owner, job.repo, await installationToken(octokit)),
       );
       job.base_branch = checkout.baseBranch;
-      if (job.stage === "queued" || job.stage === "planning") await this.plan(job, checkout, comment, signal);
+      if (job.stage === "queued" || job.stage === "planning") await this.plan(job, checkout, octokit, comment, signal);
       signal.throwIfAborted();
       if (job.stage === "distributing") await this.collect(job, checkout, comment, signal);
       // deliver() asks for a repair round when the repository's tests regressed: collect, then deliver again.
@@ -435,7 +462,13 @@ export class GitHubJobs implements JobStarter {
     }
   }
 
-  private async plan(job: GitHubJob, checkout: Checkout, comment: LiveComment, signal: AbortSignal): Promise<void> {
+  private async plan(
+    job: GitHubJob,
+    checkout: Checkout,
+    octokit: Octokit,
+    comment: LiveComment,
+    signal: AbortSignal,
+  ): Promise<void> {
     job.stage = "planning";
     await this.options.store.save(job);
     comment.update(job);
@@ -444,8 +477,13 @@ export class GitHubJobs implements JobStarter {
     // A new job never writes over a branch that already exists (an earlier job's, or a person's).
     if (!job.retry_of && (await checkout.remoteBranch(job.branch)) !== null)
       job.branch = `dellm/issue-${job.issue_number}-${job.id.slice(-10)}`;
-    if (job.tasks.length === 0) {
-      const query = issueQuery(job);
+    // A follow-up plans the instruction's tasks against the branch as the PR has it.
+    const followingUp = job.follow_up !== undefined && job.rerun === undefined;
+    if (job.tasks.length === 0 || followingUp) {
+      const head = followingUp ? await checkout.fetchBranch(job.branch) : undefined;
+      const query = head
+        ? await followUpQuery(job, octokit, checkout, head, issueQuery(job), (line) => this.log(line))
+        : issueQuery(job);
       if (job.body.length > MAX_ISSUE_CHARS)
         job.notes.push(
           `The issue body has ${job.body.length} characters; the planner was given the first ${MAX_ISSUE_CHARS}.`,
@@ -467,16 +505,21 @@ export class GitHubJobs implements JobStarter {
       const paths = job.settings.paths.some((p) => p === "" || p === "/")
         ? ""
         : `\n\nOnly write files under: ${job.settings.paths.join(", ")}.`;
-      const tasks = await planner.decompose(query, {
+      const planned = await planner.decompose(query, {
         signal,
         repositoryContext: context.text + paths,
         maxTasks: job.settings.max_tasks,
       });
       // Read after planning: a model retired mid-run may have been replaced by the newest Sonnet.
       job.planner_model = plannerModelLabel(planner.model);
-      const { tasks: withContent, notes } = await withCurrentContent(checkout.dir, tasks);
-      job.tasks = await withRepositoryInstructions(checkout.dir, withContent);
+      const tasks = head ? renumberAfter(job.tasks, planned) : planned;
+      const { tasks: withContent, notes } = await withCurrentContent(checkout.dir, tasks, head);
+      const ready = await withRepositoryInstructions(checkout.dir, withContent);
       job.notes.push(...notes);
+      if (head) {
+        job.tasks = [...job.tasks, ...ready];
+        job.rerun = ready.map((t) => t.id);
+      } else job.tasks = ready;
     }
     job.stage = "distributing";
     await this.options.store.save(job);
@@ -564,7 +607,9 @@ export class GitHubJobs implements JobStarter {
       const note = setupNote(setup, job.settings);
       if (!job.notes.some((n) => n.startsWith(note.slice(0, 40)))) job.notes.push(note);
     }
-    const { view, tooLarge } = await repositoryViewAt(checkout.dir, checkout.baseBranch, {
+    // A follow-up's tasks are tested in the branch as the PR has it (its earlier files included).
+    const at = job.follow_up ? await checkout.fetchBranch(job.branch) : checkout.baseBranch;
+    const { view, tooLarge } = await repositoryViewAt(checkout.dir, at, {
       limitBytes: job.settings.snapshot_limit_mb * 2 ** 20,
       testTimeoutSeconds: job.settings.test_timeout_seconds,
       ...(job.settings.test_command ? { testCommand: job.settings.test_command } : {}),
@@ -588,17 +633,9 @@ export class GitHubJobs implements JobStarter {
   /** A repair's result replaces the earlier one only when it passes its own tests (nothing is lost otherwise). */
   private keepBetterResults(job: GitHubJob, results: Map<number, Result>, repairing: Set<number>): void {
     const earlier = new Map(job.results.map((r) => [r.task_id, r] as const));
-    for (const id of repairing) {
-      const repaired = results.get(id);
-      const before = earlier.get(id);
-      if (before && (!repaired || (!repaired.test_passed && before.test_passed))) {
-        results.set(id, before);
-        job.notes.push(
-          `Repair round ${job.repair_rounds}: task ${id} ${repaired ? "came back failing its own tests" : "got no result in time"}; its earlier result is kept.`,
-        );
-      }
-    }
-    job.results = [...results.values()];
+    const better = keepBetterResults(earlier, results, repairing, job.repair_rounds ?? 0);
+    job.notes.push(...better.notes);
+    job.results = [...better.results.values()];
   }
 
   /** Merge, test against the repository, push, open the PR; true when a repair round should run first. */
@@ -619,15 +656,17 @@ export class GitHubJobs implements JobStarter {
       const results = new Map(job.results.map((r) => [r.task_id, r] as const));
       // A retry adds a commit on its branch with only the re-run tasks; otherwise the branch starts at the base.
       const buildOnBranch = job.retry_of !== undefined && onRemote !== null;
+      const startPoint = buildOnBranch ? await checkout.fetchBranch(job.branch) : undefined;
       const merge = await mergeResults({
         repoPath: checkout.dir,
         branch: job.branch,
         message: `Auto-generated by DELLM: ${job.title} (#${job.issue_number})`,
         tasks: job.tasks,
         results,
-        startPoint: buildOnBranch ? await checkout.fetchBranch(job.branch) : undefined,
+        startPoint,
         only: buildOnBranch ? running : undefined,
-        planBase: buildOnBranch ? checkout.baseBranch : undefined,
+        // A follow-up's tasks were planned against the branch; a retry's against the base.
+        planBase: buildOnBranch ? (job.follow_up ? startPoint : checkout.baseBranch) : undefined,
         refusePath: (path) => refusedBySettings(job.settings, path),
       });
       const fresh = withRepositoryTests(
@@ -635,7 +674,11 @@ export class GitHubJobs implements JobStarter {
         await this.repositoryView(job, checkout),
         merge.written.map((w) => ({ path: w.path, content: results.get(w.taskId)?.code ?? "" })),
       );
-      job.files = buildOnBranch ? [...job.files.filter((f) => !running.has(f.task_id)), ...fresh] : fresh;
+      // One row per path: a follow-up's new version of a file replaces the row of the task that wrote it first.
+      const rewritten = new Set(fresh.filter((f) => f.change !== "not written").map((f) => f.path));
+      job.files = buildOnBranch
+        ? [...job.files.filter((f) => !running.has(f.task_id) && !rewritten.has(f.path)), ...fresh]
+        : fresh;
       if (!merge.commit) {
         if (!onRemote || !buildOnBranch)
           throw new NoResultsError(
@@ -684,7 +727,12 @@ export class GitHubJobs implements JobStarter {
   }
 
   private async summarize(job: GitHubJob): Promise<string> {
-    const summary = await summarizeJob(await this.options.planner(), issueQuery(job), job.tasks);
+    // Told what did not work out, so the summary never says it added a file that failed or was not written.
+    const problems = job.files
+      .filter((f) => !f.passed)
+      .map((f) => `${f.path} (${f.change === "not written" ? "not written" : "failed its tests"})`);
+    if (repositoryRegressed(job.repository_tests)) problems.push("the repository's own tests regressed");
+    const summary = await summarizeJob(await this.options.planner(), issueQuery(job), job.tasks, undefined, problems);
     if (summary.failure) job.notes.push(`The planner could not write the summary (${summary.failure}).`);
     return summary.text;
   }

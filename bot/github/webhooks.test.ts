@@ -23,11 +23,20 @@ import { openStateDatabase } from "../state/database.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { IssueRequest, JobStarter, RetryRequest, StartOutcome, StopOutcome, StopRequest } from "./jobs.js";
+import type {
+  FollowUpRequest,
+  IssueRequest,
+  JobStarter,
+  RetryRequest,
+  StartOutcome,
+  StopOutcome,
+  StopRequest,
+} from "./jobs.js";
 
 const starts: IssueRequest[] = [];
 const retries: RetryRequest[] = [];
 const stops: StopRequest[] = [];
+const followUps: FollowUpRequest[] = [];
 let answer: StartOutcome = { started: true, jobId: "job-test-123456" };
 let stopAnswer: StopOutcome = { stopped: true, jobId: "job-test-123456" };
 const jobs: JobStarter = {
@@ -43,6 +52,10 @@ const jobs: JobStarter = {
     stops.push(request);
     return stopAnswer;
   },
+  async followUp(request) {
+    followUps.push(request);
+    return answer;
+  },
 };
 
 let server: WebhookServer;
@@ -54,6 +67,7 @@ afterEach(() => {
   starts.length = 0;
   retries.length = 0;
   stops.length = 0;
+  followUps.length = 0;
   answer = { started: true, jobId: "job-test-123456" };
   stopAnswer = { stopped: true, jobId: "job-test-123456" };
   nock.cleanAll();
@@ -231,12 +245,51 @@ describe("GitHub App webhooks", () => {
     permission("alice", "write");
     const comments = captureComments();
     await server.deliver("issue_comment", commentPayload("/dellm deploy"));
-    expect(comments.bodies[0]).toMatch(/does not know `\/dellm deploy`.*`\/dellm retry`.*`\/dellm stop`/);
+    expect(comments.bodies[0]).toMatch(
+      /does not know `\/dellm deploy`.*`\/dellm retry`.*`\/dellm stop`.*`\/dellm <what to change>`/,
+    );
 
     await server.deliver("issue_comment", commentPayload("/dellm retry", "dellm[bot]", 7, "Bot"));
     await server.deliver("issue_comment", commentPayload("looks good, but dellm should retry"));
     expect(retries).toEqual([]);
     expect(comments.bodies).toHaveLength(1);
+  });
+});
+
+describe("GitHub App webhooks: follow-up instructions", () => {
+  it("`/dellm <instruction>` from a writer asks for a follow-up of the issue (or pull request), with the text", async () => {
+    installationTokens();
+    permission("alice", "write");
+    settingsFile(null);
+    await server.deliver(
+      "issue_comment",
+      commentPayload("Nice start.\n/dellm make the greeting configurable\nwith a default of Hello", "alice", 12),
+    );
+    expect(followUps).toEqual([
+      {
+        owner: "octo",
+        repo: "demo",
+        installationId: 42,
+        number: 12,
+        instruction: "make the greeting configurable\nwith a default of Hello",
+        requestedBy: "alice",
+        settings: DEFAULT_SETTINGS,
+        private: false,
+      },
+    ]);
+    expect(retries).toEqual([]);
+  });
+
+  it("refuses a reader's instruction, and one over the length limit, with one line each", async () => {
+    installationTokens();
+    permission("mallory", "read");
+    permission("alice", "write");
+    const comments = captureComments();
+    await server.deliver("issue_comment", commentPayload("/dellm delete the tests please", "mallory"));
+    await server.deliver("issue_comment", commentPayload(`/dellm ${"make it faster ".repeat(400)}`, "alice"));
+    expect(followUps).toEqual([]);
+    expect(comments.bodies[0]).toMatch(/@mallory only people with write access to this repository can run `\/dellm`/);
+    expect(comments.bodies[1]).toMatch(/@alice that instruction has 5\d{3} characters; dellm takes at most 4000\./);
   });
 });
 
@@ -251,6 +304,9 @@ describe("GitHub App webhooks, delivered twice", () => {
         return { started: true, jobId: "job-test-123456" };
       },
       async retry() {
+        return { started: true, jobId: "job-test-123456" };
+      },
+      async followUp() {
         return { started: true, jobId: "job-test-123456" };
       },
       async stopJob() {

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { parseSettings, SettingsError, type AppSettings } from "./app-settings.js";
 import type { JobStarter, StartOutcome } from "./jobs.js";
 import type { DeliveryLog } from "./deliveries.js";
+import { MAX_INSTRUCTION_CHARS } from "./job-store.js";
 
 /** Permissions that may start, retry or stop a job (GitHub's collaborator permission levels). */
 const MAY_RUN = new Set(["admin", "maintain", "write"]);
@@ -107,15 +108,24 @@ export function dellmApp(jobs: JobStarter, { deliveries }: DellmAppOptions = {})
         if (!outcome.stopped) await on.say(`dellm did not stop anything: ${outcome.reason}`);
         return;
       }
-      if (command[1] !== "retry") {
+      // Anything but retry, of two words or more, is an instruction: a follow-up commit on the same PR.
+      const retry = command[1] === "retry";
+      const instruction = payload.comment.body.slice((command.index ?? 0) + "/dellm".length).trim();
+      if (!retry && (!command[1] || command[1] === "help" || !/\s/.test(instruction))) {
         await on.say(
-          `@${sender.login} dellm does not know \`/dellm${command[1] ? ` ${command[1]}` : ""}\`. It understands \`/dellm retry\` (re-run the failed or missing tasks of the latest job) and \`/dellm stop\` (take the issue's job off the queue, or stop it where it stands; finished tasks are kept).`,
+          `@${sender.login} dellm does not know \`/dellm${command[1] ? ` ${command[1]}` : ""}\`. It understands \`/dellm retry\` (re-run the failed or missing tasks of the latest job), \`/dellm stop\` (take the issue's job off the queue, or stop it where it stands; finished tasks are kept) and \`/dellm <what to change>\` on an issue with a dellm pull request (one more commit on that pull request, e.g. \`/dellm make the greeting configurable\`).`,
+        );
+        return;
+      }
+      if (!retry && instruction.length > MAX_INSTRUCTION_CHARS) {
+        await on.say(
+          `@${sender.login} that instruction has ${instruction.length} characters; dellm takes at most ${MAX_INSTRUCTION_CHARS}. Shorten it (the issue and its discussion are given to the planner anyway) and comment again.`,
         );
         return;
       }
       const settings = await on.settings();
       if (!settings) return;
-      const outcome = await jobs.retry({
+      const where = {
         owner: repository.owner.login,
         repo: repository.name,
         installationId: payload.installation.id,
@@ -123,8 +133,12 @@ export function dellmApp(jobs: JobStarter, { deliveries }: DellmAppOptions = {})
         requestedBy: sender.login,
         settings,
         private: repository.private,
-      });
-      await on.replyIfRefused(outcome);
+      };
+      if (retry) {
+        await on.replyIfRefused(await jobs.retry(where));
+        return;
+      }
+      await on.replyIfRefused(await jobs.followUp({ ...where, instruction }));
     });
   };
 }
