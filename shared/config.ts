@@ -35,6 +35,18 @@ const EnvSchema = z.object({
    * that each volunteer's file is that model's own answer (issue 22). Unset: files say "not checked".
    */
   DELLM_CHECK_MODEL: z.string().min(1).optional(),
+  /**
+   * `dellm serve` without DELLM_CHECK_MODEL: the volunteers' model named as `<sha256>:<context size>`
+   * (`dellm-worker doctor` prints the file's sha256; the context is the workers' DELLM_CONTEXT_SIZE). Jobs go only to workers running that file, and volunteers
+   * running it check each other's answers (never their own). Unset: files say "not checked".
+   */
+  DELLM_JOB_MODEL: z
+    .string()
+    .regex(
+      /^[0-9a-f]{64}:[1-9]\d*$/,
+      "DELLM_JOB_MODEL must be <sha256 of the GGUF file>:<context size>, e.g. <64 hex digits>:8192 (dellm-worker doctor prints the sha256)",
+    )
+    .optional(),
   DELLM_MODELS_DIR: z.string().min(1).default(DEFAULT_MODELS_DIR),
   // A Hugging Face mirror for hf: URIs (HF_ENDPOINT is the name huggingface tools use).
   MODEL_ENDPOINT: z.string().url("MODEL_ENDPOINT must be an http(s) URL").optional(),

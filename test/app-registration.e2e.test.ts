@@ -100,7 +100,7 @@ describe("dellm serve without a GitHub App", () => {
     >;
     expect(manifest).toMatchObject({
       name: "dellm",
-      default_events: ["issues", "issue_comment"],
+      default_events: ["issues", "issue_comment", "pull_request_review", "pull_request_review_comment"],
       default_permissions: { contents: "write", issues: "write", pull_requests: "write", checks: "write" },
       hook_attributes: { url: `${base}/api/github/webhooks` },
       redirect_url: `${base}/probot/setup`,

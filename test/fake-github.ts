@@ -28,6 +28,7 @@ export async function startFakeGitHub(
   const pulls: FakeGitHub["pulls"] = [];
   const comments: FakeGitHub["comments"] = [];
   const base = `/api/v3/repos/${owner}/${repo}`;
+  let checkRuns = 0;
   const server: Server = createServer((req, res) => {
     let raw = "";
     req.on("data", (chunk) => (raw += chunk));
@@ -78,7 +79,8 @@ export async function startFakeGitHub(
         if (pull) pull.body = String(body.body);
         return send(pull ? 200 : 404, pull ?? { message: "Not Found" });
       }
-      if (route === `POST ${base}/check-runs`) return send(201, { id: 1 });
+      if (route === `POST ${base}/check-runs`) return send(201, { id: ++checkRuns });
+      if (new RegExp(`^PATCH ${base}/check-runs/\\d+$`).test(route)) return send(200, {});
       send(404, { message: `the fake GitHub does not know ${route}` });
     });
   });

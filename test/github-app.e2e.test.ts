@@ -198,7 +198,7 @@ describe("the GitHub App, webhook to pull request", () => {
     expect(pr.body).toMatch(
       /<details><summary>Test log of report\.py \(task 3\)<\/summary>[\s\S]*AssertionError[\s\S]*<\/details>/,
     );
-    expect(api.checkRuns[0]).toMatchObject({
+    expect(api.checkRuns.at(-1)).toMatchObject({
       name: "dellm",
       head_sha: head,
       status: "completed",
@@ -240,6 +240,11 @@ describe("the GitHub App, webhook to pull request", () => {
     expect(updatedBody).toMatch(/\| `calc\/core\.py` \| 1 \| `w[12]` \|/);
     expect(updatedBody).not.toContain("❌");
     expect(api.checkRuns.at(-1)).toMatchObject({ head_sha: newHead, conclusion: "success" });
+    // The retry's run started on the PR's head, where the PR showed it, and moved to the commit it pushed.
+    expect(api.checkRuns.filter((r) => r.external_id === retryJob.id).map((r) => [r.head_sha, r.conclusion])).toEqual([
+      [head, "neutral"],
+      [newHead, "success"],
+    ]);
     expect(comments.bodies.at(-1)).toMatch(/all passing their tests/);
   }, 240_000);
 });

@@ -41,7 +41,13 @@ export async function startWebhookServer(app: ApplicationFunction): Promise<Webh
         privateKey,
         secret: WEBHOOK_SECRET,
         log: pino({ level: "silent" }),
-        Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+        // A function, not an object: Probot wraps this class with throttle options of its own, which
+        // would replace an object's `enabled: false` and pace the handlers' comments 3 s apart.
+        Octokit: ProbotOctokit.defaults((options: { throttle?: object }) => ({
+          ...options,
+          retry: { enabled: false },
+          throttle: { ...options.throttle, enabled: false },
+        })),
       }),
       { secret: WEBHOOK_SECRET },
     ),
@@ -143,12 +149,28 @@ export function captureComments(number = 7, startId = 1000): { scope: nock.Scope
   return { scope, bodies };
 }
 
-/** The pull request, check run and comment-edit calls a job makes, captured as GitHub would receive them. */
-export function pullRequestApi(options: { openPulls?: unknown[] } = {}) {
+/** A check run as GitHub holds it: its create body with each update applied over it. */
+export type CheckRunState = Record<string, unknown> & { id: number };
+/** One check-run call: a create (POST; `id` is the one GitHub gave, 0 when refused) or an update (PATCH) of run `id`. */
+export interface CheckRunCall {
+  method: "POST" | "PATCH";
+  id: number;
+  body: Record<string, unknown>;
+}
+
+/**
+ * The pull request, check run and comment-edit calls a job makes, captured as GitHub would receive
+ * them. `refuseCheckRuns`: GitHub answers check runs 403, as for an installation without Checks: write.
+ */
+export function pullRequestApi(options: { openPulls?: unknown[]; refuseCheckRuns?: boolean } = {}) {
   const created: Record<string, unknown>[] = [];
   const updated: Record<string, unknown>[] = [];
-  const checkRuns: Record<string, unknown>[] = [];
+  /** Each check run, in the order created, as it stands now. */
+  const checkRuns: CheckRunState[] = [];
+  const checkRunCalls: CheckRunCall[] = [];
   const edits: string[] = [];
+  let nextRun = 5;
+  const refused = { message: "Resource not accessible by integration" };
   nock(API)
     .persist()
     .get("/repos/octo/demo/pulls")
@@ -164,9 +186,34 @@ export function pullRequestApi(options: { openPulls?: unknown[] } = {}) {
   received(nock(API).persist().patch("/repos/octo/demo/pulls/12").reply(200, { number: 12 }), (body) =>
     updated.push(body),
   );
-  received(nock(API).persist().post("/repos/octo/demo/check-runs").reply(201, { id: 5 }), (body) =>
-    checkRuns.push(body),
-  );
+  // Recorded in the reply (nock 15 hands it the request, once), where the id GitHub gives is known.
+  nock(API)
+    .persist()
+    .post("/repos/octo/demo/check-runs")
+    .reply(async (request: Request) => {
+      const body = (await request.json()) as Record<string, unknown>;
+      if (options.refuseCheckRuns) {
+        checkRunCalls.push({ method: "POST", id: 0, body });
+        return [403, refused];
+      }
+      const id = nextRun++;
+      checkRunCalls.push({ method: "POST", id, body });
+      checkRuns.push({ ...body, id });
+      return [201, { id }];
+    });
+  nock(API)
+    .persist()
+    .patch(/^\/repos\/octo\/demo\/check-runs\/\d+$/)
+    .reply(async (request: Request) => {
+      const id = Number(new URL(request.url).pathname.split("/").at(-1));
+      const body = (await request.json()) as Record<string, unknown>;
+      checkRunCalls.push({ method: "PATCH", id, body });
+      if (options.refuseCheckRuns) return [403, refused];
+      const run = checkRuns.find((r) => r.id === id);
+      if (!run) return [404, { message: "Not Found" }];
+      Object.assign(run, body);
+      return [200, { id }];
+    });
   received(
     nock(API)
       .persist()
@@ -174,7 +221,7 @@ export function pullRequestApi(options: { openPulls?: unknown[] } = {}) {
       .reply(200, {}),
     (body: { body: string }) => edits.push(body.body),
   );
-  return { created, updated, checkRuns, edits };
+  return { created, updated, checkRuns, checkRunCalls, edits };
 }
 
 /** Each JSON body the scope answered, once per request (nock may run body matchers more than once). */

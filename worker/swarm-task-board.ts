@@ -21,6 +21,7 @@ import { boardKey, openRecord, recordKey, signRecord } from "../shared/swarm/sig
 import { DHT_PROTOCOL, type SwarmNode } from "../shared/swarm/swarm-node.js";
 import type { TaskBoard } from "../shared/task-board.js";
 import type { SnapshotCache } from "./snapshot-cache.js";
+import type { GenerationStatus } from "../shared/model/answer-transcript.js";
 import { SnapshotFetcher, SnapshotFetchError, type SnapshotEvent } from "./snapshot-fetcher.js";
 
 export type SwarmBoardEvent =
@@ -35,6 +36,8 @@ export type SwarmBoardEvent =
   | { kind: "snapshot-failed"; jobId: string; taskId: number; reason: string; left: boolean }
   /** The grant failed this worker's checks (a path outside the repository): released, and the job left. */
   | { kind: "grant-refused"; jobId: string; taskId: number; reason: string }
+  /** This worker checked another volunteer's answer with its model and sent the verdict. */
+  | { kind: "answer-checked"; jobId: string; taskId: number; status: GenerationStatus["status"]; reason: string }
   | SnapshotEvent;
 
 export interface SwarmTaskBoardOptions {
@@ -59,7 +62,17 @@ export interface SwarmTaskBoardOptions {
   prepareRepository?: PrepareRepository;
   /** Whether setup commands may reach the network here (dellm-worker --setup-network). Default false. */
   setupNetwork?: boolean;
+  /**
+   * Checks other volunteers' answers with this worker's model (a GenerationVerifier): claims say so,
+   * and the coordinator may answer one with a check instead of a task. Omitted: no checks.
+   */
+  checker?: AnswerChecker;
   onEvent?: (event: SwarmBoardEvent) => void;
+}
+
+/** What checks an answer (bot/pipeline/generation-verifier.ts's GenerationVerifier). */
+export interface AnswerChecker {
+  check(item: WorkItem, result: Result): Promise<GenerationStatus>;
 }
 
 /** The model a worker runs, as claims name it (runsModel). */
@@ -86,6 +99,7 @@ export class SwarmTaskBoard implements TaskBoard {
   private readonly leftJobs = new Set<string>();
   /** The model this worker runs, named in its claims (set once it is loaded). */
   private model: WorkerModel | undefined;
+  private checker: AnswerChecker | undefined;
   /** The last claim already waited at the coordinator, so the loop need not wait again. */
   private claimWaited = false;
   /** Reported once per outage, not on every retry. */
@@ -95,6 +109,7 @@ export class SwarmTaskBoard implements TaskBoard {
   ) => void;
 
   private constructor(private readonly options: SwarmTaskBoardOptions) {
+    this.checker = options.checker;
     this.coordinator = parseCoordinatorId(options.coordinator);
     this.claimWaitMs = options.claimWaitMs ?? 20_000;
     this.onEvent = options.onEvent ?? (() => {});
@@ -141,6 +156,11 @@ export class SwarmTaskBoard implements TaskBoard {
   }
 
   /** Name the model this worker runs in its claims: the bot grants a job's tasks only to its model. */
+  /** From now on claims offer checks of other volunteers' answers with `checker` (undefined: none). */
+  checksWith(checker: AnswerChecker | undefined): void {
+    this.checker = checker;
+  }
+
   runsModel(model: WorkerModel | undefined): void {
     this.model = model;
   }
@@ -158,6 +178,7 @@ export class SwarmTaskBoard implements TaskBoard {
           setup: this.options.prepareRepository !== undefined,
           setup_network: this.options.prepareRepository !== undefined && this.options.setupNetwork === true,
           ...(this.model ? { model: { sha256: this.model.sha256, context_size: this.model.contextSize } } : {}),
+          checks: this.checker !== undefined && this.model !== undefined,
         },
         signal,
       );
@@ -177,6 +198,10 @@ export class SwarmTaskBoard implements TaskBoard {
     this.unreachable = false;
     if (response.type === "none") {
       this.claimWaited = this.claimWaitMs > 0;
+      return null;
+    }
+    if (response.type === "check") {
+      await this.checkAnswer(response, signal);
       return null;
     }
     if (response.type !== "granted") throw new Error(`coordinator refused the claim: ${describe(response)}`);
@@ -231,6 +256,30 @@ export class SwarmTaskBoard implements TaskBoard {
     }
     await this.release(jobId, taskId);
     return undefined;
+  }
+
+  /** Runs a check the coordinator granted and sends the verdict (a check never ends the worker's loop). */
+  private async checkAnswer(
+    grant: Extract<CoordinatorResponse, { type: "check" }>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const item: WorkItem = {
+      jobId: grant.job_id,
+      userQuery: grant.user_query,
+      plan: grant.plan,
+      task: grant.task,
+      dependencyFiles: grant.dependency_files,
+    };
+    const problem = grantPathProblem(grant);
+    const status: GenerationStatus = problem
+      ? { status: "not_checked", reason: problem }
+      : await this.checker!.check(item, grant.result).catch((error: Error): GenerationStatus => ({
+          status: "not_checked",
+          reason: `the check failed: ${error.message}`,
+        }));
+    const verdict = verdictOf(status);
+    await this.ask({ type: "verdict", check_id: grant.check_id, ...verdict }, signal).catch(() => undefined);
+    this.onEvent({ kind: "answer-checked", jobId: grant.job_id, taskId: grant.task.id, ...verdict });
   }
 
   async submit(result: Result): Promise<void> {
@@ -333,6 +382,18 @@ export class SwarmTaskBoard implements TaskBoard {
 
 const leaseKey = (jobId: string, taskId: number) => `${jobId}#${taskId}`;
 
+/** The check's verdict as the protocol sends it: a caveat or a failure's reason as text. */
+function verdictOf(status: GenerationStatus): { status: "checked" | "failed" | "not_checked"; reason: string } {
+  switch (status.status) {
+    case "checked":
+      return { status: "checked", reason: status.caveat ?? "" };
+    case "failed":
+      return { status: "failed", reason: status.reason };
+    default:
+      return { status: "not_checked", reason: "reason" in status ? status.reason : "" };
+  }
+}
+
 /** The files a grant has this worker write besides its task's: its dependencies' results. */
 const GrantFilesSchema = z.array(z.object({ path: RepoPathSchema }));
 
@@ -347,7 +408,9 @@ function grantModelProblem(
 }
 
 /** Why a grant names a path outside the repository, or undefined when every path stays inside. */
-function grantPathProblem(grant: Extract<CoordinatorResponse, { type: "granted" }>): string | undefined {
+function grantPathProblem(
+  grant: Pick<Extract<CoordinatorResponse, { type: "granted" }>, "task" | "dependency_files">,
+): string | undefined {
   const { directory, file } = grant.task;
   const own = RepoPathSchema.safeParse(directory ? `${directory.replace(/\/+$/, "")}/${file}` : file);
   if (!own.success) return `the grant's task file is refused: ${own.error.issues[0]!.message}`;

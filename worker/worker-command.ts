@@ -1,6 +1,9 @@
 // `dellm-worker`: a volunteer's process. Joins the swarm and finds the pinned coordinator first
 // (so a wrong address fails before a long model load), then claims tasks, solves them with the local model, tests them in the Docker sandbox and sends the
 // results back, until Ctrl-C (which releases the task in hand).
+import { LlamaCodeModel } from "./model/llama-code-model.js";
+import { GenerationVerifier } from "../bot/pipeline/generation-verifier.js";
+import { showUntrusted } from "../shared/display.js";
 import { getPriority } from "node:os";
 import { z } from "zod";
 import { readCommandLine, type CommandLine, type Flags } from "../shared/command-line.js";
@@ -48,6 +51,9 @@ Options:
   --image <name>           sandbox image (default DELLM_SANDBOX_IMAGE or dellm-sandbox:latest)
   --no-setup               run no repository's setup commands (setup in .github/dellm.yml, e.g.
                            pip install): the bot then gives this worker no task of such a job
+  --no-checks              check no other volunteer's answers (by default a worker with a real
+                           model also checks, for bots without a copy of it, that other volunteers'
+                           files are their model's answers; never its own)
   --setup-network          let those setup commands reach the network (pip install from PyPI)
                            through this machine; without it, jobs whose setup needs it are not
                            given to this worker
@@ -105,6 +111,8 @@ export const WorkerOptionsSchema = z.object({
   setup: z.boolean(),
   /** Whether setup commands may reach the network (--setup-network). */
   setupNetwork: z.boolean(),
+  /** Whether this worker checks other volunteers' answers (false: --no-checks). */
+  checks: z.boolean(),
 });
 export type WorkerOptions = z.infer<typeof WorkerOptionsSchema>;
 
@@ -128,6 +136,7 @@ export const WORKER_FLAGS = {
   "max-snapshot-mb": { type: "string", default: String(DEFAULT_MAX_SNAPSHOT_MB) },
   "max-test-timeout": { type: "string", default: String(DEFAULT_MAX_TEST_TIMEOUT_SECONDS) },
   setup: { type: "boolean", default: true }, // --no-setup turns it off
+  checks: { type: "boolean", default: true }, // --no-checks turns it off
   "setup-network": { type: "boolean", default: false },
 } as const satisfies Flags;
 
@@ -158,6 +167,7 @@ export function workerInput(values: WorkerFlagValues, env: DellmEnv, variables: 
     maxTestTimeout: values["max-test-timeout"],
     setup: values.setup,
     setupNetwork: values["setup-network"],
+    checks: values.checks,
   };
 }
 
@@ -193,6 +203,8 @@ export function describeBoardEvent(event: SwarmBoardEvent): string | null {
         : `[worker] released task ${event.taskId} of ${event.jobId}: no repository snapshot (${event.reason})`;
     case "grant-refused":
       return `[worker] left job ${event.jobId}: ${event.reason}; task ${event.taskId} released`;
+    case "answer-checked":
+      return `[worker] checked another volunteer's answer to task ${event.taskId} of ${event.jobId}: ${event.status}${event.reason ? ` (${showUntrusted(event.reason.slice(0, 200))})` : ""}`;
     default:
       return null;
   }
@@ -262,6 +274,9 @@ export async function workerCommand(
       // Jobs name their model: claims say which one this worker runs (hashed once, then cached).
       const sha256 = await model.modelSha256?.();
       board.runsModel(sha256 ? { sha256, contextSize: model.contextSize } : undefined);
+      // A real model also checks other volunteers' answers for bots without a copy of it (issue 22).
+      if (options.checks && model instanceof LlamaCodeModel)
+        board.checksWith(new GenerationVerifier({ model, by: node.peerId.toString() }));
       const executor = new TaskExecutor({ model, sandbox, workerId, repairAttempts: options.repairs });
       log(`[worker] waiting for tasks (model ${model.name})`);
       try {

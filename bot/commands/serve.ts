@@ -10,7 +10,9 @@ import { openPlannerSource } from "../pipeline/choose-planner.js";
 import { dellmApp } from "../github/webhooks.js";
 import { openVerifier } from "../pipeline/result-verifier.js";
 import { NO_MODEL_TO_CHECK, openGenerationVerifier } from "../pipeline/generation-verifier.js";
-import { vettingFrom } from "../swarm/result-vetting.js";
+import { recordVerdict, vettingFrom } from "../swarm/result-vetting.js";
+import type { Result } from "../../shared/schemas.js";
+import type { JobModel } from "../swarm/coordinator.js";
 import { openStateDatabase, stateDatabasePath } from "../state/database.js";
 import { DeliveryLog } from "../github/deliveries.js";
 import { githubRemote, type RemoteUrl } from "../github/checkout.js";
@@ -138,8 +140,17 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
     verifier && env.DELLM_CHECK_MODEL
       ? await openGenerationVerifier(env.DELLM_CHECK_MODEL, env, log, verifier)
       : undefined;
-  if (verifier && !generation)
-    log("[github] DELLM_CHECK_MODEL unset: volunteers' files are re-tested but not checked to be the model's answers");
+  // No copy of the model here, but the volunteers' model named: they check each other's answers.
+  const volunteerModel =
+    verifier && !generation && env.DELLM_JOB_MODEL ? namedJobModel(env.DELLM_JOB_MODEL) : undefined;
+  if (volunteerModel)
+    log(
+      `[verify] DELLM_CHECK_MODEL unset: volunteers running the model with sha256 ${volunteerModel.sha256.slice(0, 12)}… check each other's files`,
+    );
+  else if (verifier && !generation)
+    log(
+      "[github] DELLM_CHECK_MODEL and DELLM_JOB_MODEL unset: volunteers' files are re-tested but not checked to be the model's answers",
+    );
   // One database for the bot's state (volunteers' standing, deliveries handled, jobs).
   const db = await openStateDatabase(stateDatabasePath(env.DELLM_STATE_DIR));
   const store = new GitHubJobStore(db);
@@ -151,9 +162,15 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
     env,
     generation?.verifier,
     `${NO_MODEL_TO_CHECK} (DELLM_CHECK_MODEL)`,
+    volunteerModel !== undefined,
   );
   const swarm = await startCoordinator(
-    { ...swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")), vetting, jobModel: generation?.model },
+    {
+      ...swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")),
+      vetting,
+      jobModel: generation?.model ?? volunteerModel,
+      ...(volunteerModel ? { volunteerChecks: { onVerdict: recordVerdict(reputation) } } : {}),
+    },
     env,
     log,
   );
@@ -168,6 +185,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
       remoteUrl: remoteFrom(appEnv.DELLM_GIT_URL),
       verifier,
       generation: generation?.verifier,
+      ...(volunteerModel ? { volunteerCheck: (result: Result) => swarm.coordinator.volunteerCheck(result) } : {}),
       reputation,
       setupImages: new SetupImages({ baseImage: env.DELLM_SANDBOX_IMAGE }),
       setupNetwork: env.DELLM_SETUP_NETWORK,
@@ -230,4 +248,10 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
   pruning.stop();
   db.close();
   return 0;
+}
+
+/** DELLM_JOB_MODEL (`<sha256>:<context size>`, checked by the env schema) as grants name it. */
+function namedJobModel(spec: string): JobModel {
+  const [sha256, context] = spec.split(":") as [string, string];
+  return { sha256, context_size: Number(context), name: `the volunteers' model (sha256 ${sha256.slice(0, 12)}…)` };
 }

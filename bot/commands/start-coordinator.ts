@@ -6,7 +6,7 @@ import { joinAddress } from "../../shared/swarm/join-address.js";
 import { dialableAddresses, startNode, type StartNodeOptions } from "../../shared/swarm/start-node.js";
 import type { SwarmNode } from "../../shared/swarm/swarm-node.js";
 import { describeCoordinatorEvent } from "./progress-printer.js";
-import { SwarmCoordinator, type JobModel } from "../swarm/coordinator.js";
+import { SwarmCoordinator, type CoordinatorOptions, type JobModel } from "../swarm/coordinator.js";
 import type { ResultVetting } from "../swarm/result-vetting.js";
 
 export interface RunningCoordinator {
@@ -19,7 +19,13 @@ export interface RunningCoordinator {
 
 /** Start the bot's node and coordinator, and print how workers join it. */
 export async function startCoordinator(
-  options: StartNodeOptions & { leaseSeconds: number; announce?: string; vetting?: ResultVetting; jobModel?: JobModel },
+  options: StartNodeOptions & {
+    leaseSeconds: number;
+    announce?: string;
+    vetting?: ResultVetting;
+    jobModel?: JobModel;
+    volunteerChecks?: CoordinatorOptions["volunteerChecks"];
+  },
   env: DellmEnv,
   log: (line: string) => void,
 ): Promise<RunningCoordinator> {
@@ -34,6 +40,7 @@ export async function startCoordinator(
       trustedPeers: env.DELLM_TRUSTED_WORKERS,
       vetting: options.vetting,
       jobModel: options.jobModel,
+      volunteerChecks: options.volunteerChecks,
       onEvent: (event) => log(describeCoordinatorEvent(event)),
     });
     announceNode(node, `coordinator (identity ${identity} in ${options.keyFile})`, log);

@@ -5,6 +5,7 @@ import type { Task } from "../../shared/schemas.js";
 import type { Checkout } from "./checkout.js";
 import type { Octokit } from "./job-comment.js";
 import type { GitHubJob } from "./job-store.js";
+import { reviewCommentsText } from "./review-comments.js";
 
 /** Comments of the discussion given to the planner (the latest), and characters of each and of the diff. */
 const DISCUSSION_COMMENTS = 20;
@@ -20,7 +21,7 @@ export async function followUpQuery(
   issue: string,
   log: (line: string) => void,
 ): Promise<string> {
-  const { instruction, by } = job.follow_up!;
+  const { instruction, by, review_comments } = job.follow_up!;
   const discussion = await discussionOf(job, octokit).catch((error: Error) => {
     log(`[github] could not read the discussion of ${job.owner}/${job.repo}#${job.issue_number}: ${error.message}`);
     return "(the discussion could not be read)";
@@ -30,6 +31,7 @@ export async function followUpQuery(
   return [
     `Follow-up request from @${by} on the pull request for issue #${job.issue_number} (branch ${job.branch}):`,
     instruction,
+    ...(review_comments?.length ? ["", reviewCommentsText(review_comments)] : []),
     "",
     "Plan only the changes this request asks for. The pull request's files below are already on the branch; change them where the request needs it.",
     "",

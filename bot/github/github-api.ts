@@ -1,9 +1,8 @@
 // The GitHub REST calls a job makes, in one place (the job class decides when, this module how).
-// The progress comment's own create/edit calls live with its throttle in job-comment.ts.
-import { codeSpanCell, markdownInline } from "./markdown-text.js";
+// The progress comment's own create/edit calls live with its throttle in job-comment.ts, the check
+// run's in live-check-run.ts.
 import type { GitHubJob } from "./job-store.js";
 import type { Octokit } from "./job-comment.js";
-import { repositoryRegressed, type RepositoryTests } from "../pipeline/repository-check.js";
 
 type JobOnGitHub = Pick<GitHubJob, "id" | "owner" | "repo" | "issue_number">;
 
@@ -97,55 +96,4 @@ async function updatePullRequest(
       { id: data.node_id },
     );
   return pr;
-}
-
-/** A completed check run on the pushed commit: the per-file verdicts where the PR shows checks. */
-export async function createCheckRun(
-  octokit: Octokit,
-  job: JobOnGitHub & Pick<GitHubJob, "commit" | "files" | "repository_tests">,
-): Promise<void> {
-  const passed = job.files.filter((f) => f.passed).length;
-  const repository = job.repository_tests;
-  const regressed = repositoryRegressed(repository);
-  const conclusion =
-    passed !== job.files.length || regressed
-      ? "failure"
-      : repository && repository.status === "compared" && repository.before_broken
-        ? "neutral"
-        : "success";
-  await octokit.rest.checks.create({
-    owner: job.owner,
-    repo: job.repo,
-    name: "dellm",
-    head_sha: job.commit!,
-    status: "completed",
-    conclusion,
-    external_id: job.id,
-    output: {
-      title:
-        `${passed} of ${job.files.length} files passed their tests${repository ? `; ${repositoryLine(repository)}` : ""}`.slice(
-          0,
-          250,
-        ),
-      summary: `dellm job \`${job.id}\` for #${job.issue_number}.${repository?.reason ? ` ${repository.reason}` : ""}`,
-      text: job.files
-        .map(
-          (f) =>
-            `- ${codeSpanCell(f.path)} (task ${f.task_id}): ${f.passed ? "passed" : "failed"}, ${f.tests_passed} passed / ${f.tests_failed} failed, ${markdownInline(f.change)}`,
-        )
-        .concat((repository?.regressions ?? []).map((r) => `- regression: ${codeSpanCell(r.id)}`))
-        .join("\n"),
-    },
-  });
-}
-
-/** The repository tests in a few words, for the check run's title. */
-function repositoryLine(report: RepositoryTests): string {
-  if (report.status === "no_tests") return "the repository has no tests to run";
-  if (report.status === "not_run") return "the repository's tests were not run";
-  if (report.after_broken && !report.before_broken) return "the repository's test run broke";
-  if (report.before_broken) return "the repository's tests gave no verdict on the base commit";
-  return report.regressions.length
-    ? `${report.regressions.length} repository test(s) regressed`
-    : "no repository test regressed";
 }

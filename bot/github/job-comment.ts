@@ -4,6 +4,7 @@
 import type { ProbotOctokit } from "probot";
 import type { GitHubJob } from "./job-store.js";
 import { codeSpanCell, markdownInline } from "./markdown-text.js";
+import { Throttle } from "./throttle.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -83,44 +84,37 @@ function headline(job: GitHubJob, place?: QueuePlace): string {
   }
 }
 
+/** Where else the job's progress is shown as it moves (the live check run). */
+export interface ProgressView {
+  update(job: GitHubJob, progress?: Progress): void;
+}
+
 /** Posts the job's comment once, then edits it: at most every `intervalMs`, always when flushed. */
 export class LiveComment {
-  private timer: NodeJS.Timeout | undefined;
-  private lastShown = 0;
-  private latest: { job: GitHubJob; progress?: Progress; place?: QueuePlace } | undefined;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly shown: Throttle<{ job: GitHubJob; progress?: Progress; place?: QueuePlace }>;
 
   constructor(
     private readonly octokit: Octokit,
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly onFailure: (reason: string) => void,
-  ) {}
+    /** Also told each update, so the check run moves with the comment. */
+    private readonly also?: ProgressView,
+  ) {
+    this.shown = new Throttle(intervalMs, (s) => this.write(s.job, s.progress, s.place));
+  }
 
   /** Show this state soon (throttled). */
   update(job: GitHubJob, progress?: Progress): void {
-    this.latest = { job, progress };
-    if (this.timer) return;
-    const wait = Math.max(0, this.lastShown + this.intervalMs - Date.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, wait);
+    this.shown.update({ job, progress });
+    this.also?.update(job, progress);
   }
 
   /** Show the latest state now; creates the comment (and sets job.comment_id) the first time. */
   flush(job?: GitHubJob, progress?: Progress, place?: QueuePlace): Promise<void> {
-    if (job) this.latest = { job, progress, place };
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const shown = this.latest;
-    if (!shown) return this.writing;
-    this.latest = undefined;
-    this.writing = this.writing.then(() => this.write(shown.job, shown.progress, shown.place));
-    return this.writing;
+    return job ? this.shown.flush({ job, progress, place }) : this.shown.flush();
   }
 
   private async write(job: GitHubJob, progress?: Progress, place?: QueuePlace): Promise<void> {
-    this.lastShown = Date.now();
     const body = jobCommentBody(job, progress, place);
     const where = { owner: job.owner, repo: job.repo };
     try {

@@ -52,6 +52,8 @@ export function retryJob(latest: GitHubJob, request: RetryRequest): GitHubJob | 
     error: undefined,
     stopped_by: undefined,
     comment_id: undefined,
+    // Its own check run: the earlier job's is concluded on the commit it checked.
+    check_run: undefined,
     commit: undefined,
     summary: undefined,
     // A job that never got a plan is planned again; otherwise only the failed and missing tasks run.
@@ -90,9 +92,15 @@ export function followUpJob(latest: GitHubJob, request: FollowUpRequest): GitHub
     error: undefined,
     stopped_by: undefined,
     comment_id: undefined,
+    // Its own check run: the earlier job's is concluded on the commit it checked.
+    check_run: undefined,
     commit: undefined,
     summary: undefined,
-    follow_up: { instruction: request.instruction, by: request.requestedBy },
+    follow_up: {
+      instruction: request.instruction,
+      by: request.requestedBy,
+      ...(request.reviewComments?.length ? { review_comments: request.reviewComments } : {}),
+    },
     // Set by planning: the instruction's tasks.
     rerun: undefined,
     notes: [],

@@ -5,7 +5,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { z } from "zod";
 import { GenerationStatusSchema } from "../../shared/model/answer-transcript.js";
-import { JobIdSchema, ResultSchema, TaskSchema, TestVerdictSchema, type JobId } from "../../shared/schemas.js";
+import { JobIdSchema, LIMITS, ResultSchema, TaskSchema, TestVerdictSchema, type JobId } from "../../shared/schemas.js";
 import { openStateDatabase } from "../state/database.js";
 import { AppSettingsSchema } from "./app-settings.js";
 import { RepositoryTestsSchema } from "../pipeline/repository-check.js";
@@ -13,10 +13,27 @@ import { RepositoryTestsSchema } from "../pipeline/repository-check.js";
 export const JobStageSchema = z.enum(["queued", "planning", "distributing", "merging", "pushing", "done", "failed"]);
 export type JobStage = z.infer<typeof JobStageSchema>;
 
-/** One row of the pull request's table. */
 /** The longest `/dellm <instruction>` taken; a longer one is refused with this number. */
 export const MAX_INSTRUCTION_CHARS = 4_000;
 
+/** The most `/dellm` review comments one follow-up takes; the rest are answered and not planned. */
+export const MAX_REVIEW_COMMENTS = 20;
+
+/** A `/dellm` review comment on the job's PR: where it points and what it asks (its text after `/dellm`). */
+export const ReviewCommentRecordSchema = z.object({
+  /** The comment; replies go to `in_reply_to` when it was itself a reply (GitHub threads have one level). */
+  id: z.number().int().positive(),
+  in_reply_to: z.number().int().positive().optional(),
+  path: z.string().min(1).max(LIMITS.pathChars),
+  line: z.number().int().positive().optional(),
+  start_line: z.number().int().positive().optional(),
+  /** LEFT: the lines as the base had them (deleted or changed by the PR); absent or RIGHT: the PR's. */
+  side: z.enum(["LEFT", "RIGHT"]).optional(),
+  body: z.string().min(1).max(MAX_INSTRUCTION_CHARS),
+});
+export type ReviewCommentRecord = z.infer<typeof ReviewCommentRecordSchema>;
+
+/** One row of the pull request's table. */
 export const FileReportSchema = z.object({
   task_id: z.number().int().positive(),
   path: z.string(),
@@ -68,6 +85,8 @@ export const GitHubJobSchema = z.object({
   pr_url: z.string().optional(),
   /** The issue comment that shows this job's progress. */
   comment_id: z.number().int().positive().optional(),
+  /** The job's `dellm` check run and the commit it is on: a restarted bot goes on updating it. */
+  check_run: z.object({ id: z.number().int().positive(), head_sha: z.string().min(1) }).optional(),
   files: z.array(FileReportSchema),
   summary: z.string().optional(),
   /** Which model planned: a Claude model id, or "local (<GGUF>)". Absent in jobs saved before it was recorded. */
@@ -86,7 +105,14 @@ export const GitHubJobSchema = z.object({
    * A follow-up (`/dellm <instruction>` on the issue or its PR): new tasks planned from the
    * instruction, written as one more commit on the same branch and PR.
    */
-  follow_up: z.object({ instruction: z.string().min(1).max(MAX_INSTRUCTION_CHARS), by: z.string().min(1) }).optional(),
+  follow_up: z
+    .object({
+      instruction: z.string().min(1).max(MAX_INSTRUCTION_CHARS),
+      by: z.string().min(1),
+      /** The review's `/dellm` comments it answers (bot/github/review-comments.ts), each replied to in its thread. */
+      review_comments: z.array(ReviewCommentRecordSchema).max(MAX_REVIEW_COMMENTS).optional(),
+    })
+    .optional(),
   created_at: z.number(),
   updated_at: z.number(),
 });

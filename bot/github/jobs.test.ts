@@ -216,7 +216,7 @@ describe("GitHub jobs", () => {
     expect(await simpleGit(remote).raw(["ls-tree", "-r", "--name-only", "dellm/issue-7"])).toBe(
       "README.md\napp/core.py\n",
     );
-    expect(api.checkRuns[0]).toMatchObject({ conclusion: "failure" });
+    expect(api.checkRuns.at(-1)).toMatchObject({ conclusion: "failure" });
     // The planner was told where it may write.
     expect(planning.prompts[0]?.text).toContain("Only write files under: app/.");
   });
@@ -304,7 +304,7 @@ describe("GitHub jobs", () => {
     expect(done.results.find((r) => r.task_id === 2)!.notes.at(-1)).toBe(
       "the worker reported passed; the bot's re-test failed",
     );
-    expect(api.checkRuns[0]).toMatchObject({ conclusion: "failure" });
+    expect(api.checkRuns.at(-1)).toMatchObject({ conclusion: "failure" });
   });
 
   it("bounds an issue body far over the budget and says so in the PR", async () => {

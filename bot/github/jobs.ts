@@ -6,16 +6,19 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Result, TestResult } from "../../shared/schemas.js";
+import type { GenerationStatus } from "../../shared/model/answer-transcript.js";
 import type { RepositoryView } from "../../shared/sandbox/task-run.js";
 import { repositoryViewAt } from "../pipeline/repository-view.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import { refusedBySettings, type AppSettings } from "./app-settings.js";
 import { fileReports } from "./file-reports.js";
 import { Checkout, githubRemote, type RemoteUrl } from "./checkout.js";
-import type { GitHubJob, GitHubJobStore } from "./job-store.js";
-import { commentOnIssue, createCheckRun, installationToken, openOrUpdatePullRequest } from "./github-api.js";
+import type { GitHubJob, GitHubJobStore, ReviewCommentRecord } from "./job-store.js";
+import { commentOnIssue, installationToken, openOrUpdatePullRequest } from "./github-api.js";
+import { CHECK_RUN_INTERVAL_MS, LiveCheckRun } from "./live-check-run.js";
 import { followUpJob, newIssueJob, retryJob } from "./job-records.js";
 import { followUpQuery, renumberAfter } from "./follow-up.js";
+import { replyToReviewComments, withCommentedFiles } from "./review-comments.js";
 import { LiveComment, type Octokit, type QueuePlace } from "./job-comment.js";
 import { JobQueue } from "./job-queue.js";
 import { markStopped, stopReport } from "./job-stop.js";
@@ -78,6 +81,8 @@ export interface FollowUpRequest {
   requestedBy: string;
   settings: AppSettings;
   private?: boolean;
+  /** From a review: its `/dellm` comments, each answered in its thread once the commit is in. */
+  reviewComments?: ReviewCommentRecord[];
 }
 
 export interface StopRequest {
@@ -97,6 +102,8 @@ export interface JobStarter {
   retry(request: RetryRequest): Promise<StartOutcome>;
   /** `/dellm <instruction>`: one more commit on the issue's dellm branch and PR, planned from the instruction. */
   followUp(request: FollowUpRequest): Promise<StartOutcome>;
+  /** Whether `number` is the pull request of the latest dellm job in the repository (reviews elsewhere are ignored). */
+  openedPullRequest(owner: string, repo: string, number: number): Promise<boolean>;
   /** `/dellm stop`: take the issue's job off the queue, or stop it where it stands (its results are kept). */
   stopJob(request: StopRequest): Promise<StopOutcome>;
 }
@@ -122,6 +129,8 @@ export interface GitHubJobsOptions {
   repositoryContextChars?: number;
   /** The progress comment is edited at most this often. */
   commentIntervalMs?: number;
+  /** The check run is updated at most this often (default CHECK_RUN_INTERVAL_MS). */
+  checkRunIntervalMs?: number;
   /** Re-tests volunteer results before merging (the bot's verdict marks each file); omitted = results trusted as sent. */
   verifier?: Sandbox;
   /**
@@ -129,6 +138,8 @@ export interface GitHubJobsOptions {
    * (issue 22); omitted: the PR table says "not checked" (DELLM_CHECK_MODEL unset).
    */
   generation?: GenerationVerifier;
+  /** Where the bot has no model: a volunteer's check of a swarm result (SwarmCoordinator.volunteerCheck). */
+  volunteerCheck?: (result: Result) => Promise<GenerationStatus> | undefined;
   /** Volunteers' standing: the bot's re-tests count in each peer's record. */
   reputation?: Reputation;
   /** Runs the repository's own tests on the base and on the result (default: the verifier; neither = not run, said in the PR). */
@@ -204,6 +215,10 @@ export class GitHubJobs implements JobStarter {
         reason: `there is no dellm pull request for #${request.number} yet; add the \`${request.settings.label}\` label to the issue to start one.`,
       };
     return this.claimIssue(latest.owner, latest.repo, latest.issue_number, async () => followUpJob(latest, request));
+  }
+
+  async openedPullRequest(owner: string, repo: string, number: number): Promise<boolean> {
+    return (await this.options.store.latestFor(owner, repo, number))?.pr_number === number;
   }
 
   /**
@@ -398,6 +413,7 @@ export class GitHubJobs implements JobStarter {
     );
     await comment.flush(job);
     await this.comment(octokit, job, stopReport(job));
+    await replyToReviewComments(octokit, job, this.log);
   }
 
   private async run(job: GitHubJob, signal: AbortSignal): Promise<GitHubJob> {
@@ -413,8 +429,12 @@ export class GitHubJobs implements JobStarter {
       );
     }
     const cloneDir = join(this.options.workDir, job.id);
-    const comment = new LiveComment(octokit, this.options.commentIntervalMs ?? 3_000, (reason) =>
-      this.log(`[github] could not update the progress comment of ${job.id}: ${reason}`),
+    const check = new LiveCheckRun(octokit, this.options.checkRunIntervalMs ?? CHECK_RUN_INTERVAL_MS, save, this.log);
+    const comment = new LiveComment(
+      octokit,
+      this.options.commentIntervalMs ?? 3_000,
+      (reason) => this.log(`[github] could not update the progress comment of ${job.id}: ${reason}`),
+      check,
     );
     try {
       // The queued comment first: the progress edits it rather than posting a second one.
@@ -427,13 +447,14 @@ export class GitHubJobs implements JobStarter {
         remoteUrl(job.owner, job.repo, await installationToken(octokit)),
       );
       job.base_branch = checkout.baseBranch;
+      await check.start(job, checkout);
       if (job.stage === "queued" || job.stage === "planning") await this.plan(job, checkout, octokit, comment, signal);
       signal.throwIfAborted();
       if (job.stage === "distributing") await this.collect(job, checkout, comment, signal);
       // deliver() asks for a repair round when the repository's tests regressed: collect, then deliver again.
       while (
         (job.stage === "merging" || job.stage === "pushing") &&
-        (await this.deliver(job, checkout, octokit, comment, signal))
+        (await this.deliver(job, checkout, octokit, comment, check, signal))
       )
         await this.collect(job, checkout, comment, signal);
       job.stage = "done";
@@ -449,14 +470,18 @@ export class GitHubJobs implements JobStarter {
         await save();
         this.options.withdraw?.(job.id);
         await this.tellStopped(job, octokit, comment);
+        await check.ended(job);
         return job;
       }
       if (signal.aborted) {
         await save();
         return job;
       }
-      return this.fail(job, explain(error, job, this.options.joinHint), octokit, comment, setupFailureDetails(error));
+      await this.fail(job, explain(error, job, this.options.joinHint), octokit, comment, setupFailureDetails(error));
+      await check.ended(job);
+      return job;
     } finally {
+      check.cancel();
       // Everything worth keeping is in the job store; a later run clones afresh.
       await rm(cloneDir, { recursive: true, force: true });
     }
@@ -512,7 +537,10 @@ export class GitHubJobs implements JobStarter {
       });
       // Read after planning: a model retired mid-run may have been replaced by the newest Sonnet.
       job.planner_model = plannerModelLabel(planner.model);
-      const tasks = head ? renumberAfter(job.tasks, planned) : planned;
+      // A review's commented files each get a task, whatever the planner left out.
+      const tasks = head
+        ? renumberAfter(job.tasks, withCommentedFiles(planned, job.follow_up?.review_comments))
+        : planned;
       const { tasks: withContent, notes } = await withCurrentContent(checkout.dir, tasks, head);
       const ready = await withRepositoryInstructions(checkout.dir, withContent);
       job.notes.push(...notes);
@@ -548,6 +576,7 @@ export class GitHubJobs implements JobStarter {
       distribution: this.options.distribution,
       verifier: this.options.verifier,
       generation: this.options.generation,
+      volunteerCheck: this.options.volunteerCheck,
       reputation: this.options.reputation,
       unchecked: `${NO_MODEL_TO_CHECK} (DELLM_CHECK_MODEL)`,
       only: running,
@@ -644,6 +673,7 @@ export class GitHubJobs implements JobStarter {
     checkout: Checkout,
     octokit: Octokit,
     comment: LiveComment,
+    check: LiveCheckRun,
     signal: AbortSignal,
   ): Promise<boolean> {
     signal.throwIfAborted();
@@ -687,6 +717,7 @@ export class GitHubJobs implements JobStarter {
         job.commit = onRemote;
       } else {
         job.commit = merge.commit;
+        check.repositoryTests(job);
         const repair = await checkJobRepository(job, checkout, merge, {
           sandbox: this.options.repositorySandbox ?? this.options.verifier,
           baselines: this.baselines,
@@ -706,6 +737,7 @@ export class GitHubJobs implements JobStarter {
     }
     job.stage = "pushing";
     await this.options.store.save(job);
+    await check.moveTo(job, job.commit!);
     if (job.summary === undefined) job.summary = await this.summarize(job);
     const body = pullRequestBody({
       issueNumber: job.issue_number,
@@ -720,9 +752,7 @@ export class GitHubJobs implements JobStarter {
     Object.assign(job, await openOrUpdatePullRequest(octokit, job, body, { draft }));
     await this.options.store.save(job);
     // The verdict is also in the PR body: a check run GitHub refuses (permission not granted) is only logged.
-    await createCheckRun(octokit, job).catch((error: Error) =>
-      this.log(`[github] could not create the check run for ${job.id}: ${error.message}`),
-    );
+    await check.delivered(job, body);
     return false;
   }
 
@@ -739,6 +769,7 @@ export class GitHubJobs implements JobStarter {
 
   private async finalComment(octokit: Octokit, job: GitHubJob): Promise<void> {
     await this.comment(octokit, job, finalCommentBody(job));
+    await replyToReviewComments(octokit, job, this.log);
   }
 
   private async fail(
@@ -759,6 +790,7 @@ export class GitHubJobs implements JobStarter {
       // The reason can quote the model or a worker: inert, as in the job's comment.
       const body = `dellm job \`${job.id}\` failed while ${job.failed_in}: ${markdownInline(reason)}`;
       await this.comment(octokit, job, details ? `${body}\n\n${details}` : body);
+      await replyToReviewComments(octokit, job, this.log);
     }
     return job;
   }

@@ -56,6 +56,7 @@ const jobs: JobStarter = {
     followUps.push(request);
     return answer;
   },
+  openedPullRequest: async () => false,
 };
 
 let server: WebhookServer;
@@ -312,6 +313,7 @@ describe("GitHub App webhooks, delivered twice", () => {
       async stopJob() {
         return { stopped: true, jobId: "job-test-123456" };
       },
+      openedPullRequest: async () => false,
     };
     const serve = async () => {
       const db = await openStateDatabase(path);

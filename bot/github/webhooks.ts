@@ -1,27 +1,17 @@
 // The GitHub App's webhook edge (Probot): who may start, retry or stop dellm on an issue, the repository's
-// settings, and the replies when it will not. What a job then does is behind `JobStarter`.
+// settings, and the replies when it will not. What a job then does is behind `JobStarter`; `/dellm`
+// in a review of a dellm pull request is review-webhooks.ts's.
 import type { ApplicationFunction, Context } from "probot";
 import { z } from "zod";
-import { parseSettings, SettingsError, type AppSettings } from "./app-settings.js";
+import type { AppSettings } from "./app-settings.js";
 import type { JobStarter, StartOutcome } from "./jobs.js";
 import type { DeliveryLog } from "./deliveries.js";
 import { MAX_INSTRUCTION_CHARS } from "./job-store.js";
+import { checked, COMMAND, Common, mayRun, repositorySettings } from "./webhook-checks.js";
+import { onReviews } from "./review-webhooks.js";
 
-/** Permissions that may start, retry or stop a job (GitHub's collaborator permission levels). */
-const MAY_RUN = new Set(["admin", "maintain", "write"]);
-export const SETTINGS_FILE = "dellm.yml";
+export { SETTINGS_FILE } from "./webhook-checks.js";
 
-// Webhook payloads are untrusted input: only the fields used here, checked.
-const Common = {
-  sender: z.object({ login: z.string().min(1), type: z.string() }),
-  // `private` decides who may see the code (trusted workers only); GitHub always sends it.
-  repository: z.object({
-    name: z.string().min(1),
-    owner: z.object({ login: z.string().min(1) }),
-    private: z.boolean({ error: "repository.private must be true or false" }),
-  }),
-  installation: z.object({ id: z.number().int().positive() }),
-};
 const LabeledSchema = z.object({
   label: z.object({ name: z.string() }),
   issue: z.object({
@@ -37,9 +27,6 @@ const CommentSchema = z.object({
   issue: z.object({ number: z.number().int().positive() }),
   ...Common,
 });
-
-/** `/dellm <command>` at the start of a line. */
-const COMMAND = /^\/dellm(?:\s+(\S+))?/m;
 
 export interface DellmAppOptions {
   /** Deliveries already handled (by X-GitHub-Delivery): a redelivered one is ignored. Omitted: none remembered. */
@@ -140,17 +127,9 @@ export function dellmApp(jobs: JobStarter, { deliveries }: DellmAppOptions = {})
       }
       await on.replyIfRefused(await jobs.followUp({ ...where, instruction }));
     });
-  };
-}
 
-function checked<T>(
-  context: { name: string; payload: unknown; log: Context["log"] },
-  schema: z.ZodType<T>,
-): T | undefined {
-  const parsed = schema.safeParse(context.payload);
-  if (parsed.success) return parsed.data;
-  context.log.warn(`ignoring a malformed ${context.name} payload: ${z.prettifyError(parsed.error)}`);
-  return undefined;
+    onReviews(app, jobs, firstTime);
+  };
 }
 
 /** What both handlers do on the issue the event is about. */
@@ -165,22 +144,13 @@ function onIssue(
   };
   return {
     say,
-    async mayRun(username: string): Promise<boolean> {
-      const { data } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...repository, username });
-      return MAY_RUN.has(data.permission);
-    },
-    /** `.github/dellm.yml` (Probot also looks in the owner's `.github` repository); a bad file is answered on the issue. */
+    mayRun: (username: string): Promise<boolean> => mayRun(octokit, repository, username),
+    /** `.github/dellm.yml`; a bad file is answered on the issue. */
     async settings(): Promise<AppSettings | undefined> {
-      try {
-        return parseSettings(await (context as Context).config<Record<string, unknown>>(SETTINGS_FILE, {}));
-      } catch (error) {
-        const reason =
-          error instanceof SettingsError
-            ? error.message
-            : `.github/${SETTINGS_FILE} could not be read (${(error as Error).message}); fix or remove it and try again.`;
-        await say(`dellm did not start: ${reason}`);
-        return undefined;
-      }
+      const settings = await repositorySettings(context as Context);
+      if (!("problem" in settings)) return settings;
+      await say(`dellm did not start: ${settings.problem}`);
+      return undefined;
     },
     async replyIfRefused(outcome: StartOutcome): Promise<void> {
       if (!outcome.started) await say(`dellm did not start: ${outcome.reason}`);

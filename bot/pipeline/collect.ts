@@ -2,6 +2,7 @@
 // sandbox (volunteers' claims are not trusted) → choose among replicas. `dellm run`, `dellm eval`
 // and the GitHub App all merge what this returns.
 import type { Result } from "../../shared/schemas.js";
+import type { GenerationStatus } from "../../shared/model/answer-transcript.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import type { WorkItemInRepository } from "../../shared/sandbox/task-run.js";
 import type { DistributeOptions, Distribution, DistributionRequest } from "./distribution.js";
@@ -24,6 +25,11 @@ export interface CollectOptions extends DistributeOptions {
   unchecked?: string;
   /** Volunteers' standing: each re-test counts in its peer's record (tests run, claims overruled). */
   reputation?: Pick<Reputation, "recordRetest">;
+  /**
+   * A volunteer's check of a swarm result the coordinator left to one (SwarmCoordinator.volunteerCheck);
+   * used where `generation` is omitted.
+   */
+  volunteerCheck?: (result: Result) => Promise<GenerationStatus> | undefined;
 }
 
 export interface CollectOutcome {
@@ -35,7 +41,7 @@ export interface CollectOutcome {
 
 export async function collectVerified(request: DistributionRequest, options: CollectOptions): Promise<CollectOutcome> {
   const { distribution, verifier, only, ...distribute } = options;
-  const { generation, unchecked, reputation, ...distributeOptions } = distribute;
+  const { generation, unchecked, reputation, volunteerCheck, ...distributeOptions } = distribute;
   const collected = await distribution.distribute(request, distributeOptions);
   options.onEvent({
     kind: "collected",
@@ -51,6 +57,8 @@ export async function collectVerified(request: DistributionRequest, options: Col
       // The coordinator checked swarm results as they arrived (and dropped any status a worker wrote).
       checkGeneration: async (task, dependencyFiles, result) => {
         if (result.generation) return result.generation;
+        const byVolunteer = generation ? undefined : volunteerCheck?.(result);
+        if (byVolunteer) return byVolunteer;
         if (!generation) return { status: "not_checked", reason: unchecked ?? NO_MODEL_TO_CHECK };
         // As the worker was granted it, in the repository a repair's failure log is replayed in.
         const item: WorkItemInRepository = {

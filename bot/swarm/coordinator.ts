@@ -8,6 +8,7 @@
 import type { PeerId, PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import type { JobId, JobStatus, Result, Task } from "../../shared/schemas.js";
+import type { GenerationStatus } from "../../shared/model/answer-transcript.js";
 import type { RepositoryView, WorkItemInRepository } from "../../shared/sandbox/task-run.js";
 import {
   COORDINATOR_PROTOCOL,
@@ -30,6 +31,7 @@ import { handleSubmit } from "./handlers/submit.js";
 import { RecordPublisher } from "./record-publisher.js";
 import { SnapshotStore } from "./snapshot-store.js";
 import type { ResultVetting } from "./result-vetting.js";
+import { VolunteerChecks, type VolunteerChecksOptions } from "./volunteer-checks.js";
 
 /** Status and board records lag the board by at most this. */
 const RECORD_DELAY_MS = 1_000;
@@ -63,7 +65,25 @@ export interface CoordinatorOptions {
   jobModel?: JobModel;
   /** Where repository snapshots are kept and served from; default: one trusting `trustedPeers` with private ones. */
   snapshots?: SnapshotStore;
+  /**
+   * Volunteers check each other's answers (issue 22) where the bot holds no copy of the job's model:
+   * `checks.request()` hands a result to a worker running the job's model. Omitted: no volunteer checks.
+   */
+  volunteerChecks?: Omit<VolunteerChecksOptions, "onPending"> & {
+    /** How long a result waits for a volunteer's check before it is "not checked". Default 120 s. */
+    timeoutMs?: number;
+  };
   onEvent?: (event: CoordinatorEvent) => void;
+}
+
+/** How long a result waits for a volunteer's check by default. */
+export const DEFAULT_CHECK_TIMEOUT_MS = 120_000;
+/** How long a settled volunteer check stays readable (volunteerCheck) for the job that collects it. */
+const CHECK_KEPT_MS = 30 * 60_000;
+
+/** Which deferred check is a result's: its job, task, producer and signing time. */
+function checkKey(result: Result): string {
+  return `${result.job_id}/${result.task_id}/${result.producer?.peer ?? ""}/${result.timestamp}`;
 }
 
 /** The model named in grants: what a worker must run to be given a task (issue 22). */
@@ -89,6 +109,11 @@ export class SwarmCoordinator {
   private readonly repositoryOf = new Map<JobId, RepositoryView>();
   private announcing = false;
   private readonly claims = new ClaimQueue((claim) => this.grant(claim));
+  /** Checks waiting for a volunteer (volunteerChecks option). */
+  readonly checks: VolunteerChecks | undefined;
+  /** Each deferred check's outcome, by result (checkKey), kept CHECK_KEPT_MS after it settles. */
+  private readonly volunteerCheckOf = new Map<string, Promise<GenerationStatus>>();
+  private readonly checkTimeoutMs: number;
   /** Jobs whose status record is stale; status and board records are written at most once a second. */
   private readonly staleStatus = new Set<JobId>();
   private recordsTimer: NodeJS.Timeout | undefined;
@@ -105,6 +130,10 @@ export class SwarmCoordinator {
     // Snapshots go only to peers holding a current lease on a job that uses them.
     this.snapshotStore.useLeases((jobId, peer) => this.holdsLease(jobId, peer));
     this.onEvent = options.onEvent ?? (() => {});
+    this.checks = options.volunteerChecks
+      ? new VolunteerChecks({ ...options.volunteerChecks, onPending: () => this.claims.serveWaiting() })
+      : undefined;
+    this.checkTimeoutMs = options.volunteerChecks?.timeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
     this.records = new RecordPublisher(options.node, options.privateKey, (key, reason) =>
       this.onEvent({ kind: "publish-failed", key, reason }),
     );
@@ -224,6 +253,14 @@ export class SwarmCoordinator {
     return [...this.boards.values()].filter((board) => board.group === group);
   }
 
+  /**
+   * A volunteer's check of a result this coordinator accepted and left to one (undefined: none was
+   * asked: the bot checked it itself, or it was not to be checked).
+   */
+  volunteerCheck(result: Result): Promise<GenerationStatus> | undefined {
+    return this.volunteerCheckOf.get(checkKey(result));
+  }
+
   /** Take a finished (or abandoned) job off the board; its records simply expire. */
   removeJob(jobId: JobId): void {
     const board = this.boards.get(jobId);
@@ -240,6 +277,7 @@ export class SwarmCoordinator {
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
     this.claims.releaseAll();
+    this.checks?.stop();
     clearTimeout(this.recordsTimer);
     await this.options.node.unhandle(COORDINATOR_PROTOCOL);
     await this.options.node.unhandle(SNAPSHOT_PROTOCOL);
@@ -304,8 +342,10 @@ export class SwarmCoordinator {
     if (request.type === "claim") {
       const wrongModel = this.modelMismatch(request.model);
       if (wrongModel) return { type: "refused", reason: wrongModel };
-      return this.claims.handleClaim(request, peer, gone);
+      return this.claims.handleClaim(request, peer, gone, host);
     }
+    if (request.type === "verdict")
+      return this.checks?.verdict(peer, request) ?? { type: "refused", reason: "this bot asks no volunteer checks" };
     const held = currentLease(this.boards.get(request.job_id), request, peer);
     if ("type" in held) return held;
     switch (request.type) {
@@ -322,9 +362,22 @@ export class SwarmCoordinator {
           onEvent: this.onEvent,
           // The item as granted, in its repository: a check replays the tests a repair's log came from.
           vet: this.options.vetting
-            ? (item, result) => {
+            ? async (item, result) => {
                 const granted: WorkItemInRepository = { ...item, repository: this.repositoryOf.get(held.board.jobId) };
-                return this.options.vetting!.vet(granted, result, peer, host);
+                const status = await this.options.vetting!.vet(granted, result, peer, host);
+                // Left to a volunteer: the check starts now, while the job's other tasks run.
+                if (status === undefined && this.checks) {
+                  const key = checkKey(result);
+                  const check = this.checks.request(
+                    granted,
+                    { ...result, producer: { peer, host } },
+                    this.checkTimeoutMs,
+                  );
+                  this.volunteerCheckOf.set(key, check);
+                  // Kept a while after the verdict for the job's collect step (which may come after the board is gone).
+                  void check.then(() => setTimeout(() => this.volunteerCheckOf.delete(key), CHECK_KEPT_MS).unref());
+                }
+                return status;
               }
             : undefined,
         });
@@ -345,6 +398,7 @@ export class SwarmCoordinator {
 
   /** A grant that never reached its worker goes straight back to the board. */
   private undelivered(response: CoordinatorResponse, peer: string): void {
+    if (response.type === "check") this.checks?.undelivered(response.check_id, peer);
     if (response.type !== "granted") return;
     const board = this.boards.get(response.job_id);
     const lease = board?.leaseOf(response.task_id);
@@ -354,7 +408,12 @@ export class SwarmCoordinator {
     }
   }
 
-  private grant({ workerId, peer, skipJobs, setup, setupNetwork }: Claim): CoordinatorResponse {
+  private grant({ workerId, peer, skipJobs, setup, setupNetwork, checks, host }: Claim): CoordinatorResponse {
+    // A check first: it unblocks a finished task's job, and costs a checker far less than a task.
+    if (checks && this.checks && this.jobModel) {
+      const check = this.checks.take({ peer, host }, this.jobModel, this.trustedPeers.has(peer));
+      if (check) return check;
+    }
     for (const board of this.boards.values()) {
       // A private repository's code and issue go only to the operator's trusted peers.
       if (board.trustedOnly && !this.trustedPeers.has(peer)) continue;

@@ -17,9 +17,10 @@ export interface ResultVetting {
   isBlocked(peer: string): boolean;
   /**
    * The bot's judgement of a result before the board takes it (`item`: the task as granted). A
-   * "failed" status refuses the result and hands the task out again.
+   * "failed" status refuses the result and hands the task out again; undefined: a volunteer checks
+   * it later (the bot holds no copy of the model; see VolunteerChecks).
    */
-  vet(item: WorkItem, result: Result, peer: string, host?: string): Promise<GenerationStatus>;
+  vet(item: WorkItem, result: Result, peer: string, host?: string): Promise<GenerationStatus | undefined>;
   /** A lease the peer held ran out without a result. */
   leaseLapsed(peer: string): void;
   /** The peer's credit as the bot signs it into the DHT (`/dellm/credit/<bot>/<peer>`); undefined: none kept. */
@@ -38,9 +39,11 @@ export interface VettingOptions {
   unchecked?: string;
   /** Volunteers' standing; omitted = every result checked, nobody blocked. */
   reputation?: Reputation;
+  /** Without `generation`: results that need a check are left to a volunteer running the model. */
+  volunteers?: boolean;
 }
 
-export function resultVetting({ generation, unchecked, reputation }: VettingOptions): ResultVetting {
+export function resultVetting({ generation, unchecked, reputation, volunteers }: VettingOptions): ResultVetting {
   return {
     isBlocked: (peer) => reputation?.isBlocked(peer) ?? false,
     leaseLapsed: (peer) => reputation?.recordLeaseLapsed(peer),
@@ -60,14 +63,25 @@ export function resultVetting({ generation, unchecked, reputation }: VettingOpti
     },
     async vet(item, result, peer, host) {
       reputation?.recordResult(peer, host);
-      if (!generation) return { status: "not_checked", reason: unchecked ?? NO_MODEL_TO_CHECK };
+      if (!generation && !volunteers) return { status: "not_checked", reason: unchecked ?? NO_MODEL_TO_CHECK };
       const decision = reputation?.shouldCheck(peer);
       if (decision && !decision.check) return { status: "not_checked", reason: decision.why };
+      if (!generation) return undefined;
       const status = await generation.check(item, result);
       if (status.status === "checked" || status.status === "failed")
         reputation?.recordCheck(peer, status.status === "checked", answerTokens(result));
       return status;
     },
+  };
+}
+
+/** A volunteer's verdict counts in the producer's record as the bot's own check would. */
+export function recordVerdict(
+  reputation: Reputation,
+): (producer: string, status: GenerationStatus, result: Result) => void {
+  return (producer, status, result) => {
+    if (status.status === "checked" || status.status === "failed")
+      reputation.recordCheck(producer, status.status === "checked", answerTokens(result));
   };
 }
 
@@ -82,10 +96,12 @@ export function vettingFrom(
   env: Pick<DellmEnv, "DELLM_SPOT_CHECK_RATE" | "DELLM_BLOCK_AFTER">,
   generation: GenerationChecker | undefined,
   unchecked: string,
+  /** Without `generation`: volunteers running the job's model check the results (DELLM_JOB_MODEL). */
+  volunteers = false,
 ): { vetting: ResultVetting; reputation: Reputation } {
   const reputation = new Reputation(db, {
     spotCheckRate: env.DELLM_SPOT_CHECK_RATE,
     blockAfter: env.DELLM_BLOCK_AFTER,
   });
-  return { vetting: resultVetting({ generation, unchecked, reputation }), reputation };
+  return { vetting: resultVetting({ generation, unchecked, reputation, volunteers }), reputation };
 }

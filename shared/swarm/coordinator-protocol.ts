@@ -5,7 +5,7 @@ import type { Connection, PeerId } from "@libp2p/interface";
 import { lpStream } from "@libp2p/utils";
 import type { Libp2p } from "libp2p";
 import { z } from "zod";
-import { JobIdSchema, TaskSchema } from "../schemas.js";
+import { JobIdSchema, ResultSchema, TaskSchema } from "../schemas.js";
 import { Sha256Schema } from "../snapshot-manifest.js";
 import { decodeMessage, encodeMessage } from "./json-message.js";
 import { hostOf } from "./peer-host.js";
@@ -42,11 +42,20 @@ export const CoordinatorRequestSchema = z.discriminatedUnion("type", [
     setup_network: z.boolean().default(false),
     /** The model this worker runs (absent: a scripted model, or a worker before models were named). */
     model: NamedModelSchema.optional(),
+    /** true: this worker also checks other volunteers' answers with its model (issue 22's "verify" work). */
+    checks: z.boolean().default(false),
   }),
   z.object({ type: z.literal("renew"), ...leaseRef }),
   z.object({ type: z.literal("release"), ...leaseRef }),
   /** `record`: the worker's signed `/dellm/result/<job>/<task>` record, base64. */
   z.object({ type: z.literal("submit"), ...leaseRef, record: z.string().max(MAX_MESSAGE_BYTES) }),
+  /** A checker's verdict on the answer it was given with a "check" grant. */
+  z.object({
+    type: z.literal("verdict"),
+    check_id: z.string().uuid(),
+    status: z.enum(["checked", "failed", "not_checked"]),
+    reason: z.string().max(2_000).default(""),
+  }),
 ]);
 export type CoordinatorRequest = z.infer<typeof CoordinatorRequestSchema>;
 export type CoordinatorRequestInput = z.input<typeof CoordinatorRequestSchema>;
@@ -64,6 +73,23 @@ export const CoordinatorResponseSchema = z.discriminatedUnion("type", [
     snapshot: Sha256Schema.optional(),
     /** The model the job's code must come from, decoded greedily; absent = any (the bot checks no generation). */
     model: NamedModelSchema.extend({ temperature: z.literal(0) }).optional(),
+  }),
+  /**
+   * Check another volunteer's answer (the worker claimed with checks: true and runs the job's model):
+   * the task as its producer was granted it, and the producer's result with its transcripts. The
+   * verdict is due before expires_at; the checker never gets its own work.
+   */
+  z.object({
+    type: z.literal("check"),
+    check_id: z.string().uuid(),
+    expires_at: z.number(),
+    job_id: JobIdSchema,
+    user_query: z.string(),
+    plan: z.array(TaskSchema),
+    task: TaskSchema,
+    dependency_files: z.array(z.object({ path: z.string(), content: z.string() })),
+    model: NamedModelSchema,
+    result: ResultSchema,
   }),
   z.object({ type: z.literal("none") }),
   z.object({ type: z.literal("renewed"), expires_at: z.number() }),

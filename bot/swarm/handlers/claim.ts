@@ -12,6 +12,10 @@ export interface Claim {
   setup: boolean;
   /** Whether it lets them reach the network. */
   setupNetwork: boolean;
+  /** Whether it checks other volunteers' answers (it runs the job's model: the coordinator checked). */
+  checks: boolean;
+  /** The connection's host (a checker is never on its producer's host). */
+  host: string;
 }
 
 /** Grants one ready task to this claim, or answers "none". */
@@ -33,6 +37,7 @@ export class ClaimQueue {
     request: Extract<CoordinatorRequest, { type: "claim" }>,
     peer: string,
     gone: AbortSignal,
+    host: string,
   ): Promise<CoordinatorResponse> | CoordinatorResponse {
     const claim: Claim = {
       workerId: request.worker_id,
@@ -40,9 +45,11 @@ export class ClaimQueue {
       skipJobs: new Set(request.skip_jobs),
       setup: request.setup,
       setupNetwork: request.setup_network,
+      checks: request.checks,
+      host,
     };
     const now = this.grant(claim);
-    if (now.type === "granted" || request.wait_ms === 0 || gone.aborted) return now;
+    if (now.type !== "none" || request.wait_ms === 0 || gone.aborted) return now;
     return new Promise((resolve) => {
       const waiter: Waiter = {
         claim,
@@ -73,7 +80,7 @@ export class ClaimQueue {
       // A waiter that cannot take what is ready (a replica of its own task) lets the next one try.
       for (const waiter of [...this.waiting]) {
         const response = this.grant(waiter.claim);
-        if (response.type === "granted") waiter.resolve(response);
+        if (response.type !== "none") waiter.resolve(response);
       }
     });
   }

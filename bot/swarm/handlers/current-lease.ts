@@ -3,7 +3,7 @@
 import type { CoordinatorRequest, CoordinatorResponse } from "../../../shared/swarm/coordinator-protocol.js";
 import type { JobBoard, Lease } from "../job-board.js";
 
-export type LeaseRequest = Exclude<CoordinatorRequest, { type: "claim" }>;
+export type LeaseRequest = Exclude<CoordinatorRequest, { type: "claim" } | { type: "verdict" }>;
 
 export interface HeldLease {
   board: JobBoard;

@@ -12,7 +12,7 @@ export interface SubmitComponents {
   publish(key: string, bytes: Uint8Array): void;
   onEvent(event: CoordinatorEvent): void;
   /** The bot's judgement before the board takes the result; "failed" refuses it and frees the task. */
-  vet?(item: WorkItem, result: Result): Promise<GenerationStatus>;
+  vet?(item: WorkItem, result: Result): Promise<GenerationStatus | undefined>;
 }
 
 export async function handleSubmit(
@@ -42,7 +42,7 @@ export async function handleSubmit(
   }
   if (vet) {
     const generation = await vet(board.workItem(request.task_id), result);
-    if (generation.status === "failed") {
+    if (generation?.status === "failed") {
       // Never merged: the task goes back to the board for another volunteer.
       await board.release(request.job_id, request.task_id, lease.workerId, request.lease_id);
       return {
@@ -50,7 +50,8 @@ export async function handleSubmit(
         reason: `result refused: not the model's answer (checked by ${generation.by}): ${generation.reason}`,
       };
     }
-    result = { ...result, generation };
+    // Undefined: a volunteer checks it later; the bot asks when it collects the job.
+    if (generation) result = { ...result, generation };
   }
   await board.submit(result, request.lease_id);
   onEvent({
