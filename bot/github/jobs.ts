@@ -193,7 +193,32 @@ export class GitHubJobs implements JobStarter {
   }
 
   async start(request: IssueRequest): Promise<StartOutcome> {
-    return this.claimIssue(request.owner, request.repo, request.issueNumber, async () => newIssueJob(request));
+    return this.claimIssue(request.owner, request.repo, request.issueNumber, async () => {
+      // One pull request per issue: while the last job's is open, a new label changes nothing.
+      const open = await this.openPullRequestOf(request);
+      if (open)
+        return `dellm's pull request ${open} for #${request.issueNumber} is still open. Comment \`/dellm <what to change>\` to add a commit to it, \`/dellm retry\` to re-run its failed tasks, or close it and add the label again to start afresh.`;
+      return newIssueJob(request);
+    });
+  }
+
+  /** The URL of the open pull request of the issue's latest job, or undefined (none, closed, merged, unreadable). */
+  private async openPullRequestOf(request: IssueRequest): Promise<string | undefined> {
+    const latest = await this.options.store.latestFor(request.owner, request.repo, request.issueNumber);
+    if (latest?.pr_number === undefined) return undefined;
+    try {
+      const octokit = await this.options.auth(request.installationId);
+      const { data } = await octokit.rest.pulls.get({
+        owner: request.owner,
+        repo: request.repo,
+        pull_number: latest.pr_number,
+      });
+      return data.state === "open" ? (latest.pr_url ?? `#${latest.pr_number}`) : undefined;
+    } catch (error) {
+      // Unknown: a new job on its own branch is the safe side (nothing is overwritten).
+      this.log(`[github] could not read pull request #${latest.pr_number}: ${(error as Error).message}`);
+      return undefined;
+    }
   }
 
   /** Re-run the failed and missing tasks of the issue's latest job on the same branch and PR. */
