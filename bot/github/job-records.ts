@@ -36,8 +36,49 @@ export function retryJob(latest: GitHubJob, request: RetryRequest): GitHubJob | 
   for (const file of latest.files) if (!file.passed) failed.add(file.task_id);
   if (failed.size === 0 && latest.stage === "done")
     return `nothing to retry: every task of job \`${latest.id}\` passed its tests (${latest.pr_url ?? latest.branch}).`;
-  const now = Date.now() / 1000;
   const planned = latest.tasks.length > 0;
+  return {
+    ...nextJobOf(latest, request),
+    // A job that never got a plan is planned again; otherwise only the failed and missing tasks run.
+    rerun: planned ? [...failed].sort((a, b) => a - b) : undefined,
+    results: latest.results.filter((r) => !failed.has(r.task_id)),
+    files: latest.files.filter((f) => !failed.has(f.task_id)),
+    // Kept: a retry that adds no commit (the PR was all that was missing, say GitHub's rate limit
+    // stopped it) opens the PR for the branch as tested, a draft if it regressed; a new commit is tested afresh.
+    repository_tests: latest.repository_tests,
+  } satisfies GitHubJob;
+}
+
+/**
+ * A follow-up of `latest` (`/dellm <instruction>`): the job's tasks, results and PR rows are kept;
+ * planning adds the instruction's tasks, which alone run and land as one more commit on the branch.
+ */
+export function followUpJob(latest: GitHubJob, request: FollowUpRequest): GitHubJob | string {
+  if (latest.pr_number === undefined)
+    return `job \`${latest.id}\` has no pull request to change yet; comment \`/dellm retry\` to finish it first, then ask again.`;
+  return {
+    ...nextJobOf(latest, request),
+    follow_up: {
+      instruction: request.instruction,
+      by: request.requestedBy,
+      ...(request.reviewComments?.length ? { review_comments: request.reviewComments } : {}),
+    },
+    // Set by planning: the instruction's tasks.
+    rerun: undefined,
+    // The new commit is tested afresh.
+    repository_tests: undefined,
+  } satisfies GitHubJob;
+}
+
+/**
+ * A new job on `latest`'s issue, branch and PR, queued for `request`'s author, with nothing of the
+ * earlier run's progress (a follow-up's instruction stays: a retry of it plans against the branch too).
+ */
+function nextJobOf(
+  latest: GitHubJob,
+  request: Pick<RetryRequest, "installationId" | "requestedBy" | "settings" | "private">,
+): GitHubJob {
+  const now = Date.now() / 1000;
   return {
     ...latest,
     id: newJobId(),
@@ -56,59 +97,10 @@ export function retryJob(latest: GitHubJob, request: RetryRequest): GitHubJob | 
     check_run: undefined,
     commit: undefined,
     summary: undefined,
-    // A job that never got a plan is planned again; otherwise only the failed and missing tasks run.
-    rerun: planned ? [...failed].sort((a, b) => a - b) : undefined,
-    results: latest.results.filter((r) => !failed.has(r.task_id)),
-    files: latest.files.filter((f) => !failed.has(f.task_id)),
     notes: [],
-    // Kept: a retry that adds no commit (the PR was all that was missing, say GitHub's rate limit
-    // stopped it) opens the PR for the branch as tested, a draft if it regressed; a new commit is tested afresh.
-    repository_tests: latest.repository_tests,
     repair_rounds: undefined,
     repairing: undefined,
     created_at: now,
     updated_at: now,
-  } satisfies GitHubJob;
-}
-
-/**
- * A follow-up of `latest` (`/dellm <instruction>`): the job's tasks, results and PR rows are kept;
- * planning adds the instruction's tasks, which alone run and land as one more commit on the branch.
- */
-export function followUpJob(latest: GitHubJob, request: FollowUpRequest): GitHubJob | string {
-  if (latest.pr_number === undefined)
-    return `job \`${latest.id}\` has no pull request to change yet; comment \`/dellm retry\` to finish it first, then ask again.`;
-  const now = Date.now() / 1000;
-  return {
-    ...latest,
-    id: newJobId(),
-    retry_of: latest.id,
-    installation_id: request.installationId,
-    requested_by: request.requestedBy,
-    settings: request.settings,
-    private: request.private || latest.private || undefined,
-    stage: "queued",
-    failed_in: undefined,
-    error: undefined,
-    stopped_by: undefined,
-    comment_id: undefined,
-    // Its own check run: the earlier job's is concluded on the commit it checked.
-    check_run: undefined,
-    commit: undefined,
-    summary: undefined,
-    follow_up: {
-      instruction: request.instruction,
-      by: request.requestedBy,
-      ...(request.reviewComments?.length ? { review_comments: request.reviewComments } : {}),
-    },
-    // Set by planning: the instruction's tasks.
-    rerun: undefined,
-    notes: [],
-    // The new commit is tested afresh.
-    repository_tests: undefined,
-    repair_rounds: undefined,
-    repairing: undefined,
-    created_at: now,
-    updated_at: now,
-  } satisfies GitHubJob;
+  };
 }
