@@ -5,11 +5,13 @@
 // `lookup`: what prompt-lookup decoding gains on this CPU for answers that copy the prompt; bench/prompt-lookup.ts;
 // `flood`: `dellm serve`'s memory and log under a 200 MB forged webhook; bench/webhook-flood.ts;
 // `verify`: the generation check's time against generating the answer; bench/generation-check.ts;
-// `jobs`: the App's job store in SQLite, its size after 1,000 jobs and the time of a save; bench/job-store.ts)
+// `jobs`: the App's job store in SQLite, its size after 1,000 jobs and the time of a save; bench/job-store.ts;
+// `load`: `dellm serve` under 100 labelled issues across 20 repositories in 10 s; bench/load.ts)
 import { writeFile } from "node:fs/promises";
 import { benchGeneration } from "./generation.js";
 import { benchGenerationCheck } from "./generation-check.js";
 import { benchJobStore } from "./job-store.js";
+import { benchLoad, printLoad } from "./load.js";
 import { benchPromptLookup } from "./prompt-lookup.js";
 import { benchSandbox } from "./sandbox.js";
 import { benchSnapshot } from "./snapshot.js";
@@ -27,6 +29,11 @@ const benches = {
   flood: () => benchWebhookFlood(),
   verify: () => benchGenerationCheck(),
   jobs: () => benchJobStore(),
+  load: async () => {
+    const figures = await benchLoad();
+    printLoad(figures);
+    return figures;
+  },
 } as const;
 type BenchName = keyof typeof benches;
 
