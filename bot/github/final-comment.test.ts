@@ -1,21 +1,12 @@
 // The last comment on a finished job: failed files and why, and a draft PR said to be one,
 // with the regressed repository tests named (at most MAX_NAMED_TESTS, inert: ids come from the repository's code).
 import { describe, expect, it } from "vitest";
+import { fileReport } from "../../test/github-job-fixture.js";
 import { RepositoryTestsSchema, type RepositoryTests } from "../pipeline/repository-check.js";
 import { finalCommentBody, MAX_NAMED_TESTS } from "./final-comment.js";
 import type { FileReport, GitHubJob } from "./job-store.js";
 
-const file = (over: Partial<FileReport> = {}): FileReport => ({
-  task_id: 1,
-  path: "shop/models.py",
-  worker: "w1",
-  tests_passed: 1,
-  tests_failed: 0,
-  attempts: 1,
-  change: "modified",
-  passed: true,
-  ...over,
-});
+const file = (over: Partial<FileReport> = {}): FileReport => fileReport(1, "shop/models.py", { worker: "w1", ...over });
 const job = (files: FileReport[], repository?: Partial<RepositoryTests>) =>
   ({
     id: "job-1",

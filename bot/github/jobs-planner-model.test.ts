@@ -2,51 +2,30 @@
 // job on the issue with the explanation (the job kept, `/dellm retry` working once the setting is
 // fixed), and the progress comment and the pull request name the model that planned. Claude is the
 // real SDK against a local Messages/Models API; git is a bare repository; GitHub's API is nock.
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { readEnv } from "../../shared/config.js";
-import type { Task } from "../../shared/schemas.js";
 import { fakeModel, FakeAnthropicApi } from "../../test/fake-anthropic-api.js";
 import { stubFileSolver } from "../../test/fixtures.js";
-import { bareRepository } from "../../test/git-fixtures.js";
-import { captureComments, installationOctokit, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
+import { issueRequest, jobsFixture, jobTask, retryRequest, settled } from "../../test/github-jobs.js";
+import { captureComments, pullRequestApi } from "../../test/github-webhooks.js";
 import { openPlannerSource } from "../pipeline/choose-planner.js";
 import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner, type PlannerModel } from "../pipeline/planner.js";
-import { DEFAULT_SETTINGS } from "./app-settings.js";
-import { GitHubJobStore, type GitHubJob } from "./job-store.js";
-import { GitHubJobs } from "./jobs.js";
+import { GitHubJobStore } from "./job-store.js";
+import type { GitHubJobs } from "./jobs.js";
 
 const KEY = "sk-ant-test";
-const task = (id: number, file: string): Task => ({
-  id,
-  description: `write ${file}`,
-  file,
-  dependencies: [],
-  input_output_spec: "",
-  directory: "app/",
-  context: "",
-});
-const plan = JSON.stringify([task(1, "core.py"), task(2, "extra.py")]);
+const plan = JSON.stringify([jobTask(1, "core.py"), jobTask(2, "extra.py")]);
 const solver = stubFileSolver;
 /** Claude's answers: the plan to prompt 5.1, a summary to 5.7. */
 const answer = (prompt: string) => (prompt.includes("break it down into subproblems") ? plan : "Wrote the app.");
 
-let dir: string;
-let remote: string;
-let store: GitHubJobStore;
+// nock lets this machine through: the fake Anthropic API.
+const fixture = jobsFixture({ prefix: "dellm-jobs-model-", files: { "README.md": "# demo\n" } });
 let api: FakeAnthropicApi;
-const octokit = installationOctokit();
 
 beforeEach(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(LOCAL); // the fake Anthropic API
-  dir = await mkdtemp(join(tmpdir(), "dellm-jobs-model-"));
-  remote = await bareRepository(dir, { "README.md": "# demo\n" });
-  store = await GitHubJobStore.open(join(dir, "dellm.db"));
   api = await FakeAnthropicApi.start({
     apiKey: KEY,
     reply: answer,
@@ -59,8 +38,6 @@ beforeEach(async () => {
   });
 });
 afterEach(async () => {
-  nock.cleanAll();
-  nock.enableNetConnect();
   await api.close();
 });
 
@@ -72,32 +49,10 @@ async function bot(variables: Record<string, string>): Promise<GitHubJobs> {
 }
 
 function botWith(planner: () => Promise<Planner>): GitHubJobs {
-  return new GitHubJobs({
-    store,
-    workDir: join(dir, "clones"),
-    planner,
-    distribution: inProcessWorkers([solver]),
-    auth: async () => octokit,
-    remoteUrl: () => remote,
-    commentIntervalMs: 10,
-  });
+  return fixture.githubJobs({ planner, distribution: inProcessWorkers([solver]) });
 }
 
-const issue = {
-  owner: "octo",
-  repo: "demo",
-  installationId: 42,
-  issueNumber: 7,
-  title: "Build the app",
-  body: "core and extra",
-  requestedBy: "alice",
-  settings: DEFAULT_SETTINGS,
-};
-
-async function settled(outcome: Awaited<ReturnType<GitHubJobs["start"]>>, jobs: GitHubJobs): Promise<GitHubJob> {
-  if (!outcome.started) throw new Error(`not started: ${outcome.reason}`);
-  return jobs.settled(outcome.jobId)!;
-}
+const issue = issueRequest();
 
 describe("the planner's model in GitHub jobs", () => {
   it("a configured model retired mid-run fails the job on the issue with the models the key can use; after the fix, /dellm retry plans and the PR names the model", async () => {
@@ -116,21 +71,11 @@ describe("the planner's model in GitHub jobs", () => {
     expect(said).toContain("Models this key can use: claude-opus-4-7, claude-haiku-4-5, claude-sonnet-4-5-20250929");
     expect(said).toMatch(/Fix the bot's setting and restart it, then comment `\/dellm retry`; the job is kept\.$/);
     expect(github.created).toEqual([]);
-    expect((await store.get(failed.id))?.stage).toBe("failed");
+    expect((await fixture.store.get(failed.id))?.stage).toBe("failed");
 
     // The maintainer unsets DELLM_CLAUDE_MODEL and restarts: the newest Sonnet still listed plans the retry.
     const fixed = await bot({});
-    const retried = await settled(
-      await fixed.retry({
-        owner: "octo",
-        repo: "demo",
-        installationId: 42,
-        number: 7,
-        requestedBy: "alice",
-        settings: DEFAULT_SETTINGS,
-      }),
-      fixed,
-    );
+    const retried = await settled(await fixed.retry(retryRequest()), fixed);
     expect(retried.stage, retried.error).toBe("done");
     expect(retried).toMatchObject({ retry_of: failed.id, planner_model: "claude-sonnet-4-5-20250929" });
     expect(api.requests.filter((r) => r.path === "/v1/messages").map((r) => r.body!.model)).toEqual([
@@ -141,7 +86,7 @@ describe("the planner's model in GitHub jobs", () => {
     expect(String(github.created[0]!.body)).toContain("planned by `claude-sonnet-4-5-20250929`");
     expect(github.edits.at(-1)).toMatch(/- \[x\] plan: 2 tasks \(planner `claude-sonnet-4-5-20250929`\)/);
     // Saved with the job, so a restarted bot still knows.
-    expect((await (await GitHubJobStore.open(join(dir, "dellm.db"))).get(retried.id))?.planner_model).toBe(
+    expect((await (await GitHubJobStore.open(join(fixture.dir, "dellm.db"))).get(retried.id))?.planner_model).toBe(
       "claude-sonnet-4-5-20250929",
     );
   });

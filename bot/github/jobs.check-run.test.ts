@@ -2,58 +2,28 @@
 // updated as it moves, moved to the commit it pushes and concluded there with the PR's table; a
 // failure concluded with its reason; a refusal (403) that never fails the job; a restart that goes
 // on with the same run. Real git (a bare repository as the remote), in-process workers; GitHub is nock.
-import { chmod, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import nock from "nock";
 import { simpleGit } from "simple-git";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Task } from "../../shared/schemas.js";
-import { stubFileSolver } from "../../test/fixtures.js";
-import { bareRepository } from "../../test/git-fixtures.js";
-import {
-  captureComments,
-  installationOctokit,
-  LOCAL,
-  pullRequestApi,
-  type CheckRunCall,
-} from "../../test/github-webhooks.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { issueRequest, jobsFixture, jobTask, retryRequest, settled } from "../../test/github-jobs.js";
+import { captureComments, pullRequestApi, type CheckRunCall } from "../../test/github-webhooks.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
 import { DEFAULT_SETTINGS, type AppSettings } from "./app-settings.js";
-import { GitHubJobStore, type GitHubJob } from "./job-store.js";
-import { GitHubJobs, type GitHubJobsOptions, type IssueRequest, type StartOutcome } from "./jobs.js";
+import { GitHubJobStore } from "./job-store.js";
+import type { GitHubJobs, GitHubJobsOptions, IssueRequest } from "./jobs.js";
 import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner } from "../pipeline/planner.js";
 
-const task = (id: number, file: string, directory = "app/"): Task => ({
-  id,
-  description: `write ${file}`,
-  file,
-  dependencies: [],
-  input_output_spec: "",
-  directory,
-  context: "",
-});
-const plan = [task(1, "core.py"), task(2, "extra.py")];
+const plan = [jobTask(1, "core.py"), jobTask(2, "extra.py")];
 
-let dir: string;
-let remote: string;
+const fixture = jobsFixture({ prefix: "dellm-check-run-" });
 let base: string;
-let store: GitHubJobStore;
 let logs: string[];
 
 beforeEach(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(LOCAL);
-  dir = await mkdtemp(join(tmpdir(), "dellm-check-run-"));
-  remote = await bareRepository(dir, { "README.md": "# demo\n", "app/core.py": "x = 0\n" });
-  base = (await simpleGit(remote).revparse(["main"])).trim();
-  store = await GitHubJobStore.open(join(dir, "dellm.db"));
+  base = (await simpleGit(fixture.remote).revparse(["main"])).trim();
   logs = [];
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
 });
 
 function jobs(options: Partial<GitHubJobsOptions> = {}): GitHubJobs {
@@ -61,14 +31,8 @@ function jobs(options: Partial<GitHubJobsOptions> = {}): GitHubJobs {
     { kind: "decompose", reply: JSON.stringify(plan) },
     { kind: "summary", reply: "Wrote the app." },
   ]);
-  return new GitHubJobs({
-    store,
-    workDir: join(dir, "clones"),
+  return fixture.githubJobs({
     planner: async () => new Planner(model, { retries: 1 }),
-    distribution: inProcessWorkers([stubFileSolver]),
-    auth: async () => installationOctokit(),
-    remoteUrl: () => remote,
-    commentIntervalMs: 10,
     // Every progress step is sent (nothing waits on a timer): the sequence is the same on every run.
     checkRunIntervalMs: 0,
     log: (line) => logs.push(line),
@@ -77,21 +41,7 @@ function jobs(options: Partial<GitHubJobsOptions> = {}): GitHubJobs {
 }
 
 function request(settings: Partial<AppSettings> = {}): IssueRequest {
-  return {
-    owner: "octo",
-    repo: "demo",
-    installationId: 42,
-    issueNumber: 7,
-    title: "Build the app",
-    body: "core and extra",
-    requestedBy: "alice",
-    settings: { ...DEFAULT_SETTINGS, ...settings },
-  };
-}
-
-async function settled(outcome: StartOutcome, bot: GitHubJobs): Promise<GitHubJob> {
-  if (!outcome.started) throw new Error(`not started: ${outcome.reason}`);
-  return bot.settled(outcome.jobId)!;
+  return issueRequest({ settings: { ...DEFAULT_SETTINGS, ...settings } });
 }
 
 const output = (call: CheckRunCall | undefined) => call?.body.output as { title: string; summary: string };
@@ -137,11 +87,11 @@ describe("the live check run", () => {
     });
     expect(output(calls.at(-1)).summary).toMatch(/\| `app\/extra\.py` \| 2 \|.*✅ passed \|/);
     // The record names the run on the job's commit.
-    expect((await store.get(done.id))?.check_run).toEqual({ id: 6, head_sha: done.commit });
+    expect((await fixture.store.get(done.id))?.check_run).toEqual({ id: 6, head_sha: done.commit });
   });
 
   it("concludes a failed job's run as failure with the reason, on the commit it started from", async () => {
-    const hook = join(remote, "hooks", "pre-receive");
+    const hook = join(fixture.remote, "hooks", "pre-receive");
     await writeFile(hook, "#!/bin/sh\necho 'branch protection: pushes to dellm/* need a review' >&2\nexit 1\n");
     await chmod(hook, 0o755);
     captureComments();
@@ -188,12 +138,12 @@ describe("the live check run", () => {
     const first = jobs({ distribution: inProcessWorkers([]) });
     const outcome = await first.start(request());
     const id = outcome.started ? outcome.jobId : "";
-    while ((await store.get(id))?.stage !== "distributing") await new Promise((r) => setTimeout(r, 50));
+    while ((await fixture.store.get(id))?.stage !== "distributing") await new Promise((r) => setTimeout(r, 50));
     await first.stop();
-    expect((await store.get(id))?.check_run).toEqual({ id: 5, head_sha: base });
+    expect((await fixture.store.get(id))?.check_run).toEqual({ id: 5, head_sha: base });
     const before = api.checkRunCalls.length;
 
-    const second = jobs({ store: await GitHubJobStore.open(join(dir, "dellm.db")) });
+    const second = jobs({ store: await GitHubJobStore.open(join(fixture.dir, "dellm.db")) });
     await second.resume();
     const done = await second.settled(id)!;
     expect(done.stage, done.error).toBe("done");
@@ -210,7 +160,7 @@ describe("the live check run", () => {
   it("starts a retry's run on its PR's head, where the PR shows it", async () => {
     captureComments();
     const api = pullRequestApi();
-    const planned = [task(1, "core.py"), task(2, "tool.py", "scripts/")];
+    const planned = [jobTask(1, "core.py"), jobTask(2, "tool.py", "scripts/")];
     const model = () =>
       new ScriptedCodeModel([
         { kind: "decompose", reply: JSON.stringify(planned) },
@@ -221,14 +171,7 @@ describe("the live check run", () => {
     const first = await settled(await bot.start(request({ paths: ["app/"] })), bot);
     expect(first.stage, first.error).toBe("done");
     const retried = await settled(
-      await bot.retry({
-        owner: "octo",
-        repo: "demo",
-        installationId: 42,
-        number: 7,
-        requestedBy: "alice",
-        settings: { ...DEFAULT_SETTINGS, paths: ["app/"] },
-      }),
+      await bot.retry(retryRequest({ settings: { ...DEFAULT_SETTINGS, paths: ["app/"] } })),
       bot,
     );
     expect(retried.stage, retried.error).toBe("done");

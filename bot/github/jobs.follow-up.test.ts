@@ -1,54 +1,16 @@
 // `/dellm <instruction>` on an issue whose dellm PR is open: a follow-up job plans the instruction
 // with the issue, its discussion and the PR's diff in view, and lands one more commit on the same
 // branch and PR (real git with a bare remote, in-process workers; GitHub's API is nock).
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import nock from "nock";
 import { simpleGit } from "simple-git";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Task } from "../../shared/schemas.js";
-import { stubFileSolver } from "../../test/fixtures.js";
-import { bareRepository } from "../../test/git-fixtures.js";
-import { captureComments, installationOctokit, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
+import { describe, expect, it } from "vitest";
+import { followUpRequest, issueRequest, jobsFixture, jobTask, settled } from "../../test/github-jobs.js";
+import { API, captureComments, pullRequestApi } from "../../test/github-webhooks.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
-import { DEFAULT_SETTINGS } from "./app-settings.js";
-import { GitHubJobStore, type GitHubJob } from "./job-store.js";
-import { GitHubJobs, type StartOutcome } from "./jobs.js";
 import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner } from "../pipeline/planner.js";
 
-const API = "https://api.github.com";
-const task = (id: number, file: string): Task => ({
-  id,
-  description: `write ${file}`,
-  file,
-  dependencies: [],
-  input_output_spec: "",
-  directory: "app/",
-  context: "",
-});
-
-let dir: string;
-let remote: string;
-let store: GitHubJobStore;
-
-beforeEach(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(LOCAL);
-  dir = await mkdtemp(join(tmpdir(), "dellm-follow-up-"));
-  remote = await bareRepository(dir, { "README.md": "# demo\n", "app/core.py": "x = 0\n" });
-  store = await GitHubJobStore.open(join(dir, "dellm.db"));
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
-
-async function settled(outcome: StartOutcome, bot: GitHubJobs): Promise<GitHubJob> {
-  if (!outcome.started) throw new Error(`not started: ${outcome.reason}`);
-  return bot.settled(outcome.jobId)!;
-}
+const fixture = jobsFixture({ prefix: "dellm-follow-up-" });
 
 describe("a follow-up instruction", () => {
   it("lands one more commit on the same branch and PR, planned with the issue's discussion and the PR's diff", async () => {
@@ -75,45 +37,17 @@ describe("a follow-up instruction", () => {
         { created_at: "2026-12-07T10:02:00Z", user: { login: "alice", type: "User" }, body: "Looks right so far." },
       ]);
     const model = new ScriptedCodeModel([
-      { kind: "decompose", when: "Follow-up request", reply: JSON.stringify([task(1, "greeting.py")]) },
-      { kind: "decompose", reply: JSON.stringify([task(1, "core.py"), task(2, "extra.py")]) },
+      { kind: "decompose", when: "Follow-up request", reply: JSON.stringify([jobTask(1, "greeting.py")]) },
+      { kind: "decompose", reply: JSON.stringify([jobTask(1, "core.py"), jobTask(2, "extra.py")]) },
       { kind: "summary", reply: "Wrote the app." },
     ]);
-    const bot = new GitHubJobs({
-      store,
-      workDir: join(dir, "clones"),
-      planner: async () => new Planner(model, { retries: 1 }),
-      distribution: inProcessWorkers([stubFileSolver]),
-      auth: async () => installationOctokit(),
-      remoteUrl: () => remote,
-      commentIntervalMs: 10,
-    });
-    const first = await settled(
-      await bot.start({
-        owner: "octo",
-        repo: "demo",
-        installationId: 42,
-        issueNumber: 7,
-        title: "Build the app",
-        body: "core and extra",
-        requestedBy: "alice",
-        settings: DEFAULT_SETTINGS,
-      }),
-      bot,
-    );
+    const bot = fixture.githubJobs({ planner: async () => new Planner(model, { retries: 1 }) });
+    const first = await settled(await bot.start(issueRequest()), bot);
     expect(first).toMatchObject({ stage: "done", pr_number: 12, branch: "dellm/issue-7" });
 
     // Said on the PR (#12): the job is found through its PR.
     const followUp = await settled(
-      await bot.followUp({
-        owner: "octo",
-        repo: "demo",
-        installationId: 42,
-        number: 12,
-        instruction: "add a greeting module",
-        requestedBy: "bob",
-        settings: DEFAULT_SETTINGS,
-      }),
+      await bot.followUp(followUpRequest("add a greeting module", { number: 12, requestedBy: "bob" })),
       bot,
     );
     expect(followUp).toMatchObject({
@@ -132,7 +66,7 @@ describe("a follow-up instruction", () => {
     expect(followUp.files.map((f) => f.path).sort()).toEqual(["app/core.py", "app/extra.py", "app/greeting.py"]);
 
     // One new commit on the same branch, on top of the first job's; the same PR updated, none opened.
-    const git = simpleGit(remote);
+    const git = simpleGit(fixture.remote);
     expect((await git.revparse(["dellm/issue-7"])).trim()).toBe(followUp.commit);
     expect((await git.revparse([`${followUp.commit}^`])).trim()).toBe(first.commit);
     expect((await git.raw(["diff", "--name-only", first.commit!, followUp.commit!])).trim()).toBe("app/greeting.py");
@@ -155,27 +89,14 @@ describe("a follow-up instruction", () => {
   }, 60_000);
 
   it("is refused where the issue has no dellm job yet, naming the label", async () => {
-    const bot = new GitHubJobs({
-      store,
-      workDir: join(dir, "clones"),
+    const bot = fixture.githubJobs({
       planner: async () => {
         throw new Error("not planned");
       },
       distribution: inProcessWorkers([]),
-      auth: async () => installationOctokit(),
-      remoteUrl: () => remote,
+      commentIntervalMs: undefined,
     });
-    expect(
-      await bot.followUp({
-        owner: "octo",
-        repo: "demo",
-        installationId: 42,
-        number: 9,
-        instruction: "add a greeting module",
-        requestedBy: "bob",
-        settings: DEFAULT_SETTINGS,
-      }),
-    ).toEqual({
+    expect(await bot.followUp(followUpRequest("add a greeting module", { number: 9, requestedBy: "bob" }))).toEqual({
       started: false,
       reason: "there is no dellm pull request for #9 yet; add the `dellm` label to the issue to start one.",
     });

@@ -2,46 +2,24 @@
 // unless the repository's owner allows it in .github/dellm.yml; a local planner, or a public
 // repository, sees the files as before. Real git, in-process workers; GitHub's API is nock.
 import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CompletionOptions } from "../../shared/model/code-model.js";
 import type { Prompt } from "../../shared/prompts.js";
 import type { Task } from "../../shared/schemas.js";
-import { stubFileSolver } from "../../test/fixtures.js";
 import { bareRepository } from "../../test/git-fixtures.js";
-import { captureComments, installationOctokit, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
+import { issueRequest, jobsFixture, jobTask, settled } from "../../test/github-jobs.js";
+import { captureComments, pullRequestApi } from "../../test/github-webhooks.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
-import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner, type PlannerModel } from "../pipeline/planner.js";
 import { DEFAULT_SETTINGS, type AppSettings } from "./app-settings.js";
 import { GitHubJobStore, type GitHubJob } from "./job-store.js";
-import { GitHubJobs } from "./jobs.js";
 
 const SECRET = "INTERNAL_PRICING_FORMULA = 0.731";
-const plan: Task[] = [
-  {
-    id: 1,
-    description: "write extra.py",
-    file: "extra.py",
-    dependencies: [],
-    input_output_spec: "",
-    directory: "app/",
-    context: "",
-  },
-];
+const plan: Task[] = [jobTask(1, "extra.py")];
 
-let dir: string;
-beforeEach(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(LOCAL);
-  dir = await mkdtemp(join(tmpdir(), "dellm-private-planner-"));
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+// Each test makes its own remote and store.
+const fixture = jobsFixture({ prefix: "dellm-private-planner-", files: null, store: false });
 
 /** A planner model that says it is a third-party service (or not), recording what it is sent. */
 function plannerModel(service: string | undefined): PlannerModel & { prompts: Prompt[] } {
@@ -62,34 +40,25 @@ async function runJob(
   isPrivate: boolean,
   settings: Partial<AppSettings> = {},
 ): Promise<GitHubJob> {
-  const remote = await bareRepository(await mkdtemp(join(dir, "repo-")), {
+  const remote = await bareRepository(await mkdtemp(join(fixture.dir, "repo-")), {
     "README.md": "# demo\n",
     "app/core.py": `${SECRET}\n`,
   });
   captureComments();
   pullRequestApi();
-  const jobs = new GitHubJobs({
-    store: await GitHubJobStore.open(join(await mkdtemp(join(dir, "jobs-")), "dellm.db")),
-    workDir: await mkdtemp(join(dir, "clones-")),
+  const jobs = fixture.githubJobs({
+    store: await GitHubJobStore.open(join(await mkdtemp(join(fixture.dir, "jobs-")), "dellm.db")),
+    workDir: await mkdtemp(join(fixture.dir, "clones-")),
     planner: async () => new Planner(model, { retries: 1 }),
-    distribution: inProcessWorkers([stubFileSolver]),
-    auth: async () => installationOctokit(),
     remoteUrl: () => remote,
-    commentIntervalMs: 10,
   });
-  const outcome = await jobs.start({
-    owner: "octo",
-    repo: "demo",
-    installationId: 42,
-    issueNumber: 7,
+  const request = issueRequest({
     title: "Add extra next to app/core.py",
     body: "Use the formula in app/core.py.",
-    requestedBy: "alice",
     settings: { ...DEFAULT_SETTINGS, ...settings },
     private: isPrivate,
   });
-  if (!outcome.started) throw new Error(outcome.reason);
-  return (await jobs.settled(outcome.jobId)) as GitHubJob;
+  return settled(await jobs.start(request), jobs);
 }
 
 const decomposeText = (model: { prompts: Prompt[] }) => model.prompts.find((p) => p.kind === "decompose")!.text;

@@ -2,47 +2,21 @@
 // a volunteer the operator does not trust asks for work the whole time and gets none, and at the
 // deadline the issue is told why (private repository, DELLM_TRUSTED_WORKERS) and how to add a worker.
 import { generateKeyPair } from "@libp2p/crypto/keys";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Task } from "../../shared/schemas.js";
 import { askCoordinator, type CoordinatorResponse } from "../../shared/swarm/coordinator-protocol.js";
 import { createSwarmNode } from "../../shared/swarm/swarm-node.js";
-import { bareRepository } from "../../test/git-fixtures.js";
-import { captureComments, installationOctokit, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
+import { issueRequest, jobsFixture, jobTask, settled } from "../../test/github-jobs.js";
+import { captureComments, pullRequestApi } from "../../test/github-webhooks.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
 import { Planner } from "../pipeline/planner.js";
 import { SwarmCoordinator } from "../swarm/coordinator.js";
 import { swarmWorkers } from "../swarm/swarm-workers.js";
 import { DEFAULT_SETTINGS } from "./app-settings.js";
-import { GitHubJobStore } from "./job-store.js";
-import { GitHubJobs } from "./jobs.js";
 
-const plan: Task[] = [
-  {
-    id: 1,
-    description: "write core.py",
-    file: "core.py",
-    dependencies: [],
-    input_output_spec: "",
-    directory: "app/",
-    context: "",
-  },
-];
-const octokit = installationOctokit();
+const plan: Task[] = [jobTask(1, "core.py")];
 
-let dir: string;
-beforeEach(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(LOCAL);
-  dir = await mkdtemp(join(tmpdir(), "dellm-private-job-"));
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+const fixture = jobsFixture({ prefix: "dellm-private-job-", files: { "README.md": "# secret\n" } });
 
 describe("a private repository's GitHub job", () => {
   it("is offered to no untrusted volunteer and, with no trusted worker, says why on the issue", async () => {
@@ -53,19 +27,13 @@ describe("a private repository's GitHub job", () => {
       privateKey: await generateKeyPair("Ed25519"),
       bootstrap: [bot.getMultiaddrs()[0]!.toString()],
     });
-    const remote = await bareRepository(dir, { "README.md": "# secret\n" });
     const comments = captureComments();
     const api = pullRequestApi();
     const model = new ScriptedCodeModel([{ kind: "decompose", reply: [JSON.stringify(plan)] }]);
     const hint = `dellm-worker --coordinator ${bot.peerId}`;
-    const jobs = new GitHubJobs({
-      store: await GitHubJobStore.open(join(dir, "dellm.db")),
-      workDir: join(dir, "clones"),
+    const jobs = fixture.githubJobs({
       planner: async () => new Planner(model, { retries: 1 }),
       distribution: swarmWorkers(coordinator),
-      auth: async () => octokit,
-      remoteUrl: () => remote,
-      commentIntervalMs: 10,
       joinHint: hint,
     });
     // The volunteer long-polls for work all along, as a worker does.
@@ -78,19 +46,17 @@ describe("a private repository's GitHub job", () => {
         );
     })();
     try {
-      const outcome = await jobs.start({
-        owner: "octo",
-        repo: "demo",
-        installationId: 42,
-        issueNumber: 7,
-        title: "Secret feature",
-        body: "the private plan",
-        requestedBy: "alice",
-        settings: { ...DEFAULT_SETTINGS, task_timeout_seconds: 3 },
-        private: true,
-      });
-      if (!outcome.started) throw new Error(outcome.reason);
-      const failed = await jobs.settled(outcome.jobId)!;
+      const failed = await settled(
+        await jobs.start(
+          issueRequest({
+            title: "Secret feature",
+            body: "the private plan",
+            settings: { ...DEFAULT_SETTINGS, task_timeout_seconds: 3 },
+            private: true,
+          }),
+        ),
+        jobs,
+      );
       expect(failed).toMatchObject({ stage: "failed", failed_in: "distributing", private: true, results: [] });
       expect(answers.length).toBeGreaterThan(2);
       expect(answers.every((a) => a.type === "none")).toBe(true);

@@ -2,49 +2,24 @@
 // issue is told its place at once (and that comment becomes the progress), `/dellm stop` of a queued
 // and of a running job, and a restart resuming the queue in its order. Real git (a bare repository
 // as the remote) and the real JobBoard with in-process workers; GitHub's API is nock.
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Task } from "../../shared/schemas.js";
+import { describe, expect, it } from "vitest";
 import { passingResult, stubFileSolver } from "../../test/fixtures.js";
-import { bareRepository } from "../../test/git-fixtures.js";
-import { captureComments, installationOctokit, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
+import { issueRequest, jobsFixture, jobTask, retryRequest } from "../../test/github-jobs.js";
+import { captureComments, installationOctokit, pullRequestApi } from "../../test/github-webhooks.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
-import { DEFAULT_SETTINGS } from "./app-settings.js";
 import { GitHubJobStore, type GitHubJob } from "./job-store.js";
-import { GitHubJobs, type GitHubJobsOptions, type IssueRequest } from "./jobs.js";
+import type { GitHubJobs, GitHubJobsOptions, IssueRequest } from "./jobs.js";
 import type { Distribution } from "../pipeline/distribution.js";
 import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner } from "../pipeline/planner.js";
 
-const task = (id: number, file: string): Task => ({
-  id,
-  description: `write ${file}`,
-  file,
-  dependencies: [],
-  input_output_spec: "",
-  directory: "app/",
-  context: "",
-});
-const plan = [task(1, "core.py"), task(2, "extra.py")];
+const plan = [jobTask(1, "core.py"), jobTask(2, "extra.py")];
 const ACTIVE: GitHubJob["stage"][] = ["planning", "distributing", "merging", "pushing"];
 
-let dir: string;
-let remote: string;
+// Each test opens its own WatchedStore.
+const fixture = jobsFixture({ prefix: "dellm-queue-", store: false });
 const octokit = installationOctokit();
-
-beforeEach(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(LOCAL);
-  dir = await mkdtemp(join(tmpdir(), "dellm-queue-"));
-  remote = await bareRepository(dir, { "README.md": "# demo\n", "app/core.py": "x = 0\n" });
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
 
 /**
  * A job store that watches every save: how many jobs are past "queued" and not yet ended at once
@@ -91,28 +66,11 @@ function planner(): () => Promise<Planner> {
 }
 
 function jobs(store: GitHubJobStore, options: Partial<GitHubJobsOptions>): GitHubJobs {
-  return new GitHubJobs({
-    store,
-    workDir: join(dir, "clones"),
-    planner: planner(),
-    distribution: inProcessWorkers([stubFileSolver]),
-    auth: async () => octokit,
-    remoteUrl: () => remote,
-    commentIntervalMs: 10,
-    ...options,
-  });
+  return fixture.githubJobs({ store, planner: planner(), auth: async () => octokit, ...options });
 }
 
-const request = (issueNumber: number): IssueRequest => ({
-  owner: "octo",
-  repo: "demo",
-  installationId: 42,
-  issueNumber,
-  title: `Build part ${issueNumber}`,
-  body: "core and extra",
-  requestedBy: "alice",
-  settings: DEFAULT_SETTINGS,
-});
+const request = (issueNumber: number): IssueRequest =>
+  issueRequest({ issueNumber, title: `Build part ${issueNumber}` });
 
 /** Labels the issues all at once (`burst`) or one after the other, so that the queue's order is known. */
 async function startAll(bot: GitHubJobs, issues: number[], burst = false): Promise<string[]> {
@@ -134,16 +92,19 @@ async function until(check: () => boolean | Promise<boolean>): Promise<void> {
 }
 
 describe("GitHub jobs in the queue", () => {
-  it("runs at most DELLM_MAX_JOBS of a burst at once, tells each issue its place at once, and edits that comment into the progress", async () => {
+  it("runs at most DELLM_MAX_JOBS of a burst at once, tells each issue its place, and edits that comment into the progress", async () => {
     const issues = [7, 8, 9, 10, 11];
     const comments = new Map(issues.map((n) => [n, captureComments(n, n * 100)]));
     pullRequestApi();
-    const store = await WatchedStore.open(join(dir, "dellm.db"));
+    const store = await WatchedStore.open(join(fixture.dir, "dellm.db"));
     const distribution = gated();
     const bot = jobs(store, { maxJobs: 2, distribution });
     const ids = await startAll(bot, issues, true);
+    // start() returns once the job is saved and queued (the webhook is answered then); each issue's
+    // queued comment follows in the background, before the job can edit it into its progress.
+    await Promise.all(ids.map((id) => bot.acknowledged(id)));
 
-    // Every issue was answered before start() returned: queued, with its place.
+    // Every issue was told it is queued, with its place.
     const first = issues.map((n) => comments.get(n)!.bodies[0]);
     expect(first.every((b) => b?.includes("Queued: "))).toBe(true);
     expect(first.filter((b) => b?.includes("Queued: starting now; at most 2 run at a time."))).toHaveLength(2);
@@ -173,7 +134,7 @@ describe("GitHub jobs in the queue", () => {
     const a = captureComments(7, 700);
     const b = captureComments(8, 800);
     const api = pullRequestApi();
-    const store = await WatchedStore.open(join(dir, "dellm.db"));
+    const store = await WatchedStore.open(join(fixture.dir, "dellm.db"));
     const distribution = gated();
     const withdrawn: string[] = [];
     const bot = jobs(store, { maxJobs: 1, distribution, withdraw: (id) => withdrawn.push(id) });
@@ -212,7 +173,7 @@ describe("GitHub jobs in the queue", () => {
     const a = captureComments(7, 700);
     captureComments(8, 800);
     const api = pullRequestApi();
-    const store = await WatchedStore.open(join(dir, "dellm.db"));
+    const store = await WatchedStore.open(join(fixture.dir, "dellm.db"));
     // The first job gets task 1 back, then waits for task 2 until it is stopped; later jobs get everything.
     let calls = 0;
     const signals: AbortSignal[] = [];
@@ -253,14 +214,7 @@ describe("GitHub jobs in the queue", () => {
     expect((await bot.settled(next!))!.stage).toBe("done");
 
     // The retry runs only the unfinished task and keeps task 1's result.
-    const retry = await bot.retry({
-      owner: "octo",
-      repo: "demo",
-      installationId: 42,
-      number: 7,
-      requestedBy: "alice",
-      settings: DEFAULT_SETTINGS,
-    });
+    const retry = await bot.retry(retryRequest());
     if (!retry.started) throw new Error(retry.reason);
     const retried = (await bot.settled(retry.jobId))!;
     expect(retried).toMatchObject({ stage: "done", retry_of: running, rerun: [2] });
@@ -272,12 +226,12 @@ describe("GitHub jobs in the queue", () => {
     for (const n of issues) captureComments(n, n * 100);
     pullRequestApi();
     const distribution = gated();
-    const first = jobs(await WatchedStore.open(join(dir, "dellm.db")), { maxJobs: 1, distribution });
+    const first = jobs(await WatchedStore.open(join(fixture.dir, "dellm.db")), { maxJobs: 1, distribution });
     const ids = await startAll(first, issues);
     await until(() => distribution.waiting === 1);
     await first.stop();
 
-    const store = await WatchedStore.open(join(dir, "dellm.db"));
+    const store = await WatchedStore.open(join(fixture.dir, "dellm.db"));
     const saved = await store.all();
     expect(saved.map((j) => [j.id, j.stage])).toEqual([
       [ids[0], "distributing"],

@@ -3,56 +3,33 @@
 // The retry waits are cut to 20 ms per second GitHub asks for (retryAfterBaseValue) and the pacing
 // of writes is off, so the tests take seconds (serve-limits.test.ts runs the real timings).
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import nock from "nock";
 import { pino } from "pino";
 import { Probot } from "probot";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { stubFileSolver } from "../../test/fixtures.js";
-import { bareRepository } from "../../test/git-fixtures.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { jobsFixture, jobTask, settled } from "../../test/github-jobs.js";
 import { secondaryRateLimit, withoutWritePacing } from "../../test/github-limits.js";
-import { API, captureComments, installationTokens, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
+import { API, captureComments, installationTokens, pullRequestApi } from "../../test/github-webhooks.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
-import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner } from "../pipeline/planner.js";
 import { DEFAULT_SETTINGS } from "./app-settings.js";
 import type { Octokit } from "./job-comment.js";
-import { GitHubJobStore, type GitHubJob } from "./job-store.js";
-import { GitHubJobs } from "./jobs.js";
+import type { GitHubJobs } from "./jobs.js";
 import { DEFAULT_LIMIT_RETRIES, limitedOctokit } from "./octokit-limits.js";
 
 const BASE_MS = 20;
-const plan = [
-  {
-    id: 1,
-    description: "write core.py",
-    file: "core.py",
-    dependencies: [],
-    input_output_spec: "",
-    directory: "app/",
-    context: "",
-  },
-];
+const plan = [jobTask(1, "core.py")];
 const { privateKey } = generateKeyPairSync("rsa", {
   modulusLength: 2048,
   privateKeyEncoding: { type: "pkcs1", format: "pem" },
   publicKeyEncoding: { type: "spki", format: "pem" },
 });
 
-let dir: string;
-let remote: string;
-let store: GitHubJobStore;
+const fixture = jobsFixture({ prefix: "dellm-limits-" });
 let limitLog: string[];
 let octokit: Octokit;
 
 beforeEach(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(LOCAL);
-  dir = await mkdtemp(join(tmpdir(), "dellm-limits-"));
-  remote = await bareRepository(dir, { "README.md": "# demo\n", "app/core.py": "x = 0\n" });
-  store = await GitHubJobStore.open(join(dir, "dellm.db"));
   limitLog = [];
   const App = Probot.defaults({
     appId: 1,
@@ -63,33 +40,16 @@ beforeEach(async () => {
   octokit = await new App().auth(42);
   installationTokens();
 });
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
 
 function jobs(): GitHubJobs {
   const model = new ScriptedCodeModel([
     { kind: "decompose", reply: [JSON.stringify(plan)] },
     { kind: "summary", reply: "Wrote the app." },
   ]);
-  return new GitHubJobs({
-    store,
-    workDir: join(dir, "clones"),
-    planner: async () => new Planner(model, { retries: 1 }),
-    distribution: inProcessWorkers([stubFileSolver]),
-    auth: async () => octokit,
-    remoteUrl: () => remote,
-    commentIntervalMs: 10,
-  });
+  return fixture.githubJobs({ planner: async () => new Planner(model, { retries: 1 }), auth: async () => octokit });
 }
 
 const where = { owner: "octo", repo: "demo", installationId: 42, requestedBy: "alice", settings: DEFAULT_SETTINGS };
-
-async function settled(bot: GitHubJobs, outcome: Awaited<ReturnType<GitHubJobs["start"]>>): Promise<GitHubJob> {
-  if (!outcome.started) throw new Error(`not started: ${outcome.reason}`);
-  return bot.settled(outcome.jobId)!;
-}
 
 /** PR creations GitHub refuses, in this order, before pullRequestApi's own answers; each one's time. */
 function refusedCreations(...answers: ReturnType<typeof secondaryRateLimit>[]): number[] {
@@ -106,7 +66,7 @@ describe("a job against GitHub's limits", () => {
     const comments = captureComments();
     const api = pullRequestApi();
     const bot = jobs();
-    const done = await settled(bot, await bot.start({ ...where, issueNumber: 7, title: "Build it", body: "" }));
+    const done = await settled(await bot.start({ ...where, issueNumber: 7, title: "Build it", body: "" }), bot);
     expect(done.stage, done.error).toBe("done");
     expect(done).toMatchObject({ pr_number: 12, pr_url: "https://github.com/octo/demo/pull/12" });
     expect(refused).toHaveLength(2);
@@ -129,7 +89,7 @@ describe("a job against GitHub's limits", () => {
     const comments = captureComments();
     const api = pullRequestApi();
     const bot = jobs();
-    const failed = await settled(bot, await bot.start({ ...where, issueNumber: 7, title: "Build it", body: "" }));
+    const failed = await settled(await bot.start({ ...where, issueNumber: 7, title: "Build it", body: "" }), bot);
     expect(failed).toMatchObject({ stage: "failed", failed_in: "pushing" });
     expect(refused).toHaveLength(DEFAULT_LIMIT_RETRIES + 1);
     expect(limitLog.at(-1)).toMatch(/giving up after 3 retries \(GitHub asks to wait 1 s\)/);
@@ -144,13 +104,13 @@ describe("a job against GitHub's limits", () => {
     expect(said).toContain("DELLM_MAX_JOBS");
     expect(api.created).toEqual([]);
     // The record stays, with what it pushed: the retry builds on it.
-    expect(await store.get(failed.id)).toMatchObject({
+    expect(await fixture.store.get(failed.id)).toMatchObject({
       stage: "failed",
       commit: failed.commit,
       results: [{ task_id: 1 }],
     });
 
-    const retried = await settled(bot, await bot.retry({ ...where, number: 7, requestedBy: "bob" }));
+    const retried = await settled(await bot.retry({ ...where, number: 7, requestedBy: "bob" }), bot);
     expect(retried.stage, retried.error).toBe("done");
     expect(retried).toMatchObject({ retry_of: failed.id, branch: "dellm/issue-7", pr_number: 12 });
     expect(api.created).toHaveLength(1);

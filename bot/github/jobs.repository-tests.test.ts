@@ -3,24 +3,21 @@
 // existing repository test is caught (regression with its log, draft PR said on the issue, failing
 // check run; the base branch's run names only its own test files), a repair round hands the failing
 // log back, and a repair that restores the test turns the PR green.
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import nock from "nock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Task, WorkItem } from "../../shared/schemas.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import { passingResult } from "../../test/fixtures.js";
 import { bareRepository } from "../../test/git-fixtures.js";
-import { captureComments, installationOctokit, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
+import { issueRequest, jobsFixture, settled } from "../../test/github-jobs.js";
+import { captureComments, pullRequestApi } from "../../test/github-webhooks.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
 import type { TaskSolver } from "../../worker/worker-loop.js";
 import { TaskExecutor } from "../../worker/executor.js";
 import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner } from "../pipeline/planner.js";
 import { DEFAULT_SETTINGS, type AppSettings } from "./app-settings.js";
-import { GitHubJobStore, type GitHubJob } from "./job-store.js";
-import { GitHubJobs } from "./jobs.js";
+import { GitHubJobStore } from "./job-store.js";
 import { SHOP_MODELS } from "../../test/generated-repository.js";
 
 const MODEL_TESTS = `import pytest
@@ -78,18 +75,8 @@ const nameTestTask: Task = {
   dependencies: [1],
 };
 
-let dir: string;
-const octokit = installationOctokit();
-
-beforeEach(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(LOCAL);
-  dir = await mkdtemp(join(tmpdir(), "dellm-repo-tests-"));
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+// Each test makes its own remote and store.
+const fixture = jobsFixture({ prefix: "dellm-repo-tests-", files: null, store: false });
 
 /** A worker whose answer depends on what its task says; `seen` keeps every task it was handed. */
 function worker(answer: (item: WorkItem) => string): TaskSolver & { seen: Task[] } {
@@ -109,33 +96,20 @@ async function runJob(
   solver: TaskSolver,
   settings: Partial<AppSettings>,
 ) {
-  const remote = await bareRepository(dir, files);
+  const remote = await bareRepository(fixture.dir, files);
   const model = new ScriptedCodeModel([
     { kind: "decompose", reply: [JSON.stringify(tasks)] },
     { kind: "summary", reply: "Changed the shop." },
   ]);
-  const bot = new GitHubJobs({
-    store: await GitHubJobStore.open(join(dir, "dellm.db")),
-    workDir: join(dir, "clones"),
+  const bot = fixture.githubJobs({
+    store: await GitHubJobStore.open(join(fixture.dir, "dellm.db")),
     planner: async () => new Planner(model, { retries: 1 }),
     distribution: inProcessWorkers([solver]),
-    auth: async () => octokit,
     remoteUrl: () => remote,
-    commentIntervalMs: 10,
     verifier: new DockerSandbox({ timeoutSeconds: 30 }),
   });
-  const outcome = await bot.start({
-    owner: "octo",
-    repo: "demo",
-    installationId: 42,
-    issueNumber: 7,
-    title: "Give Item a quantity field",
-    body: "",
-    requestedBy: "alice",
-    settings: { ...DEFAULT_SETTINGS, ...settings },
-  });
-  if (!outcome.started) throw new Error(outcome.reason);
-  return (await bot.settled(outcome.jobId)) as GitHubJob;
+  const request = { title: "Give Item a quantity field", body: "", settings: { ...DEFAULT_SETTINGS, ...settings } };
+  return settled(await bot.start(issueRequest(request)), bot);
 }
 
 const shop = { "shop/__init__.py": "", "shop/models.py": SHOP_MODELS, "tests/test_models.py": MODEL_TESTS };

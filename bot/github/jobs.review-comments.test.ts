@@ -2,21 +2,16 @@
 // through the real Probot server into the real job: one follow-up job, one task per commented file
 // (the one the planner left out is added), one more commit on the same PR, and each comment answered
 // in its thread with that commit (real git with a bare remote, in-process workers; GitHub is nock).
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import nock from "nock";
 import { simpleGit } from "simple-git";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { afterEach, expect, it } from "vitest";
 import type { Task } from "../../shared/schemas.js";
 import { passingResult } from "../../test/fixtures.js";
-import { bareRepository } from "../../test/git-fixtures.js";
+import { issueRequest, jobsFixture, jobTask, settled } from "../../test/github-jobs.js";
 import {
   API,
   captureComments,
-  installationOctokit,
   installationTokens,
-  LOCAL,
   permission,
   pullRequestApi,
   settingsFile,
@@ -25,39 +20,15 @@ import {
 } from "../../test/github-webhooks.js";
 import { captureReplies, reviewComment, reviewCommentsApi, reviewPayload } from "../../test/github-reviews.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
-import { DEFAULT_SETTINGS } from "./app-settings.js";
-import { GitHubJobStore } from "./job-store.js";
-import { GitHubJobs } from "./jobs.js";
 import { dellmApp } from "./webhooks.js";
 import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner } from "../pipeline/planner.js";
 
-const task = (id: number, file: string, description = `write ${file}`): Task => ({
-  id,
-  description,
-  file,
-  dependencies: [],
-  input_output_spec: "",
-  directory: "app/",
-  context: "",
-});
-
-let dir: string;
-let remote: string;
-let store: GitHubJobStore;
+const fixture = jobsFixture({ prefix: "dellm-review-" });
 let server: WebhookServer | undefined;
 
-beforeEach(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(LOCAL);
-  dir = await mkdtemp(join(tmpdir(), "dellm-review-"));
-  remote = await bareRepository(dir, { "README.md": "# demo\n", "app/core.py": "x = 0\n" });
-  store = await GitHubJobStore.open(join(dir, "dellm.db"));
-});
 afterEach(async () => {
   await server?.stop();
-  nock.cleanAll();
-  nock.enableNetConnect();
 });
 
 it("a review's two `/dellm` comments on two files make one follow-up: a task per file, one commit, each thread answered", async () => {
@@ -69,14 +40,16 @@ it("a review's two `/dellm` comments on two files make one follow-up: a task per
     .reply(200, []);
   // The follow-up's planner leaves extra.py out: the bot adds its task from the comment.
   const model = new ScriptedCodeModel([
-    { kind: "decompose", when: "Follow-up request", reply: JSON.stringify([task(1, "core.py", "rename x to total")]) },
-    { kind: "decompose", reply: JSON.stringify([task(1, "core.py"), task(2, "extra.py")]) },
+    {
+      kind: "decompose",
+      when: "Follow-up request",
+      reply: JSON.stringify([jobTask(1, "core.py", "app/", "rename x to total")]),
+    },
+    { kind: "decompose", reply: JSON.stringify([jobTask(1, "core.py"), jobTask(2, "extra.py")]) },
     { kind: "summary", reply: "Wrote the app." },
   ]);
   const seen: Task[] = [];
-  const bot = new GitHubJobs({
-    store,
-    workDir: join(dir, "clones"),
+  const bot = fixture.githubJobs({
     planner: async () => new Planner(model, { retries: 1 }),
     // Each file says which task wrote it, so the follow-up's commit changes both.
     distribution: inProcessWorkers([
@@ -87,22 +60,8 @@ it("a review's two `/dellm` comments on two files make one follow-up: a task per
         },
       },
     ]),
-    auth: async () => installationOctokit(),
-    remoteUrl: () => remote,
-    commentIntervalMs: 10,
   });
-  const outcome = await bot.start({
-    owner: "octo",
-    repo: "demo",
-    installationId: 42,
-    issueNumber: 7,
-    title: "Build the app",
-    body: "core and extra",
-    requestedBy: "alice",
-    settings: DEFAULT_SETTINGS,
-  });
-  if (!outcome.started) throw new Error(outcome.reason);
-  const first = await bot.settled(outcome.jobId)!;
+  const first = await settled(await bot.start(issueRequest()), bot);
   expect(first).toMatchObject({ stage: "done", pr_number: 12 });
 
   server = await startWebhookServer(dellmApp(bot));
@@ -124,7 +83,7 @@ it("a review's two `/dellm` comments on two files make one follow-up: a task per
   ]);
   expect((await server.deliver("pull_request_review", reviewPayload({ id: 600 }))).status).toBe(200);
 
-  const queued = (await store.latestFor("octo", "demo", 12))!;
+  const queued = (await fixture.store.latestFor("octo", "demo", 12))!;
   expect(queued.id).not.toBe(first.id);
   // The comments are on the record before the job runs: a restart still answers them.
   expect(queued.follow_up?.review_comments?.map((c) => [c.id, c.path])).toEqual([
@@ -133,7 +92,7 @@ it("a review's two `/dellm` comments on two files make one follow-up: a task per
   ]);
   const job = await bot.settled(queued.id)!;
   expect(job).toMatchObject({ stage: "done", pr_number: 12, branch: "dellm/issue-7", rerun: [3, 4] });
-  expect((await store.all()).map((j) => j.id)).toEqual([first.id, job.id]);
+  expect((await fixture.store.all()).map((j) => j.id)).toEqual([first.id, job.id]);
 
   // One task per commented file, each told its comment; the planner was shown both.
   const [core, extra] = job.tasks.slice(2);
@@ -153,7 +112,7 @@ it("a review's two `/dellm` comments on two files make one follow-up: a task per
   expect(asked).not.toContain("Nice.");
 
   // One commit on top of the first job's, changing both files; the same PR updated.
-  const git = simpleGit(remote);
+  const git = simpleGit(fixture.remote);
   expect((await git.revparse(["dellm/issue-7"])).trim()).toBe(job.commit);
   expect((await git.revparse([`${job.commit}^`])).trim()).toBe(first.commit);
   expect((await git.raw(["diff", "--name-only", first.commit!, job.commit!])).trim().split("\n")).toEqual([

@@ -3,26 +3,24 @@
 // from the base branch before any task goes out and the bot's re-test and the repository's tests
 // run in it; a failing setup stops the job before planning (no model asked), with its log on the issue.
 import { randomBytes } from "node:crypto";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
-import nock from "nock";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Task, WorkItem } from "../../shared/schemas.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import { SetupImages } from "../../shared/sandbox/setup-image.js";
 import { repositoryOf, type RepositoryView } from "../../shared/sandbox/task-run.js";
 import { passingResult } from "../../test/fixtures.js";
 import { bareRepository } from "../../test/git-fixtures.js";
-import { captureComments, installationOctokit, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
+import { issueRequest, jobsFixture, settled } from "../../test/github-jobs.js";
+import { captureComments, pullRequestApi } from "../../test/github-webhooks.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
 import type { TaskSolver } from "../../worker/worker-loop.js";
 import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner } from "../pipeline/planner.js";
 import { DEFAULT_SETTINGS, type AppSettings } from "./app-settings.js";
 import { GitHubJobStore, type GitHubJob } from "./job-store.js";
-import { GitHubJobs, type GitHubJobsOptions } from "./jobs.js";
+import type { GitHubJobsOptions } from "./jobs.js";
 import { TINYPKG_INSTALL, tinypkgFiles } from "../../test/setup-fixtures.js";
 
 const runId = randomBytes(6).toString("hex");
@@ -45,18 +43,8 @@ const task: Task = {
 const QUAD =
   "import tinypkg\n\n\ndef quadruple(x):\n    return tinypkg.double(tinypkg.double(x))\n\n\ndef test_quadruple():\n    assert quadruple(3) == 12\n";
 
-let dir: string;
-const octokit = installationOctokit();
-
-beforeEach(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(LOCAL);
-  dir = await mkdtemp(join(tmpdir(), "dellm-job-setup-"));
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+// Each test makes its own remote and store.
+const fixture = jobsFixture({ prefix: "dellm-job-setup-", files: null, store: false });
 afterAll(async () => {
   const docker = new Docker();
   for (const image of await docker.listImages({ filters: { label: [`dellm.test=${runId}`] } }))
@@ -82,35 +70,22 @@ async function runJob(
   worker: TaskSolver,
   options: Partial<GitHubJobsOptions> = {},
 ): Promise<GitHubJob> {
-  const remote = await bareRepository(dir, repository);
+  const remote = await bareRepository(fixture.dir, repository);
   const model = new ScriptedCodeModel([
     { kind: "decompose", reply: [JSON.stringify([task])] },
     { kind: "summary", reply: "Added quadruple." },
   ]);
-  const bot = new GitHubJobs({
-    store: await GitHubJobStore.open(join(dir, "dellm.db")),
-    workDir: join(dir, "clones"),
+  const bot = fixture.githubJobs({
+    store: await GitHubJobStore.open(join(fixture.dir, "dellm.db")),
     planner: async () => new Planner(model, { retries: 1 }),
     distribution: inProcessWorkers([worker]),
-    auth: async () => octokit,
     remoteUrl: () => remote,
-    commentIntervalMs: 10,
     verifier: new DockerSandbox({ timeoutSeconds: 30 }),
     setupImages: new SetupImages({ labels }),
     ...options,
   });
-  const outcome = await bot.start({
-    owner: "octo",
-    repo: "demo",
-    installationId: 42,
-    issueNumber: 7,
-    title: "Add quadruple",
-    body: "",
-    requestedBy: "alice",
-    settings: { ...DEFAULT_SETTINGS, ...settings },
-  });
-  if (!outcome.started) throw new Error(outcome.reason);
-  return (await bot.settled(outcome.jobId)) as GitHubJob;
+  const request = { title: "Add quadruple", body: "", settings: { ...DEFAULT_SETTINGS, ...settings } };
+  return settled(await bot.start(issueRequest(request)), bot);
 }
 
 describe("a repository's setup in a GitHub job", () => {

@@ -1,56 +1,31 @@
 // GitHubJobs without the webhook layer: one job per issue, failures reported on the issue with the
 // fix, paths the repository forbids, restart and resume without a second PR. Real git (a bare
 // repository as the remote), the real JobBoard with in-process workers; GitHub's API is nock.
-import { chmod, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import nock from "nock";
 import { simpleGit } from "simple-git";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Task, WorkItem } from "../../shared/schemas.js";
+import { describe, expect, it } from "vitest";
+import type { WorkItem } from "../../shared/schemas.js";
 import { passingResult, stubFileSolver } from "../../test/fixtures.js";
-import { bareRepository } from "../../test/git-fixtures.js";
-import { captureComments, installationOctokit, LOCAL, pullRequestApi } from "../../test/github-webhooks.js";
+import { issueRequest, jobsFixture, jobTask, retryRequest, settled } from "../../test/github-jobs.js";
+import { captureComments, pullRequestApi } from "../../test/github-webhooks.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import type { Prompt } from "../../shared/prompts.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
 import type { TaskSolver } from "../../worker/worker-loop.js";
 import { DEFAULT_SETTINGS, type AppSettings } from "./app-settings.js";
-import { GitHubJobStore, type GitHubJob } from "./job-store.js";
-import { GitHubJobs, type GitHubJobsOptions, type IssueRequest } from "./jobs.js";
+import { GitHubJobStore } from "./job-store.js";
+import type { GitHubJobs, GitHubJobsOptions, IssueRequest } from "./jobs.js";
 import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner } from "../pipeline/planner.js";
 
-const task = (id: number, file: string, directory = "app/"): Task => ({
-  id,
-  description: `write ${file}`,
-  file,
-  dependencies: [],
-  input_output_spec: "",
-  directory,
-  context: "",
-});
-const plan = [task(1, "core.py"), task(2, "extra.py")];
+const plan = [jobTask(1, "core.py"), jobTask(2, "extra.py")];
 
 /** Solves every task at once with a passing result, as in-process worker local-1 (the sandbox has its own tests). */
 const solver = stubFileSolver;
 
-let dir: string;
-let remote: string;
-let store: GitHubJobStore;
-const octokit = installationOctokit();
-
-beforeEach(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect(LOCAL); // the Docker daemon's socket
-  dir = await mkdtemp(join(tmpdir(), "dellm-jobs-"));
-  remote = await bareRepository(dir, { "README.md": "# demo\n", "app/core.py": "x = 0\n" });
-  store = await GitHubJobStore.open(join(dir, "dellm.db"));
-});
-afterEach(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+const fixture = jobsFixture({ prefix: "dellm-jobs-" });
 
 /** A planner on a scripted model giving these plan answers in turn; `prompts` holds what it was asked. */
 function planner(...answers: string[]): (() => Promise<Planner>) & { prompts: Prompt[] } {
@@ -62,34 +37,11 @@ function planner(...answers: string[]): (() => Promise<Planner>) & { prompts: Pr
 }
 
 function jobs(options: Partial<GitHubJobsOptions> = {}): GitHubJobs {
-  return new GitHubJobs({
-    store,
-    workDir: join(dir, "clones"),
-    planner: planner(),
-    distribution: inProcessWorkers([solver]),
-    auth: async () => octokit,
-    remoteUrl: () => remote,
-    commentIntervalMs: 10,
-    ...options,
-  });
+  return fixture.githubJobs({ planner: planner(), distribution: inProcessWorkers([solver]), ...options });
 }
 
 function request(settings: Partial<AppSettings> = {}): IssueRequest {
-  return {
-    owner: "octo",
-    repo: "demo",
-    installationId: 42,
-    issueNumber: 7,
-    title: "Build the app",
-    body: "core and extra",
-    requestedBy: "alice",
-    settings: { ...DEFAULT_SETTINGS, ...settings },
-  };
-}
-
-async function started(outcome: Awaited<ReturnType<GitHubJobs["start"]>>, bot: GitHubJobs): Promise<GitHubJob> {
-  if (!outcome.started) throw new Error(`not started: ${outcome.reason}`);
-  return bot.settled(outcome.jobId)!;
+  return issueRequest({ settings: { ...DEFAULT_SETTINGS, ...settings } });
 }
 
 describe("GitHub jobs", () => {
@@ -101,7 +53,7 @@ describe("GitHub jobs", () => {
     expect([a.started, b.started].sort()).toEqual([false, true]);
     const refused = a.started ? b : a;
     expect(refused.started === false && refused.reason).toMatch(/already running for #7.*`\/dellm retry`/);
-    const first = await started(a.started ? a : b, bot);
+    const first = await settled(a.started ? a : b, bot);
     expect(first.stage, first.error).toBe("done");
     expect(first.branch).toBe("dellm/issue-7");
     expect(api.created).toHaveLength(1);
@@ -116,35 +68,25 @@ describe("GitHub jobs", () => {
     });
     // Once it is closed, the label starts a new job; the first job's branch is left as it is.
     nock("https://api.github.com").get("/repos/octo/demo/pulls/12").reply(200, { number: 12, state: "closed" });
-    const second = await started(await bot.start(request()), bot);
+    const second = await settled(await bot.start(request()), bot);
     expect(second.stage, second.error).toBe("done");
     expect(second.branch).toMatch(/^dellm\/issue-7-[a-z0-9]{10}$/);
     expect(api.created.map((pr) => pr.head)).toEqual(["dellm/issue-7", second.branch]);
-    expect((await simpleGit(remote).revparse(["dellm/issue-7"])).trim()).toBe(first.commit);
+    expect((await simpleGit(fixture.remote).revparse(["dellm/issue-7"])).trim()).toBe(first.commit);
   });
 
   it("reports a planner that never gives a valid plan, with what to do; a retry plans again", async () => {
     const comments = captureComments();
     const api = pullRequestApi();
     const bot = jobs({ planner: planner("I would start with a function.", "[]", JSON.stringify(plan)) });
-    const failed = await started(await bot.start(request()), bot);
+    const failed = await settled(await bot.start(request()), bot);
     expect(failed).toMatchObject({ stage: "failed", failed_in: "planning", tasks: [] });
     expect(comments.bodies.at(-1)).toMatch(
       /failed while planning: the planner's answers were not a usable plan \(.+\)\. Make the issue more specific .*`\/dellm retry`/,
     );
     expect(api.created).toEqual([]);
 
-    const retried = await started(
-      await bot.retry({
-        owner: "octo",
-        repo: "demo",
-        installationId: 42,
-        number: 7,
-        requestedBy: "bob",
-        settings: DEFAULT_SETTINGS,
-      }),
-      bot,
-    );
+    const retried = await settled(await bot.retry(retryRequest({ requestedBy: "bob" })), bot);
     expect(retried).toMatchObject({ stage: "done", retry_of: failed.id, rerun: undefined, requested_by: "bob" });
     expect(retried.tasks.map((t) => t.id)).toEqual([1, 2]);
     expect(api.created).toHaveLength(1);
@@ -159,7 +101,7 @@ describe("GitHub jobs", () => {
       distribution: inProcessWorkers([]),
       joinHint: hint,
     });
-    const failed = await started(await bot.start(request({ task_timeout_seconds: 10 })), bot);
+    const failed = await settled(await bot.start(request({ task_timeout_seconds: 10 })), bot);
     expect(failed).toMatchObject({ stage: "failed", failed_in: "distributing", results: [] });
     expect(failed.tasks).toHaveLength(1);
     expect(comments.bodies.at(-1)).toContain("no worker sent a result for any of the 1 tasks within 10 s");
@@ -168,29 +110,19 @@ describe("GitHub jobs", () => {
 
     // With a worker there, the retry runs the kept plan (this planner would not give one).
     const again = jobs({ planner: planner("not a plan") });
-    const retried = await started(
-      await again.retry({
-        owner: "octo",
-        repo: "demo",
-        installationId: 42,
-        number: 7,
-        requestedBy: "alice",
-        settings: DEFAULT_SETTINGS,
-      }),
-      again,
-    );
+    const retried = await settled(await again.retry(retryRequest()), again);
     expect(retried).toMatchObject({ stage: "done", rerun: [1] });
     expect(api.created).toHaveLength(1);
   }, 30_000);
 
   it("reports a push the remote rejects, without showing where it pushed, and keeps the results", async () => {
-    const hook = join(remote, "hooks", "pre-receive");
+    const hook = join(fixture.remote, "hooks", "pre-receive");
     await writeFile(hook, "#!/bin/sh\necho 'branch protection: pushes to dellm/* need a review' >&2\nexit 1\n");
     await chmod(hook, 0o755);
     const comments = captureComments();
     const api = pullRequestApi();
     const bot = jobs();
-    const failed = await started(await bot.start(request()), bot);
+    const failed = await settled(await bot.start(request()), bot);
     expect(failed).toMatchObject({ stage: "failed", failed_in: "pushing" });
     expect(failed.results).toHaveLength(2);
     expect(failed.commit).toMatch(/^[0-9a-f]{40}$/);
@@ -199,17 +131,17 @@ describe("GitHub jobs", () => {
       /pushing branch `dellm\/issue-7` was rejected \(.*branch protection: pushes to dellm\/\* need a review/s,
     );
     expect(said).toMatch(/delete it or lift the protection, then comment `\/dellm retry`; the results are kept/);
-    expect(said).not.toContain(remote);
+    expect(said).not.toContain(fixture.remote);
     expect(api.created).toEqual([]);
   });
 
   it("does not write where .github/dellm.yml does not allow it, and says so in the PR table", async () => {
     const api = pullRequestApi();
     captureComments();
-    const outside = [task(1, "core.py"), task(2, "tool.py", "scripts/"), task(3, "ci.py", ".github/")];
+    const outside = [jobTask(1, "core.py"), jobTask(2, "tool.py", "scripts/"), jobTask(3, "ci.py", ".github/")];
     const planning = planner(JSON.stringify(outside));
     const bot = jobs({ planner: planning });
-    const done = await started(await bot.start(request({ paths: ["app/"] })), bot);
+    const done = await settled(await bot.start(request({ paths: ["app/"] })), bot);
     expect(done.stage, done.error).toBe("done");
     expect(done.files.map((f) => [f.path, f.change])).toEqual([
       ["app/core.py", "modified"],
@@ -221,7 +153,7 @@ describe("GitHub jobs", () => {
       /\| `scripts\/tool\.py` \| 2 \| `local-1` \| 1 \| 0 \| 0 \| not written: refusing path "scripts\/tool\.py": outside the paths \.github\/dellm\.yml allows \(app\/\) \| ❌ failed \|/,
     );
     expect(body).toMatch(/`\.github\/ci\.py`.*allow_github_dir: true/);
-    expect(await simpleGit(remote).raw(["ls-tree", "-r", "--name-only", "dellm/issue-7"])).toBe(
+    expect(await simpleGit(fixture.remote).raw(["ls-tree", "-r", "--name-only", "dellm/issue-7"])).toBe(
       "README.md\napp/core.py\n",
     );
     expect(api.checkRuns.at(-1)).toMatchObject({ conclusion: "failure" });
@@ -237,13 +169,13 @@ describe("GitHub jobs", () => {
     const outcome = await first.start(request());
     expect(outcome.started).toBe(true);
     const id = outcome.started ? outcome.jobId : "";
-    while ((await store.get(id))?.stage !== "distributing") await new Promise((r) => setTimeout(r, 50));
+    while ((await fixture.store.get(id))?.stage !== "distributing") await new Promise((r) => setTimeout(r, 50));
     await first.stop();
-    expect((await store.get(id))?.stage).toBe("distributing");
+    expect((await fixture.store.get(id))?.stage).toBe("distributing");
 
     // Second life: the store read afresh from disk; resume picks the job up where it stood (not planned again).
     const second = jobs({
-      store: await GitHubJobStore.open(join(dir, "dellm.db")),
+      store: await GitHubJobStore.open(join(fixture.dir, "dellm.db")),
       planner: planner("the plan must not be asked for again"),
     });
     expect(await second.resume()).toEqual([id]);
@@ -260,7 +192,7 @@ describe("GitHub jobs", () => {
     const api = pullRequestApi({ openPulls: [{ number: 12, html_url: "https://github.com/octo/demo/pull/12" }] });
     captureComments();
     const bot = jobs();
-    const done = await started(await bot.start(request()), bot);
+    const done = await settled(await bot.start(request()), bot);
     expect(done).toMatchObject({ stage: "done", pr_number: 12 });
     expect(api.created).toEqual([]);
     expect(api.updated).toHaveLength(1);
@@ -276,7 +208,7 @@ describe("GitHub jobs", () => {
         );
       },
     });
-    const failed = await started(await bot.start(request()), bot);
+    const failed = await settled(await bot.start(request()), bot);
     expect(failed).toMatchObject({ stage: "failed", failed_in: "planning" });
     expect(comments.bodies.at(-1)).toMatch(
       /failed while planning: no ANTHROPIC_API_KEY is set.*set ANTHROPIC_API_KEY or MODEL_PATH/,
@@ -299,7 +231,7 @@ describe("GitHub jobs", () => {
         ),
     };
     const bot = jobs({ distribution: inProcessWorkers([liar]), verifier: new DockerSandbox() });
-    const done = await started(await bot.start(request()), bot);
+    const done = await settled(await bot.start(request()), bot);
     expect(done.stage, done.error).toBe("done");
     expect(done.files.map((f) => [f.path, f.passed, f.tests_passed, f.tests_failed])).toEqual([
       ["app/core.py", true, 1, 0],
@@ -320,7 +252,7 @@ describe("GitHub jobs", () => {
     captureComments();
     const planning = planner();
     const bot = jobs({ planner: planning });
-    const done = await started(await bot.start({ ...request(), body: "Please build it. ".repeat(200_000) }), bot);
+    const done = await settled(await bot.start({ ...request(), body: "Please build it. ".repeat(200_000) }), bot);
     expect(done.stage, done.error).toBe("done");
     expect(planning.prompts[0]!.text.length).toBeLessThan(45_000);
     expect(String(api.created[0]!.body)).toContain(

@@ -269,6 +269,11 @@ export class GitHubJobs implements JobStarter {
     return unfinished.map((j) => j.id);
   }
 
+  /** Resolves once the job's queued comment is posted (or refused); undefined when none is pending. */
+  acknowledged(jobId: string): Promise<void> | undefined {
+    return this.acknowledgments.get(jobId);
+  }
+
   /** The job's final state once it ends (undefined when it is neither queued nor running). */
   settled(jobId: string): Promise<GitHubJob> | undefined {
     return this.ends.get(jobId)?.promise;
@@ -344,9 +349,10 @@ export class GitHubJobs implements JobStarter {
     }
     // Saved as queued before it is queued: a restart from here on resumes it.
     const place = { ahead: this.enqueue(job, key, true), running: this.queue.running, limit: this.queue.limit };
-    const acknowledged = this.acknowledge(job, place); // registered before the job can start and edit it
+    // Registered before the job can start and edit it; not waited for: the webhook is answered once
+    // the job is saved and queued (GitHub's write throttling can hold a comment for seconds).
+    void this.acknowledge(job, place);
     this.pump();
-    await acknowledged;
     return { started: true, jobId: job.id };
   }
 
@@ -364,7 +370,7 @@ export class GitHubJobs implements JobStarter {
     return ahead;
   }
 
-  /** Posts the job's comment at once with its place in the queue; the progress comment later edits it. */
+  /** Posts the job's comment with its place in the queue (in the background); the progress comment later edits it. */
   private acknowledge(job: GitHubJob, place: QueuePlace): Promise<void> {
     const posted = (async () => {
       try {

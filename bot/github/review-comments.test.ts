@@ -2,38 +2,17 @@
 // carries its comments, each comment's reply says what became of its file, and the job record keeps
 // at most MAX_REVIEW_COMMENTS of them.
 import { describe, expect, it } from "vitest";
-import type { Task } from "../../shared/schemas.js";
 import { githubJob } from "../../test/github-job-fixture.js";
-import { GitHubJobSchema, MAX_REVIEW_COMMENTS, type FileReport, type ReviewCommentRecord } from "./job-store.js";
+import { fileReport, jobTask } from "../../test/github-job-fixture.js";
+import { GitHubJobSchema, MAX_REVIEW_COMMENTS, type ReviewCommentRecord } from "./job-store.js";
 import { reviewCommentsText, reviewReplies, withCommentedFiles } from "./review-comments.js";
 
-const task = (id: number, file: string, directory = "app/"): Task => ({
-  id,
-  description: `write ${file}`,
-  file,
-  dependencies: [],
-  input_output_spec: "",
-  directory,
-  context: "",
-});
 const onCore: ReviewCommentRecord = { id: 801, path: "app/core.py", line: 3, start_line: 1, body: "rename x" };
 const onCoreAgain: ReviewCommentRecord = { id: 802, path: "app/core.py", line: 9, side: "LEFT", body: "keep this" };
 const onNew: ReviewCommentRecord = { id: 803, path: "lib/new.py", body: "split it\ninto two" };
-const row = (task_id: number, path: string, over: Partial<FileReport> = {}): FileReport => ({
-  task_id,
-  path,
-  worker: "local-1",
-  tests_passed: 1,
-  tests_failed: 0,
-  attempts: 1,
-  change: "modified",
-  passed: true,
-  ...over,
-});
-
 describe("review comments in a follow-up", () => {
   it("gives the task that writes a commented file its comments, and a file the planner left out a task of its own", () => {
-    const planned = [task(1, "core.py"), task(2, "other.py")];
+    const planned = [jobTask(1, "core.py"), jobTask(2, "other.py")];
     const tasks = withCommentedFiles(planned, [onCore, onNew, onCoreAgain]);
     expect(tasks.map((t) => [t.id, t.directory + t.file])).toEqual([
       [1, "app/core.py"],
@@ -68,11 +47,11 @@ describe("review comments in a follow-up", () => {
       pr_number: 12,
       commit,
       rerun: [3, 4, 5],
-      tasks: [task(1, "core.py"), task(3, "core.py"), task(4, "extra.py"), task(5, "new.py", "lib/")],
+      tasks: [jobTask(1, "core.py"), jobTask(3, "core.py"), jobTask(4, "extra.py"), jobTask(5, "new.py", "lib/")],
       files: [
-        row(3, "app/core.py"),
-        row(4, "app/extra.py", { passed: false, tests_failed: 1, verdict: "timed_out" }),
-        row(5, "lib/new.py", { change: "not written", passed: false, reason: "outside the paths allowed" }),
+        fileReport(3, "app/core.py"),
+        fileReport(4, "app/extra.py", { passed: false, tests_failed: 1, verdict: "timed_out" }),
+        fileReport(5, "lib/new.py", { change: "not written", passed: false, reason: "outside the paths allowed" }),
       ],
       follow_up: {
         instruction: "x",
