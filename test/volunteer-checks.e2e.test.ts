@@ -6,6 +6,7 @@
 // and counts against its producer. Nobody checks its own work. (All peers share one host here, so
 // the coordinator is told to allow checkers on the producer's host.)
 import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import type { PrivateKey } from "@libp2p/interface";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -40,6 +41,8 @@ let coordinator: SwarmCoordinator;
 let reputation: Reputation;
 const models: LlamaCodeModel[] = [];
 let address: string;
+/** The one volunteer the bot trusts with private repositories (DELLM_TRUSTED_WORKERS). */
+let trustedKey: PrivateKey;
 const sandbox = new DockerSandbox({ timeoutSeconds: 20 });
 
 beforeAll(async () => {
@@ -49,12 +52,14 @@ beforeAll(async () => {
   reputation = new Reputation(await openStateDatabase(":memory:"), { blockAfter: 3 });
   const botKey = await generateKeyPair("Ed25519");
   bot = await createSwarmNode({ privateKey: botKey });
+  trustedKey = await generateKeyPair("Ed25519");
   coordinator = await SwarmCoordinator.start({
     node: bot,
     privateKey: botKey,
+    trustedPeers: [peerIdFromPrivateKey(trustedKey).toString()],
     // No model on the bot: every result is left to a volunteer.
     vetting: resultVetting({ reputation, volunteers: true }),
-    volunteerChecks: { sameHost: true, onVerdict: recordVerdict(reputation), timeoutMs: 60_000 },
+    volunteerChecks: { sameHost: true, onVerdict: recordVerdict(reputation), timeoutMs: 8_000 },
   });
   address = bot.getMultiaddrs()[0]!.toString();
   for (let i = 0; i < 2; i++)
@@ -92,11 +97,11 @@ async function volunteer(peer: Peer, solver: TaskSolver | undefined, stop: Abort
 }
 
 /** One task solved by `producer` alone, then checked by `checker`; what the bot's collect step keeps. */
-async function solveAndCheck(solver: (executor: TaskExecutor) => TaskSolver) {
-  // Two fresh volunteers (new peer ids) with the same model file.
+async function solveAndCheck(solver: (executor: TaskExecutor) => TaskSolver, { privateJob = false } = {}) {
+  // Two fresh volunteers (new peer ids) with the same model file; a private job's producer is the trusted one.
   const [producer, checker] = (await Promise.all(
-    models.map(async (model): Promise<Peer> => {
-      const key = await generateKeyPair("Ed25519");
+    models.map(async (model, i): Promise<Peer> => {
+      const key = privateJob && i === 0 ? trustedKey : await generateKeyPair("Ed25519");
       return { key, node: await createSwarmNode({ privateKey: key, bootstrap: [address] }), model };
     }),
   )) as [Peer, Peer];
@@ -109,7 +114,7 @@ async function solveAndCheck(solver: (executor: TaskExecutor) => TaskSolver) {
   const loops = [volunteer(producer, solver(executor), stop.signal, producerEvents)];
   // The checker joins once the result is in, so the task is surely the producer's.
   const collecting = collectVerified(
-    { id: newJobId(), query: "one small file", tasks: [task] },
+    { id: newJobId(), query: "one small file", tasks: [task], private: privateJob },
     {
       distribution: {
         distribute: async (request, options) => {
@@ -138,6 +143,15 @@ async function solveAndCheck(solver: (executor: TaskExecutor) => TaskSolver) {
 }
 
 describe("volunteers checking each other's answers", () => {
+  it("a private repository's answer is never handed to an untrusted checker: it ends not checked", async () => {
+    const { result, checkerEvents } = await solveAndCheck((e) => e, { privateJob: true });
+    expect(result.generation).toEqual({
+      status: "not_checked",
+      reason: "no volunteer with the job's model checked it within 8 s",
+    });
+    expect(checkerEvents.some((e) => e.kind === "answer-checked")).toBe(false);
+  }, 180_000);
+
   it("an honest file is checked by another volunteer, never by its producer", async () => {
     const { result, producerEvents, checkerEvents, producerId, checkerId } = await solveAndCheck((e) => e);
     expect(result.producer?.peer).toBe(producerId);

@@ -368,10 +368,12 @@ export class SwarmCoordinator {
                 // Left to a volunteer: the check starts now, while the job's other tasks run.
                 if (status === undefined && this.checks) {
                   const key = checkKey(result);
+                  // A private repository's code goes only to trusted peers, its checks too.
                   const check = this.checks.request(
                     granted,
                     { ...result, producer: { peer, host } },
                     this.checkTimeoutMs,
+                    held.board.trustedOnly,
                   );
                   this.volunteerCheckOf.set(key, check);
                   // Kept a while after the verdict for the job's collect step (which may come after the board is gone).
