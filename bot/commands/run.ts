@@ -1,6 +1,7 @@
 // `dellm run "<request>" --repo <path> [--swarm]`: the whole pipeline with progress, its workers
 // in this process or (--swarm) volunteers' dellm-worker processes.
 import { join } from "node:path";
+import { repositoryRegressed } from "../pipeline/repository-check.js";
 import { z } from "zod";
 import { readCommandLine } from "../../shared/command-line.js";
 import type { DellmEnv } from "../../shared/config.js";
@@ -218,7 +219,8 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
     const allPassed =
       outcome.missing.length === 0 &&
       outcome.merge.skipped.length === 0 &&
-      outcome.merge.written.every((f) => f.testPassed);
+      outcome.merge.written.every((f) => f.testPassed) &&
+      !repositoryRegressed(outcome.repositoryTests);
     return allPassed ? 0 : 2;
   } finally {
     await coordinator?.stop();

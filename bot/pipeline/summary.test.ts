@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { MergeOutcome } from "./merger.js";
 import { resultsBlock } from "./summary.js";
+import { RepositoryTestsSchema } from "./repository-check.js";
 
 describe("resultsBlock", () => {
   it("shows file names and reasons escaped, so a name cannot add a fake passing row", () => {
@@ -23,6 +24,24 @@ describe("resultsBlock", () => {
     ]);
     expect(block).not.toMatch(/[\x1b\r]/);
     expect(block).toContain("git checkout dellm/j");
+  });
+
+  it("never says the task is completed when the repository's own tests regressed, even with every file passing", () => {
+    const merge: MergeOutcome = {
+      branch: "dellm/j",
+      commit: "c".repeat(40),
+      written: [{ path: "shop/models.py", taskId: 1, overwrote: "base", testPassed: true }],
+      skipped: [],
+    };
+    const regressed = RepositoryTestsSchema.parse({
+      status: "compared",
+      command: "pytest -q tests",
+      regressions: [{ id: "tests/test_models.py::test_total", log: "assert 2.7 == 3" }],
+    });
+    const block = resultsBlock({ repoPath: "/repo", merge, results: new Map(), repositoryTests: regressed });
+    expect(block.split("\n")[0]).toBe("Task finished with problems.");
+    expect(block).toContain("1 REGRESSED (passed before the job, fail after it): tests/test_models.py::test_total");
+    expect(resultsBlock({ repoPath: "/repo", merge, results: new Map() }).split("\n")[0]).toBe("Task completed!");
   });
 
   it("names no branch to check out when nothing was written", () => {

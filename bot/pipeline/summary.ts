@@ -4,7 +4,7 @@ import { showUntrusted } from "../../shared/display.js";
 import type { Result } from "../../shared/schemas.js";
 import type { MergeOutcome } from "./merger.js";
 import type { FileDetail } from "./run-report.js";
-import type { RepositoryTests } from "./repository-check.js";
+import { repositoryRegressed, type RepositoryTests } from "./repository-check.js";
 
 export interface SummaryInput {
   repoPath: string;
@@ -29,7 +29,9 @@ export function resultsBlock({
   repositoryTests,
   notes = [],
 }: SummaryInput): string {
-  const allPassed = merge.skipped.length === 0 && merge.written.every((f) => f.testPassed);
+  // The repository's own tests count too: a file passing its tests while they regress is not done.
+  const allPassed =
+    merge.skipped.length === 0 && merge.written.every((f) => f.testPassed) && !repositoryRegressed(repositoryTests);
   const lines = [
     allPassed ? "Task completed!" : "Task finished with problems.",
     "",
