@@ -28,6 +28,17 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   }
 fi
 
+# The network lab (test/netlab: namespaces, NAT routers) needs iproute2 and iptables.
+if ! command -v ip >/dev/null || ! command -v iptables >/dev/null; then
+  echo "setup: installing iproute2 and iptables (network lab tests)"
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 iptables; } >/tmp/dellm-apt-netlab.log 2>&1 ||
+      echo "setup: could not install them (/tmp/dellm-apt-netlab.log); the network lab tests will skip"
+  else
+    echo "setup: not root or no apt-get; the network lab tests will skip"
+  fi
+fi
+
 bash scripts/start-docker.sh
 bash scripts/build-sandbox-image.sh
 echo "setup: ready"

@@ -44,7 +44,7 @@ export function startCommand(
     ["--import", tsx, fileURLToPath(new URL(`../${script}`, import.meta.url)), ...args],
     { env, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] },
   );
-  return watched(child);
+  return watchProcess(child);
 }
 
 /** `npm run <script> -- <args>` in this checkout, as an operator starts it: npm → sh → bin/node22.cjs → node. */
@@ -54,7 +54,7 @@ export function startNpmScript(script: "dellm" | "worker", args: string[], env: 
     cwd: fileURLToPath(new URL("..", import.meta.url)),
     stdio: ["ignore", "pipe", "pipe"],
   });
-  return watched(child);
+  return watchProcess(child);
 }
 
 /** The process and every process below it now (Linux /proc). */
@@ -86,7 +86,8 @@ function statOf(pid: number): { state: string; ppid: number } | undefined {
   }
 }
 
-function watched(child: ChildProcess): RunningProcess {
+/** Keep a child's output so a test can wait for lines (stdout and stderr must be pipes). */
+export function watchProcess(child: ChildProcess): RunningProcess {
   let text = "";
   const waiters = new Set<() => void>();
   const append = (chunk: Buffer) => {

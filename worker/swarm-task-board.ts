@@ -23,6 +23,7 @@ import type { TaskBoard } from "../shared/task-board.js";
 import type { SnapshotCache } from "./snapshot-cache.js";
 import type { GenerationStatus } from "../shared/model/answer-transcript.js";
 import { SnapshotFetcher, SnapshotFetchError, type SnapshotEvent } from "./snapshot-fetcher.js";
+import { taskOfGrant } from "./task-record.js";
 
 export type SwarmBoardEvent =
   | { kind: "coordinator-found"; peer: string }
@@ -36,6 +37,11 @@ export type SwarmBoardEvent =
   | { kind: "snapshot-failed"; jobId: string; taskId: number; reason: string; left: boolean }
   /** The grant failed this worker's checks (a path outside the repository): released, and the job left. */
   | { kind: "grant-refused"; jobId: string; taskId: number; reason: string }
+  /**
+   * Where a granted task came from: its bot-signed DHT record, or (`reason`) the grant's copy
+   * because the record could not be read (worker/task-record.ts).
+   */
+  | { kind: "task-record"; jobId: string; taskId: number; from: "dht" | "grant"; ms: number; reason?: string }
   /** This worker checked another volunteer's answer with its model and sent the verdict. */
   | { kind: "answer-checked"; jobId: string; taskId: number; status: GenerationStatus["status"]; reason: string }
   | SnapshotEvent;
@@ -97,6 +103,8 @@ export class SwarmTaskBoard implements TaskBoard {
   private readonly snapshots: SnapshotFetcher;
   /** Jobs whose snapshot stayed corrupt: their grants are handed back at once. */
   private readonly leftJobs = new Set<string>();
+  /** Tasks read from their DHT record, and tasks taken from the grant because the read failed. */
+  readonly taskRecords = { read: 0, fallbacks: 0 };
   /** The model this worker runs, named in its claims (set once it is loaded). */
   private model: WorkerModel | undefined;
   private checker: AnswerChecker | undefined;
@@ -104,6 +112,8 @@ export class SwarmTaskBoard implements TaskBoard {
   private claimWaited = false;
   /** Reported once per outage, not on every retry. */
   private unreachable = false;
+  /** Claims that failed in a row: the retry back-off (waitForWork). */
+  private failedClaims = 0;
   private readonly onMessage: (
     event: CustomEvent<{ topic: string; type: string; from?: PeerId; data: Uint8Array }>,
   ) => void;
@@ -185,6 +195,7 @@ export class SwarmTaskBoard implements TaskBoard {
     } catch (error) {
       if (signal?.aborted) return null;
       // The bot may be restarting: keep the worker alive and ask again after the poll interval.
+      this.failedClaims++;
       if (!this.unreachable)
         this.onEvent({
           kind: "coordinator-unreachable",
@@ -196,6 +207,7 @@ export class SwarmTaskBoard implements TaskBoard {
     }
     if (this.unreachable) this.onEvent({ kind: "coordinator-found", peer: this.options.coordinator });
     this.unreachable = false;
+    this.failedClaims = 0;
     if (response.type === "none") {
       this.claimWaited = this.claimWaitMs > 0;
       return null;
@@ -206,9 +218,10 @@ export class SwarmTaskBoard implements TaskBoard {
     }
     if (response.type !== "granted") throw new Error(`coordinator refused the claim: ${describe(response)}`);
     this.holdLease(response.job_id, response.task_id, response.lease_id, response.expires_at);
+    const task = this.leftJobs.has(response.job_id) ? response.task : await this.grantedTask(response, signal);
     const unsafe = this.leftJobs.has(response.job_id)
       ? undefined
-      : (grantPathProblem(response) ?? grantModelProblem(response, this.model));
+      : (grantPathProblem({ ...response, task }) ?? grantModelProblem(response, this.model));
     if (unsafe) {
       this.leftJobs.add(response.job_id);
       this.onEvent({ kind: "grant-refused", jobId: response.job_id, taskId: response.task_id, reason: unsafe });
@@ -227,11 +240,27 @@ export class SwarmTaskBoard implements TaskBoard {
       jobId: response.job_id,
       userQuery: response.user_query,
       plan: response.plan,
-      task: response.task,
+      task,
       dependencyFiles: response.dependency_files,
       ...(repository ? { repository } : {}),
     };
     return item;
+  }
+
+  /** The granted task as its signed DHT record says, else the grant's copy (counted, reported). */
+  private async grantedTask(grant: Extract<CoordinatorResponse, { type: "granted" }>, signal?: AbortSignal) {
+    const source = await taskOfGrant(this.options.node, this.coordinator, grant, signal);
+    if (source.from === "private-grant") return source.task;
+    this.taskRecords[source.from === "dht" ? "read" : "fallbacks"]++;
+    this.onEvent({
+      kind: "task-record",
+      jobId: grant.job_id,
+      taskId: grant.task_id,
+      from: source.from,
+      ms: source.ms,
+      ...(source.from === "grant" ? { reason: source.reason } : {}),
+    });
+    return source.task;
   }
 
   /** The granted task's repository; undefined when it cannot be had (the lease is then released). */
@@ -310,8 +339,15 @@ export class SwarmTaskBoard implements TaskBoard {
     return false;
   }
 
+  /**
+   * Waits `ms` (the poll interval) for an announcement; while the coordinator is unreachable, longer
+   * after each failed claim (doubling up to MAX_RETRY_MS, with jitter), so that a restarting bot is
+   * not met by every volunteer at once, and an announcement still wakes the worker at once.
+   */
   waitForWork(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted || this.claimWaited) return Promise.resolve();
+    if (this.failedClaims > 1)
+      ms = Math.max(ms, Math.min(MAX_RETRY_MS, ms * 2 ** (this.failedClaims - 1)) * (0.8 + Math.random() * 0.4));
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -381,6 +417,9 @@ export class SwarmTaskBoard implements TaskBoard {
 }
 
 const leaseKey = (jobId: string, taskId: number) => `${jobId}#${taskId}`;
+
+/** The longest wait between claims while the coordinator stays unreachable. */
+const MAX_RETRY_MS = 10_000;
 
 /** The check's verdict as the protocol sends it: a caveat or a failure's reason as text. */
 function verdictOf(status: GenerationStatus): { status: "checked" | "failed" | "not_checked"; reason: string } {

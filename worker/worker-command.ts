@@ -9,6 +9,8 @@ import { z } from "zod";
 import { readCommandLine, type CommandLine, type Flags } from "../shared/command-line.js";
 import { bootstrapPeersFrom, presentVariables, type DellmEnv } from "../shared/config.js";
 import { startNode } from "../shared/swarm/start-node.js";
+import { settleDhtMode } from "../shared/swarm/dht-mode.js";
+import { peerIdFromString } from "@libp2p/peer-id";
 import type { CodeModel } from "../shared/model/code-model.js";
 import { DockerSandbox } from "../shared/sandbox/docker-sandbox.js";
 import { SetupImages } from "../shared/sandbox/setup-image.js";
@@ -60,6 +62,10 @@ Options:
   --repairs <n>            regenerations after failing tests (default 2)
   --key <file>             identity key file (default: a new identity each run)
   --listen <addr>          where this node listens (default DELLM_LISTEN or /ip4/0.0.0.0/tcp/0)
+  --dht-client             never serve the DHT (for a machine others cannot dial)
+  --dht-server             always serve the DHT (a machine with a public address and open port)
+                           Default: ask the bot to dial this machine back, and serve the DHT only
+                           when that dial arrives (a volunteer behind a NAT stays a client)
   --poll <s>               seconds between claims when nothing is announced (default 2)
   --cache-dir <dir>        where repository snapshots are kept between tasks and runs (default
                            $XDG_CACHE_HOME/dellm/snapshots, else ~/.cache/dellm/snapshots)
@@ -113,6 +119,8 @@ export const WorkerOptionsSchema = z.object({
   setupNetwork: z.boolean(),
   /** Whether this worker checks other volunteers' answers (false: --no-checks). */
   checks: z.boolean(),
+  /** Whether this node serves the DHT: "auto" asks the bot to dial it back (shared/swarm/dht-mode.ts). */
+  dht: z.enum(["auto", "server", "client"], { error: "give --dht-server or --dht-client, not both" }),
 });
 export type WorkerOptions = z.infer<typeof WorkerOptionsSchema>;
 
@@ -138,6 +146,8 @@ export const WORKER_FLAGS = {
   setup: { type: "boolean", default: true }, // --no-setup turns it off
   checks: { type: "boolean", default: true }, // --no-checks turns it off
   "setup-network": { type: "boolean", default: false },
+  "dht-server": { type: "boolean", default: false },
+  "dht-client": { type: "boolean", default: false },
 } as const satisfies Flags;
 
 type WorkerFlagValues = Parameters<CommandLine<typeof WORKER_FLAGS, typeof WorkerOptionsSchema>["input"]>[0];
@@ -168,6 +178,7 @@ export function workerInput(values: WorkerFlagValues, env: DellmEnv, variables: 
     setup: values.setup,
     setupNetwork: values["setup-network"],
     checks: values.checks,
+    dht: values["dht-server"] ? (values["dht-client"] ? "both" : "server") : values["dht-client"] ? "client" : "auto",
   };
 }
 
@@ -205,6 +216,11 @@ export function describeBoardEvent(event: SwarmBoardEvent): string | null {
       return `[worker] left job ${event.jobId}: ${event.reason}; task ${event.taskId} released`;
     case "answer-checked":
       return `[worker] checked another volunteer's answer to task ${event.taskId} of ${event.jobId}: ${event.status}${event.reason ? ` (${showUntrusted(event.reason.slice(0, 200))})` : ""}`;
+    case "task-record":
+      // Read from the DHT is the normal case; only the fallback is worth a line.
+      return event.from === "grant"
+        ? `[worker] task ${event.taskId} of ${event.jobId}: its DHT record could not be read (${showUntrusted((event.reason ?? "").slice(0, 200))}); working from the grant's copy`
+        : null;
     default:
       return null;
   }
@@ -242,6 +258,8 @@ export async function workerCommand(
       keyFile: options.key,
       listen: options.listen,
       bootstrap: options.bootstrap,
+      // Until the bot has dialled it back, a volunteer's node only asks the DHT (dht-mode.ts).
+      dhtMode: options.dht === "server" ? "server" : "client",
     });
     try {
       const workerId = options.workerId ?? node.peerId.toString();
@@ -270,6 +288,8 @@ export async function workerCommand(
           : {}),
         onEvent: printLines(describeBoardEvent, log),
       });
+      const dht = await settleDhtMode(node, options.dht, peerIdFromString(options.coordinator));
+      log(`[worker] DHT ${dht.mode} (${dht.reason})`);
       model = await openCodeModelForCommand(options.model, options.threads, env, log, { gpu: options.gpu });
       // Jobs name their model: claims say which one this worker runs (hashed once, then cached).
       const sha256 = await model.modelSha256?.();

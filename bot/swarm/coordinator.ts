@@ -219,13 +219,13 @@ export class SwarmCoordinator {
     if (this.boards.has(jobId)) throw new Error(`job ${jobId} is already on the board`);
     this.track(board);
     this.persist();
-    // Serve waiting claims and announce first: the DHT writes below cost far more.
-    this.claims.serveWaiting();
-    this.announce();
+    // Task records first: workers read them as soon as they are granted (worker/task-record.ts).
     if (!board.trustedOnly) {
       for (const task of tasks.filter((t) => !kept?.has(t.id)))
-        this.records.publish(recordKey("task", jobId, task.id), { job_id: jobId, task });
+        this.records.publish(recordKey("task", jobId, task.id), { job_id: jobId, task }, { now: true });
     }
+    this.claims.serveWaiting();
+    this.announce();
     this.recordsChanged(jobId);
     return board;
   }
@@ -444,6 +444,7 @@ export class SwarmCoordinator {
         task: item.task,
         dependency_files: item.dependencyFiles,
         ...(snapshot ? { snapshot } : {}),
+        ...(board.trustedOnly ? {} : { task_record: recordKey("task", item.jobId, item.task.id) }),
         ...(this.jobModel
           ? { model: { sha256: this.jobModel.sha256, context_size: this.jobModel.context_size, temperature: 0 } }
           : {}),

@@ -34,8 +34,16 @@ export class RecordPublisher {
     this.lastRequestAt = Date.now();
   }
 
-  /** Queue a record; failures are reported, never thrown. */
-  publish(key: string, record: PublishedRecord): void {
+  /**
+   * Queue a record; failures are reported, never thrown. `now`: start its put at once, beside the
+   * others (a task record a worker is about to read: the put stores it locally first, so the bot
+   * can answer that read before the write to the closest peers is done).
+   */
+  publish(key: string, record: PublishedRecord, { now = false }: { now?: boolean } = {}): void {
+    if (now) {
+      this.start(key, record);
+      return;
+    }
     if (this.queue.length === 0) this.queuedSince = Date.now();
     this.queue.push({ key, record });
     this.drain();
@@ -61,12 +69,16 @@ export class RecordPublisher {
     while (this.inFlight.size < PUBLISH_CONCURRENCY && this.queue.length > 0) {
       this.queuedSince = Date.now();
       const { key, record } = this.queue.shift()!;
-      const putting = this.put(key, record).finally(() => {
-        this.inFlight.delete(putting);
-        if (!this.stopping.signal.aborted) this.drain();
-      });
-      this.inFlight.add(putting);
+      this.start(key, record);
     }
+  }
+
+  private start(key: string, record: PublishedRecord): void {
+    const putting = this.put(key, record).finally(() => {
+      this.inFlight.delete(putting);
+      if (!this.stopping.signal.aborted) this.drain();
+    });
+    this.inFlight.add(putting);
   }
 
   private async put(key: string, record: PublishedRecord): Promise<void> {

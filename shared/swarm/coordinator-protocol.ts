@@ -73,6 +73,11 @@ export const CoordinatorResponseSchema = z.discriminatedUnion("type", [
     snapshot: Sha256Schema.optional(),
     /** The model the job's code must come from, decoded greedily; absent = any (the bot checks no generation). */
     model: NamedModelSchema.extend({ temperature: z.literal(0) }).optional(),
+    /**
+     * The DHT key of the bot-signed task record (/dellm/task/<job>/<task>): the worker works from
+     * that record, and from `task` only when the DHT read fails. Absent for private jobs (no records).
+     */
+    task_record: z.string().max(512).optional(),
   }),
   /**
    * Check another volunteer's answer (the worker claimed with checks: true and runs the job's model):

@@ -3,13 +3,15 @@
 import type { PrivateKey } from "@libp2p/interface";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { loadOrCreateIdentity } from "./identity.js";
-import { createSwarmNode, type SwarmNode } from "./swarm-node.js";
+import { createSwarmNode, type SwarmNode, type SwarmNodeOptions } from "./swarm-node.js";
 
 export interface StartNodeOptions {
   /** Key file for a persistent peer id; omitted = a new identity for this run. */
   keyFile?: string;
   listen?: string[];
   bootstrap?: string[];
+  /** Whether this node serves the DHT from the start (default "server"; volunteers start "client"). */
+  dhtMode?: SwarmNodeOptions["dhtMode"];
 }
 
 export interface StartedNode {
@@ -30,7 +32,12 @@ export async function startNode(options: StartNodeOptions): Promise<StartedNode>
     privateKey = await generateKeyPair("Ed25519");
     identity = "ephemeral";
   }
-  const node = await createSwarmNode({ privateKey, listen: options.listen, bootstrap: options.bootstrap });
+  const node = await createSwarmNode({
+    privateKey,
+    listen: options.listen,
+    bootstrap: options.bootstrap,
+    dhtMode: options.dhtMode,
+  });
   return { node, privateKey, identity };
 }
 

@@ -10,8 +10,10 @@ import type { PrivateKey } from "@libp2p/interface";
 import { kadDHT, passthroughMapper, removePrivateAddressesMapper, type KadDHT } from "@libp2p/kad-dht";
 import { ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
+import { isPrivate } from "@libp2p/utils";
 import { multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p, type Libp2p } from "libp2p";
+import { serveDialBack } from "./dial-back.js";
 import { RECORD_NAMESPACE, selectNewestRecord, validateDhtRecord } from "./signed-record.js";
 
 export const DHT_PROTOCOL = "/dellm/kad/1.0.0";
@@ -24,9 +26,18 @@ export interface SwarmNodeOptions {
   bootstrap?: string[];
   /**
    * Keep private and loopback addresses in the routing table (tests, one-machine swarms, LANs).
-   * Default true when every listen address is private.
+   * Default true when every listen address is private or reserved (as libp2p counts them: LANs,
+   * carrier-grade NAT, the benchmarking range a network lab uses) or 0.0.0.0.
    */
   privateNetwork?: boolean;
+  /**
+   * "server": this node answers DHT queries and dial-back requests (the bot, bootstrap nodes, and
+   * volunteers that were dialled back); "client": it only asks, so a node nobody can dial never
+   * enters others' routing tables (settleDhtMode switches a dialable volunteer to server). Default "server".
+   */
+  dhtMode?: "server" | "client";
+  /** Called for each outgoing dial that failed (figures: dials wasted on unreachable peers). */
+  onDialFailed?: (address: string) => void;
 }
 
 export type SwarmNode = Libp2p<{
@@ -39,14 +50,15 @@ export type SwarmNode = Libp2p<{
 export async function createSwarmNode(options: SwarmNodeOptions = {}): Promise<SwarmNode> {
   const listen = options.listen ?? ["/ip4/127.0.0.1/tcp/0"];
   const privateNetwork =
-    options.privateNetwork ?? listen.every((address) => /\/ip4\/(127\.|10\.|192\.168\.|0\.0\.0\.0)/.test(address));
+    options.privateNetwork ??
+    listen.every((address) => address.startsWith("/ip4/0.0.0.0/") || isPrivate(multiaddr(address)));
   const node = await createLibp2p({
     privateKey: options.privateKey,
     addresses: { listen },
     // libp2p refuses a 6th connection per second from one host; volunteers behind one NAT (or a
     // loopback swarm) joining at once would be reset. The DHT still rate-limits by peer.
     connectionManager: { inboundConnectionThreshold: 50 },
-    transports: [tcp()],
+    transports: [options.onDialFailed ? countingFailedDials(tcp(), options.onDialFailed) : tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     services: {
@@ -57,8 +69,9 @@ export async function createSwarmNode(options: SwarmNodeOptions = {}): Promise<S
       pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }),
       dht: kadDHT({
         protocol: DHT_PROTOCOL,
-        // Volunteers on home networks look "private"; a dellm node always serves records.
-        clientMode: false,
+        // Decided by dellm, not by kad-dht's address check: volunteers on home networks and LANs
+        // look "private" to it even when they can be dialled (see dial-back.ts).
+        clientMode: (options.dhtMode ?? "server") === "client",
         peerInfoMapper: privateNetwork ? passthroughMapper : removePrivateAddressesMapper,
         validators: { [RECORD_NAMESPACE]: validateDhtRecord },
         selectors: { [RECORD_NAMESPACE]: selectNewestRecord },
@@ -68,6 +81,7 @@ export async function createSwarmNode(options: SwarmNodeOptions = {}): Promise<S
     },
   });
   try {
+    if ((options.dhtMode ?? "server") === "server") await serveDialBack(node);
     await dialBootstrap(node, options.bootstrap ?? []);
   } catch (error) {
     await node.stop();
@@ -94,4 +108,24 @@ async function dialBootstrap(node: Libp2p, addresses: string[]): Promise<void> {
       throw new Error(`cannot reach bootstrap peer ${address}: ${(error as Error).message}`, { cause: error });
     }
   }
+}
+
+/** The TCP transport, telling `onFailed` of every dial that fails. */
+function countingFailedDials(
+  transport: ReturnType<typeof tcp>,
+  onFailed: (address: string) => void,
+): ReturnType<typeof tcp> {
+  return (components) => {
+    const made = transport(components);
+    const dial = made.dial.bind(made);
+    made.dial = async (address, options) => {
+      try {
+        return await dial(address, options);
+      } catch (error) {
+        onFailed(address.toString());
+        throw error;
+      }
+    };
+    return made;
+  };
 }
