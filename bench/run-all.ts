@@ -6,12 +6,14 @@
 // `flood`: `dellm serve`'s memory and log under a 200 MB forged webhook; bench/webhook-flood.ts;
 // `verify`: the generation check's time against generating the answer; bench/generation-check.ts;
 // `jobs`: the App's job store in SQLite, its size after 1,000 jobs and the time of a save; bench/job-store.ts;
-// `load`: `dellm serve` under 100 labelled issues across 20 repositories in 10 s; bench/load.ts)
-import { writeFile } from "node:fs/promises";
+// `load`: `dellm serve` under 100 labelled issues across 20 repositories in 10 s; bench/load.ts;
+// `netlab`: 20 volunteers behind NATs at 50 ms against loopback, DHT client vs server mode; bench/netlab.ts)
+import { readFile, writeFile } from "node:fs/promises";
 import { benchGeneration } from "./generation.js";
 import { benchGenerationCheck } from "./generation-check.js";
 import { benchJobStore } from "./job-store.js";
 import { benchLoad, printLoad } from "./load.js";
+import { benchNetLab } from "./netlab.js";
 import { benchPromptLookup } from "./prompt-lookup.js";
 import { benchSandbox } from "./sandbox.js";
 import { benchSnapshot } from "./snapshot.js";
@@ -29,6 +31,7 @@ const benches = {
   flood: () => benchWebhookFlood(),
   verify: () => benchGenerationCheck(),
   jobs: () => benchJobStore(),
+  netlab: () => benchNetLab(),
   load: async () => {
     const figures = await benchLoad();
     printLoad(figures);
@@ -44,10 +47,14 @@ if (unknown.length) {
   process.exit(2);
 }
 const names = (requested.length ? requested : Object.keys(benches)) as BenchName[];
-const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version };
+// Figures of benchmarks not run this time are kept from the last run (each keeps its own date).
+const results: Record<string, unknown> = await readFile("bench/results.json", "utf8")
+  .then((text) => JSON.parse(text) as Record<string, unknown>)
+  .catch(() => ({}));
+Object.assign(results, { date: new Date().toISOString(), node: process.version });
 for (const name of names) {
   console.log(`[bench] ${name} ...`);
-  results[name] = await benches[name]();
+  results[name] = { date: new Date().toISOString(), ...((await benches[name]()) as object) };
 }
 await writeFile("bench/results.json", `${JSON.stringify(results, null, 2)}\n`);
 console.log("[bench] figures written to bench/results.json");

@@ -145,6 +145,10 @@ describe("the swarm, one process per node", () => {
     const workerScript = await script(dir, "worker.json");
     const workers = ["w1", "w2", "w3"].map((name) => startWorker(name, address, coordinator, workerScript));
     for (const worker of workers) await worker.waitFor(/waiting for tasks/);
+    // On one machine the bot can dial each worker back: they serve the DHT (behind a NAT they would
+    // stay clients: test/swarm-nat.e2e.test.ts).
+    for (const worker of workers)
+      expect(worker.output()).toMatch(/\[worker\] DHT server \(dialled back at 127\.0\.0\.1 port \d+\)/);
 
     expect(await bot.exited).toBe(0);
     const out = bot.output();

@@ -1,4 +1,4 @@
-// dellm-worker's snapshot cache options: where repository snapshots are kept and how much of them.
+// dellm-worker's options: the snapshot cache (where repository snapshots are kept and how much), the DHT mode.
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -24,5 +24,17 @@ describe("dellm-worker --cache-dir / --cache-mb", () => {
       cacheMb: 64,
     });
     expect(() => parseWorkerArgs([...workerArgs, "--cache-mb", "0"], env)).toThrow(/--cache-mb must be above 0/);
+  });
+});
+
+describe("dellm-worker --dht-server / --dht-client", () => {
+  it("decide by dial-back unless told, and refuse both at once with the fix", () => {
+    expect(parseWorkerArgs(workerArgs, env).dht).toBe("auto");
+    expect(parseWorkerArgs([...workerArgs, "--dht-server"], env).dht).toBe("server");
+    expect(parseWorkerArgs([...workerArgs, "--dht-client"], env).dht).toBe("client");
+    expect(() => parseWorkerArgs([...workerArgs, "--dht-server", "--dht-client"], env)).toThrow(
+      /give --dht-server or --dht-client, not both/,
+    );
+    expect(WORKER_USAGE).toMatch(/--dht-client[\s\S]*--dht-server[\s\S]*dial this machine back/);
   });
 });

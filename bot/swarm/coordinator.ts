@@ -219,13 +219,19 @@ export class SwarmCoordinator {
     if (this.boards.has(jobId)) throw new Error(`job ${jobId} is already on the board`);
     this.track(board);
     this.persist();
-    // Task records first: workers read them as soon as they are granted (worker/task-record.ts).
-    if (!board.trustedOnly) {
-      for (const task of tasks.filter((t) => !kept?.has(t.id)))
-        this.records.publish(recordKey("task", jobId, task.id), { job_id: jobId, task }, { now: true });
-    }
-    this.claims.serveWaiting();
-    this.announce();
+    // Workers read a task's record as soon as it is granted (worker/task-record.ts): the claims
+    // waiting here are served once the bot's DHT store holds the job's records (a few ms).
+    const stored = board.trustedOnly
+      ? []
+      : tasks
+          .filter((t) => !kept?.has(t.id))
+          .map((task) =>
+            this.records.publish(recordKey("task", jobId, task.id), { job_id: jobId, task }, { now: true }),
+          );
+    void Promise.all(stored).then(() => {
+      this.claims.serveWaiting();
+      this.announce();
+    });
     this.recordsChanged(jobId);
     return board;
   }

@@ -15,7 +15,7 @@ const PUBLISH_MAX_WAIT_MS = 1_000;
 export type PublishedRecord = Parameters<typeof signRecord>[2] | Uint8Array;
 
 export class RecordPublisher {
-  private readonly queue: { key: string; record: PublishedRecord }[] = [];
+  private readonly queue: { key: string; record: PublishedRecord; stored: () => void }[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private lastRequestAt = 0;
   private queuedSince = 0;
@@ -36,23 +36,23 @@ export class RecordPublisher {
 
   /**
    * Queue a record; failures are reported, never thrown. `now`: start its put at once, beside the
-   * others (a task record a worker is about to read: the put stores it locally first, so the bot
-   * can answer that read before the write to the closest peers is done).
+   * others (a task record a worker is about to read). Resolves once the bot's own DHT store holds
+   * the record (kad-dht stores it locally before it writes to the closest peers), so the bot can
+   * answer a read of it from then on; or once its put failed or was dropped.
    */
-  publish(key: string, record: PublishedRecord, { now = false }: { now?: boolean } = {}): void {
-    if (now) {
-      this.start(key, record);
-      return;
-    }
-    if (this.queue.length === 0) this.queuedSince = Date.now();
-    this.queue.push({ key, record });
-    this.drain();
+  publish(key: string, record: PublishedRecord, { now = false }: { now?: boolean } = {}): Promise<void> {
+    return new Promise((stored) => {
+      if (now) return this.start(key, record, stored);
+      if (this.queue.length === 0) this.queuedSince = Date.now();
+      this.queue.push({ key, record, stored });
+      this.drain();
+    });
   }
 
   /** Drop what is queued, abort what is in flight, and wait for it to settle. */
   async stop(): Promise<void> {
     this.stopping.abort();
-    this.queue.length = 0;
+    for (const { stored } of this.queue.splice(0)) stored();
     clearTimeout(this.drainTimer);
     await Promise.allSettled([...this.inFlight]);
   }
@@ -68,26 +68,29 @@ export class RecordPublisher {
     }
     while (this.inFlight.size < PUBLISH_CONCURRENCY && this.queue.length > 0) {
       this.queuedSince = Date.now();
-      const { key, record } = this.queue.shift()!;
-      this.start(key, record);
+      const { key, record, stored } = this.queue.shift()!;
+      this.start(key, record, stored);
     }
   }
 
-  private start(key: string, record: PublishedRecord): void {
-    const putting = this.put(key, record).finally(() => {
+  private start(key: string, record: PublishedRecord, stored: () => void): void {
+    const putting = this.put(key, record, stored).finally(() => {
       this.inFlight.delete(putting);
       if (!this.stopping.signal.aborted) this.drain();
     });
     this.inFlight.add(putting);
   }
 
-  private async put(key: string, record: PublishedRecord): Promise<void> {
+  private async put(key: string, record: PublishedRecord, stored: () => void): Promise<void> {
     try {
       const bytes = record instanceof Uint8Array ? record : await signRecord(this.privateKey, key, record);
       const signal = AbortSignal.any([AbortSignal.timeout(30_000), this.stopping.signal]);
-      await this.node.contentRouting.put(new TextEncoder().encode(key), bytes, { signal });
+      // kad-dht's put stores the record locally before its first event; the rest is the network.
+      for await (const _event of this.node.services.dht.put(new TextEncoder().encode(key), bytes, { signal })) stored();
     } catch (error) {
       if (!this.stopping.signal.aborted) this.onFailure(key, (error as Error).message);
+    } finally {
+      stored();
     }
   }
 }

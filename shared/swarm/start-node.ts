@@ -10,6 +10,8 @@ export interface StartNodeOptions {
   keyFile?: string;
   listen?: string[];
   bootstrap?: string[];
+  /** The address others dial when it is not a listen address (--announce; see SwarmNodeOptions). */
+  announce?: string;
   /** Whether this node serves the DHT from the start (default "server"; volunteers start "client"). */
   dhtMode?: SwarmNodeOptions["dhtMode"];
 }
@@ -37,6 +39,7 @@ export async function startNode(options: StartNodeOptions): Promise<StartedNode>
     listen: options.listen,
     bootstrap: options.bootstrap,
     dhtMode: options.dhtMode,
+    announce: options.announce,
   });
   return { node, privateKey, identity };
 }

@@ -22,6 +22,12 @@ export interface SwarmNodeOptions {
   privateKey?: PrivateKey;
   /** Listen multiaddrs. Default: loopback on a free TCP port. */
   listen?: string[];
+  /**
+   * The address others should dial, when it is not one this node listens on (a bot behind a NAT
+   * with a forwarded port, or a DNS name): identify and the DHT then hand out this one. Default: the
+   * listen addresses.
+   */
+  announce?: string;
   /** Multiaddrs (with /p2p/<peer id>) dialled after start. */
   bootstrap?: string[];
   /**
@@ -54,7 +60,10 @@ export async function createSwarmNode(options: SwarmNodeOptions = {}): Promise<S
     listen.every((address) => address.startsWith("/ip4/0.0.0.0/") || isPrivate(multiaddr(address)));
   const node = await createLibp2p({
     privateKey: options.privateKey,
-    addresses: { listen },
+    addresses: {
+      listen,
+      ...(options.announce ? { announce: [options.announce.replace(/\/p2p\/[^/]+\/?$/, "")] } : {}),
+    },
     // libp2p refuses a 6th connection per second from one host; volunteers behind one NAT (or a
     // loopback swarm) joining at once would be reset. The DHT still rate-limits by peer.
     connectionManager: { inboundConnectionThreshold: 50 },

@@ -35,6 +35,10 @@ for (const route of routes) {
   const [, relayPort, host, port] = match;
   const server = createServer((inbound) => {
     const outbound = connect(Number(port), host);
+    // No Nagle on either side: the delay must be the only one added (Nagle plus delayed ACKs would
+    // hold small frames back another 40 ms or so).
+    inbound.setNoDelay(true);
+    outbound.setNoDelay(true);
     delayed(inbound, outbound);
     delayed(outbound, inbound);
   });

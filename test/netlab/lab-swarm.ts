@@ -93,7 +93,9 @@ export async function startLabWorker(
     dht: "auto" | "client" | "server";
   },
 ): Promise<LabProcess> {
-  const running = lab.node(host, ["--import", tsx, script("lab-worker.ts"), JSON.stringify(options)]);
+  // In a namespace the worker listens on every interface, as at home; on loopback, only there.
+  const listen = [host.ns ? "/ip4/0.0.0.0/tcp/0" : `/ip4/${host.address}/tcp/0`];
+  const running = lab.node(host, ["--import", tsx, script("lab-worker.ts"), JSON.stringify({ listen, ...options })]);
   const process = labProcess(running);
   await process.waitForEvent((event) => event.event === "joined", 90_000);
   return process;

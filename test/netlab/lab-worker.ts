@@ -47,7 +47,14 @@ const board = await SwarmTaskBoard.join({
   },
 });
 const dht = await settleDhtMode(node, options.dht, peerIdFromString(options.coordinator));
-print({ event: "joined", at: now(), ms: Math.round(now() - started), dht, peer: node.peerId.toString() });
+print({
+  event: "joined",
+  at: now(),
+  startedAt: started,
+  ms: Math.round(now() - started),
+  dht,
+  peer: node.peerId.toString(),
+});
 
 const stats = () =>
   print({

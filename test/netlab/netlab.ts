@@ -95,12 +95,20 @@ export class NetLab {
     return host;
   }
 
+  /**
+   * A host in the machine's own namespace at a loopback address (127.0.0.0/8): the same processes
+   * without the lab's network, for figures side by side with it.
+   */
+  static loopbackHost(name: string, address: string): LabHost {
+    return { name, ns: "", address };
+  }
+
   /** Run `node <args>` inside `host`'s namespace (killed by destroy()). */
   node(host: LabHost, args: string[], env: NodeJS.ProcessEnv = process.env): RunningProcess {
-    const child = spawn("ip", ["netns", "exec", host.ns, process.execPath, ...args], {
-      env,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const [command, ...rest] = host.ns
+      ? ["ip", "netns", "exec", host.ns, process.execPath, ...args]
+      : [process.execPath, ...args];
+    const child = spawn(command!, rest, { env, stdio: ["pipe", "pipe", "pipe"] });
     const watched = watchProcess(child);
     this.processes.add(watched);
     void watched.exited.then(() => this.processes.delete(watched));
@@ -174,6 +182,7 @@ export class NetLab {
       const ns = await this.namespace(name);
       const address = `198.18.0.${index + 2}`;
       await attach(ns, address);
+      await this.blackholePrivateAddresses(ns);
       this.hosts.set(name, { name, ns, address });
     }
     const half = Math.round((options.rttMs ?? 0) / 2);
@@ -192,6 +201,7 @@ export class NetLab {
       await this.ns(ns, "ip", ["link", "set", "eth0", "up"]);
       await this.ns(ns, "ip", ["route", "add", "default", "via", `${lan}.1`]);
       await this.ns(router, "sysctl", ["-qw", "net.ipv4.ip_forward=1"]);
+      await this.blackholePrivateAddresses(router);
       await this.ns(router, "iptables", [
         "-t",
         "nat",
@@ -226,6 +236,14 @@ export class NetLab {
         await relay.waitFor(/relay ready/, 20_000);
       }
     }
+  }
+
+  /**
+   * Another NAT's LAN address is silently dropped, as on the internet (no quick "unreachable"), so
+   * a dial to an undialable volunteer costs what it costs there: a timeout.
+   */
+  private async blackholePrivateAddresses(ns: string): Promise<void> {
+    await this.ns(ns, "ip", ["route", "add", "blackhole", "10.0.0.0/8"]);
   }
 
   private async namespace(name: string): Promise<string> {

@@ -85,8 +85,8 @@ describe("dellm-worker doctor", () => {
     expect(output).toMatch(/ok +disk +/);
     expect(output).toMatch(/ok +bootstrap +.* answers \(connected in \d+ ms\)/);
     expect(output).toMatch(/ok +coordinator +12D3Koo\w+ found, serves \/dellm\/coordinator\/1\.0\.0/);
-    // Seen at 127.0.0.1 by the bot, which is one of this machine's addresses.
-    expect(output).toMatch(/ok +dialable +peers see this machine at 127\.0\.0\.1, one of its own addresses/);
+    // The bot dials this machine back at 127.0.0.1 (the worker will serve the DHT).
+    expect(output).toMatch(/ok +dialable +the bot dialled this machine back at 127\.0\.0\.1 port \d+/);
     expect(output).toContain("every required check passed");
     expect(code).toBe(0);
   });

@@ -1,13 +1,16 @@
 // `dellm-worker doctor`'s checks of the swarm: the bootstrap addresses answer (a libp2p dial, bounded),
 // the pinned coordinator is found and serves the coordinator protocol (found through the DHT when it
-// is not the bootstrap peer itself; nothing is claimed), and what the other side sees of this machine
-// (identify's observed address against this machine's own addresses).
+// is not the bootstrap peer itself; nothing is claimed), and whether this machine can be dialled: the
+// bot is asked to dial it back (as the worker does to choose its DHT mode), else what the other side
+// saw of it (identify's observed address against this machine's own addresses).
 import type { IdentifyResult, PeerId } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
 import { networkInterfaces } from "node:os";
 import { COORDINATOR_PROTOCOL } from "../../shared/swarm/coordinator-protocol.js";
 import { createSwarmNode, DHT_PROTOCOL, type SwarmNode } from "../../shared/swarm/swarm-node.js";
+import { askDialBack } from "../../shared/swarm/dial-back.js";
+import { listeningPort } from "../../shared/swarm/dht-mode.js";
 import type { CheckResult } from "./local-checks.js";
 
 export interface SwarmCheckOptions {
@@ -59,8 +62,12 @@ export async function checkSwarm(options: SwarmCheckOptions): Promise<CheckResul
       results.push(result);
       if (peer) reached.push(peer);
     }
-    results.push(await checkCoordinator(node, options, reached, identified));
-    if (reached.length > 0) {
+    const coordinator = await checkCoordinator(node, options, reached, identified);
+    results.push(coordinator);
+    if (coordinator.status === "ok") {
+      // The real answer: ask the bot to dial this machine back, as the worker does on joining.
+      results.push(await checkDialBack(node, peerIdFromString(options.coordinator!)));
+    } else if (reached.length > 0) {
       await waitFor(() => reached.some((peer) => identified.has(peer.toString())), options.timeoutMs);
       results.push(describeReachability(node, [...identified.values()]));
     }
@@ -192,6 +199,34 @@ async function checkCoordinator(
       status: "FAIL",
       detail: `${coordinator} was not found in the swarm within ${options.timeoutMs / 1000} s (${(error as Error).message})`,
       fix: `${wrongPeer}; or the bot is not running`,
+    };
+  }
+}
+
+/** Whether the bot could dial this machine back (shared/swarm/dial-back.ts); never a failure. */
+async function checkDialBack(node: SwarmNode, coordinator: PeerId): Promise<CheckResult> {
+  const name = "dialable";
+  const port = listeningPort(node);
+  if (port === undefined) return { name, status: "info", detail: "this node listens on no TCP port" };
+  try {
+    const answer = await askDialBack(node, coordinator, port);
+    if (answer.reachable)
+      return {
+        name,
+        status: "ok",
+        detail: `the bot dialled this machine back at ${answer.observed} port ${port}: the worker will also serve the DHT`,
+      };
+    const own = ownAddresses().has(answer.observed.toLowerCase());
+    return {
+      name,
+      status: "info",
+      detail: `the bot sees this machine as ${answer.observed}${own ? "" : " (behind a NAT)"} and could not dial it back on port ${port} (${answer.reason}): fine, the worker opens every connection itself and runs the DHT as a client`,
+    };
+  } catch (error) {
+    return {
+      name,
+      status: "info",
+      detail: `could not ask the bot to dial this machine back (${(error as Error).message}); the worker will run the DHT as a client`,
     };
   }
 }
