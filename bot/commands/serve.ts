@@ -162,14 +162,17 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
     env,
     generation?.verifier,
     `${NO_MODEL_TO_CHECK} (DELLM_CHECK_MODEL)`,
-    volunteerModel !== undefined,
+    // Volunteers check what the bot cannot: every file without DELLM_CHECK_MODEL, and with it the
+    // files of repositories that pin another model (.github/dellm.yml `model`).
+    verifier !== undefined,
+    generation?.model,
   );
   const swarm = await startCoordinator(
     {
       ...swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")),
       vetting,
       jobModel: generation?.model ?? volunteerModel,
-      ...(volunteerModel ? { volunteerChecks: { onVerdict: recordVerdict(reputation) } } : {}),
+      ...(verifier ? { volunteerChecks: { onVerdict: recordVerdict(reputation) } } : {}),
     },
     env,
     log,
@@ -185,7 +188,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
       remoteUrl: remoteFrom(appEnv.DELLM_GIT_URL),
       verifier,
       generation: generation?.verifier,
-      ...(volunteerModel ? { volunteerCheck: (result: Result) => swarm.coordinator.volunteerCheck(result) } : {}),
+      ...(verifier ? { volunteerCheck: (result: Result) => swarm.coordinator.volunteerCheck(result) } : {}),
       reputation,
       setupImages: new SetupImages({ baseImage: env.DELLM_SANDBOX_IMAGE }),
       setupNetwork: env.DELLM_SETUP_NETWORK,

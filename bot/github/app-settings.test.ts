@@ -1,6 +1,6 @@
 // .github/dellm.yml: defaults, checked fields with messages that name the fix, and the path rules.
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SETTINGS, parseSettings, refusedBySettings, SettingsError } from "./app-settings.js";
+import { DEFAULT_SETTINGS, parseSettings, pinnedModel, refusedBySettings, SettingsError } from "./app-settings.js";
 
 describe("repository settings", () => {
   it("has documented defaults when the file is missing or empty", () => {
@@ -46,6 +46,15 @@ describe("repository settings", () => {
       /option --import-mode=append is not supported; dellm accepts test paths, -k and -m/,
     );
     expect(() => parseSettings({ test_command: "pytest ../outside" })).toThrow(/not a path inside the repository/);
+  });
+
+  it("takes a model pin as <sha256>:<context size>, as grants name it, and explains a wrong one", () => {
+    const sha = "ab".repeat(32);
+    expect(pinnedModel(parseSettings({}))).toBeUndefined();
+    expect(pinnedModel(parseSettings({ model: `${sha}:8192` }))).toMatchObject({ sha256: sha, context_size: 8192 });
+    expect(() => parseSettings({ model: "qwen2.5-coder-1.5b.gguf" })).toThrow(
+      /model must be <sha256 of the GGUF file>:<context size>.*dellm-worker doctor prints/,
+    );
   });
 
   it("allows writing only under the configured paths, and .github/ only when allowed", () => {

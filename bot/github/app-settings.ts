@@ -1,6 +1,7 @@
 // Per-repository settings, read the Probot way from `.github/dellm.yml` (or the owner's `.github`
 // repository). The file is written by people, so every field is checked and explained.
 import { z } from "zod";
+import type { NamedModel } from "../../shared/swarm/coordinator-protocol.js";
 import { LIMITS } from "../../shared/schemas.js";
 import { parseTestCommand } from "../pipeline/repository-tests.js";
 import { SETUP_LIMITS } from "../../shared/sandbox/setup-image.js";
@@ -89,6 +90,19 @@ export const AppSettingsSchema = z
       .default([]),
     /** The setup container may reach the network (package indexes); tests never can. */
     setup_network: z.boolean({ error: "setup_network must be true or false" }).default(false),
+    /**
+     * The model every file of this repository's jobs must come from, `<sha256 of the GGUF>:<context
+     * size>`: only volunteers running it are given the tasks, and each file is checked to be its
+     * answer (by the bot when it holds that model, else by volunteers running it). Omitted: the bot's.
+     */
+    model: z
+      .string()
+      .trim()
+      .regex(
+        /^[0-9a-f]{64}:[1-9]\d*$/,
+        "model must be <sha256 of the GGUF file>:<context size>, e.g. <64 hex digits>:8192 (dellm-worker doctor prints a model file's sha256)",
+      )
+      .optional(),
   })
   .strict()
   .refine((settings) => !settings.setup_network || settings.setup.length > 0, {
@@ -110,6 +124,17 @@ export function parseSettings(raw: unknown): AppSettings {
   throw new SettingsError(
     `.github/dellm.yml is invalid: ${z.prettifyError(parsed.error)}. Fix the file (the settings and their defaults: docs/configuration.md in dellm's repository) and try again.`,
   );
+}
+
+/** The model the repository pins (`model`), as grants name it; undefined when it pins none. */
+export function pinnedModel(settings: AppSettings): (NamedModel & { name: string }) | undefined {
+  if (!settings.model) return undefined;
+  const [sha256, context] = settings.model.split(":") as [string, string];
+  return {
+    sha256,
+    context_size: Number(context),
+    name: `the model .github/dellm.yml names (sha256 ${sha256.slice(0, 12)}…)`,
+  };
 }
 
 /** The reason a path may not be written under these settings, or null when it may. */

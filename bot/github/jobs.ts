@@ -10,7 +10,7 @@ import type { GenerationStatus } from "../../shared/model/answer-transcript.js";
 import type { RepositoryView } from "../../shared/sandbox/task-run.js";
 import { repositoryViewAt } from "../pipeline/repository-view.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
-import { refusedBySettings, type AppSettings } from "./app-settings.js";
+import { pinnedModel, refusedBySettings, type AppSettings } from "./app-settings.js";
 import { fileReports } from "./file-reports.js";
 import { Checkout, githubRemote, type RemoteUrl } from "./checkout.js";
 import type { GitHubJob, GitHubJobStore, ReviewCommentRecord } from "./job-store.js";
@@ -602,6 +602,8 @@ export class GitHubJobs implements JobStarter {
       tasks: job.tasks,
       repository: await this.repositoryView(job, checkout),
       private: job.private ?? false,
+      // The repository's own model pin (.github/dellm.yml `model`): only its runners get the tasks.
+      ...(pinnedModel(job.settings) ? { model: pinnedModel(job.settings) } : {}),
     };
     const { results, disagreed } = await collectVerified(request, {
       distribution: this.options.distribution,

@@ -57,9 +57,15 @@ export async function collectVerified(request: DistributionRequest, options: Col
       // The coordinator checked swarm results as they arrived (and dropped any status a worker wrote).
       checkGeneration: async (task, dependencyFiles, result) => {
         if (result.generation) return result.generation;
-        const byVolunteer = generation ? undefined : volunteerCheck?.(result);
+        const byVolunteer = volunteerCheck?.(result);
         if (byVolunteer) return byVolunteer;
         if (!generation) return { status: "not_checked", reason: unchecked ?? NO_MODEL_TO_CHECK };
+        // A repository that pins another model: the bot's copy of its own would refuse every honest file.
+        if (request.model && !(await generation.holds(request.model)))
+          return {
+            status: "not_checked",
+            reason: `the bot holds no copy of the model this repository names (sha256 ${request.model.sha256.slice(0, 12)}…)`,
+          };
         // As the worker was granted it, in the repository a repair's failure log is replayed in.
         const item: WorkItemInRepository = {
           jobId: request.id,

@@ -1,6 +1,7 @@
 // Who solves a planned job's tasks: the swappable part between planning and merging. In-process
 // workers (bot/pipeline/in-process-workers.ts) and the swarm (bot/swarm/swarm-workers.ts) both
 // implement it; the pipeline gives them only what they read.
+import type { NamedModel } from "../../shared/swarm/coordinator-protocol.js";
 import type { Job, JobId, Result, Task } from "../../shared/schemas.js";
 import type { WorkerEvent } from "../../worker/worker-loop.js";
 import type { RepositoryTests } from "./repository-check.js";
@@ -16,6 +17,8 @@ export interface DistributionRequest {
   repository?: RepositoryView;
   /** A private repository's job: only workers the operator trusts may see it (the swarm enforces it). */
   private?: boolean;
+  /** The model the job's code must come from when the repository pins one (.github/dellm.yml `model`). */
+  model?: NamedModel & { name?: string };
 }
 
 export interface Distribution {

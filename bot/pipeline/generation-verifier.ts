@@ -34,6 +34,7 @@ import { testLog } from "../../shared/sandbox/pytest-report.js";
 import { testAnswer } from "../../worker/attempt-test.js";
 import { unreproducedLine } from "./failure-log-match.js";
 import type { JobModel } from "../swarm/coordinator.js";
+import { sameModel, type NamedModel } from "../../shared/swarm/coordinator-protocol.js";
 
 /** What the verifier needs of its model (LlamaCodeModel has it all). */
 export interface CheckingModel extends PromptModel {
@@ -72,6 +73,14 @@ export class GenerationVerifier {
     this.by = options.by ?? "the bot";
     this.parse = options.parsePython ?? parsePython;
     this.prompts = new TaskPrompts(options.model, this.parse);
+  }
+
+  /** Whether this verifier runs `model` (the same file with the same context), so it can check its answers. */
+  async holds(model: NamedModel): Promise<boolean> {
+    return sameModel(model, {
+      sha256: await this.options.model.modelSha256(),
+      context_size: this.options.model.contextSize,
+    });
   }
 
   /** `item`: the work item as the bot granted it (never the worker's account of it). */

@@ -222,6 +222,47 @@ describe("swarm coordinator", () => {
     }
   });
 
+  it("gives a job whose repository pins another model only to that model's runners, beside the bot's own jobs", async () => {
+    const bots = { sha256: "c".repeat(64), context_size: 4096, name: "qwen-test" };
+    const pinned = { sha256: "e".repeat(64), context_size: 8192, name: "the repository's model" };
+    coordinator.requireModel(bots);
+    const [mine, theirs] = [newJobId(), newJobId()];
+    try {
+      coordinator.addReplicatedJob({ id: theirs, query: "pinned", tasks: [task(1)], model: pinned }, {});
+      const [dave] = workers.slice(3) as [Peer];
+      const claim = (m?: { sha256: string; context_size: number }) =>
+        askCoordinator(dave.node, bot.peerId, {
+          type: "claim",
+          worker_id: dave.node.peerId.toString(),
+          ...(m ? { model: m } : {}),
+        });
+      // The bot's model alone: the pinned job is not for it, and no other job is open.
+      expect(await claim({ sha256: bots.sha256, context_size: 4096 })).toEqual({ type: "none" });
+      // A model neither the bot nor any open job names is refused, with the bot's model to run.
+      expect(await claim({ sha256: "d".repeat(64), context_size: 4096 })).toMatchObject({ type: "refused" });
+      const granted = await claim({ sha256: pinned.sha256, context_size: 8192 });
+      expect(granted).toMatchObject({
+        type: "granted",
+        job_id: theirs,
+        model: { sha256: pinned.sha256, context_size: 8192, temperature: 0 },
+      });
+      // The bot's own job still goes to the bot's model, never to the pinned one's runner.
+      coordinator.addJob(mine, "bot's model", [task(1)]);
+      expect(await claim({ sha256: pinned.sha256, context_size: 8192 })).toEqual({ type: "none" });
+      expect(await claim({ sha256: bots.sha256, context_size: 4096 })).toMatchObject({
+        type: "granted",
+        job_id: mine,
+        model: { sha256: bots.sha256 },
+      });
+      // Kept across a restart of the coordinator: the board's model is in its saved state.
+      expect(coordinator.board(theirs)!.snapshot().model).toEqual(pinned);
+    } finally {
+      coordinator.requireModel(undefined);
+      coordinator.removeJob(mine);
+      coordinator.removeJob(theirs);
+    }
+  });
+
   it("returns a task whose lease lapsed to the board, and keeps it with a worker that renews", async () => {
     const jobId = newJobId();
     coordinator.addJob(jobId, "leases", [task(1), task(2)]);

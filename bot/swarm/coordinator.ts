@@ -12,6 +12,7 @@ import type { GenerationStatus } from "../../shared/model/answer-transcript.js";
 import type { RepositoryView, WorkItemInRepository } from "../../shared/sandbox/task-run.js";
 import {
   COORDINATOR_PROTOCOL,
+  sameModel,
   serveCoordinator,
   type NamedModel,
   TASKS_TOPIC,
@@ -22,7 +23,7 @@ import { boardKey, creditKey, RECORD_TTL_SECONDS, recordKey } from "../../shared
 import { SNAPSHOT_PROTOCOL, serveSnapshots } from "../../shared/swarm/snapshot-protocol.js";
 import type { SwarmNode } from "../../shared/swarm/swarm-node.js";
 import { CoordinatorStore } from "./coordinator-store.js";
-import { JobBoard, replicaBoardId } from "./job-board.js";
+import { JobBoard, replicaBoardId, type BoardModel } from "./job-board.js";
 import { type Claim, ClaimQueue } from "./handlers/claim.js";
 import { currentLease } from "./handlers/current-lease.js";
 import { handleRelease } from "./handlers/release.js";
@@ -183,7 +184,15 @@ export class SwarmCoordinator {
    * records and leases), grouped under the job's id; the first replica's board is the job's own.
    */
   addReplicatedJob(
-    request: { id: JobId; query: string; tasks: Task[]; private?: boolean; repository?: RepositoryView },
+    request: {
+      id: JobId;
+      query: string;
+      tasks: Task[];
+      private?: boolean;
+      repository?: RepositoryView;
+      /** The model the job's code must come from (the repository's pin); omitted = the bot's. */
+      model?: BoardModel;
+    },
     { kept, replicas = 1 }: { kept?: Map<number, Result>; replicas?: number },
   ): JobBoard[] {
     return Array.from({ length: replicas }, (_, i) => {
@@ -197,6 +206,7 @@ export class SwarmCoordinator {
           kept,
           request.id,
           request.private ?? false,
+          request.model,
         ),
         kept,
       );
@@ -370,14 +380,16 @@ export class SwarmCoordinator {
           vet: this.options.vetting
             ? async (item, result) => {
                 const granted: WorkItemInRepository = { ...item, repository: this.repositoryOf.get(held.board.jobId) };
-                const status = await this.options.vetting!.vet(granted, result, peer, host);
+                const model = this.modelFor(held.board);
+                const status = await this.options.vetting!.vet(granted, result, peer, host, model);
                 // Left to a volunteer: the check starts now, while the job's other tasks run.
-                if (status === undefined && this.checks) {
+                if (status === undefined && this.checks && model) {
                   const key = checkKey(result);
                   // A private repository's code goes only to trusted peers, its checks too.
                   const check = this.checks.request(
                     granted,
                     { ...result, producer: { peer, host } },
+                    model,
                     this.checkTimeoutMs,
                     held.board.trustedOnly,
                   );
@@ -416,16 +428,19 @@ export class SwarmCoordinator {
     }
   }
 
-  private grant({ workerId, peer, skipJobs, setup, setupNetwork, checks, host }: Claim): CoordinatorResponse {
+  private grant({ workerId, peer, skipJobs, setup, setupNetwork, checks, host, model }: Claim): CoordinatorResponse {
     // A check first: it unblocks a finished task's job, and costs a checker far less than a task.
-    if (checks && this.checks && this.jobModel) {
-      const check = this.checks.take({ peer, host }, this.jobModel, this.trustedPeers.has(peer));
+    if (checks && this.checks && model) {
+      const check = this.checks.take({ peer, host }, model, this.trustedPeers.has(peer));
       if (check) return check;
     }
     for (const board of this.boards.values()) {
       // A private repository's code and issue go only to the operator's trusted peers.
       if (board.trustedOnly && !this.trustedPeers.has(peer)) continue;
       if (skipJobs.has(board.jobId)) continue;
+      // A job whose code must come from a model this worker does not run (the repository pins one).
+      const wanted = this.modelFor(board);
+      if (wanted && !sameModel(wanted, model)) continue;
       // A volunteer who refused setup (--no-setup) gets no task of a job whose repository needs one,
       // nor one who keeps setup offline (no --setup-network) a job whose setup needs the network.
       const needs = this.snapshotStore.setupOf(this.snapshotOf.get(board.jobId));
@@ -451,18 +466,25 @@ export class SwarmCoordinator {
         dependency_files: item.dependencyFiles,
         ...(snapshot ? { snapshot } : {}),
         ...(board.trustedOnly ? {} : { task_record: recordKey("task", item.jobId, item.task.id) }),
-        ...(this.jobModel
-          ? { model: { sha256: this.jobModel.sha256, context_size: this.jobModel.context_size, temperature: 0 } }
-          : {}),
+        ...(wanted ? { model: { sha256: wanted.sha256, context_size: wanted.context_size, temperature: 0 } } : {}),
       };
     }
     return { type: "none" };
   }
 
-  /** Why a worker running `model` can be given no task here, or undefined when it can. */
+  /** The model board `board`'s code must come from: the repository's pin, else the bot's; undefined: any. */
+  private modelFor(board: JobBoard): BoardModel | undefined {
+    return board.model ?? this.jobModel;
+  }
+
+  /**
+   * Why a worker running `model` can be given no task here, or undefined when it can: it runs
+   * neither the bot's model nor one an open job's repository names.
+   */
   private modelMismatch(model: NamedModel | undefined): string | undefined {
     const wanted = this.jobModel;
-    if (!wanted || (model?.sha256 === wanted.sha256 && model.context_size === wanted.context_size)) return undefined;
+    if (!wanted || sameModel(wanted, model)) return undefined;
+    if ([...this.boards.values()].some((board) => board.model && sameModel(board.model, model))) return undefined;
     const runs = model
       ? `runs a model with sha256 ${model.sha256.slice(0, 12)}… and a ${model.context_size}-token context`
       : "names no model (a scripted model, or an older dellm-worker)";

@@ -13,6 +13,7 @@ import {
   type WorkItem,
 } from "../../shared/schemas.js";
 import type { TaskBoard } from "../../shared/task-board.js";
+import { NamedModelSchema } from "../../shared/swarm/coordinator-protocol.js";
 import { dependencyOrder, transitiveDependencies } from "../../shared/task-graph.js";
 
 export interface Lease {
@@ -45,11 +46,15 @@ export const JobBoardSnapshotSchema = z.object({
   trusted_only: z.boolean().optional(),
   /** The repository snapshot id its tasks are tested in (kept by the coordinator; absent = files alone). */
   snapshot: z.string().optional(),
+  /** The model its code must come from (the repository's `model` setting); absent = the bot's (if any). */
+  model: NamedModelSchema.extend({ name: z.string().max(200).optional() }).optional(),
   user_query: z.string(),
   tasks: z.array(TaskSchema),
   states: z.array(z.object({ task_id: z.number().int().positive(), state: TaskStateSchema })),
 });
 export type JobBoardSnapshot = z.infer<typeof JobBoardSnapshotSchema>;
+/** A model a board's code must come from, and its name for people when known. */
+export type BoardModel = NonNullable<JobBoardSnapshot["model"]>;
 
 type TaskState =
   { state: "waiting" } | ({ state: "claimed" } & Lease) | { state: "done"; result: Result; holder?: string };
@@ -89,6 +94,8 @@ export class JobBoard implements TaskBoard {
     readonly group: string = jobId,
     /** A private repository's job: the coordinator grants it only to trusted peers and publishes none of it. */
     readonly trustedOnly: boolean = false,
+    /** The model this job's code must come from (the repository's own pin); undefined = the bot's. */
+    readonly model?: BoardModel,
   ) {
     this.order = dependencyOrder(tasks);
     this.byId = new Map(tasks.map((t) => [t.id, t]));
@@ -102,6 +109,7 @@ export class JobBoard implements TaskBoard {
       snapshot.tasks,
       snapshot.group ?? snapshot.job_id,
       snapshot.trusted_only ?? false,
+      snapshot.model,
     );
     for (const { task_id, state } of snapshot.states) {
       if (!board.byId.has(task_id)) continue;
@@ -121,12 +129,21 @@ export class JobBoard implements TaskBoard {
     kept: Map<number, Result> = new Map(),
     group: string = jobId,
     trustedOnly = false,
+    model?: BoardModel,
   ): JobBoard {
     const states = [...kept.values()].map((result) => ({
       task_id: result.task_id,
       state: { state: "done" as const, result: { ...result, job_id: jobId } },
     }));
-    return JobBoard.restore({ job_id: jobId, group, trusted_only: trustedOnly, user_query: userQuery, tasks, states });
+    return JobBoard.restore({
+      job_id: jobId,
+      group,
+      trusted_only: trustedOnly,
+      ...(model ? { model } : {}),
+      user_query: userQuery,
+      tasks,
+      states,
+    });
   }
 
   snapshot(): JobBoardSnapshot {
@@ -134,6 +151,7 @@ export class JobBoard implements TaskBoard {
       job_id: this.jobId,
       group: this.group,
       ...(this.trustedOnly ? { trusted_only: true } : {}),
+      ...(this.model ? { model: this.model } : {}),
       user_query: this.userQuery,
       tasks: this.tasks,
       states: [...this.states].map(([task_id, s]) => ({

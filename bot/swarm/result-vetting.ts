@@ -10,6 +10,7 @@ import type { DatabaseSync } from "node:sqlite";
 import type { DellmEnv } from "../../shared/config.js";
 import { Reputation } from "./reputation.js";
 import { keptAttempt, NO_MODEL_TO_CHECK } from "../pipeline/generation-verifier.js";
+import { sameModel, type NamedModel } from "../../shared/swarm/coordinator-protocol.js";
 
 /** The coordinator's view of vetting (SwarmCoordinator's `vetting` option). */
 export interface ResultVetting {
@@ -20,7 +21,14 @@ export interface ResultVetting {
    * "failed" status refuses the result and hands the task out again; undefined: a volunteer checks
    * it later (the bot holds no copy of the model; see VolunteerChecks).
    */
-  vet(item: WorkItem, result: Result, peer: string, host?: string): Promise<GenerationStatus | undefined>;
+  vet(
+    item: WorkItem,
+    result: Result,
+    peer: string,
+    host?: string,
+    /** The model the job's code must come from (undefined: none named). */
+    model?: NamedModel,
+  ): Promise<GenerationStatus | undefined>;
   /** A lease the peer held ran out without a result. */
   leaseLapsed(peer: string): void;
   /** The peer's credit as the bot signs it into the DHT (`/dellm/credit/<bot>/<peer>`); undefined: none kept. */
@@ -35,15 +43,23 @@ export interface GenerationChecker {
 export interface VettingOptions {
   /** The bot's copy of the job's model; omitted = results are not checked (said with `unchecked`). */
   generation?: GenerationChecker;
+  /** The model `generation` runs: answers another model must have written (a repository's pin) are not its to check. */
+  generationModel?: NamedModel;
   /** Why results are not checked when `generation` is omitted. */
   unchecked?: string;
   /** Volunteers' standing; omitted = every result checked, nobody blocked. */
   reputation?: Reputation;
-  /** Without `generation`: results that need a check are left to a volunteer running the model. */
+  /** Results the bot cannot check itself are left to a volunteer running the job's model. */
   volunteers?: boolean;
 }
 
-export function resultVetting({ generation, unchecked, reputation, volunteers }: VettingOptions): ResultVetting {
+export function resultVetting({
+  generation,
+  generationModel,
+  unchecked,
+  reputation,
+  volunteers,
+}: VettingOptions): ResultVetting {
   return {
     isBlocked: (peer) => reputation?.isBlocked(peer) ?? false,
     leaseLapsed: (peer) => reputation?.recordLeaseLapsed(peer),
@@ -61,13 +77,23 @@ export function resultVetting({ generation, unchecked, reputation, volunteers }:
           }
         : undefined;
     },
-    async vet(item, result, peer, host) {
+    async vet(item, result, peer, host, model) {
       reputation?.recordResult(peer, host);
-      if (!generation && !volunteers) return { status: "not_checked", reason: unchecked ?? NO_MODEL_TO_CHECK };
+      // The bot checks only answers of the model it holds; another (a repository's pin) goes to volunteers.
+      const own =
+        generation && (!model || !generationModel || sameModel(model, generationModel)) ? generation : undefined;
+      if (!own && !(volunteers && model))
+        return {
+          status: "not_checked",
+          reason:
+            generation && model
+              ? `the bot holds no copy of the model this job names (sha256 ${model.sha256.slice(0, 12)}…), and no volunteer checks are set up`
+              : (unchecked ?? NO_MODEL_TO_CHECK),
+        };
       const decision = reputation?.shouldCheck(peer);
       if (decision && !decision.check) return { status: "not_checked", reason: decision.why };
-      if (!generation) return undefined;
-      const status = await generation.check(item, result);
+      if (!own) return undefined;
+      const status = await own.check(item, result);
       if (status.status === "checked" || status.status === "failed")
         reputation?.recordCheck(peer, status.status === "checked", answerTokens(result));
       return status;
@@ -96,12 +122,14 @@ export function vettingFrom(
   env: Pick<DellmEnv, "DELLM_SPOT_CHECK_RATE" | "DELLM_BLOCK_AFTER">,
   generation: GenerationChecker | undefined,
   unchecked: string,
-  /** Without `generation`: volunteers running the job's model check the results (DELLM_JOB_MODEL). */
+  /** Volunteers running the job's model check the results the bot cannot (DELLM_JOB_MODEL, a repository's pin). */
   volunteers = false,
+  /** The model `generation` runs. */
+  generationModel?: NamedModel,
 ): { vetting: ResultVetting; reputation: Reputation } {
   const reputation = new Reputation(db, {
     spotCheckRate: env.DELLM_SPOT_CHECK_RATE,
     blockAfter: env.DELLM_BLOCK_AFTER,
   });
-  return { vetting: resultVetting({ generation, unchecked, reputation, volunteers }), reputation };
+  return { vetting: resultVetting({ generation, generationModel, unchecked, reputation, volunteers }), reputation };
 }

@@ -16,7 +16,7 @@ const fromProducer = (peer: string, host = "10.0.0.1"): Result => ({
 describe("VolunteerChecks", () => {
   it("never gives a producer its own answer, nor a peer on its host unless allowed", () => {
     const checks = new VolunteerChecks();
-    void checks.request(item, fromProducer("P"), 60_000);
+    void checks.request(item, fromProducer("P"), model, 60_000);
     expect(checks.take({ peer: "P", host: "10.0.0.9" }, model, false)).toBeUndefined();
     expect(checks.take({ peer: "Q", host: "10.0.0.1" }, model, false)).toBeUndefined();
     const grant = checks.take({ peer: "R", host: "10.0.0.2" }, model, false);
@@ -24,7 +24,7 @@ describe("VolunteerChecks", () => {
     // What the bot alone may say of the result is not sent on.
     expect(grant && "result" in grant ? grant.result.producer : "missing").toBeUndefined();
     const sameHost = new VolunteerChecks({ sameHost: true });
-    void sameHost.request(item, fromProducer("P"), 60_000);
+    void sameHost.request(item, fromProducer("P"), model, 60_000);
     expect(sameHost.take({ peer: "Q", host: "10.0.0.1" }, model, false)).toMatchObject({ type: "check" });
     checks.stop();
     sameHost.stop();
@@ -33,7 +33,7 @@ describe("VolunteerChecks", () => {
   it("settles with the holder's verdict only, counts it for the producer, and hands an unsure one on", async () => {
     const verdicts: [string, string][] = [];
     const checks = new VolunteerChecks({ onVerdict: (producer, status) => verdicts.push([producer, status.status]) });
-    const outcome = checks.request(item, fromProducer("P"), 60_000);
+    const outcome = checks.request(item, fromProducer("P"), model, 60_000);
     const first = checks.take({ peer: "R", host: "10.0.0.2" }, model, false)!;
     const checkId = first.type === "check" ? first.check_id : "";
     expect(checks.verdict("S", { check_id: checkId, status: "checked", reason: "" })).toMatchObject({
@@ -51,9 +51,19 @@ describe("VolunteerChecks", () => {
     expect(checks.size).toBe(0);
   });
 
+  it("hands a check only to a checker running the model the job names", () => {
+    const checks = new VolunteerChecks();
+    void checks.request(item, fromProducer("P"), model, 60_000);
+    const other = { sha256: "b".repeat(64), context_size: 1024 };
+    expect(checks.take({ peer: "R", host: "10.0.0.2" }, other, false)).toBeUndefined();
+    expect(checks.take({ peer: "R", host: "10.0.0.2" }, { ...model, context_size: 2048 }, false)).toBeUndefined();
+    expect(checks.take({ peer: "R", host: "10.0.0.2" }, model, false)).toMatchObject({ type: "check", model });
+    checks.stop();
+  });
+
   it("gives a lapsed check to another checker, keeps private jobs for trusted peers, and times out as not checked", async () => {
     const checks = new VolunteerChecks();
-    const outcome = checks.request(item, fromProducer("P"), 50);
+    const outcome = checks.request(item, fromProducer("P"), model, 50);
     const now = Date.now();
     expect(checks.take({ peer: "R", host: "10.0.0.2" }, model, false, now)).toMatchObject({ type: "check" });
     expect(checks.take({ peer: "S", host: "10.0.0.3" }, model, false, now + 1_000)).toBeUndefined();
@@ -63,7 +73,7 @@ describe("VolunteerChecks", () => {
     expect(await outcome).toMatchObject({ status: "not_checked", reason: expect.stringMatching(/no volunteer/) });
 
     const secret = new VolunteerChecks();
-    void secret.request(item, fromProducer("P"), 60_000, true);
+    void secret.request(item, fromProducer("P"), model, 60_000, true);
     expect(secret.take({ peer: "R", host: "10.0.0.2" }, model, false)).toBeUndefined();
     expect(secret.take({ peer: "T", host: "10.0.0.4" }, model, true)).toMatchObject({ type: "check" });
     secret.stop();

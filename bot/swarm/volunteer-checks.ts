@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { GenerationStatus } from "../../shared/model/answer-transcript.js";
 import type { Result, WorkItem } from "../../shared/schemas.js";
-import type { CoordinatorResponse, NamedModel } from "../../shared/swarm/coordinator-protocol.js";
+import { sameModel, type CoordinatorResponse, type NamedModel } from "../../shared/swarm/coordinator-protocol.js";
 
 /** Seconds a checker has for its verdict: a check costs about one prefill, far less than a task. */
 export const CHECK_LEASE_MS = 120_000;
@@ -28,6 +28,8 @@ interface Pending {
   result: Result;
   producer: { peer: string; host?: string };
   trustedOnly: boolean;
+  /** The model the answer must come from: only a checker running it may check it. */
+  model: NamedModel;
   /** Who holds the check now, and until when. */
   holder?: { peer: string; until: number };
   /** Peers that held it and let it lapse: not given it again. */
@@ -53,6 +55,8 @@ export class VolunteerChecks {
   request(
     item: WorkItem,
     result: Result,
+    /** The model the job's code must come from: checkers must run it. */
+    model: NamedModel,
     timeoutMs: number,
     /** A private repository's job: only trusted peers may check it (they alone may read its code). */
     trustedOnly = false,
@@ -73,7 +77,7 @@ export class VolunteerChecks {
         });
       }, timeoutMs);
       timer.unref?.();
-      this.pending.set(id, { id, item, result, producer, trustedOnly, lapsed: new Set(), resolve, timer });
+      this.pending.set(id, { id, item, result, producer, trustedOnly, model, lapsed: new Set(), resolve, timer });
       this.options.onPending?.();
     });
   }
@@ -81,12 +85,14 @@ export class VolunteerChecks {
   /** A waiting check for this claimant (the job's model, not its own work, not its host), now held by it. */
   take(
     claimant: { peer: string; host: string },
+    /** The model the claimant runs: it gets only checks of answers that model must have written. */
     model: NamedModel,
     /** Whether the claimant is trusted with private repositories' code. */
     trusted: boolean,
     now = Date.now(),
   ): CoordinatorResponse | undefined {
     for (const check of this.pending.values()) {
+      if (!sameModel(check.model, model)) continue;
       if (check.trustedOnly && !trusted) continue;
       if (check.holder && check.holder.until > now) continue;
       if (check.holder) check.lapsed.add(check.holder.peer);
@@ -104,7 +110,7 @@ export class VolunteerChecks {
         plan: check.item.plan,
         task: check.item.task,
         dependency_files: check.item.dependencyFiles,
-        model,
+        model: { sha256: check.model.sha256, context_size: check.model.context_size },
         result: sent,
       };
     }

@@ -28,6 +28,11 @@ export const NamedModelSchema = z.object({
 });
 export type NamedModel = z.infer<typeof NamedModelSchema>;
 
+/** Whether `model` is `wanted` (the same file, loaded with the same context); undefined is no model. */
+export function sameModel(wanted: NamedModel, model: NamedModel | undefined): boolean {
+  return model?.sha256 === wanted.sha256 && model.context_size === wanted.context_size;
+}
+
 export const CoordinatorRequestSchema = z.discriminatedUnion("type", [
   /** `wait_ms`: when nothing is ready, wait up to this long for a task instead of answering "none". */
   z.object({

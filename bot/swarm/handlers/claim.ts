@@ -1,6 +1,10 @@
 // "claim": grant a ready task now, or hold the claim until one is ready (long poll), so a new task
 // goes to the longest-waiting worker in one step instead of every idle worker racing for it.
-import type { CoordinatorRequest, CoordinatorResponse } from "../../../shared/swarm/coordinator-protocol.js";
+import type {
+  CoordinatorRequest,
+  CoordinatorResponse,
+  NamedModel,
+} from "../../../shared/swarm/coordinator-protocol.js";
 
 /** Who claims, and which jobs it may be given. */
 export interface Claim {
@@ -12,8 +16,10 @@ export interface Claim {
   setup: boolean;
   /** Whether it lets them reach the network. */
   setupNetwork: boolean;
-  /** Whether it checks other volunteers' answers (it runs the job's model: the coordinator checked). */
+  /** Whether it checks other volunteers' answers with its model. */
   checks: boolean;
+  /** The model it runs (undefined: none named): it is given only jobs whose code that model may write. */
+  model?: NamedModel;
   /** The connection's host (a checker is never on its producer's host). */
   host: string;
 }
@@ -46,6 +52,7 @@ export class ClaimQueue {
       setup: request.setup,
       setupNetwork: request.setup_network,
       checks: request.checks,
+      ...(request.model ? { model: request.model } : {}),
       host,
     };
     const now = this.grant(claim);
