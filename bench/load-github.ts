@@ -3,6 +3,7 @@
 // bench's stand-in for GitHub (test/fake-github.ts serves one repository). Every issue comment and
 // pull request is kept with the time GitHub received it, so the bench can time acknowledgments and
 // count duplicates; routes it does not know are answered 404 and counted.
+import { FakeGitData } from "../test/fake-git-data.js";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -38,7 +39,12 @@ export interface LoadGitHub {
 
 const REPO = "/api/v3/repos/([^/]+)/([^/]+)";
 
-export async function startLoadGitHub(): Promise<LoadGitHub> {
+/**
+ * `remoteOf`: each repository's bare remote, for the Git data endpoints the App commits through
+ * (answered from it by test/fake-git-data.ts); omitted = those endpoints are unknown routes.
+ */
+export async function startLoadGitHub(remoteOf?: (owner: string, repo: string) => string): Promise<LoadGitHub> {
+  const gitData = new Map<string, FakeGitData>();
   const comments: PostedComment[] = [];
   const pulls: OpenedPull[] = [];
   const counts = new Map<string, number>();
@@ -65,6 +71,20 @@ export async function startLoadGitHub(): Promise<LoadGitHub> {
       const route = `${req.method} ${url.pathname}`;
       if (req.method !== "GET" && !url.pathname.endsWith("/access_tokens")) writes.push(at);
       let m: RegExpMatchArray | null;
+      if (remoteOf && (m = url.pathname.match(new RegExp(`^${REPO}/git/(.+)$`)))) {
+        const [, owner, repo, path] = m as unknown as [string, string, string, string];
+        count("git_data");
+        const key = `${owner}/${repo}`;
+        if (!gitData.has(key)) gitData.set(key, new FakeGitData(remoteOf(owner, repo)));
+        gitData
+          .get(key)!
+          .answer(req.method ?? "", path, body)
+          .then(
+            (answer) => send(...answer!),
+            (error: Error) => send(500, { message: error.message }),
+          );
+        return;
+      }
       if ((m = route.match(/^POST \/api\/v3\/app\/installations\/(\d+)\/access_tokens$/))) {
         count("access_tokens");
         return send(201, { token: `ghs_fake_${m[1]}`, expires_at: "2099-01-01T00:00:00Z" });

@@ -105,7 +105,7 @@ export interface LoadFigures {
 export async function benchLoad(options: { deadlineSeconds?: number } = {}): Promise<LoadFigures> {
   const deadlineSeconds = options.deadlineSeconds ?? 540;
   const dir = await mkdtemp(join(tmpdir(), "dellm-bench-load-"));
-  const github = await startLoadGitHub();
+  const github = await startLoadGitHub((owner, repo) => join(dir, "remotes", owner, repo, "remote.git"));
   const processes: RunningProcess[] = [];
   let db: DatabaseSync | undefined;
   const timers: NodeJS.Timeout[] = [];

@@ -76,6 +76,12 @@ const EnvSchema = z.object({
   DELLM_MAX_JOBS: positiveInt("DELLM_MAX_JOBS").default(DEFAULT_MAX_JOBS),
   /** `dellm serve`: days a finished (done or failed) job is kept in the state database; active ones are never pruned. */
   DELLM_KEEP_JOBS_DAYS: positiveInt("DELLM_KEEP_JOBS_DAYS").default(90),
+  /** `dellm serve`: days a job waits for answers to the planner's clarifying questions, then ends (issue 24; fractions allowed). */
+  DELLM_QUESTION_WAIT_DAYS: z.coerce
+    .number({ error: "DELLM_QUESTION_WAIT_DAYS must be a number of days" })
+    .positive("DELLM_QUESTION_WAIT_DAYS must be above 0")
+    .max(365, "DELLM_QUESTION_WAIT_DAYS is at most 365")
+    .default(7),
   /** Failed generation checks after which a volunteer gets no grants until `dellm workers --clear`. */
   DELLM_BLOCK_AFTER: positiveInt("DELLM_BLOCK_AFTER").default(3),
   // The bot re-tests volunteers' results in its own sandbox before merging (needs Docker on the bot).

@@ -86,6 +86,38 @@ Return as valid JSON array with this structure:
 }]`;
 }
 
+/**
+ * Appended to Query 5.1 where the GitHub App may ask on the issue (issue 24): instead of guessing a
+ * plan for a request too vague to plan, the planner may answer with 1-3 clarifying questions.
+ */
+export const CLARIFYING_QUESTIONS_OPTION = `
+
+If the request is too vague to plan (you cannot tell which files to write or what the code must do),
+do not guess: return ONLY a JSON object with 1 to 3 short, specific questions for the person who asked,
+each under 300 characters, for example:
+{"questions": ["Which module should the parser live in?", "Should invalid input raise an error or return None?"]}
+Otherwise return the plan as above.`;
+
+/** Appended to Query 5.1 where questions are not possible (the last round was answered): plan with what there is. */
+export const NO_MORE_QUESTIONS = `
+
+Questions cannot be asked any more: return the plan (the JSON array), making reasonable assumptions where the request is unclear.`;
+
+/** The clarifying questions asked on the issue and the replies to them, as the planner sees them. */
+export function clarificationText(rounds: { questions: string[]; answer?: { by: string; body: string } }[]): string {
+  const answered = rounds.flatMap(({ questions, answer }) => (answer ? [{ questions, answer }] : []));
+  return answered
+    .map(({ questions, answer }, index) =>
+      [
+        `Clarifying questions (round ${index + 1}) asked on the issue:`,
+        ...questions.map((q, i) => `${i + 1}. ${q}`),
+        `Answer from @${answer.by} (quoted as written):`,
+        ...answer.body.split("\n").map((line) => `> ${line}`),
+      ].join("\n"),
+    )
+    .join("\n\n");
+}
+
 /** Query 5.2: can this small model solve the task alone? */
 export function canSolvePrompt(input: TaskPromptInput): Prompt {
   return taskPrompt(

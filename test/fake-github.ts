@@ -1,8 +1,10 @@
 // A local server that speaks the part of GitHub's REST API the app uses (GitHub Enterprise paths,
 // /api/v3), for tests where the bot runs as its own process and nock cannot reach it. It keeps
-// state like GitHub does (comments, pull requests) and records every request.
+// state like GitHub does (comments, pull requests; with a bare repository, the Git data API on it:
+// fake-git-data.ts) and records every request.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { FakeGitData } from "./fake-git-data.js";
 
 export interface SeenRequest {
   method: string;
@@ -16,6 +18,8 @@ export interface FakeGitHub {
   requests: SeenRequest[];
   pulls: { number: number; head: string; body: string }[];
   comments: { id: number; body: string }[];
+  /** The Git data API (blobs, trees, commits, refs) on the `remote` given, with its calls. */
+  gitData: FakeGitData | undefined;
   stop(): Promise<void>;
 }
 
@@ -23,12 +27,15 @@ export async function startFakeGitHub(
   owner: string,
   repo: string,
   permissions: Record<string, string>,
+  /** The bare repository standing in for the repository's on GitHub, where the App's commits land. */
+  remote?: string,
 ): Promise<FakeGitHub> {
   const requests: SeenRequest[] = [];
   const pulls: FakeGitHub["pulls"] = [];
   const comments: FakeGitHub["comments"] = [];
   const base = `/api/v3/repos/${owner}/${repo}`;
   let checkRuns = 0;
+  const gitData = remote === undefined ? undefined : new FakeGitData(remote);
   const server: Server = createServer((req, res) => {
     let raw = "";
     req.on("data", (chunk) => (raw += chunk));
@@ -41,6 +48,13 @@ export async function startFakeGitHub(
         res.end(JSON.stringify(payload));
       };
       const route = `${req.method} ${url.pathname}`;
+      if (gitData && url.pathname.startsWith(`${base}/git/`)) {
+        gitData.answer(req.method ?? "", url.pathname.slice(base.length + 1), body).then(
+          (answer) => send(...answer!),
+          (error: Error) => send(500, { message: error.message }),
+        );
+        return;
+      }
       let match: RegExpMatchArray | null;
       if ((match = route.match(/^POST \/api\/v3\/app\/installations\/(\d+)\/access_tokens$/)))
         return send(201, { token: `ghs_fake_${match[1]}`, expires_at: "2099-01-01T00:00:00Z" });
@@ -90,6 +104,7 @@ export async function startFakeGitHub(
     requests,
     pulls,
     comments,
+    gitData,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

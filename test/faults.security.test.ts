@@ -76,7 +76,7 @@ describe("faults", () => {
   it("resumes a job after `dellm serve` is SIGKILLed mid-job, with exactly one pull request", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-fault-"));
     const remote = await bareRepository(dir, { "README.md": "# demo\n" }, "demo.git");
-    github = await startFakeGitHub("octo", "demo", { alice: "write" });
+    github = await startFakeGitHub("octo", "demo", { alice: "write" }, remote);
     const { privateKey } = generateKeyPairSync("rsa", {
       modulusLength: 2048,
       privateKeyEncoding: { type: "pkcs1", format: "pem" },
@@ -157,6 +157,9 @@ describe("faults", () => {
     );
     expect(github.pulls[0]!.body).toMatch(/\| `calc\/core\.py` \| 1 \| `w1` \| 1 \| 0 \| 1 \| created \| ✅ passed \|/);
     expect(await simpleGit(remote).show(["dellm/issue-7:calc/core.py"])).toBe(core);
+    // Committed through the Git data API (signed as the App on GitHub), once: the branch created once.
+    expect(github.gitData!.of("commits")).toHaveLength(1);
+    expect(github.gitData!.of("refs").map((c) => [c.method, c.status])).toEqual([["POST", 201]]);
     expect(github.comments.at(-1)!.body).toMatch(/all passing their tests/);
     expect(github.requests.filter((r) => r.method === "POST" && r.path.endsWith("/pulls"))).toHaveLength(1);
   }, 180_000);

@@ -18,6 +18,7 @@ import {
 import { inProcessWorkers } from "../bot/pipeline/in-process-workers.js";
 import { stubFileSolver } from "./fixtures.js";
 import { bareRepository } from "./git-fixtures.js";
+import { gitDataApi, type FakeGitData } from "./fake-git-data.js";
 import { installationOctokit, LOCAL } from "./github-webhooks.js";
 
 export { fileReport, jobTask } from "./github-job-fixture.js";
@@ -60,6 +61,8 @@ export interface JobsFixture {
   readonly dir: string;
   /** The bare repository standing in for GitHub's (undefined when `files` was null). */
   readonly remote: string;
+  /** GitHub's Git data API on `remote` through nock, with the calls it answered (undefined when `files` was null). */
+  readonly gitData: FakeGitData;
   /** The job store at `dir`/dellm.db (undefined when `store` was false). */
   readonly store: GitHubJobStore;
   /** GitHubJobs on this fixture: its store, clones in `dir`/clones, in-process stub workers, installation 42's client. */
@@ -76,20 +79,25 @@ export interface JobsFixtureOptions {
 }
 
 /**
- * Registers a beforeEach (nock reaching only this machine, a fresh folder, the remote, the store)
- * and an afterEach (nock cleaned and reaching out again); call it at the top level of a test file.
+ * Registers a beforeEach (nock reaching only this machine, a fresh folder, the remote and GitHub's
+ * Git data API on it, the store) and an afterEach (nock cleaned and reaching out again); call it at
+ * the top level of a test file.
  */
 export function jobsFixture(options: JobsFixtureOptions = {}): JobsFixture {
   const { prefix = "dellm-jobs-", store: openStore = true } = options;
   const files = options.files === undefined ? { "README.md": "# demo\n", "app/core.py": "x = 0\n" } : options.files;
   let dir: string;
   let remote: string;
+  let gitData: FakeGitData;
   let store: GitHubJobStore;
   beforeEach(async () => {
     nock.disableNetConnect();
     nock.enableNetConnect(LOCAL); // webhook deliveries, the Docker daemon's socket, local fake APIs
     dir = await mkdtemp(join(tmpdir(), prefix));
-    if (files) remote = await bareRepository(dir, files);
+    if (files) {
+      remote = await bareRepository(dir, files);
+      gitData = gitDataApi(remote);
+    }
     if (openStore) store = await GitHubJobStore.open(join(dir, "dellm.db"));
   });
   afterEach(() => {
@@ -102,6 +110,9 @@ export function jobsFixture(options: JobsFixtureOptions = {}): JobsFixture {
     },
     get remote() {
       return remote;
+    },
+    get gitData() {
+      return gitData;
     },
     get store() {
       return store;

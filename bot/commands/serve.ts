@@ -194,6 +194,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
       setupNetwork: env.DELLM_SETUP_NETWORK,
       joinHint: swarm.joinCommand,
       maxJobs: env.DELLM_MAX_JOBS,
+      questionWaitMs: env.DELLM_QUESTION_WAIT_DAYS * 86_400_000,
       // A `/dellm stop`ped job's tasks come off the swarm's board (every replica's).
       withdraw: (jobId) => {
         for (const board of swarm.coordinator.group(jobId)) swarm.coordinator.removeJob(board.jobId);

@@ -27,6 +27,8 @@ function stageTitle(job: GitHubJob, progress?: Progress): string {
       return "Starting";
     case "planning":
       return "Planning: splitting the issue into tasks";
+    case "waiting_for_answers":
+      return "Waiting for answers to the planner's questions on the issue";
     case "distributing": {
       const running = job.repairing?.length ?? job.rerun?.length ?? job.tasks.length;
       const { done, failed } = progress ?? progressOf(job);

@@ -123,6 +123,20 @@ export class Checkout {
     return ref;
   }
 
+  /**
+   * Point the local branch at `commit`, a commit GitHub made on the remote branch (the App publishes
+   * through the API, api-commits.ts): fetched first, so later steps see the branch as GitHub has it.
+   */
+  async adopt(branch: string, commit: string): Promise<void> {
+    await this.fetchBranch(branch);
+    const fetched = await this.git.raw(["cat-file", "-e", "--end-of-options", `${commit}^{commit}`]).then(
+      () => true,
+      () => false,
+    );
+    if (!fetched) throw new Error(`commit ${commit} is not on branch ${branch} any more`);
+    await this.git.raw(["update-ref", "--no-deref", `refs/heads/${branch}`, commit]);
+  }
+
   /** Drop a local branch (a repair round merges the job's branch again); a missing one is fine. */
   async deleteLocalBranch(branch: string): Promise<void> {
     await this.git.raw(["branch", "-D", "--", branch]).catch(() => undefined);
@@ -138,7 +152,9 @@ export class Checkout {
 
   /**
    * Push the local branch. `expected` is the commit the remote branch must be at (null: it must not
-   * exist), so a branch somebody else moved meanwhile is never overwritten.
+   * exist), so a branch somebody else moved meanwhile is never overwritten. The App no longer pushes:
+   * it publishes through GitHub's API (api-commits.ts), which signs its commits; this stays for
+   * plain git remotes.
    */
   async push(branch: string, expected: string | null): Promise<void> {
     const remote = await this.remote();

@@ -47,7 +47,7 @@ export async function followUpQuery(
 }
 
 /** The issue's and the PR's comments by people (the bot's own progress comments left out), bounded. */
-async function discussionOf(job: GitHubJob, octokit: Octokit): Promise<string> {
+export async function discussionOf(job: GitHubJob, octokit: Octokit): Promise<string> {
   const numbers = [job.issue_number, ...(job.pr_number !== undefined ? [job.pr_number] : [])];
   const comments: { at: string; who: string; text: string }[] = [];
   for (const issue_number of numbers) {

@@ -52,7 +52,21 @@ export function progressOf(job: GitHubJob): Progress {
   return { done: mine.length, failed: mine.filter((r) => !r.test_passed).length };
 }
 
-const order: GitHubJob["stage"][] = ["queued", "planning", "distributing", "merging", "pushing", "done"];
+// Waiting for answers comes before planning: the plan is not ticked while the issue is asked.
+const order: GitHubJob["stage"][] = [
+  "queued",
+  "waiting_for_answers",
+  "planning",
+  "distributing",
+  "merging",
+  "pushing",
+  "done",
+];
+
+/** A stage as a sentence says it ("while waiting for answers"). */
+export function stageWords(stage: GitHubJob["stage"] | undefined, otherwise: string): string {
+  return stage === undefined ? otherwise : stage === "waiting_for_answers" ? "waiting for answers" : stage;
+}
 
 function headline(job: GitHubJob, place?: QueuePlace): string {
   switch (job.stage) {
@@ -65,6 +79,13 @@ function headline(job: GitHubJob, place?: QueuePlace): string {
     }
     case "planning":
       return "Planning: reading the repository and splitting the issue into tasks…";
+    case "waiting_for_answers": {
+      const round = job.questions?.at(-1);
+      const asked = round
+        ? `${round.questions.length === 1 ? "a question" : `${round.questions.length} questions`}`
+        : "questions";
+      return `**Waiting for answers**: the planner asked ${asked} on this issue (see the comment above). The next comment of ${job.issue_author ? `@${job.issue_author} (the issue's author)` : "the issue's author"} or of anyone with write access (such as @${job.requested_by}) resumes the job with the answers; \`/dellm stop\` ends it.`;
+    }
     case "distributing":
       return "Waiting for volunteer workers to solve and test the tasks…";
     case "merging":
@@ -78,9 +99,9 @@ function headline(job: GitHubJob, place?: QueuePlace): string {
     }
     case "failed":
       if (job.stopped_by)
-        return `**Stopped** by @${job.stopped_by} while ${job.failed_in ?? "queued"}. Comment \`/dellm retry\` to continue: finished tasks are kept.`;
+        return `**Stopped** by @${job.stopped_by} while ${stageWords(job.failed_in, "queued")}. Comment \`/dellm retry\` to continue: finished tasks are kept.`;
       // The error can quote a model (a refused plan) or a worker: one line, no HTML.
-      return `**Failed** while ${job.failed_in ?? "running"}: ${markdownInline(job.error ?? "unknown error")}`;
+      return `**Failed** while ${stageWords(job.failed_in, "running")}: ${markdownInline(job.error ?? "unknown error")}`;
   }
 }
 

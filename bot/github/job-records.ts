@@ -15,6 +15,7 @@ export function newIssueJob(request: IssueRequest): GitHubJob {
     title: request.title,
     body: request.body,
     requested_by: request.requestedBy,
+    ...(request.author ? { issue_author: request.author } : {}),
     settings: request.settings,
     ...(request.private ? { private: true } : {}),
     stage: "queued",
@@ -43,6 +44,8 @@ export function retryJob(latest: GitHubJob, request: RetryRequest): GitHubJob | 
     rerun: planned ? [...failed].sort((a, b) => a - b) : undefined,
     results: latest.results.filter((r) => !failed.has(r.task_id)),
     files: latest.files.filter((f) => !failed.has(f.task_id)),
+    // Answered questions stay with the issue (the planner reads them again); an unanswered round is dropped.
+    questions: latest.questions?.filter((round) => round.answer !== undefined),
     // Kept: a retry that adds no commit (the PR was all that was missing, say GitHub's rate limit
     // stopped it) opens the PR for the branch as tested, a draft if it regressed; a new commit is tested afresh.
     repository_tests: latest.repository_tests,

@@ -2,6 +2,7 @@
 // tasks had finished (their results stay in the record) and that `/dellm retry` continues.
 import type { GitHubJob } from "./job-store.js";
 import { codeSpanCell } from "./markdown-text.js";
+import { stageWords } from "./job-comment.js";
 
 /** Marks the job stopped by `by`: failed where it stood, so a retry keeps its passing work. */
 export function markStopped(job: GitHubJob, by: string): void {
@@ -16,7 +17,7 @@ export function stopReport(job: GitHubJob): string {
   const by = `@${job.stopped_by ?? "someone"}`;
   if (job.failed_in === "queued")
     return `dellm took job \`${job.id}\` off the queue at ${by}'s request; none of it had run. Comment \`/dellm retry\` to queue it again.`;
-  const head = `dellm stopped job \`${job.id}\` while ${job.failed_in ?? "running"}, at ${by}'s request.`;
+  const head = `dellm stopped job \`${job.id}\` while ${stageWords(job.failed_in, "running")}, at ${by}'s request.`;
   if (job.tasks.length === 0)
     return `${head} It had no plan yet, so nothing had finished. Comment \`/dellm retry\` to start it again.`;
   const results = new Map(job.results.map((r) => [r.task_id, r] as const));

@@ -9,8 +9,19 @@ import { JobIdSchema, LIMITS, ResultSchema, TaskSchema, TestVerdictSchema, type 
 import { openStateDatabase } from "../state/database.js";
 import { AppSettingsSchema } from "./app-settings.js";
 import { RepositoryTestsSchema } from "../pipeline/repository-check.js";
+import { MAX_QUESTION_CHARS, MAX_QUESTIONS } from "../pipeline/planner.js";
 
-export const JobStageSchema = z.enum(["queued", "planning", "distributing", "merging", "pushing", "done", "failed"]);
+export const JobStageSchema = z.enum([
+  "queued",
+  "planning",
+  /** The planner asked clarifying questions on the issue; the job waits for the author's or a writer's reply. */
+  "waiting_for_answers",
+  "distributing",
+  "merging",
+  "pushing",
+  "done",
+  "failed",
+]);
 export type JobStage = z.infer<typeof JobStageSchema>;
 
 /** The longest `/dellm <instruction>` taken; a longer one is refused with this number. */
@@ -32,6 +43,32 @@ export const ReviewCommentRecordSchema = z.object({
   body: z.string().min(1).max(MAX_INSTRUCTION_CHARS),
 });
 export type ReviewCommentRecord = z.infer<typeof ReviewCommentRecordSchema>;
+
+/** Rounds of questions one job asks at most; after the last answer it plans with what it has. */
+export const MAX_QUESTION_ROUNDS = 2;
+/** The longest answer kept (the reply is untrusted text): longer ones are cut before the planner or a log sees them. */
+export const MAX_ANSWER_CHARS = 8_000;
+
+/** One round of clarifying questions (issue 24): what was asked, when, and the reply that answered it. */
+export const QuestionRoundSchema = z.object({
+  questions: z.array(z.string().min(1).max(MAX_QUESTION_CHARS)).min(1).max(MAX_QUESTIONS),
+  /** When the questions were posted (seconds since the epoch); the wait is bounded from here. */
+  asked_at: z.number(),
+  /** The issue comment that asked them. */
+  comment_id: z.number().int().positive().optional(),
+  /** Why they were asked: the planner found the issue too vague, or its plans were refused (with the reasons). */
+  reason: z.string().max(2_000).optional(),
+  /** The reply that answered them (absent while the job waits). */
+  answer: z
+    .object({
+      by: z.string().min(1),
+      body: z.string().max(MAX_ANSWER_CHARS + 100),
+      comment_id: z.number().int().positive().optional(),
+      at: z.number(),
+    })
+    .optional(),
+});
+export type QuestionRound = z.infer<typeof QuestionRoundSchema>;
 
 /** One row of the pull request's table. */
 export const FileReportSchema = z.object({
@@ -67,6 +104,8 @@ export const GitHubJobSchema = z.object({
   title: z.string(),
   body: z.string(),
   requested_by: z.string(),
+  /** Who opened the issue (they may answer the planner's questions); absent in jobs saved before it was recorded. */
+  issue_author: z.string().optional(),
   settings: AppSettingsSchema,
   /** The repository is private: its tasks go only to DELLM_TRUSTED_WORKERS. Absent in jobs saved before it was recorded (public then). */
   private: z.boolean().optional(),
@@ -113,6 +152,8 @@ export const GitHubJobSchema = z.object({
       review_comments: z.array(ReviewCommentRecordSchema).max(MAX_REVIEW_COMMENTS).optional(),
     })
     .optional(),
+  /** Clarifying questions asked on the issue and their answers, oldest first (issue 24). */
+  questions: z.array(QuestionRoundSchema).max(MAX_QUESTION_ROUNDS).optional(),
   created_at: z.number(),
   updated_at: z.number(),
 });
@@ -183,7 +224,7 @@ export class GitHubJobStore {
     return this.read(`SELECT id, record FROM jobs ${ORDER}`);
   }
 
-  /** The jobs neither done nor failed (queued or running), oldest first. */
+  /** The jobs neither done nor failed (queued, running or waiting for answers), oldest first. */
   async active(): Promise<GitHubJob[]> {
     // The same condition as the jobs_active index's, so that index answers it.
     return this.read(`SELECT id, record FROM jobs WHERE stage NOT IN ('done', 'failed') ${ORDER}`);

@@ -2,7 +2,6 @@
 // updated as it moves, moved to the commit it pushes and concluded there with the PR's table; a
 // failure concluded with its reason; a refusal (403) that never fails the job; a restart that goes
 // on with the same run. Real git (a bare repository as the remote), in-process workers; GitHub is nock.
-import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { simpleGit } from "simple-git";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -91,9 +90,7 @@ describe("the live check run", () => {
   });
 
   it("concludes a failed job's run as failure with the reason, on the commit it started from", async () => {
-    const hook = join(fixture.remote, "hooks", "pre-receive");
-    await writeFile(hook, "#!/bin/sh\necho 'branch protection: pushes to dellm/* need a review' >&2\nexit 1\n");
-    await chmod(hook, 0o755);
+    fixture.gitData.refuseRefs = "branch protection: pushes to dellm/* need a review";
     captureComments();
     const api = pullRequestApi();
     const bot = jobs();

@@ -8,6 +8,7 @@ import type { CompletionOptions } from "../../shared/model/code-model.js";
 import type { Prompt } from "../../shared/prompts.js";
 import type { Task } from "../../shared/schemas.js";
 import { bareRepository } from "../../test/git-fixtures.js";
+import { gitDataApi } from "../../test/fake-git-data.js";
 import { issueRequest, jobsFixture, jobTask, settled } from "../../test/github-jobs.js";
 import { captureComments, pullRequestApi } from "../../test/github-webhooks.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
@@ -44,6 +45,7 @@ async function runJob(
     "README.md": "# demo\n",
     "app/core.py": `${SECRET}\n`,
   });
+  gitDataApi(remote);
   captureComments();
   pullRequestApi();
   const jobs = fixture.githubJobs({

@@ -9,6 +9,7 @@ import type { Task, WorkItem } from "../../shared/schemas.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import { passingResult } from "../../test/fixtures.js";
 import { bareRepository } from "../../test/git-fixtures.js";
+import { gitDataApi } from "../../test/fake-git-data.js";
 import { issueRequest, jobsFixture, settled } from "../../test/github-jobs.js";
 import { captureComments, pullRequestApi } from "../../test/github-webhooks.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
@@ -97,6 +98,7 @@ async function runJob(
   settings: Partial<AppSettings>,
 ) {
   const remote = await bareRepository(fixture.dir, files);
+  gitDataApi(remote);
   const model = new ScriptedCodeModel([
     { kind: "decompose", reply: [JSON.stringify(tasks)] },
     { kind: "summary", reply: "Changed the shop." },

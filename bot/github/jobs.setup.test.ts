@@ -12,6 +12,7 @@ import { SetupImages } from "../../shared/sandbox/setup-image.js";
 import { repositoryOf, type RepositoryView } from "../../shared/sandbox/task-run.js";
 import { passingResult } from "../../test/fixtures.js";
 import { bareRepository } from "../../test/git-fixtures.js";
+import { gitDataApi } from "../../test/fake-git-data.js";
 import { issueRequest, jobsFixture, settled } from "../../test/github-jobs.js";
 import { captureComments, pullRequestApi } from "../../test/github-webhooks.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
@@ -71,6 +72,7 @@ async function runJob(
   options: Partial<GitHubJobsOptions> = {},
 ): Promise<GitHubJob> {
   const remote = await bareRepository(fixture.dir, repository);
+  gitDataApi(remote);
   const model = new ScriptedCodeModel([
     { kind: "decompose", reply: [JSON.stringify([task])] },
     { kind: "summary", reply: "Added quadruple." },

@@ -1,7 +1,6 @@
 // GitHubJobs without the webhook layer: one job per issue, failures reported on the issue with the
 // fix, paths the repository forbids, restart and resume without a second PR. Real git (a bare
 // repository as the remote), the real JobBoard with in-process workers; GitHub's API is nock.
-import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import nock from "nock";
 import { simpleGit } from "simple-git";
@@ -78,8 +77,18 @@ describe("GitHub jobs", () => {
   it("reports a planner that never gives a valid plan, with what to do; a retry plans again", async () => {
     const comments = captureComments();
     const api = pullRequestApi();
-    const bot = jobs({ planner: planner("I would start with a function.", "[]", JSON.stringify(plan)) });
-    const failed = await settled(await bot.start(request()), bot);
+    nock("https://api.github.com").persist().get("/repos/octo/demo/issues/7/comments").query(true).reply(200, []);
+    const refused = ["I would start with a function.", "[]", "[]", "[]", "[]", "[]"];
+    const bot = jobs({ planner: planner(...refused, JSON.stringify(plan)) });
+    // A plan refused twice asks on the issue (bot/github/jobs.questions.test.ts), at most two rounds;
+    // refused after both were answered, the job fails with what to do.
+    const outcome = await bot.start(request());
+    for (const round of [1, 2]) {
+      expect(await settled(outcome, bot)).toMatchObject({ stage: "waiting_for_answers", questions: { length: round } });
+      const answered = await bot.answer({ ...retryRequest(), by: "alice", body: `answer ${round}` });
+      expect(answered.started).toBe(true);
+    }
+    const failed = await settled(outcome, bot);
     expect(failed).toMatchObject({ stage: "failed", failed_in: "planning", tasks: [] });
     expect(comments.bodies.at(-1)).toMatch(
       /failed while planning: the planner's answers were not a usable plan \(.+\)\. Make the issue more specific .*`\/dellm retry`/,
@@ -115,20 +124,22 @@ describe("GitHub jobs", () => {
     expect(api.created).toHaveLength(1);
   }, 30_000);
 
-  it("reports a push the remote rejects, without showing where it pushed, and keeps the results", async () => {
-    const hook = join(fixture.remote, "hooks", "pre-receive");
-    await writeFile(hook, "#!/bin/sh\necho 'branch protection: pushes to dellm/* need a review' >&2\nexit 1\n");
-    await chmod(hook, 0o755);
+  it("reports a branch GitHub refuses to create, without showing where it pushed, and keeps the results", async () => {
+    fixture.gitData.refuseRefs =
+      "Repository rule violations found: Cannot create ref due to creations being restricted.";
     const comments = captureComments();
     const api = pullRequestApi();
     const bot = jobs();
     const failed = await settled(await bot.start(request()), bot);
     expect(failed).toMatchObject({ stage: "failed", failed_in: "pushing" });
     expect(failed.results).toHaveLength(2);
-    expect(failed.commit).toMatch(/^[0-9a-f]{40}$/);
+    // The commit GitHub made was never on the branch: the record names none.
+    expect(failed.commit).toBeUndefined();
+    expect(fixture.gitData.of("refs").map((c) => c.status)).toEqual([422]);
+    expect(await simpleGit(fixture.remote).raw(["branch", "--list", "dellm/*"])).toBe("");
     const said = comments.bodies.at(-1)!;
     expect(said).toMatch(
-      /pushing branch `dellm\/issue-7` was rejected \(.*branch protection: pushes to dellm\/\* need a review/s,
+      /pushing branch `dellm\/issue-7` was rejected \(GitHub refused to create branch dellm\/issue-7: Repository rule violations found: Cannot create ref due to creations being restricted\.\)/,
     );
     expect(said).toMatch(/delete it or lift the protection, then comment `\/dellm retry`; the results are kept/);
     expect(said).not.toContain(fixture.remote);

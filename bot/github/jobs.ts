@@ -1,6 +1,7 @@
 // The GitHub App's jobs: an issue (or a retry) becomes a job that is planned with the repository in
-// view, handed to the swarm, merged on a branch of a fresh clone, pushed, and answered with a pull
-// request and a check run. Every step is saved first, so a restarted bot resumes where it stopped.
+// view, handed to the swarm, merged on a branch of a fresh clone, published through GitHub's API
+// (api-commits.ts: signed as the App), and answered with a pull request and a check run. Every
+// step is saved first, so a restarted bot resumes where it stopped.
 // Jobs wait in a fair queue (job-queue.ts) for one of DELLM_MAX_JOBS slots; `/dellm stop` takes one
 // off the queue or stops it where it stands.
 import { rm } from "node:fs/promises";
@@ -13,11 +14,19 @@ import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import { pinnedModel, refusedBySettings, type AppSettings } from "./app-settings.js";
 import { fileReports } from "./file-reports.js";
 import { Checkout, githubRemote, type RemoteUrl } from "./checkout.js";
-import type { GitHubJob, GitHubJobStore, ReviewCommentRecord } from "./job-store.js";
+import { publishCommits } from "./api-commits.js";
+import {
+  MAX_ANSWER_CHARS,
+  MAX_QUESTION_ROUNDS,
+  type GitHubJob,
+  type GitHubJobStore,
+  type QuestionRound,
+  type ReviewCommentRecord,
+} from "./job-store.js";
 import { commentOnIssue, installationToken, openOrUpdatePullRequest } from "./github-api.js";
 import { CHECK_RUN_INTERVAL_MS, LiveCheckRun } from "./live-check-run.js";
 import { followUpJob, newIssueJob, retryJob } from "./job-records.js";
-import { followUpQuery, renumberAfter } from "./follow-up.js";
+import { discussionOf, followUpQuery, renumberAfter } from "./follow-up.js";
 import { replyToReviewComments, withCommentedFiles } from "./review-comments.js";
 import { LiveComment, type Octokit, type QueuePlace } from "./job-comment.js";
 import { JobQueue } from "./job-queue.js";
@@ -31,7 +40,9 @@ import type { Distribution, JobEvent } from "../pipeline/distribution.js";
 import { mergeResults } from "../pipeline/merger.js";
 import { repositoryRegressed } from "../pipeline/repository-check.js";
 import { checkJobRepository, withRepositoryTests } from "./job-repository-check.js";
-import { issueRequest, type Planner } from "../pipeline/planner.js";
+import { ClarificationNeeded, issueRequest, type Planner } from "../pipeline/planner.js";
+import { summarizeProblems } from "../pipeline/plan-validation.js";
+import { clarificationText } from "../../shared/prompts.js";
 import { plannerModelLabel } from "../pipeline/claude-planner-model.js";
 import { pullRequestBody } from "./pull-request-body.js";
 import { finalCommentBody } from "./final-comment.js";
@@ -45,6 +56,11 @@ import { keepBetterResults } from "../pipeline/repair-round.js";
 /** Issue bodies beyond this are cut before planning (and the cut is noted). */
 const MAX_ISSUE_CHARS = 16_000;
 
+/** How long a job waits for answers to its clarifying questions by default (DELLM_QUESTION_WAIT_DAYS: 7). */
+export const DEFAULT_QUESTION_WAIT_MS = 7 * 24 * 3_600_000;
+/** Waiting jobs are checked against the bound at most this often (and on every start). */
+const QUESTION_SWEEP_MS = 3_600_000;
+
 export interface IssueRequest {
   owner: string;
   repo: string;
@@ -56,6 +72,22 @@ export interface IssueRequest {
   settings: AppSettings;
   /** The repository is private (webhook's repository.private): only trusted workers see the job. */
   private?: boolean;
+  /** Who opened the issue (their reply answers the planner's questions, as a writer's does). */
+  author?: string;
+}
+
+/** A reply to a job's clarifying questions (the webhook has checked that its author may answer). */
+export interface AnswerRequest {
+  owner: string;
+  repo: string;
+  installationId: number;
+  /** The issue the job waits on. */
+  number: number;
+  /** Who replied: the issue's author or someone with write access. */
+  by: string;
+  /** The reply, untrusted; cut to MAX_ANSWER_CHARS here too. */
+  body: string;
+  commentId?: number;
 }
 
 export interface RetryRequest {
@@ -106,6 +138,10 @@ export interface JobStarter {
   openedPullRequest(owner: string, repo: string, number: number): Promise<boolean>;
   /** `/dellm stop`: take the issue's job off the queue, or stop it where it stands (its results are kept). */
   stopJob(request: StopRequest): Promise<StopOutcome>;
+  /** Whether the issue's latest job waits for answers to the planner's questions (absent: never). */
+  waitingForAnswers?(owner: string, repo: string, number: number): Promise<boolean>;
+  /** A reply to those questions, from the issue's author or a writer: the job plans again with it. */
+  answer?(request: AnswerRequest): Promise<StartOutcome>;
 }
 
 /** What the health endpoint shows. */
@@ -154,6 +190,10 @@ export interface GitHubJobsOptions {
   maxJobs?: number;
   /** Takes a stopped job's tasks off the swarm, so volunteers stop solving them. */
   withdraw?: (jobId: string) => void;
+  /** How long a job waits for answers to its clarifying questions, then ends (DELLM_QUESTION_WAIT_DAYS; default 7 days). */
+  questionWaitMs?: number;
+  /** The clock (ms) the wait for answers is measured on (default Date.now). */
+  now?: () => number;
   log?: (line: string) => void;
 }
 
@@ -181,9 +221,15 @@ export class GitHubJobs implements JobStarter {
   private readonly views = new Map<string, { view: RepositoryView | undefined }>();
 
   private readonly setupImages: SetupImages;
+  private readonly now: () => number;
+  private readonly questionWaitMs: number;
+  /** Ends jobs that waited too long for answers (started by resume()). */
+  private sweep: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: GitHubJobsOptions) {
     this.log = options.log ?? (() => {});
+    this.now = options.now ?? Date.now;
+    this.questionWaitMs = options.questionWaitMs ?? DEFAULT_QUESTION_WAIT_MS;
     this.setupImages = options.setupImages ?? new SetupImages();
     this.queue = new JobQueue(options.maxJobs ?? DEFAULT_MAX_JOBS);
   }
@@ -252,8 +298,14 @@ export class GitHubJobs implements JobStarter {
    */
   async resume(): Promise<string[]> {
     const unfinished = await this.options.store.active();
+    // A job waiting for answers holds no slot: the answer (or the wait's end) moves it on.
+    const waitingForAnswers = unfinished.filter((j) => j.stage === "waiting_for_answers");
+    for (const job of waitingForAnswers)
+      this.log(
+        `[github] job ${job.id} (${job.owner}/${job.repo}#${job.issue_number}) waits for answers to its questions`,
+      );
     const ordered = [
-      ...unfinished.filter((j) => j.stage !== "queued"),
+      ...unfinished.filter((j) => j.stage !== "queued" && j.stage !== "waiting_for_answers"),
       ...unfinished.filter((j) => j.stage === "queued"),
     ];
     for (const job of ordered) {
@@ -266,7 +318,114 @@ export class GitHubJobs implements JobStarter {
       this.enqueue(job, key, true);
     }
     this.pump();
+    if (waitingForAnswers.length) await this.expireWaiting();
+    this.sweep ??= setInterval(
+      () => void this.expireWaiting(),
+      Math.max(1_000, Math.min(QUESTION_SWEEP_MS, this.questionWaitMs)),
+    ).unref();
     return unfinished.map((j) => j.id);
+  }
+
+  /** Whether the issue's (or its PR's) latest job waits for answers to the planner's questions. */
+  async waitingForAnswers(owner: string, repo: string, number: number): Promise<boolean> {
+    return (await this.options.store.latestFor(owner, repo, number))?.stage === "waiting_for_answers";
+  }
+
+  /**
+   * A reply to the job's clarifying questions, from the issue's author or a writer (the webhook
+   * checks who): it is recorded (cut to MAX_ANSWER_CHARS) and the job is queued to plan again.
+   */
+  async answer(request: AnswerRequest): Promise<StartOutcome> {
+    const job = await this.options.store.latestFor(request.owner, request.repo, request.number);
+    if (job?.stage !== "waiting_for_answers")
+      return { started: false, reason: `no dellm job waits for answers on #${request.number}.` };
+    const key = issueKey(job.owner, job.repo, job.issue_number);
+    if (this.busy.has(key)) return { started: false, reason: `job \`${job.id}\` is already moving on.` };
+    this.busy.add(key);
+    const round = job.questions?.at(-1);
+    try {
+      if (this.overdue(job) || !round || round.answer) {
+        await this.endUnanswered(job);
+        this.busy.delete(key);
+        return { started: false, reason: `job \`${job.id}\` waited too long for answers and has ended.` };
+      }
+      const body = boundedAnswer(request.body);
+      round.answer = {
+        by: request.by,
+        body,
+        ...(request.commentId ? { comment_id: request.commentId } : {}),
+        at: this.now() / 1000,
+      };
+      job.stage = "queued";
+      job.installation_id = request.installationId;
+      job.notes.push(
+        `The planner asked ${round.questions.length === 1 ? "a clarifying question" : `${round.questions.length} clarifying questions`} on the issue; @${request.by} answered.`,
+      );
+      await this.options.store.save(job);
+    } catch (error) {
+      this.busy.delete(key);
+      throw error;
+    }
+    this.log(`[github] job ${job.id} resumes with @${request.by}'s answer (${round.answer.body.length} characters)`);
+    this.enqueue(job, key, true);
+    this.pump();
+    return { started: true, jobId: job.id };
+  }
+
+  /** Ends the jobs that waited for answers longer than the bound, each with a comment saying how to start again. */
+  async expireWaiting(): Promise<string[]> {
+    const ended: string[] = [];
+    try {
+      for (const job of await this.options.store.active()) {
+        if (job.stage !== "waiting_for_answers" || !this.overdue(job)) continue;
+        const key = issueKey(job.owner, job.repo, job.issue_number);
+        if (this.busy.has(key)) continue;
+        this.busy.add(key);
+        try {
+          // Read again now that the issue is held: an answer may have moved it on meanwhile.
+          const current = await this.options.store.get(job.id);
+          if (current?.stage !== "waiting_for_answers") continue;
+          await this.endUnanswered(current);
+          ended.push(job.id);
+        } finally {
+          this.busy.delete(key);
+        }
+      }
+    } catch (error) {
+      this.log(`[github] could not end the jobs that waited too long for answers: ${(error as Error).message}`);
+    }
+    return ended;
+  }
+
+  private overdue(job: GitHubJob): boolean {
+    const asked = job.questions?.at(-1)?.asked_at ?? job.updated_at;
+    return this.now() - asked * 1000 >= this.questionWaitMs;
+  }
+
+  /** The wait for answers is over: the job fails where it stood, and the issue is told how to start again. */
+  private async endUnanswered(job: GitHubJob): Promise<void> {
+    const waited = waitWords(this.questionWaitMs);
+    job.failed_in = "waiting_for_answers";
+    job.stage = "failed";
+    job.error = `no answer to the planner's questions came within ${waited}`;
+    await this.options.store.save(job);
+    this.log(`[github] job ${job.id} ended: ${job.error}`);
+    let octokit: Octokit;
+    try {
+      octokit = await this.options.auth(job.installation_id);
+    } catch (error) {
+      this.log(`[github] could not report the end of ${job.id}: ${(error as Error).message}`);
+      return;
+    }
+    await new LiveComment(octokit, 0, (reason) =>
+      this.log(`[github] could not update the progress comment of ${job.id}: ${reason}`),
+    ).flush(job);
+    await this.comment(
+      octokit,
+      job,
+      `dellm job \`${job.id}\` waited ${waited} for answers to the planner's questions and has ended without a plan. To start again, add the details to the issue, then comment \`/dellm retry\` (or remove the \`${job.settings.label}\` label and add it again).`,
+    );
+    await new LiveCheckRun(octokit, 0, (j) => this.options.store.save(j), this.log).ended(job);
   }
 
   /** Resolves once the job's queued comment is posted (or refused); undefined when none is pending. */
@@ -282,6 +441,7 @@ export class GitHubJobs implements JobStarter {
   /** Stop running jobs where they stand and start no more (their saved state resumes them on the next start). */
   async stop(): Promise<void> {
     this.stopping.abort(new Error("the bot is stopping"));
+    clearInterval(this.sweep);
     await Promise.allSettled([...this.running.values(), ...this.acknowledgments.values()]);
     // Queued jobs stay queued on disk; whoever waits on one gets it as it stands.
     for (const [id, job] of this.waiting) this.ends.get(id)?.resolve(job);
@@ -290,6 +450,7 @@ export class GitHubJobs implements JobStarter {
   async stopJob(request: StopRequest): Promise<StopOutcome> {
     const latest = await this.options.store.latestFor(request.owner, request.repo, request.number);
     const id = latest && this.jobOfIssue.get(issueKey(latest.owner, latest.repo, latest.issue_number));
+    if (!id && latest?.stage === "waiting_for_answers") return this.stopWaiting(latest, request.requestedBy);
     if (!id) return { stopped: false, reason: `no dellm job is queued or running for #${request.number}.` };
     const queued = this.waiting.get(id);
     if (queued && this.queue.remove(id)) {
@@ -310,6 +471,24 @@ export class GitHubJobs implements JobStarter {
     this.log(`[github] job ${id} stopped by @${request.requestedBy}`);
     control.abort(new Error(`stopped by @${request.requestedBy}`));
     return { stopped: true, jobId: id };
+  }
+
+  /** `/dellm stop` on a job waiting for answers: it ends there (nothing had run; `/dellm retry` plans again). */
+  private async stopWaiting(job: GitHubJob, by: string): Promise<StopOutcome> {
+    const key = issueKey(job.owner, job.repo, job.issue_number);
+    if (this.busy.has(key)) return { stopped: false, reason: `job \`${job.id}\` is already moving on.` };
+    this.busy.add(key);
+    try {
+      markStopped(job, by);
+      this.log(`[github] job ${job.id} (waiting for answers) stopped by @${by}`);
+      await this.options.store.save(job);
+      await this.tellStopped(job);
+      const octokit = await this.options.auth(job.installation_id).catch(() => undefined);
+      if (octokit) await new LiveCheckRun(octokit, 0, (j) => this.options.store.save(j), this.log).ended(job);
+    } finally {
+      this.busy.delete(key);
+    }
+    return { stopped: true, jobId: job.id };
   }
 
   private async claimIssue(
@@ -335,6 +514,11 @@ export class GitHubJobs implements JobStarter {
       const active = (await this.options.store.active()).find((j) => issueKey(j.owner, j.repo, j.issue_number) === key);
       if (active) {
         this.busy.delete(key);
+        if (active.stage === "waiting_for_answers")
+          return {
+            started: false,
+            reason: `dellm job \`${active.id}\` for #${issueNumber} is waiting for answers to the planner's questions on the issue; answer them there (the issue's author or anyone with write access), or comment \`/dellm stop\` to end it first.`,
+          };
         return refusal(active.id);
       }
       job = await create();
@@ -480,6 +664,13 @@ export class GitHubJobs implements JobStarter {
       job.base_branch = checkout.baseBranch;
       await check.start(job, checkout);
       if (job.stage === "queued" || job.stage === "planning") await this.plan(job, checkout, octokit, comment, signal);
+      if (job.stage === "waiting_for_answers") {
+        // The slot is free while the issue answers; the answer queues the job again (answer()).
+        await comment.flush(job);
+        await check.flush(job);
+        this.log(`[github] job ${job.id} waits for answers to the planner's questions on the issue`);
+        return job;
+      }
       signal.throwIfAborted();
       if (job.stage === "distributing") await this.collect(job, checkout, comment, signal);
       // deliver() asks for a repair round when the repository's tests regressed: collect, then deliver again.
@@ -537,9 +728,12 @@ export class GitHubJobs implements JobStarter {
     const followingUp = job.follow_up !== undefined && job.rerun === undefined;
     if (job.tasks.length === 0 || followingUp) {
       const head = followingUp ? await checkout.fetchBranch(job.branch) : undefined;
+      const rounds = job.questions ?? [];
       const query = head
         ? await followUpQuery(job, octokit, checkout, head, issueQuery(job), (line) => this.log(line))
-        : issueQuery(job);
+        : rounds.some((r) => r.answer)
+          ? await this.withAnswers(job, octokit)
+          : issueQuery(job);
       if (job.body.length > MAX_ISSUE_CHARS)
         job.notes.push(
           `The issue body has ${job.body.length} characters; the planner was given the first ${MAX_ISSUE_CHARS}.`,
@@ -561,11 +755,21 @@ export class GitHubJobs implements JobStarter {
       const paths = job.settings.paths.some((p) => p === "" || p === "/")
         ? ""
         : `\n\nOnly write files under: ${job.settings.paths.join(", ")}.`;
-      const planned = await planner.decompose(query, {
-        signal,
-        repositoryContext: context.text + paths,
-        maxTasks: job.settings.max_tasks,
-      });
+      let planned;
+      try {
+        planned = await planner.decompose(query, {
+          signal,
+          repositoryContext: context.text + paths,
+          maxTasks: job.settings.max_tasks,
+          // A new issue's planner may ask on the issue (issue 24), at most MAX_QUESTION_ROUNDS times.
+          questions: head ? false : rounds.length < MAX_QUESTION_ROUNDS ? true : "no-more",
+        });
+      } catch (error) {
+        if (!(error instanceof ClarificationNeeded)) throw error;
+        job.planner_model = plannerModelLabel(planner.model);
+        await this.askQuestions(job, octokit, error);
+        return;
+      }
       // Read after planning: a model retired mid-run may have been replaced by the newest Sonnet.
       job.planner_model = plannerModelLabel(planner.model);
       // A review's commented files each get a task, whatever the planner left out.
@@ -583,6 +787,50 @@ export class GitHubJobs implements JobStarter {
     job.stage = "distributing";
     await this.options.store.save(job);
     comment.update(job);
+  }
+
+  /** The issue, its discussion and the answers to the planner's questions: what the planner plans from after an answer. */
+  private async withAnswers(job: GitHubJob, octokit: Octokit): Promise<string> {
+    const discussion = await discussionOf(job, octokit).catch((error: Error) => {
+      this.log(
+        `[github] could not read the discussion of ${job.owner}/${job.repo}#${job.issue_number}: ${error.message}`,
+      );
+      return "(the discussion could not be read)";
+    });
+    return [
+      issueQuery(job),
+      "",
+      "The discussion so far (latest comments last):",
+      discussion,
+      "",
+      clarificationText(job.questions ?? []),
+    ].join("\n");
+  }
+
+  /** The planner needs answers: the questions go on the issue and the job waits (saved) for a reply. */
+  private async askQuestions(job: GitHubJob, octokit: Octokit, asked: ClarificationNeeded): Promise<void> {
+    const reason = asked.refused ? summarizeProblems(asked.refused).slice(0, 2_000) : undefined;
+    const round: QuestionRound = {
+      questions: asked.questions,
+      asked_at: this.now() / 1000,
+      ...(reason ? { reason } : {}),
+    };
+    job.questions = [...(job.questions ?? []), round];
+    job.stage = "waiting_for_answers";
+    await this.options.store.save(job);
+    try {
+      const { data } = await octokit.rest.issues.createComment({
+        owner: job.owner,
+        repo: job.repo,
+        issue_number: job.issue_number,
+        body: questionsCommentBody(job, round, waitWords(this.questionWaitMs)),
+      });
+      round.comment_id = data.id;
+      await this.options.store.save(job);
+    } catch (error) {
+      // The status comment still says the job waits for answers; a reply there resumes it all the same.
+      this.log(`[github] could not post the questions of ${job.id}: ${(error as Error).message}`);
+    }
   }
 
   private async collect(job: GitHubJob, checkout: Checkout, comment: LiveComment, signal: AbortSignal): Promise<void> {
@@ -749,7 +997,6 @@ export class GitHubJobs implements JobStarter {
           );
         job.commit = onRemote;
       } else {
-        job.commit = merge.commit;
         check.repositoryTests(job);
         const repair = await checkJobRepository(job, checkout, merge, {
           sandbox: this.options.repositorySandbox ?? this.options.verifier,
@@ -765,7 +1012,7 @@ export class GitHubJobs implements JobStarter {
         }
         job.stage = "pushing";
         await this.options.store.save(job);
-        await checkout.push(job.branch, buildOnBranch ? onRemote : null);
+        await this.publish(job, checkout, octokit, buildOnBranch ? onRemote : null);
       }
     }
     job.stage = "pushing";
@@ -787,6 +1034,32 @@ export class GitHubJobs implements JobStarter {
     // The verdict is also in the PR body: a check run GitHub refuses (permission not granted) is only logged.
     await check.delivered(job, body);
     return false;
+  }
+
+  /**
+   * The merged commit onto GitHub through its API (signed as the App there), the branch moved only
+   * from `expected`; `job.commit` is GitHub's commit from then on, and the clone's branch points at it.
+   */
+  private async publish(job: GitHubJob, checkout: Checkout, octokit: Octokit, expected: string | null): Promise<void> {
+    try {
+      job.commit = await publishCommits(octokit, {
+        owner: job.owner,
+        repo: job.repo,
+        branch: job.branch,
+        git: checkout.git,
+        expected,
+        // Saved before the branch moves: a bot restarted after the move finds it there and goes on to the PR.
+        beforeRefMoves: async (commit) => {
+          job.commit = commit;
+          await this.options.store.save(job);
+        },
+      });
+    } catch (error) {
+      // Nothing of this run reached the branch: the record does not say otherwise.
+      job.commit = undefined;
+      throw error;
+    }
+    await checkout.adopt(job.branch, job.commit);
   }
 
   private async summarize(job: GitHubJob): Promise<string> {
@@ -852,6 +1125,42 @@ const issueKey = (owner: string, repo: string, issue: number) => `${owner}/${rep
 
 function runningTaskIds(job: GitHubJob): Set<number> {
   return new Set(job.rerun ?? job.tasks.map((t) => t.id));
+}
+
+/** The reply to the questions, cut to MAX_ANSWER_CHARS (it is untrusted and goes to the planner). */
+function boundedAnswer(body: string): string {
+  const text = body.trim();
+  return text.length > MAX_ANSWER_CHARS
+    ? `${text.slice(0, MAX_ANSWER_CHARS)}\n…[the rest of the reply was cut: it is longer than ${MAX_ANSWER_CHARS} characters]`
+    : text;
+}
+
+/** "7 days", "1 day", "2 hours", "30 seconds": how long the wait for answers is. */
+function waitWords(ms: number): string {
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  if (ms >= 86_400_000 && ms % 86_400_000 === 0) return unit(ms / 86_400_000, "day");
+  if (ms >= 3_600_000) return unit(Math.round(ms / 3_600_000), "hour");
+  if (ms >= 60_000) return unit(Math.round(ms / 60_000), "minute");
+  return unit(Math.max(1, Math.round(ms / 1000)), "second");
+}
+
+/** The comment that asks the planner's questions on the issue: inert text, numbered, and who may answer. */
+function questionsCommentBody(job: GitHubJob, round: QuestionRound, wait: string): string {
+  const round2 = (job.questions?.length ?? 1) > 1;
+  const people = [
+    job.requested_by,
+    ...(job.issue_author && job.issue_author !== job.requested_by ? [job.issue_author] : []),
+  ];
+  const why = round.reason
+    ? ` Its plans for it were refused twice (${markdownInline(round.reason)}), so it asks instead of guessing again.`
+    : "";
+  return [
+    `${people.map((p) => `@${p}`).join(" ")} dellm needs ${round2 ? "a little more" : "more"} detail before it can plan this issue.${why}`,
+    "",
+    ...round.questions.map((q, i) => `${i + 1}. ${markdownInline(q)}`),
+    "",
+    `Answer in one comment on this issue: the next comment of the issue's author or of anyone with write access to the repository resumes job \`${job.id}\` with the answers${round2 ? " (this is the last round of questions: the planner then plans with what it has)" : ""}. The job waits ${wait}; \`/dellm stop\` ends it sooner.`,
+  ].join("\n");
 }
 
 /** The request as the planner sees it: title and body, bounded. */

@@ -67,6 +67,12 @@ export class LiveCheckRun implements ProgressView {
     this.shown.update({ job, progress, title });
   }
 
+  /** Show the job's stage now: a job that stops to wait for answers leaves its run in progress, saying so. */
+  async flush(job: GitHubJob): Promise<void> {
+    if (this.refused || this.concluded || !job.check_run) return;
+    await this.shown.flush({ job });
+  }
+
   /** The merged commit is being tested against the repository's own tests. */
   repositoryTests(job: GitHubJob): void {
     this.update(job, undefined, REPOSITORY_TESTS);

@@ -23,7 +23,9 @@ import { openStateDatabase } from "../state/database.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MAX_ANSWER_CHARS } from "./job-store.js";
 import type {
+  AnswerRequest,
   FollowUpRequest,
   IssueRequest,
   JobStarter,
@@ -291,6 +293,54 @@ describe("GitHub App webhooks: follow-up instructions", () => {
     expect(followUps).toEqual([]);
     expect(comments.bodies[0]).toMatch(/@mallory only people with write access to this repository can run `\/dellm`/);
     expect(comments.bodies[1]).toMatch(/@alice that instruction has 5\d{3} characters; dellm takes at most 4000\./);
+  });
+});
+
+describe("GitHub App webhooks, answers to the planner's questions (issue 24)", () => {
+  it("routes a plain comment on a waiting issue: the author's or a writer's answers (cut to 8 kB), a stranger's is ignored", async () => {
+    const answers: AnswerRequest[] = [];
+    const waiting = new Set([7]);
+    const asking: JobStarter = {
+      ...jobs,
+      waitingForAnswers: async (_owner, _repo, number) => waiting.has(number),
+      async answer(request) {
+        answers.push(request);
+        return { started: true, jobId: "job-test-123456" };
+      },
+    };
+    const webhooks = await startWebhookServer(dellmApp(asking));
+    try {
+      installationTokens();
+      const comments = captureComments();
+      const onIssue = (body: string, login: string, number = 7) => {
+        const payload = commentPayload(body, login, number);
+        return { ...payload, issue: { ...payload.issue, user: { login: "ivy" } } };
+      };
+      // The issue's author: no permission look-up; the untrusted body is cut before the job sees it.
+      expect((await webhooks.deliver("issue_comment", onIssue("x".repeat(20_000), "ivy"))).status).toBe(200);
+      expect(answers).toHaveLength(1);
+      expect(answers[0]).toMatchObject({ owner: "octo", repo: "demo", number: 7, by: "ivy", commentId: 900 });
+      expect(answers[0]!.body).toHaveLength(MAX_ANSWER_CHARS + 1);
+      // A stranger: looked up, ignored without a word.
+      const stranger = permission("mallory", "read");
+      expect((await webhooks.deliver("issue_comment", onIssue("do it my way", "mallory"))).status).toBe(200);
+      expect(stranger.isDone()).toBe(true);
+      expect(answers).toHaveLength(1);
+      // A writer who did not open the issue answers too.
+      permission("bob", "maintain");
+      expect((await webhooks.deliver("issue_comment", onIssue("use app/parser.py", "bob"))).status).toBe(200);
+      expect(answers.map((a) => a.by)).toEqual(["ivy", "bob"]);
+      // An issue whose job is not waiting: a plain comment is nobody's business (no look-up, nothing done).
+      expect((await webhooks.deliver("issue_comment", onIssue("thanks", "carol", 8))).status).toBe(200);
+      // A `/dellm` command keeps its meaning on a waiting issue.
+      permission("ivy", "write");
+      expect((await webhooks.deliver("issue_comment", onIssue("/dellm stop", "ivy"))).status).toBe(200);
+      expect(stops).toHaveLength(1);
+      expect(answers).toHaveLength(2);
+      expect(comments.bodies).toEqual([]);
+    } finally {
+      await webhooks.stop();
+    }
   });
 });
 

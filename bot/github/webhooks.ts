@@ -6,7 +6,8 @@ import { z } from "zod";
 import type { AppSettings } from "./app-settings.js";
 import type { JobStarter, StartOutcome } from "./jobs.js";
 import type { DeliveryLog } from "./deliveries.js";
-import { MAX_INSTRUCTION_CHARS } from "./job-store.js";
+import { MAX_ANSWER_CHARS, MAX_INSTRUCTION_CHARS } from "./job-store.js";
+import { excerpt } from "./webhook-intake.js";
 import { checked, COMMAND, Common, mayRun, repositorySettings } from "./webhook-checks.js";
 import { onReviews } from "./review-webhooks.js";
 
@@ -19,12 +20,17 @@ const LabeledSchema = z.object({
     title: z.string(),
     body: z.string().nullable(),
     pull_request: z.unknown().optional(),
+    user: z.object({ login: z.string().min(1) }).nullish(),
   }),
   ...Common,
 });
 const CommentSchema = z.object({
-  comment: z.object({ body: z.string() }),
-  issue: z.object({ number: z.number().int().positive() }),
+  comment: z.object({ body: z.string(), id: z.number().int().positive().optional() }),
+  issue: z.object({
+    number: z.number().int().positive(),
+    /** The issue's author: their reply answers the planner's questions, as a writer's does. */
+    user: z.object({ login: z.string().min(1) }).nullish(),
+  }),
   ...Common,
 });
 
@@ -65,6 +71,7 @@ export function dellmApp(jobs: JobStarter, { deliveries }: DellmAppOptions = {})
         requestedBy: sender.login,
         settings,
         private: repository.private,
+        ...(issue.user ? { author: issue.user.login } : {}),
       });
       await on.replyIfRefused(outcome);
     });
@@ -75,9 +82,12 @@ export function dellmApp(jobs: JobStarter, { deliveries }: DellmAppOptions = {})
       // Bots (dellm included) never command dellm: no loops through its own comments.
       if (!payload || payload.sender.type === "Bot") return;
       const command = payload.comment.body.match(COMMAND);
-      if (!command) return;
       const { sender, repository } = payload;
       const on = onIssue(context, { owner: repository.owner.login, repo: repository.name }, payload.issue.number);
+      if (!command) {
+        await answerQuestions(jobs, context, payload, on.mayRun);
+        return;
+      }
       if (!(await on.mayRun(sender.login))) {
         await on.say(
           `@${sender.login} only people with write access to this repository can run \`/dellm\` commands; nothing was done.`,
@@ -130,6 +140,40 @@ export function dellmApp(jobs: JobStarter, { deliveries }: DellmAppOptions = {})
 
     onReviews(app, jobs, firstTime);
   };
+}
+
+/**
+ * A comment that is no `/dellm` command, on an issue whose job waits for answers to the planner's
+ * questions: from the issue's author or a writer it resumes the job; anyone else's is ignored (no
+ * reply, no job). The body is untrusted: it is cut before the job (or a log) sees it.
+ */
+async function answerQuestions(
+  jobs: JobStarter,
+  context: Context<"issue_comment.created">,
+  payload: z.infer<typeof CommentSchema>,
+  mayRun: (username: string) => Promise<boolean>,
+): Promise<void> {
+  const { sender, repository, issue } = payload;
+  const owner = repository.owner.login;
+  const repo = repository.name;
+  if (!jobs.answer || !(await jobs.waitingForAnswers?.(owner, repo, issue.number))) return;
+  const author = issue.user?.login.toLowerCase() === sender.login.toLowerCase();
+  if (!author && !(await mayRun(sender.login))) {
+    context.log.info(
+      `comment by @${excerpt(sender.login, 64)} on ${owner}/${repo}#${issue.number} ignored: only the issue's author or a writer answers dellm's questions`,
+    );
+    return;
+  }
+  const outcome = await jobs.answer({
+    owner,
+    repo,
+    installationId: payload.installation.id,
+    number: issue.number,
+    by: sender.login,
+    body: payload.comment.body.slice(0, MAX_ANSWER_CHARS + 1),
+    ...(payload.comment.id ? { commentId: payload.comment.id } : {}),
+  });
+  if (!outcome.started) context.log.info(`answer on ${owner}/${repo}#${issue.number} not taken: ${outcome.reason}`);
 }
 
 /** What both handlers do on the issue the event is about. */
