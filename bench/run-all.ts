@@ -7,13 +7,15 @@
 // `verify`: the generation check's time against generating the answer; bench/generation-check.ts;
 // `jobs`: the App's job store in SQLite, its size after 1,000 jobs and the time of a save; bench/job-store.ts;
 // `load`: `dellm serve` under 100 labelled issues across 20 repositories in 10 s; bench/load.ts;
-// `netlab`: 20 volunteers behind NATs at 50 ms against loopback, DHT client vs server mode; bench/netlab.ts)
+// `netlab`: 20 volunteers behind NATs at 50 ms against loopback, DHT client vs server mode; bench/netlab.ts;
+// `checks`: a volunteer's tasks/min with no generation checks, spot checks and every result checked; bench/swarm-checks.ts)
 import { readFile, writeFile } from "node:fs/promises";
 import { benchGeneration } from "./generation.js";
 import { benchGenerationCheck } from "./generation-check.js";
 import { benchJobStore } from "./job-store.js";
 import { benchLoad, printLoad } from "./load.js";
 import { benchNetLab } from "./netlab.js";
+import { benchSwarmChecks } from "./swarm-checks.js";
 import { benchPromptLookup } from "./prompt-lookup.js";
 import { benchSandbox } from "./sandbox.js";
 import { benchSnapshot } from "./snapshot.js";
@@ -32,6 +34,7 @@ const benches = {
   verify: () => benchGenerationCheck(),
   jobs: () => benchJobStore(),
   netlab: () => benchNetLab(),
+  checks: () => benchSwarmChecks(),
   load: async () => {
     const figures = await benchLoad();
     printLoad(figures);

@@ -160,6 +160,11 @@ export interface CodePromptInput extends TaskPromptInput {
   dependencyPaths?: string[];
   /** What the model sees of the existing file (shared/edits/file-view.ts); the answer is then edits. */
   fileView?: string;
+  /**
+   * The existing file is small and shown whole: the answer is the complete new file (edits are
+   * still taken). Small models apply edits less reliably than they retype a short file (Aider).
+   */
+  wholeFile?: boolean;
 }
 
 /** Query 5.6: generate the code and its tests. */
@@ -201,8 +206,14 @@ Solve the task:
 3. Write comments to document and reason
 4. Generate production-ready Python code
 
-Output ONLY the code, no explanations, no markdown.${input.fileView !== undefined ? EDIT_INSTRUCTIONS : ""}`;
+Output ONLY the code, no explanations, no markdown.${input.fileView === undefined ? "" : input.wholeFile ? WHOLE_FILE_INSTRUCTIONS : EDIT_INSTRUCTIONS}`;
 }
+
+/** Added to 5.6 and repair when the file exists, is small and is shown whole: the answer is the new file. */
+const WHOLE_FILE_INSTRUCTIONS = `
+
+The file already exists and is shown whole above. Output the complete new file: every line of it, changed or not, with the task's changes made; keep everything else it does.
+Tests belong where the repository keeps them: if the plan has a task that writes the tests of this file (tests/test_<module>.py), do not add tests to this file.`;
 
 /** Added to 5.6 and repair when the file exists: the answer is edits, never the whole file. */
 const EDIT_INSTRUCTIONS = `
@@ -235,7 +246,7 @@ ${input.previousCode}
 Its tests failed with this output:
 ${input.failureLog}
 
-Fix the code so that all tests pass. Output ONLY the complete corrected code, no explanations, no markdown.${input.fileView !== undefined ? "\nHere that means all the edits again, applied to the file as shown (not on top of your previous edits)." : ""}`,
+Fix the code so that all tests pass. Output ONLY the complete corrected code, no explanations, no markdown.${input.fileView !== undefined && !input.wholeFile ? "\nHere that means all the edits again, applied to the file as shown (not on top of your previous edits)." : ""}`,
   );
 }
 

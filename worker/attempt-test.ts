@@ -6,6 +6,7 @@ import { repoRelativePath } from "../shared/repo-path.js";
 import type { Attempt, Edit, TestResult, WorkItem } from "../shared/schemas.js";
 import { applyEdits, EditApplyError } from "../shared/edits/apply-edits.js";
 import { EditAnswerError, parseEditAnswer } from "../shared/edits/edit-answer.js";
+import { looksLikeEdits } from "../shared/edits/whole-file.js";
 import type { ParsePython } from "../shared/edits/python-outline.js";
 import { stripMarkdownFences } from "../shared/model/model-output.js";
 import { testLog } from "../shared/sandbox/pytest-report.js";
@@ -21,15 +22,19 @@ export interface AnswerTesting {
   parse: ParsePython;
 }
 
-/** The file the model's raw `answer` yields for the item's task, and its test run. */
+/**
+ * The file the model's raw `answer` yields for the item's task, and its test run. `wholeFile`: the
+ * model saw the existing file whole, so an answer without edit blocks is the whole new file.
+ */
 export async function testAnswer(
   item: WorkItem,
   answer: string,
   testing: AnswerTesting,
+  wholeFile = false,
 ): Promise<Omit<Attempt, "attempt">> {
   const targetPath = repoRelativePath(item.task.directory, item.task.file);
   const existing = item.task.existing_file;
-  if (!existing) {
+  if (!existing || (wholeFile && !looksLikeEdits(answer))) {
     const code = stripMarkdownFences(answer);
     return { code, test: code.trim() ? await runTests(item, targetPath, code, testing.sandbox) : emptyCodeResult() };
   }

@@ -104,7 +104,12 @@ export class TaskExecutor {
           onTranscript: (t) => (transcript = t),
         });
         onEvent({ kind: "testing", taskId: item.task.id, attempt });
-        const tried = await testAnswer(item, answer, { sandbox: this.options.sandbox, parse: this.parse });
+        const tried = await testAnswer(
+          item,
+          answer,
+          { sandbox: this.options.sandbox, parse: this.parse },
+          input.shownWhole,
+        );
         previousAnswer = answer;
         onEvent({ kind: "tested", taskId: item.task.id, attempt, result: tried.test });
         // The answer with its tokens (and what a repair quoted) lets a verifier check this attempt.

@@ -15,6 +15,7 @@ import { SubtaskSchema, type Attempt, type Subtask, type WorkItem } from "../sha
 import { renderEdits } from "../shared/edits/edit-answer.js";
 import { budgetFor, fitPrompt } from "../shared/token-budget.js";
 import { fileViews, type FileView } from "../shared/edits/file-view.js";
+import { isSmallFile } from "../shared/edits/whole-file.js";
 import type { ParsePython } from "../shared/edits/python-outline.js";
 
 /** Characters a subtask's description and its input/output may have in a split answer. */
@@ -74,7 +75,13 @@ export function previousAnswerOf(
 }
 
 /** The code prompt's fixed part for one task: the task, its subtasks, dependencies and file view. */
-export type CodeInput = Omit<CodePromptInput, "plan" | "userQuery">;
+export type CodeInput = Omit<CodePromptInput, "plan" | "userQuery"> & {
+  /**
+   * The model is shown the existing file whole, as the bot gave it (`current_content`): a whole-file
+   * answer is taken as well as edits (shared/edits/whole-file.ts). Not part of the prompt.
+   */
+  shownWhole?: boolean;
+};
 
 export class TaskPrompts {
   constructor(
@@ -103,7 +110,14 @@ export class TaskPrompts {
       subtasks,
       dependencyPaths: item.dependencyFiles.map((f) => f.path),
     };
-    if (item.task.existing_file) input.fileView = (await this.chooseView(item, targetPath, input, notes)).text;
+    const existing = item.task.existing_file;
+    if (existing) {
+      const view = await this.chooseView(item, targetPath, input, notes);
+      input.fileView = view.text;
+      // The bot writes a whole file only over the base its worker was given whole (current_content).
+      input.shownWhole = view.label === "whole" && item.task.current_content === existing.content;
+      if (input.shownWhole && isSmallFile(existing.content)) input.wholeFile = true;
+    }
     return input;
   }
 

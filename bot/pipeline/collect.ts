@@ -7,7 +7,8 @@ import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import type { WorkItemInRepository } from "../../shared/sandbox/task-run.js";
 import type { DistributeOptions, Distribution, DistributionRequest } from "./distribution.js";
 import type { Reputation } from "../swarm/reputation.js";
-import { NO_MODEL_TO_CHECK, type GenerationVerifier } from "./generation-verifier.js";
+import { forgedFailureLog, NO_MODEL_TO_CHECK, repairChain, type GenerationVerifier } from "./generation-verifier.js";
+import { parsePython } from "../../shared/edits/python-outline.js";
 import { chooseByClaims, verifyResults } from "./result-verifier.js";
 
 export interface CollectOptions extends DistributeOptions {
@@ -24,7 +25,7 @@ export interface CollectOptions extends DistributeOptions {
   /** Why results are not checked when `generation` is omitted (the PR table shows it). */
   unchecked?: string;
   /** Volunteers' standing: each re-test counts in its peer's record (tests run, claims overruled). */
-  reputation?: Pick<Reputation, "recordRetest">;
+  reputation?: Pick<Reputation, "recordRetest" | "recordCheck">;
   /**
    * A volunteer's check of a swarm result the coordinator left to one (SwarmCoordinator.volunteerCheck);
    * used where `generation` is omitted.
@@ -57,15 +58,6 @@ export async function collectVerified(request: DistributionRequest, options: Col
       // The coordinator checked swarm results as they arrived (and dropped any status a worker wrote).
       checkGeneration: async (task, dependencyFiles, result) => {
         if (result.generation) return result.generation;
-        const byVolunteer = volunteerCheck?.(result);
-        if (byVolunteer) return byVolunteer;
-        if (!generation) return { status: "not_checked", reason: unchecked ?? NO_MODEL_TO_CHECK };
-        // A repository that pins another model: the bot's copy of its own would refuse every honest file.
-        if (request.model && !(await generation.holds(request.model)))
-          return {
-            status: "not_checked",
-            reason: `the bot holds no copy of the model this repository names (sha256 ${request.model.sha256.slice(0, 12)}…)`,
-          };
         // As the worker was granted it, in the repository a repair's failure log is replayed in.
         const item: WorkItemInRepository = {
           jobId: request.id,
@@ -75,6 +67,17 @@ export async function collectVerified(request: DistributionRequest, options: Col
           dependencyFiles,
           repository: request.repository,
         };
+        const byVolunteer = volunteerCheck?.(result);
+        // A volunteer checked the tokens but has no sandbox with the repository: the bot replays the
+        // failure logs the repair prompts quote itself (no model needed), whatever the checker said of them.
+        if (byVolunteer) return replayRepairLogs(await byVolunteer, item, result, verifier, reputation);
+        if (!generation) return { status: "not_checked", reason: unchecked ?? NO_MODEL_TO_CHECK };
+        // A repository that pins another model: the bot's copy of its own would refuse every honest file.
+        if (request.model && !(await generation.holds(request.model)))
+          return {
+            status: "not_checked",
+            reason: `the bot holds no copy of the model this repository names (sha256 ${request.model.sha256.slice(0, 12)}…)`,
+          };
         return generation.check(item, result);
       },
       onRetested: (claimed, judged) => {
@@ -91,4 +94,22 @@ export async function collectVerified(request: DistributionRequest, options: Col
   }
   const results = collected.replicas ? chooseByClaims(collected.results, collected.replicas) : collected.results;
   return { results, disagreed: [], timedOut: collected.timedOut };
+}
+
+/**
+ * A volunteer's "checked" of a repair round, with the quoted failure logs replayed in the bot's
+ * sandbox: a log the bot cannot reproduce fails the file and counts against its producer.
+ */
+async function replayRepairLogs(
+  status: GenerationStatus,
+  item: WorkItemInRepository,
+  result: Result,
+  sandbox: Sandbox,
+  reputation: Pick<Reputation, "recordCheck"> | undefined,
+): Promise<GenerationStatus> {
+  if (status.status !== "checked" || repairChain(result).length < 2) return status;
+  const forged = await forgedFailureLog(item, result, { sandbox, parse: parsePython });
+  if (!forged) return { status: "checked", by: status.by };
+  if (result.producer) reputation?.recordCheck(result.producer.peer, false, 0);
+  return { status: "failed", by: "the bot", reason: forged };
 }

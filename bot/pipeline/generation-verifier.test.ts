@@ -3,6 +3,7 @@
 // sandbox) solves a task; the verifier, with its own instance of the same model file, rebuilds the
 // prompt from the work item and checks the answer. Then the result is tampered with as a volunteer
 // could: the file, the answer's text, its tokens, the model, the prompt it answered.
+import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -79,6 +80,41 @@ describe("GenerationVerifier", () => {
     expect(honest.attempts[0]!.answer?.transcript.tokens.length).toBeGreaterThan(0);
     expect(honest.model_sha256).toBe(await verifierModel.modelSha256());
     expect(await verifier.check(item, honest)).toEqual({ status: "checked", by: "the bot" });
+  });
+
+  it("checks an honest whole-file answer for a small existing file its model saw whole, and nothing else", async () => {
+    const base = 'def greet(name):\n    return "Hello, " + name\n';
+    const smallTask: Task = {
+      ...task,
+      file: "greet.py",
+      existing_file: { content: base, sha256: createHash("sha256").update(base).digest("hex") },
+      current_content: base,
+    };
+    const wholeItem: WorkItem = { ...item, plan: [smallTask], task: smallTask };
+    // A context with room for the file shown whole (this tiny model's tokens are short); the verifier's the same.
+    const [wideWorker, wideVerifierModel] = [
+      await LlamaCodeModel.load({ model: join(dir, "model.gguf"), threads: 1, contextSize: 8192 }),
+      await LlamaCodeModel.load({ model: join(dir, "model.gguf"), threads: 2, contextSize: 8192 }),
+    ];
+    stops.push(
+      () => wideWorker.dispose(),
+      () => wideVerifierModel.dispose(),
+    );
+    const verifier = new GenerationVerifier({ model: wideVerifierModel });
+    const whole = await solve(wideWorker, wholeItem);
+    expect(whole.error).toBeUndefined();
+    expect(whole.edits).toBeUndefined();
+    expect(whole.code.trim()).not.toBe("");
+    expect(await verifier.check(wholeItem, whole)).toEqual({ status: "checked", by: "the bot" });
+    // Changed after generation: caught as for a new file.
+    const changed = { ...whole, code: `import os\n${whole.code}` };
+    changed.attempts = [{ ...whole.attempts[0]!, code: changed.code }];
+    expect(await verifier.check(wholeItem, changed)).toMatchObject({ status: "failed" });
+    // The same answer for a file the bot did not give whole: its model would have been asked for edits.
+    const { current_content: _notGiven, ...partial } = smallTask;
+    expect(await verifier.check({ ...wholeItem, task: partial, plan: [partial] }, whole)).toMatchObject({
+      status: "failed",
+    });
   });
 
   it("fails a file changed after generation", async () => {
@@ -248,6 +284,28 @@ describe("GenerationVerifier", () => {
     }).execute(item);
     expect(steered.attempts[1]?.answer?.failure_log).toContain(hint);
     expect(await verifier.check(item, steered)).toEqual({
+      status: "failed",
+      by: "the bot",
+      reason: `attempt 2's repair prompt quotes a failure log the bot could not reproduce (the bot's run has no line ${JSON.stringify(hint)})`,
+    });
+
+    // Checked by a volunteer, which has no sandbox with the repository (its check says "not
+    // reproduced", or a colluding one says nothing): the bot's collect step replays the logs itself.
+    const byVolunteer = async (result: Result) => {
+      const { results } = await collectVerified(
+        { id: item.jobId, query: item.userQuery, tasks: [task] },
+        {
+          distribution: { distribute: async () => ({ results: new Map([[1, result]]), timedOut: false }) },
+          verifier: sandbox,
+          volunteerCheck: async () => ({ status: "checked", by: "12D3KooWchecker" }),
+          timeoutMs: 1_000,
+          onEvent: () => {},
+        },
+      );
+      return results.get(1)!.generation;
+    };
+    expect(await byVolunteer(repaired)).toEqual({ status: "checked", by: "12D3KooWchecker" });
+    expect(await byVolunteer(steered)).toEqual({
       status: "failed",
       by: "the bot",
       reason: `attempt 2's repair prompt quotes a failure log the bot could not reproduce (the bot's run has no line ${JSON.stringify(hint)})`,

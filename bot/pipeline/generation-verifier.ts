@@ -17,6 +17,7 @@ import type { Attempt, Result, WorkItem } from "../../shared/schemas.js";
 import type { AnswerTranscript, GenerationCheck, GenerationStatus } from "../../shared/model/answer-transcript.js";
 import { parseModelJson, parseYesNo, stripMarkdownFences } from "../../shared/model/model-output.js";
 import { EditAnswerError, parseEditAnswer } from "../../shared/edits/edit-answer.js";
+import { looksLikeEdits } from "../../shared/edits/whole-file.js";
 import { parsePython, type ParsePython } from "../../shared/edits/python-outline.js";
 import {
   CAN_SOLVE_ANSWER,
@@ -104,7 +105,7 @@ export class GenerationVerifier {
     }
 
     // A repair round's prompt shows the attempt before it: every attempt up to the kept one is checked, in order.
-    const chain = result.attempts.slice(0, result.attempts.indexOf(kept) + 1);
+    const chain = repairChain(result);
     const notes: string[] = [];
     const targetPath = repoRelativePath(item.task.directory, item.task.file);
     const input = await this.prompts.codeInput(item, targetPath, result.subtasks, notes);
@@ -118,7 +119,7 @@ export class GenerationVerifier {
         return failed(`${what}a first attempt quotes no failure log, a repair round one`);
       if (this.options.model.detokenize(transcript.tokens) !== text)
         return failed(`${what}the answer's text is not the text of its tokens`);
-      const derived = this.derive(item, result, text, attempt, attempt === kept);
+      const derived = this.derive(item, result, text, attempt, attempt === kept, input.shownWhole ?? false);
       if (derived) return failed(`${what}${derived}`);
       const previous = chain[index - 1];
       const prompt = await this.prompts.attempt(
@@ -135,31 +136,13 @@ export class GenerationVerifier {
       if (!check.ok) return failed(`${what}${check.reason ?? "not the model's answer"}`);
     }
     if (chain.length === 1) return { status: "checked", by: this.by };
-    if (!this.options.sandbox)
-      return {
-        status: "checked",
-        by: this.by,
-        caveat: "a repair round: the failure log its prompt quotes was not reproduced",
-      };
-    const forged = await this.forgedFailureLog(item, chain);
+    if (!this.options.sandbox) return { status: "checked", by: this.by, caveat: REPAIR_LOG_NOT_REPRODUCED };
+    const forged = await forgedFailureLog(item, chain, {
+      sandbox: this.options.sandbox,
+      parse: this.parse,
+      wholeFile: input.shownWhole ?? false,
+    });
     return forged ? failed(forged) : { status: "checked", by: this.by };
-  }
-
-  /**
-   * Why a repair prompt's quoted failure log is not what the attempt it repairs gives in the bot's
-   * sandbox (each attempt replayed from its answer, as the worker's executor did), or undefined.
-   */
-  private async forgedFailureLog(item: WorkItem, chain: Attempt[]): Promise<string | undefined> {
-    const testing = { sandbox: this.options.sandbox!, parse: this.parse };
-    for (const [index, attempt] of chain.entries()) {
-      if (index === 0) continue;
-      const replay = await testAnswer(item, chain[index - 1]!.answer!.text, testing);
-      const what = `attempt ${index + 1}'s repair prompt quotes a failure log the bot could not reproduce`;
-      if (replay.test.success) return `${what}: attempt ${index} passes its tests in the bot's sandbox`;
-      const line = unreproducedLine(attempt.answer!.failure_log!, testLog(replay.test));
-      if (line !== undefined) return `${what} (the bot's run has no line ${JSON.stringify(line.slice(0, 200))})`;
-    }
-    return undefined;
   }
 
   /**
@@ -215,9 +198,19 @@ export class GenerationVerifier {
    * Why the attempt's file is not what its answer text yields, or undefined when it is. For an
    * existing file the edits count: those of the kept attempt are the ones the bot applies.
    */
-  private derive(item: WorkItem, result: Result, text: string, attempt: Attempt, kept: boolean): string | undefined {
-    if (!item.task.existing_file)
-      return stripMarkdownFences(text) === attempt.code ? undefined : "the file is not the code of the model's answer";
+  private derive(
+    item: WorkItem,
+    result: Result,
+    text: string,
+    attempt: Attempt,
+    kept: boolean,
+    shownWhole: boolean,
+  ): string | undefined {
+    // A new file, or an existing one the model saw whole answered with the whole new file (whole-file.ts).
+    if (!item.task.existing_file || (shownWhole && !looksLikeEdits(text)))
+      return stripMarkdownFences(text) === attempt.code && attempt.edits === undefined && (!kept || !result.edits)
+        ? undefined
+        : "the file is not the code of the model's answer";
     let edits: Attempt["edits"];
     try {
       edits = parseEditAnswer(text);
@@ -260,6 +253,48 @@ export async function openGenerationVerifier(
 /** The model jobs name in their grants: workers must run the same file with the same context. */
 export async function jobModelOf(model: LlamaCodeModel): Promise<JobModel> {
   return { sha256: await model.modelSha256(), context_size: model.contextSize, name: model.name };
+}
+
+/** The caveat of a check that could not reproduce a repair round's failure log (no sandbox there). */
+export const REPAIR_LOG_NOT_REPRODUCED = "a repair round: the failure log its prompt quotes was not reproduced";
+
+/**
+ * Why a repair prompt's quoted failure log is not what the attempt it repairs gives in the bot's
+ * sandbox (each attempt up to the kept one replayed from its answer, as the worker's executor did),
+ * or undefined. No model is needed: a bot whose volunteers checked the tokens replays the logs itself.
+ */
+export async function forgedFailureLog(
+  item: WorkItem,
+  chainOrResult: Attempt[] | Result,
+  /** `wholeFile`: whether the model saw the existing file whole (unknown: as each attempt was taken). */
+  testing: { sandbox: Sandbox; parse: ParsePython; wholeFile?: boolean },
+): Promise<string | undefined> {
+  const chain = Array.isArray(chainOrResult) ? chainOrResult : repairChain(chainOrResult);
+  for (const [index, attempt] of chain.entries()) {
+    if (index === 0) continue;
+    const previous = chain[index - 1]!;
+    if (!attempt.answer?.failure_log || !previous.answer)
+      return `attempt ${index + 1}'s repair prompt has no failure log or previous answer to replay`;
+    const existing = item.task.existing_file;
+    const wholeFile =
+      testing.wholeFile ??
+      (existing !== undefined &&
+        item.task.current_content === existing.content &&
+        !previous.edits &&
+        previous.code !== "");
+    const replay = await testAnswer(item, previous.answer.text, testing, wholeFile);
+    const what = `attempt ${index + 1}'s repair prompt quotes a failure log the bot could not reproduce`;
+    if (replay.test.success) return `${what}: attempt ${index} passes its tests in the bot's sandbox`;
+    const line = unreproducedLine(attempt.answer.failure_log, testLog(replay.test));
+    if (line !== undefined) return `${what} (the bot's run has no line ${JSON.stringify(line.slice(0, 200))})`;
+  }
+  return undefined;
+}
+
+/** The attempts up to the kept one: a repair round's prompt shows the attempt before it. */
+export function repairChain(result: Result): Attempt[] {
+  const kept = keptAttempt(result);
+  return kept ? result.attempts.slice(0, result.attempts.indexOf(kept) + 1) : [];
 }
 
 /** The attempt whose code the result carries (the last such, as bestAttempt keeps later ones on a tie). */
