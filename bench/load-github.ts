@@ -27,6 +27,8 @@ export interface LoadGitHub {
   /** host:port, for GHE_HOST. */
   host: string;
   comments: PostedComment[];
+  /** Each edit of a comment, as it stood after the edit, with the time the PATCH arrived. */
+  edits: PostedComment[];
   pulls: OpenedPull[];
   /** Requests answered, by route kind. */
   counts: Map<string, number>;
@@ -46,6 +48,7 @@ const REPO = "/api/v3/repos/([^/]+)/([^/]+)";
 export async function startLoadGitHub(remoteOf?: (owner: string, repo: string) => string): Promise<LoadGitHub> {
   const gitData = new Map<string, FakeGitData>();
   const comments: PostedComment[] = [];
+  const edits: PostedComment[] = [];
   const pulls: OpenedPull[] = [];
   const counts = new Map<string, number>();
   const unknown: string[] = [];
@@ -106,7 +109,10 @@ export async function startLoadGitHub(remoteOf?: (owner: string, repo: string) =
       if ((m = route.match(new RegExp(`^PATCH ${REPO}/issues/comments/(\\d+)$`)))) {
         count("comment edit");
         const comment = comments.find((c) => c.id === Number(m![3]));
-        if (comment) comment.body = String(body.body);
+        if (comment) {
+          comment.body = String(body.body);
+          edits.push({ ...comment, at });
+        }
         return send(comment ? 200 : 404, comment ? { id: comment.id } : { message: "Not Found" });
       }
       if ((m = route.match(new RegExp(`^GET ${REPO}/pulls$`)))) {
@@ -147,6 +153,7 @@ export async function startLoadGitHub(remoteOf?: (owner: string, repo: string) =
   return {
     host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     comments,
+    edits,
     pulls,
     counts,
     unknown,

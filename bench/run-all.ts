@@ -8,7 +8,8 @@
 // `jobs`: the App's job store in SQLite, its size after 1,000 jobs and the time of a save; bench/job-store.ts;
 // `load`: `dellm serve` under 100 labelled issues across 20 repositories in 10 s; bench/load.ts;
 // `netlab`: 20 volunteers behind NATs at 50 ms against loopback, DHT client vs server mode; bench/netlab.ts;
-// `checks`: a volunteer's tasks/min with no generation checks, spot checks and every result checked; bench/swarm-checks.ts)
+// `checks`: a volunteer's tasks/min with no generation checks, spot checks and every result checked; bench/swarm-checks.ts;
+// `follow-up`: /dellm <instruction> → acknowledgment and → new commit, and API calls per follow-up; bench/follow-up.ts)
 import { readFile, writeFile } from "node:fs/promises";
 import { benchGeneration } from "./generation.js";
 import { benchGenerationCheck } from "./generation-check.js";
@@ -16,6 +17,7 @@ import { benchJobStore } from "./job-store.js";
 import { benchLoad, printLoad } from "./load.js";
 import { benchNetLab } from "./netlab.js";
 import { benchSwarmChecks } from "./swarm-checks.js";
+import { benchFollowUp } from "./follow-up.js";
 import { benchPromptLookup } from "./prompt-lookup.js";
 import { benchSandbox } from "./sandbox.js";
 import { benchSnapshot } from "./snapshot.js";
@@ -35,6 +37,7 @@ const benches = {
   jobs: () => benchJobStore(),
   netlab: () => benchNetLab(),
   checks: () => benchSwarmChecks(),
+  "follow-up": () => benchFollowUp(),
   load: async () => {
     const figures = await benchLoad();
     printLoad(figures);

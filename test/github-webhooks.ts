@@ -162,7 +162,16 @@ export interface CheckRunCall {
  * The pull request, check run and comment-edit calls a job makes, captured as GitHub would receive
  * them. `refuseCheckRuns`: GitHub answers check runs 403, as for an installation without Checks: write.
  */
-export function pullRequestApi(options: { openPulls?: unknown[]; refuseCheckRuns?: boolean } = {}) {
+type PullState = { state: "open" | "closed"; merged: boolean };
+
+export function pullRequestApi(
+  options: {
+    openPulls?: unknown[];
+    refuseCheckRuns?: boolean;
+    /** What GET pulls/12 answers of the PR the bot opened, or a function asked each time (default: open, not merged). */
+    pull?: PullState | (() => PullState);
+  } = {},
+) {
   const created: Record<string, unknown>[] = [];
   const updated: Record<string, unknown>[] = [];
   /** Each check run, in the order created, as it stands now. */
@@ -186,6 +195,18 @@ export function pullRequestApi(options: { openPulls?: unknown[]; refuseCheckRuns
   received(nock(API).persist().patch("/repos/octo/demo/pulls/12").reply(200, { number: 12 }), (body) =>
     updated.push(body),
   );
+  nock(API)
+    .persist()
+    .get("/repos/octo/demo/pulls/12")
+    .reply(() => [
+      200,
+      {
+        number: 12,
+        state: "open",
+        merged: false,
+        ...(typeof options.pull === "function" ? options.pull() : options.pull),
+      },
+    ]);
   // Recorded in the reply (nock 15 hands it the request, once), where the id GitHub gives is known.
   nock(API)
     .persist()

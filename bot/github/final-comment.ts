@@ -5,6 +5,7 @@
 import { repositoryRegressed } from "../pipeline/repository-check.js";
 import type { GitHubJob } from "./job-store.js";
 import { codeSpanCell, markdownInline } from "./markdown-text.js";
+import { CLOSED_MEANWHILE } from "./pull-request-state.js";
 
 /** Regressed tests named on the issue; the PR body lists more, with their logs. */
 export const MAX_NAMED_TESTS = 10;
@@ -27,7 +28,9 @@ function followUpSentence(job: GitHubJob): string | undefined {
     .filter((f) => mine.has(f.task_id) && f.change !== "not written")
     .map((f) => codeSpanCell(f.path));
   const instruction = markdownInline(job.follow_up.instruction.split("\n")[0]!.slice(0, 200));
-  return `Follow-up of @${job.follow_up.by} ("${instruction}"): ${changed.length ? `commit ${job.commit?.slice(0, 12) ?? "(none)"} changes ${changed.join(", ")}` : "no file could be written, so no commit was added"} on ${job.pr_url}.`;
+  // The pull request merged or closed while the follow-up ran (jobs.ts notes it): said here too.
+  const meanwhile = job.notes.find((note) => note.startsWith(CLOSED_MEANWHILE));
+  return `Follow-up of @${job.follow_up.by} ("${instruction}"): ${changed.length ? `commit ${job.commit?.slice(0, 12) ?? "(none)"} changes ${changed.join(", ")}` : "no file could be written, so no commit was added"} on ${job.pr_url}.${meanwhile ? ` ${meanwhile}` : ""}`;
 }
 
 function problem(file: GitHubJob["files"][number]): string {

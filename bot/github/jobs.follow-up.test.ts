@@ -6,6 +6,7 @@ import { simpleGit } from "simple-git";
 import { describe, expect, it } from "vitest";
 import { followUpRequest, issueRequest, jobsFixture, jobTask, settled } from "../../test/github-jobs.js";
 import { API, captureComments, pullRequestApi } from "../../test/github-webhooks.js";
+import { gitDataApi } from "../../test/fake-git-data.js";
 import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
 import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner } from "../pipeline/planner.js";
@@ -75,11 +76,15 @@ describe("a follow-up instruction", () => {
     const calls = fixture.gitData.calls.map((c) => `${c.method} ${c.path} ${c.status}`);
     expect(calls.slice(calls.indexOf("POST git/refs 201"))).toEqual([
       "POST git/refs 201",
+      // Asked for: the PR is open and its branch is there (pull-request-state.ts).
+      "GET git/ref/heads/dellm/issue-7 200",
       "GET git/ref/heads/dellm/issue-7 200",
       "POST git/blobs 201",
       "POST git/trees 201",
       "POST git/commits 201",
       "PATCH git/refs/heads/dellm/issue-7 200",
+      // Delivered: still open, still there (else the issue is told).
+      "GET git/ref/heads/dellm/issue-7 200",
     ]);
     expect(fixture.gitData.of("trees")[1]!.body.base_tree).toBe(
       (await git.revparse([`${first.commit}^{tree}`])).trim(),
@@ -107,6 +112,71 @@ describe("a follow-up instruction", () => {
       `Follow-up of @bob ("add a greeting module"): commit ${followUp.commit!.slice(0, 12)} changes \`app/greeting.py\` on https://github.com/octo/demo/pull/12.`,
     );
     expect(comments.bodies.at(-1)).toContain(`job \`${followUp.id}\``);
+  }, 60_000);
+
+  it("is refused, saying what to do, when the PR was merged or closed or its branch deleted meanwhile", async () => {
+    captureComments();
+    const model = new ScriptedCodeModel([
+      { kind: "decompose", reply: JSON.stringify([jobTask(1, "core.py")]) },
+      { kind: "summary", reply: "Wrote the app." },
+    ]);
+    const bot = fixture.githubJobs({ planner: async () => new Planner(model, { retries: 1 }) });
+    pullRequestApi();
+    const first = await settled(await bot.start(issueRequest()), bot);
+    expect(first).toMatchObject({ stage: "done", pr_number: 12 });
+    const ask = () => bot.followUp(followUpRequest("add a greeting module", { number: 12, requestedBy: "bob" }));
+    for (const [pull, said] of [
+      [{ state: "closed", merged: true }, /^pull request #12 was merged, .*add the `dellm` label to #7 again/],
+      [{ state: "closed", merged: false }, /^pull request #12 is closed; reopen it and ask again/],
+    ] as const) {
+      nock.cleanAll();
+      pullRequestApi({ pull });
+      expect(await ask()).toEqual({ started: false, reason: expect.stringMatching(said) });
+    }
+    // Open again, but its branch deleted on GitHub.
+    nock.cleanAll();
+    pullRequestApi();
+    gitDataApi(fixture.remote);
+    await simpleGit(fixture.remote).raw(["update-ref", "-d", "refs/heads/dellm/issue-7"]);
+    expect(await ask()).toEqual({
+      started: false,
+      reason: expect.stringMatching(/^the branch dellm\/issue-7 of pull request #12 was deleted; restore it/),
+    });
+    // Nothing was started: the first job stays the issue's latest.
+    expect((await fixture.store.latestFor("octo", "demo", 7))!.id).toBe(first.id);
+  }, 60_000);
+
+  it("lands its commit and says so when the PR is merged while it runs", async () => {
+    const comments = captureComments();
+    const model = new ScriptedCodeModel([
+      { kind: "decompose", when: "Follow-up request", reply: JSON.stringify([jobTask(1, "greeting.py")]) },
+      { kind: "decompose", reply: JSON.stringify([jobTask(1, "core.py")]) },
+      { kind: "summary", reply: "Wrote the app." },
+    ]);
+    // Open when the follow-up is asked for; merged by the time its commit is in.
+    let asked = 0;
+    pullRequestApi({
+      pull: () => (asked++ < 1 ? { state: "open", merged: false } : { state: "closed", merged: true }),
+    });
+    nock(API)
+      .persist()
+      .get(/^\/repos\/octo\/demo\/issues\/\d+\/comments/)
+      .query(true)
+      .reply(200, []);
+    const bot = fixture.githubJobs({ planner: async () => new Planner(model, { retries: 1 }) });
+    const first = await settled(await bot.start(issueRequest()), bot);
+    asked = 0;
+    const followUp = await settled(
+      await bot.followUp(followUpRequest("add a greeting module", { number: 12, requestedBy: "bob" })),
+      bot,
+    );
+    expect(followUp.stage).toBe("done");
+    expect((await simpleGit(fixture.remote).revparse(["dellm/issue-7"])).trim()).toBe(followUp.commit);
+    expect(followUp.commit).not.toBe(first.commit);
+    expect(followUp.notes.join("\n")).toContain(
+      `While this job ran, pull request #12 was merged: its commit ${followUp.commit!.slice(0, 12)} is on the branch dellm/issue-7.`,
+    );
+    expect(comments.bodies.at(-1)).toContain("pull request #12 was merged");
   }, 60_000);
 
   it("is refused where the issue has no dellm job yet, naming the label", async () => {

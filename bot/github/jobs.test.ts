@@ -46,7 +46,8 @@ function request(settings: Partial<AppSettings> = {}): IssueRequest {
 describe("GitHub jobs", () => {
   it("runs one job per issue at a time, one open PR per issue; a new one after it closed gets its own branch", async () => {
     const comments = captureComments();
-    const api = pullRequestApi();
+    let pull: { state: "open" | "closed"; merged: boolean } = { state: "open", merged: false };
+    const api = pullRequestApi({ pull: () => pull });
     const bot = jobs();
     const [a, b] = await Promise.all([bot.start(request()), bot.start(request())]);
     expect([a.started, b.started].sort()).toEqual([false, true]);
@@ -59,14 +60,13 @@ describe("GitHub jobs", () => {
     expect(comments.bodies[0]).toContain(`job \`${first.id}\``);
 
     // One PR per issue: while the first job's PR is open, the label starts nothing and says what to do.
-    nock("https://api.github.com").get("/repos/octo/demo/pulls/12").reply(200, { number: 12, state: "open" });
     expect(await bot.start(request())).toEqual({
       started: false,
       reason:
         "dellm's pull request https://github.com/octo/demo/pull/12 for #7 is still open. Comment `/dellm <what to change>` to add a commit to it, `/dellm retry` to re-run its failed tasks, or close it and add the label again to start afresh.",
     });
     // Once it is closed, the label starts a new job; the first job's branch is left as it is.
-    nock("https://api.github.com").get("/repos/octo/demo/pulls/12").reply(200, { number: 12, state: "closed" });
+    pull = { state: "closed", merged: false };
     const second = await settled(await bot.start(request()), bot);
     expect(second.stage, second.error).toBe("done");
     expect(second.branch).toMatch(/^dellm\/issue-7-[a-z0-9]{10}$/);

@@ -12,6 +12,7 @@ import type { RepositoryView } from "../../shared/sandbox/task-run.js";
 import { repositoryViewAt } from "../pipeline/repository-view.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import { pinnedModel, refusedBySettings, type AppSettings } from "./app-settings.js";
+import { CLOSED_MEANWHILE, followUpProblem } from "./pull-request-state.js";
 import { fileReports } from "./file-reports.js";
 import { Checkout, githubRemote, type RemoteUrl } from "./checkout.js";
 import { publishCommits } from "./api-commits.js";
@@ -285,6 +286,16 @@ export class GitHubJobs implements JobStarter {
         started: false,
         reason: `there is no dellm pull request for #${request.number} yet; add the \`${request.settings.label}\` label to the issue to start one.`,
       };
+    // A merged or closed pull request, or a deleted branch: nothing to land the commit on.
+    if (latest.pr_number !== undefined) {
+      const problem = await followUpProblem(
+        await this.options.auth(request.installationId),
+        { ...latest, pr_number: latest.pr_number },
+        request.settings.label,
+        this.log,
+      );
+      if (problem) return { started: false, reason: problem };
+    }
     return this.claimIssue(latest.owner, latest.repo, latest.issue_number, async () => followUpJob(latest, request));
   }
 
@@ -1029,6 +1040,23 @@ export class GitHubJobs implements JobStarter {
       repositoryTests: job.repository_tests,
     });
     const draft = repositoryRegressed(job.repository_tests);
+    // A follow-up whose pull request was merged or closed while it ran: the commit is on the branch
+    // all the same, and the issue is told where.
+    if (job.follow_up && job.pr_number !== undefined) {
+      const meanwhile = await followUpProblem(
+        octokit,
+        { ...job, pr_number: job.pr_number },
+        job.settings.label,
+        this.log,
+      );
+      if (meanwhile?.startsWith("pull request"))
+        job.notes.push(
+          `${CLOSED_MEANWHILE}${meanwhile
+            .replace(/^pull request/, "")
+            .replace(/;.*$/, "")
+            .replace(/, so .*$/, "")}: its commit ${job.commit?.slice(0, 12)} is on the branch ${job.branch}.`,
+        );
+    }
     Object.assign(job, await openOrUpdatePullRequest(octokit, job, body, { draft }));
     await this.options.store.save(job);
     // The verdict is also in the PR body: a check run GitHub refuses (permission not granted) is only logged.

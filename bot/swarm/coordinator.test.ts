@@ -69,6 +69,14 @@ async function eventually<T>(attempt: () => Promise<T>): Promise<T> {
 const claimAs = (peer: Peer, workerId = peer.node.peerId.toString()) =>
   askCoordinator(peer.node, bot.peerId, { type: "claim", worker_id: workerId });
 
+/** A claim from `peer` naming the model it runs (undefined: none). */
+const claimRunning = (peer: Peer, model?: { sha256: string; context_size: number }) =>
+  askCoordinator(peer.node, bot.peerId, {
+    type: "claim",
+    worker_id: peer.node.peerId.toString(),
+    ...(model ? { model } : {}),
+  });
+
 async function submitAs(
   peer: Peer,
   jobId: string,
@@ -198,13 +206,7 @@ describe("swarm coordinator", () => {
     coordinator.requireModel(model);
     try {
       coordinator.addJob(jobId, "named model", [task(1)]);
-      const [dave] = workers.slice(3) as [Peer];
-      const claim = (m?: { sha256: string; context_size: number }) =>
-        askCoordinator(dave.node, bot.peerId, {
-          type: "claim",
-          worker_id: dave.node.peerId.toString(),
-          ...(m ? { model: m } : {}),
-        });
+      const claim = (m?: { sha256: string; context_size: number }) => claimRunning(workers[3]!, m);
       for (const wrong of [undefined, { sha256: "d".repeat(64), context_size: 4096 }, { ...model, context_size: 8192 }])
         expect(await claim(wrong)).toMatchObject({
           type: "refused",
@@ -229,13 +231,7 @@ describe("swarm coordinator", () => {
     const [mine, theirs] = [newJobId(), newJobId()];
     try {
       coordinator.addReplicatedJob({ id: theirs, query: "pinned", tasks: [task(1)], model: pinned }, {});
-      const [dave] = workers.slice(3) as [Peer];
-      const claim = (m?: { sha256: string; context_size: number }) =>
-        askCoordinator(dave.node, bot.peerId, {
-          type: "claim",
-          worker_id: dave.node.peerId.toString(),
-          ...(m ? { model: m } : {}),
-        });
+      const claim = (m?: { sha256: string; context_size: number }) => claimRunning(workers[3]!, m);
       // The bot's model alone: the pinned job is not for it, and no other job is open.
       expect(await claim({ sha256: bots.sha256, context_size: 4096 })).toEqual({ type: "none" });
       // A model neither the bot nor any open job names is refused, with the bot's model to run.
