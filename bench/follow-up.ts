@@ -22,6 +22,8 @@ const ROUNDS = 8;
 const OWNER = "bench-org";
 const REPO = "demo";
 const INSTALLATION = 7;
+/** @octokit/plugin-throttling spaces requests that notify (comments) 3 s apart per installation. */
+const WRITE_SPACING_MS = 3_000;
 
 const task = (file: string, description: string) => ({
   id: 1,
@@ -127,7 +129,9 @@ export async function benchFollowUp(log: (line: string) => void = console.log) {
     };
     const issue = { number: 1, title: "Add a fibonacci function", body: "In Python." };
     await post("issues", { action: "labeled", label: { name: "dellm" }, issue });
-    await until("the first job's pull request", () => github.pulls.length === 1 && latestStage() === "done");
+    // The first job ended, and its last word is on the issue (a follow-up meanwhile would be refused).
+    const finishedComment = () => github.comments.some((c) => c.body.startsWith("dellm finished job"));
+    await until("the first job's pull request", () => github.pulls.length === 1 && finishedComment());
 
     const branch = simpleGit(remoteOf(OWNER, REPO));
     const head = async () => (await branch.revparse(["dellm/issue-1"])).trim();
@@ -136,6 +140,9 @@ export async function benchFollowUp(log: (line: string) => void = console.log) {
     const commitMs: number[] = [];
     const calls: number[] = [];
     for (let k = 1; k <= ROUNDS; k++) {
+      // A maintainer reads the pull request before asking: the App's write spacing per installation
+      // (3 s between comments, @octokit/plugin-throttling) has passed since the bot's last comment.
+      await new Promise((resolve) => setTimeout(resolve, WRITE_SPACING_MS + 500));
       const before = await head();
       const jobsBefore = jobCount();
       const callsBefore = totalCalls();
@@ -155,9 +162,19 @@ export async function benchFollowUp(log: (line: string) => void = console.log) {
         if ((await head()) !== before) movedAt = performance.now();
         else await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      if (!movedAt) throw new Error(`follow-up ${k} landed no commit`);
+      if (!movedAt)
+        throw new Error(
+          `follow-up ${k} landed no commit; the bot said:\n${serve.output().slice(-3_000)}\ncomments: ${JSON.stringify(github.comments.slice(-3).map((c) => c.body.slice(0, 300)))}`,
+        );
       commitMs.push(movedAt - sentAt);
-      await until("the follow-up job's end", () => jobCount() > jobsBefore && latestStage() === "done");
+      // Its end, and its last word on the issue (the next follow-up would be refused before that).
+      await until(
+        "the follow-up job's end",
+        () =>
+          jobCount() > jobsBefore &&
+          latestStage() === "done" &&
+          said().some((c) => c.body.includes(`Follow-up of @alice ("add the round-${k} module")`)),
+      );
       calls.push(totalCalls() - callsBefore);
       log(
         `[follow-up] ${k}: acknowledged in ${round(ackMs.at(-1)!)} ms, commit in ${round(commitMs.at(-1)!)} ms, ${calls.at(-1)} API calls`,

@@ -81,9 +81,9 @@ export async function startLoadGitHub(remoteOf?: (owner: string, repo: string) =
         if (!gitData.has(key)) gitData.set(key, new FakeGitData(remoteOf(owner, repo)));
         gitData
           .get(key)!
-          .answer(req.method ?? "", path, body)
+          .answer(req.method ?? "", `git/${path}`, body)
           .then(
-            (answer) => send(...answer!),
+            (answer) => send(...(answer ?? [404, { message: `the fake Git data API does not know ${route}` }])),
             (error: Error) => send(500, { message: error.message }),
           );
         return;
