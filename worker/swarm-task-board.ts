@@ -2,7 +2,8 @@
 // the pinned coordinator over the coordinator protocol; a result travels as a DHT record signed by
 // this worker, which the coordinator stores in the DHT once it accepts it. A claim waits at the coordinator until a task is ready (long
 // poll); gossipsub announcements (checked to come from the coordinator) wake a worker that is
-// between claims, e.g. after the coordinator was unreachable. A grant that names a repository
+// between claims, e.g. after the coordinator was unreachable (claims then back off). The granted task
+// is read from its bot-signed DHT record (worker/task-record.ts). A grant that names a repository
 // snapshot gets it laid into the work item (fetched once per hash, worker/snapshot-fetcher.ts), so the
 // task is tested inside the repository; a snapshot that cannot be had intact makes the worker leave
 // the job: the lease is released, the reason reported, and later grants of that job handed back.

@@ -294,6 +294,23 @@ describe("GitHub App webhooks: follow-up instructions", () => {
     expect(comments.bodies[0]).toMatch(/@mallory only people with write access to this repository can run `\/dellm`/);
     expect(comments.bodies[1]).toMatch(/@alice that instruction has 5\d{3} characters; dellm takes at most 4000\./);
   });
+
+  it("acts on a comment once, as written: editing or deleting it afterwards starts, changes or stops nothing", async () => {
+    const comments = captureComments();
+    for (const action of ["edited", "deleted"])
+      await server.deliver("issue_comment", {
+        ...commentPayload("/dellm make the greeting configurable", "alice", 12),
+        action,
+        ...(action === "edited" ? { changes: { body: { from: "/dellm stop" } } } : {}),
+      });
+    await server.deliver("issue_comment", {
+      ...commentPayload("/dellm stop", "alice", 12),
+      action: "edited",
+      changes: { body: { from: "/dellm make the greeting configurable" } },
+    });
+    expect([...followUps, ...retries, ...stops, ...starts]).toEqual([]);
+    expect(comments.bodies).toEqual([]);
+  });
 });
 
 describe("GitHub App webhooks, answers to the planner's questions (issue 24)", () => {
