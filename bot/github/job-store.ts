@@ -244,6 +244,55 @@ export class GitHubJobStore {
     )[0];
   }
 
+  /**
+   * Hold a follow-up request until the issue's running job ends (kept across restarts); returns how
+   * many are held for the issue now, this one included.
+   */
+  holdFollowUp(owner: string, repo: string, issueNumber: number, request: unknown): number {
+    this.statement(
+      "INSERT INTO held_follow_ups (owner, repo, issue_number, request, received_at) VALUES (?, ?, ?, ?, ?)",
+    ).run(owner, repo, issueNumber, JSON.stringify(request), this.now() / 1000);
+    return this.heldCount(owner, repo, issueNumber);
+  }
+
+  /** The oldest follow-up held for the issue, taken off the list; undefined when none is held. */
+  takeHeldFollowUp(owner: string, repo: string, issueNumber: number): unknown {
+    const row = this.statement(
+      "SELECT id, request FROM held_follow_ups WHERE owner = ? AND repo = ? AND issue_number = ? ORDER BY id LIMIT 1",
+    ).get(owner, repo, issueNumber) as { id: number; request: string } | undefined;
+    if (!row) return undefined;
+    this.statement("DELETE FROM held_follow_ups WHERE id = ?").run(row.id);
+    return JSON.parse(row.request) as unknown;
+  }
+
+  /** Drop the follow-ups held for the issue (`/dellm stop`); returns how many there were. */
+  dropHeldFollowUps(owner: string, repo: string, issueNumber: number): number {
+    return Number(
+      this.statement("DELETE FROM held_follow_ups WHERE owner = ? AND repo = ? AND issue_number = ?").run(
+        owner,
+        repo,
+        issueNumber,
+      ).changes,
+    );
+  }
+
+  /** The issues with follow-ups held (a restarted bot starts them once their issue is free). */
+  heldFollowUpIssues(): { owner: string; repo: string; issue_number: number }[] {
+    return this.statement(
+      "SELECT DISTINCT owner, repo, issue_number FROM held_follow_ups ORDER BY owner, repo, issue_number",
+    ).all() as { owner: string; repo: string; issue_number: number }[];
+  }
+
+  private heldCount(owner: string, repo: string, issueNumber: number): number {
+    return Number(
+      (
+        this.statement(
+          "SELECT COUNT(*) AS n FROM held_follow_ups WHERE owner = ? AND repo = ? AND issue_number = ?",
+        ).get(owner, repo, issueNumber) as { n: number }
+      ).n,
+    );
+  }
+
   private write(sql: string, job: GitHubJob): number | bigint {
     const { id, owner, repo, issue_number, pr_number, stage, created_at, updated_at } = job;
     return this.statement(sql).run(

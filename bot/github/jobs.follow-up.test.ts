@@ -13,6 +13,18 @@ import { Planner } from "../pipeline/planner.js";
 
 const fixture = jobsFixture({ prefix: "dellm-follow-up-" });
 
+/** `attempt`'s value once it stops throwing (every 100 ms, for up to 30 s). */
+async function eventually<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (tries >= 300) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 describe("a follow-up instruction", () => {
   it("lands one more commit on the same branch and PR, planned with the issue's discussion and the PR's diff", async () => {
     const comments = captureComments();
@@ -177,6 +189,68 @@ describe("a follow-up instruction", () => {
       `While this job ran, pull request #12 was merged: its commit ${followUp.commit!.slice(0, 12)} is on the branch dellm/issue-7.`,
     );
     expect(comments.bodies.at(-1)).toContain("pull request #12 was merged");
+  }, 60_000);
+
+  it("asked while a job runs on the issue: queued and said, started when that job ends, on top of it; held across a restart", async () => {
+    captureComments();
+    pullRequestApi();
+    nock(API)
+      .persist()
+      .get(/^\/repos\/octo\/demo\/issues\/\d+\/comments/)
+      .query(true)
+      .reply(200, []);
+    const model = new ScriptedCodeModel([
+      // "farewell" first: the second follow-up's prompt shows the PR's diff, greeting.py included.
+      { kind: "decompose", when: "farewell", reply: JSON.stringify([jobTask(1, "farewell.py")]) },
+      { kind: "decompose", when: "greeting", reply: JSON.stringify([jobTask(1, "greeting.py")]) },
+      { kind: "decompose", reply: JSON.stringify([jobTask(1, "core.py")]) },
+      { kind: "summary", reply: "Done." },
+    ]);
+    // The first job plans only once the gate opens: the follow-up arrives while it runs.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const planner = async () => {
+      await gate;
+      return new Planner(model, { retries: 1 });
+    };
+    const bot = fixture.githubJobs({ planner });
+    const started = await bot.start(issueRequest());
+    const asked = await bot.followUp(followUpRequest("add a greeting module", { number: 7, requestedBy: "bob" }));
+    expect(asked).toEqual({
+      started: false,
+      queued: true,
+      reason: expect.stringMatching(
+        /^@bob your follow-up is queued: it starts when dellm job `job-[^`]+` for #7 ends\./,
+      ),
+    });
+    open();
+    const first = await settled(started, bot);
+    expect(first.stage).toBe("done");
+    // Started by the first job's end, on its branch and PR.
+    const followUp = await eventually(async () => {
+      const latest = await fixture.store.latestFor("octo", "demo", 7);
+      if (latest?.follow_up === undefined || latest.stage !== "done") throw new Error("not yet");
+      return latest;
+    });
+    expect(followUp).toMatchObject({ retry_of: first.id, branch: first.branch, follow_up: { by: "bob" } });
+    expect((await simpleGit(fixture.remote).revparse([`${followUp.commit}^`])).trim()).toBe(first.commit);
+
+    // Held on disk: a bot that restarts with a follow-up held starts it (its issue is free).
+    fixture.store.holdFollowUp(
+      "octo",
+      "demo",
+      7,
+      followUpRequest("add a farewell module", { number: 7, requestedBy: "carol" }),
+    );
+    const restarted = fixture.githubJobs({ planner: async () => new Planner(model, { retries: 1 }) });
+    await restarted.resume();
+    const held = await eventually(async () => {
+      const latest = await fixture.store.latestFor("octo", "demo", 7);
+      if (latest?.follow_up?.by !== "carol" || latest.stage !== "done") throw new Error("not yet");
+      return latest;
+    });
+    expect(held.files.map((f) => f.path)).toContain("app/farewell.py");
+    expect(fixture.store.takeHeldFollowUp("octo", "demo", 7)).toBeUndefined();
   }, 60_000);
 
   it("is refused where the issue has no dellm job yet, naming the label", async () => {

@@ -126,7 +126,8 @@ export interface StopRequest {
   requestedBy: string;
 }
 
-export type StartOutcome = { started: true; jobId: string } | { started: false; reason: string };
+/** `queued`: not started yet, but held to start later (a follow-up behind the issue's running job); `reason` says so. */
+export type StartOutcome = { started: true; jobId: string } | { started: false; reason: string; queued?: true };
 export type StopOutcome = { stopped: true; jobId: string } | { stopped: false; reason: string };
 
 /** What the webhook handlers need from the job side (tests may stand in for it). */
@@ -286,6 +287,19 @@ export class GitHubJobs implements JobStarter {
         started: false,
         reason: `there is no dellm pull request for #${request.number} yet; add the \`${request.settings.label}\` label to the issue to start one.`,
       };
+    // A job runs (or waits its turn) on the issue: the follow-up is held, on disk, and starts when
+    // that job ends, on top of what it did.
+    const key = issueKey(latest.owner, latest.repo, latest.issue_number);
+    const running = this.jobOfIssue.get(key);
+    if (running) {
+      const held = this.options.store.holdFollowUp(latest.owner, latest.repo, latest.issue_number, request);
+      this.log(`[github] follow-up of @${request.requestedBy} on #${latest.issue_number} held behind job ${running}`);
+      return {
+        started: false,
+        queued: true,
+        reason: `@${request.requestedBy} your follow-up is queued: it starts when dellm job \`${running}\` for #${latest.issue_number} ends${held > 1 ? ` (${held} follow-ups are waiting, in order)` : ""}. \`/dellm stop\` stops that job and drops what waits.`,
+      };
+    }
     // A merged or closed pull request, or a deleted branch: nothing to land the commit on.
     if (latest.pr_number !== undefined) {
       const problem = await followUpProblem(
@@ -329,6 +343,9 @@ export class GitHubJobs implements JobStarter {
       this.enqueue(job, key, true);
     }
     this.pump();
+    // Follow-ups held behind jobs that ended while the bot was down start now.
+    for (const { owner, repo, issue_number } of this.options.store.heldFollowUpIssues())
+      await this.startHeldFollowUp(owner, repo, issue_number);
     if (waitingForAnswers.length) await this.expireWaiting();
     this.sweep ??= setInterval(
       () => void this.expireWaiting(),
@@ -460,6 +477,11 @@ export class GitHubJobs implements JobStarter {
 
   async stopJob(request: StopRequest): Promise<StopOutcome> {
     const latest = await this.options.store.latestFor(request.owner, request.repo, request.number);
+    // Stop means stop: follow-ups held behind the job go too.
+    if (latest) {
+      const dropped = this.options.store.dropHeldFollowUps(latest.owner, latest.repo, latest.issue_number);
+      if (dropped) this.log(`[github] ${dropped} follow-up(s) held on #${latest.issue_number} dropped by /dellm stop`);
+    }
     const id = latest && this.jobOfIssue.get(issueKey(latest.owner, latest.repo, latest.issue_number));
     if (!id && latest?.stage === "waiting_for_answers") return this.stopWaiting(latest, request.requestedBy);
     if (!id) return { stopped: false, reason: `no dellm job is queued or running for #${request.number}.` };
@@ -482,6 +504,36 @@ export class GitHubJobs implements JobStarter {
     this.log(`[github] job ${id} stopped by @${request.requestedBy}`);
     control.abort(new Error(`stopped by @${request.requestedBy}`));
     return { stopped: true, jobId: id };
+  }
+
+  /**
+   * Start the oldest follow-up held for the issue (its job ended, or the bot restarted). One that
+   * cannot start now (its pull request merged meanwhile, say) is answered on the issue, and the next
+   * held one is tried.
+   */
+  private async startHeldFollowUp(owner: string, repo: string, issueNumber: number): Promise<void> {
+    if (this.busy.has(issueKey(owner, repo, issueNumber))) return;
+    const request = this.options.store.takeHeldFollowUp(owner, repo, issueNumber) as FollowUpRequest | undefined;
+    if (!request) return;
+    const outcome = await this.followUp(request).catch((error: Error): StartOutcome => ({
+      started: false,
+      reason: error.message,
+    }));
+    if (outcome.started || outcome.queued) return;
+    try {
+      const octokit = await this.options.auth(request.installationId);
+      await octokit.rest.issues.createComment({
+        owner,
+        repo,
+        issue_number: issueNumber,
+        body: `dellm did not start the follow-up @${request.requestedBy} asked for while a job ran: ${outcome.reason}`,
+      });
+    } catch (error) {
+      this.log(
+        `[github] could not say why a held follow-up on #${issueNumber} did not start: ${(error as Error).message}`,
+      );
+    }
+    await this.startHeldFollowUp(owner, repo, issueNumber);
   }
 
   /** `/dellm stop` on a job waiting for answers: it ends there (nothing had run; `/dellm retry` plans again). */
@@ -619,6 +671,8 @@ export class GitHubJobs implements JobStarter {
     if (this.jobOfIssue.get(key) === job.id) {
       this.jobOfIssue.delete(key);
       this.busy.delete(key);
+      // A follow-up held behind this job starts now, on top of what it did.
+      void this.startHeldFollowUp(job.owner, job.repo, job.issue_number);
     }
     const end = this.ends.get(job.id);
     this.ends.delete(job.id);

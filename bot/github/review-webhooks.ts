@@ -156,7 +156,7 @@ export function onReviews(app: Probot, jobs: JobStarter, firstTime: FirstTime): 
       reviewComments: taken,
     });
     if (outcome.started) return;
-    const refusal = `dellm did not start: ${outcome.reason}`;
+    const refusal = outcome.queued ? outcome.reason : `dellm did not start: ${outcome.reason}`;
     for (const comment of asked.filter((c) => taken.some((t) => t.id === c.id))) await reply(comment, refusal);
     if (instruction !== undefined) await onPullRequest(refusal);
   }

@@ -295,6 +295,24 @@ describe("GitHub App webhooks: follow-up instructions", () => {
     expect(comments.bodies[1]).toMatch(/@alice that instruction has 5\d{3} characters; dellm takes at most 4000\./);
   });
 
+  it("says a follow-up the job side queued as it is, not as a refusal", async () => {
+    installationTokens();
+    permission("alice", "write");
+    settingsFile(null);
+    const comments = captureComments();
+    answer = {
+      started: false,
+      queued: true,
+      reason: "@alice your follow-up is queued: it starts when dellm job `job-x` for #7 ends.",
+    };
+    try {
+      await server.deliver("issue_comment", commentPayload("/dellm make the greeting configurable", "alice"));
+    } finally {
+      answer = { started: true, jobId: "job-test-123456" };
+    }
+    expect(comments.bodies).toEqual(["@alice your follow-up is queued: it starts when dellm job `job-x` for #7 ends."]);
+  });
+
   it("acts on a comment once, as written: editing or deleting it afterwards starts, changes or stops nothing", async () => {
     const comments = captureComments();
     for (const action of ["edited", "deleted"])

@@ -197,7 +197,7 @@ function onIssue(
       return undefined;
     },
     async replyIfRefused(outcome: StartOutcome): Promise<void> {
-      if (!outcome.started) await say(`dellm did not start: ${outcome.reason}`);
+      if (!outcome.started) await say(outcome.queued ? outcome.reason : `dellm did not start: ${outcome.reason}`);
     },
   };
 }

@@ -54,6 +54,18 @@ const MIGRATIONS: Migration[] = [
       CREATE INDEX jobs_by_pull_request ON jobs (owner, repo, pr_number) WHERE pr_number IS NOT NULL;
       CREATE INDEX jobs_active ON jobs (created_at) WHERE stage NOT IN ('done', 'failed');
       CREATE INDEX jobs_finished ON jobs (updated_at) WHERE stage IN ('done', 'failed')`),
+  // 4: follow-ups asked for while a job ran on the same issue, held until it ends (issue 24).
+  (db) =>
+    db.exec(`
+      CREATE TABLE held_follow_ups (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        owner TEXT NOT NULL,
+        repo TEXT NOT NULL,
+        issue_number INTEGER NOT NULL,
+        request TEXT NOT NULL,
+        received_at REAL NOT NULL
+      );
+      CREATE INDEX held_follow_ups_by_issue ON held_follow_ups (owner, repo, issue_number, id)`),
 ];
 
 /** Where the bot's database lives in its state folder. */
