@@ -38,6 +38,9 @@ describe("pull request body", () => {
       notes: ["The bot restarted once."],
     });
     expect(body.startsWith("Closes #7\n\nAdded a and b.\n\n### Files\n")).toBe(true);
+    // How to ask for changes, and that nothing else is acted on.
+    expect(body).toContain("To change something, comment `/dellm <what to change>` here, or in review comments");
+    expect(body).toContain("comments without `/dellm`, reviews included, are never acted on");
     const rows = body.split("\n").filter((l) => l.startsWith("| `"));
     expect(rows).toEqual([
       "| `a.py` | 1 | `w1` | 2 | 0 | 1 | created | ✅ passed | not checked |",

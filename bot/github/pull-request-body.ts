@@ -73,7 +73,7 @@ export function pullRequestBody({
     ...(notes.length ? ["", "### Notes", "", ...notes.map((n) => `- ${markdownInline(n)}`)] : []),
     "",
     "---",
-    `dellm job \`${jobId}\`${plannerModel ? `, planned by ${codeSpanCell(plannerModel)}` : ""}. Failed or missing tasks can be re-run with a \`/dellm retry\` comment on the issue or here.`,
+    `dellm job \`${jobId}\`${plannerModel ? `, planned by ${codeSpanCell(plannerModel)}` : ""}. Failed or missing tasks can be re-run with a \`/dellm retry\` comment on the issue or here. To change something, comment \`/dellm <what to change>\` here, or in review comments on the lines it is about (write access); comments without \`/dellm\`, reviews included, are never acted on.`,
   ];
   const regressionLogs = (repositoryTests?.regressions ?? []).map(
     (r) =>
