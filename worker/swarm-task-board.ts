@@ -219,8 +219,9 @@ export class SwarmTaskBoard implements TaskBoard {
     }
     if (response.type !== "granted") throw new Error(`coordinator refused the claim: ${describe(response)}`);
     this.holdLease(response.job_id, response.task_id, response.lease_id, response.expires_at);
-    const task = this.leftJobs.has(response.job_id) ? response.task : await this.grantedTask(response, signal);
-    const unsafe = this.leftJobs.has(response.job_id)
+    const alreadyLeft = this.leftJobs.has(response.job_id);
+    const task = alreadyLeft ? response.task : await this.grantedTask(response, signal);
+    const unsafe = alreadyLeft
       ? undefined
       : (grantPathProblem({ ...response, task }) ?? grantModelProblem(response, this.model));
     if (unsafe) {

@@ -95,8 +95,6 @@ describe("a follow-up instruction", () => {
       "POST git/trees 201",
       "POST git/commits 201",
       "PATCH git/refs/heads/dellm/issue-7 200",
-      // Delivered: still open, still there (else the issue is told).
-      "GET git/ref/heads/dellm/issue-7 200",
     ]);
     expect(fixture.gitData.of("trees")[1]!.body.base_tree).toBe(
       (await git.revparse([`${first.commit}^{tree}`])).trim(),

@@ -12,7 +12,7 @@ import type { RepositoryView } from "../../shared/sandbox/task-run.js";
 import { repositoryViewAt } from "../pipeline/repository-view.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import { pinnedModel, refusedBySettings, type AppSettings } from "./app-settings.js";
-import { CLOSED_MEANWHILE, followUpProblem } from "./pull-request-state.js";
+import { CLOSED_MEANWHILE, followUpProblem, pullRequestEnded } from "./pull-request-state.js";
 import { fileReports } from "./file-reports.js";
 import { Checkout, githubRemote, type RemoteUrl } from "./checkout.js";
 import { publishCommits } from "./api-commits.js";
@@ -1097,18 +1097,10 @@ export class GitHubJobs implements JobStarter {
     // A follow-up whose pull request was merged or closed while it ran: the commit is on the branch
     // all the same, and the issue is told where.
     if (job.follow_up && job.pr_number !== undefined) {
-      const meanwhile = await followUpProblem(
-        octokit,
-        { ...job, pr_number: job.pr_number },
-        job.settings.label,
-        this.log,
-      );
-      if (meanwhile?.startsWith("pull request"))
+      const ended = await pullRequestEnded(octokit, { ...job, pr_number: job.pr_number }, this.log);
+      if (ended)
         job.notes.push(
-          `${CLOSED_MEANWHILE}${meanwhile
-            .replace(/^pull request/, "")
-            .replace(/;.*$/, "")
-            .replace(/, so .*$/, "")}: its commit ${job.commit?.slice(0, 12)} is on the branch ${job.branch}.`,
+          `${CLOSED_MEANWHILE} #${job.pr_number} was ${ended}: its commit ${job.commit?.slice(0, 12)} is on the branch ${job.branch}.`,
         );
     }
     Object.assign(job, await openOrUpdatePullRequest(octokit, job, body, { draft }));

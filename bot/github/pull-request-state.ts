@@ -16,6 +16,22 @@ export interface PullRequestPlace {
   issue_number: number;
 }
 
+/** Whether the pull request was merged or closed, or undefined when it is open (or GitHub did not say). */
+export async function pullRequestEnded(
+  octokit: Octokit,
+  place: Pick<PullRequestPlace, "owner" | "repo" | "pr_number">,
+  log: (line: string) => void,
+): Promise<"merged" | "closed" | undefined> {
+  const { owner, repo, pr_number } = place;
+  try {
+    const { data: pull } = await octokit.rest.pulls.get({ owner, repo, pull_number: pr_number });
+    return pull.merged ? "merged" : pull.state === "closed" ? "closed" : undefined;
+  } catch (error) {
+    log(`[github] could not read pull request #${pr_number} of ${owner}/${repo}: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
 /** Why a follow-up cannot land on this pull request now, or undefined when it can (or GitHub did not say). */
 export async function followUpProblem(
   octokit: Octokit,
@@ -25,15 +41,10 @@ export async function followUpProblem(
 ): Promise<string | undefined> {
   const { owner, repo, pr_number, branch, issue_number } = place;
   const again = `add the \`${label}\` label to #${issue_number} again for a new pull request`;
-  try {
-    const { data: pull } = await octokit.rest.pulls.get({ owner, repo, pull_number: pr_number });
-    if (pull.merged)
-      return `pull request #${pr_number} was merged, so a follow-up would land on a branch nobody reviews; ${again}.`;
-    if (pull.state === "closed") return `pull request #${pr_number} is closed; reopen it and ask again, or ${again}.`;
-  } catch (error) {
-    log(`[github] could not read pull request #${pr_number} of ${owner}/${repo}: ${(error as Error).message}`);
-    return undefined;
-  }
+  const ended = await pullRequestEnded(octokit, place, log);
+  if (ended === "merged")
+    return `pull request #${pr_number} was merged, so a follow-up would land on a branch nobody reviews; ${again}.`;
+  if (ended === "closed") return `pull request #${pr_number} is closed; reopen it and ask again, or ${again}.`;
   try {
     await octokit.rest.git.getRef({ owner, repo, ref: `heads/${branch}` });
   } catch (error) {
