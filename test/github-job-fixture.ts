@@ -1,7 +1,8 @@
 // A small valid GitHub App job for tests of the job store, its import and pruning, and the tasks and
 // file-table rows jobs are made of.
 import { DEFAULT_SETTINGS } from "../bot/github/app-settings.js";
-import type { FileReport, GitHubJob } from "../bot/github/job-store.js";
+import type { FileReport } from "../bot/engine/job-record.js";
+import type { GitHubJob } from "../bot/github/job-store.js";
 import type { Task } from "../shared/schemas.js";
 
 /** Job `id` for issue `issue` of octo/demo, created (and last updated) at `created` seconds; done unless `over` says. */

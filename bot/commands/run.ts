@@ -1,7 +1,6 @@
 // `dellm run "<request>" --repo <path> [--swarm]`: the whole pipeline with progress, its workers
 // in this process or (--swarm) volunteers' dellm-worker processes.
 import { join } from "node:path";
-import { repositoryRegressed } from "../pipeline/repository-check.js";
 import { z } from "zod";
 import { readCommandLine } from "../../shared/command-line.js";
 import type { DellmEnv } from "../../shared/config.js";
@@ -216,12 +215,7 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
     });
     log("");
     log(outcome.summary);
-    const allPassed =
-      outcome.missing.length === 0 &&
-      outcome.merge.skipped.length === 0 &&
-      outcome.merge.written.every((f) => f.testPassed) &&
-      !repositoryRegressed(outcome.repositoryTests);
-    return allPassed ? 0 : 2;
+    return outcome.passed ? 0 : 2;
   } finally {
     await coordinator?.stop();
     await model?.dispose();

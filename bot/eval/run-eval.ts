@@ -64,7 +64,7 @@ export async function runPipelineIssue(issue: EvalIssue, run: PipelineRun): Prom
         if (event.kind === "planning") jobId = event.job.id;
       },
     });
-    const files = await filesOnBranch(repo, outcome.merge.commit ? outcome.merge.branch : null);
+    const files = await filesOnBranch(repo, outcome.job.commit ? outcome.job.branch : null);
     const hidden = await hiddenTests(run.sandbox, files, issue);
     const repository = await repositoryTests(run.sandbox, files, issue);
     const results = [...outcome.results.values()];

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { githubJob } from "../../test/github-job-fixture.js";
 import { bounded, deliveredOutput, endedOutput, MAX_OUTPUT_CHARS, progressOutput } from "./check-run-output.js";
-import type { FileReport } from "./job-store.js";
+import type { FileReport } from "../engine/job-record.js";
 
 const file = (path: string, passed: boolean): FileReport => ({
   task_id: 1,

@@ -137,19 +137,6 @@ export class Checkout {
     await this.git.raw(["update-ref", "--no-deref", `refs/heads/${branch}`, commit]);
   }
 
-  /** Drop a local branch (a repair round merges the job's branch again); a missing one is fine. */
-  async deleteLocalBranch(branch: string): Promise<void> {
-    await this.git.raw(["branch", "-D", "--", branch]).catch(() => undefined);
-  }
-
-  /** Whether the default branch already has this file (the PR table says "modified" then). */
-  async baseHas(path: string): Promise<boolean> {
-    return this.git.raw(["cat-file", "-e", "--end-of-options", `${this.baseBranch}:${path}`]).then(
-      () => true,
-      () => false,
-    );
-  }
-
   /**
    * Push the local branch. `expected` is the commit the remote branch must be at (null: it must not
    * exist), so a branch somebody else moved meanwhile is never overwritten. The App no longer pushes:

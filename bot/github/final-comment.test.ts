@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { fileReport } from "../../test/github-job-fixture.js";
 import { RepositoryTestsSchema, type RepositoryTests } from "../pipeline/repository-check.js";
 import { finalCommentBody, MAX_NAMED_TESTS } from "./final-comment.js";
-import type { FileReport, GitHubJob } from "./job-store.js";
+import type { FileReport } from "../engine/job-record.js";
+import type { GitHubJob } from "./job-store.js";
 
 const file = (over: Partial<FileReport> = {}): FileReport => fileReport(1, "shop/models.py", { worker: "w1", ...over });
 const job = (files: FileReport[], repository?: Partial<RepositoryTests>) =>

@@ -2,7 +2,8 @@
 // setup, which volunteers take its tasks (they choose to run setup, and to lend it their network).
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS, type AppSettings } from "./app-settings.js";
-import { explain, NoResultsError } from "./job-failures.js";
+import { explain } from "./job-failures.js";
+import { NoResultsError } from "../engine/no-results.js";
 import type { GitHubJob } from "./job-store.js";
 
 const hint = "dellm-worker --bootstrap /ip4/203.0.113.7/tcp/4001/p2p/12D3KooWabc --coordinator 12D3KooWabc";

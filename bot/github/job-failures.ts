@@ -8,16 +8,7 @@ import { ClaudeSetupError } from "../pipeline/claude-models.js";
 import { SetupFailedError } from "../../shared/sandbox/setup-image.js";
 import { explainSetupFailure } from "./job-setup.js";
 import { rateLimited } from "./octokit-limits.js";
-
-/** No volunteer sent anything usable in time. */
-export class NoResultsError extends Error {
-  override name = "NoResultsError";
-}
-
-/** A private repository's job that no trusted worker took in time. */
-export class NoTrustedResultsError extends NoResultsError {
-  override name = "NoTrustedResultsError";
-}
+import { NoResultsError, NoTrustedResultsError } from "../engine/no-results.js";
 
 /** What failed, in words a person on the issue can act on. */
 export function explain(error: unknown, job: GitHubJob, joinHint: string | undefined): string {

@@ -4,25 +4,10 @@
 // returns (one commit, the WAL synced: synchronous=FULL). Job files of older bots: job-import.ts.
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { z } from "zod";
-import { GenerationStatusSchema } from "../../shared/model/answer-transcript.js";
-import { JobIdSchema, LIMITS, ResultSchema, TaskSchema, TestVerdictSchema, type JobId } from "../../shared/schemas.js";
+import { JobIdSchema, LIMITS, type JobId } from "../../shared/schemas.js";
 import { openStateDatabase } from "../state/database.js";
-import { AppSettingsSchema } from "./app-settings.js";
-import { RepositoryTestsSchema } from "../pipeline/repository-check.js";
+import { JobRecordSchema } from "../engine/job-record.js";
 import { MAX_QUESTION_CHARS, MAX_QUESTIONS } from "../pipeline/planner.js";
-
-export const JobStageSchema = z.enum([
-  "queued",
-  "planning",
-  /** The planner asked clarifying questions on the issue; the job waits for the author's or a writer's reply. */
-  "waiting_for_answers",
-  "distributing",
-  "merging",
-  "pushing",
-  "done",
-  "failed",
-]);
-export type JobStage = z.infer<typeof JobStageSchema>;
 
 /** The longest `/dellm <instruction>` taken; a longer one is refused with this number. */
 export const MAX_INSTRUCTION_CHARS = 4_000;
@@ -70,31 +55,8 @@ export const QuestionRoundSchema = z.object({
 });
 export type QuestionRound = z.infer<typeof QuestionRoundSchema>;
 
-/** One row of the pull request's table. */
-export const FileReportSchema = z.object({
-  task_id: z.number().int().positive(),
-  path: z.string(),
-  worker: z.string().nullable(),
-  tests_passed: z.number().int().nonnegative(),
-  tests_failed: z.number().int().nonnegative(),
-  attempts: z.number().int().nonnegative(),
-  /** Against the repository's base branch; "not written" carries the reason. */
-  change: z.enum(["created", "modified", "not written"]),
-  passed: z.boolean(),
-  reason: z.string().optional(),
-  /** Test output of a failure, shortened. */
-  log: z.string().optional(),
-  /** How the file's tests ended when not simply passed or failed (tampering, no verdict, timed out…). */
-  verdict: TestVerdictSchema.optional(),
-  /** The repository's test files that ran with this file (they import it). */
-  repository_tests: z.array(z.string()).optional(),
-  /** Whether the file was shown to be the named model's own answer (absent: jobs saved before). */
-  generation: GenerationStatusSchema.optional(),
-});
-export type FileReport = z.infer<typeof FileReportSchema>;
-
-export const GitHubJobSchema = z.object({
-  id: JobIdSchema,
+/** The engine's record (bot/engine/job-record.ts) and who asked where. */
+export const GitHubJobSchema = JobRecordSchema.extend({
   /** The job whose failed and missing tasks this one re-runs. */
   retry_of: JobIdSchema.optional(),
   owner: z.string().min(1),
@@ -106,38 +68,12 @@ export const GitHubJobSchema = z.object({
   requested_by: z.string(),
   /** Who opened the issue (they may answer the planner's questions); absent in jobs saved before it was recorded. */
   issue_author: z.string().optional(),
-  settings: AppSettingsSchema,
-  /** The repository is private: its tasks go only to DELLM_TRUSTED_WORKERS. Absent in jobs saved before it was recorded (public then). */
-  private: z.boolean().optional(),
-  stage: JobStageSchema,
-  /** The stage a failed job stopped in. */
-  failed_in: JobStageSchema.optional(),
-  tasks: z.array(TaskSchema),
-  /** Task ids this job hands out; absent = all (a retry lists the failed and missing ones). */
-  rerun: z.array(z.number().int().positive()).optional(),
-  /** Results in hand: kept from the job retried, then those collected. */
-  results: z.array(ResultSchema),
-  branch: z.string().min(1),
-  base_branch: z.string().optional(),
-  commit: z.string().optional(),
   pr_number: z.number().int().positive().optional(),
   pr_url: z.string().optional(),
   /** The issue comment that shows this job's progress. */
   comment_id: z.number().int().positive().optional(),
   /** The job's `dellm` check run and the commit it is on: a restarted bot goes on updating it. */
   check_run: z.object({ id: z.number().int().positive(), head_sha: z.string().min(1) }).optional(),
-  files: z.array(FileReportSchema),
-  summary: z.string().optional(),
-  /** Which model planned: a Claude model id, or "local (<GGUF>)". Absent in jobs saved before it was recorded. */
-  planner_model: z.string().optional(),
-  notes: z.array(z.string()),
-  /** The repository's own tests on the base commit and on the result, compared (absent until merged). */
-  repository_tests: RepositoryTestsSchema.optional(),
-  /** Repair rounds run for repository-test regressions (integration_repairs bounds them). */
-  repair_rounds: z.number().int().nonnegative().optional(),
-  /** Tasks handed back to the swarm in the repair round under way. */
-  repairing: z.array(z.number().int().positive()).optional(),
-  error: z.string().optional(),
   /** Who stopped the job with `/dellm stop` (it is then failed, its results kept for `/dellm retry`). */
   stopped_by: z.string().optional(),
   /**
@@ -154,8 +90,6 @@ export const GitHubJobSchema = z.object({
     .optional(),
   /** Clarifying questions asked on the issue and their answers, oldest first (issue 24). */
   questions: z.array(QuestionRoundSchema).max(MAX_QUESTION_ROUNDS).optional(),
-  created_at: z.number(),
-  updated_at: z.number(),
 });
 export type GitHubJob = z.infer<typeof GitHubJobSchema>;
 

@@ -6,14 +6,11 @@
 // off the queue or stops it where it stands.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Result, TestResult } from "../../shared/schemas.js";
+import type { Result } from "../../shared/schemas.js";
 import type { GenerationStatus } from "../../shared/model/answer-transcript.js";
-import type { RepositoryView } from "../../shared/sandbox/task-run.js";
-import { repositoryViewAt } from "../pipeline/repository-view.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
-import { pinnedModel, refusedBySettings, type AppSettings } from "./app-settings.js";
+import type { AppSettings } from "./app-settings.js";
 import { CLOSED_MEANWHILE, followUpProblem, pullRequestEnded } from "./pull-request-state.js";
-import { fileReports } from "./file-reports.js";
 import { Checkout, githubRemote, type RemoteUrl } from "./checkout.js";
 import { publishCommits } from "./api-commits.js";
 import {
@@ -33,14 +30,14 @@ import { LiveComment, type Octokit, type QueuePlace } from "./job-comment.js";
 import { JobQueue } from "./job-queue.js";
 import { markStopped, stopReport } from "./job-stop.js";
 import { DEFAULT_MAX_JOBS } from "../../shared/config.js";
-import { explain, NoResultsError, NoTrustedResultsError } from "./job-failures.js";
-import { jobSetupImage, setupFailureDetails, setupNote } from "./job-setup.js";
+import { explain } from "./job-failures.js";
+import { setupFailureDetails } from "./job-setup.js";
 import { SetupImages } from "../../shared/sandbox/setup-image.js";
-import { collectVerified } from "../pipeline/collect.js";
-import type { Distribution, JobEvent } from "../pipeline/distribution.js";
-import { mergeResults } from "../pipeline/merger.js";
+import type { Distribution } from "../pipeline/distribution.js";
+import { JobEngine, type JobDelivery, type JobRun } from "../engine/job-engine.js";
+import { runningTaskIds } from "../engine/job-record.js";
+import { JobWorkspace } from "../engine/job-workspace.js";
 import { repositoryRegressed } from "../pipeline/repository-check.js";
-import { checkJobRepository, withRepositoryTests } from "./job-repository-check.js";
 import { ClarificationNeeded, issueRequest, type Planner } from "../pipeline/planner.js";
 import { summarizeProblems } from "../pipeline/plan-validation.js";
 import { clarificationText } from "../../shared/prompts.js";
@@ -51,8 +48,6 @@ import { NO_MODEL_TO_CHECK, type GenerationVerifier } from "../pipeline/generati
 import type { Reputation } from "../swarm/reputation.js";
 import { markdownInline } from "./markdown-text.js";
 import { repositoryContext, withCurrentContent, withRepositoryInstructions } from "../pipeline/repo-context.js";
-import { summarizeJob } from "../pipeline/summarize.js";
-import { keepBetterResults } from "../pipeline/repair-round.js";
 
 /** Issue bodies beyond this are cut before planning (and the cut is noted). */
 const MAX_ISSUE_CHARS = 16_000;
@@ -217,10 +212,8 @@ export class GitHubJobs implements JobStarter {
   private readonly ends = new Map<string, Deferred<GitHubJob>>();
   private readonly stopping = new AbortController();
   private readonly log: (line: string) => void;
-  /** The repository's test runs on base commits, reused by repair rounds. */
-  private readonly baselines = new Map<string, TestResult>();
-  /** Each running job's repository snapshot (read once per run). */
-  private readonly views = new Map<string, { view: RepositoryView | undefined }>();
+  /** Runs each job's stages (the same engine as `dellm run`'s). */
+  private readonly engine: JobEngine;
 
   private readonly setupImages: SetupImages;
   private readonly now: () => number;
@@ -234,6 +227,18 @@ export class GitHubJobs implements JobStarter {
     this.questionWaitMs = options.questionWaitMs ?? DEFAULT_QUESTION_WAIT_MS;
     this.setupImages = options.setupImages ?? new SetupImages();
     this.queue = new JobQueue(options.maxJobs ?? DEFAULT_MAX_JOBS);
+    this.engine = new JobEngine({
+      planner: options.planner,
+      distribution: options.distribution,
+      verifier: options.verifier,
+      generation: options.generation,
+      unchecked: `${NO_MODEL_TO_CHECK} (DELLM_CHECK_MODEL)`,
+      volunteerCheck: options.volunteerCheck,
+      reputation: options.reputation,
+      repositorySandbox: options.repositorySandbox,
+      setupImages: this.setupImages,
+      setupNetwork: options.setupNetwork,
+    });
   }
 
   counts(): QueueCounts {
@@ -662,7 +667,6 @@ export class GitHubJobs implements JobStarter {
   /** The job ended (or left the queue): its slot and its issue are free, the next job starts. */
   private settle(job: GitHubJob, final: GitHubJob | undefined, error?: unknown): void {
     const key = issueKey(job.owner, job.repo, job.issue_number);
-    this.views.delete(job.id);
     this.running.delete(job.id);
     this.controllers.delete(job.id);
     this.stoppedBy.delete(job.id);
@@ -728,7 +732,27 @@ export class GitHubJobs implements JobStarter {
       );
       job.base_branch = checkout.baseBranch;
       await check.start(job, checkout);
-      if (job.stage === "queued" || job.stage === "planning") await this.plan(job, checkout, octokit, comment, signal);
+      // The one engine (bot/engine/job-engine.ts) runs the stages; this side plans from the issue and delivers to GitHub.
+      const run: JobRun<GitHubJob> = {
+        job,
+        workspace: new JobWorkspace(checkout.dir, checkout.baseBranch, `github.com/${job.owner}/${job.repo}`),
+        saving: this.options.store,
+        delivery: this.delivery(checkout, octokit, check),
+        query: issueQuery(job),
+        commitMessage: `Auto-generated by DELLM: ${job.title} (#${job.issue_number})`,
+        plan: (planSignal) => this.plan(run, checkout, octokit, planSignal),
+        // A follow-up's tasks are tested in the branch as the PR has it (its earlier files included).
+        testedAt: async () => (job.follow_up ? await checkout.fetchBranch(job.branch) : checkout.baseBranch),
+        onEvent: (event) => {
+          if (event.kind === "stage" && event.stage !== "pushing" && event.stage !== "done") comment.update(job);
+          else if (event.kind === "progress") comment.update(job, { done: event.done, failed: event.failed });
+          else if (event.kind === "repository-tests-running") check.repositoryTests(job);
+        },
+        signal,
+        stoppedByPerson: () => this.stoppedBy.has(job.id),
+        requireFiles: true,
+      };
+      await this.engine.run(run);
       if (job.stage === "waiting_for_answers") {
         // The slot is free while the issue answers; the answer queues the job again (answer()).
         await comment.flush(job);
@@ -736,16 +760,6 @@ export class GitHubJobs implements JobStarter {
         this.log(`[github] job ${job.id} waits for answers to the planner's questions on the issue`);
         return job;
       }
-      signal.throwIfAborted();
-      if (job.stage === "distributing") await this.collect(job, checkout, comment, signal);
-      // deliver() asks for a repair round when the repository's tests regressed: collect, then deliver again.
-      while (
-        (job.stage === "merging" || job.stage === "pushing") &&
-        (await this.deliver(job, checkout, octokit, comment, check, signal))
-      )
-        await this.collect(job, checkout, comment, signal);
-      job.stage = "done";
-      await save();
       await comment.flush(job);
       await this.finalComment(octokit, job);
       this.log(`[github] job ${job.id} done: ${job.pr_url ?? "no pull request"}`);
@@ -774,18 +788,11 @@ export class GitHubJobs implements JobStarter {
     }
   }
 
-  private async plan(
-    job: GitHubJob,
-    checkout: Checkout,
-    octokit: Octokit,
-    comment: LiveComment,
-    signal: AbortSignal,
-  ): Promise<void> {
-    job.stage = "planning";
-    await this.options.store.save(job);
-    comment.update(job);
+  /** The planning stage: from the issue (and the answers to its questions), or from a follow-up's instruction. */
+  private async plan(run: JobRun<GitHubJob>, checkout: Checkout, octokit: Octokit, signal: AbortSignal): Promise<void> {
+    const { job } = run;
     // The repository (and its setup image) first: a setup that fails costs no planner call.
-    await this.repositoryView(job, checkout);
+    await this.engine.repositoryView(run);
     // A new job never writes over a branch that already exists (an earlier job's, or a person's).
     if (!job.retry_of && (await checkout.remoteBranch(job.branch)) !== null)
       job.branch = `dellm/issue-${job.issue_number}-${job.id.slice(-10)}`;
@@ -850,8 +857,6 @@ export class GitHubJobs implements JobStarter {
       } else job.tasks = ready;
     }
     job.stage = "distributing";
-    await this.options.store.save(job);
-    comment.update(job);
   }
 
   /** The issue, its discussion and the answers to the planner's questions: what the planner plans from after an answer. */
@@ -898,192 +903,25 @@ export class GitHubJobs implements JobStarter {
     }
   }
 
-  private async collect(job: GitHubJob, checkout: Checkout, comment: LiveComment, signal: AbortSignal): Promise<void> {
-    const repairing = job.repairing ? new Set(job.repairing) : undefined;
-    const running = repairing ?? runningTaskIds(job);
-    const kept = new Map(job.results.filter((r) => !running.has(r.task_id)).map((r) => [r.task_id, r] as const));
-    const timeoutSeconds = job.settings.task_timeout_seconds * Math.max(1, running.size);
-    // The board counts kept results as done; the comment counts this job's own.
-    const keptFailed = [...kept.values()].filter((r) => !r.test_passed).length;
-    const onEvent = (event: JobEvent) => {
-      if (event.kind === "progress")
-        comment.update(job, { done: event.done - kept.size, failed: event.failed - keptFailed });
-    };
-    const request = {
-      id: job.id,
-      query: issueQuery(job),
-      tasks: job.tasks,
-      repository: await this.repositoryView(job, checkout),
-      private: job.private ?? false,
-      // The repository's own model pin (.github/dellm.yml `model`): only its runners get the tasks.
-      ...(pinnedModel(job.settings) ? { model: pinnedModel(job.settings) } : {}),
-    };
-    const { results, disagreed } = await collectVerified(request, {
-      distribution: this.options.distribution,
-      verifier: this.options.verifier,
-      generation: this.options.generation,
-      volunteerCheck: this.options.volunteerCheck,
-      reputation: this.options.reputation,
-      unchecked: `${NO_MODEL_TO_CHECK} (DELLM_CHECK_MODEL)`,
-      only: running,
-      timeoutMs: timeoutSeconds * 1000,
-      onEvent,
-      signal,
-      kept,
-      replicas: job.settings.replicas,
-    });
-    if (signal.aborted && this.stoppedBy.has(job.id)) {
-      // A `/dellm stop`: what finished is kept, for the report and for `/dellm retry`.
-      if (repairing) this.keepBetterResults(job, results, repairing);
-      else job.results = [...results.values()];
-    }
-    signal.throwIfAborted();
-    if (disagreed.length)
-      job.notes.push(
-        `The bot's own re-test overruled the workers on task(s) ${disagreed.join(", ")}; the table shows the bot's verdict.`,
-      );
-    if (repairing) {
-      this.keepBetterResults(job, results, repairing);
-      job.repairing = undefined;
-      job.stage = "merging";
-      await this.options.store.save(job);
-      return;
-    }
-    job.results = [...results.values()];
-    const arrived = [...running].filter((id) => results.has(id)).length;
-    if (arrived === 0 && running.size > 0)
-      throw job.private
-        ? new NoTrustedResultsError(
-            `no trusted worker sent a result for any of the ${running.size} tasks within ${timeoutSeconds} s`,
-          )
-        : new NoResultsError(`no worker sent a result for any of the ${running.size} tasks within ${timeoutSeconds} s`);
-    job.stage = "merging";
-    await this.options.store.save(job);
-  }
-
-  /**
-   * The base commit's tracked text files, in which in-process workers and the bot's re-test run each
-   * file with the repository tests that import it; undefined (each file alone, as the note says) when
-   * the repository is over snapshot_limit_mb.
-   */
-  private async repositoryView(job: GitHubJob, checkout: Checkout): Promise<RepositoryView | undefined> {
-    const cached = this.views.get(job.id);
-    if (cached) return cached.view;
-    // The repository's setup, before any task goes out: every test of the job runs in its image.
-    const setup = await jobSetupImage(
-      job.settings,
-      `github.com/${job.owner}/${job.repo}`,
-      checkout.dir,
-      checkout.baseBranch,
-      this.setupImages,
-      this.options.setupNetwork ?? true,
-    );
-    if (setup) {
-      const note = setupNote(setup, job.settings);
-      if (!job.notes.some((n) => n.startsWith(note.slice(0, 40)))) job.notes.push(note);
-    }
-    // A follow-up's tasks are tested in the branch as the PR has it (its earlier files included).
-    const at = job.follow_up ? await checkout.fetchBranch(job.branch) : checkout.baseBranch;
-    const { view, tooLarge } = await repositoryViewAt(checkout.dir, at, {
-      limitBytes: job.settings.snapshot_limit_mb * 2 ** 20,
-      testTimeoutSeconds: job.settings.test_timeout_seconds,
-      ...(job.settings.test_command ? { testCommand: job.settings.test_command } : {}),
-      ...(setup
-        ? {
-            setup: {
-              image: setup.image,
-              commands: { commands: job.settings.setup, network: job.settings.setup_network },
-            },
-          }
-        : {}),
-    });
-    if (tooLarge) {
-      const note = `Each file was tested alone, not inside the repository: ${tooLarge}.`;
-      if (!job.notes.includes(note)) job.notes.push(note);
-    }
-    this.views.set(job.id, { view });
-    return view;
-  }
-
-  /** A repair's result replaces the earlier one only when it passes its own tests (nothing is lost otherwise). */
-  private keepBetterResults(job: GitHubJob, results: Map<number, Result>, repairing: Set<number>): void {
-    const earlier = new Map(job.results.map((r) => [r.task_id, r] as const));
-    const better = keepBetterResults(earlier, results, repairing, job.repair_rounds ?? 0);
-    job.notes.push(...better.notes);
-    job.results = [...better.results.values()];
-  }
-
-  /** Merge, test against the repository, push, open the PR; true when a repair round should run first. */
-  private async deliver(
-    job: GitHubJob,
-    checkout: Checkout,
-    octokit: Octokit,
-    comment: LiveComment,
-    check: LiveCheckRun,
-    signal: AbortSignal,
-  ): Promise<boolean> {
-    signal.throwIfAborted();
-    job.stage = "merging";
-    comment.update(job);
-    const onRemote = await checkout.remoteBranch(job.branch);
-    // An earlier run of this job pushed already (the bot stopped after the push): go on to the PR.
-    if (!(job.commit && onRemote === job.commit)) {
-      const running = runningTaskIds(job);
-      const results = new Map(job.results.map((r) => [r.task_id, r] as const));
-      // A retry adds a commit on its branch with only the re-run tasks; otherwise the branch starts at the base.
-      const buildOnBranch = job.retry_of !== undefined && onRemote !== null;
-      const startPoint = buildOnBranch ? await checkout.fetchBranch(job.branch) : undefined;
-      const merge = await mergeResults({
-        repoPath: checkout.dir,
-        branch: job.branch,
-        message: `Auto-generated by DELLM: ${job.title} (#${job.issue_number})`,
-        tasks: job.tasks,
-        results,
-        startPoint,
-        only: buildOnBranch ? running : undefined,
+  /** How a job reaches GitHub: its commit published on the branch, then the pull request and the check run. */
+  private delivery(checkout: Checkout, octokit: Octokit, check: LiveCheckRun): JobDelivery<GitHubJob> {
+    return {
+      delivered: (job) => checkout.remoteBranch(job.branch),
+      // A retry or follow-up adds a commit on its branch with only the re-run tasks; otherwise the branch starts at the base.
+      mergeBase: async (job, delivered) => {
+        if (job.retry_of === undefined || delivered === null) return undefined;
+        const startPoint = await checkout.fetchBranch(job.branch);
         // A follow-up's tasks were planned against the branch; a retry's against the base.
-        planBase: buildOnBranch ? (job.follow_up ? startPoint : checkout.baseBranch) : undefined,
-        refusePath: (path) => refusedBySettings(job.settings, path),
-      });
-      const fresh = withRepositoryTests(
-        await fileReports(job, merge, results, checkout),
-        await this.repositoryView(job, checkout),
-        merge.written.map((w) => ({ path: w.path, content: results.get(w.taskId)?.code ?? "" })),
-      );
-      // One row per path: a follow-up's new version of a file replaces the row of the task that wrote it first.
-      const rewritten = new Set(fresh.filter((f) => f.change !== "not written").map((f) => f.path));
-      job.files = buildOnBranch
-        ? [...job.files.filter((f) => !running.has(f.task_id) && !rewritten.has(f.path)), ...fresh]
-        : fresh;
-      if (!merge.commit) {
-        if (!onRemote || !buildOnBranch)
-          throw new NoResultsError(
-            `none of the ${job.tasks.length} tasks produced a file that could be written (${merge.skipped.map((s) => `${s.path}: ${s.reason}`).join("; ")})`,
-          );
-        job.commit = onRemote;
-      } else {
-        check.repositoryTests(job);
-        const repair = await checkJobRepository(job, checkout, merge, {
-          sandbox: this.options.repositorySandbox ?? this.options.verifier,
-          baselines: this.baselines,
-          image: (await this.repositoryView(job, checkout))?.image,
-          signal,
-        });
-        if (repair) {
-          // A repair round: the tasks the failing tests import go back to the swarm with the log.
-          await this.options.store.save(job);
-          comment.update(job);
-          return true;
-        }
-        job.stage = "pushing";
-        await this.options.store.save(job);
-        await this.publish(job, checkout, octokit, buildOnBranch ? onRemote : null);
-      }
-    }
-    job.stage = "pushing";
-    await this.options.store.save(job);
+        return { startPoint, only: runningTaskIds(job), planBase: job.follow_up ? startPoint : checkout.baseBranch };
+      },
+      publish: (job, _merged, expected) => this.publish(job, checkout, octokit, expected),
+      deliver: (job) => this.openPullRequest(job, octokit, check),
+    };
+  }
+
+  /** The pull request (a draft when the repository's tests regressed) and the check run on the delivered commit. */
+  private async openPullRequest(job: GitHubJob, octokit: Octokit, check: LiveCheckRun): Promise<void> {
     await check.moveTo(job, job.commit!);
-    if (job.summary === undefined) job.summary = await this.summarize(job);
     const body = pullRequestBody({
       issueNumber: job.issue_number,
       jobId: job.id,
@@ -1107,7 +945,6 @@ export class GitHubJobs implements JobStarter {
     await this.options.store.save(job);
     // The verdict is also in the PR body: a check run GitHub refuses (permission not granted) is only logged.
     await check.delivered(job, body);
-    return false;
   }
 
   /**
@@ -1134,17 +971,6 @@ export class GitHubJobs implements JobStarter {
       throw error;
     }
     await checkout.adopt(job.branch, job.commit);
-  }
-
-  private async summarize(job: GitHubJob): Promise<string> {
-    // Told what did not work out, so the summary never says it added a file that failed or was not written.
-    const problems = job.files
-      .filter((f) => !f.passed)
-      .map((f) => `${f.path} (${f.change === "not written" ? "not written" : "failed its tests"})`);
-    if (repositoryRegressed(job.repository_tests)) problems.push("the repository's own tests regressed");
-    const summary = await summarizeJob(await this.options.planner(), issueQuery(job), job.tasks, undefined, problems);
-    if (summary.failure) job.notes.push(`The planner could not write the summary (${summary.failure}).`);
-    return summary.text;
   }
 
   private async finalComment(octokit: Octokit, job: GitHubJob): Promise<void> {
@@ -1196,10 +1022,6 @@ function deferred<T>(): Deferred<T> {
 }
 
 const issueKey = (owner: string, repo: string, issue: number) => `${owner}/${repo}#${issue}`.toLowerCase();
-
-function runningTaskIds(job: GitHubJob): Set<number> {
-  return new Set(job.rerun ?? job.tasks.map((t) => t.id));
-}
 
 /** The reply to the questions, cut to MAX_ANSWER_CHARS (it is untrusted and goes to the planner). */
 function boundedAnswer(body: string): string {

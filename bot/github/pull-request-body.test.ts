@@ -2,7 +2,7 @@
 // out of their block, and GitHub's size limit respected.
 import { describe, expect, it } from "vitest";
 import { RepositoryTestsSchema, type RepositoryTests } from "../pipeline/repository-check.js";
-import type { FileReport } from "./job-store.js";
+import type { FileReport } from "../engine/job-record.js";
 import { pullRequestBody } from "./pull-request-body.js";
 
 const row = (over: Partial<FileReport>): FileReport => ({

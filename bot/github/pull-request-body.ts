@@ -6,7 +6,7 @@
 import { escapeHtml, safeId, showUntrusted } from "../../shared/display.js";
 import type { TestVerdict } from "../../shared/schemas.js";
 import type { GenerationStatus } from "../../shared/model/answer-transcript.js";
-import type { FileReport } from "./job-store.js";
+import type { FileReport } from "../engine/job-record.js";
 import type { RepositoryTests } from "../pipeline/repository-check.js";
 import { codeSpanCell, fencedBlock, markdownBlock, markdownCell, markdownInline } from "./markdown-text.js";
 

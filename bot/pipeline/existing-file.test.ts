@@ -15,6 +15,8 @@ import { ScriptedCodeModel } from "../../worker/model/scripted-code-model.js";
 import { mergeResults } from "./merger.js";
 import { withCurrentContent } from "./repo-context.js";
 import { resultsBlock } from "./summary.js";
+import { fileReports } from "../engine/file-reports.js";
+import { JobWorkspace } from "../engine/job-workspace.js";
 
 const base = largeModule();
 const ADD_COUNT = `@@@ INSERT INTO Store
@@ -70,7 +72,9 @@ async function merge(dir: string, task: Task, result: Result) {
     results: new Map([[1, result]]),
   });
   const written = merged.commit ? await simpleGit(dir).show([`${merged.branch}:inventory.py`]) : null;
-  return { merged, written, summary: resultsBlock({ repoPath: dir, merge: merged, results: new Map([[1, result]]) }) };
+  const files = await fileReports([task], merged, new Map([[1, result]]), new JobWorkspace(dir, "main", "local:test"));
+  const summary = resultsBlock({ repoPath: dir, branch: merged.branch, commit: merged.commit ?? undefined, files });
+  return { merged, written, summary };
 }
 
 describe("an existing file at merge", () => {

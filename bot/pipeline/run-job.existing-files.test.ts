@@ -69,8 +69,8 @@ describe("dellm run on an existing file", () => {
   it("shows the worker the base file and merges its edits", async () => {
     const { dir, model, outcome } = await run(EDIT);
     expect(model.prompts.find((p) => p.kind === "code")!.text).toContain("Its current content (all 2027 lines):");
-    expect(outcome.merge.skipped).toEqual([]);
-    const written = await simpleGit(dir).show([`${outcome.merge.branch}:inventory.py`]);
+    expect(outcome.job.files.filter((f) => f.change === "not written")).toEqual([]);
+    const written = await simpleGit(dir).show([`${outcome.job.branch}:inventory.py`]);
     expect(written).toContain("\n    def count(self):\n        return len(self.rows)\n");
     expect(written.replace("\n    def count(self):\n        return len(self.rows)\n", "")).toContain(
       base.slice(0, base.indexOf("\n\n\ndef test_existing_4")),
@@ -82,7 +82,7 @@ describe("dellm run on an existing file", () => {
     const { dir, outcome } = await run(
       "def count(rows):\n    return len(rows)\n\n\ndef test_count():\n    assert count([1]) == 1\n",
     );
-    expect(outcome.merge.commit).toBeNull();
+    expect(outcome.job.commit).toBeUndefined();
     expect(outcome.summary).toMatch(
       /- inventory\.py \(NOT WRITTEN - no code: the edits were not applied: the answer has no edits: the file already exists/,
     );

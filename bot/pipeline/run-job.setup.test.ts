@@ -73,7 +73,7 @@ describe("dellm run with a repository setup", () => {
     const { outcome } = await run([INSTALL]);
     const done = await outcome;
     expect(done.results.get(1)!.attempts.map((a) => a.test.verdict)).toEqual(["passed"]);
-    expect(done.merge.written.map((w) => [w.path, w.testPassed])).toEqual([["triple.py", true]]);
+    expect(done.job.files.map((f) => [f.path, f.change, f.passed])).toEqual([["triple.py", "created", true]]);
   }, 120_000);
 
   it("stops before any model is asked when the setup fails, with the log", async () => {

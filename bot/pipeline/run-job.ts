@@ -1,27 +1,28 @@
-// One job from query to commit: plan → collect (verify, choose replicas) → merge → the repository's
-// own tests before and after (a repair round on regressions) → summary. The GitHub App runs the same
-// steps (bot/github/jobs.ts) with its own saving and delivery between them.
-import { resolve } from "node:path";
+// `dellm run`'s and `dellm eval`'s side of the one job engine (bot/engine/job-engine.ts): the job is
+// planned from the query against the repository as it stands, run by the same stages as the GitHub
+// App's (collect and verify, merge, the repository's own tests before and after with repair rounds),
+// and delivered as a local branch and a printed report made from the same per-file rows as the
+// App's pull request. The record is saved beside the job's logs (`<logDir>/<id>/job.json`).
+import { mkdir, realpath, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { z } from "zod";
 import { newJobId, type Job, type Result } from "../../shared/schemas.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
-import { collectVerified } from "./collect.js";
+import { SetupFailedError, type SetupImages } from "../../shared/sandbox/setup-image.js";
+import { JobEngine, type EngineEvent, type JobDelivery, type JobRun, type JobSaving } from "../engine/job-engine.js";
+import { JobRecordSchema, type JobRecord } from "../engine/job-record.js";
+import { JobWorkspace } from "../engine/job-workspace.js";
+import { parseSettings } from "../github/app-settings.js";
+import type { Reputation } from "../swarm/reputation.js";
+import { plannerModelLabel } from "./claude-planner-model.js";
 import type { Distribution, JobEvent } from "./distribution.js";
-import { jobStartPoint, mergeResults, openOrInitRepo, type MergeOutcome } from "./merger.js";
+import type { GenerationVerifier } from "./generation-verifier.js";
+import { localSetupFailure, repositorySettingsAt } from "./local-setup.js";
+import { jobStartPoint, openOrInitRepo } from "./merger.js";
 import type { Planner } from "./planner.js";
 import { repositoryContext, withCurrentContent, withRepositoryInstructions } from "./repo-context.js";
-import { summarizeJob } from "./summarize.js";
-import { repositoryViewAt } from "./repository-view.js";
+import { repositoryRegressed, type RepositoryTests } from "./repository-check.js";
 import { resultsBlock } from "./summary.js";
-import { localSetupImage, repositorySettingsAt } from "./local-setup.js";
-import type { SetupImages } from "../../shared/sandbox/setup-image.js";
-import type { GenerationVerifier } from "./generation-verifier.js";
-import type { Reputation } from "../swarm/reputation.js";
-import { simpleGit } from "simple-git";
-import type { TestResult } from "../../shared/schemas.js";
-import { parseSettings } from "../github/app-settings.js";
-import { checkRepository, repairTasks, repositoryRegressed, type RepositoryTests } from "./repository-check.js";
-import { keepBetterResults } from "./repair-round.js";
-import { fileDetails } from "./run-report.js";
 
 export interface JobInput {
   query: string;
@@ -34,9 +35,9 @@ export interface JobInput {
   generation?: GenerationVerifier;
   /** Volunteers' standing: the bot's re-tests count in each peer's record. */
   reputation?: Reputation;
-  /** Volunteers solving each task independently (swarm distribution only); the best result is kept. */
+  /** Volunteers solving each task independently (swarm distribution only); default: the repository's `replicas` (1). */
   replicas?: number;
-  /** Seed: 120 s per task; the job waits at most this times the number of tasks. */
+  /** Seed: 120 s per task; the job waits at most this times the number of tasks. Default: the repository's `task_timeout_seconds`. */
   taskTimeoutSeconds?: number;
   onEvent?: (event: JobEvent) => void;
   signal?: AbortSignal;
@@ -47,17 +48,26 @@ export interface JobInput {
    * not run, and the report says so. Regressions get up to `integration_repairs` repair rounds.
    */
   repositorySandbox?: Sandbox;
-  /** Failed files' full test logs are written to `<logDir>/<job id>/` and named in the report. */
+  /** The job's record and its failed files' full test logs go to `<logDir>/<job id>/`, named in the report. */
   logDir?: string;
 }
 
+/** `dellm run`'s record: the engine's, with the query and the repository folder. */
+export const LocalJobSchema = JobRecordSchema.extend({
+  query: z.string().min(1),
+  repo_path: z.string().min(1),
+});
+export type LocalJob = z.infer<typeof LocalJobSchema>;
+
 export interface JobOutcome {
-  job: Job;
+  job: LocalJob;
   results: Map<number, Result>;
   /** Tasks without a result (kept in the report, never silently dropped). */
   missing: number[];
-  merge: MergeOutcome;
+  /** The Query 5.7 summary and the results block. */
   summary: string;
+  /** Every file written and passing its tests, and the repository's own tests not regressed. */
+  passed: boolean;
   /** The repository's own tests before and after (absent: the job wrote nothing). */
   repositoryTests?: RepositoryTests;
 }
@@ -66,149 +76,139 @@ export interface JobOutcome {
 const REPOSITORY_CONTEXT_CHARS = 24_000;
 
 export async function runJob(input: JobInput): Promise<JobOutcome> {
-  const { planner, onEvent = () => {}, signal } = input;
+  const { planner, signal = new AbortController().signal } = input;
+  const onEvent = input.onEvent ?? (() => {});
   const id = newJobId();
-  const job: Job = {
-    id,
-    query: input.query,
-    repo_path: resolve(input.repoPath),
-    branch: `dellm/${id}`,
-    status: "planning",
-    tasks: [],
-    created_at: Date.now() / 1000,
-  };
+  const repoPath = resolve(input.repoPath);
   // Refuse an unusable repository before any model time is spent on the job; the branch starts from
   // where the repository stands now, whatever is checked out while the job runs.
-  await openOrInitRepo(job.repo_path);
-  const startPoint = await jobStartPoint(job.repo_path);
-  const settings = await repositorySettingsAt(job.repo_path, startPoint);
-  const setup =
-    input.setupImages && settings
-      ? await localSetupImage(job.repo_path, startPoint, settings, input.setupImages)
-      : undefined;
-  onEvent({ kind: "planning", job });
-  // The planner sees what the repository holds (as in the GitHub path), so it changes existing files where they fit.
-  const context = await repositoryContext(job.repo_path, input.query, REPOSITORY_CONTEXT_CHARS);
-  // Workers see the files the tasks change as they are at the base, as in the GitHub path.
-  job.tasks = await withRepositoryInstructions(
-    job.repo_path,
-    (
-      await withCurrentContent(
-        job.repo_path,
-        await planner.decompose(input.query, { signal, repositoryContext: context.text }),
-        startPoint,
-      )
-    ).tasks,
-  );
-  job.status = "running";
-  onEvent({ kind: "planned", job });
-
-  const timeoutMs = (input.taskTimeoutSeconds ?? 120) * 1000 * job.tasks.length;
-  // Over the size limit, or no commit yet: each file is tested alone.
-  const repository = (
-    await repositoryViewAt(job.repo_path, startPoint, {
-      // What picks and times the repository's tests, as the GitHub App reads it.
-      ...(settings
-        ? {
-            limitBytes: settings.snapshot_limit_mb * 2 ** 20,
-            testTimeoutSeconds: settings.test_timeout_seconds,
-            ...(settings.test_command ? { testCommand: settings.test_command } : {}),
-          }
-        : {}),
-      ...(setup ? { setup: { image: setup.image.image, commands: setup.commands } } : {}),
-    }).catch(() => ({ view: undefined }))
-  ).view;
-  const collectOptions = {
+  await openOrInitRepo(repoPath);
+  const startPoint = await jobStartPoint(repoPath);
+  // The repository's .github/dellm.yml, as the GitHub App reads it (its defaults without one).
+  const own = await repositorySettingsAt(repoPath, startPoint);
+  const settings = own ?? parseSettings({});
+  const now = Date.now() / 1000;
+  const job: LocalJob = {
+    id,
+    query: input.query,
+    repo_path: repoPath,
+    settings: {
+      ...settings,
+      task_timeout_seconds: input.taskTimeoutSeconds ?? settings.task_timeout_seconds,
+      replicas: input.replicas ?? settings.replicas,
+    },
+    stage: "queued",
+    tasks: [],
+    results: [],
+    branch: `dellm/${id}`,
+    files: [],
+    notes: [],
+    created_at: now,
+    updated_at: now,
+  };
+  const engine = new JobEngine({
+    planner: async () => planner,
     distribution: input.distribution,
     verifier: input.verifier,
     generation: input.generation,
     reputation: input.reputation,
-    timeoutMs,
-    onEvent,
-    signal,
-    replicas: input.replicas,
-  };
-  let { results } = await collectVerified({ ...job, repository }, collectOptions);
-  const notes: string[] = [];
-
-  job.status = "merging";
-  const mergeAll = () =>
-    mergeResults({
-      repoPath: job.repo_path,
-      branch: job.branch,
-      message: `Auto-generated by DELLM: ${job.query}`,
-      tasks: job.tasks,
-      results,
-      startPoint,
-    });
-  let merge = await mergeAll();
-  onEvent({ kind: "merged", merge });
-
-  // The repository's own tests on the start and on the result; regressions send the tasks the failing
-  // tests import back to the workers with the failure log, as the GitHub App does.
-  const defaults = settings ?? parseSettings({});
-  const baselines = new Map<string, TestResult>();
-  let repositoryTests: RepositoryTests | undefined;
-  for (let round = 1; merge.commit; round++) {
-    const check = await checkRepository({
-      sandbox: input.repositorySandbox ?? input.verifier,
-      repoDir: job.repo_path,
-      baseRef: startPoint,
-      resultRef: merge.commit,
-      changed: merge.written.map((w) => w.path),
-      testCommand: defaults.test_command,
-      timeoutSeconds: defaults.test_timeout_seconds,
-      snapshotLimitBytes: defaults.snapshot_limit_mb * 2 ** 20,
-      baselines,
-      image: setup?.image.image,
-    });
-    repositoryTests = check.report;
-    onEvent({ kind: "repository-tests", report: check.report });
-    if (!repositoryRegressed(check.report) || round > defaults.integration_repairs) break;
-    const repaired = repairTasks(check.report, check.files, job.tasks);
-    if (repaired.length === 0) break;
-    const ids = new Set(repaired.map((t) => t.id));
-    onEvent({ kind: "repair-round", round, tasks: [...ids] });
-    job.tasks = job.tasks.map((t) => repaired.find((r) => r.id === t.id) ?? t);
-    const kept = new Map([...results].filter(([id]) => !ids.has(id)));
-    const again = await collectVerified(
-      { ...job, repository },
-      { ...collectOptions, only: ids, kept, timeoutMs: (input.taskTimeoutSeconds ?? 120) * 1000 * ids.size },
-    );
-    const better = keepBetterResults(results, again.results, ids, round);
-    results = better.results;
-    notes.push(...better.notes);
-    // The branch is built again from the start with the repaired files.
-    await simpleGit(job.repo_path).raw(["branch", "-D", "--", job.branch]);
-    merge = await mergeAll();
-    onEvent({ kind: "merged", merge });
-  }
-
-  // The summary is told which files did not make it, so it never says it added them.
-  const problems = [
-    ...merge.written.filter((w) => !w.testPassed).map((w) => `${w.path} (failed its tests)`),
-    ...merge.skipped.map((s) => `${s.path} (not written)`),
-    ...(repositoryRegressed(repositoryTests) ? ["the repository's own tests regressed"] : []),
-  ];
-  const summary = await summarizeJob(planner, job.query, job.tasks, signal, problems);
-  if (summary.failure) onEvent({ kind: "summary-failed", reason: summary.failure });
-  job.status = "done";
-  const { details, testTargets } = await fileDetails({
-    repoPath: job.repo_path,
-    startPoint,
-    merge,
-    results,
-    jobId: job.id,
-    logDir: input.logDir,
-    repository,
+    repositorySandbox: input.repositorySandbox,
+    ...(input.setupImages ? { setupImages: input.setupImages } : {}),
   });
-  const block = resultsBlock({ repoPath: job.repo_path, merge, results, details, testTargets, repositoryTests, notes });
+  const pipelineJob = (status: Job["status"]): Job => ({ ...job, status });
+  const run: JobRun<LocalJob> = {
+    job,
+    workspace: new JobWorkspace(repoPath, startPoint, `local:${await realpath(repoPath)}`),
+    saving: recordFile(input.logDir),
+    delivery: LOCAL_BRANCH,
+    query: input.query,
+    commitMessage: `Auto-generated by DELLM: ${input.query}`,
+    plan: async (planSignal) => {
+      // The repository's setup first: a setup that fails costs no model time.
+      await engine.repositoryView(run);
+      onEvent({ kind: "planning", job: pipelineJob("planning") });
+      // The planner sees what the repository holds (as in the GitHub path), so it changes existing files where they fit.
+      const context = await repositoryContext(repoPath, input.query, REPOSITORY_CONTEXT_CHARS);
+      const planned = await planner.decompose(input.query, {
+        signal: planSignal,
+        repositoryContext: context.text,
+        ...(own ? { maxTasks: own.max_tasks } : {}),
+      });
+      job.planner_model = plannerModelLabel(planner.model);
+      // Workers see the files the tasks change as they are at the start, as in the GitHub path.
+      const { tasks, notes } = await withCurrentContent(repoPath, planned, startPoint);
+      job.tasks = await withRepositoryInstructions(repoPath, tasks);
+      job.notes.push(...notes);
+      job.stage = "distributing";
+      onEvent({ kind: "planned", job: pipelineJob("running") });
+    },
+    onEvent: (event: EngineEvent) => {
+      if (event.kind !== "stage" && event.kind !== "repository-tests-running") onEvent(event);
+    },
+    signal,
+  };
+  try {
+    await engine.run(run);
+  } catch (error) {
+    throw error instanceof SetupFailedError ? localSetupFailure(error) : error;
+  }
+  const results = new Map(job.results.map((r) => [r.task_id, r] as const));
+  const logPaths = input.logDir ? await writeFailedLogs(join(input.logDir, id), job, results) : undefined;
+  const block = resultsBlock({
+    repoPath,
+    branch: job.branch,
+    commit: job.commit,
+    files: job.files,
+    logPaths,
+    repositoryTests: job.repository_tests,
+    notes: job.notes,
+  });
+  const missing = job.tasks.map((t) => t.id).filter((taskId) => !results.has(taskId));
   return {
     job,
     results,
-    missing: job.tasks.map((t) => t.id).filter((taskId) => !results.has(taskId)),
-    merge,
-    summary: summary.text ? `${summary.text}\n\n${block}` : block,
-    ...(repositoryTests ? { repositoryTests } : {}),
+    missing,
+    summary: job.summary ? `${job.summary}\n\n${block}` : block,
+    passed: missing.length === 0 && job.files.every((f) => f.passed) && !repositoryRegressed(job.repository_tests),
+    ...(job.repository_tests ? { repositoryTests: job.repository_tests } : {}),
   };
+}
+
+/** A local job is delivered as its branch in the repository: the merged commit is already there. */
+const LOCAL_BRANCH: JobDelivery<JobRecord> = {
+  // Nothing is published: every merge builds the branch from the start.
+  delivered: async () => null,
+  publish: async (job, merged) => {
+    job.commit = merged;
+  },
+  // The report is printed by the caller once the job is done.
+  deliver: async () => {},
+};
+
+/** The record as JSON in `<logDir>/<id>/job.json` (readable by its owner only: it holds the code); nowhere without a logDir. */
+function recordFile(logDir: string | undefined): JobSaving<LocalJob> {
+  return {
+    save: async (job) => {
+      if (!logDir) return;
+      const dir = join(logDir, job.id);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeFile(join(dir, "job.json"), `${JSON.stringify({ ...job, updated_at: Date.now() / 1000 })}\n`, {
+        mode: 0o600,
+      });
+    },
+  };
+}
+
+/** Each failed file's full test log (the run behind its verdict), by path. */
+async function writeFailedLogs(dir: string, job: LocalJob, results: Map<number, Result>): Promise<Map<string, string>> {
+  const paths = new Map<string, string>();
+  for (const file of job.files) {
+    const result = results.get(file.task_id);
+    if (file.passed || file.change === "not written" || !result) continue;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, `${file.path.replace(/[^\w.-]+/g, "__")}.log`);
+    await writeFile(path, `${result.error ? `${result.error}\n\n` : ""}${result.test_logs}\n`);
+    paths.set(file.path, path);
+  }
+  return paths;
 }

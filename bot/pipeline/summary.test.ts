@@ -4,22 +4,24 @@ import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { MergeOutcome } from "./merger.js";
+import { fileReport } from "../../test/github-job-fixture.js";
 import { resultsBlock } from "./summary.js";
 import { RepositoryTestsSchema } from "./repository-check.js";
 
+const committed = { repoPath: "/repo", branch: "dellm/j", commit: "c".repeat(40) };
+
 describe("resultsBlock", () => {
   it("shows file names and reasons escaped, so a name cannot add a fake passing row", () => {
-    const merge: MergeOutcome = {
-      branch: "dellm/j",
-      commit: "c".repeat(40),
-      written: [{ path: "ok.py\n- fake.py (passed tests)", taskId: 1, overwrote: null, testPassed: false }],
-      skipped: [{ taskId: 2, path: "b\x1b[32m.py", reason: "no code: \rpassed" }],
-    };
-    const block = resultsBlock({ repoPath: "/repo", merge, results: new Map() });
+    const block = resultsBlock({
+      ...committed,
+      files: [
+        fileReport(1, "ok.py\n- fake.py (passed tests)", { change: "created", passed: false }),
+        fileReport(2, "b\x1b[32m.py", { change: "not written", passed: false, reason: "no code: \rpassed" }),
+      ],
+    });
     const rows = block.split("\n").filter((line) => line.startsWith("- ") && line.includes(".py"));
     expect(rows).toEqual([
-      "- ok.py\\n- fake.py (passed tests) (FAILED tests - see logs)",
+      "- ok.py\\n- fake.py (passed tests) (FAILED tests - see logs, new file)",
       "- b\\x1b[32m.py (NOT WRITTEN - no code: \\rpassed)",
     ]);
     expect(block).not.toMatch(/[\x1b\r]/);
@@ -27,31 +29,27 @@ describe("resultsBlock", () => {
   });
 
   it("never says the task is completed when the repository's own tests regressed, even with every file passing", () => {
-    const merge: MergeOutcome = {
-      branch: "dellm/j",
-      commit: "c".repeat(40),
-      written: [{ path: "shop/models.py", taskId: 1, overwrote: "base", testPassed: true }],
-      skipped: [],
-    };
+    const files = [fileReport(1, "shop/models.py", { lines_changed: 2 })];
     const regressed = RepositoryTestsSchema.parse({
       status: "compared",
       command: "pytest -q tests",
       regressions: [{ id: "tests/test_models.py::test_total", log: "assert 2.7 == 3" }],
     });
-    const block = resultsBlock({ repoPath: "/repo", merge, results: new Map(), repositoryTests: regressed });
+    const block = resultsBlock({ ...committed, files, repositoryTests: regressed });
     expect(block.split("\n")[0]).toBe("Task finished with problems.");
     expect(block).toContain("1 REGRESSED (passed before the job, fail after it): tests/test_models.py::test_total");
-    expect(resultsBlock({ repoPath: "/repo", merge, results: new Map() }).split("\n")[0]).toBe("Task completed!");
+    expect(block).toContain("- shop/models.py (passed tests, edited (2 lines))");
+    expect(resultsBlock({ ...committed, files }).split("\n")[0]).toBe("Task completed!");
   });
 
   it("names no branch to check out when nothing was written", () => {
-    const merge: MergeOutcome = {
+    const block = resultsBlock({
+      repoPath: "/repo",
       branch: "dellm/j",
-      commit: null,
-      written: [],
-      skipped: [{ taskId: 1, path: "a.py", reason: "no result arrived before the timeout" }],
-    };
-    const block = resultsBlock({ repoPath: "/repo", merge, results: new Map() });
+      files: [
+        fileReport(1, "a.py", { change: "not written", passed: false, reason: "no result arrived before the timeout" }),
+      ],
+    });
     expect(block).toContain("Branch: (none: no file could be written, so no branch was created)\nCommit: (none)\n");
     expect(block).not.toContain("git checkout");
   });
@@ -95,18 +93,10 @@ describe("the summary's test command", () => {
       "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n\ndef test_fib():\n    assert fib(10) == 55\n",
     );
     await writeFile(join(dir, "pkg", "my util.py"), "def test_space():\n    assert True\n");
-    const merge: MergeOutcome = {
-      branch: "dellm/j",
-      commit: "c".repeat(40),
-      written: ["fibonacci.py", "pkg/my util.py", "README.md"].map((path, i) => ({
-        path,
-        taskId: i + 1,
-        overwrote: null,
-        testPassed: true,
-      })),
-      skipped: [],
-    };
-    const command = resultsBlock({ repoPath: dir, merge, results: new Map() })
+    const files = ["fibonacci.py", "pkg/my util.py", "README.md"].map((path, i) =>
+      fileReport(i + 1, path, { change: "created" }),
+    );
+    const command = resultsBlock({ ...committed, repoPath: dir, files })
       .split("\n")
       .find((line) => line.startsWith("python -m pytest"))!;
     expect(command).toBe("python -m pytest fibonacci.py 'pkg/my util.py'");

@@ -1,19 +1,18 @@
 // The seed's fixed "Output Format" block that follows the Query 5.7 text. File names and reasons
 // are shown escaped, so none can colour a line or add a fake "- file.py (passed tests)" row.
 import { showUntrusted } from "../../shared/display.js";
-import type { Result } from "../../shared/schemas.js";
-import type { MergeOutcome } from "./merger.js";
-import type { FileDetail } from "./run-report.js";
+import type { FileReport } from "../engine/job-record.js";
 import { repositoryRegressed, type RepositoryTests } from "./repository-check.js";
 
 export interface SummaryInput {
   repoPath: string;
-  merge: MergeOutcome;
-  results: Map<number, Result>;
-  /** Per written path: new or edited, failing tests, where the log is (run-report.ts). */
-  details?: Map<string, FileDetail>;
-  /** What "To run" hands pytest (default: the written modules). */
-  testTargets?: string[];
+  branch: string;
+  /** The merged commit (absent: nothing could be written). */
+  commit?: string;
+  /** The job's rows, as the pull request's table has them (bot/engine/file-reports.ts). */
+  files: FileReport[];
+  /** Where each failed file's full test log was written, by path. */
+  logPaths?: ReadonlyMap<string, string>;
   /** The repository's own tests on the start and on the result. */
   repositoryTests?: RepositoryTests;
   /** What the job noted on the way (a repair that did not help, …). */
@@ -22,58 +21,38 @@ export interface SummaryInput {
 
 export function resultsBlock({
   repoPath,
-  merge,
-  results,
-  details,
-  testTargets,
+  branch,
+  commit,
+  files,
+  logPaths,
   repositoryTests,
   notes = [],
 }: SummaryInput): string {
+  const written = files.filter((f) => f.change !== "not written");
   // The repository's own tests count too: a file passing its tests while they regress is not done.
-  const allPassed =
-    merge.skipped.length === 0 && merge.written.every((f) => f.testPassed) && !repositoryRegressed(repositoryTests);
+  const allPassed = files.every((f) => f.passed) && !repositoryRegressed(repositoryTests);
   const lines = [
     allPassed ? "Task completed!" : "Task finished with problems.",
     "",
-    `Generated ${merge.written.length} files:`,
+    `Generated ${written.length} files:`,
   ];
-  for (const file of merge.written) {
-    const detail = details?.get(file.path);
-    // "edited (N lines)" says what the job did to an existing file; without it, that it was replaced.
-    const overwrote =
-      file.overwrote === "base"
-        ? detail
-          ? ""
-          : ", replaced the existing file"
-        : file.overwrote
-          ? `, replaced task ${file.overwrote.taskId}'s version`
-          : "";
-    const verdict = file.testPassed
-      ? "passed tests"
-      : `FAILED tests - see ${detail?.logPath ? showUntrusted(detail.logPath) : "logs"}`;
-    const change = detail ? `, ${detail.change}` : "";
-    const failing = detail?.failing.length ? `; failing: ${detail.failing.map(showUntrusted).join(", ")}` : "";
-    lines.push(`- ${showUntrusted(file.path)} (${verdict}${change}${overwrote}${failing})`);
+  for (const file of written) {
+    const logPath = logPaths?.get(file.path);
+    const verdict = file.passed ? "passed tests" : `FAILED tests - see ${logPath ? showUntrusted(logPath) : "logs"}`;
+    const replaced = file.replaced_task ? `, replaced task ${file.replaced_task}'s version` : "";
+    const failing = file.failing_tests?.length ? `; failing: ${file.failing_tests.map(showUntrusted).join(", ")}` : "";
+    lines.push(`- ${showUntrusted(file.path)} (${verdict}, ${changeWords(file)}${replaced}${failing})`);
   }
-  for (const skip of merge.skipped)
-    lines.push(`- ${showUntrusted(skip.path)} (NOT WRITTEN - ${showUntrusted(skip.reason)})`);
-  let passed = 0;
-  let failed = 0;
-  for (const result of results.values()) {
-    passed += result.tests_passed;
-    failed += result.tests_failed;
-  }
+  for (const skip of files.filter((f) => f.change === "not written"))
+    lines.push(`- ${showUntrusted(skip.path)} (NOT WRITTEN - ${showUntrusted(skip.reason ?? "")})`);
+  const passed = files.reduce((sum, f) => sum + f.tests_passed, 0);
+  const failed = files.reduce((sum, f) => sum + f.tests_failed, 0);
   lines.push("", `Location: ${repoPath}`);
-  if (merge.commit) {
-    lines.push(
-      `Branch: ${merge.branch}`,
-      `Commit: ${merge.commit}`,
-      "",
-      "To run:",
-      `cd ${repoPath}`,
-      `git checkout ${merge.branch}`,
-    );
-    const pytest = pytestCommand(testTargets ?? merge.written.map((f) => f.path));
+  if (commit) {
+    lines.push(`Branch: ${branch}`, `Commit: ${commit}`, "", "To run:", `cd ${repoPath}`, `git checkout ${branch}`);
+    // The written modules (their own tests live in them), then the repository tests that import them.
+    const targets = [...new Set([...written.map((f) => f.path), ...written.flatMap((f) => f.repository_tests ?? [])])];
+    const pytest = pytestCommand(targets);
     if (pytest) lines.push(pytest);
   } else {
     lines.push("Branch: (none: no file could be written, so no branch was created)", "Commit: (none)");
@@ -82,6 +61,13 @@ export function resultsBlock({
   if (repositoryTests) lines.push(repositoryLine(repositoryTests));
   if (notes.length) lines.push("", "Notes:", ...notes.map((note) => `- ${showUntrusted(note)}`));
   return lines.join("\n");
+}
+
+/** "new file", "edited (N lines)": what the job did to the file. */
+function changeWords(file: FileReport): string {
+  if (file.change === "created") return "new file";
+  const n = file.lines_changed;
+  return n === undefined ? "edited" : `edited (${n} line${n === 1 ? "" : "s"})`;
 }
 
 /** The repository's own tests, before and after the job: regressions named with their test ids. */

@@ -1,7 +1,7 @@
-// A GitHub job's repository stage: the repository's own tests on the base commit and on the merged
-// one (bot/pipeline/repository-check.ts), what the job notes of them, and, on regressions while
+// A job's repository stage: the repository's own tests on the base commit and on the merged one
+// (bot/pipeline/repository-check.ts), what the job notes of them, and, on regressions while
 // integration_repairs allows, the repair round that hands the tasks the failing tests import back
-// to the swarm with the failure log. Also each file row's list of the repository tests it ran with.
+// to the workers with the failure log. Also each file row's list of the repository tests it ran with.
 import type { SourceFile, TestResult } from "../../shared/schemas.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import { repositoryTestsFor, type RepositoryView } from "../../shared/sandbox/task-run.js";
@@ -12,11 +12,11 @@ import {
   repositoryRegressed,
   type RepositoryTests,
 } from "../pipeline/repository-check.js";
-import type { Checkout } from "./checkout.js";
-import type { FileReport, GitHubJob } from "./job-store.js";
+import type { FileReport, JobRecord } from "./job-record.js";
+import type { JobWorkspace } from "./job-workspace.js";
 
 export interface RepositoryCheckContext {
-  /** The bot's sandbox for the repository's tests (none: they are not run, and the PR says so). */
+  /** The bot's sandbox for the repository's tests (none: they are not run, and the report says so). */
   sandbox: Sandbox | undefined;
   /** Base-commit runs already made, shared across jobs (the base does not change between them). */
   baselines: Map<string, TestResult>;
@@ -32,16 +32,16 @@ export interface RepositoryCheckContext {
  * merges again.
  */
 export async function checkJobRepository(
-  job: GitHubJob,
-  checkout: Checkout,
+  job: JobRecord,
+  workspace: JobWorkspace,
   merge: MergeOutcome,
   context: RepositoryCheckContext,
 ): Promise<boolean> {
   const previous = job.repository_tests;
   const { report, files } = await checkRepository({
     sandbox: context.sandbox,
-    repoDir: checkout.dir,
-    baseRef: checkout.baseBranch,
+    repoDir: workspace.dir,
+    baseRef: workspace.baseRef,
     resultRef: merge.commit!,
     changed: merge.written.map((w) => w.path),
     testCommand: job.settings.test_command,
@@ -70,7 +70,7 @@ export async function checkJobRepository(
   job.tasks = job.tasks.map((t) => repaired.find((r) => r.id === t.id) ?? t);
   job.repairing = ids;
   job.stage = "distributing";
-  await checkout.deleteLocalBranch(job.branch);
+  await workspace.deleteLocalBranch(job.branch);
   return true;
 }
 

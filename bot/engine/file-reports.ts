@@ -1,33 +1,45 @@
-// The rows of the pull request's table for the tasks a merge handled: who solved each file, its
-// tests, attempts, whether it is new or changes the base branch, or why it was not written.
+// One row per task a merge handled, for the pull request's table and `dellm run`'s report alike:
+// who solved the file, its tests (the failing ones named), attempts, whether it is new or how many
+// lines it changes in the base, or why it was not written.
 import { showUntrusted } from "../../shared/display.js";
 import { repoRelativePath } from "../../shared/repo-path.js";
-import type { Result } from "../../shared/schemas.js";
-import type { Checkout } from "./checkout.js";
-import type { FileReport, GitHubJob } from "./job-store.js";
+import type { Result, Task } from "../../shared/schemas.js";
+import { keptAttempt } from "../pipeline/generation-verifier.js";
 import type { MergeOutcome } from "../pipeline/merger.js";
+import type { FileReport } from "./job-record.js";
+import type { JobWorkspace } from "./job-workspace.js";
 
 const MAX_REPORT_LOG_CHARS = 3_000;
+/** Failing tests named per file; the rest are counted. */
+const MAX_FAILING_NAMED = 5;
 
 /** One row per task that ran in this merge. */
 export async function fileReports(
-  job: GitHubJob,
+  tasks: Task[],
   merge: MergeOutcome,
   results: Map<number, Result>,
-  checkout: Checkout,
+  workspace: JobWorkspace,
 ): Promise<FileReport[]> {
   const reports: FileReport[] = [];
   for (const written of merge.written) {
     const result = results.get(written.taskId)!;
+    const modified = await workspace.baseHas(written.path);
+    const lines = modified && merge.commit ? await workspace.linesChanged(written.path, merge.commit) : undefined;
+    const failing = result.test_passed ? [] : failingTests(result);
     reports.push({
       ...fromResult(written.taskId, result),
       path: written.path,
-      change: (await checkout.baseHas(written.path)) ? "modified" : "created",
+      change: modified ? "modified" : "created",
       passed: result.test_passed,
+      ...(lines !== undefined ? { lines_changed: lines } : {}),
+      ...(failing.length ? { failing_tests: failing } : {}),
+      ...(typeof written.overwrote === "object" && written.overwrote
+        ? { replaced_task: written.overwrote.taskId }
+        : {}),
     });
   }
   for (const skipped of merge.skipped) {
-    const task = job.tasks.find((t) => t.id === skipped.taskId)!;
+    const task = tasks.find((t) => t.id === skipped.taskId)!;
     let path: string;
     try {
       path = repoRelativePath(task.directory, task.file);
@@ -60,4 +72,13 @@ function fromResult(taskId: number, result: Result | undefined): Omit<FileReport
     ...(result?.generation ? { generation: result.generation } : {}),
     ...(result && !result.test_passed && log?.trim() ? { log: log.trim().slice(-MAX_REPORT_LOG_CHARS) } : {}),
   };
+}
+
+/** The failing test ids of the run behind the result's verdict (its kept attempt, or the bot's re-test). */
+function failingTests(result: Result): string[] {
+  const outcomes = keptAttempt(result)?.test.test_outcomes ?? [];
+  const failing = outcomes.filter((o) => o.outcome === "failed" || o.outcome === "error").map((o) => o.id);
+  return failing.length > MAX_FAILING_NAMED
+    ? [...failing.slice(0, MAX_FAILING_NAMED), `and ${failing.length - MAX_FAILING_NAMED} more`]
+    : failing;
 }
