@@ -2,10 +2,10 @@
 // model, a worker or a peer chose goes through showUntrusted: it cannot colour, move or add lines.
 import { showUntrusted } from "../../shared/display.js";
 import { describeWorkerEvent } from "../../worker/progress-lines.js";
-import type { JobEvent } from "../pipeline/distribution.js";
+import type { EngineEvent } from "../engine/job-engine.js";
 import type { CoordinatorEvent } from "../swarm/coordinator.js";
 
-export function describeJobEvent(event: JobEvent): string | null {
+export function describeJobEvent(event: EngineEvent): string | null {
   switch (event.kind) {
     case "planning":
       return `[plan] job ${event.job.id}: decomposing the request`;
@@ -50,6 +50,11 @@ export function describeJobEvent(event: JobEvent): string | null {
       return `[repair] round ${event.round}: task(s) ${event.tasks.join(", ")} go back to the workers with the failing tests' log`;
     case "summary-failed":
       return `[summary] the planner could not write the summary (${showUntrusted(event.reason)}); printing the results only`;
+    case "repository-tests-running":
+      return "[repository] running the repository's own tests on the start and on the result";
+    case "stage":
+      // Each stage has its own lines above.
+      return null;
   }
 }
 

@@ -130,8 +130,7 @@ export class JobEngine {
       if (job.stage === "distributing") await this.collect(run);
       // A regression in the repository's tests asks for a repair round: collect again, then merge again.
       while ((job.stage === "merging" || job.stage === "pushing") && (await this.merge(run))) await this.collect(run);
-      job.stage = "done";
-      await run.saving.save(job);
+      await this.enter(run, "done");
     } finally {
       this.views.delete(job.id);
     }

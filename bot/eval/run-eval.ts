@@ -9,7 +9,7 @@ import type { Result, SourceFile, TestResult } from "../../shared/schemas.js";
 import { budgetFor } from "../../shared/token-budget.js";
 import type { CodeModel } from "../../shared/model/code-model.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
-import type { JobEvent } from "../pipeline/distribution.js";
+import type { EngineEvent } from "../engine/job-engine.js";
 import { runJob } from "../pipeline/run-job.js";
 import { swarmWorkers } from "../swarm/swarm-workers.js";
 import { issueRequest, type Planner } from "../pipeline/planner.js";
@@ -49,7 +49,7 @@ export interface PipelineRun {
 
 export async function runPipelineIssue(issue: EvalIssue, run: PipelineRun): Promise<IssueOutcome> {
   const repo = await freshRepository(run.workDir, issue);
-  const marks = new Map<JobEvent["kind"], number>();
+  const marks = new Map<EngineEvent["kind"], number>();
   let jobId = "";
   const started = Date.now();
   try {

@@ -15,7 +15,7 @@ import { JobWorkspace } from "../engine/job-workspace.js";
 import { parseSettings } from "../github/app-settings.js";
 import type { Reputation } from "../swarm/reputation.js";
 import { plannerModelLabel } from "./claude-planner-model.js";
-import type { Distribution, JobEvent } from "./distribution.js";
+import type { Distribution } from "./distribution.js";
 import type { GenerationVerifier } from "./generation-verifier.js";
 import { localSetupFailure, repositorySettingsAt } from "./local-setup.js";
 import { jobStartPoint, openOrInitRepo } from "./merger.js";
@@ -39,7 +39,8 @@ export interface JobInput {
   replicas?: number;
   /** Seed: 120 s per task; the job waits at most this times the number of tasks. Default: the repository's `task_timeout_seconds`. */
   taskTimeoutSeconds?: number;
-  onEvent?: (event: JobEvent) => void;
+  /** The pipeline's events and each stage the job enters. */
+  onEvent?: (event: EngineEvent) => void;
   signal?: AbortSignal;
   /** Builds the repository's `setup` (.github/dellm.yml) image that every test of the job runs in; omitted = no setup. */
   setupImages?: SetupImages;
@@ -142,9 +143,7 @@ export async function runJob(input: JobInput): Promise<JobOutcome> {
       job.stage = "distributing";
       onEvent({ kind: "planned", job: pipelineJob("running") });
     },
-    onEvent: (event: EngineEvent) => {
-      if (event.kind !== "stage" && event.kind !== "repository-tests-running") onEvent(event);
-    },
+    onEvent,
     signal,
   };
   try {
