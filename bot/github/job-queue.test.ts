@@ -113,6 +113,19 @@ describe("JobQueue", () => {
     expect(started).toEqual(saved);
   });
 
+  it("after a restart, jobs that had started take the slots first, whatever the fair order says", () => {
+    // Both in flight at the kill were one installation's; the fair order would give the second slot to another.
+    const queue = new JobQueue(2);
+    queue.enqueue(job("a-running-1", 1, "octo/a"), { resumed: true });
+    queue.enqueue(job("b-queued", 2, "acme/b"));
+    queue.enqueue(job("a-running-2", 1, "octo/a"), { resumed: true });
+    queue.enqueue(job("c-queued", 3, "zed/c"));
+    expect(queue.order().map((e) => e.id)).toEqual(["a-running-1", "a-running-2", "b-queued", "c-queued"]);
+    expect(drain(queue)).toEqual(["a-running-1", "a-running-2"]);
+    queue.finished("a-running-1");
+    expect(drain(queue)).toEqual(["b-queued"]);
+  });
+
   it("is bounded: beyond its capacity a job is refused, and a job is never queued twice", () => {
     const queue = new JobQueue(1, 3);
     for (const id of ["a", "b", "c"]) queue.enqueue(job(id));

@@ -14,6 +14,8 @@ export interface QueueEntry {
 interface Waiting extends QueueEntry {
   /** Arrival order (the tie-break of last resort). */
   seq: number;
+  /** A job that had started before a restart: it takes a slot before any job that had not. */
+  resumed: boolean;
 }
 
 /** Running counts and the turn each was last served, per installation and per repository. */
@@ -61,13 +63,15 @@ export class JobQueue {
 
   /**
    * Adds the job at the back; returns how many queued jobs would start before it (nothing ending
-   * meanwhile). `evenIfFull`: a job already saved as queued (a restart) is never refused.
+   * meanwhile). `evenIfFull`: a job already saved (a restart) is never refused. `resumed`: the job
+   * had started before the restart (its record says so): it starts before every job that had not,
+   * in the order resumed, whatever the fair order says.
    */
-  enqueue(entry: QueueEntry, evenIfFull = false): number {
+  enqueue(entry: QueueEntry, { evenIfFull = false, resumed = false } = {}): number {
     if (this.has(entry.id)) throw new Error(`job ${entry.id} is already queued or running`);
     if (!evenIfFull && this.queued >= this.capacity)
       throw new QueueFullError(`${this.capacity} jobs are already waiting`);
-    this.state.waiting.push({ ...entry, seq: this.seq++ });
+    this.state.waiting.push({ ...entry, seq: this.seq++, resumed });
     return this.ahead(entry.id)!;
   }
 
@@ -136,12 +140,11 @@ export class JobQueue {
 /** Removes the fairest waiting job from `state` and counts it as running. */
 function take(state: State): QueueEntry | undefined {
   if (state.waiting.length === 0) return undefined;
-  const installation = fairest(state.waiting, (e) => String(e.installation), state.installations);
-  const inInstallation = state.waiting.filter((e) => String(e.installation) === installation);
-  const repository = fairest(inInstallation, (e) => e.repository, state.repositories);
-  const chosen = inInstallation.find((e) => e.repository === repository)!; // waiting is in arrival order
+  const chosen = state.waiting.find((e) => e.resumed) ?? fairestWaiting(state);
+  const installation = String(chosen.installation);
+  const repository = chosen.repository;
   state.waiting.splice(state.waiting.indexOf(chosen), 1);
-  const { seq: _seq, ...entry } = chosen;
+  const { seq: _seq, resumed: _resumed, ...entry } = chosen;
   state.running.set(entry.id, entry);
   state.turn++;
   count(state.installations.running, installation, 1);
@@ -149,6 +152,14 @@ function take(state: State): QueueEntry | undefined {
   state.installations.served.set(installation, state.turn);
   state.repositories.served.set(repository, state.turn);
   return entry;
+}
+
+/** The first waiting job of the fairest repository of the fairest installation. */
+function fairestWaiting(state: State): Waiting {
+  const installation = fairest(state.waiting, (e) => String(e.installation), state.installations);
+  const inInstallation = state.waiting.filter((e) => String(e.installation) === installation);
+  const repository = fairest(inInstallation, (e) => e.repository, state.repositories);
+  return inInstallation.find((e) => e.repository === repository)!; // waiting is in arrival order
 }
 
 /** The group (by `key`) with the fewest running, then served least recently, then waiting longest. */

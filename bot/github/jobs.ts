@@ -345,7 +345,8 @@ export class GitHubJobs implements JobStarter {
       if (job.stage !== "queued")
         job.notes.push(`The bot restarted while this job was ${job.stage}; it resumed from there.`);
       this.log(`[github] resuming job ${job.id} (${job.owner}/${job.repo}#${job.issue_number}) at ${job.stage}`);
-      this.enqueue(job, key, true);
+      // One that had started takes a slot before any that had not, so the database never shows more running than the limit.
+      this.enqueue(job, key, job.stage !== "queued");
     }
     this.pump();
     // Follow-ups held behind jobs that ended while the bot was down start now.
@@ -400,7 +401,7 @@ export class GitHubJobs implements JobStarter {
       throw error;
     }
     this.log(`[github] job ${job.id} resumes with @${request.by}'s answer (${round.answer.body.length} characters)`);
-    this.enqueue(job, key, true);
+    this.enqueue(job, key);
     this.pump();
     return { started: true, jobId: job.id };
   }
@@ -600,7 +601,7 @@ export class GitHubJobs implements JobStarter {
       throw error;
     }
     // Saved as queued before it is queued: a restart from here on resumes it.
-    const place = { ahead: this.enqueue(job, key, true), running: this.queue.running, limit: this.queue.limit };
+    const place = { ahead: this.enqueue(job, key), running: this.queue.running, limit: this.queue.limit };
     // Registered before the job can start and edit it; not waited for: the webhook is answered once
     // the job is saved and queued (GitHub's write throttling can hold a comment for seconds).
     void this.acknowledge(job, place);
@@ -608,11 +609,11 @@ export class GitHubJobs implements JobStarter {
     return { started: true, jobId: job.id };
   }
 
-  /** Puts the job in the queue; returns how many queued jobs go before it. */
-  private enqueue(job: GitHubJob, key: string, evenIfFull = false): number {
+  /** Puts the saved job in the queue; returns how many queued jobs go before it. `resumed`: it had started before a restart. */
+  private enqueue(job: GitHubJob, key: string, resumed = false): number {
     const ahead = this.queue.enqueue(
       { id: job.id, installation: job.installation_id, repository: `${job.owner}/${job.repo}`.toLowerCase() },
-      evenIfFull,
+      { evenIfFull: true, resumed },
     );
     this.waiting.set(job.id, job);
     this.jobOfIssue.set(key, job.id);

@@ -11,6 +11,7 @@ import { refusedBySettings, type AppSettings } from "./app-settings.js";
 import type { Octokit } from "./job-comment.js";
 import { MAX_INSTRUCTION_CHARS, MAX_REVIEW_COMMENTS, type ReviewCommentRecord } from "./job-store.js";
 import type { JobStarter } from "./jobs.js";
+import type { Once } from "./webhooks.js";
 import { codeSpanCell } from "./markdown-text.js";
 import { checked, commandText, Common, mayRun, repositorySettings } from "./webhook-checks.js";
 
@@ -44,32 +45,35 @@ const NOT_INSTRUCTIONS = new Set(["help", "retry", "stop"]);
 /** Reviews remembered as handled; both events of one review arrive within moments. */
 const CLAIMS_KEPT = 1_000;
 
-type FirstTime = (context: { id: string; name: string; log: Context["log"] }) => boolean;
 /** Either a review (its body and comments are read from GitHub), or a comment that belongs to none. */
 type Source = { review: number; body?: string } | { comment: ReviewComment };
 
-export function onReviews(app: Probot, jobs: JobStarter, firstTime: FirstTime): void {
+export function onReviews(app: Probot, jobs: JobStarter, once: Once): void {
   const claims = new ReviewClaims();
 
-  app.on("pull_request_review.submitted", async (context) => {
-    if (!firstTime(context)) return;
-    const payload = checked(context, ReviewSchema);
-    // Bots (dellm included, replying in threads) never command dellm.
-    if (!payload || payload.sender.type === "Bot") return;
-    await handle(context as Context, payload, {
-      review: payload.review.id,
-      body: payload.review.body ?? "",
-    });
-  });
+  app.on(
+    "pull_request_review.submitted",
+    once(async (context) => {
+      const payload = checked(context, ReviewSchema);
+      // Bots (dellm included, replying in threads) never command dellm.
+      if (!payload || payload.sender.type === "Bot") return;
+      await handle(context as Context, payload, {
+        review: payload.review.id,
+        body: payload.review.body ?? "",
+      });
+    }),
+  );
 
-  app.on("pull_request_review_comment.created", async (context) => {
-    if (!firstTime(context)) return;
-    const payload = checked(context, ReviewCommentEventSchema);
-    // Only a `/dellm` comment is worth a look here: the review's own event covers the rest.
-    if (!payload || payload.sender.type === "Bot" || commandText(payload.comment.body) === undefined) return;
-    const review = payload.comment.pull_request_review_id;
-    await handle(context as Context, payload, review ? { review } : { comment: payload.comment });
-  });
+  app.on(
+    "pull_request_review_comment.created",
+    once(async (context) => {
+      const payload = checked(context, ReviewCommentEventSchema);
+      // Only a `/dellm` comment is worth a look here: the review's own event covers the rest.
+      if (!payload || payload.sender.type === "Bot" || commandText(payload.comment.body) === undefined) return;
+      const review = payload.comment.pull_request_review_id;
+      await handle(context as Context, payload, review ? { review } : { comment: payload.comment });
+    }),
+  );
 
   async function handle(context: Context, payload: ReviewPayload, source: Source): Promise<void> {
     const where = { owner: payload.repository.owner.login, repo: payload.repository.name };

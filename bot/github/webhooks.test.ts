@@ -3,7 +3,7 @@
 // boundary. The jobs behind it are a recording stand-in here (the full path is in test/).
 import { sign } from "@octokit/webhooks-methods";
 import nock from "nock";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   captureComments,
   commentPayload,
@@ -429,6 +429,61 @@ describe("GitHub App webhooks, delivered twice", () => {
     } finally {
       await webhooks.stop();
       db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("acts on a redelivery of one a killed bot never finished, and ignores one sent again while it is handled", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dellm-deliveries-"));
+    const path = join(dir, "dellm.db");
+    const started: IssueRequest[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The first bot's start never ends while the test holds it: as if the bot were killed there.
+    const hanging: JobStarter = {
+      async start(request) {
+        started.push(request);
+        if (started.length === 1) await held;
+        return { started: true, jobId: "job-test-123456" };
+      },
+      retry: async () => ({ started: true, jobId: "job-test-123456" }),
+      followUp: async () => ({ started: true, jobId: "job-test-123456" }),
+      stopJob: async () => ({ stopped: true, jobId: "job-test-123456" }),
+      openedPullRequest: async () => false,
+    };
+    const serve = async () => {
+      const db = await openStateDatabase(path);
+      return { webhooks: await startWebhookServer(dellmApp(hanging, { deliveries: new DeliveryLog(db) })), db };
+    };
+    const first = await serve();
+    const second = await serve();
+    try {
+      installationTokens();
+      settingsFile(null);
+      permission("alice", "write");
+      const id = "9a1e0c30-cc78-11e3-81ab-4c9367dc0958";
+      const pending = first.webhooks.deliver("issues", labeledPayload("dellm"), undefined, id);
+      await vi.waitFor(() => expect(started).toHaveLength(1));
+      // Sent again while the first is handled (GitHub thinks it timed out): nothing more.
+      expect((await first.webhooks.deliver("issues", labeledPayload("dellm"), undefined, id)).status).toBe(200);
+      expect(started).toHaveLength(1);
+      // The restarted bot (the same database) gets GitHub's redelivery: the first never finished, so it acts.
+      installationTokens();
+      settingsFile(null);
+      permission("alice", "write");
+      expect((await second.webhooks.deliver("issues", labeledPayload("dellm"), undefined, id)).status).toBe(200);
+      expect(started).toHaveLength(2);
+      // Handled now: once more is a redelivery for either.
+      expect((await second.webhooks.deliver("issues", labeledPayload("dellm"), undefined, id)).status).toBe(200);
+      expect(started).toHaveLength(2);
+      release();
+      expect((await pending).status).toBe(200);
+    } finally {
+      release();
+      for (const { webhooks, db } of [first, second]) {
+        await webhooks.stop();
+        db.close();
+      }
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -35,110 +35,143 @@ const CommentSchema = z.object({
 });
 
 export interface DellmAppOptions {
-  /** Deliveries already handled (by X-GitHub-Delivery): a redelivered one is ignored. Omitted: none remembered. */
-  deliveries?: Pick<DeliveryLog, "firstTime">;
+  /** Deliveries already handled (by X-GitHub-Delivery): a redelivered one is ignored. Omitted: only one being handled is. */
+  deliveries?: Pick<DeliveryLog, "handled" | "record">;
+}
+
+/** What a delivery handler is given of its delivery, for `once`. */
+export interface DeliveryContext {
+  id: string;
+  name: string;
+  log: Pick<Context["log"], "info">;
+}
+
+/** Wraps a handler so that it acts once per X-GitHub-Delivery id. */
+export type Once = <C extends DeliveryContext>(handler: (context: C) => Promise<void>) => (context: C) => Promise<void>;
+
+/**
+ * Each delivery id is acted on once: a redelivery of one handled before (GitHub's "Redeliver", or a
+ * delivery it thought timed out), or one arriving while the first is handled, is ignored. The id is
+ * recorded when the handler ends, also when it failed (the failure was answered on the issue); a bot
+ * killed before then acts on GitHub's redelivery, so nothing it had not acknowledged is lost.
+ */
+function deliveredOnce(deliveries: DellmAppOptions["deliveries"]): Once {
+  const inFlight = new Set<string>();
+  return (handler) => async (context) => {
+    const id = context.id.slice(0, 100);
+    if (inFlight.has(id) || deliveries?.handled(id)) {
+      context.log.info(`delivery ${id.slice(0, 64)} (${context.name}) was handled before; ignored`);
+      return;
+    }
+    inFlight.add(id);
+    try {
+      await handler(context);
+    } finally {
+      deliveries?.record(id, context.name);
+      inFlight.delete(id);
+    }
+  };
 }
 
 export function dellmApp(jobs: JobStarter, { deliveries }: DellmAppOptions = {}): ApplicationFunction {
-  /** False for a delivery handled before (GitHub's "Redeliver", or a retry): no second job or comment. */
-  const firstTime = (context: { id: string; name: string; log: Context["log"] }): boolean => {
-    if (!deliveries || deliveries.firstTime(context.id, context.name)) return true;
-    context.log.info(`delivery ${context.id.slice(0, 64)} (${context.name}) was handled before; ignored`);
-    return false;
-  };
+  const once = deliveredOnce(deliveries);
   return (app) => {
-    app.on("issues.labeled", async (context) => {
-      if (!firstTime(context)) return;
-      const payload = checked(context, LabeledSchema);
-      if (!payload || payload.issue.pull_request !== undefined) return;
-      const { issue, sender, repository } = payload;
-      const on = onIssue(context, { owner: repository.owner.login, repo: repository.name }, issue.number);
-      const settings = await on.settings();
-      if (!settings || payload.label.name !== settings.label) return;
-      if (!(await on.mayRun(sender.login))) {
-        await on.say(
-          `@${sender.login} only people with write access to this repository can start dellm; the label was ignored.`,
-        );
-        return;
-      }
-      const outcome = await jobs.start({
-        owner: repository.owner.login,
-        repo: repository.name,
-        installationId: payload.installation.id,
-        issueNumber: issue.number,
-        title: issue.title,
-        body: issue.body ?? "",
-        requestedBy: sender.login,
-        settings,
-        private: repository.private,
-        ...(issue.user ? { author: issue.user.login } : {}),
-      });
-      await on.replyIfRefused(outcome);
-    });
-
-    app.on("issue_comment.created", async (context) => {
-      if (!firstTime(context)) return;
-      const payload = checked(context, CommentSchema);
-      // Bots (dellm included) never command dellm: no loops through its own comments.
-      if (!payload || payload.sender.type === "Bot") return;
-      const command = payload.comment.body.match(COMMAND);
-      const { sender, repository } = payload;
-      const on = onIssue(context, { owner: repository.owner.login, repo: repository.name }, payload.issue.number);
-      if (!command) {
-        await answerQuestions(jobs, context, payload, on.mayRun);
-        return;
-      }
-      if (!(await on.mayRun(sender.login))) {
-        await on.say(
-          `@${sender.login} only people with write access to this repository can run \`/dellm\` commands; nothing was done.`,
-        );
-        return;
-      }
-      if (command[1] === "stop") {
-        // The job side reports the stop on the issue (what had finished); only a refusal is said here.
-        const outcome = await jobs.stopJob({
+    app.on(
+      "issues.labeled",
+      once(async (context) => {
+        const payload = checked(context, LabeledSchema);
+        if (!payload || payload.issue.pull_request !== undefined) return;
+        const { issue, sender, repository } = payload;
+        const on = onIssue(context, { owner: repository.owner.login, repo: repository.name }, issue.number);
+        const settings = await on.settings();
+        if (!settings || payload.label.name !== settings.label) return;
+        if (!(await on.mayRun(sender.login))) {
+          await on.say(
+            `@${sender.login} only people with write access to this repository can start dellm; the label was ignored.`,
+          );
+          return;
+        }
+        const outcome = await jobs.start({
           owner: repository.owner.login,
           repo: repository.name,
+          installationId: payload.installation.id,
+          issueNumber: issue.number,
+          title: issue.title,
+          body: issue.body ?? "",
+          requestedBy: sender.login,
+          settings,
+          private: repository.private,
+          ...(issue.user ? { author: issue.user.login } : {}),
+        });
+        await on.replyIfRefused(outcome);
+      }),
+    );
+
+    app.on(
+      "issue_comment.created",
+      once(async (context) => {
+        const payload = checked(context, CommentSchema);
+        // Bots (dellm included) never command dellm: no loops through its own comments.
+        if (!payload || payload.sender.type === "Bot") return;
+        const command = payload.comment.body.match(COMMAND);
+        const { sender, repository } = payload;
+        const on = onIssue(context, { owner: repository.owner.login, repo: repository.name }, payload.issue.number);
+        if (!command) {
+          await answerQuestions(jobs, context, payload, on.mayRun);
+          return;
+        }
+        if (!(await on.mayRun(sender.login))) {
+          await on.say(
+            `@${sender.login} only people with write access to this repository can run \`/dellm\` commands; nothing was done.`,
+          );
+          return;
+        }
+        if (command[1] === "stop") {
+          // The job side reports the stop on the issue (what had finished); only a refusal is said here.
+          const outcome = await jobs.stopJob({
+            owner: repository.owner.login,
+            repo: repository.name,
+            number: payload.issue.number,
+            requestedBy: sender.login,
+          });
+          if (!outcome.stopped) await on.say(`dellm did not stop anything: ${outcome.reason}`);
+          return;
+        }
+        // Anything but retry, of two words or more, is an instruction: a follow-up commit on the same PR.
+        const retry = command[1] === "retry";
+        const instruction = payload.comment.body.slice((command.index ?? 0) + "/dellm".length).trim();
+        if (!retry && (!command[1] || command[1] === "help" || !/\s/.test(instruction))) {
+          await on.say(
+            `@${sender.login} dellm does not know \`/dellm${command[1] ? ` ${command[1]}` : ""}\`. It understands \`/dellm retry\` (re-run the failed or missing tasks of the latest job), \`/dellm stop\` (take the issue's job off the queue, or stop it where it stands; finished tasks are kept) and \`/dellm <what to change>\` on an issue with a dellm pull request (one more commit on that pull request, e.g. \`/dellm make the greeting configurable\`).`,
+          );
+          return;
+        }
+        if (!retry && instruction.length > MAX_INSTRUCTION_CHARS) {
+          await on.say(
+            `@${sender.login} that instruction has ${instruction.length} characters; dellm takes at most ${MAX_INSTRUCTION_CHARS}. Shorten it (the issue and its discussion are given to the planner anyway) and comment again.`,
+          );
+          return;
+        }
+        const settings = await on.settings();
+        if (!settings) return;
+        const where = {
+          owner: repository.owner.login,
+          repo: repository.name,
+          installationId: payload.installation.id,
           number: payload.issue.number,
           requestedBy: sender.login,
-        });
-        if (!outcome.stopped) await on.say(`dellm did not stop anything: ${outcome.reason}`);
-        return;
-      }
-      // Anything but retry, of two words or more, is an instruction: a follow-up commit on the same PR.
-      const retry = command[1] === "retry";
-      const instruction = payload.comment.body.slice((command.index ?? 0) + "/dellm".length).trim();
-      if (!retry && (!command[1] || command[1] === "help" || !/\s/.test(instruction))) {
-        await on.say(
-          `@${sender.login} dellm does not know \`/dellm${command[1] ? ` ${command[1]}` : ""}\`. It understands \`/dellm retry\` (re-run the failed or missing tasks of the latest job), \`/dellm stop\` (take the issue's job off the queue, or stop it where it stands; finished tasks are kept) and \`/dellm <what to change>\` on an issue with a dellm pull request (one more commit on that pull request, e.g. \`/dellm make the greeting configurable\`).`,
-        );
-        return;
-      }
-      if (!retry && instruction.length > MAX_INSTRUCTION_CHARS) {
-        await on.say(
-          `@${sender.login} that instruction has ${instruction.length} characters; dellm takes at most ${MAX_INSTRUCTION_CHARS}. Shorten it (the issue and its discussion are given to the planner anyway) and comment again.`,
-        );
-        return;
-      }
-      const settings = await on.settings();
-      if (!settings) return;
-      const where = {
-        owner: repository.owner.login,
-        repo: repository.name,
-        installationId: payload.installation.id,
-        number: payload.issue.number,
-        requestedBy: sender.login,
-        settings,
-        private: repository.private,
-      };
-      if (retry) {
-        await on.replyIfRefused(await jobs.retry(where));
-        return;
-      }
-      await on.replyIfRefused(await jobs.followUp({ ...where, instruction }));
-    });
+          settings,
+          private: repository.private,
+        };
+        if (retry) {
+          await on.replyIfRefused(await jobs.retry(where));
+          return;
+        }
+        await on.replyIfRefused(await jobs.followUp({ ...where, instruction }));
+      }),
+    );
 
-    onReviews(app, jobs, firstTime);
+    onReviews(app, jobs, once);
   };
 }
 

@@ -47,14 +47,14 @@ describe("pruning the state database", () => {
     await saved(db, 91, "job-oldfai", 4, 4, { stage: "failed" });
     await saved(db, 89, "job-recent", 5, 5);
     const deliveries = (daysAgo: number) => new DeliveryLog(db, () => NOW - daysAgo * DAY);
-    expect(deliveries(31).firstTime("old", "issues")).toBe(true);
-    expect(deliveries(29).firstTime("recent", "issues")).toBe(true);
+    expect(deliveries(31).record("old", "issues")).toBe(true);
+    expect(deliveries(29).record("recent", "issues")).toBe(true);
 
     expect(pruneState(db, { keepJobsDays: 90 }, NOW)).toEqual({ jobs: 2, deliveries: 1 });
     expect(await ids(db)).toEqual(["job-oldrun", "job-oldque", "job-recent"]);
     // The forgotten delivery would count as new again; the recent one is still a redelivery.
-    expect(deliveries(0).firstTime("old", "issues")).toBe(true);
-    expect(deliveries(0).firstTime("recent", "issues")).toBe(false);
+    expect(deliveries(0).record("old", "issues")).toBe(true);
+    expect(deliveries(0).record("recent", "issues")).toBe(false);
 
     expect(pruneState(db, { keepJobsDays: 30, keepDeliveriesDays: 3 }, NOW)).toEqual({ jobs: 1, deliveries: 1 });
     expect(await ids(db)).toEqual(["job-oldrun", "job-oldque"]);
