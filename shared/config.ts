@@ -76,6 +76,10 @@ const EnvSchema = z.object({
   DELLM_MAX_JOBS: positiveInt("DELLM_MAX_JOBS").default(DEFAULT_MAX_JOBS),
   /** `dellm serve`: days a finished (done or failed) job is kept in the state database; active ones are never pruned. */
   DELLM_KEEP_JOBS_DAYS: positiveInt("DELLM_KEEP_JOBS_DAYS").default(90),
+  /** `dellm serve` and `dellm run`: repositories' setup images (.github/dellm.yml `setup`) kept; past it the least recently used go. */
+  DELLM_SETUP_IMAGES_KEEP: positiveInt("DELLM_SETUP_IMAGES_KEEP").default(8),
+  /** `dellm serve` and `dellm run`: GiB all setup images may take together; past it the least recently used go. */
+  DELLM_SETUP_IMAGES_GB: positiveInt("DELLM_SETUP_IMAGES_GB").default(16),
   /** `dellm serve`: days a job waits for answers to the planner's clarifying questions, then ends (issue 24; fractions allowed). */
   DELLM_QUESTION_WAIT_DAYS: z.coerce
     .number({ error: "DELLM_QUESTION_WAIT_DAYS must be a number of days" })

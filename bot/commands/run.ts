@@ -210,7 +210,15 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
       replicas: options.replicas,
       taskTimeoutSeconds: options.taskTimeout,
       // The repository's `setup` (.github/dellm.yml) wherever this machine tests: local workers or the re-test.
-      ...(verifier || !options.swarm ? { setupImages: new SetupImages({ baseImage: options.image }) } : {}),
+      ...(verifier || !options.swarm
+        ? {
+            setupImages: new SetupImages({
+              baseImage: options.image,
+              keepImages: env.DELLM_SETUP_IMAGES_KEEP,
+              keepBytes: env.DELLM_SETUP_IMAGES_GB * 2 ** 30,
+            }),
+          }
+        : {}),
       onEvent: printLines(describeJobEvent, log),
     });
     log("");

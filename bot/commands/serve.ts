@@ -190,7 +190,11 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
       generation: generation?.verifier,
       ...(verifier ? { volunteerCheck: (result: Result) => swarm.coordinator.volunteerCheck(result) } : {}),
       reputation,
-      setupImages: new SetupImages({ baseImage: env.DELLM_SANDBOX_IMAGE }),
+      setupImages: new SetupImages({
+        baseImage: env.DELLM_SANDBOX_IMAGE,
+        keepImages: env.DELLM_SETUP_IMAGES_KEEP,
+        keepBytes: env.DELLM_SETUP_IMAGES_GB * 2 ** 30,
+      }),
       setupNetwork: env.DELLM_SETUP_NETWORK,
       joinHint: swarm.joinCommand,
       maxJobs: env.DELLM_MAX_JOBS,

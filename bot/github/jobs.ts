@@ -937,10 +937,9 @@ export class GitHubJobs implements JobStarter {
     // all the same, and the issue is told where.
     if (job.follow_up && job.pr_number !== undefined) {
       const ended = await pullRequestEnded(octokit, { ...job, pr_number: job.pr_number }, this.log);
-      if (ended)
-        job.notes.push(
-          `${CLOSED_MEANWHILE} #${job.pr_number} was ${ended}: its commit ${job.commit?.slice(0, 12)} is on the branch ${job.branch}.`,
-        );
+      const note = `${CLOSED_MEANWHILE} #${job.pr_number} was ${ended}: its commit ${job.commit?.slice(0, 12)} is on the branch ${job.branch}.`;
+      // Once, also when a restarted bot delivers again.
+      if (ended && !job.notes.includes(note)) job.notes.push(note);
     }
     Object.assign(job, await openOrUpdatePullRequest(octokit, job, body, { draft }));
     await this.options.store.save(job);

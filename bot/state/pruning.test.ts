@@ -89,4 +89,13 @@ describe("pruning the state database", () => {
     expect(readEnv({ DELLM_KEEP_JOBS_DAYS: "7" }).DELLM_KEEP_JOBS_DAYS).toBe(7);
     expect(() => readEnv({ DELLM_KEEP_JOBS_DAYS: "0" })).toThrow(/DELLM_KEEP_JOBS_DAYS must be above 0/);
   });
+
+  it("bounds the repositories' setup images by settings (shared/sandbox/setup-image.test.ts prunes them)", () => {
+    expect(readEnv({})).toMatchObject({ DELLM_SETUP_IMAGES_KEEP: 8, DELLM_SETUP_IMAGES_GB: 16 });
+    expect(readEnv({ DELLM_SETUP_IMAGES_KEEP: "3", DELLM_SETUP_IMAGES_GB: "2" })).toMatchObject({
+      DELLM_SETUP_IMAGES_KEEP: 3,
+      DELLM_SETUP_IMAGES_GB: 2,
+    });
+    expect(() => readEnv({ DELLM_SETUP_IMAGES_KEEP: "0" })).toThrow(/DELLM_SETUP_IMAGES_KEEP must be above 0/);
+  });
 });
