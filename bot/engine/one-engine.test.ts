@@ -16,32 +16,12 @@ import { DEFAULT_SETTINGS } from "../github/app-settings.js";
 import { GitHubJobStore, type GitHubJob } from "../github/job-store.js";
 import { inProcessWorkers } from "../pipeline/in-process-workers.js";
 import { Planner } from "../pipeline/planner.js";
+import { DISCOUNT_BREAKING, DISCOUNT_REPOSITORY, DISCOUNT_TASK } from "../../test/discount-job.js";
 import { LocalJobSchema, runJob } from "../pipeline/run-job.js";
 import type { FileReport, JobStage } from "./job-record.js";
 
-const MODELS = `def total(prices):
-    return sum(prices)
-
-
-def test_total_of_nothing():
-    assert total([]) == 0
-`;
-const REPOSITORY_TEST = `from shop.models import total
-
-
-def test_total():
-    assert total([1, 2]) == 3
-`;
 const PLAN = JSON.stringify([
-  {
-    id: 1,
-    description: "Make total() apply a 10% discount",
-    file: "models.py",
-    dependencies: [],
-    input_output_spec: "",
-    directory: "shop/",
-    context: "",
-  },
+  DISCOUNT_TASK,
   {
     id: 2,
     description: "A discount(price) helper",
@@ -52,19 +32,13 @@ const PLAN = JSON.stringify([
     context: "",
   },
 ]);
-// Breaks tests/test_models.py (the file's own test still passes: 0 * 0.9 == 0); the repair round gets the same answer.
-const BREAKING = `<<<<<<< SEARCH
-    return sum(prices)
-=======
-    return sum(prices) * 0.9
->>>>>>> REPLACE`;
 const DISCOUNT =
   "def discount(price):\n    return price * 0.9\n\n\ndef test_discount():\n    assert discount(10) == 9\n";
 const QUERY = "Apply a 10% discount in total()";
 
 const fixture = jobsFixture({
   prefix: "dellm-one-engine-",
-  files: { "shop/__init__.py": "", "shop/models.py": MODELS, "tests/test_models.py": REPOSITORY_TEST },
+  files: DISCOUNT_REPOSITORY,
 });
 
 /** The same scripted model, worker and sandbox for either way in. */
@@ -73,7 +47,7 @@ function parts() {
     { kind: "decompose", reply: PLAN },
     { kind: "can-solve", reply: "yes" },
     { kind: ["code", "repair"], file: "shop/discount.py", reply: DISCOUNT },
-    { kind: ["code", "repair"], reply: BREAKING },
+    { kind: ["code", "repair"], reply: DISCOUNT_BREAKING },
     { kind: "summary", reply: "Applied the discount." },
   ]);
   const sandbox = new DockerSandbox({ timeoutSeconds: 30 });

@@ -14,42 +14,9 @@ import { ScriptedCodeModel, type ScriptRule } from "../../worker/model/scripted-
 import { inProcessWorkers } from "./in-process-workers.js";
 import { Planner } from "./planner.js";
 import { runJob } from "./run-job.js";
+import { DISCOUNT_BREAKING, DISCOUNT_FIXED, DISCOUNT_REPOSITORY, DISCOUNT_TASK } from "../../test/discount-job.js";
 
-const MODELS = `def total(prices):
-    return sum(prices)
-
-
-def test_total_of_nothing():
-    assert total([]) == 0
-`;
-const REPOSITORY_TEST = `from shop.models import total
-
-
-def test_total():
-    assert total([1, 2]) == 3
-`;
-const PLAN = JSON.stringify([
-  {
-    id: 1,
-    description: "Make total() apply a 10% discount",
-    file: "models.py",
-    dependencies: [],
-    input_output_spec: "",
-    directory: "shop/",
-    context: "",
-  },
-]);
-// Breaks tests/test_models.py (the file's own test still passes: 0 * 0.9 == 0).
-const BREAKING = `<<<<<<< SEARCH
-    return sum(prices)
-=======
-    return sum(prices) * 0.9
->>>>>>> REPLACE`;
-const FIXED = `<<<<<<< SEARCH
-    return sum(prices)
-=======
-    return sum(prices)  # the discount is applied at checkout
->>>>>>> REPLACE`;
+const PLAN = JSON.stringify([DISCOUNT_TASK]);
 
 async function run(rules: ScriptRule[]) {
   const dir = await mkdtemp(join(tmpdir(), "dellm-run-repository-"));
@@ -58,9 +25,7 @@ async function run(rules: ScriptRule[]) {
   await git.addConfig("user.email", "me@example.com").addConfig("user.name", "Me");
   await mkdir(join(dir, "shop"));
   await mkdir(join(dir, "tests"));
-  await writeFile(join(dir, "shop", "__init__.py"), "");
-  await writeFile(join(dir, "shop", "models.py"), MODELS);
-  await writeFile(join(dir, "tests", "test_models.py"), REPOSITORY_TEST);
+  for (const [path, content] of Object.entries(DISCOUNT_REPOSITORY)) await writeFile(join(dir, path), content);
   await git.add(".").commit("base");
   const model = new ScriptedCodeModel([
     { kind: "decompose", reply: PLAN },
@@ -84,7 +49,7 @@ async function run(rules: ScriptRule[]) {
 
 describe("dellm run: the repository's own tests", () => {
   it("names the regressed test, writes its log, says how much was edited and runs the failing test", async () => {
-    const { model, outcome, logDir } = await run([{ kind: ["code", "repair"], reply: BREAKING }]);
+    const { model, outcome, logDir } = await run([{ kind: ["code", "repair"], reply: DISCOUNT_BREAKING }]);
     const report = outcome.repositoryTests!;
     expect(report.status).toBe("compared");
     expect(report.regressions.map((r) => r.id)).toEqual(["tests/test_models.py::test_total"]);
@@ -110,8 +75,8 @@ describe("dellm run: the repository's own tests", () => {
 
   it("repairs the regression in a repair round: the task goes back with the failing test's log", async () => {
     const { model, outcome } = await run([
-      { kind: ["code", "repair"], when: "Keep what they test working", reply: FIXED },
-      { kind: ["code", "repair"], reply: BREAKING },
+      { kind: ["code", "repair"], when: "Keep what they test working", reply: DISCOUNT_FIXED },
+      { kind: ["code", "repair"], reply: DISCOUNT_BREAKING },
     ]);
     expect(outcome.repositoryTests).toMatchObject({ status: "compared", regressions: [], passing: 1 });
     expect(outcome.summary).toContain("- shop/models.py (passed tests, edited (2 lines))");
