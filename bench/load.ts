@@ -25,6 +25,7 @@ import { bareRepository } from "../test/git-fixtures.js";
 import { rssKb } from "../test/forged-webhook.js";
 import { isRunning, processTree, startCommand, startServe, testEnv, type RunningProcess } from "../test/processes.js";
 import { startLoadGitHub } from "./load-github.js";
+import { fibonacciJobScript } from "../test/fibonacci-job.js";
 
 const SECRET = "bench-load-secret";
 const OWNERS = 4;
@@ -36,33 +37,7 @@ const WORKERS = 2;
 const REDELIVERIES = 10;
 const RUNNING_STAGES = ["planning", "distributing", "merging", "pushing"];
 
-/** One task per job: the planner's and the workers' canned answers. */
-const SCRIPT = {
-  rules: [
-    {
-      kind: "decompose",
-      reply: JSON.stringify([
-        {
-          id: 1,
-          description: "A fibonacci(n) function returning the n-th Fibonacci number",
-          file: "fibonacci.py",
-          dependencies: [],
-          input_output_spec: "Input: n (int >= 0); Output: int",
-          directory: "",
-          context: "",
-        },
-      ]),
-    },
-    { kind: "can-solve", reply: "yes" },
-    {
-      kind: ["code", "repair"],
-      file: "fibonacci.py",
-      reply:
-        "```python\ndef fibonacci(n):\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a\n\n\ndef test_fibonacci():\n    assert [fibonacci(i) for i in range(6)] == [0, 1, 1, 2, 3, 5]\n```",
-    },
-    { kind: "summary", reply: "Added fibonacci(n) in fibonacci.py with its test." },
-  ],
-};
+const SCRIPT = fibonacciJobScript();
 
 export interface LoadFigures {
   deliveries: number;

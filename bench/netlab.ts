@@ -82,7 +82,7 @@ async function measure(setup: Setup, log: (line: string) => void): Promise<Setup
     const bootstrap = await startLabBootstrap(runner, host("bootstrap", "127.0.0.2"), join(dir, "bootstrap"));
     const bot = await startLabCoordinator(runner, host("bot", "127.0.0.1"), {
       keyFile: join(dir, "bot.key"),
-      statePath: join(dir, "coordinator.json"),
+      databasePath: join(dir, "dellm.db"),
       leaseSeconds: 60,
       bootstrap: [bootstrap.address],
     });
@@ -224,7 +224,7 @@ export async function linkCuts(log: (line: string) => void): Promise<CutFigures[
       const cutSeconds = 30;
       const bot = await startLabCoordinator(lab, lab.host("bot"), {
         keyFile: join(dir, `bot-${leaseSeconds}.key`),
-        statePath: join(dir, `coordinator-${leaseSeconds}.json`),
+        databasePath: join(dir, `dellm-${leaseSeconds}.db`),
         leaseSeconds,
         bootstrap: [bootstrap.address],
       });

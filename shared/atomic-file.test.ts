@@ -6,6 +6,8 @@ import { mkdtemp, open, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { openStateDatabase } from "../bot/state/database.js";
+import { importCoordinatorFile } from "../bot/swarm/coordinator-import.js";
 import { CoordinatorStore } from "../bot/swarm/coordinator-store.js";
 import { removeLeftoverTemporaries, writeFileAtomic } from "./atomic-file.js";
 
@@ -14,6 +16,16 @@ afterEach(async () => {
   vi.restoreAllMocks();
   for (const dir of folders.splice(0)) await rm(dir, { recursive: true, force: true });
 });
+
+/** An older bot's coordinator.json read as an upgrade reads it, into an empty in-memory database. */
+async function importFrom(dir: string) {
+  const db = await openStateDatabase(":memory:");
+  try {
+    return await importCoordinatorFile(new CoordinatorStore(db), dir);
+  } finally {
+    db.close();
+  }
+}
 
 async function folder(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "dellm-state-"));
@@ -47,11 +59,11 @@ describe("state files", () => {
     const dir = await folder();
     const path = join(dir, "coordinator.json");
     await writeFile(path, '{"version":1,"jobs":[{"id":"job-');
-    await expect(new CoordinatorStore(path).load()).rejects.toThrow(
+    await expect(importFrom(dir)).rejects.toThrow(
       new RegExp(`coordinator state ${path} is damaged \\(not JSON: .*\\); move it aside to start with no saved jobs`),
     );
     await writeFile(path, "");
-    await expect(new CoordinatorStore(path).load()).rejects.toThrow(/is damaged \(it is empty\)/);
+    await expect(importFrom(dir)).rejects.toThrow(/is damaged \(it is empty\)/);
   });
 
   it("removes temporary files a crashed write left and keeps a live writer's", async () => {
@@ -67,9 +79,8 @@ describe("state files", () => {
     ]);
     expect(await readdir(dir)).toEqual([live]);
 
-    const state = join(dir, "coordinator.json");
     await writeFile(join(dir, `coordinator.json.${dead}.tmp`), "{");
-    expect(await new CoordinatorStore(state).load()).toEqual([]);
+    expect(await importFrom(dir)).toBeUndefined(); // no coordinator.json: nothing imported, its temporary removed
     expect((await readdir(dir)).sort()).toEqual([live]);
     expect(await removeLeftoverTemporaries(join(dir, "missing"))).toEqual([]);
   });

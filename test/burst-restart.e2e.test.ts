@@ -17,6 +17,7 @@ import { startLoadGitHub, type LoadGitHub } from "../bench/load-github.js";
 import { stateDatabasePath } from "../bot/state/database.js";
 import { bareRepository } from "./git-fixtures.js";
 import { freePort, isRunning, processTree, startCommand, testEnv, type RunningProcess } from "./processes.js";
+import { fibonacciJobScript } from "./fibonacci-job.js";
 
 const SECRET = "burst-restart-secret";
 const MAX_JOBS = 2;
@@ -37,34 +38,7 @@ const ISSUES = [
 /** The planner thinks this long per job, so jobs are mid-flight when the bot is killed. */
 const DECOMPOSE_DELAY_MS = 1_500;
 
-/** One task per job: the planner's and the workers' canned answers (as in bench/load.ts). */
-const SCRIPT = {
-  rules: [
-    {
-      kind: "decompose",
-      delay_ms: DECOMPOSE_DELAY_MS,
-      reply: JSON.stringify([
-        {
-          id: 1,
-          description: "A fibonacci(n) function returning the n-th Fibonacci number",
-          file: "fibonacci.py",
-          dependencies: [],
-          input_output_spec: "Input: n (int >= 0); Output: int",
-          directory: "",
-          context: "",
-        },
-      ]),
-    },
-    { kind: "can-solve", reply: "yes" },
-    {
-      kind: ["code", "repair"],
-      file: "fibonacci.py",
-      reply:
-        "def fibonacci(n):\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a\n\n\ndef test_fibonacci():\n    assert [fibonacci(i) for i in range(6)] == [0, 1, 1, 2, 3, 5]\n",
-    },
-    { kind: "summary", reply: "Added fibonacci(n) in fibonacci.py with its test." },
-  ],
-};
+const SCRIPT = fibonacciJobScript(DECOMPOSE_DELAY_MS);
 
 interface Delivery {
   owner: string;

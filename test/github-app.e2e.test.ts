@@ -18,6 +18,7 @@ import { GitHubJobs } from "../bot/github/jobs.js";
 import { swarmWorkers } from "../bot/swarm/swarm-workers.js";
 import { Planner } from "../bot/pipeline/planner.js";
 import { startCoordinator, type RunningCoordinator } from "../bot/commands/start-coordinator.js";
+import { openStateDatabase, stateDatabasePath } from "../bot/state/database.js";
 import {
   captureComments,
   commentPayload,
@@ -130,8 +131,17 @@ describe("the GitHub App, webhook to pull request", () => {
     const dir = await mkdtemp(join(tmpdir(), "dellm-app-"));
     const remote = await bareRepository(dir, { "README.md": "# demo\n", "calc/existing.py": existing });
     const lines: string[] = [];
+    // One state database, as `dellm serve` opens: the coordinator's boards and the App's jobs.
+    const database = await openStateDatabase(stateDatabasePath(join(dir, "state")));
+    cleanups.push(() => Promise.resolve(database.close())); // after the coordinator stops (cleanups run in reverse)
     const swarm = await startCoordinator(
-      { listen: ["/ip4/127.0.0.1/tcp/0"], keyFile: join(dir, "bot.key"), bootstrap: [], leaseSeconds: 60 },
+      {
+        listen: ["/ip4/127.0.0.1/tcp/0"],
+        keyFile: join(dir, "bot.key"),
+        bootstrap: [],
+        leaseSeconds: 60,
+        database,
+      },
       readEnv({ DELLM_STATE_DIR: join(dir, "state") }),
       (line) => lines.push(line),
     );

@@ -37,7 +37,7 @@ describe.skipIf(unavailable !== undefined)("the swarm behind NATs (network lab)"
   const startBot = (leaseSeconds: number) =>
     startLabCoordinator(lab, lab.host("bot"), {
       keyFile: join(dir, "bot.key"),
-      statePath: join(dir, "coordinator.json"),
+      databasePath: join(dir, "dellm.db"),
       leaseSeconds,
       bootstrap: [bootstrap.address],
     });

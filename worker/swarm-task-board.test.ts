@@ -5,6 +5,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { openStateDatabase, stateDatabasePath } from "../bot/state/database.js";
 import { SwarmCoordinator } from "../bot/swarm/coordinator.js";
 import { createSwarmNode } from "../shared/swarm/swarm-node.js";
 import { SwarmTaskBoard, type SwarmBoardEvent } from "./swarm-task-board.js";
@@ -14,10 +15,11 @@ describe("SwarmTaskBoard when the coordinator leaves", () => {
   it("says once that the coordinator left, whether it stopped serving or its node is gone", async () => {
     const botKey = await generateKeyPair("Ed25519");
     const bot = await createSwarmNode({ privateKey: botKey });
+    const database = await openStateDatabase(stateDatabasePath(await mkdtemp(join(tmpdir(), "dellm-left-"))));
     const coordinator = await SwarmCoordinator.start({
       node: bot,
       privateKey: botKey,
-      statePath: join(await mkdtemp(join(tmpdir(), "dellm-left-")), "c.json"),
+      database,
       leaseSeconds: 60,
     });
     const workerKey = await generateKeyPair("Ed25519");
@@ -45,6 +47,7 @@ describe("SwarmTaskBoard when the coordinator leaves", () => {
     } finally {
       await worker.stop();
       await Promise.resolve(bot.stop()).catch(() => undefined);
+      database.close();
     }
   }, 60_000);
 });

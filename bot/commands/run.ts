@@ -1,6 +1,7 @@
 // `dellm run "<request>" --repo <path> [--swarm]`: the whole pipeline with progress, its workers
 // in this process or (--swarm) volunteers' dellm-worker processes.
 import { join } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
 import { z } from "zod";
 import { readCommandLine } from "../../shared/command-line.js";
 import type { DellmEnv } from "../../shared/config.js";
@@ -141,6 +142,8 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
   let model: CodeModel | undefined;
   let coordinator: RunningCoordinator | undefined;
   let reputation: Reputation | undefined;
+  // The state database (volunteers' standing, the coordinator's boards); closed once the coordinator stops.
+  let db: DatabaseSync | undefined;
   // Set once the local model is loaded (after the coordinator starts); the vetting reads it per result.
   let generation: GenerationVerifier | undefined;
   try {
@@ -152,8 +155,9 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
       // The volunteers test the code; the bot re-tests it in its own sandbox (unless told not to), and needs a model only to plan locally.
       if (options.verify) verifier = await openVerifier(options.image, env.DOCKER_TIMEOUT, "pass --no-verify");
       else log("[verify] --no-verify: the workers' results are merged as they report them");
+      db = await openStateDatabase(stateDatabasePath(env.DELLM_STATE_DIR));
       const opened = vettingFrom(
-        await openStateDatabase(stateDatabasePath(env.DELLM_STATE_DIR)),
+        db,
         env,
         {
           check: (item, result) =>
@@ -167,7 +171,7 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
         "",
       );
       reputation = opened.reputation;
-      coordinator = await startCoordinator({ ...options.swarmNode, vetting: opened.vetting }, env, log);
+      coordinator = await startCoordinator({ ...options.swarmNode, vetting: opened.vetting, database: db }, env, log);
       distribution = swarmWorkers(coordinator.coordinator);
     } else {
       const sandbox = new DockerSandbox({ image: options.image, timeoutSeconds: env.DOCKER_TIMEOUT });
@@ -227,6 +231,6 @@ export async function runCommand(argv: string[], { env, log }: CommandContext): 
   } finally {
     await coordinator?.stop();
     await model?.dispose();
-    reputation?.close();
+    db?.close();
   }
 }

@@ -151,7 +151,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
     log(
       "[github] DELLM_CHECK_MODEL and DELLM_JOB_MODEL unset: volunteers' files are re-tested but not checked to be the model's answers",
     );
-  // One database for the bot's state (volunteers' standing, deliveries handled, jobs).
+  // One database for the bot's state (volunteers' standing, deliveries handled, jobs, the coordinator's boards).
   const db = await openStateDatabase(stateDatabasePath(env.DELLM_STATE_DIR));
   const store = new GitHubJobStore(db);
   await importJobFiles(store, env.DELLM_STATE_DIR, log); // an older bot's job files, once
@@ -170,6 +170,7 @@ export async function serveCommand(argv: string[], { env, variables, log }: Comm
   const swarm = await startCoordinator(
     {
       ...swarmOptionsFrom(values, env, join(env.DELLM_STATE_DIR, "bot.key")),
+      database: db,
       vetting,
       jobModel: generation?.model ?? volunteerModel,
       ...(verifier ? { volunteerChecks: { onVerdict: recordVerdict(reputation) } } : {}),

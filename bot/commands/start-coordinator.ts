@@ -1,11 +1,15 @@
 // The bot's swarm node and coordinator (dellm run --swarm, dellm serve), and the lines that tell a
-// person where it listens and how volunteers join it.
-import { join } from "node:path";
+// person where it listens and how volunteers join it. The coordinator keeps its boards in the
+// command's state database (one file for all the bot's state); an older bot's coordinator.json is
+// imported into it once.
+import type { DatabaseSync } from "node:sqlite";
 import type { DellmEnv } from "../../shared/config.js";
 import { joinAddress } from "../../shared/swarm/join-address.js";
 import { dialableAddresses, startNode, type StartNodeOptions } from "../../shared/swarm/start-node.js";
 import type { SwarmNode } from "../../shared/swarm/swarm-node.js";
 import { describeCoordinatorEvent } from "./progress-printer.js";
+import { importCoordinatorFile } from "../swarm/coordinator-import.js";
+import { CoordinatorStore } from "../swarm/coordinator-store.js";
 import { SwarmCoordinator, type CoordinatorOptions, type JobModel } from "../swarm/coordinator.js";
 import type { ResultVetting } from "../swarm/result-vetting.js";
 
@@ -21,6 +25,8 @@ export interface RunningCoordinator {
 export async function startCoordinator(
   options: StartNodeOptions & {
     leaseSeconds: number;
+    /** The state database (stateDatabasePath(DELLM_STATE_DIR)); the caller closes it after stop(). */
+    database: DatabaseSync;
     announce?: string;
     vetting?: ResultVetting;
     jobModel?: JobModel;
@@ -29,13 +35,15 @@ export async function startCoordinator(
   env: DellmEnv,
   log: (line: string) => void,
 ): Promise<RunningCoordinator> {
+  // Before the node starts: a damaged old file stops the bot with nothing to clean up.
+  const store = new CoordinatorStore(options.database);
+  await importCoordinatorFile(store, env.DELLM_STATE_DIR, log);
   const { node, privateKey, identity } = await startNode(options);
   try {
-    const statePath = join(env.DELLM_STATE_DIR, "coordinator.json");
     const coordinator = await SwarmCoordinator.start({
       node,
       privateKey,
-      statePath,
+      database: options.database,
       leaseSeconds: options.leaseSeconds,
       trustedPeers: env.DELLM_TRUSTED_WORKERS,
       vetting: options.vetting,
@@ -55,7 +63,7 @@ export async function startCoordinator(
     for (const jobId of coordinator.jobIds()) {
       const board = coordinator.board(jobId)!;
       log(
-        `[swarm] job ${jobId} from an earlier run is still open (${board.results().size}/${board.tasks.length} results kept in ${statePath})`,
+        `[swarm] job ${jobId} from an earlier run is still open (${board.results().size}/${board.tasks.length} results kept in ${store.path})`,
       );
     }
     return {

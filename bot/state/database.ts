@@ -1,8 +1,8 @@
 // The bot's embedded database: one SQLite file under DELLM_STATE_DIR (`dellm.db`), WAL journal,
 // schema changes as numbered migrations (PRAGMA user_version). Through Node's own `node:sqlite`
 // (no native add-on to build: better-sqlite3 would compile from source on every machine without
-// prebuilt binaries). Volunteers' standing, webhook deliveries and the App's jobs live here; the
-// board follows (issue 23).
+// prebuilt binaries). Volunteers' standing, webhook deliveries, the App's jobs and the swarm
+// coordinator's boards (claims, leases, results) live here (issue 23).
 import { chmod, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
@@ -66,6 +66,17 @@ const MIGRATIONS: Migration[] = [
         received_at REAL NOT NULL
       );
       CREATE INDEX held_follow_ups_by_issue ON held_follow_ups (owner, repo, issue_number, id)`),
+  // 5: the swarm coordinator's boards (issue 23), one row per open job: its JobBoardSnapshot as JSON
+  // (checked with JobBoardSnapshotSchema when read); `position` keeps the boards' order (claims are
+  // served from the first job on), `updated_at` in seconds. A job taken off the board is deleted.
+  (db) =>
+    db.exec(`
+      CREATE TABLE coordinator_jobs (
+        job_id TEXT PRIMARY KEY,
+        position INTEGER NOT NULL,
+        snapshot TEXT NOT NULL,
+        updated_at REAL NOT NULL
+      )`),
 ];
 
 /** Where the bot's database lives in its state folder. */

@@ -11,6 +11,7 @@ import { newJobId } from "../../shared/schemas.js";
 import { askCoordinator, type CoordinatorRequestInput } from "../../shared/swarm/coordinator-protocol.js";
 import { createSwarmNode, type SwarmNode } from "../../shared/swarm/swarm-node.js";
 import { taskFixture } from "../../test/fixtures.js";
+import { openStateDatabase, stateDatabasePath } from "../state/database.js";
 import { SwarmCoordinator } from "./coordinator.js";
 
 const botKey = await generateKeyPair("Ed25519");
@@ -84,19 +85,22 @@ describe("claim filters", () => {
   });
 
   it("after a restart, grants a restored job's tasks only once its repository is back", async () => {
-    const statePath = join(await mkdtemp(join(tmpdir(), "dellm-claim-restart-")), "coordinator.json");
+    const path = stateDatabasePath(await mkdtemp(join(tmpdir(), "dellm-claim-restart-")));
     const key = await generateKeyPair("Ed25519");
     const start = async () => {
       const node = await createSwarmNode({ privateKey: key, listen: ["/ip4/127.0.0.1/tcp/0"] });
+      const database = await openStateDatabase(path);
       return {
         node,
-        coordinator: await SwarmCoordinator.start({ node, privateKey: key, statePath, leaseSeconds: 60 }),
+        database,
+        coordinator: await SwarmCoordinator.start({ node, privateKey: key, database, leaseSeconds: 60 }),
       };
     };
     const jobId = newJobId();
     const first = await start();
     first.coordinator.addJob(jobId, "in a repository", [taskFixture(1)], undefined, { repository: repository() });
     await first.coordinator.stop();
+    first.database.close();
     await first.node.stop();
 
     const second = await start();
@@ -112,6 +116,7 @@ describe("claim filters", () => {
       expect(await ask()).toMatchObject({ type: "granted", job_id: jobId, snapshot: id });
     } finally {
       await second.coordinator.stop();
+      second.database.close();
       await Promise.all([second.node.stop(), peer.stop()]);
     }
   });

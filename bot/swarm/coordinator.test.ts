@@ -13,6 +13,7 @@ import { openRecord, recordKey, signRecord } from "../../shared/swarm/signed-rec
 import { createSwarmNode, type SwarmNode } from "../../shared/swarm/swarm-node.js";
 import { passingResult, taskFixture } from "../../test/fixtures.js";
 import { SwarmTaskBoard } from "../../worker/swarm-task-board.js";
+import { openStateDatabase, stateDatabasePath } from "../state/database.js";
 import { SwarmCoordinator, type CoordinatorEvent } from "./coordinator.js";
 
 interface Peer {
@@ -34,14 +35,14 @@ let bot: SwarmNode;
 let coordinator: SwarmCoordinator;
 const events: CoordinatorEvent[] = [];
 const workers: Peer[] = [];
-const statePath = join(await mkdtemp(join(tmpdir(), "dellm-coord-")), "coordinator.json");
+const database = await openStateDatabase(stateDatabasePath(await mkdtemp(join(tmpdir(), "dellm-coord-"))));
 
 beforeAll(async () => {
   bot = await createSwarmNode({ privateKey: botKey });
   coordinator = await SwarmCoordinator.start({
     node: bot,
     privateKey: botKey,
-    statePath,
+    database,
     leaseSeconds: 1,
     onEvent: (e) => events.push(e),
   });
@@ -51,6 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await coordinator.stop();
+  database.close();
   await Promise.all([bot, ...workers.map((w) => w.node)].map((node) => node.stop()));
 });
 
@@ -399,12 +401,13 @@ describe("swarm coordinator", () => {
 });
 
 describe("coordinator restart", () => {
-  it("keeps claims, leases and results on disk: the lease holder renews and submits after a restart", async () => {
+  it("keeps claims, leases and results in the state database: the lease holder renews and submits after a restart", async () => {
     const key = await generateKeyPair("Ed25519");
-    const path = join(await mkdtemp(join(tmpdir(), "dellm-restart-")), "state.json");
+    const path = stateDatabasePath(await mkdtemp(join(tmpdir(), "dellm-restart-")));
+    let database = await openStateDatabase(path);
     let node = await createSwarmNode({ privateKey: key });
     const listen = node.getMultiaddrs().map((a) => a.toString().replace(/\/p2p\/.*$/, ""));
-    const first = await SwarmCoordinator.start({ node, privateKey: key, statePath: path, leaseSeconds: 60 });
+    const first = await SwarmCoordinator.start({ node, privateKey: key, database, leaseSeconds: 60 });
     const jobId = newJobId();
     first.addJob(jobId, "restart", [task(1), task(2)]);
     const worker = await startPeer([node.getMultiaddrs()[0]!.toString()]);
@@ -422,10 +425,12 @@ describe("coordinator restart", () => {
       }),
     ).toEqual({ type: "accepted" });
     await first.stop();
+    database.close();
     await node.stop();
 
     node = await createSwarmNode({ privateKey: key, listen });
-    const second = await SwarmCoordinator.start({ node, privateKey: key, statePath: path, leaseSeconds: 60 });
+    database = await openStateDatabase(path); // as a restarted bot opens it
+    const second = await SwarmCoordinator.start({ node, privateKey: key, database, leaseSeconds: 60 });
     try {
       const board = second.board(jobId)!;
       expect(board.results().get(1)?.worker_id).toBe("w");
@@ -455,6 +460,7 @@ describe("coordinator restart", () => {
       expect(board.isFinished()).toBe(true);
     } finally {
       await second.stop();
+      database.close();
       await Promise.all([node.stop(), worker.node.stop()]);
     }
   });

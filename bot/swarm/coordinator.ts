@@ -1,11 +1,13 @@
 // The bot's side of the swarm: serves claims under leases over the coordinator protocol, accepts
 // results only for the current lease, publishes signed task/status/board records in the DHT
-// (through RecordPublisher), announces ready tasks over gossipsub and keeps every claim on disk.
+// (through RecordPublisher), announces ready tasks over gossipsub and keeps every claim in the bot's
+// state database (CoordinatorStore).
 // A private repository's job (a trusted-only board) goes only to the operator's trusted peers and
 // leaves no trace in the DHT or on gossipsub: no task, result, status or board entry.
 // A job with a repository has its snapshot kept by content hash (SnapshotStore) while it is open;
 // grants name the hash and their holders (only they) fetch it over the snapshot protocol.
 import type { PeerId, PrivateKey } from "@libp2p/interface";
+import type { DatabaseSync } from "node:sqlite";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import type { JobId, JobStatus, Result, Task } from "../../shared/schemas.js";
 import type { GenerationStatus } from "../../shared/model/answer-transcript.js";
@@ -52,8 +54,11 @@ export type CoordinatorEvent =
 export interface CoordinatorOptions {
   node: SwarmNode;
   privateKey: PrivateKey;
-  /** Where claims, leases and results are kept across restarts; omitted = memory only. */
-  statePath?: string;
+  /**
+   * The bot's state database (bot/state/database.ts), where claims, leases and results are kept
+   * across restarts; omitted = memory only. The caller opens and closes it (after stop()).
+   */
+  database?: DatabaseSync;
   leaseSeconds?: number;
   /** Peer ids that may claim trusted-only (private repository) jobs: DELLM_TRUSTED_WORKERS. */
   trustedPeers?: Iterable<string>;
@@ -123,7 +128,7 @@ export class SwarmCoordinator {
     this.peerId = peerIdFromPrivateKey(options.privateKey);
     if (!options.node.peerId.equals(this.peerId))
       throw new Error("the coordinator's key must be its node's identity key");
-    this.store = options.statePath ? new CoordinatorStore(options.statePath) : undefined;
+    this.store = options.database ? new CoordinatorStore(options.database) : undefined;
     this.leaseMs = (options.leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000;
     this.jobModel = options.jobModel;
     this.trustedPeers = new Set(options.trustedPeers ?? []);
@@ -143,9 +148,9 @@ export class SwarmCoordinator {
   /** Load saved jobs, serve the protocol, and keep leases and DHT records fresh. */
   static async start(options: CoordinatorOptions): Promise<SwarmCoordinator> {
     const coordinator = new SwarmCoordinator(options);
-    for (const snapshot of (await coordinator.store?.load()) ?? []) {
+    for (const snapshot of coordinator.store?.load() ?? []) {
       coordinator.track(JobBoard.restore(snapshot));
-      // The repository itself is not on disk: its tasks wait until the job is handed out again
+      // The repository itself is not saved: its tasks wait until the job is handed out again
       // (useRepository) rather than going out to be tested without it.
       if (snapshot.snapshot) coordinator.snapshotOf.set(snapshot.job_id, snapshot.snapshot);
     }

@@ -11,6 +11,7 @@ import { askCoordinator } from "../../shared/swarm/coordinator-protocol.js";
 import { boardKey, openRecord, recordKey, signRecord } from "../../shared/swarm/signed-record.js";
 import { createSwarmNode, type SwarmNode } from "../../shared/swarm/swarm-node.js";
 import { passingResult, taskFixture } from "../../test/fixtures.js";
+import { openStateDatabase, stateDatabasePath } from "../state/database.js";
 import { SwarmCoordinator, type CoordinatorEvent } from "./coordinator.js";
 import { JobBoard } from "./job-board.js";
 
@@ -25,7 +26,7 @@ let coordinator: SwarmCoordinator;
 const events: CoordinatorEvent[] = [];
 let trusted: Peer;
 let stranger: Peer;
-const statePath = join(await mkdtemp(join(tmpdir(), "dellm-private-")), "coordinator.json");
+const database = await openStateDatabase(stateDatabasePath(await mkdtemp(join(tmpdir(), "dellm-private-"))));
 
 async function startPeer(bootstrap: string[]): Promise<Peer> {
   const key = await generateKeyPair("Ed25519");
@@ -40,7 +41,7 @@ beforeAll(async () => {
   coordinator = await SwarmCoordinator.start({
     node: bot,
     privateKey: botKey,
-    statePath,
+    database,
     leaseSeconds: 60,
     trustedPeers: [trusted.node.peerId.toString()],
     onEvent: (e) => events.push(e),
@@ -49,6 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await coordinator.stop();
+  database.close();
   await Promise.all([bot, trusted.node, stranger.node].map((node) => node.stop()));
 });
 

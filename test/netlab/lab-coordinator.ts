@@ -1,6 +1,7 @@
 // The bot's side of the swarm in the network lab: a DHT server node and the real SwarmCoordinator,
 // driven over stdin, reporting on stdout as JSON lines (times on the machine's clock).
-// argv[2]: JSON { listen, keyFile, statePath, leaseSeconds, bootstrap?: string[] }
+// argv[2]: JSON { listen, keyFile, databasePath, leaseSeconds, bootstrap?: string[] } (databasePath:
+// the state database the coordinator keeps its boards in, as the bot's dellm.db)
 // stdin: {"cmd":"job","tasks":n,"taskMs"?:ms} adds a job; {"cmd":"puts","count":n} times n DHT puts;
 // {"cmd":"stats"} prints failed dials and peers. Prints "ready <address>" once it serves.
 import { newJobId } from "../../shared/schemas.js";
@@ -8,13 +9,14 @@ import { loadOrCreateIdentity } from "../../shared/swarm/identity.js";
 import { recordKey, signRecord } from "../../shared/swarm/signed-record.js";
 import { createSwarmNode } from "../../shared/swarm/swarm-node.js";
 import { SwarmCoordinator } from "../../bot/swarm/coordinator.js";
+import { openStateDatabase } from "../../bot/state/database.js";
 import { taskFixture } from "../fixtures.js";
 import { createInterface } from "node:readline";
 
 interface LabCoordinatorOptions {
   listen: string;
   keyFile: string;
-  statePath: string;
+  databasePath: string;
   leaseSeconds: number;
   bootstrap?: string[];
 }
@@ -32,10 +34,11 @@ const node = await createSwarmNode({
   privateNetwork: true,
   onDialFailed: () => failedDials++,
 });
+const database = await openStateDatabase(options.databasePath);
 const coordinator = await SwarmCoordinator.start({
   node,
   privateKey,
-  statePath: options.statePath,
+  database,
   leaseSeconds: options.leaseSeconds,
   onEvent: (event) => {
     if (event.kind === "claimed")
@@ -87,6 +90,7 @@ createInterface({ input: process.stdin }).on("line", (line) => {
 
 const stop = async () => {
   await coordinator.stop();
+  database.close();
   await node.stop();
   process.exit(0);
 };

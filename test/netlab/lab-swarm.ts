@@ -69,7 +69,7 @@ export interface LabCoordinator extends LabProcess {
 export async function startLabCoordinator(
   lab: NetLab,
   host: LabHost,
-  options: { keyFile: string; statePath: string; leaseSeconds: number; bootstrap?: string[] },
+  options: { keyFile: string; databasePath: string; leaseSeconds: number; bootstrap?: string[] },
 ): Promise<LabCoordinator> {
   const running = lab.node(host, [
     "--import",

@@ -7,8 +7,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { DatabaseSync } from "node:sqlite";
 import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStateDatabase, stateDatabasePath } from "../../bot/state/database.js";
 import { SwarmCoordinator } from "../../bot/swarm/coordinator.js";
 import { readEnv } from "../../shared/config.js";
 import { createSwarmNode, type SwarmNode } from "../../shared/swarm/swarm-node.js";
@@ -27,6 +29,7 @@ let bot: SwarmNode;
 let coordinator: SwarmCoordinator;
 let botAddress: string;
 let deps: DoctorDependencies;
+let database: DatabaseSync | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "dellm-doctor-"));
@@ -37,7 +40,7 @@ beforeAll(async () => {
   coordinator = await SwarmCoordinator.start({
     node: bot,
     privateKey: botKey,
-    statePath: join(dir, "coordinator.json"),
+    database: (database = await openStateDatabase(stateDatabasePath(dir))),
   });
   botAddress = bot.getMultiaddrs()[0]!.toString();
   deps = { docker, hashCacheFile: join(dir, "model-hashes.json") };
@@ -45,6 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await coordinator?.stop();
+  database?.close();
   await bot?.stop();
   await rm(dir, { recursive: true, force: true });
 });
