@@ -10,7 +10,7 @@ import { generateKeyPair } from "@libp2p/crypto/keys";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GenerationVerifier, jobModelOf } from "../bot/pipeline/generation-verifier.js";
+import { GenerationVerifier, jobModelOf } from "../worker/verify/generation-verifier.js";
 import { SwarmCoordinator } from "../bot/swarm/coordinator.js";
 import { DEFAULT_REPUTATION_POLICY, Reputation } from "../bot/swarm/reputation.js";
 import { resultVetting } from "../bot/swarm/result-vetting.js";

@@ -76,7 +76,7 @@ export type Task = z.infer<typeof TaskSchema>;
  * "missing_dependency": the tests failed importing a module the sandbox image lacks and no file of
  * the run provides (the repository's `setup` must install it; per-test outcomes stay valid).
  * "not_model_answer": set by the bot, not a sandbox: the generation check showed the file is not the
- * named model's own answer (bot/pipeline/generation-verifier.ts), so it was never tested or merged.
+ * named model's own answer (worker/verify/generation-verifier.ts), so it was never tested or merged.
  */
 export const TestVerdictSchema = z.enum([
   "passed",

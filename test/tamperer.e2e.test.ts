@@ -18,7 +18,7 @@ import { TaskExecutor } from "../worker/executor.js";
 import { LlamaCodeModel } from "../worker/model/llama-code-model.js";
 import { SwarmTaskBoard } from "../worker/swarm-task-board.js";
 import { runWorkerLoop, type TaskSolver, type WorkerEvent } from "../worker/worker-loop.js";
-import { GenerationVerifier, jobModelOf } from "../bot/pipeline/generation-verifier.js";
+import { GenerationVerifier, jobModelOf } from "../worker/verify/generation-verifier.js";
 import { SwarmCoordinator, type CoordinatorEvent } from "../bot/swarm/coordinator.js";
 import { Reputation } from "../bot/swarm/reputation.js";
 import { resultVetting } from "../bot/swarm/result-vetting.js";

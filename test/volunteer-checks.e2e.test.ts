@@ -19,7 +19,7 @@ import { TaskExecutor } from "../worker/executor.js";
 import { LlamaCodeModel } from "../worker/model/llama-code-model.js";
 import { SwarmTaskBoard, type SwarmBoardEvent } from "../worker/swarm-task-board.js";
 import { runWorkerLoop, type TaskSolver } from "../worker/worker-loop.js";
-import { GenerationVerifier, jobModelOf } from "../bot/pipeline/generation-verifier.js";
+import { GenerationVerifier, jobModelOf } from "../worker/verify/generation-verifier.js";
 import { collectVerified } from "../bot/pipeline/collect.js";
 import { SwarmCoordinator } from "../bot/swarm/coordinator.js";
 import { Reputation } from "../bot/swarm/reputation.js";

@@ -77,7 +77,7 @@ export interface SwarmTaskBoardOptions {
   onEvent?: (event: SwarmBoardEvent) => void;
 }
 
-/** What checks an answer (bot/pipeline/generation-verifier.ts's GenerationVerifier). */
+/** What checks an answer (worker/verify/generation-verifier.ts's GenerationVerifier). */
 export interface AnswerChecker {
   check(item: WorkItem, result: Result): Promise<GenerationStatus>;
 }

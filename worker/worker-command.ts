@@ -2,7 +2,7 @@
 // (so a wrong address fails before a long model load), then claims tasks, solves them with the local model, tests them in the Docker sandbox and sends the
 // results back, until Ctrl-C (which releases the task in hand).
 import { LlamaCodeModel } from "./model/llama-code-model.js";
-import { GenerationVerifier } from "../bot/pipeline/generation-verifier.js";
+import { GenerationVerifier } from "./verify/generation-verifier.js";
 import { showUntrusted } from "../shared/display.js";
 import { getPriority } from "node:os";
 import { z } from "zod";

@@ -13,7 +13,7 @@ import { modelSpecSchema } from "../../worker/model/known-models.js";
 import { gpuOptionSchema } from "../../worker/model/llama-backend.js";
 import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
 import { LlamaCodeModel } from "../../worker/model/llama-code-model.js";
-import { GenerationVerifier, jobModelOf } from "../pipeline/generation-verifier.js";
+import { GenerationVerifier, jobModelOf } from "../../worker/verify/generation-verifier.js";
 import { vettingFrom } from "../swarm/result-vetting.js";
 import { openStateDatabase, stateDatabasePath } from "../state/database.js";
 import type { Reputation } from "../swarm/reputation.js";

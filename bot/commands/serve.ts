@@ -9,7 +9,7 @@ import { presentVariables } from "../../shared/config.js";
 import { openPlannerSource } from "../pipeline/choose-planner.js";
 import { dellmApp } from "../github/webhooks.js";
 import { openVerifier } from "../pipeline/result-verifier.js";
-import { NO_MODEL_TO_CHECK, openGenerationVerifier } from "../pipeline/generation-verifier.js";
+import { NO_MODEL_TO_CHECK, openGenerationVerifier } from "../../worker/verify/generation-verifier.js";
 import { recordVerdict, vettingFrom } from "../swarm/result-vetting.js";
 import type { Result } from "../../shared/schemas.js";
 import type { JobModel } from "../swarm/coordinator.js";

@@ -4,7 +4,7 @@
 import { showUntrusted } from "../../shared/display.js";
 import { repoRelativePath } from "../../shared/repo-path.js";
 import type { Result, Task } from "../../shared/schemas.js";
-import { keptAttempt } from "../pipeline/generation-verifier.js";
+import { keptAttempt } from "../../worker/verify/generation-verifier.js";
 import type { MergeOutcome } from "../pipeline/merger.js";
 import type { FileReport } from "./job-record.js";
 import type { JobWorkspace } from "./job-workspace.js";

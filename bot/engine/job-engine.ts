@@ -13,7 +13,7 @@ import type { GenerationStatus } from "../../shared/model/answer-transcript.js";
 import { pinnedModel, refusedBySettings } from "../github/app-settings.js";
 import { collectVerified } from "../pipeline/collect.js";
 import type { Distribution, JobEvent } from "../pipeline/distribution.js";
-import type { GenerationVerifier } from "../pipeline/generation-verifier.js";
+import type { GenerationVerifier } from "../../worker/verify/generation-verifier.js";
 import { mergeResults } from "../pipeline/merger.js";
 import type { Planner } from "../pipeline/planner.js";
 import { keepBetterResults } from "../pipeline/repair-round.js";

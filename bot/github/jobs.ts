@@ -44,7 +44,7 @@ import { clarificationText } from "../../shared/prompts.js";
 import { plannerModelLabel } from "../pipeline/claude-planner-model.js";
 import { pullRequestBody } from "./pull-request-body.js";
 import { finalCommentBody } from "./final-comment.js";
-import { NO_MODEL_TO_CHECK, type GenerationVerifier } from "../pipeline/generation-verifier.js";
+import { NO_MODEL_TO_CHECK, type GenerationVerifier } from "../../worker/verify/generation-verifier.js";
 import type { Reputation } from "../swarm/reputation.js";
 import { markdownInline } from "./markdown-text.js";
 import { repositoryContext, withCurrentContent, withRepositoryInstructions } from "../pipeline/repo-context.js";

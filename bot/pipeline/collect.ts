@@ -7,7 +7,12 @@ import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import type { WorkItemInRepository } from "../../shared/sandbox/task-run.js";
 import type { DistributeOptions, Distribution, DistributionRequest } from "./distribution.js";
 import type { Reputation } from "../swarm/reputation.js";
-import { forgedFailureLog, NO_MODEL_TO_CHECK, repairChain, type GenerationVerifier } from "./generation-verifier.js";
+import {
+  forgedFailureLog,
+  NO_MODEL_TO_CHECK,
+  repairChain,
+  type GenerationVerifier,
+} from "../../worker/verify/generation-verifier.js";
 import { parsePython } from "../../shared/edits/python-outline.js";
 import { chooseByClaims, verifyResults } from "./result-verifier.js";
 

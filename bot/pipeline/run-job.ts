@@ -16,7 +16,7 @@ import { parseSettings } from "../github/app-settings.js";
 import type { Reputation } from "../swarm/reputation.js";
 import { plannerModelLabel } from "./claude-planner-model.js";
 import type { Distribution } from "./distribution.js";
-import type { GenerationVerifier } from "./generation-verifier.js";
+import type { GenerationVerifier } from "../../worker/verify/generation-verifier.js";
 import { localSetupFailure, repositorySettingsAt } from "./local-setup.js";
 import { jobStartPoint, openOrInitRepo } from "./merger.js";
 import type { Planner } from "./planner.js";

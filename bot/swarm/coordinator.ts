@@ -16,6 +16,7 @@ import {
   COORDINATOR_PROTOCOL,
   sameModel,
   serveCoordinator,
+  type JobModel,
   type NamedModel,
   TASKS_TOPIC,
   type CoordinatorRequest,
@@ -41,6 +42,8 @@ const RECORD_DELAY_MS = 1_000;
 
 /** Seed: a claimed task returns to the board 300 s after its last renewal. */
 export const DEFAULT_LEASE_SECONDS = 300;
+
+export type { JobModel };
 
 export type CoordinatorEvent =
   | { kind: "claimed"; jobId: string; taskId: number; workerId: string; peer: string }
@@ -93,11 +96,6 @@ function checkKey(result: Result): string {
 }
 
 /** The model named in grants: what a worker must run to be given a task (issue 22). */
-export interface JobModel extends NamedModel {
-  /** For people: the file's name, said when a worker runs another model. */
-  name: string;
-}
-
 export class SwarmCoordinator {
   readonly peerId: PeerId;
   private jobModel: JobModel | undefined;

@@ -9,7 +9,7 @@ import type { RecordPayload } from "../../shared/swarm/signed-record.js";
 import type { DatabaseSync } from "node:sqlite";
 import type { DellmEnv } from "../../shared/config.js";
 import { Reputation } from "./reputation.js";
-import { keptAttempt, NO_MODEL_TO_CHECK } from "../pipeline/generation-verifier.js";
+import { keptAttempt, NO_MODEL_TO_CHECK } from "../../worker/verify/generation-verifier.js";
 import { sameModel, type NamedModel } from "../../shared/swarm/coordinator-protocol.js";
 
 /** The coordinator's view of vetting (SwarmCoordinator's `vetting` option). */
@@ -35,7 +35,7 @@ export interface ResultVetting {
   creditOf(peer: string): RecordPayload<"credit"> | undefined;
 }
 
-/** What checks a generation (bot/pipeline/generation-verifier.ts's GenerationVerifier). */
+/** What checks a generation (worker/verify/generation-verifier.ts's GenerationVerifier). */
 export interface GenerationChecker {
   check(item: WorkItem, result: Result): Promise<GenerationStatus>;
 }

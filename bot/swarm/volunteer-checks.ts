@@ -1,7 +1,7 @@
 // Generation checks done by volunteers (issue 22), for a bot that holds no copy of the job's model:
 // a result that must be checked waits here until a worker running the job's model claims with
 // `checks: true`; it gets the task as the producer was granted it and the producer's result, runs
-// the same check the bot would (bot/pipeline/generation-verifier.ts) and sends a verdict. Never the
+// the same check the bot would (worker/verify/generation-verifier.ts) and sends a verdict. Never the
 // producer itself, and (unless allowed, as on one test machine) never a peer on the producer's host.
 // A check not answered before its lease ends goes to the next checker; one nobody takes in time
 // ends "not checked", which the PR table says.

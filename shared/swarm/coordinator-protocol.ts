@@ -28,6 +28,12 @@ export const NamedModelSchema = z.object({
 });
 export type NamedModel = z.infer<typeof NamedModelSchema>;
 
+/** The model a job's code must come from, named for people too (said when a worker runs another). */
+export interface JobModel extends NamedModel {
+  /** For people: the file's name. */
+  name: string;
+}
+
 /** Whether `model` is `wanted` (the same file, loaded with the same context); undefined is no model. */
 export function sameModel(wanted: NamedModel, model: NamedModel | undefined): boolean {
   return model?.sha256 === wanted.sha256 && model.context_size === wanted.context_size;

@@ -26,16 +26,15 @@ import {
   SplitAnswerSchema,
   TaskPrompts,
   type PromptModel,
-} from "../../worker/task-prompts.js";
-import { LlamaCodeModel } from "../../worker/model/llama-code-model.js";
-import { openCodeModelForCommand } from "../../worker/model/open-code-model.js";
+} from "../task-prompts.js";
+import { LlamaCodeModel } from "../model/llama-code-model.js";
+import { openCodeModelForCommand } from "../model/open-code-model.js";
 import type { DellmEnv } from "../../shared/config.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
 import { testLog } from "../../shared/sandbox/pytest-report.js";
-import { testAnswer } from "../../worker/attempt-test.js";
+import { testAnswer } from "../attempt-test.js";
 import { unreproducedLine } from "./failure-log-match.js";
-import type { JobModel } from "../swarm/coordinator.js";
-import { sameModel, type NamedModel } from "../../shared/swarm/coordinator-protocol.js";
+import { sameModel, type JobModel, type NamedModel } from "../../shared/swarm/coordinator-protocol.js";
 
 /** What the verifier needs of its model (LlamaCodeModel has it all). */
 export interface CheckingModel extends PromptModel {

@@ -11,13 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newJobId, type Result, type Task, type WorkItem } from "../../shared/schemas.js";
 import { DockerSandbox } from "../../shared/sandbox/docker-sandbox.js";
 import type { Sandbox } from "../../shared/sandbox/sandbox.js";
-import { TaskExecutor } from "../../worker/executor.js";
-import { LlamaCodeModel } from "../../worker/model/llama-code-model.js";
+import { TaskExecutor } from "../executor.js";
+import { LlamaCodeModel } from "../model/llama-code-model.js";
 import { makeTinyModel } from "../../test/gguf/tiny-model.js";
 import { stripMarkdownFences } from "../../shared/model/model-output.js";
 import { GenerationVerifier } from "./generation-verifier.js";
-import { collectVerified } from "./collect.js";
-import type { Distribution } from "./distribution.js";
+import { collectVerified } from "../../bot/pipeline/collect.js";
+import type { Distribution } from "../../bot/pipeline/distribution.js";
 
 const task: Task = {
   id: 1,
