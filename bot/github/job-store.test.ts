@@ -83,6 +83,10 @@ describe("GitHub job store", () => {
     await store.save(job("job-runnin", 7, 2, { stage: "merging" }));
     await store.save(job("job-failed", 6, 3, { stage: "failed" }));
     expect((await store.active()).map((j) => j.id)).toEqual(["job-runnin", "job-queued"]);
+    // One issue's active job, whatever else is active; GitHub's names match without case.
+    expect((await store.activeFor("Octo", "DEMO", 7))?.id).toBe("job-runnin");
+    expect(await store.activeFor("octo", "demo", 8)).toBeUndefined(); // done
+    expect(await store.activeFor("octo", "other", 7)).toBeUndefined();
     const plan = (sql: string) =>
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join("; ");
     expect(plan("SELECT id FROM jobs WHERE stage NOT IN ('done', 'failed') ORDER BY created_at, rowid")).toMatch(

@@ -164,6 +164,20 @@ export class GitHubJobStore {
     return this.read(`SELECT id, record FROM jobs WHERE stage NOT IN ('done', 'failed') ${ORDER}`);
   }
 
+  /**
+   * The issue's job that is neither done nor failed, if any (owner and repository matched without
+   * case, as GitHub names them): only its record is read, whatever else is active (a burst's).
+   */
+  async activeFor(owner: string, repo: string, issueNumber: number): Promise<GitHubJob | undefined> {
+    return this.read(
+      `SELECT id, record FROM jobs WHERE stage NOT IN ('done', 'failed') AND issue_number = ?
+        AND owner = ? COLLATE NOCASE AND repo = ? COLLATE NOCASE ${ORDER} LIMIT 1`,
+      issueNumber,
+      owner,
+      repo,
+    )[0];
+  }
+
   /** The newest job for an issue, or for the issue whose pull request this is. */
   async latestFor(owner: string, repo: string, number: number): Promise<GitHubJob | undefined> {
     const pull = this.statement(

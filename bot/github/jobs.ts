@@ -580,7 +580,7 @@ export class GitHubJobs implements JobStarter {
     this.busy.add(key);
     let job: GitHubJob | string;
     try {
-      const active = (await this.options.store.active()).find((j) => issueKey(j.owner, j.repo, j.issue_number) === key);
+      const active = await this.options.store.activeFor(owner, repo, issueNumber);
       if (active) {
         this.busy.delete(key);
         if (active.stage === "waiting_for_answers")
