@@ -6,7 +6,7 @@
 // are asked for one after another, each adding one module. Measured per follow-up: the signed
 // delivery → the bot's acknowledgment on the issue (its first comment or comment edit after it),
 // → the new commit on the branch (the remote's ref), and the GitHub API calls the job made.
-import { sign } from "@octokit/webhooks-methods";
+import { fromRepository, postDelivery } from "../test/signed-delivery.js";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -108,25 +108,11 @@ export async function benchFollowUp(log: (line: string) => void = console.log) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     };
-    const post = async (event: string, payload: Record<string, unknown>) => {
-      const body = JSON.stringify({
-        ...payload,
-        sender: { login: "alice", type: "User" },
-        repository: { name: REPO, full_name: `${OWNER}/${REPO}`, owner: { login: OWNER }, private: false },
-        installation: { id: INSTALLATION },
+    const post = (event: string, payload: Record<string, unknown>) =>
+      postDelivery(url, SECRET, {
+        event,
+        payload: { ...payload, ...fromRepository({ owner: OWNER, repo: REPO, installation: INSTALLATION }) },
       });
-      const res = await fetch(url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-github-event": event,
-          "x-github-delivery": crypto.randomUUID(),
-          "x-hub-signature-256": await sign(SECRET, body),
-        },
-        body,
-      });
-      await res.text();
-    };
     const issue = { number: 1, title: "Add a fibonacci function", body: "In Python." };
     await post("issues", { action: "labeled", label: { name: "dellm" }, issue });
     // The first job ended, and its last word is on the issue (a follow-up meanwhile would be refused).

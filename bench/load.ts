@@ -19,7 +19,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DatabaseSync } from "node:sqlite";
-import { sign } from "@octokit/webhooks-methods";
+import { fibonacciIssueLabeled, postDelivery } from "../test/signed-delivery.js";
 import { stateDatabasePath } from "../bot/state/database.js";
 import { bareRepository } from "../test/git-fixtures.js";
 import { rssKb } from "../test/forged-webhook.js";
@@ -170,34 +170,12 @@ export async function benchLoad(options: { deadlineSeconds?: number } = {}): Pro
     const responseMs: number[] = [];
     const statuses: Record<string, number> = {};
     const post = async (d: (typeof deliveries)[number]) => {
-      const body = JSON.stringify({
-        action: "labeled",
-        label: { name: "dellm" },
-        issue: { number: d.number, title: `Add a fibonacci function (${d.repo} #${d.number})`, body: "In Python." },
-        sender: { login: "alice", type: "User" },
-        repository: { name: d.repo, full_name: `${d.owner}/${d.repo}`, owner: { login: d.owner }, private: false },
-        installation: { id: d.installation },
-      });
-      const signature = await sign(SECRET, body);
       const started = performance.now();
       const issue = `${d.owner}/${d.repo}#${d.number}`;
       if (!sentAt.has(issue)) sentAt.set(issue, started);
-      try {
-        const res = await fetch(url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "x-github-event": "issues",
-            "x-github-delivery": d.id,
-            "x-hub-signature-256": signature,
-          },
-          body,
-        });
-        await res.text();
-        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-      } catch {
-        statuses.error = (statuses.error ?? 0) + 1;
-      }
+      const status = await postDelivery(url, SECRET, { event: "issues", id: d.id, payload: fibonacciIssueLabeled(d) });
+      const key = status === 0 ? "error" : String(status);
+      statuses[key] = (statuses[key] ?? 0) + 1;
       return performance.now() - started;
     };
     const cpuBefore = cpuSeconds(pid);

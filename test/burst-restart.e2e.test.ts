@@ -11,13 +11,13 @@ import { generateKeyPairSync } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sign } from "@octokit/webhooks-methods";
 import { afterEach, describe, expect, it } from "vitest";
 import { startLoadGitHub, type LoadGitHub } from "../bench/load-github.js";
 import { stateDatabasePath } from "../bot/state/database.js";
 import { bareRepository } from "./git-fixtures.js";
 import { freePort, isRunning, processTree, startCommand, testEnv, type RunningProcess } from "./processes.js";
 import { fibonacciJobScript } from "./fibonacci-job.js";
+import { fibonacciIssueLabeled, postDelivery, type IssueAt } from "./signed-delivery.js";
 
 const SECRET = "burst-restart-secret";
 const MAX_JOBS = 2;
@@ -40,11 +40,7 @@ const DECOMPOSE_DELAY_MS = 1_500;
 
 const SCRIPT = fibonacciJobScript(DECOMPOSE_DELAY_MS);
 
-interface Delivery {
-  owner: string;
-  repo: string;
-  installation: number;
-  number: number;
+interface Delivery extends IssueAt {
   id: string;
 }
 
@@ -213,33 +209,9 @@ describe("a burst of jobs across installations, the bot SIGKILLed in the middle"
     const sampler = setInterval(sample, 100);
     cleanups.push(async () => clearInterval(sampler));
 
-    // The burst: every delivery signed, each with its own delivery id.
-    const post = async (d: Delivery): Promise<number> => {
-      const body = JSON.stringify({
-        action: "labeled",
-        label: { name: "dellm" },
-        issue: { number: d.number, title: `Add a fibonacci function (${d.repo} #${d.number})`, body: "In Python." },
-        sender: { login: "alice", type: "User" },
-        repository: { name: d.repo, full_name: `${d.owner}/${d.repo}`, owner: { login: d.owner }, private: false },
-        installation: { id: d.installation },
-      });
-      try {
-        const res = await fetch(url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "x-github-event": "issues",
-            "x-github-delivery": d.id,
-            "x-hub-signature-256": await sign(SECRET, body),
-          },
-          body,
-        });
-        await res.text();
-        return res.status;
-      } catch {
-        return 0; // no answer: not acknowledged
-      }
-    };
+    // The burst: every delivery signed, each with its own delivery id (0: no answer, not acknowledged).
+    const post = (d: Delivery) =>
+      postDelivery(url, SECRET, { event: "issues", id: d.id, payload: fibonacciIssueLabeled(d) });
     // In order, each sent once the one before is answered: org-a's reach the queue before org-b's.
     const statuses: number[] = [];
     const responseMs: number[] = [];
