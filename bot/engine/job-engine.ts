@@ -319,12 +319,13 @@ export class JobEngine {
         }
         await this.enter(run, "pushing");
         await delivery.publish(job, merge.commit, onBranch ? delivered : null);
+        await run.saving.save(job); // the delivered commit
       }
     }
-    await this.enter(run, "pushing");
+    if (job.stage !== "pushing") await this.enter(run, "pushing");
     job.summary ??= await this.summarize(run);
+    // Saved with the job's end (run() enters `done` next); the App's delivery saves its PR itself.
     await delivery.deliver(job);
-    await run.saving.save(job);
     return false;
   }
 
