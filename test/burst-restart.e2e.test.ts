@@ -7,7 +7,6 @@
 // git; GitHub is bench/load-github.ts (many repositories and installations, the Git data API
 // answered from a bare remote per repository).
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { generateKeyPairSync } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +14,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startLoadGitHub, type LoadGitHub } from "../bench/load-github.js";
 import { stateDatabasePath } from "../bot/state/database.js";
 import { bareRepository } from "./git-fixtures.js";
-import { freePort, isRunning, processTree, startCommand, testEnv, type RunningProcess } from "./processes.js";
+import {
+  freePort,
+  isRunning,
+  processTree,
+  startCommand,
+  startServe,
+  testEnv,
+  type RunningProcess,
+} from "./processes.js";
 import { fibonacciJobScript } from "./fibonacci-job.js";
 import { fibonacciIssueLabeled, postDelivery, type IssueAt } from "./signed-delivery.js";
 
@@ -110,41 +117,31 @@ describe("a burst of jobs across installations, the bot SIGKILLed in the middle"
 
     const script = join(dir, "script.json");
     await writeFile(script, JSON.stringify(SCRIPT));
-    const { privateKey } = generateKeyPairSync("rsa", {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: "pkcs1", format: "pem" },
-      publicKeyEncoding: { type: "spki", format: "pem" },
-    });
-    await writeFile(join(dir, "app.pem"), privateKey);
     const stateDir = join(dir, "state");
     // The same webhook and swarm ports after the restart: the workers keep dialling the same address.
     const [port, swarmPort] = [await freePort(), await freePort()];
-    const url = `http://127.0.0.1:${port}/api/github/webhooks`;
-    const env = testEnv({
-      DELLM_STATE_DIR: stateDir,
-      APP_ID: "1234",
-      PRIVATE_KEY_PATH: join(dir, "app.pem"),
-      WEBHOOK_SECRET: SECRET,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      GHE_HOST: github.host,
-      GHE_PROTOCOL: "http",
-      DELLM_GIT_URL: join(dir, "remotes", "{owner}", "{repo}", "remote.git"),
-      DELLM_MAX_JOBS: String(MAX_JOBS),
-      // The bot's own re-test off (as in the load bench): the workers' sandbox runs still test each file.
-      DELLM_VERIFY_RESULTS: "false",
-      MODEL_PATH: `script:${script}`,
-      LOG_LEVEL: "warn",
-    });
-    const serveArgs = ["serve", "--listen", `/ip4/127.0.0.1/tcp/${swarmPort}`];
-    const startServe = async () => {
-      const serve = start("bot/cli.ts", serveArgs, env);
-      const joinLine = await serve.waitFor(/--bootstrap (\S+) --coordinator (\S+)/, 60_000);
-      await serve.waitFor(/webhooks on http/, 60_000);
-      return { serve, bootstrap: joinLine[1]!, coordinator: joinLine[2]! };
+    const launch = async () => {
+      const { serve, url } = await startServe(dir, {
+        secret: SECRET,
+        port,
+        swarmPort,
+        env: {
+          GHE_HOST: github.host,
+          GHE_PROTOCOL: "http",
+          DELLM_GIT_URL: join(dir, "remotes", "{owner}", "{repo}", "remote.git"),
+          DELLM_MAX_JOBS: String(MAX_JOBS),
+          // The bot's own re-test off (as in the load bench): the workers' sandbox runs still test each file.
+          DELLM_VERIFY_RESULTS: "false",
+          MODEL_PATH: `script:${script}`,
+        },
+      });
+      processes.push(serve);
+      const joinLine = await serve.waitFor(/--bootstrap (\S+) --coordinator (\S+)/);
+      return { serve, url, bootstrap: joinLine[1]!, coordinator: joinLine[2]! };
     };
 
-    const first = await startServe();
+    const first = await launch();
+    const { url } = first;
     let serve = first.serve;
     const { bootstrap, coordinator } = first;
     const workers = ["burst-w1", "burst-w2"].map((name) =>
@@ -244,7 +241,7 @@ describe("a burst of jobs across installations, the bot SIGKILLed in the middle"
     await serve.exited;
     const atKill = jobRows(stateDir).map((r) => `${issueOf(r)} ${r.stage}`);
 
-    ({ serve } = await startServe());
+    ({ serve } = await launch());
     const restartAt = performance.now();
     restarted = true;
     alive = true;

@@ -3,7 +3,7 @@
 // SIGKILL would hit that one instead of the worker), output kept so a test can wait for lines.
 import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createServer } from "node:net";
@@ -141,8 +141,9 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * `dellm serve` as a process, configured as a registered App (a fresh key in `dir`, a free port on
- * loopback, the swarm on loopback), once its webhooks listen. `env` adds or overrides variables.
+ * `dellm serve` as a process, configured as a registered App (a fresh key in `dir`, kept for a
+ * restart in the same `dir`; a free port on loopback, the swarm on loopback), once its webhooks
+ * listen. `env` adds or overrides variables.
  */
 export async function startServe(
   dir: string,
@@ -150,28 +151,37 @@ export async function startServe(
     secret,
     env = {},
     via = "node",
+    port: webhookPort,
+    swarmPort = 0,
   }: {
     secret: string;
     env?: Record<string, string>;
+    /** The webhook port (default: a free one); a restart that keeps it keeps the URL GitHub posts to. */
+    port?: number;
+    /** The swarm's TCP port (default: any); a restart that keeps it keeps the address workers dial. */
+    swarmPort?: number;
     /** "npm": through `npm run dellm -- serve` and the bin/node22.cjs launcher, as an operator starts it. */
     via?: "node" | "npm";
   },
 ): Promise<{ serve: RunningProcess; port: number; url: string }> {
-  const { privateKey } = generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: "pkcs1", format: "pem" },
-    publicKeyEncoding: { type: "spki", format: "pem" },
-  });
-  await writeFile(join(dir, "app.pem"), privateKey);
-  const port = await freePort();
+  const keyPath = join(dir, "app.pem");
+  if (!existsSync(keyPath)) {
+    const { privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs1", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
+    await writeFile(keyPath, privateKey);
+  }
+  const port = webhookPort ?? (await freePort());
   const start = (args: string[], variables: NodeJS.ProcessEnv) =>
     via === "npm" ? startNpmScript("dellm", args, variables) : startCommand("bot/cli.ts", args, variables);
   const serve = start(
-    ["serve", "--listen", "/ip4/127.0.0.1/tcp/0"],
+    ["serve", "--listen", `/ip4/127.0.0.1/tcp/${swarmPort}`],
     testEnv({
       DELLM_STATE_DIR: join(dir, "state"),
       APP_ID: "1234",
-      PRIVATE_KEY_PATH: join(dir, "app.pem"),
+      PRIVATE_KEY_PATH: keyPath,
       WEBHOOK_SECRET: secret,
       PORT: String(port),
       HOST: "127.0.0.1",
